@@ -1,0 +1,203 @@
+"""`deskterm policy ...`: list, show and check SLA policies, and ask when a case falls due."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from deskterm import settings
+from deskterm.cli.output import console, fail, fail_lines, print_json
+from deskterm.instants import InstantError, parse_instant, to_iso
+from deskterm.sla import CaseHistory, Clock, ClockKind, Policy, PolicyError, compute_clocks
+from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
+from deskterm.sla.duration import NoTarget, Target
+
+app = typer.Typer(help="SLA policies: the support contracts as data.", no_args_is_help=True)
+
+
+def catalog() -> PolicyCatalog:
+    return PolicyCatalog(settings.policy_dirs())
+
+
+def resolve(name_or_file: str) -> Policy:
+    try:
+        return catalog().get(name_or_file)
+    except UnknownPolicy as error:
+        fail(str(error))
+    except PolicyError as error:
+        fail_lines(error.problems)
+
+
+def _target(target: Target) -> str:
+    return "-" if isinstance(target, NoTarget) else str(target)
+
+
+@app.command("list")
+def list_policies() -> None:
+    """Every policy deskterm can find, and the file it comes from."""
+    table = Table("name", "levels", "title", "source", box=None, pad_edge=False)
+    table.columns[0].no_wrap = table.columns[1].no_wrap = True
+    presets = settings.packaged_policy_dir()
+    for entry in catalog().entries().values():
+        source = "preset" if entry.path.parent == presets else str(entry.path)
+        if entry.policy is None:
+            table.add_row(Text(entry.name), "", Text("BROKEN: run deskterm policy check"), Text(source))
+            continue
+        policy = entry.policy
+        table.add_row(Text(policy.name), policy.level_range(), Text(policy.title), Text(source))
+    console().print(table)
+
+
+@app.command("show")
+def show(name: Annotated[str, typer.Argument(help="Policy name or .toml file.")]) -> None:
+    """The policy's calendars and its target matrix."""
+    policy = resolve(name)
+    out = console()
+    out.print(Text(f"{policy.name}: {policy.title}", style="bold"))
+    out.print(Text(f"zone {policy.timezone.key}, from {policy.source}"))
+    calendars = Table("calendar", "open", title="Calendars", title_justify="left", box=None)
+    for calendar in policy.calendars.values():
+        calendars.add_row(Text(calendar.name), Text(calendar.describe_hours()))
+    out.print(calendars)
+    matrix = Table(
+        "level", "name", "calendar", "first response", "customer response", "update every",
+        "phone", title="Targets", title_justify="left",
+    )
+    for level in policy.severities.values():
+        matrix.add_row(
+            policy.label(level.level),
+            Text(level.name),
+            Text(level.calendar.name),
+            _target(level.first_response),
+            _target(level.customer_response),
+            _target(level.update_every),
+            "Sev 1 checklist" if level.phone_intake else "",
+        )
+    out.print(matrix)
+    for level in policy.severities.values():
+        if level.meaning:
+            out.print(Text(f"{policy.label(level.level)}: {level.meaning}"))
+    rule = policy.auto_close
+    if rule is not None:
+        out.print(Text(
+            f"Auto-close ({rule.calendar.name}): {_target(rule.resolved_after)} after resolved, "
+            f"{_target(rule.waiting_after)} after waiting on the customer, "
+            f"notice {_target(rule.notice_before)} before."
+        ))
+    out.print(Text(
+        f"Rules: severity change {policy.rules.severity_change}s the clocks; "
+        f"customer timeout: {policy.rules.customer_timeout}."
+    ))
+
+
+@app.command("check")
+def check(file: Annotated[Path, typer.Argument(help="The policy file to check.")]) -> None:
+    """Validate a policy file: exit 0 with a summary, or 2 with every problem."""
+    try:
+        policy = catalog().load_file(file)
+    except PolicyError as error:
+        fail_lines(error.problems)
+    typer.echo(
+        f"{file}: ok: policy {policy.name!r}, {len(policy.severities)} severities "
+        f"({policy.level_range()}), "
+        f"{len(policy.calendars)} calendar(s)"
+    )
+
+
+@app.command("due")
+def due(
+    policy_name: Annotated[str, typer.Option("--policy", help="Policy name or .toml file.")],
+    severity: Annotated[str, typer.Option("--severity", help="Severity level, e.g. 1.")],
+    received: Annotated[str, typer.Option("--received", help="ISO 8601 with offset.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """When each clock of a case received at that instant would fall due."""
+    policy = resolve(policy_name)
+    try:
+        when = parse_instant(received)
+    except InstantError as error:
+        fail(f"--received: {error}")
+    if not severity.strip().isdigit() or int(severity) not in policy.severities:
+        levels = ", ".join(str(n) for n in policy.severities)
+        fail(f"--severity: policy {policy.name!r} has no severity {severity!r} (levels: {levels})")
+    level = policy.level(int(severity))
+    clocks = compute_clocks(policy, CaseHistory(received=when, severity=level.level), when)
+    first = clocks[ClockKind.FIRST_RESPONSE]
+    if as_json:
+        print_json(_due_json(policy, level.level, when, first))
+        return
+    _print_due(policy, level.level, when, first)
+
+
+def _due_json(policy: Policy, severity: int, received: datetime, first: Clock) -> dict[str, Any]:
+    level = policy.level(severity)
+    rule = policy.auto_close
+    return {
+        "policy": policy.name,
+        "severity": severity,
+        "label": policy.label(severity),
+        "received": to_iso(received),
+        "clock_starts": to_iso(first.started),
+        "first_response_due": to_iso(first.due),
+        "first_response_target": str(level.first_response),
+        "customer_response_target": None if isinstance(level.customer_response, NoTarget) else str(level.customer_response),
+        "update_every": None if isinstance(level.update_every, NoTarget) else str(level.update_every),
+        "auto_close": None if rule is None else {
+            "resolved_after": _json_target(rule.resolved_after),
+            "waiting_after": _json_target(rule.waiting_after),
+            "notice_before": _json_target(rule.notice_before),
+        },
+        "calendar": level.calendar.name,
+        "calendar_closed_at_received": first.calendar_closed,
+        "explanation": first.explanation,
+    }
+
+
+def _json_target(target: Target) -> str | None:
+    return None if isinstance(target, NoTarget) else str(target)
+
+
+def _print_due(policy: Policy, severity: int, received: datetime, first: Clock) -> None:
+    level = policy.level(severity)
+    zone = level.calendar.zone
+    out = console()
+
+    def local(instant: datetime | None) -> str:
+        if instant is None:
+            return "-"
+        value = instant.astimezone(zone)
+        return f"{value:%a %d %b %Y %H:%M} {value.tzname()}"
+
+    heading = f"{policy.name}: {policy.label(severity)}"
+    if level.name:
+        heading += f" {level.name}"
+    out.print(Text(f"{heading}, received {local(received)}", style="bold"))
+    rows = Table(box=None, show_header=False, pad_edge=False)
+    rows.add_row("clock starts", local(first.started))
+    rows.add_row("first response", f"{local(first.due)}  ({level.first_response})")
+    rows.add_row("", Text(first.explanation))
+    if not isinstance(level.customer_response, NoTarget):
+        rows.add_row(
+            "customer response",
+            Text(f"{level.customer_response} of {level.calendar.title} once the case waits on the customer"),
+        )
+    if not isinstance(level.update_every, NoTarget):
+        rows.add_row(
+            "update", Text(f"every {level.update_every} of {level.calendar.title} after each response")
+        )
+    rule = policy.auto_close
+    if rule is not None:
+        rows.add_row(
+            "auto-close",
+            Text(
+                f"{_target(rule.resolved_after)} after resolved, {_target(rule.waiting_after)} "
+                f"after waiting on the customer ({rule.calendar.title}); "
+                f"notice {_target(rule.notice_before)} before"
+            ),
+        )
+    out.print(rows)

@@ -1,0 +1,364 @@
+"""Business calendars: when an SLA clock runs, evaluated in the calendar's IANA zone.
+
+A calendar is weekly opening hours plus closed days (public holidays from the
+`holidays` package and explicit dates). Its open intervals are computed once per
+local date and flattened into a sorted timeline with the cumulative open time
+before each interval, so "add 8h of open time" is two bisections rather than a
+walk over days. Instants inside are integer microseconds since the epoch (UTC):
+exact, and cheap to compare.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays as holidays_lib
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+WHOLE_DAY = 24 * 60
+# A calendar that stays closed this long is a mistake in the policy, not a deadline.
+MAX_YEARS_SEARCHED = 10
+
+Minutes = tuple[int, int]  # (start, end) minutes after local midnight; end may be 1440
+
+
+class CalendarError(ValueError):
+    """A calendar that cannot produce a deadline (for instance, it never opens)."""
+
+
+def to_micros(instant: datetime) -> int:
+    return (instant - EPOCH) // MICROSECOND
+
+
+def from_micros(micros: int) -> datetime:
+    return EPOCH + timedelta(microseconds=micros)
+
+
+@dataclass(frozen=True)
+class Closure:
+    """Why a calendar is closed on a day that its weekly hours would open."""
+
+    day: date
+    reason: str  # "holiday" or "closed"
+    name: str  # "Thanksgiving Day", or "closed date"
+
+    def describe(self) -> str:
+        label = self.day.strftime("%a %d %b")
+        if self.reason == "holiday":
+            return f"{label} is a holiday ({self.name})"
+        return f"{label} is a closed date"
+
+
+@dataclass
+class _Timeline:
+    """Open intervals over whole years, merged where they touch, with running sums."""
+
+    first_year: int
+    last_year: int
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    before: list[int] = field(default_factory=list)  # open time before interval i
+    through: list[int] = field(default_factory=list)  # open time up to the end of i
+    span_start: int = 0
+    span_end: int = 0
+
+    def open_before(self, instant: int) -> int:
+        """Open time from the start of the timeline up to `instant`."""
+        i = bisect.bisect_right(self.starts, instant) - 1
+        if i < 0:
+            return 0
+        return self.before[i] + min(instant, self.ends[i]) - self.starts[i]
+
+    def instant_at(self, open_time: int) -> int | None:
+        """Earliest instant by which `open_time` has accrued (a close, not the next opening)."""
+        i = bisect.bisect_left(self.through, open_time)
+        if i == len(self.through):
+            return None
+        return self.starts[i] + (open_time - self.before[i])
+
+
+class BusinessCalendar:
+    """Weekly hours in one IANA zone, minus holidays and closed dates."""
+
+    def __init__(
+        self,
+        name: str,
+        zone: ZoneInfo,
+        weekly: Mapping[int, Sequence[Minutes]],
+        *,
+        holidays: str | None = None,
+        closed: frozenset[date] = frozenset(),
+        title: str | None = None,
+    ) -> None:
+        self.name = name
+        self.zone = zone
+        self.weekly: tuple[tuple[Minutes, ...], ...] = tuple(
+            tuple(sorted(weekly.get(day, ()))) for day in range(7)
+        )
+        self.holidays_spec = holidays
+        self.closed = closed
+        self.title = title or ("round-the-clock time" if self.is_always_open else f"{name} hours")
+        self._holidays = _holiday_source(holidays)
+        self._days: dict[date, tuple[tuple[int, int], ...]] = {}
+        self._timeline: _Timeline | None = None
+
+    # -- describing -------------------------------------------------------
+
+    @property
+    def is_always_open(self) -> bool:
+        return (
+            all(hours == ((0, WHOLE_DAY),) for hours in self.weekly)
+            and not self.holidays_spec
+            and not self.closed
+        )
+
+    def describe_hours(self) -> str:
+        """One line for tables: `24x7`, or `Mon-Thu 09:00-17:00; Fri 09:00-12:00,13:00-17:00`."""
+        if self.is_always_open:
+            return "24x7"
+        groups: list[tuple[list[int], tuple[Minutes, ...]]] = []
+        for day, hours in enumerate(self.weekly):
+            if not hours:
+                continue
+            if groups and groups[-1][1] == hours and groups[-1][0][-1] == day - 1:
+                groups[-1][0].append(day)
+            else:
+                groups.append(([day], hours))
+        parts = []
+        for days, hours in groups:
+            first, last = WEEKDAYS[days[0]].title(), WEEKDAYS[days[-1]].title()
+            label = first if first == last else f"{first}-{last}"
+            parts.append(f"{label} {','.join(_format_range(r) for r in hours)}")
+        text = "; ".join(parts)
+        extras = []
+        if self.holidays_spec:
+            extras.append(f"{self.holidays_spec} holidays")
+        if self.closed:
+            extras.append(f"{len(self.closed)} closed date(s)")
+        if extras:
+            text += " (closed on " + ", ".join(extras) + ")"
+        return f"{text}, {self.zone.key}"
+
+    # -- days -------------------------------------------------------------
+
+    def closure(self, day: date) -> Closure | None:
+        """Why `day` is closed all day although its weekday has hours, if it is."""
+        if day in self.closed:
+            return Closure(day, "closed", "closed date")
+        if self._holidays is not None and day in self._holidays:
+            return Closure(day, "holiday", str(self._holidays.get(day)))
+        return None
+
+    def day_intervals(self, day: date) -> tuple[tuple[int, int], ...]:
+        """Open intervals of a local date, as UTC microseconds (cached per date)."""
+        cached = self._days.get(day)
+        if cached is not None:
+            return cached
+        hours = self.weekly[day.weekday()]
+        intervals: list[tuple[int, int]] = []
+        if hours and self.closure(day) is None:
+            for start, end in hours:
+                opens = to_micros(self._local(day, start))
+                closes = to_micros(self._local(day, end))
+                # A range swallowed by a spring-forward gap has no open time.
+                if closes > opens:
+                    intervals.append((opens, closes))
+        result = tuple(intervals)
+        self._days[day] = result
+        return result
+
+    def is_business_day(self, day: date) -> bool:
+        return bool(self.day_intervals(day))
+
+    def local_date(self, instant: datetime) -> date:
+        return instant.astimezone(self.zone).date()
+
+    def _local(self, day: date, minute: int) -> datetime:
+        if minute >= WHOLE_DAY:
+            day, minute = day + timedelta(days=1), minute - WHOLE_DAY
+        return datetime.combine(day, time(minute // 60, minute % 60), self.zone)
+
+    # -- the timeline -----------------------------------------------------
+
+    def _timeline_for(self, micros: int) -> _Timeline:
+        timeline = self._timeline
+        if timeline is not None and timeline.span_start <= micros < timeline.span_end:
+            return timeline
+        year = from_micros(micros).year
+        if timeline is None:
+            return self._build(year - 1, year + 1)
+        return self._build(min(year - 1, timeline.first_year), max(year + 1, timeline.last_year))
+
+    def _build(self, first_year: int, last_year: int) -> _Timeline:
+        first_year = max(first_year, 1971)
+        timeline = _Timeline(first_year, last_year)
+        starts, ends = timeline.starts, timeline.ends
+        day = date(first_year, 1, 1)
+        last = date(last_year, 12, 31)
+        while day <= last:
+            for opens, closes in self.day_intervals(day):
+                if ends and ends[-1] >= opens:  # touching (24x7): one longer interval
+                    ends[-1] = max(ends[-1], closes)
+                else:
+                    starts.append(opens)
+                    ends.append(closes)
+            day += timedelta(days=1)
+        total = 0
+        for opens, closes in zip(starts, ends, strict=True):
+            timeline.before.append(total)
+            total += closes - opens
+            timeline.through.append(total)
+        timeline.span_start = to_micros(self._local(date(first_year, 1, 1), 0))
+        timeline.span_end = to_micros(self._local(date(last_year, 12, 31), WHOLE_DAY))
+        self._timeline = timeline
+        return timeline
+
+    def _add_micros(self, start: int, amount: int) -> int:
+        timeline = self._timeline_for(start)
+        target = timeline.open_before(start) + amount
+        for _ in range(MAX_YEARS_SEARCHED):
+            found = timeline.instant_at(target)
+            if found is not None and found < timeline.span_end:
+                return found
+            # Extending forward keeps the first year, so `target` stays valid.
+            timeline = self._build(timeline.first_year, timeline.last_year + 1)
+        raise CalendarError(f"calendar {self.name!r} has no open time for {MAX_YEARS_SEARCHED} years")
+
+    # -- arithmetic -------------------------------------------------------
+
+    def is_open(self, instant: datetime) -> bool:
+        micros = to_micros(instant)
+        return any(opens <= micros < closes for opens, closes in self._intervals_around(instant))
+
+    def _intervals_around(self, instant: datetime) -> Iterator[tuple[int, int]]:
+        day = self.local_date(instant)
+        for offset in (-1, 0):  # a 00:00-24:00 day may still hold the instant after midnight
+            yield from self.day_intervals(day + timedelta(days=offset))
+
+    def next_opening(self, instant: datetime) -> datetime:
+        """`instant` itself when open, else the next instant the calendar opens."""
+        micros = to_micros(instant)
+        day = self.local_date(instant) - timedelta(days=1)
+        for _ in range(366 * MAX_YEARS_SEARCHED):
+            for opens, closes in self.day_intervals(day):
+                if micros < closes:
+                    return from_micros(max(opens, micros))
+            day += timedelta(days=1)
+        raise CalendarError(f"calendar {self.name!r} never opens after {instant.isoformat()}")
+
+    def open_time_between(self, start: datetime, end: datetime) -> timedelta:
+        """Open calendar time in [start, end); negative when end is before start."""
+        a, b = to_micros(start), to_micros(end)
+        if b < a:
+            return -self.open_time_between(end, start)
+        timeline = self._timeline_for(a)
+        if not timeline.span_start <= b < timeline.span_end:
+            timeline = self._timeline_for(b)
+            timeline = self._timeline_for(a)
+        return timedelta(microseconds=timeline.open_before(b) - timeline.open_before(a))
+
+    def add(self, start: datetime, amount: timedelta) -> datetime:
+        """Earliest instant by which `amount` of open time has elapsed since `start`.
+
+        Zero is the clock start itself (the next opening when closed); a result
+        that lands exactly on a close is that close, not the next opening.
+        """
+        if amount <= timedelta(0):
+            return self.next_opening(start)
+        return from_micros(self._add_micros(to_micros(start), amount // MICROSECOND))
+
+    def open_into_day(self, instant: datetime) -> timedelta:
+        """Open time on the instant's local date before the instant."""
+        micros = to_micros(instant)
+        total = sum(
+            max(0, min(micros, closes) - opens)
+            for opens, closes in self.day_intervals(self.local_date(instant))
+        )
+        return timedelta(microseconds=total)
+
+    def nth_business_day_after(self, day: date, count: int) -> date:
+        found = 0
+        for _ in range(366 * MAX_YEARS_SEARCHED):
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                found += 1
+                if found == count:
+                    return day
+        raise CalendarError(f"calendar {self.name!r} has no {count} business days ahead")
+
+    def previous_business_day(self, day: date) -> date:
+        for _ in range(366 * MAX_YEARS_SEARCHED):
+            day -= timedelta(days=1)
+            if self.is_business_day(day):
+                return day
+        raise CalendarError(f"calendar {self.name!r} has no business day before {day}")
+
+    def close_of(self, day: date) -> datetime:
+        return from_micros(self.day_intervals(day)[-1][1])
+
+    def into_day(self, day: date, amount: timedelta) -> datetime:
+        """The instant `amount` of open time into a business day (its close at most)."""
+        left = amount // MICROSECOND
+        for opens, closes in self.day_intervals(day):
+            if left <= closes - opens:
+                return from_micros(opens + left)
+            left -= closes - opens
+        return self.close_of(day)
+
+    def add_business_days(self, start: datetime, count: int) -> datetime:
+        """`Nbd`: N business days after the clock start's day, as far into that day."""
+        clock_start = self.next_opening(start)
+        start_day = self.local_date(clock_start)
+        # The clock start is an opening instant, so it lies in one of its own day's
+        # intervals, or at midnight between two whole days (then it is 0 into its day).
+        into = self.open_into_day(clock_start)
+        target_day = self.nth_business_day_after(start_day, count)
+        if into <= timedelta(0):
+            return self.close_of(self.previous_business_day(target_day))
+        return self.into_day(target_day, into)
+
+    def next_business_day_close(self, received: datetime) -> datetime:
+        """`nbd`: the close of the first business day after the local date received."""
+        return self.close_of(self.nth_business_day_after(self.local_date(received), 1))
+
+    def closures_between(self, start: datetime, end: datetime) -> list[Closure]:
+        """Holidays and closed dates from start's local date to end's (for explanations)."""
+        found = []
+        day, last = self.local_date(start), self.local_date(end)
+        while day <= last:
+            closure = self.closure(day) if self.weekly[day.weekday()] else None
+            if closure is not None:
+                found.append(closure)
+            day += timedelta(days=1)
+        return found
+
+    def closed_reason(self, instant: datetime) -> str | None:
+        """None when open; otherwise `out of hours`, `weekend`, or the holiday's name."""
+        if self.is_open(instant):
+            return None
+        day = self.local_date(instant)
+        closure = self.closure(day)
+        if closure is not None and self.weekly[day.weekday()]:
+            return f"holiday: {closure.name}" if closure.reason == "holiday" else "closed date"
+        if not self.weekly[day.weekday()]:
+            return "weekend" if day.weekday() >= 5 else f"closed on {WEEKDAY_NAMES[day.weekday()]}"
+        return "out of hours"
+
+
+def _holiday_source(spec: str | None) -> holidays_lib.HolidayBase | None:
+    if not spec:
+        return None
+    country, _, subdivision = spec.partition("-")
+    return holidays_lib.country_holidays(country, subdiv=subdivision or None)
+
+
+def _format_range(minutes: Minutes) -> str:
+    start, end = minutes
+    return f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"

@@ -1,0 +1,443 @@
+"""A case's SLA clocks, replayed from its history at a given instant.
+
+Four clocks: first response (owed by support from the received instant), customer
+response (owed by the customer while the case waits on them), update (support
+keeps the customer informed every so often; paused while waiting on them) and
+auto-close (a resolved or waiting case closes by itself). Each comes back with
+its state, due instant, business time left, whether its calendar is closed now,
+a warning level and an explanation in words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from deskterm.sla.calendar import BusinessCalendar
+from deskterm.sla.duration import (
+    BusinessDays,
+    Elapsed,
+    NextBusinessDay,
+    NoTarget,
+    Scheduled,
+    Target,
+    format_hours_minutes,
+)
+from deskterm.sla.history import (
+    FINISHED_STATUSES,
+    RESPONDING_STATUSES,
+    CaseHistory,
+    CustomerReplied,
+    RespondedToCustomer,
+    ScheduledFor,
+    SeverityChanged,
+    Status,
+    StatusChanged,
+)
+from deskterm.sla.policy import Policy
+
+# A clock is in warning once this share of its business time or less is left.
+WARNING_SHARE = 0.25
+
+
+class ClockKind(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    CUSTOMER_RESPONSE = "customer_response"
+    UPDATE = "update"
+    AUTO_CLOSE = "auto_close"
+
+    @property
+    def title(self) -> str:
+        return self.value.replace("_", " ").replace("auto close", "auto-close")
+
+    @property
+    def owed_by_support(self) -> bool:
+        """Whether a breach of this clock is a breach of support's promise."""
+        return self in (ClockKind.FIRST_RESPONSE, ClockKind.UPDATE)
+
+
+class ClockState(StrEnum):
+    RUNNING = "running"
+    PAUSED = "paused"
+    MET = "met"
+    BREACHED = "breached"
+    NOT_APPLICABLE = "not-applicable"
+
+
+class WarningLevel(StrEnum):
+    NONE = "none"  # no running clock
+    OK = "ok"
+    WARNING = "warning"
+    BREACHED = "breached"
+
+
+@dataclass(frozen=True)
+class Clock:
+    kind: ClockKind
+    state: ClockState
+    explanation: str
+    target: Target | None = None
+    started: datetime | None = None  # when this clock began counting (its clock start)
+    due: datetime | None = None
+    stopped: datetime | None = None  # when it was met, or answered late
+    left: timedelta | None = None  # business time left; negative once past due
+    calendar: str | None = None
+    calendar_closed: bool = False
+    closed_reason: str | None = None  # "out of hours", "weekend", "holiday: ..."
+    warning: WarningLevel = WarningLevel.NONE
+    notice_due: datetime | None = None  # auto-close: when the customer is warned
+
+    @property
+    def live(self) -> bool:
+        """Still counting towards a deadline (running, or breached and not yet answered)."""
+        return self.state in (ClockState.RUNNING, ClockState.BREACHED) and self.stopped is None
+
+
+def compute_clocks(policy: Policy, history: CaseHistory, now: datetime) -> dict[ClockKind, Clock]:
+    """Every clock of the case as it stands at `now` (events after `now` are ignored)."""
+    story = _Story(history, now)
+    return {
+        ClockKind.FIRST_RESPONSE: _first_response(policy, story),
+        ClockKind.CUSTOMER_RESPONSE: _customer_response(policy, story),
+        ClockKind.UPDATE: _update(policy, story),
+        ClockKind.AUTO_CLOSE: _auto_close(policy, story),
+    }
+
+
+def next_due(clocks: dict[ClockKind, Clock]) -> datetime | None:
+    """The deadline a queue sorts by: the soonest due among live clocks."""
+    dues = [clock.due for clock in clocks.values() if clock.live and clock.due is not None]
+    return min(dues) if dues else None
+
+
+class _Story:
+    """The history up to `now`, sorted and split by kind."""
+
+    def __init__(self, history: CaseHistory, now: datetime) -> None:
+        events = sorted((e for e in history.events if e.at <= now), key=lambda e: e.at)
+        self.now = now
+        self.received = history.received
+        self.severities = [(history.received, history.severity)] + [
+            (e.at, e.severity) for e in events if isinstance(e, SeverityChanged)
+        ]
+        self.statuses = [(history.received, Status.NEW)] + [
+            (e.at, e.status) for e in events if isinstance(e, StatusChanged)
+        ]
+        self.responses = [e.at for e in events if isinstance(e, RespondedToCustomer)]
+        self.customer_replies = [e.at for e in events if isinstance(e, CustomerReplied)]
+        schedules = [e.due for e in events if isinstance(e, ScheduledFor)]
+        self.scheduled_due = schedules[-1] if schedules else None
+
+    @property
+    def status(self) -> Status:
+        return self.statuses[-1][1]
+
+    def severity_at(self, instant: datetime) -> int:
+        return [level for at, level in self.severities if at <= instant][-1]
+
+    def severity_changes(self, after: datetime, until: datetime) -> list[tuple[datetime, int]]:
+        return [(at, level) for at, level in self.severities[1:] if after < at <= until]
+
+    def first_response_stop(self) -> datetime | None:
+        candidates = self.responses[:1] + [
+            at for at, status in self.statuses[1:] if status in RESPONDING_STATUSES
+        ][:1]
+        return min(candidates) if candidates else None
+
+    def waiting_periods(self) -> list[tuple[datetime, datetime | None]]:
+        """(entered, left) for each stretch spent waiting on the customer; left None if still."""
+        periods: list[tuple[datetime, datetime | None]] = []
+        for at, status in self.statuses:
+            still_waiting = bool(periods) and periods[-1][1] is None
+            if status is Status.WAITING and not still_waiting:
+                periods.append((at, None))
+            elif status is not Status.WAITING and still_waiting:
+                periods[-1] = (periods[-1][0], at)
+        return periods
+
+    def entered_current_status(self) -> datetime:
+        current = self.status
+        entered = self.statuses[-1][0]
+        for at, status in reversed(self.statuses):
+            if status is not current:
+                break
+            entered = at
+        return entered
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    clock_start: datetime
+    due: datetime
+    why: str  # "8h of office hours from Fri 20 Nov 16:00; Thu 26 Nov is a holiday (...)"
+
+
+def _deadline(
+    calendar: BusinessCalendar, start: datetime, target: Target, scheduled: datetime | None
+) -> _Deadline | None:
+    zone = calendar.zone
+    clock_start = calendar.next_opening(start)
+    shifted = ""
+    if clock_start != start:
+        reason = calendar.closed_reason(start) or "closed"
+        shifted = f" (received {_when(start, calendar)} while closed: {reason})"
+    if isinstance(target, Elapsed):
+        due = calendar.add(start, target.amount)
+        why = f"{target} of {calendar.title} from {_when(clock_start, calendar)}{shifted}"
+    elif isinstance(target, BusinessDays):
+        due = calendar.add_business_days(start, target.days)
+        into = calendar.open_into_day(clock_start)
+        day_word = "day" if target.days == 1 else "days"
+        depth = f", {format_hours_minutes(into)} into its day" if into else " at the opening"
+        why = (
+            f"{target.days} business {day_word} of {calendar.title} after "
+            f"{_when(clock_start, calendar)}{depth}{shifted}"
+        )
+    elif isinstance(target, NextBusinessDay):
+        due = calendar.next_business_day_close(start)
+        received_day = start.astimezone(zone).strftime("%a %d %b")
+        why = f"the close of the next business day of {calendar.title} after {received_day}"
+    elif isinstance(target, Scheduled):
+        if scheduled is None:
+            return None
+        return _Deadline(start, scheduled, "the instant the customer scheduled")
+    else:
+        return None
+    closures = calendar.closures_between(start, due)
+    if closures:
+        why += "; " + "; ".join(closure.describe() for closure in closures)
+    return _Deadline(clock_start, due, why)
+
+
+def _when(instant: datetime, calendar: BusinessCalendar, zone_name: bool = False) -> str:
+    local = instant.astimezone(calendar.zone)
+    text = local.strftime("%a %d %b %H:%M")
+    return f"{text} {local.tzname()}" if zone_name else text
+
+
+def _warning(left: timedelta, total: timedelta) -> WarningLevel:
+    if left < timedelta(0):
+        return WarningLevel.BREACHED
+    if left <= total * WARNING_SHARE:
+        return WarningLevel.WARNING
+    return WarningLevel.OK
+
+
+def _not_applicable(kind: ClockKind, why: str, target: Target | None = None) -> Clock:
+    return Clock(kind, ClockState.NOT_APPLICABLE, why, target=target)
+
+
+def _one_shot(
+    kind: ClockKind,
+    calendar: BusinessCalendar,
+    target: Target,
+    deadline: _Deadline,
+    stop: datetime | None,
+    stop_words: str,
+    now: datetime,
+    note: str = "",
+) -> Clock:
+    """A clock that runs from its start until it is met once (or is answered late)."""
+    due_words = f"due {_when(deadline.due, calendar, zone_name=True)}: {deadline.why}{note}"
+    total = calendar.open_time_between(deadline.clock_start, deadline.due)
+    if stop is not None:
+        left = calendar.open_time_between(stop, deadline.due)
+        met = stop <= deadline.due
+        side = "before" if met else "after"
+        state = ClockState.MET if met else ClockState.BREACHED
+        explanation = (
+            f"{state}: {stop_words} {_when(stop, calendar)}, {format_hours_minutes(abs(left))} "
+            f"of {calendar.title} {side} the deadline ({due_words})"
+        )
+        return Clock(
+            kind, state, explanation, target, deadline.clock_start, deadline.due, stop, left,
+            calendar.name,
+        )
+    left = calendar.open_time_between(now, deadline.due)
+    state = ClockState.BREACHED if now > deadline.due else ClockState.RUNNING
+    if state is ClockState.BREACHED:
+        explanation = f"breached {format_hours_minutes(-left)} of {calendar.title} ago, {due_words}"
+    else:
+        explanation = due_words
+    reason = calendar.closed_reason(now)
+    return Clock(
+        kind, state, explanation, target, deadline.clock_start, deadline.due, None, left,
+        calendar.name, reason is not None, reason, _warning(left, total),
+    )
+
+
+def _severity_note(policy: Policy, changes: list[tuple[datetime, int]], calendar: BusinessCalendar) -> str:
+    if not changes:
+        return ""
+    at, level = changes[-1]
+    if policy.rules.severity_change == "restart":
+        return f"; restarted when the severity became {policy.label(level)} at {_when(at, calendar)}"
+    return (
+        f"; severity became {policy.label(level)} at {_when(at, calendar)}, "
+        "deadline recomputed from the received instant"
+    )
+
+
+def _first_response(policy: Policy, story: _Story) -> Clock:
+    kind = ClockKind.FIRST_RESPONSE
+    stop = story.first_response_stop()
+    horizon = stop or story.now
+    level = policy.level(story.severity_at(horizon))
+    changes = story.severity_changes(story.received, horizon)
+    start = story.received
+    if changes and policy.rules.severity_change == "restart":
+        start = changes[-1][0]
+    deadline = _deadline(level.calendar, start, level.first_response, story.scheduled_due)
+    if deadline is None:
+        if isinstance(level.first_response, Scheduled):
+            why = f"{policy.label(level.level)} is scheduled work: no clock until the customer sets a date"
+        else:
+            why = f"{policy.label(level.level)} has no first-response target"
+        return _not_applicable(kind, why, level.first_response)
+    note = _severity_note(policy, changes, level.calendar)
+    return _one_shot(
+        kind, level.calendar, level.first_response, deadline, stop, "responded", story.now, note
+    )
+
+
+def _customer_response(policy: Policy, story: _Story) -> Clock:
+    kind = ClockKind.CUSTOMER_RESPONSE
+    periods = story.waiting_periods()
+    if not periods:
+        return _not_applicable(kind, "runs only while the case waits on the customer")
+    entered, exited = periods[-1]
+    replies = [at for at in story.customer_replies if entered <= at and (exited is None or at <= exited)]
+    stops = replies[:1] + ([exited] if exited is not None else [])
+    stop = min(stops) if stops else None
+    horizon = stop or story.now
+    level = policy.level(story.severity_at(horizon))
+    target = level.customer_response
+    if isinstance(target, NoTarget):
+        return _not_applicable(kind, f"{policy.label(level.level)} has no customer-response target", target)
+    changes = story.severity_changes(entered, horizon)
+    start = changes[-1][0] if changes and policy.rules.severity_change == "restart" else entered
+    deadline = _deadline(level.calendar, start, target, None)
+    if deadline is None:
+        return _not_applicable(kind, f"{target} is not a customer-response target", target)
+    deadline = _Deadline(
+        deadline.clock_start,
+        deadline.due,
+        f"{deadline.why}, for the customer to answer the request of {_when(entered, level.calendar)}",
+    )
+    words = "the customer answered" if replies else "the case stopped waiting"
+    return _one_shot(kind, level.calendar, target, deadline, stop, words, story.now)
+
+
+def _update(policy: Policy, story: _Story) -> Clock:
+    kind = ClockKind.UPDATE
+    level = policy.level(story.severity_at(story.now))
+    target = level.update_every
+    if not isinstance(target, Elapsed):
+        return _not_applicable(kind, f"{policy.label(level.level)} has no update target")
+    if story.status in FINISHED_STATUSES:
+        return _not_applicable(kind, f"the case is {story.status.title.lower()}", target)
+    first = story.first_response_stop()
+    if first is None:
+        return _not_applicable(kind, "starts after the first response", target)
+    calendar = level.calendar
+    anchor = max([first] + story.responses)
+    anchor_words = f"since the last update to the customer at {_when(anchor, calendar)}"
+    changes = story.severity_changes(anchor, story.now)
+    if changes and policy.rules.severity_change == "restart":
+        anchor = changes[-1][0]
+        anchor_words = f"since the severity became {policy.label(changes[-1][1])} at {_when(anchor, calendar)}"
+
+    # Business time counts only in running stretches: waiting on the customer pauses it.
+    stretches: list[tuple[datetime, datetime | None]] = []
+    paused_since: datetime | None = None
+    cursor = anchor
+    for entered, exited in story.waiting_periods():
+        if exited is not None and exited <= anchor:
+            continue
+        if entered > cursor:
+            stretches.append((cursor, entered))
+        if exited is None:
+            paused_since = max(entered, anchor)
+            break
+        cursor = max(cursor, exited)
+    if paused_since is None:
+        stretches.append((cursor, None))
+
+    elapsed = timedelta(0)
+    due: datetime | None = None
+    for begin, end in stretches:
+        span = calendar.open_time_between(begin, end or story.now)
+        if due is None and (end is None or elapsed + span >= target.amount):
+            due = calendar.add(begin, target.amount - elapsed)
+        elapsed += span
+    left = target.amount - elapsed
+    paused_words = ""
+    if len(stretches) > 1 or paused_since is not None:
+        paused_words = " (time waiting on the customer does not count)"
+    reason = calendar.closed_reason(story.now)
+    if due is None:  # paused before the target was reached
+        assert paused_since is not None
+        explanation = (
+            f"paused since {_when(paused_since, calendar)} while waiting on the customer; "
+            f"{format_hours_minutes(left)} of {target} of {calendar.title} left, {anchor_words}"
+        )
+        return Clock(
+            kind, ClockState.PAUSED, explanation, target, anchor, None, None, left, calendar.name,
+            reason is not None, reason, _warning(left, target.amount),
+        )
+    breached = left < timedelta(0)
+    state = ClockState.BREACHED if breached else ClockState.RUNNING
+    prefix = f"breached {format_hours_minutes(-left)} of {calendar.title} ago, " if breached else ""
+    explanation = (
+        f"{prefix}due {_when(due, calendar, zone_name=True)}: {target} of {calendar.title} "
+        f"{anchor_words}{paused_words}"
+    )
+    return Clock(
+        kind, state, explanation, target, anchor, due, None, left, calendar.name,
+        reason is not None, reason, _warning(left, target.amount),
+    )
+
+
+def _auto_close(policy: Policy, story: _Story) -> Clock:
+    kind = ClockKind.AUTO_CLOSE
+    rule = policy.auto_close
+    if rule is None:
+        return _not_applicable(kind, f"policy {policy.name} has no auto-close")
+    if story.status is Status.RESOLVED:
+        after, because = rule.resolved_after, "the customer does not confirm the resolution"
+    elif story.status is Status.WAITING:
+        after, because = rule.waiting_after, "the customer does not send what was requested"
+    else:
+        return _not_applicable(kind, "only resolved or waiting cases close by themselves")
+    if isinstance(after, NoTarget):
+        return _not_applicable(kind, f"policy {policy.name} does not auto-close this status", after)
+    calendar = rule.calendar
+    entered = story.entered_current_status()
+    deadline = _deadline(calendar, entered, after, None)
+    assert deadline is not None  # validation allows only m/h and bd here
+    notice_due = None
+    notice_words = ""
+    notice = _shorten(after, rule.notice_before)
+    if notice is not None:
+        notice_deadline = _deadline(calendar, entered, notice, None)
+        assert notice_deadline is not None
+        notice_due = notice_deadline.due
+        notice_words = f"; the customer is notified {_when(notice_due, calendar, zone_name=True)}"
+    deadline = _Deadline(
+        deadline.clock_start,
+        deadline.due,
+        f"{deadline.why}, if {because}{notice_words}",
+    )
+    clock = _one_shot(kind, calendar, after, deadline, None, "", story.now)
+    explanation = clock.explanation.replace("due ", "closes automatically ", 1)
+    return replace(clock, explanation=explanation, notice_due=notice_due)
+
+
+def _shorten(after: Target, notice: Target) -> Target | None:
+    """`after` minus `notice` (same unit, checked by the policy reader)."""
+    if isinstance(after, Elapsed) and isinstance(notice, Elapsed):
+        return Elapsed(after.amount - notice.amount)
+    if isinstance(after, BusinessDays) and isinstance(notice, BusinessDays):
+        return BusinessDays(after.days - notice.days)
+    return None

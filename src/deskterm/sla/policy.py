@@ -1,0 +1,463 @@
+"""Policies: a support contract as data (calendars plus a target per severity).
+
+`parse_policy` validates the whole file and reports every problem at once, each
+naming its key path (`severity.2.calendar: no calendar named "ofice"`), because
+an administrator fixing a policy wants the full list, not one error per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+import holidays as holidays_lib
+
+from deskterm.sla.calendar import WEEKDAYS, WHOLE_DAY, BusinessCalendar, Minutes
+from deskterm.sla.duration import (
+    BusinessDays,
+    DurationError,
+    Elapsed,
+    NoTarget,
+    Target,
+    parse_duration,
+)
+
+
+class PolicyError(ValueError):
+    """A policy file with problems; `problems` holds one line each, file named."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SeverityLevel:
+    level: int
+    name: str
+    meaning: str
+    calendar: BusinessCalendar
+    first_response: Target
+    customer_response: Target
+    update_every: Target
+    phone_intake: bool
+
+
+@dataclass(frozen=True)
+class AutoClose:
+    calendar: BusinessCalendar
+    resolved_after: Target
+    waiting_after: Target
+    notice_before: Target
+
+
+@dataclass(frozen=True)
+class Rules:
+    severity_change: str  # "recompute" | "restart"
+    customer_timeout: str  # "lower-severity" | "none"
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    title: str
+    timezone: ZoneInfo
+    level_label: str
+    calendars: Mapping[str, BusinessCalendar]
+    severities: Mapping[int, SeverityLevel]
+    auto_close: AutoClose | None
+    rules: Rules
+    source: str
+
+    def level(self, severity: int) -> SeverityLevel:
+        try:
+            return self.severities[severity]
+        except KeyError:
+            raise KeyError(
+                f"policy {self.name!r} has no severity {severity} "
+                f"(levels: {', '.join(str(n) for n in self.severities)})"
+            ) from None
+
+    def label(self, severity: int) -> str:
+        """`Sev 1`, or `P3` for a P1-P6 matrix (one-letter labels are written joined)."""
+        separator = "" if len(self.level_label) == 1 else " "
+        return f"{self.level_label}{separator}{severity}"
+
+    def level_range(self) -> str:
+        """`Sev 1-3`, or `P1-P6`."""
+        low, high = min(self.severities), max(self.severities)
+        if len(self.level_label) == 1:
+            return f"{self.label(low)}-{self.label(high)}"
+        return f"{self.label(low)}-{high}"
+
+    def lower_severity(self, severity: int) -> int | None:
+        """The next less urgent level (a larger number), None at the bottom."""
+        lower = [level for level in self.severities if level > severity]
+        return min(lower) if lower else None
+
+
+TOP_KEYS = {"name", "title", "timezone", "level_label", "calendars", "severity", "auto_close", "rules"}
+CALENDAR_KEYS = {"hours", "holidays", "closed", "timezone", "title"}
+SEVERITY_KEYS = {
+    "name",
+    "meaning",
+    "calendar",
+    "first_response",
+    "customer_response",
+    "update_every",
+    "phone_intake",
+}
+AUTO_CLOSE_KEYS = {"calendar", "resolved_after", "waiting_after", "notice_before"}
+RULE_CHOICES = {
+    "severity_change": ("recompute", "restart"),
+    "customer_timeout": ("lower-severity", "none"),
+}
+_RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+def load_policy(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError([f"{path}: cannot read: {error}"]) from None
+    return parse_policy(text, str(path))
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise PolicyError([f"{source}: TOML syntax: {error}"]) from None
+    return _Reader(source).read(data)
+
+
+class _Reader:
+    """Walks a parsed TOML document, collecting every problem before giving up."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.problems: list[str] = []
+        # Names of calendars the file declares, valid or not: a reference to a
+        # broken calendar is not a second problem.
+        self.declared_calendars: set[str] = set()
+
+    def problem(self, path: str, message: str) -> None:
+        self.problems.append(f"{self.source}: {path}: {message}")
+
+    def unknown_keys(self, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
+        for key in table:
+            if key not in allowed:
+                close = difflib.get_close_matches(key, sorted(allowed), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                self.problem(f"{path}{key}", f"unknown key{hint}")
+
+    def string(self, table: Mapping[str, Any], key: str, path: str, required: bool) -> str | None:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.problem(f"{path}{key}", "missing")
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(f"{path}{key}", "must be a non-empty string")
+            return None
+        return value
+
+    def read(self, data: dict[str, Any]) -> Policy:
+        self.unknown_keys(data, TOP_KEYS, "")
+        name = self.string(data, "name", "", required=True)
+        if name is not None and not _NAME.match(name):
+            self.problem("name", f"{name!r}: use lowercase letters, digits, '-' and '_'")
+        title = self.string(data, "title", "", required=False) or name or ""
+        level_label = self.string(data, "level_label", "", required=False) or "Sev"
+        zone = self.zone(data.get("timezone"), "timezone", required=True)
+
+        calendars = self.calendars(data.get("calendars"), zone)
+        severities = self.severities(data.get("severity"), calendars)
+        auto_close = self.auto_close(data.get("auto_close"), calendars)
+        rules = self.rules(data.get("rules"))
+
+        if self.problems or zone is None or name is None:
+            raise PolicyError(self.problems)
+        return Policy(
+            name=name,
+            title=title,
+            timezone=zone,
+            level_label=level_label,
+            calendars=calendars,
+            severities=severities,
+            auto_close=auto_close,
+            rules=rules,
+            source=self.source,
+        )
+
+    def zone(self, value: Any, path: str, required: bool) -> ZoneInfo | None:
+        if value is None:
+            if required:
+                self.problem(path, 'missing (an IANA zone such as "America/Denver")')
+            return None
+        if not isinstance(value, str) or value not in _zones():
+            close = difflib.get_close_matches(str(value), sorted(_zones()), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            self.problem(path, f"{value!r} is not an IANA time zone{hint}")
+            return None
+        try:
+            return ZoneInfo(value)
+        except ZoneInfoNotFoundError:
+            self.problem(path, f"{value!r} is not in this machine's time zone database")
+            return None
+
+    def calendars(self, value: Any, zone: ZoneInfo | None) -> dict[str, BusinessCalendar]:
+        if not isinstance(value, dict) or not value:
+            self.problem("calendars", "missing: define at least one [calendars.NAME] table")
+            return {}
+        result = {}
+        self.declared_calendars = set(value)
+        for name, table in value.items():
+            path = f"calendars.{name}."
+            if not isinstance(table, dict):
+                self.problem(f"calendars.{name}", "must be a table")
+                continue
+            self.unknown_keys(table, CALENDAR_KEYS, path)
+            own_zone = self.zone(table.get("timezone"), f"{path}timezone", required=False)
+            weekly = self.hours(table.get("hours"), f"{path}hours")
+            holidays = self.holidays(table.get("holidays"), f"{path}holidays")
+            closed = self.closed_dates(table.get("closed", []), f"{path}closed")
+            title = self.string(table, "title", path, required=False)
+            calendar_zone = own_zone or zone
+            if weekly is None or calendar_zone is None:
+                continue
+            if not any(weekly.values()):
+                self.problem(f"{path}hours", "the calendar is never open")
+                continue
+            result[name] = BusinessCalendar(
+                name, calendar_zone, weekly, holidays=holidays, closed=closed, title=title
+            )
+        return result
+
+    def hours(self, value: Any, path: str) -> dict[int, list[Minutes]] | None:
+        if value == "24x7":
+            return {day: [(0, WHOLE_DAY)] for day in range(7)}
+        if not isinstance(value, dict):
+            self.problem(path, 'must be "24x7" or a table like { mon = "09:00-17:00" }')
+            return None
+        weekly: dict[int, list[Minutes]] = {}
+        for key, text in value.items():
+            if key not in WEEKDAYS:
+                self.problem(f"{path}.{key}", f"not a weekday (use {', '.join(WEEKDAYS)})")
+                continue
+            ranges = self.ranges(text, f"{path}.{key}")
+            if ranges is not None:
+                weekly[WEEKDAYS.index(key)] = ranges
+        return weekly
+
+    def ranges(self, text: Any, path: str) -> list[Minutes] | None:
+        if not isinstance(text, str):
+            self.problem(path, 'must be a string like "09:00-12:00,13:00-17:00"')
+            return None
+        ranges: list[Minutes] = []
+        for part in (p.strip() for p in text.split(",")):
+            match = _RANGE.match(part)
+            if not match:
+                self.problem(path, f"{part!r} is not a range like 09:00-17:00")
+                return None
+            h1, m1, h2, m2 = (int(g) for g in match.groups())
+            start, end = h1 * 60 + m1, h2 * 60 + m2
+            if h1 > 23 or m1 > 59 or m2 > 59 or end > WHOLE_DAY or end <= start:
+                self.problem(path, f"{part!r}: a range runs forward within one day (00:00-24:00 at most)")
+                return None
+            ranges.append((start, end))
+        ranges.sort()
+        for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+            if start < end:
+                self.problem(path, f"{text!r}: ranges overlap")
+                return None
+        return ranges
+
+    def holidays(self, value: Any, path: str) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            self.problem(path, 'must be a country code such as "US" or "US-CO"')
+            return None
+        country, _, subdivision = value.partition("-")
+        supported = holidays_lib.list_supported_countries()
+        if country not in supported:
+            self.problem(path, f"{country!r} is not a country known to the holidays package")
+            return None
+        if subdivision and subdivision not in supported[country]:
+            self.problem(path, f"{subdivision!r} is not a subdivision of {country}")
+            return None
+        return value
+
+    def closed_dates(self, value: Any, path: str) -> frozenset[date]:
+        if not isinstance(value, list):
+            self.problem(path, 'must be a list of dates like ["2026-12-24"]')
+            return frozenset()
+        days = set()
+        for index, item in enumerate(value):
+            if isinstance(item, date):
+                days.add(item)
+                continue
+            try:
+                days.add(date.fromisoformat(str(item)))
+            except ValueError:
+                self.problem(f"{path}[{index}]", f"{item!r} is not a date like 2026-12-24")
+        return frozenset(days)
+
+    def target(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        path: str,
+        required: bool,
+        allowed: Callable[[Target], str | None] | None = None,
+    ) -> Target:
+        value = table.get(key)
+        if value is None:
+            if required:
+                self.problem(f"{path}{key}", "missing")
+            return NoTarget()
+        if not isinstance(value, str):
+            self.problem(f"{path}{key}", 'must be a string like "30m" or "nbd"')
+            return NoTarget()
+        try:
+            target = parse_duration(value)
+        except DurationError as error:
+            self.problem(f"{path}{key}", str(error))
+            return NoTarget()
+        refusal = allowed(target) if allowed else None
+        if refusal:
+            self.problem(f"{path}{key}", refusal)
+            return NoTarget()
+        return target
+
+    def severities(
+        self, value: Any, calendars: Mapping[str, BusinessCalendar]
+    ) -> dict[int, SeverityLevel]:
+        if not isinstance(value, dict) or not value:
+            self.problem("severity", "missing: define at least one [severity.N] table")
+            return {}
+        result = {}
+        for key, table in value.items():
+            path = f"severity.{key}."
+            if not key.isdigit() or int(key) < 1:
+                self.problem(f"severity.{key}", "a severity level is a whole number from 1")
+                continue
+            if not isinstance(table, dict):
+                self.problem(f"severity.{key}", "must be a table")
+                continue
+            self.unknown_keys(table, SEVERITY_KEYS, path)
+            level = int(key)
+            calendar = self.calendar_ref(table, path, calendars)
+            first = self.target(table, "first_response", path, required=True)
+            customer = self.target(table, "customer_response", path, False, _elapsed_or_days)
+            update = self.target(table, "update_every", path, False, _elapsed_only)
+            phone = table.get("phone_intake", False)
+            if not isinstance(phone, bool):
+                self.problem(f"{path}phone_intake", "must be true or false")
+                phone = False
+            if calendar is None:
+                continue
+            result[level] = SeverityLevel(
+                level=level,
+                name=str(table.get("name", "")),
+                meaning=str(table.get("meaning", "")),
+                calendar=calendar,
+                first_response=first,
+                customer_response=customer,
+                update_every=update,
+                phone_intake=phone,
+            )
+        return dict(sorted(result.items()))
+
+    def calendar_ref(
+        self, table: Mapping[str, Any], path: str, calendars: Mapping[str, BusinessCalendar]
+    ) -> BusinessCalendar | None:
+        name = self.string(table, "calendar", path, required=True)
+        if name is None:
+            return None
+        if name not in calendars:
+            if name in self.declared_calendars:
+                return None
+            known = ", ".join(sorted(calendars)) or "none defined"
+            self.problem(f"{path}calendar", f"no calendar named {name!r} (calendars: {known})")
+            return None
+        return calendars[name]
+
+    def auto_close(self, value: Any, calendars: Mapping[str, BusinessCalendar]) -> AutoClose | None:
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.problem("auto_close", "must be a table")
+            return None
+        path = "auto_close."
+        self.unknown_keys(value, AUTO_CLOSE_KEYS, path)
+        calendar = self.calendar_ref(value, path, calendars)
+        resolved = self.target(value, "resolved_after", path, False, _elapsed_or_days)
+        waiting = self.target(value, "waiting_after", path, False, _elapsed_or_days)
+        notice = self.target(value, "notice_before", path, False, _elapsed_or_days)
+        # The notice instant is "after minus notice", so both must count in one unit.
+        if not isinstance(notice, NoTarget):
+            for key, after in (("resolved_after", resolved), ("waiting_after", waiting)):
+                if isinstance(after, NoTarget):
+                    continue
+                if type(after) is not type(notice):
+                    self.problem(f"{path}notice_before", f"must use the same unit as {key} ({after})")
+                elif _length(notice) >= _length(after):
+                    self.problem(f"{path}notice_before", f"must be shorter than {key} ({after})")
+        if calendar is None:
+            return None
+        return AutoClose(calendar, resolved, waiting, notice)
+
+    def rules(self, value: Any) -> Rules:
+        chosen = {key: choices[0] for key, choices in RULE_CHOICES.items()}
+        if value is None:
+            return Rules(**chosen)
+        if not isinstance(value, dict):
+            self.problem("rules", "must be a table")
+            return Rules(**chosen)
+        self.unknown_keys(value, set(RULE_CHOICES), "rules.")
+        for key, choices in RULE_CHOICES.items():
+            if key not in value:
+                continue
+            if value[key] not in choices:
+                options = " or ".join(f'"{c}"' for c in choices)
+                self.problem(f"rules.{key}", f"{value[key]!r}: use {options}")
+            else:
+                chosen[key] = value[key]
+        return Rules(**chosen)
+
+
+def _elapsed_or_days(target: Target) -> str | None:
+    if isinstance(target, Elapsed | BusinessDays | NoTarget):
+        return None
+    return f"{target} is not allowed here (use a duration like 30m or 3bd, or none)"
+
+
+def _elapsed_only(target: Target) -> str | None:
+    # A periodic update every 0m would be due the instant it was met.
+    if isinstance(target, NoTarget) or (isinstance(target, Elapsed) and target.amount > timedelta(0)):
+        return None
+    return f"{target} is not allowed here (use a duration like 2h, or none)"
+
+
+def _length(target: Target) -> float:
+    if isinstance(target, Elapsed):
+        return target.amount.total_seconds()
+    if isinstance(target, BusinessDays):
+        return target.days
+    return 0
+
+
+@cache
+def _zones() -> frozenset[str]:
+    return frozenset(available_timezones())
