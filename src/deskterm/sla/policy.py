@@ -388,7 +388,7 @@ class _Reader:
         if name not in calendars:
             if name in self.declared_calendars:
                 return None
-            known = ", ".join(sorted(calendars)) or "none defined"
+            known = ", ".join(sorted(self.declared_calendars)) or "none defined"
             self.problem(f"{path}calendar", f"no calendar named {name!r} (calendars: {known})")
             return None
         return calendars[name]
