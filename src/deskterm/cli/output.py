@@ -28,5 +28,8 @@ def print_json(value: Any) -> None:
 
 
 def console() -> Console:
-    # Rich honours NO_COLOR itself; a pipe gets plain text at a readable width.
-    return Console(highlight=False, soft_wrap=False)
+    # Rich honours NO_COLOR itself. A pipe or a file gets whole lines: a script
+    # grepping for a path must not find it wrapped at 80 columns.
+    probe = Console()
+    width = None if probe.is_terminal else 1000
+    return Console(highlight=False, width=width)

@@ -1,0 +1,138 @@
+"""`deskterm policy ...` as administrators and scripts use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from deskterm.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_list_names_every_preset_with_its_levels() -> None:
+    code, out, _ = run("policy", "list")
+    assert code == 0
+    for name in ("business-hours-3", "initial-response-3", "p1-p6", "premium-tier", "standard-tier"):
+        assert name in out
+    assert "P1-P6" in out and "Sev 1-3" in out
+
+
+def test_show_prints_the_target_matrix() -> None:
+    code, out, _ = run("policy", "show", "p1-p6")
+    assert code == 0
+    rows = {line.split("│")[1].strip(): line for line in out.splitlines() if line.count("│") > 3}
+    assert "30m" in rows["P2"] and "always" in rows["P2"]
+    assert "3bd" in rows["P4"] and "office" in rows["P4"]
+    assert "scheduled" in rows["P6"]
+
+
+def test_an_administrators_policy_dir_adds_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "night.toml").write_text(
+        'name = "night-desk"\ntimezone = "Europe/Berlin"\n'
+        '[calendars.night]\nhours = { mon = "22:00-24:00" }\n'
+        '[severity.1]\ncalendar = "night"\nfirst_response = "1h"\n'
+    )
+    monkeypatch.setenv("DESKTERM_POLICIES", str(tmp_path))
+    code, out, _ = run("policy", "list")
+    assert code == 0 and "night-desk" in out and str(tmp_path / "night.toml") in out
+
+
+def test_check_accepts_a_valid_file_with_a_one_line_summary() -> None:
+    preset = Path(__file__).resolve().parents[2] / "data" / "policies" / "standard-tier.toml"
+    code, out, _ = run("policy", "check", str(preset))
+    assert code == 0
+    assert out.count("\n") == 1 and "ok" in out and "standard-tier" in out
+
+
+def test_check_reports_every_problem_with_its_key_path(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "bad"\ntimezone = "America/Denver"\n'
+        '[calendars.office]\nhours = { mon = "09:00-17:00" }\n'
+        '[severity.2]\ncalendar = "ofice"\nfirst_response = "8x"\n'
+    )
+    code, _, err = run("policy", "check", str(bad))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert f'{bad}: severity.2.calendar: no calendar named \'ofice\' (calendars: office)' in lines
+    assert any(line.startswith(f"{bad}: severity.2.first_response: '8x'") for line in lines)
+    assert len(lines) == 2
+
+
+def test_check_names_the_line_of_a_toml_syntax_error(tmp_path: Path) -> None:
+    bad = tmp_path / "syntax.toml"
+    bad.write_text('name = "x"\ntimezone = = "UTC"\n')
+    code, _, err = run("policy", "check", str(bad))
+    assert code == 2
+    assert str(bad) in err and "line 2" in err
+
+
+def test_check_of_a_missing_file_exits_2(tmp_path: Path) -> None:
+    code, _, err = run("policy", "check", str(tmp_path / "nope.toml"))
+    assert code == 2 and "cannot read" in err
+
+
+def test_due_json_gives_the_clock_start_and_the_deadline_with_offsets() -> None:
+    code, out, _ = run(
+        "policy", "due", "--policy", "standard-tier", "--severity", "2",
+        "--received", "2026-11-25T16:00:00-07:00", "--json",
+    )
+    assert code == 0
+    due = json.loads(out)
+    # 1h left on Wednesday, Thanksgiving closed, 7h on Friday.
+    assert due["clock_starts"] == "2026-11-25T23:00:00+00:00"
+    assert due["first_response_due"] == "2026-11-27T23:00:00+00:00"
+    assert "Thanksgiving" in due["explanation"]
+
+
+def test_due_out_of_hours_starts_the_clock_at_the_next_opening() -> None:
+    code, out, _ = run(
+        "policy", "due", "--policy", "business-hours-3", "--severity", "1",
+        "--received", "2026-11-21T03:00:00Z", "--json",
+    )
+    assert code == 0
+    due = json.loads(out)
+    assert due["clock_starts"] == "2026-11-23T13:00:00+00:00"  # Mon 08:00 New York
+    assert due["first_response_due"] == "2026-11-23T13:30:00+00:00"
+
+
+def test_due_for_a_scheduled_level_has_no_clock() -> None:
+    code, out, _ = run(
+        "policy", "due", "--policy", "p1-p6", "--severity", "6", "--received", "2026-11-23T10:00Z", "--json",
+    )
+    assert code == 0
+    due = json.loads(out)
+    assert due["first_response_due"] is None and due["clock_starts"] is None
+
+
+def test_due_in_words_names_the_zone() -> None:
+    code, out, _ = run(
+        "policy", "due", "--policy", "standard-tier", "--severity", "3", "--received", "2026-11-25T16:00-07:00",
+    )
+    assert code == 0 and "Fri 27 Nov 2026 17:00 MST" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--policy", "nope", "--severity", "1", "--received", "2026-11-25T16:00Z"], "no policy named 'nope'"),
+        (["--policy", "p1-p6", "--severity", "7", "--received", "2026-11-25T16:00Z"], "has no severity '7'"),
+        (["--policy", "p1-p6", "--severity", "x", "--received", "2026-11-25T16:00Z"], "has no severity 'x'"),
+        (["--policy", "p1-p6", "--severity", "1", "--received", "yesterday"], "not an ISO 8601 instant"),
+        (["--policy", "p1-p6", "--severity", "1", "--received", "2026-11-25T16:00"], "has no UTC offset"),
+    ],
+)
+def test_due_refuses_bad_input_with_one_line_and_exit_2(args: list[str], message: str) -> None:
+    code, out, err = run("policy", "due", *args)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err
