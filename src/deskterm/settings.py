@@ -1,12 +1,14 @@
-"""Where deskterm finds things: shipped presets, administrators' policies.
+"""Where deskterm finds things and who is acting: policies, the database, the user.
 
-Later sources override earlier ones: the presets inside the package, then the
-host's site config (`/etc/xdg/deskterm/policies` on Linux), then the user's own
-config, then the directories named in `DESKTERM_POLICIES` (os.pathsep-separated).
+Policies: later sources override earlier ones: the presets inside the package,
+then the host's site config (`/etc/xdg/deskterm/policies` on Linux), then the
+user's own config, then the directories named in `DESKTERM_POLICIES`
+(os.pathsep-separated).
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 from importlib import resources
 from pathlib import Path
@@ -33,3 +35,17 @@ def policy_dirs() -> list[Path]:
         platformdirs.user_config_path(APP) / "policies",
         *extra,
     ]
+
+
+def default_database() -> Path:
+    return platformdirs.user_data_path(APP) / "deskterm.db"
+
+
+def database_location(option: str | None) -> str:
+    """`--db`, else `DESKTERM_DB`, else the user's data directory."""
+    return option or os.environ.get("DESKTERM_DB") or str(default_database())
+
+
+def actor(option: str | None) -> str:
+    """`--as`, else `DESKTERM_USER`, else the login name."""
+    return option or os.environ.get("DESKTERM_USER") or getpass.getuser()

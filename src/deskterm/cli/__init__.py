@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from deskterm.cli import policy
+from deskterm.cli import cases, database, demo, directory, policy
+from deskterm.cli.context import Options
 
 app = typer.Typer(
     help="deskterm: a terminal helpdesk console for support cases under an SLA.",
@@ -12,11 +15,26 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(policy.app, name="policy")
+app.add_typer(cases.app, name="case")
+app.add_typer(directory.org_app, name="org")
+app.add_typer(directory.contact_app, name="contact")
+app.add_typer(database.app, name="db")
 
 
 @app.callback(invoke_without_command=True)
-def start(ctx: typer.Context) -> None:
+def start(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option("--db", help="Database file or SQLAlchemy URL (default: DESKTERM_DB, "
+                     "else deskterm.db in the user's data directory)."),
+    ] = None,
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Act as this user (default: DESKTERM_USER, else the login name).")
+    ] = None,
+) -> None:
     """Without a subcommand: the console (until its screens exist, this help)."""
+    ctx.obj = Options(db=db, as_user=as_user)
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
 

@@ -1,0 +1,41 @@
+"""The desk a command works on: database from --db/DESKTERM_DB, actor from --as."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import typer
+from sqlalchemy.exc import OperationalError
+
+from deskterm import clock, settings
+from deskterm.cli.output import fail
+from deskterm.desk.context import Desk
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store.engine import database_url, make_engine
+from deskterm.store.migrate import upgrade
+
+
+@dataclass
+class Options:
+    db: str | None = None
+    as_user: str | None = None
+
+    @cached_property
+    def desk(self) -> Desk:
+        """The desk, its schema brought up to date first (after a backup copy)."""
+        url = database_url(settings.database_location(self.db))
+        try:
+            engine = make_engine(url)
+            backup = upgrade(engine, clock.now())
+        except (OperationalError, OSError) as error:
+            fail(f"cannot open the database {url}: {error}")
+        if backup is not None:
+            typer.echo(f"deskterm: upgraded the database schema (copy of the old one: {backup})", err=True)
+        return Desk(engine, PolicyCatalog(settings.policy_dirs()), settings.actor(self.as_user))
+
+
+def desk(ctx: typer.Context) -> Desk:
+    options = ctx.find_object(Options)
+    assert options is not None, "the root callback sets Options"
+    return options.desk

@@ -1,0 +1,3 @@
+"""`deskterm demo`: fill the database with a believable desk."""
+
+from __future__ import annotations

@@ -1,0 +1,368 @@
+"""Use cases on support cases: open, reply, note, call, move, severity, assign,
+escalate, split, customer reply. Each is one write transaction that also writes
+its events and recomputes the case's clocks from its history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from deskterm.desk import deadlines
+from deskterm.desk.context import Desk
+from deskterm.desk.describe import describe
+from deskterm.desk.directory import find_contact, find_organization
+from deskterm.desk.errors import Conflict, DeskError, NotFound
+from deskterm.desk.workflow import check_move, parse_status
+from deskterm.instants import to_iso
+from deskterm.models import INTAKE_FIELDS, Case, Counter, Event, EventKind
+from deskterm.sla import Policy, Status
+from deskterm.store.engine import writing
+
+ESCALATION_LEVELS = ("support-engineer", "product-support-engineer", "supervisor")
+
+
+@dataclass
+class Change:
+    """One change to one case, in progress inside its transaction."""
+
+    session: Session
+    case: Case
+    desk: Desk
+    at: datetime
+    policy: Policy
+    events: list[Event] = field(default_factory=list)
+
+    def record(
+        self,
+        kind: EventKind,
+        *,
+        field_name: str | None = None,
+        old: object = None,
+        new: object = None,
+        text: str | None = None,
+        actor: str | None = None,
+    ) -> Event:
+        event = Event(
+            case_id=self.case.id,  # type: ignore[arg-type]
+            version=self.case.version + 1,
+            at=self.at,
+            actor=actor or self.desk.actor,
+            kind=kind.value,
+            field=field_name,
+            old_value=None if old is None else str(old),
+            new_value=None if new is None else str(new),
+            text=text,
+        )
+        self.events.append(event)
+        self.session.add(event)
+        return event
+
+
+def _case_for_update(session: Session, number: int) -> Case:
+    case = session.exec(select(Case).where(Case.number == number).with_for_update()).first()
+    if case is None:
+        raise NotFound(f"no case {number} (case numbers start at 40100; see deskterm case list)")
+    return case
+
+
+def events_of(session: Session, case: Case) -> list[Event]:
+    return list(session.exec(select(Event).where(Event.case_id == case.id).order_by(col(Event.id))))
+
+
+def _describe_changes(events: list[Event]) -> str:
+    return "; ".join(f"{describe(event)} at {to_iso(event.at)}" for event in events)
+
+
+@contextmanager
+def changing(desk: Desk, number: int, expected_version: int | None = None) -> Iterator[Change]:
+    """Open the case for one change; on leaving, write events, bump version, replay clocks."""
+    with writing(desk.engine) as session:
+        case = _case_for_update(session, number)
+        if expected_version is not None and case.version != expected_version:
+            newer = session.exec(
+                select(Event)
+                .where(Event.case_id == case.id, Event.version > expected_version)
+                .order_by(col(Event.id))
+            ).all()
+            raise Conflict(
+                f"case {number} changed since you loaded it (version {expected_version}, now "
+                f"{case.version}): {_describe_changes(list(newer))}. Reload it and try again; "
+                "your text has not been saved."
+            )
+        change = Change(session, case, desk, desk.now(), desk.policy(case.policy))
+        yield change
+        if not change.events:
+            return
+        case.version += 1
+        case.updated_at = change.at
+        session.add(case)
+        session.flush()
+        refresh(session, case, change.policy, change.at)
+
+
+def refresh(session: Session, case: Case, policy: Policy, now: datetime) -> None:
+    events = events_of(session, case)
+    clocks = deadlines.clocks_of(case, events, policy, now)
+    deadlines.store_clocks(case, clocks, deadlines.plan(case, events, policy, clocks))
+    session.add(case)
+
+
+def _text(value: str, what: str) -> str:
+    if not value or not value.strip():
+        raise DeskError(f"{what} is empty: write something")
+    return value
+
+
+def _next_number(session: Session) -> int:
+    number = session.exec(  # type: ignore[call-overload]
+        update(Counter)
+        .where(col(Counter.name) == "case_number")
+        .values(value=col(Counter.value) + 1)
+        .returning(col(Counter.value))
+    ).scalar_one()
+    return int(number)
+
+
+def open_case(
+    desk: Desk,
+    *,
+    organization: str,
+    contact: str | None,
+    severity: int,
+    subject: str,
+    description: str = "",
+    received: datetime | None = None,
+    intake: Mapping[str, str] | None = None,
+    entitlement_override: str | None = None,
+) -> Case:
+    """Log a new case; its clocks start at `received` (default: now)."""
+    subject = _text(subject, "the subject").strip()
+    intake = dict(intake or {})
+    unknown = set(intake) - set(INTAKE_FIELDS)
+    if unknown:
+        raise DeskError(f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})")
+    now = desk.now()
+    with writing(desk.engine) as session:
+        org = find_organization(session, organization)
+        person = find_contact(session, org, contact) if contact else None
+        policy = desk.policy(org.policy)
+        if severity not in policy.severities:
+            levels = ", ".join(str(n) for n in policy.severities)
+            raise DeskError(f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})")
+        if not org.contract_current(now.date()) and not entitlement_override:
+            raise DeskError(
+                f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
+                "without a supervisor override (give its reason)"
+            )
+        received = received or now
+        case = Case(
+            number=_next_number(session),
+            subject=subject,
+            description=description,
+            organization_id=org.id,  # type: ignore[arg-type]
+            contact_id=person.id if person else None,
+            policy=policy.name,
+            severity=severity,
+            status=Status.NEW.value,
+            received_at=received,
+            created_at=now,
+            updated_at=now,
+            version=1,
+            **intake,
+        )
+        if person and not case.inquirer:
+            case.inquirer = person.name
+        session.add(case)
+        session.flush()
+        notes = [f"received {to_iso(received)} under {policy.name}"]
+        if entitlement_override:
+            notes.append(f"entitlement override: {entitlement_override}")
+        session.add(
+            Event(
+                case_id=case.id,  # type: ignore[arg-type]
+                version=1,
+                at=now,
+                actor=desk.actor,
+                kind=EventKind.OPENED.value,
+                field="severity",
+                new_value=str(severity),
+                text="; ".join(notes),
+            )
+        )
+        session.flush()
+        refresh(session, case, policy, now)
+    return case
+
+
+def reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
+    """A public reply to the customer: a response (stops the first-response clock)."""
+    with changing(desk, number, expected_version) as change:
+        change.record(EventKind.REPLY, text=_text(text, "the reply"))
+    return change.case
+
+
+def note(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
+    """An internal note: never shown to the customer, stops no clock."""
+    with changing(desk, number, expected_version) as change:
+        change.record(EventKind.NOTE, text=_text(text, "the note"))
+    return change.case
+
+
+def log_call(
+    desk: Desk,
+    number: int,
+    summary: str,
+    *,
+    who: str | None = None,
+    outcome: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """A phone call with the customer: counts as a response."""
+    with changing(desk, number, expected_version) as change:
+        change.record(
+            EventKind.CALL,
+            field_name="with" if who else None,
+            new=who,
+            old=outcome,
+            text=_text(summary, "the call summary"),
+        )
+    return change.case
+
+
+def move(
+    desk: Desk, number: int, status: str | Status, note_text: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Move the case along the workflow; refused moves name the allowed ones."""
+    target = status if isinstance(status, Status) else parse_status(status)
+    with changing(desk, number, expected_version) as change:
+        current = Status(change.case.status)
+        check_move(current, target)
+        change.record(EventKind.STATUS, field_name="status", old=current.value, new=target.value, text=note_text)
+        change.case.status = target.value
+    return change.case
+
+
+def change_severity(
+    desk: Desk, number: int, level: int, reason: str, expected_version: int | None = None
+) -> Case:
+    reason = _text(reason, "the reason for the severity change")
+    with changing(desk, number, expected_version) as change:
+        case, policy = change.case, change.policy
+        if level not in policy.severities:
+            levels = ", ".join(str(n) for n in policy.severities)
+            raise DeskError(f"policy {policy.name!r} has no severity {level} (levels: {levels})")
+        if level == case.severity:
+            raise DeskError(f"case {number} is already {policy.label(level)}")
+        change.record(EventKind.SEVERITY, field_name="severity", old=case.severity, new=level, text=reason)
+        case.severity = level
+    return change.case
+
+
+def assign(desk: Desk, number: int, user: str | None, expected_version: int | None = None) -> Case:
+    """Give the case to `user` (None releases it)."""
+    user = user.strip() if user else None
+    if user is not None and not user:
+        raise DeskError("the assignee is empty: name a user")
+    with changing(desk, number, expected_version) as change:
+        case = change.case
+        if case.assignee == user:
+            holder = f"assigned to {user}" if user else "unassigned"
+            raise DeskError(f"case {number} is already {holder}")
+        change.record(EventKind.ASSIGN, field_name="assignee", old=case.assignee, new=user)
+        case.assignee = user
+    return change.case
+
+
+def take(desk: Desk, number: int, expected_version: int | None = None) -> Case:
+    return assign(desk, number, desk.actor, expected_version)
+
+
+def release(desk: Desk, number: int, expected_version: int | None = None) -> Case:
+    return assign(desk, number, None, expected_version)
+
+
+def escalate(desk: Desk, number: int, reason: str, expected_version: int | None = None) -> Case:
+    """One step up: support engineer -> product support engineer -> supervisor."""
+    reason = _text(reason, "the reason for the escalation")
+    with changing(desk, number, expected_version) as change:
+        case = change.case
+        position = ESCALATION_LEVELS.index(case.escalation)
+        if position == len(ESCALATION_LEVELS) - 1:
+            raise DeskError(f"case {number} is already escalated to a {case.escalation}")
+        higher = ESCALATION_LEVELS[position + 1]
+        change.record(EventKind.ESCALATE, field_name="escalation", old=case.escalation, new=higher, text=reason)
+        case.escalation = higher
+    return change.case
+
+
+def split(
+    desk: Desk, number: int, subject: str, description: str = "", expected_version: int | None = None
+) -> Case:
+    """Split part of a case into a new one (seeds 001, 002: one issue, one case).
+
+    The new case is received now: its clocks run from the moment support
+    recognised it as a separate issue; the parent's responses covered the report.
+    """
+    subject = _text(subject, "the subject of the new case").strip()
+    with changing(desk, number, expected_version) as change:
+        parent, session = change.case, change.session
+        child = Case(
+            number=_next_number(session),
+            subject=subject,
+            description=description,
+            organization_id=parent.organization_id,
+            contact_id=parent.contact_id,
+            policy=parent.policy,
+            severity=parent.severity,
+            status=Status.NEW.value,
+            received_at=change.at,
+            split_from_id=parent.id,
+            created_at=change.at,
+            updated_at=change.at,
+            version=1,
+            **{name: getattr(parent, name) for name in INTAKE_FIELDS},
+        )
+        session.add(child)
+        session.flush()
+        for event in (
+            Event(case_id=child.id, version=1, at=change.at, actor=desk.actor,  # type: ignore[arg-type]
+                  kind=EventKind.OPENED.value, field="severity", new_value=str(child.severity),
+                  text=f"split from case {parent.number}"),
+            Event(case_id=child.id, version=1, at=change.at, actor=desk.actor,  # type: ignore[arg-type]
+                  kind=EventKind.SPLIT_FROM.value, field="case", new_value=str(parent.number),
+                  text=subject),
+        ):
+            session.add(event)
+        session.flush()
+        refresh(session, child, change.policy, change.at)
+        change.record(EventKind.SPLIT, field_name="case", new=child.number, text=subject)
+    return child
+
+
+def customer_reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
+    """The customer answered: their clock stops and a waiting case returns to open."""
+    with changing(desk, number, expected_version) as change:
+        case = change.case
+        change.record(EventKind.CUSTOMER_REPLY, text=_text(text, "the customer's reply"))
+        if case.status == Status.WAITING.value:
+            change.record(
+                EventKind.STATUS, field_name="status", old=case.status, new=Status.OPEN.value,
+                text="the customer replied",
+            )
+            case.status = Status.OPEN.value
+    return change.case
+
+
+def schedule(desk: Desk, number: int, due: datetime, expected_version: int | None = None) -> Case:
+    """The customer asked for the work at `due` (the `scheduled` target)."""
+    with changing(desk, number, expected_version) as change:
+        change.case.scheduled_for = due
+        change.record(EventKind.SCHEDULED, field_name="scheduled_for", new=to_iso(due))
+    return change.case

@@ -1,0 +1,31 @@
+"""Events in words, one line each: for conflicts, timelines and the command line."""
+
+from __future__ import annotations
+
+from deskterm.models import Event, EventKind
+
+_VERBS = {
+    EventKind.OPENED: "opened the case",
+    EventKind.REPLY: "replied to the customer",
+    EventKind.NOTE: "added an internal note",
+    EventKind.CALL: "logged a phone call",
+    EventKind.CUSTOMER_REPLY: "recorded a customer reply",
+    EventKind.SPLIT: "split off case {new}",
+    EventKind.SPLIT_FROM: "split this case from case {new}",
+    EventKind.BREACH: "recorded a breach of the {field} clock (due {new})",
+    EventKind.CUSTOMER_TIMEOUT: "recorded that the customer did not respond in time",
+    EventKind.AUTO_CLOSE_NOTICE: "sent the auto-close notice (closes {new})",
+    EventKind.SCHEDULED: "scheduled the work for {new}",
+}
+
+
+def describe(event: Event) -> str:
+    """`alice moved status open -> waiting-on-customer`, without the event's free text."""
+    kind = EventKind(event.kind)
+    if kind == EventKind.ASSIGN:
+        what = f"assigned it to {event.new_value}" if event.new_value else "released it"
+    elif kind in (EventKind.STATUS, EventKind.SEVERITY, EventKind.ESCALATE):
+        what = f"changed {event.field} {event.old_value} -> {event.new_value}"
+    else:
+        what = _VERBS[kind].format(field=(event.field or "").replace("_", " "), new=event.new_value)
+    return f"{event.actor} {what}"

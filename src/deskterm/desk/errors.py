@@ -1,0 +1,19 @@
+"""Errors a user can act on: each message says what is wrong and what would be right."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """Bad input or a refused change; nothing was written."""
+
+
+class NotFound(DeskError):
+    pass
+
+
+class InvalidMove(DeskError):
+    pass
+
+
+class Conflict(DeskError):
+    """The case changed since the caller loaded it; the message names who and what."""

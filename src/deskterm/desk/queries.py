@@ -1,0 +1,206 @@
+"""The read side: cases as the command line's JSON and the screens see them.
+
+Lists read the deadlines stored on each case (no replay, no per-row query);
+`show` and `why` replay the case's history for exact, explained clocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from deskterm.desk import deadlines
+from deskterm.desk.cases import events_of
+from deskterm.desk.context import Desk
+from deskterm.desk.errors import DeskError, NotFound
+from deskterm.desk.workflow import parse_status
+from deskterm.instants import to_iso
+from deskterm.models import INTAKE_FIELDS, Attachment, Case, Contact, Event, Organization
+from deskterm.sla import Clock, ClockKind, ClockState, Policy
+from deskterm.store.engine import reading
+
+CLOCK_COLUMNS = {
+    ClockKind.FIRST_RESPONSE: ("first_response_state", "first_response_due"),
+    ClockKind.CUSTOMER_RESPONSE: ("customer_response_state", "customer_response_due"),
+    ClockKind.UPDATE: ("update_state", "update_due"),
+    ClockKind.AUTO_CLOSE: ("auto_close_state", "auto_close_due"),
+}
+UNASSIGNED = "none"
+
+
+def stored_state(case: Case, kind: ClockKind, now: datetime) -> tuple[str, datetime | None]:
+    """A clock's state now, from what was stored: time alone turns running into breached."""
+    state_column, due_column = CLOCK_COLUMNS[kind]
+    state, due = getattr(case, state_column), getattr(case, due_column)
+    if state == ClockState.RUNNING.value and due is not None and now > due:
+        state = ClockState.BREACHED.value
+    return state, due
+
+
+def _breached_condition(now: datetime) -> Any:
+    """Support's own promises past due: a live first-response or update clock."""
+    return or_(
+        and_(col(Case.first_response_state) == "running", col(Case.first_response_due) < now),
+        and_(col(Case.update_state) == "running", col(Case.update_due) < now),
+    )
+
+
+def list_cases(
+    desk: Desk,
+    *,
+    status: str | None = None,
+    severity: int | None = None,
+    assignee: str | None = None,
+    breached: bool = False,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """Cases sorted by next deadline, soonest first, cases without one last."""
+    now = desk.now()
+    parent = aliased(Case)
+    query = (
+        select(Case, Organization.name, parent.number)
+        .join(Organization, col(Organization.id) == col(Case.organization_id))
+        .outerjoin(parent, col(parent.id) == col(Case.split_from_id))
+    )
+    if status is not None:
+        query = query.where(col(Case.status) == parse_status(status).value)
+    if severity is not None:
+        query = query.where(col(Case.severity) == severity)
+    if assignee is not None:
+        query = query.where(
+            col(Case.assignee).is_(None) if assignee == UNASSIGNED else col(Case.assignee) == assignee
+        )
+    if breached:
+        query = query.where(_breached_condition(now))
+    query = query.order_by(col(Case.next_due).is_(None), col(Case.next_due), col(Case.number))
+    if limit is not None:
+        query = query.limit(limit)
+    with reading(desk.engine) as session:
+        rows = session.exec(query).all()
+    return [summary(desk, case, org_name, parent_number, now) for case, org_name, parent_number in rows]
+
+
+def summary(
+    desk: Desk, case: Case, organization: str, split_from: int | None, now: datetime
+) -> dict[str, Any]:
+    policy = desk.policy(case.policy)
+    clocks = {}
+    for kind in ClockKind:
+        state, due = stored_state(case, kind, now)
+        clocks[kind.value] = {"state": state, "due": to_iso(due)}
+    return {
+        "number": case.number,
+        "subject": case.subject,
+        "organization": organization,
+        "severity": case.severity,
+        "severity_label": policy.label(case.severity),
+        "status": case.status,
+        "assignee": case.assignee,
+        "escalation": case.escalation,
+        "policy": case.policy,
+        "version": case.version,
+        "received": to_iso(case.received_at),
+        "next_due": to_iso(case.next_due),
+        "split_from": split_from,
+        "clocks": clocks,
+    }
+
+
+def _load(session: Session, number: int) -> Case:
+    case = session.exec(select(Case).where(Case.number == number)).first()
+    if case is None:
+        raise NotFound(f"no case {number} (case numbers start at 40100; see deskterm case list)")
+    return case
+
+
+def clock_json(clock: Clock) -> dict[str, Any]:
+    return {
+        "state": clock.state.value,
+        "due": to_iso(clock.due),
+        "started": to_iso(clock.started),
+        "stopped": to_iso(clock.stopped),
+        "left_seconds": None if clock.left is None else int(clock.left.total_seconds()),
+        "calendar": clock.calendar,
+        "calendar_closed": clock.calendar_closed,
+        "closed_reason": clock.closed_reason,
+        "warning": clock.warning.value,
+        "notice_due": to_iso(clock.notice_due),
+        "explanation": clock.explanation,
+    }
+
+
+def event_json(event: Event) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "actor": event.actor,
+        "at": to_iso(event.at),
+        "version": event.version,
+        "field": event.field,
+        "old": event.old_value,
+        "new": event.new_value,
+        "text": event.text,
+    }
+
+
+def show_case(desk: Desk, number: int) -> dict[str, Any]:
+    """Everything about one case, with its clocks replayed exactly from its events."""
+    now = desk.now()
+    with reading(desk.engine) as session:
+        case = _load(session, number)
+        org = session.get(Organization, case.organization_id)
+        contact = session.get(Contact, case.contact_id) if case.contact_id else None
+        parent = session.get(Case, case.split_from_id) if case.split_from_id else None
+        events = events_of(session, case)
+        attachments = list(session.exec(select(Attachment).where(Attachment.case_id == case.id)))
+    assert org is not None
+    policy = desk.policy(case.policy)
+    detail = summary(desk, case, org.name, parent.number if parent else None, now)
+    clocks = deadlines.clocks_of(case, events, policy, now)
+    detail["clocks"] = {kind.value: clock_json(clock) for kind, clock in clocks.items()}
+    level = policy.severities.get(case.severity)
+    detail.update(
+        {
+            "severity_name": level.name if level else "",
+            "description": case.description,
+            "contact": None if contact is None else {
+                "name": contact.name, "email": contact.email, "phone": contact.phone,
+                "administrator": contact.is_admin,
+            },
+            "contract_until": org.contract_until.isoformat() if org.contract_until else None,
+            "contract_current": org.contract_current(now.date()),
+            "scheduled_for": to_iso(case.scheduled_for),
+            "intake": {name: getattr(case, name) for name in INTAKE_FIELDS},
+            "events": [event_json(event) for event in events],
+            "attachments": [
+                {"name": a.name, "size": a.size, "sha256": a.sha256, "added_by": a.added_by,
+                 "added_at": to_iso(a.added_at)}
+                for a in attachments
+            ],
+        }
+    )
+    return detail
+
+
+def explain_case(desk: Desk, number: int) -> tuple[Case, Policy, dict[ClockKind, Clock]]:
+    with reading(desk.engine) as session:
+        case = _load(session, number)
+        events = events_of(session, case)
+    policy = desk.policy(case.policy)
+    return case, policy, deadlines.clocks_of(case, events, policy, desk.now())
+
+
+def parse_severity(text: str) -> int:
+    cleaned = text.strip().lower().removeprefix("sev").removeprefix("p").strip()
+    if not cleaned.isdigit():
+        raise DeskError(f"{text!r} is not a severity level (a number such as 1, 2, 3)")
+    return int(cleaned)
+
+
+def case_numbers(desk: Desk) -> Sequence[int]:
+    with reading(desk.engine) as session:
+        return list(session.exec(select(Case.number).order_by(col(Case.number))))

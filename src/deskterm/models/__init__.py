@@ -1,0 +1,18 @@
+"""SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
+
+from deskterm.models.attachment import Attachment, Counter
+from deskterm.models.case import FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
+from deskterm.models.event import Event, EventKind
+from deskterm.models.org import Contact, Organization
+
+__all__ = [
+    "FIRST_CASE_NUMBER",
+    "INTAKE_FIELDS",
+    "Attachment",
+    "Case",
+    "Contact",
+    "Counter",
+    "Event",
+    "EventKind",
+    "Organization",
+]

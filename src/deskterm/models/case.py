@@ -1,0 +1,77 @@
+"""Support cases: the intake of ../shared/docs/domain.md, the workflow state and stored deadlines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from deskterm.models.types import UTCDateTime
+
+FIRST_CASE_NUMBER = 40100
+
+# The intake fields a case records (domain.md, "Intake"), in the order asked.
+INTAKE_FIELDS = (
+    "inquirer",
+    "product",
+    "product_version",
+    "error_messages",
+    "steps_to_reproduce",
+    "actions_before",
+    "changes_made",
+    "persisted_for",
+    "operating_system",
+    "server_roles",
+)
+
+
+class Case(SQLModel, table=True):
+    __tablename__ = "cases"
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: int = Field(unique=True, index=True)
+    subject: str
+    description: str = ""
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contacts.id")
+    policy: str  # the policy the case runs under (the organization's at intake)
+    severity: int
+    status: str = Field(index=True)
+    assignee: str | None = Field(default=None, index=True)
+    escalation: str = "support-engineer"
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    scheduled_for: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    split_from_id: int | None = Field(default=None, foreign_key="cases.id")
+
+    # Intake.
+    inquirer: str = ""
+    product: str = ""
+    product_version: str = ""
+    error_messages: str = ""
+    steps_to_reproduce: str = ""
+    actions_before: str = ""
+    changes_made: str = ""
+    persisted_for: str = ""
+    operating_system: str = ""
+    server_roles: str = ""
+
+    # Each clock's stored state and deadline, as the SLA engine last computed them
+    # from the case's history. Time alone only moves running -> breached, so a
+    # reader derives the current state from these without replaying events.
+    first_response_state: str = "not-applicable"
+    first_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    customer_response_state: str = "not-applicable"
+    customer_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    update_state: str = "not-applicable"
+    update_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    auto_close_state: str = "not-applicable"
+    auto_close_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The soonest live deadline: what the queue sorts by.
+    next_due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # When the sweep next has something to do for this case (record a breach, lower
+    # the severity, send the auto-close notice, close); None when nothing is coming.
+    sweep_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+
+    version: int = 1
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

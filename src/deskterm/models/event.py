@@ -1,0 +1,43 @@
+"""The audit trail: one append-only row per change (architecture invariant 3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from deskterm.models.types import UTCDateTime
+
+
+class EventKind(StrEnum):
+    OPENED = "opened"
+    REPLY = "reply"  # public, to the customer
+    NOTE = "note"  # internal
+    CALL = "call"  # a logged phone call (a response to the customer)
+    STATUS = "status"
+    SEVERITY = "severity"
+    ASSIGN = "assign"
+    ESCALATE = "escalate"
+    SPLIT = "split"  # on the parent: a case was split off
+    SPLIT_FROM = "split-from"  # on the child: where it came from
+    CUSTOMER_REPLY = "customer-reply"
+    SCHEDULED = "scheduled"
+    BREACH = "breach"
+    CUSTOMER_TIMEOUT = "customer-timeout"
+    AUTO_CLOSE_NOTICE = "auto-close-notice"
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="cases.id", index=True)
+    version: int  # the case's version once this change was made
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor: str
+    kind: str
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+    text: str | None = None

@@ -1,0 +1,36 @@
+"""Organizations (customers under a support contract) and their contacts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel, UniqueConstraint
+
+from deskterm.models.types import UTCDateTime
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organizations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True)
+    policy: str  # the SLA policy's name
+    tier: str | None = None  # the support tier as the contract names it
+    contract_until: date | None = None  # maintenance contract end (None: no end date)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+    def contract_current(self, on: date) -> bool:
+        return self.contract_until is None or on <= self.contract_until
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("organization_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organizations.id", index=True)
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    is_admin: bool = False  # an administrator of the product (Sev 1 checklist)
+    created_at: datetime = Field(sa_type=UTCDateTime)

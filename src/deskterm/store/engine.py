@@ -1,0 +1,75 @@
+"""The database engine: SQLite by default, PostgreSQL for desks spread over hosts.
+
+SQLite is opened in WAL mode with a busy timeout and foreign keys on, and write
+transactions begin with BEGIN IMMEDIATE: a deferred transaction that reads and
+then writes gets "database is locked" at once whatever the timeout, while an
+immediate one waits its turn (architecture invariant 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+BUSY_TIMEOUT_MS = 10_000
+_WRITE = "deskterm_write"
+
+
+def database_url(location: str) -> str:
+    """An SQLAlchemy URL from `--db`/`DESKTERM_DB`: a URL as is, or a file path."""
+    if "://" in location:
+        return location
+    return f"sqlite:///{Path(location).expanduser().resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        # pysqlite's own transaction handling is switched off so that the begin
+        # hook below decides how each transaction starts.
+        connect_args={"isolation_level": None, "timeout": BUSY_TIMEOUT_MS / 1000},
+    )
+    event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode at each checkpoint
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    mode = "IMMEDIATE" if connection.get_execution_options().get(_WRITE) else "DEFERRED"
+    connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Session]:
+    """One write transaction: committed when the block ends, rolled back on error."""
+    with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as session:
+        with session.begin():
+            yield session
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """One read transaction: a consistent snapshot, no write lock."""
+    with Session(engine, expire_on_commit=False) as session:
+        with session.begin():
+            yield session
