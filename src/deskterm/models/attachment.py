@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from deskterm.models.types import UTCDateTime
+from deskterm.models.types import ExactText, UTCDateTime
 
 
 class Attachment(SQLModel, table=True):
@@ -14,7 +14,7 @@ class Attachment(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)
-    name: str
+    name: str = Field(sa_type=ExactText)
     size: int
     sha256: str = Field(index=True)
     added_by: str

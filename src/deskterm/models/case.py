@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from deskterm.models.types import UTCDateTime
+from deskterm.models.types import ExactText, UTCDateTime
 
 FIRST_CASE_NUMBER = 40100
 
@@ -30,8 +30,8 @@ class Case(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True, index=True)
-    subject: str
-    description: str = ""
+    subject: str = Field(sa_type=ExactText)
+    description: str = Field(default="", sa_type=ExactText)
     organization_id: int = Field(foreign_key="organizations.id", index=True)
     contact_id: int | None = Field(default=None, foreign_key="contacts.id")
     policy: str  # the policy the case runs under (the organization's at intake)
@@ -44,16 +44,16 @@ class Case(SQLModel, table=True):
     split_from_id: int | None = Field(default=None, foreign_key="cases.id")
 
     # Intake.
-    inquirer: str = ""
-    product: str = ""
-    product_version: str = ""
-    error_messages: str = ""
-    steps_to_reproduce: str = ""
-    actions_before: str = ""
-    changes_made: str = ""
-    persisted_for: str = ""
-    operating_system: str = ""
-    server_roles: str = ""
+    inquirer: str = Field(default="", sa_type=ExactText)
+    product: str = Field(default="", sa_type=ExactText)
+    product_version: str = Field(default="", sa_type=ExactText)
+    error_messages: str = Field(default="", sa_type=ExactText)
+    steps_to_reproduce: str = Field(default="", sa_type=ExactText)
+    actions_before: str = Field(default="", sa_type=ExactText)
+    changes_made: str = Field(default="", sa_type=ExactText)
+    persisted_for: str = Field(default="", sa_type=ExactText)
+    operating_system: str = Field(default="", sa_type=ExactText)
+    server_roles: str = Field(default="", sa_type=ExactText)
 
     # Each clock's stored state and deadline, as the SLA engine last computed them
     # from the case's history. Time alone only moves running -> breached, so a

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
 
-from deskterm.models.types import UTCDateTime
+from deskterm.models.types import ExactText, UTCDateTime
 
 
 class EventKind(StrEnum):
@@ -35,9 +35,9 @@ class Event(SQLModel, table=True):
     case_id: int = Field(foreign_key="cases.id", index=True)
     version: int  # the case's version once this change was made
     at: datetime = Field(sa_type=UTCDateTime)
-    actor: str
+    actor: str = Field(sa_type=ExactText)
     kind: str
     field: str | None = None
-    old_value: str | None = None
-    new_value: str | None = None
-    text: str | None = None
+    old_value: str | None = Field(default=None, sa_type=ExactText)
+    new_value: str | None = Field(default=None, sa_type=ExactText)
+    text: str | None = Field(default=None, sa_type=ExactText)

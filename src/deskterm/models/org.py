@@ -6,14 +6,14 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel, UniqueConstraint
 
-from deskterm.models.types import UTCDateTime
+from deskterm.models.types import ExactText, UTCDateTime
 
 
 class Organization(SQLModel, table=True):
     __tablename__ = "organizations"
 
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(unique=True, index=True)
+    name: str = Field(unique=True, index=True, sa_type=ExactText)
     policy: str  # the SLA policy's name
     tier: str | None = None  # the support tier as the contract names it
     contract_until: date | None = None  # maintenance contract end (None: no end date)
@@ -29,8 +29,8 @@ class Contact(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organizations.id", index=True)
-    name: str
-    email: str | None = None
-    phone: str | None = None
+    name: str = Field(sa_type=ExactText)
+    email: str | None = Field(default=None, sa_type=ExactText)
+    phone: str | None = Field(default=None, sa_type=ExactText)
     is_admin: bool = False  # an administrator of the product (Sev 1 checklist)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -28,3 +28,36 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_ESCAPE = "\uffff"  # a Unicode noncharacter: never in real text, so the escape is cheap
+
+
+class ExactText(TypeDecorator[str]):
+    """Text stored exactly as typed, NUL included.
+
+    PostgreSQL refuses NUL in text; there (only) NUL is written as U+FFFF "0" and
+    U+FFFF itself doubled, which reads back to exactly what was typed.
+    """
+
+    impl = String()
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or dialect.name == "sqlite":
+            return value
+        if "\x00" not in value and _ESCAPE not in value:
+            return value
+        return value.replace(_ESCAPE, _ESCAPE * 2).replace("\x00", _ESCAPE + "0")
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or dialect.name == "sqlite" or _ESCAPE not in value:
+            return value
+        out, chars = [], iter(value)
+        for char in chars:
+            if char == _ESCAPE:
+                following = next(chars, "")
+                out.append("\x00" if following == "0" else following)
+            else:
+                out.append(char)
+        return "".join(out)

@@ -1,0 +1,40 @@
+"""Migrations: an empty file becomes the current schema, and the models never drift from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+from sqlmodel import SQLModel
+
+import deskterm.models  # noqa: F401
+from deskterm.store.engine import database_url, make_engine
+from deskterm.store.migrate import current_revision, head_revision, pending, upgrade
+from tests.desk.conftest import MONDAY
+
+
+def test_an_empty_file_is_migrated_to_the_newest_schema(tmp_path: Path) -> None:
+    engine = make_engine(database_url(str(tmp_path / "new.db")))
+    assert pending(engine)
+    assert upgrade(engine, MONDAY) is None  # nothing to back up in an empty file
+    assert current_revision(engine) == head_revision() and not pending(engine)
+    assert {"organizations", "contacts", "cases", "events", "attachments"} <= set(inspect(engine).get_table_names())
+    assert upgrade(engine, MONDAY) is None  # already current: nothing happens
+
+
+def test_the_models_match_the_migrations(tmp_path: Path) -> None:
+    engine = make_engine(database_url(str(tmp_path / "new.db")))
+    upgrade(engine, MONDAY)
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(database_url(str(tmp_path / "new.db")))
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
