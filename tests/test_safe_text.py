@@ -1,0 +1,87 @@
+"""Untrusted text never reaches the terminal as a control sequence or as markup."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.console import Console
+from rich.text import Text
+
+from deskterm.safe_text import safe_line, safe_text
+
+PAYLOADS = {
+    "OSC 0 window title": "\x1b]0;owned\x07",
+    "OSC 8 hyperlink": "\x1b]8;;http://evil.test\x1b\\click\x1b]8;;\x1b\\",
+    "OSC 52 clipboard": "\x1b]52;c;cm0gLXJmIH4=\x07",
+    "CSI clear screen": "\x1b[2J",
+    "CSI cursor report": "\x1b[6n",
+    "DCS": "\x1bP1$r\x1b\\",
+    "APC": "\x1b_payload\x1b\\",
+    "RIS reset": "\x1bc",
+    "8-bit CSI": "\x9b2J",
+    "8-bit OSC": "\x9d0;owned\x07",
+    "unterminated OSC": "\x1b]0;never ends",
+    "bare CR": "safe\roverwritten",
+    "NUL DEL": "a\x00b\x7fc",
+    "bidi override": "invoice\u202egpj.exe",
+}
+
+CONTROL = set(range(0x00, 0x20)) | set(range(0x7F, 0xA0)) | {0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
+                                                              0x2066, 0x2067, 0x2068, 0x2069}
+
+
+def has_control(text: str, allowed: str = "") -> bool:
+    return any(ord(c) in CONTROL and c not in allowed for c in text)
+
+
+def test_every_payload_is_shown_not_acted_on() -> None:
+    for name, payload in PAYLOADS.items():
+        shown = safe_text(payload)
+        assert not has_control(shown, allowed="\n\t"), name
+        assert shown  # still visible
+
+
+def test_placeholders_are_readable() -> None:
+    assert safe_text("\x1b[2J") == "␛[2J"
+    assert safe_text("a\x00b\x7fc\x07") == "a␀b␡c␇"
+    assert safe_text("\x9b2J") == "⟨9B⟩2J"
+    assert safe_text("invoice\u202egpj.exe") == "invoice⟨202E⟩gpj.exe"
+    assert safe_text("line one\n\tline two") == "line one\n\tline two"
+
+
+def test_a_line_shows_breaks_and_is_cut_with_an_ellipsis() -> None:
+    assert safe_line("one\ntwo\tthree") == "one ⏎ two three"
+    assert safe_line("x" * 1_000_000, limit=20) == "x" * 19 + "…"
+    assert safe_line("short", limit=20) == "short"
+
+
+def test_markup_looking_text_renders_literally_through_rich() -> None:
+    subject = "[bold]x[/bold] [link=http://evil.test]y[/link] [@click=app.quit]z[/] [/bold]"
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, color_system="truecolor", width=200).print(Text(safe_line(subject)))
+    assert out.getvalue().rstrip("\n").endswith(subject) or subject in out.getvalue()
+    assert "\x1b]8;" not in out.getvalue()  # no hyperlink was made
+
+
+@given(st.text())
+def test_fuzz_sanitized_text_holds_no_controls_but_newline_and_tab(text: str) -> None:
+    assert not has_control(safe_text(text), allowed="\n\t")
+    assert not has_control(safe_line(text))
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Cs"]).filter(lambda c: ord(c) not in CONTROL)))
+def test_fuzz_harmless_text_passes_unchanged(text: str) -> None:
+    assert safe_text(text) == text
+
+
+@given(st.text())
+def test_fuzz_rendering_sanitized_text_emits_only_style_sequences(text: str) -> None:
+    out = io.StringIO()
+    Console(file=out, force_terminal=True, color_system="standard", width=80).print(Text(safe_line(text)))
+    rendered = out.getvalue()
+    # Any ESC in the output must be Rich's own SGR (style) sequence, nothing else.
+    stripped = re.sub(r"\x1b\[[0-9;]*m", "", rendered)
+    assert not has_control(stripped, allowed="\n")
