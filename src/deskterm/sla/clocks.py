@@ -216,8 +216,9 @@ def _when(instant: datetime, calendar: BusinessCalendar, zone_name: bool = False
     return f"{text} {local.tzname()}" if zone_name else text
 
 
-def _warning(left: timedelta, total: timedelta) -> WarningLevel:
-    if left < timedelta(0):
+def _warning(left: timedelta, total: timedelta, past_due: bool = False) -> WarningLevel:
+    # Past due with no open time since (after a close) leaves 0 left, not less: still breached.
+    if past_due or left < timedelta(0):
         return WarningLevel.BREACHED
     if left <= total * WARNING_SHARE:
         return WarningLevel.WARNING
@@ -263,7 +264,8 @@ def _one_shot(
     reason = calendar.closed_reason(now)
     return Clock(
         kind, state, explanation, target, deadline.clock_start, deadline.due, None, left,
-        calendar.name, reason is not None, reason, _warning(left, total),
+        calendar.name, reason is not None, reason,
+        _warning(left, total, past_due=state is ClockState.BREACHED),
     )
 
 
@@ -386,7 +388,8 @@ def _update(policy: Policy, story: _Story) -> Clock:
             kind, ClockState.PAUSED, explanation, target, anchor, None, None, left, calendar.name,
             reason is not None, reason, _warning(left, target.amount),
         )
-    breached = left < timedelta(0)
+    # A due instant at a close is passed once the close is, though no open time has run since.
+    breached = left < timedelta(0) or story.now > due
     state = ClockState.BREACHED if breached else ClockState.RUNNING
     prefix = f"breached {format_hours_minutes(-left)} of {calendar.title} ago, " if breached else ""
     explanation = (
@@ -395,7 +398,7 @@ def _update(policy: Policy, story: _Story) -> Clock:
     )
     return Clock(
         kind, state, explanation, target, anchor, due, None, left, calendar.name,
-        reason is not None, reason, _warning(left, target.amount),
+        reason is not None, reason, _warning(left, target.amount, past_due=breached),
     )
 
 

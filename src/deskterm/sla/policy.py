@@ -233,10 +233,13 @@ class _Reader:
             closed = self.closed_dates(table.get("closed", []), f"{path}closed")
             title = self.string(table, "title", path, required=False)
             calendar_zone = own_zone or zone
-            if weekly is None or calendar_zone is None:
+            if weekly is None:
                 continue
+            # Checked before the zone, so a bad zone elsewhere does not hide it.
             if not any(weekly.values()):
                 self.problem(f"{path}hours", "the calendar is never open")
+                continue
+            if calendar_zone is None:
                 continue
             result[name] = BusinessCalendar(
                 name, calendar_zone, weekly, holidays=holidays, closed=closed, title=title
@@ -250,6 +253,7 @@ class _Reader:
             self.problem(path, 'must be "24x7" or a table like { mon = "09:00-17:00" }')
             return None
         weekly: dict[int, list[Minutes]] = {}
+        reported = len(self.problems)
         for key, text in value.items():
             if key not in WEEKDAYS:
                 self.problem(f"{path}.{key}", f"not a weekday (use {', '.join(WEEKDAYS)})")
@@ -257,7 +261,8 @@ class _Reader:
             ranges = self.ranges(text, f"{path}.{key}")
             if ranges is not None:
                 weekly[WEEKDAYS.index(key)] = ranges
-        return weekly
+        # A day already reported is not also "never open".
+        return weekly if len(self.problems) == reported else None
 
     def ranges(self, text: Any, path: str) -> list[Minutes] | None:
         if not isinstance(text, str):
