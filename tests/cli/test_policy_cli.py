@@ -21,7 +21,13 @@ def run(*args: str) -> tuple[int, str, str]:
 def test_list_names_every_preset_with_its_levels() -> None:
     code, out, _ = run("policy", "list")
     assert code == 0
-    for name in ("business-hours-3", "initial-response-3", "p1-p6", "premium-tier", "standard-tier"):
+    for name in (
+        "business-hours-3",
+        "initial-response-3",
+        "p1-p6",
+        "premium-tier",
+        "standard-tier",
+    ):
         assert name in out
     assert "P1-P6" in out and "Sev 1-3" in out
 
@@ -35,7 +41,9 @@ def test_show_prints_the_target_matrix() -> None:
     assert "scheduled" in rows["P6"]
 
 
-def test_an_administrators_policy_dir_adds_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_administrators_policy_dir_adds_and_overrides(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "night.toml").write_text(
         'name = "night-desk"\ntimezone = "Europe/Berlin"\n'
         '[calendars.night]\nhours = { mon = "22:00-24:00" }\n'
@@ -63,7 +71,7 @@ def test_check_reports_every_problem_with_its_key_path(tmp_path: Path) -> None:
     code, _, err = run("policy", "check", str(bad))
     assert code == 2
     lines = err.strip().splitlines()
-    assert f'{bad}: severity.2.calendar: no calendar named \'ofice\' (calendars: office)' in lines
+    assert f"{bad}: severity.2.calendar: no calendar named 'ofice' (calendars: office)" in lines
     assert any(line.startswith(f"{bad}: severity.2.first_response: '8x'") for line in lines)
     assert len(lines) == 2
 
@@ -83,8 +91,15 @@ def test_check_of_a_missing_file_exits_2(tmp_path: Path) -> None:
 
 def test_due_json_gives_the_clock_start_and_the_deadline_with_offsets() -> None:
     code, out, _ = run(
-        "policy", "due", "--policy", "standard-tier", "--severity", "2",
-        "--received", "2026-11-25T16:00:00-07:00", "--json",
+        "policy",
+        "due",
+        "--policy",
+        "standard-tier",
+        "--severity",
+        "2",
+        "--received",
+        "2026-11-25T16:00:00-07:00",
+        "--json",
     )
     assert code == 0
     due = json.loads(out)
@@ -96,8 +111,15 @@ def test_due_json_gives_the_clock_start_and_the_deadline_with_offsets() -> None:
 
 def test_due_out_of_hours_starts_the_clock_at_the_next_opening() -> None:
     code, out, _ = run(
-        "policy", "due", "--policy", "business-hours-3", "--severity", "1",
-        "--received", "2026-11-21T03:00:00Z", "--json",
+        "policy",
+        "due",
+        "--policy",
+        "business-hours-3",
+        "--severity",
+        "1",
+        "--received",
+        "2026-11-21T03:00:00Z",
+        "--json",
     )
     assert code == 0
     due = json.loads(out)
@@ -107,7 +129,15 @@ def test_due_out_of_hours_starts_the_clock_at_the_next_opening() -> None:
 
 def test_due_for_a_scheduled_level_has_no_clock() -> None:
     code, out, _ = run(
-        "policy", "due", "--policy", "p1-p6", "--severity", "6", "--received", "2026-11-23T10:00Z", "--json",
+        "policy",
+        "due",
+        "--policy",
+        "p1-p6",
+        "--severity",
+        "6",
+        "--received",
+        "2026-11-23T10:00Z",
+        "--json",
     )
     assert code == 0
     due = json.loads(out)
@@ -116,7 +146,14 @@ def test_due_for_a_scheduled_level_has_no_clock() -> None:
 
 def test_due_in_words_names_the_zone() -> None:
     code, out, _ = run(
-        "policy", "due", "--policy", "standard-tier", "--severity", "3", "--received", "2026-11-25T16:00-07:00",
+        "policy",
+        "due",
+        "--policy",
+        "standard-tier",
+        "--severity",
+        "3",
+        "--received",
+        "2026-11-25T16:00-07:00",
     )
     assert code == 0 and "Fri 27 Nov 2026 17:00 MST" in out
 
@@ -124,11 +161,26 @@ def test_due_in_words_names_the_zone() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--policy", "nope", "--severity", "1", "--received", "2026-11-25T16:00Z"], "no policy named 'nope'"),
-        (["--policy", "p1-p6", "--severity", "7", "--received", "2026-11-25T16:00Z"], "has no severity '7'"),
-        (["--policy", "p1-p6", "--severity", "x", "--received", "2026-11-25T16:00Z"], "has no severity 'x'"),
-        (["--policy", "p1-p6", "--severity", "1", "--received", "yesterday"], "not an ISO 8601 instant"),
-        (["--policy", "p1-p6", "--severity", "1", "--received", "2026-11-25T16:00"], "has no UTC offset"),
+        (
+            ["--policy", "nope", "--severity", "1", "--received", "2026-11-25T16:00Z"],
+            "no policy named 'nope'",
+        ),
+        (
+            ["--policy", "p1-p6", "--severity", "7", "--received", "2026-11-25T16:00Z"],
+            "has no severity '7'",
+        ),
+        (
+            ["--policy", "p1-p6", "--severity", "x", "--received", "2026-11-25T16:00Z"],
+            "has no severity 'x'",
+        ),
+        (
+            ["--policy", "p1-p6", "--severity", "1", "--received", "yesterday"],
+            "not an ISO 8601 instant",
+        ),
+        (
+            ["--policy", "p1-p6", "--severity", "1", "--received", "2026-11-25T16:00"],
+            "has no UTC offset",
+        ),
     ],
 )
 def test_due_refuses_bad_input_with_one_line_and_exit_2(args: list[str], message: str) -> None:

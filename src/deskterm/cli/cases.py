@@ -1,7 +1,706 @@
-"""`deskterm case ...`: the case use cases from the command line (contract in issue 3)."""
+"""`deskterm case ...` and `deskterm sweep`: the case use cases from the command line.
+
+The contract (issue 3): every write is one desk use case; bad input exits 2 with
+one line on stderr and changes nothing; `--json` prints the resulting case as
+`deskterm.desk.queries` shapes it. Customer text reaches the terminal only
+through `safe()` and as `rich.text.Text`, never as markup.
+"""
 
 from __future__ import annotations
 
-import typer
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
-app = typer.Typer(help="Support cases: open, list, show, work and explain them.", no_args_is_help=True)
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from deskterm.cli.context import desk
+from deskterm.cli.output import console, fail, print_json
+from deskterm.desk import cases as use_cases
+from deskterm.desk import queries
+from deskterm.desk.context import Desk
+from deskterm.desk.describe import describe
+from deskterm.desk.errors import DeskError
+from deskterm.desk.sweep import sweep
+from deskterm.desk.workflow import parse_status
+from deskterm.instants import InstantError, parse_instant
+from deskterm.models import Case, Event
+from deskterm.safe_text import safe_line as one_line
+from deskterm.safe_text import safe_text
+from deskterm.sla import Clock, ClockKind, ClockState
+from deskterm.sla.duration import format_hours_minutes
+
+app = typer.Typer(
+    help="Support cases: open, list, show, work and explain them.", no_args_is_help=True
+)
+
+# --- terminal-safe text --------------------------------------------------------
+
+
+def safe(value: object) -> str:
+    """Untrusted text made inert for a terminal (see deskterm.safe_text)."""
+    return safe_text("" if value is None else str(value))
+
+
+def safe_line(value: object) -> str:
+    """As `safe`, on one line (stderr messages and table cells)."""
+    return one_line("" if value is None else str(value))
+
+
+# --- errors ----------------------------------------------------------------------
+
+
+@contextmanager
+def refusing() -> Iterator[None]:
+    """Turn the desk's refusals into the contract's exit 2 with one line on stderr."""
+    try:
+        yield
+    except (DeskError, InstantError) as error:
+        fail(safe_line(error))
+
+
+def case_number(text: str) -> int:
+    """`40100`, `#40100` or `Incident# 40100`."""
+    cleaned = text.strip().lower().removeprefix("incident").strip().removeprefix("#").strip()
+    if not (cleaned.isascii() and cleaned.isdigit()):
+        fail(f"{safe_line(repr(text))} is not a case number (e.g. 40100 or 'Incident# 40100')")
+    return int(cleaned)
+
+
+def severity_level(text: str, option: str = "--severity") -> int:
+    try:
+        return queries.parse_severity(text)
+    except DeskError as error:
+        fail(f"{option}: {safe_line(error)}")
+    except ValueError:  # digits int() does not take, such as '²'
+        fail(
+            f"{option}: {safe_line(repr(text))} is not a severity level (a number such as 1, 2, 3)"
+        )
+
+
+def instant(text: str, option: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except InstantError as error:
+        fail(f"{option}: {safe_line(error)}")
+
+
+# --- output helpers --------------------------------------------------------------
+
+
+def local(value: str | datetime | None, *, year: bool = False) -> str:
+    """An instant in the viewer's own time zone, e.g. `Mon 23 Nov 09:00 MST`."""
+    if value is None:
+        return "-"
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    when = when.astimezone()
+    pattern = "%a %d %b %Y %H:%M" if year else "%a %d %b %H:%M"
+    return f"{when.strftime(pattern)} {when.tzname()}"
+
+
+def title(number: int) -> str:
+    return f"Incident# {number}"
+
+
+def done(the_desk: Desk, case: Case, line: str, as_json: bool) -> None:
+    """What every write prints: the case in show form, or one short line."""
+    if as_json:
+        with refusing():
+            print_json(queries.show_case(the_desk, case.number))
+        return
+    console().print(Text(safe_line(f"{line} (version {case.version})")))
+
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the resulting case as one JSON object.")
+]
+IfVersion = Annotated[
+    int | None,
+    typer.Option(
+        "--if-version",
+        help="Refuse the change unless the case is still at this version (no lost updates).",
+    ),
+]
+Number = Annotated[str, typer.Argument(metavar="N", help="Case number, e.g. 40100.")]
+
+INTAKE_LABELS = {
+    "inquirer": "inquirer",
+    "product": "product",
+    "product_version": "version",
+    "error_messages": "error messages",
+    "steps_to_reproduce": "steps to reproduce",
+    "actions_before": "actions before",
+    "changes_made": "changes made",
+    "persisted_for": "persisted for",
+    "operating_system": "operating system",
+    "server_roles": "server roles",
+}
+
+
+def _text_option(flag: str, text: str) -> Any:
+    return typer.Option(flag, help=text)
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+@app.command("new")
+def new(
+    ctx: typer.Context,
+    org: Annotated[str, typer.Option("--org", help="The organization (see deskterm org add).")],
+    contact: Annotated[str, typer.Option("--contact", help="The contact at the organization.")],
+    severity: Annotated[
+        str, typer.Option("--severity", help="Severity level: 1, 'Sev 1' or 'P1'.")
+    ],
+    subject: Annotated[str, typer.Option("--subject", help="One line saying what is wrong.")],
+    description: Annotated[str, typer.Option("--description", help="The report in full.")] = "",
+    received: Annotated[
+        str | None,
+        typer.Option(
+            "--received", help="When the report came in, ISO 8601 with offset (default: now)."
+        ),
+    ] = None,
+    override: Annotated[
+        str | None,
+        typer.Option(
+            "--override", help="Entitlement override for an expired contract: its reason."
+        ),
+    ] = None,
+    inquirer: Annotated[str | None, _text_option("--inquirer", "Who reported it.")] = None,
+    product: Annotated[str | None, _text_option("--product", "The product.")] = None,
+    product_version: Annotated[
+        str | None, _text_option("--version", "The product version.")
+    ] = None,
+    error_messages: Annotated[
+        str | None, _text_option("--error-messages", "Error messages seen.")
+    ] = None,
+    steps: Annotated[str | None, _text_option("--steps", "Steps to reproduce.")] = None,
+    actions_before: Annotated[
+        str | None, _text_option("--actions-before", "What was done just before.")
+    ] = None,
+    changes_made: Annotated[str | None, _text_option("--changes-made", "Recent changes.")] = None,
+    persisted_for: Annotated[
+        str | None, _text_option("--persisted-for", "How long it has persisted.")
+    ] = None,
+    operating_system: Annotated[str | None, _text_option("--os", "Operating system.")] = None,
+    server_roles: Annotated[str | None, _text_option("--server-roles", "Server roles.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Log a new case; its clocks start when it was received."""
+    level = severity_level(severity)
+    when = instant(received, "--received") if received is not None else None
+    if not contact.strip():
+        fail("--contact is empty: name a contact of the organization")
+    given = {
+        "inquirer": inquirer,
+        "product": product,
+        "product_version": product_version,
+        "error_messages": error_messages,
+        "steps_to_reproduce": steps,
+        "actions_before": actions_before,
+        "changes_made": changes_made,
+        "persisted_for": persisted_for,
+        "operating_system": operating_system,
+        "server_roles": server_roles,
+    }
+    intake = {name: value for name, value in given.items() if value is not None}
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.open_case(
+            the_desk,
+            organization=org,
+            contact=contact,
+            severity=level,
+            subject=subject,
+            description=description,
+            received=when,
+            intake=intake,
+            entitlement_override=override,
+        )
+        label = the_desk.policy(case.policy).label(case.severity)
+    due = f", next due {local(case.next_due)}" if case.next_due else ""
+    done(the_desk, case, f"{title(case.number)} opened: {label} for {org}{due}", as_json)
+
+
+@app.command("list")
+def list_cases(
+    ctx: typer.Context,
+    status: Annotated[
+        str | None, typer.Option("--status", help="Only this status, e.g. waiting-on-customer.")
+    ] = None,
+    severity: Annotated[
+        str | None, typer.Option("--severity", help="Only this severity level.")
+    ] = None,
+    assignee: Annotated[
+        str | None,
+        typer.Option("--assignee", help="Only cases of this user; 'none' for unassigned."),
+    ] = None,
+    breached: Annotated[
+        bool,
+        typer.Option("--breached", help="Only cases past a first-response or update deadline."),
+    ] = False,
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many cases.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list of cases.")] = False,
+) -> None:
+    """The queue: cases by next deadline, soonest first, cases without one last."""
+    level = severity_level(severity) if severity is not None else None
+    if status is not None:
+        with refusing():
+            parse_status(status)
+    if limit is not None and limit < 1:
+        fail(f"--limit: {limit} is not a number of cases (use 1 or more)")
+    the_desk = desk(ctx)
+    with refusing():
+        rows = queries.list_cases(
+            the_desk,
+            status=status,
+            severity=level,
+            assignee=assignee,
+            breached=breached,
+            limit=limit,
+        )
+    if as_json:
+        print_json(rows)
+        return
+    out = console()
+    if not rows:
+        out.print("no cases")
+        return
+    table = Table(
+        "sev",
+        "case",
+        "organization",
+        "subject",
+        "status",
+        "assignee",
+        "due",
+        "state",
+        box=None,
+        pad_edge=False,
+    )
+    for column in table.columns:
+        column.no_wrap = True
+    for row in rows:
+        clock, state = _next_clock(row)
+        marked = (
+            Text(f"BREACHED {clock}", style="bold red")
+            if state == "breached"
+            else Text(f"{clock} {state}" if clock else "-")
+        )
+        table.add_row(
+            Text(row["severity_label"]),
+            str(row["number"]),
+            Text(safe_line(row["organization"])),
+            Text(safe_line(row["subject"])),
+            Text(row["status"]),
+            Text(safe_line(row["assignee"] or "-")),
+            Text(local(row["next_due"])),
+            marked,
+        )
+    out.print(table)
+
+
+def _next_clock(row: dict[str, Any]) -> tuple[str, str]:
+    """The clock the case is sorted by (the one falling due next) and its state."""
+    for kind in ClockKind:
+        clock = row["clocks"][kind.value]
+        if row["next_due"] is not None and clock["due"] == row["next_due"]:
+            return kind.label, clock["state"]
+    return "", ""
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    number: Number,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Everything about a case: fields, intake, clocks and its timeline."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        detail = queries.show_case(the_desk, wanted)
+    if as_json:
+        print_json(detail)
+        return
+    _print_case(detail)
+
+
+def _print_case(detail: dict[str, Any]) -> None:
+    out = console()
+    out.print(Text(safe_line(f"{title(detail['number'])} - {detail['subject']}"), style="bold"))
+
+    def grid() -> Table:
+        table = Table(box=None, show_header=False, pad_edge=False)
+        table.add_column(style="bold", no_wrap=True)
+        table.add_column()
+        return table
+
+    fields = grid()
+    contact = detail["contact"]
+    if contact is None:
+        who = "-"
+    else:
+        who = " ".join(
+            part
+            for part in (
+                contact["name"],
+                f"<{contact['email']}>" if contact["email"] else "",
+                contact["phone"] or "",
+                "(administrator)" if contact["administrator"] else "",
+            )
+            if part
+        )
+    contract = detail["contract_until"] or "no end date"
+    if not detail["contract_current"]:
+        contract += " (EXPIRED)"
+    severity = detail["severity_label"] + (
+        f" {detail['severity_name']}" if detail["severity_name"] else ""
+    )
+    rows = [
+        ("organization", detail["organization"]),
+        ("contract until", contract),
+        ("contact", who),
+        ("policy", detail["policy"]),
+        ("severity", severity),
+        ("status", detail["status"]),
+        ("assignee", detail["assignee"] or "-"),
+        ("escalation", detail["escalation"]),
+        ("received", local(detail["received"], year=True)),
+        ("next due", local(detail["next_due"], year=True)),
+        ("version", str(detail["version"])),
+    ]
+    if detail["split_from"] is not None:
+        rows.append(("split from", title(detail["split_from"])))
+    if detail["scheduled_for"]:
+        rows.append(("scheduled for", local(detail["scheduled_for"], year=True)))
+    for name, value in rows:
+        fields.add_row(name, Text(safe(value)))
+    out.print(fields)
+
+    out.print(Text("\nDescription", style="bold underline"))
+    out.print(Text(safe(detail["description"]) or "-"))
+
+    out.print(Text("\nIntake", style="bold underline"))
+    intake = grid()
+    for name, label in INTAKE_LABELS.items():
+        intake.add_row(label, Text(safe(detail["intake"].get(name)) or "-"))
+    out.print(intake)
+
+    out.print(Text("\nClocks", style="bold underline"))
+    clocks = grid()
+    for kind in ClockKind:
+        clock = detail["clocks"][kind.value]
+        state = clock["state"].upper() if clock["state"] == ClockState.BREACHED else clock["state"]
+        line = f"{state}, due {local(clock['due'], year=True)}" if clock["due"] else state
+        if clock["state"] in _COUNTING and clock["left_seconds"] is not None:
+            line += f", {_left(clock['left_seconds'])}"
+        clocks.add_row(kind.label, Text(safe(f"{line}\n{clock['explanation']}")))
+    out.print(clocks)
+
+    if detail["attachments"]:
+        out.print(Text("\nAttachments", style="bold underline"))
+        for attachment in detail["attachments"]:
+            added = f"added by {attachment['added_by']} {local(attachment['added_at'], year=True)}"
+            out.print(
+                Text(safe_line(f"{attachment['name']} ({attachment['size']} bytes, {added})"))
+            )
+
+    out.print(Text("\nTimeline", style="bold underline"))
+    timeline = grid()
+    for event in detail["events"]:
+        said = describe(_event(event))
+        if event["text"]:
+            said += "\n" + event["text"]
+        timeline.add_row(local(event["at"], year=True), Text(safe(said)))
+    out.print(timeline)
+
+
+_COUNTING = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
+
+
+def _left(seconds: int) -> str:
+    amount = timedelta(seconds=seconds)
+    if amount < timedelta(0):
+        return f"{format_hours_minutes(-amount)} of business time overdue"
+    return f"{format_hours_minutes(amount)} of business time left"
+
+
+def _event(data: dict[str, Any]) -> Event:
+    """An event row again from its JSON form, for `describe`."""
+    return Event(
+        case_id=0,
+        version=data["version"],
+        at=datetime.fromisoformat(data["at"]),
+        actor=data["actor"],
+        kind=data["kind"],
+        field=data["field"],
+        old_value=data["old"],
+        new_value=data["new"],
+        text=data["text"],
+    )
+
+
+@app.command("reply")
+def reply(
+    ctx: typer.Context,
+    number: Number,
+    text: Annotated[str, typer.Argument(help="The reply to the customer (public).")],
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reply to the customer: a response (stops the first-response clock)."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.reply(the_desk, wanted, text, expected_version=if_version)
+    done(the_desk, case, f"{title(case.number)}: reply to the customer recorded", as_json)
+
+
+@app.command("note")
+def note(
+    ctx: typer.Context,
+    number: Number,
+    text: Annotated[str, typer.Argument(help="The note (internal: never shown to the customer).")],
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add an internal note: stops no clock."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.note(the_desk, wanted, text, expected_version=if_version)
+    done(the_desk, case, f"{title(case.number)}: internal note added", as_json)
+
+
+@app.command("call")
+def call(
+    ctx: typer.Context,
+    number: Number,
+    summary: Annotated[str, typer.Option("--summary", help="What was said.")],
+    who: Annotated[str | None, typer.Option("--with", help="Who was on the call.")] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="What came of it.")] = None,
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Log a phone call with the customer: counts as a response."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.log_call(
+            the_desk, wanted, summary, who=who, outcome=outcome, expected_version=if_version
+        )
+    done(the_desk, case, f"{title(case.number)}: call logged", as_json)
+
+
+@app.command("move")
+def move(
+    ctx: typer.Context,
+    number: Number,
+    status: Annotated[
+        str, typer.Argument(help="The new status, e.g. open or waiting-on-customer.")
+    ],
+    note_text: Annotated[str | None, typer.Option("--note", help="Why, for the timeline.")] = None,
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Move the case along the workflow (refused moves name the allowed ones)."""
+    wanted = case_number(number)
+    with refusing():
+        target = parse_status(status)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.move(the_desk, wanted, target, note_text, expected_version=if_version)
+    done(the_desk, case, f"{title(case.number)} moved to {case.status}", as_json)
+
+
+@app.command("severity")
+def change_severity(
+    ctx: typer.Context,
+    number: Number,
+    level: Annotated[
+        str, typer.Argument(metavar="LEVEL", help="The new severity: 1, 'Sev 1' or 'P1'.")
+    ],
+    reason: Annotated[str, typer.Option("--reason", help="Why the severity changes (required).")],
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change the severity; the clocks follow the policy's rule."""
+    wanted = case_number(number)
+    new_level = severity_level(level, "LEVEL")
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.change_severity(
+            the_desk, wanted, new_level, reason, expected_version=if_version
+        )
+        label = the_desk.policy(case.policy).label(case.severity)
+    done(the_desk, case, f"{title(case.number)} is now {label}", as_json)
+
+
+@app.command("assign")
+def assign(
+    ctx: typer.Context,
+    number: Number,
+    user: Annotated[str, typer.Argument(help="Who takes the case.")],
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Give the case to a user."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.assign(the_desk, wanted, user, expected_version=if_version)
+    done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
+
+
+@app.command("take")
+def take(
+    ctx: typer.Context, number: Number, if_version: IfVersion = None, as_json: JsonOption = False
+) -> None:
+    """Take the case yourself (the --as user)."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.take(the_desk, wanted, expected_version=if_version)
+    done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
+
+
+@app.command("release")
+def release(
+    ctx: typer.Context, number: Number, if_version: IfVersion = None, as_json: JsonOption = False
+) -> None:
+    """Give the case back to the queue (unassigned)."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.release(the_desk, wanted, expected_version=if_version)
+    done(the_desk, case, f"{title(case.number)} released (unassigned)", as_json)
+
+
+@app.command("escalate")
+def escalate(
+    ctx: typer.Context,
+    number: Number,
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why it needs the next level (required).")
+    ],
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One step up: support engineer -> product support engineer -> supervisor."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.escalate(the_desk, wanted, reason, expected_version=if_version)
+    done(the_desk, case, f"{title(case.number)} escalated to {case.escalation}", as_json)
+
+
+@app.command("split")
+def split(
+    ctx: typer.Context,
+    number: Number,
+    subject: Annotated[str, typer.Option("--subject", help="The subject of the new case.")],
+    description: Annotated[
+        str, typer.Option("--description", help="What the new case is about.")
+    ] = "",
+    if_version: IfVersion = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the new case as one JSON object.")
+    ] = False,
+) -> None:
+    """Split part of a case into a new case (one issue, one case)."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        child = use_cases.split(the_desk, wanted, subject, description, expected_version=if_version)
+    done(the_desk, child, f"{title(child.number)} split from {title(wanted)}", as_json)
+
+
+@app.command("customer-reply")
+def customer_reply(
+    ctx: typer.Context,
+    number: Number,
+    text: Annotated[str, typer.Argument(help="What the customer wrote.")],
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record the customer's answer: their clock stops; a waiting case reopens."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case = use_cases.customer_reply(the_desk, wanted, text, expected_version=if_version)
+    done(
+        the_desk,
+        case,
+        f"{title(case.number)}: customer reply recorded, status {case.status}",
+        as_json,
+    )
+
+
+@app.command("why")
+def why(
+    ctx: typer.Context,
+    number: Number,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Each clock's deadline, explained in words."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        case, policy, clocks = queries.explain_case(the_desk, wanted)
+    if as_json:
+        print_json(
+            {
+                "number": case.number,
+                "policy": policy.name,
+                "severity": case.severity,
+                "severity_label": policy.label(case.severity),
+                "status": case.status,
+                "version": case.version,
+                "clocks": {kind.value: queries.clock_json(clock) for kind, clock in clocks.items()},
+            }
+        )
+        return
+    out = console()
+    out.print(
+        Text(
+            safe_line(
+                f"{title(case.number)} - {case.subject} "
+                f"({policy.label(case.severity)}, {case.status}, policy {policy.name})"
+            ),
+            style="bold",
+        )
+    )
+    for kind, clock in clocks.items():
+        out.print(Text(safe_line(f"{kind.label}: {_clock_line(clock)}")))
+        out.print(Text(safe(f"  {clock.explanation}")))
+
+
+def _clock_line(clock: Clock) -> str:
+    state = clock.state.value.upper() if clock.state is ClockState.BREACHED else clock.state.value
+    parts = [state]
+    if clock.due is not None:
+        parts.append(f"due {local(clock.due, year=True)}")
+    if clock.state in _COUNTING and clock.left is not None:
+        parts.append(_left(int(clock.left.total_seconds())))
+    if clock.calendar_closed and clock.state in _COUNTING:
+        parts.append(f"{clock.calendar} closed now ({clock.closed_reason or 'closed'})")
+    return ", ".join(parts)
+
+
+def sweep_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="The counts as one JSON object.")] = False,
+) -> None:
+    """Record breaches, apply customer timeouts, send auto-close notices and close."""
+    the_desk = desk(ctx)
+    with refusing():
+        report = sweep(the_desk)
+    if as_json:
+        print_json(dataclasses.asdict(report))
+        return
+    typer.echo(report.summary())

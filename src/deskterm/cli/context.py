@@ -12,8 +12,8 @@ from deskterm import clock, settings
 from deskterm.cli.output import fail
 from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
-from deskterm.store.engine import database_url, make_engine
-from deskterm.store.migrate import upgrade
+from deskterm.store.engine import database_url, first_line, make_engine, printable_url
+from deskterm.store.migrate import SchemaError, upgrade
 
 
 @dataclass
@@ -28,10 +28,14 @@ class Options:
         try:
             engine = make_engine(url)
             backup = upgrade(engine, clock.now())
+        except SchemaError as error:
+            fail(f"{printable_url(url)}: {error}")
         except (OperationalError, OSError) as error:
-            fail(f"cannot open the database {url}: {error}")
+            fail(f"cannot open the database {printable_url(url)}: {first_line(error)}")
         if backup is not None:
-            typer.echo(f"deskterm: upgraded the database schema (copy of the old one: {backup})", err=True)
+            typer.echo(
+                f"deskterm: upgraded the database schema (copy of the old one: {backup})", err=True
+            )
         return Desk(engine, PolicyCatalog(settings.policy_dirs()), settings.actor(self.as_user))
 
 

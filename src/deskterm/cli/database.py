@@ -1,7 +1,123 @@
-"""`deskterm db ...`: the database schema."""
+"""`deskterm db ...`: the database schema (Alembic revisions).
+
+These commands open the engine themselves: the usual way in (`Options.desk`)
+upgrades on open, which would leave `db upgrade` nothing to say.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from deskterm import clock, settings
+from deskterm.cli.context import Options
+from deskterm.cli.output import fail, print_json
+from deskterm.store.engine import database_url, first_line, make_engine, printable_url
+from deskterm.store.migrate import (
+    SchemaError,
+    current_revision,
+    head_revision,
+    pending_revisions,
+    upgrade,
+)
 
 app = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+def _url(ctx: typer.Context) -> str:
+    options = ctx.find_object(Options)
+    return database_url(settings.database_location(options.db if options else None))
+
+
+def _missing_file(url: str) -> Path | None:
+    """The SQLite file the URL names, when it does not exist yet."""
+    parsed = make_url(url)
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or not parsed.database
+        or parsed.database == ":memory:"
+    ):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+def _engine(url: str) -> Engine:
+    try:
+        return make_engine(url)
+    except (OperationalError, OSError) as error:
+        fail(f"cannot open the database {printable_url(url)}: {first_line(error)}")
+
+
+def _pending(current: str | None) -> list[str]:
+    try:
+        return pending_revisions(current)
+    except SchemaError as error:
+        fail(str(error))
+
+
+def _current(engine: Engine, url: str) -> str | None:
+    try:
+        return current_revision(engine)
+    except (OperationalError, OSError) as error:
+        fail(f"cannot read the database {printable_url(url)}: {first_line(error)}")
+
+
+@app.command("status")
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """The database's schema revision against the newest this deskterm knows."""
+    url = _url(ctx)
+    head = head_revision()
+    missing = _missing_file(url)
+    current = None if missing else _current(_engine(url), url)
+    pending = _pending(current)
+    if as_json:
+        report: dict[str, Any] = {
+            "database": printable_url(url),
+            "exists": missing is None,
+            "current": current,
+            "head": head,
+            "pending": pending,
+        }
+        print_json(report)
+        return
+    typer.echo(f"database: {printable_url(url)}" + (" (does not exist yet)" if missing else ""))
+    typer.echo(f"current revision: {current or 'none (no schema)'}")
+    typer.echo(f"head revision: {head}")
+    if pending:
+        typer.echo(
+            f"{len(pending)} migration(s) pending ({', '.join(pending)}): run deskterm db upgrade"
+        )
+    else:
+        typer.echo("up to date")
+
+
+@app.command("upgrade")
+def upgrade_command(ctx: typer.Context) -> None:
+    """Apply pending migrations (an existing SQLite database is copied first)."""
+    url = _url(ctx)
+    engine = _engine(url)
+    before = _current(engine, url)
+    head = head_revision()
+    if before == head:
+        typer.echo(f"already at revision {head}")
+        return
+    _pending(before)  # refuses a revision this deskterm does not know
+    try:
+        backup = upgrade(engine, clock.now())
+    except (OperationalError, OSError, SchemaError) as error:
+        fail(f"cannot upgrade the database {printable_url(url)}: {first_line(error)}")
+    if before is None:
+        typer.echo(f"created the schema at revision {head} in {printable_url(url)}")
+    elif backup is not None:
+        typer.echo(f"upgraded to {head}, backup at {backup} (was at {before})")
+    else:
+        typer.echo(f"upgraded to {head} (was at {before})")

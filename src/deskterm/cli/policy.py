@@ -46,7 +46,9 @@ def list_policies() -> None:
     for entry in catalog().entries().values():
         source = "preset" if entry.path.parent == presets else str(entry.path)
         if entry.policy is None:
-            table.add_row(Text(entry.name), "", Text("BROKEN: run deskterm policy check"), Text(source))
+            table.add_row(
+                Text(entry.name), "", Text("BROKEN: run deskterm policy check"), Text(source)
+            )
             continue
         policy = entry.policy
         table.add_row(Text(policy.name), policy.level_range(), Text(policy.title), Text(source))
@@ -65,8 +67,15 @@ def show(name: Annotated[str, typer.Argument(help="Policy name or .toml file.")]
         calendars.add_row(Text(calendar.name), Text(calendar.describe_hours()))
     out.print(calendars)
     matrix = Table(
-        "level", "name", "calendar", "first response", "customer response", "update every",
-        "phone", title="Targets", title_justify="left",
+        "level",
+        "name",
+        "calendar",
+        "first response",
+        "customer response",
+        "update every",
+        "phone",
+        title="Targets",
+        title_justify="left",
     )
     for level in policy.severities.values():
         matrix.add_row(
@@ -84,15 +93,19 @@ def show(name: Annotated[str, typer.Argument(help="Policy name or .toml file.")]
             out.print(Text(f"{policy.label(level.level)}: {level.meaning}"))
     rule = policy.auto_close
     if rule is not None:
-        out.print(Text(
-            f"Auto-close ({rule.calendar.name}): {_target(rule.resolved_after)} after resolved, "
-            f"{_target(rule.waiting_after)} after waiting on the customer, "
-            f"notice {_target(rule.notice_before)} before."
-        ))
-    out.print(Text(
-        f"Rules: severity change {policy.rules.severity_change}s the clocks; "
-        f"customer timeout: {policy.rules.customer_timeout}."
-    ))
+        out.print(
+            Text(
+                f"Auto-close ({rule.calendar.name}): {_target(rule.resolved_after)} after resolved, "
+                f"{_target(rule.waiting_after)} after waiting on the customer, "
+                f"notice {_target(rule.notice_before)} before."
+            )
+        )
+    out.print(
+        Text(
+            f"Rules: severity change {policy.rules.severity_change}s the clocks; "
+            f"customer timeout: {policy.rules.customer_timeout}."
+        )
+    )
 
 
 @app.command("check")
@@ -145,9 +158,15 @@ def _due_json(policy: Policy, severity: int, received: datetime, first: Clock) -
         "clock_starts": to_iso(first.started),
         "first_response_due": to_iso(first.due),
         "first_response_target": str(level.first_response),
-        "customer_response_target": None if isinstance(level.customer_response, NoTarget) else str(level.customer_response),
-        "update_every": None if isinstance(level.update_every, NoTarget) else str(level.update_every),
-        "auto_close": None if rule is None else {
+        "customer_response_target": None
+        if isinstance(level.customer_response, NoTarget)
+        else str(level.customer_response),
+        "update_every": None
+        if isinstance(level.update_every, NoTarget)
+        else str(level.update_every),
+        "auto_close": None
+        if rule is None
+        else {
             "resolved_after": _json_target(rule.resolved_after),
             "waiting_after": _json_target(rule.waiting_after),
             "notice_before": _json_target(rule.notice_before),
@@ -184,11 +203,14 @@ def _print_due(policy: Policy, severity: int, received: datetime, first: Clock) 
     if not isinstance(level.customer_response, NoTarget):
         rows.add_row(
             "customer response",
-            Text(f"{level.customer_response} of {level.calendar.title} once the case waits on the customer"),
+            Text(
+                f"{level.customer_response} of {level.calendar.title} once the case waits on the customer"
+            ),
         )
     if not isinstance(level.update_every, NoTarget):
         rows.add_row(
-            "update", Text(f"every {level.update_every} of {level.calendar.title} after each response")
+            "update",
+            Text(f"every {level.update_every} of {level.calendar.title} after each response"),
         )
     rule = policy.auto_close
     if rule is not None:
