@@ -6,13 +6,21 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+def isolated_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     # No test may read the developer's own config, policies or database.
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(home / "etc-xdg"))
-    for name in ("DESKTERM_POLICIES", "DESKTERM_DB", "DESKTERM_USER", "DESKTERM_NOW", "DESKTERM_CONFIG"):
+    for name in (
+        "DESKTERM_POLICIES",
+        "DESKTERM_DB",
+        "DESKTERM_USER",
+        "DESKTERM_NOW",
+        "DESKTERM_CONFIG",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")

@@ -13,8 +13,18 @@ PRESETS = sorted(p.name for p in (ROOT / "data" / "policies").glob("*.toml"))
 
 def build_wheel(tmp_path: Path) -> Path:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation",
-         "--quiet", "-w", str(tmp_path)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            str(ROOT),
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+        ],
         check=True,
     )
     return next(tmp_path.glob("deskterm-*.whl"))
@@ -33,13 +43,24 @@ def test_the_shipped_presets_are_the_five_seed_matrices() -> None:
 def test_a_wheel_contains_every_preset_and_an_installed_copy_finds_them(tmp_path: Path) -> None:
     wheel = build_wheel(tmp_path / "dist")
     names = zipfile.ZipFile(wheel).namelist()
-    assert sorted(
-        n.rsplit("/", 1)[1] for n in names if n.startswith("deskterm/data/policies/")
-    ) == PRESETS
+    assert (
+        sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("deskterm/data/policies/"))
+        == PRESETS
+    )
 
     site = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site), str(wheel)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "--quiet",
+            "--target",
+            str(site),
+            str(wheel),
+        ],
         check=True,
     )
     probe = (
@@ -50,12 +71,19 @@ def test_a_wheel_contains_every_preset_and_an_installed_copy_finds_them(tmp_path
         "print(','.join(PolicyCatalog([s.packaged_policy_dir()]).entries()))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, check=True,
+        [sys.executable, "-c", probe],
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     module_file, policy_dir, names_found = result.stdout.split("\n")[:3]
     assert module_file.startswith(str(site))
     assert policy_dir.startswith(str(site))
     assert names_found.split(",") == [
-        "business-hours-3", "initial-response-3", "p1-p6", "premium-tier", "standard-tier",
+        "business-hours-3",
+        "initial-response-3",
+        "p1-p6",
+        "premium-tier",
+        "standard-tier",
     ]

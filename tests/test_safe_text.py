@@ -29,8 +29,11 @@ PAYLOADS = {
     "bidi override": "invoice\u202egpj.exe",
 }
 
-CONTROL = set(range(0x00, 0x20)) | set(range(0x7F, 0xA0)) | {0x202A, 0x202B, 0x202C, 0x202D, 0x202E,
-                                                              0x2066, 0x2067, 0x2068, 0x2069}
+CONTROL = (
+    set(range(0x00, 0x20))
+    | set(range(0x7F, 0xA0))
+    | {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
+)
 
 
 def has_control(text: str, allowed: str = "") -> bool:
@@ -61,7 +64,9 @@ def test_a_line_shows_breaks_and_is_cut_with_an_ellipsis() -> None:
 def test_markup_looking_text_renders_literally_through_rich() -> None:
     subject = "[bold]x[/bold] [link=http://evil.test]y[/link] [@click=app.quit]z[/] [/bold]"
     out = io.StringIO()
-    Console(file=out, force_terminal=True, color_system="truecolor", width=200).print(Text(safe_line(subject)))
+    Console(file=out, force_terminal=True, color_system="truecolor", width=200).print(
+        Text(safe_line(subject))
+    )
     assert out.getvalue().rstrip("\n").endswith(subject) or subject in out.getvalue()
     assert "\x1b]8;" not in out.getvalue()  # no hyperlink was made
 
@@ -72,7 +77,13 @@ def test_fuzz_sanitized_text_holds_no_controls_but_newline_and_tab(text: str) ->
     assert not has_control(safe_line(text))
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=["Cc", "Cs"]).filter(lambda c: ord(c) not in CONTROL)))
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=["Cc", "Cs"]).filter(
+            lambda c: ord(c) not in CONTROL
+        )
+    )
+)
 def test_fuzz_harmless_text_passes_unchanged(text: str) -> None:
     assert safe_text(text) == text
 
@@ -80,7 +91,9 @@ def test_fuzz_harmless_text_passes_unchanged(text: str) -> None:
 @given(st.text())
 def test_fuzz_rendering_sanitized_text_emits_only_style_sequences(text: str) -> None:
     out = io.StringIO()
-    Console(file=out, force_terminal=True, color_system="standard", width=80).print(Text(safe_line(text)))
+    Console(file=out, force_terminal=True, color_system="standard", width=80).print(
+        Text(safe_line(text))
+    )
     rendered = out.getvalue()
     # Any ESC in the output must be Rich's own SGR (style) sequence, nothing else.
     stripped = re.sub(r"\x1b\[[0-9;]*m", "", rendered)

@@ -24,8 +24,7 @@ def parse_instant(text: str) -> datetime:
         ) from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise InstantError(
-            f"{text!r} has no UTC offset: add Z or one like -07:00 "
-            "(e.g. 2026-11-20T09:00-07:00)"
+            f"{text!r} has no UTC offset: add Z or one like -07:00 (e.g. 2026-11-20T09:00-07:00)"
         )
     return value
 

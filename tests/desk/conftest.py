@@ -72,8 +72,12 @@ def clock() -> FrozenClock:
 def desk(engine: Engine, clock: FrozenClock) -> Desk:
     desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=clock)
     directory.add_organization(desk, "Acme", "business-hours-3", tier="standard")
-    directory.add_contact(desk, "Bob Admin", "Acme", email="bob@acme.test", phone="+1 555 0100", is_admin=True)
-    directory.add_organization(desk, "Globex", "standard-tier", contract_until=datetime(2026, 1, 31).date())
+    directory.add_contact(
+        desk, "Bob Admin", "Acme", email="bob@acme.test", phone="+1 555 0100", is_admin=True
+    )
+    directory.add_organization(
+        desk, "Globex", "standard-tier", contract_until=datetime(2026, 1, 31).date()
+    )
     directory.add_contact(desk, "Gina", "Globex")
     return desk
 

@@ -19,8 +19,12 @@ from tests.desk.conftest import MONDAY, FrozenClock, as_user
 
 def open_sev(desk: Desk, severity: int = 1, **extra: object) -> int:
     case = cases.open_case(
-        desk, organization="Acme", contact="Bob Admin", severity=severity,
-        subject=extra.pop("subject", "Production down"), **extra,  # type: ignore[arg-type]
+        desk,
+        organization="Acme",
+        contact="Bob Admin",
+        severity=severity,
+        subject=extra.pop("subject", "Production down"),
+        **extra,  # type: ignore[arg-type]
     )
     return case.number
 
@@ -64,7 +68,9 @@ def test_a_case_received_out_of_hours_counts_from_the_next_opening(desk: Desk) -
 
 
 def test_intake_fields_are_stored(desk: Desk) -> None:
-    number = open_sev(desk, intake={"product": "Vault", "product_version": "7.2", "operating_system": "RHEL 9"})
+    number = open_sev(
+        desk, intake={"product": "Vault", "product_version": "7.2", "operating_system": "RHEL 9"}
+    )
     intake = queries.show_case(desk, number)["intake"]
     assert intake["product"] == "Vault" and intake["product_version"] == "7.2"
     assert intake["inquirer"] == "Bob Admin"  # the contact, when none was typed
@@ -83,9 +89,15 @@ def test_intake_fields_are_stored(desk: Desk) -> None:
 )
 def test_bad_input_opens_nothing(desk: Desk, arguments: dict[str, object], message: str) -> None:
     values: dict[str, object] = {
-        "organization": "Acme", "contact": "Bob Admin", "severity": 2, "subject": "x", **arguments,
+        "organization": "Acme",
+        "contact": "Bob Admin",
+        "severity": 2,
+        "subject": "x",
+        **arguments,
     }
-    with pytest.raises(DeskError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")):
+    with pytest.raises(
+        DeskError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")
+    ):
         cases.open_case(desk, **values)  # type: ignore[arg-type]
     assert count_rows(desk) == (0, 0)
 
@@ -94,7 +106,11 @@ def test_an_expired_contract_refuses_support_unless_overridden(desk: Desk) -> No
     with pytest.raises(DeskError, match="contract ended on 2026-01-31"):
         cases.open_case(desk, organization="Globex", contact="Gina", severity=2, subject="x")
     case = cases.open_case(
-        desk, organization="Globex", contact="Gina", severity=2, subject="x",
+        desk,
+        organization="Globex",
+        contact="Gina",
+        severity=2,
+        subject="x",
         entitlement_override="renewal signed, PO in the mail",
     )
     opened = queries.show_case(desk, case.number)["events"][0]
@@ -113,7 +129,9 @@ def test_customer_text_is_stored_exactly(desk: Desk) -> None:
 # -- responding ------------------------------------------------------------
 
 
-def test_a_reply_meets_the_first_response_and_a_note_does_not(desk: Desk, clock: FrozenClock) -> None:
+def test_a_reply_meets_the_first_response_and_a_note_does_not(
+    desk: Desk, clock: FrozenClock
+) -> None:
     number = open_sev(desk)
     clock.advance(minutes=10)
     cases.note(desk, number, "checking logs")
@@ -127,11 +145,14 @@ def test_a_reply_meets_the_first_response_and_a_note_does_not(desk: Desk, clock:
 def test_a_logged_call_counts_as_a_response(desk: Desk, clock: FrozenClock) -> None:
     number = open_sev(desk)
     clock.advance(minutes=45)
-    cases.log_call(desk, number, "walked through restart", who="Bob Admin", outcome="callback at 17:00")
+    cases.log_call(
+        desk, number, "walked through restart", who="Bob Admin", outcome="callback at 17:00"
+    )
     first = queries.show_case(desk, number)["clocks"]["first_response"]
     assert first["state"] == "breached" and first["stopped"] == "2026-11-23T16:45:00+00:00"
     call = queries.show_case(desk, number)["events"][-1]
-    assert call["kind"] == "call" and call["new"] == "Bob Admin" and call["text"] == "walked through restart"
+    assert call["kind"] == "call" and call["new"] == "Bob Admin"
+    assert call["text"] == "walked through restart\nOutcome: callback at 17:00"
 
 
 def test_empty_texts_are_refused(desk: Desk) -> None:
@@ -214,19 +235,30 @@ def test_an_unknown_case_is_not_found(desk: Desk) -> None:
 # -- severity, assignment, escalation, split -------------------------------
 
 
-def test_a_severity_change_needs_a_reason_and_recomputes_the_deadline(desk: Desk, clock: FrozenClock) -> None:
+def test_a_severity_change_needs_a_reason_and_recomputes_the_deadline(
+    desk: Desk, clock: FrozenClock
+) -> None:
     number = open_sev(desk, severity=2)
-    assert queries.show_case(desk, number)["clocks"]["first_response"]["due"] == "2026-11-25T22:00:00+00:00"
+    assert (
+        queries.show_case(desk, number)["clocks"]["first_response"]["due"]
+        == "2026-11-25T22:00:00+00:00"
+    )
     with pytest.raises(DeskError, match="reason"):
         cases.change_severity(desk, number, 1, "")
     clock.advance(minutes=10)
     cases.change_severity(desk, number, 1, "production is down after all")
     shown = queries.show_case(desk, number)
     # recompute: 30m from the received instant under Sev 1.
-    assert shown["severity"] == 1 and shown["clocks"]["first_response"]["due"] == "2026-11-23T16:30:00+00:00"
+    assert (
+        shown["severity"] == 1
+        and shown["clocks"]["first_response"]["due"] == "2026-11-23T16:30:00+00:00"
+    )
     last = shown["events"][-1]
     assert (last["kind"], last["old"], last["new"], last["text"]) == (
-        "severity", "2", "1", "production is down after all",
+        "severity",
+        "2",
+        "1",
+        "production is down after all",
     )
     with pytest.raises(DeskError, match="already Sev 1"):
         cases.change_severity(desk, number, 1, "again")
@@ -243,13 +275,20 @@ def test_assign_take_and_release(desk: Desk) -> None:
     assert cases.release(desk, number).assignee is None
     with pytest.raises(DeskError, match="already unassigned"):
         cases.release(desk, number)
-    moves = [(e["old"], e["new"]) for e in queries.show_case(desk, number)["events"] if e["kind"] == "assign"]
+    moves = [
+        (e["old"], e["new"])
+        for e in queries.show_case(desk, number)["events"]
+        if e["kind"] == "assign"
+    ]
     assert moves == [(None, "carol"), ("carol", "alice"), ("alice", None)]
 
 
 def test_escalation_climbs_to_a_supervisor_and_no_further(desk: Desk) -> None:
     number = open_sev(desk)
-    assert cases.escalate(desk, number, "needs a code-level look").escalation == "product-support-engineer"
+    assert (
+        cases.escalate(desk, number, "needs a code-level look").escalation
+        == "product-support-engineer"
+    )
     assert cases.escalate(desk, number, "customer asked for a manager").escalation == "supervisor"
     with pytest.raises(DeskError, match="already escalated to a supervisor"):
         cases.escalate(desk, number, "more")
@@ -314,7 +353,9 @@ def test_the_database_refuses_to_change_or_delete_an_event(desk: Desk) -> None:
     assert count_rows(desk)[1] == 1
 
 
-def test_listing_sorts_by_next_deadline_with_open_ended_cases_last(desk: Desk, clock: FrozenClock) -> None:
+def test_listing_sorts_by_next_deadline_with_open_ended_cases_last(
+    desk: Desk, clock: FrozenClock
+) -> None:
     slow = open_sev(desk, severity=3)
     urgent = open_sev(desk, severity=1)
     done = open_sev(desk, severity=2)
@@ -326,5 +367,8 @@ def test_listing_sorts_by_next_deadline_with_open_ended_cases_last(desk: Desk, c
     assert [row["number"] for row in queries.list_cases(desk, severity=1)] == [urgent]
     clock.advance(hours=1)
     assert [row["number"] for row in queries.list_cases(desk, breached=True)] == [urgent]
-    assert queries.list_cases(desk, breached=True)[0]["clocks"]["first_response"]["state"] == "breached"
-    assert MONDAY < clock()
+    assert (
+        queries.list_cases(desk, breached=True)[0]["clocks"]["first_response"]["state"]
+        == "breached"
+    )
+    assert clock() > MONDAY

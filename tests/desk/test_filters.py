@@ -9,7 +9,9 @@ from deskterm.sla import Status
 
 
 def test_tokens_combine_with_free_words() -> None:
-    parsed = parse_filter("login crash sev:1 status:waiting org:Acme @me breached due<2h", me="alice")
+    parsed = parse_filter(
+        "login crash sev:1 status:waiting org:Acme @me breached due<2h", me="alice"
+    )
     assert parsed.words == ("login", "crash")
     assert parsed.severities == {1} and parsed.statuses == {Status.WAITING}
     assert parsed.organization == "Acme" and parsed.assignee == "alice"

@@ -20,7 +20,9 @@ def test_an_empty_file_is_migrated_to_the_newest_schema(tmp_path: Path) -> None:
     assert pending(engine)
     assert upgrade(engine, MONDAY) is None  # nothing to back up in an empty file
     assert current_revision(engine) == head_revision() and not pending(engine)
-    assert {"organizations", "contacts", "cases", "events", "attachments"} <= set(inspect(engine).get_table_names())
+    assert {"organizations", "contacts", "cases", "events", "attachments"} <= set(
+        inspect(engine).get_table_names()
+    )
     assert upgrade(engine, MONDAY) is None  # already current: nothing happens
 
 

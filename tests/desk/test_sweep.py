@@ -35,7 +35,10 @@ def test_a_breach_is_recorded_once_by_the_system(desk: Desk, clock: FrozenClock)
     assert (report.cases, report.breaches) == (1, 1)
     breach = queries.show_case(desk, number)["events"][-1]
     assert (breach["kind"], breach["actor"], breach["field"], breach["new"]) == (
-        "breach", "deskterm", "first_response", "2026-11-23T16:30:00+00:00",
+        "breach",
+        "deskterm",
+        "first_response",
+        "2026-11-23T16:30:00+00:00",
     )
     assert "due Mon 23 Nov 11:30 EST" in breach["text"]
     clock.advance(minutes=30)
@@ -72,8 +75,12 @@ def test_a_silent_customer_lowers_the_severity_once(desk: Desk, clock: FrozenClo
     assert queries.show_case(desk, number)["severity"] == 2
 
 
-def test_a_policy_without_the_timeout_rule_keeps_the_severity(desk: Desk, clock: FrozenClock) -> None:
-    number = cases.open_case(desk, organization="Acme", contact="Bob Admin", severity=3, subject="x").number
+def test_a_policy_without_the_timeout_rule_keeps_the_severity(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    number = cases.open_case(
+        desk, organization="Acme", contact="Bob Admin", severity=3, subject="x"
+    ).number
     cases.move(desk, number, "waiting-on-customer")
     clock.advance(days=20)
     sweep(desk)
@@ -81,7 +88,9 @@ def test_a_policy_without_the_timeout_rule_keeps_the_severity(desk: Desk, clock:
     assert queries.show_case(desk, number)["severity"] == 3
 
 
-def test_a_resolved_case_is_noticed_then_closed_automatically(desk: Desk, clock: FrozenClock) -> None:
+def test_a_resolved_case_is_noticed_then_closed_automatically(
+    desk: Desk, clock: FrozenClock
+) -> None:
     number = open_sev1(desk)
     cases.reply(desk, number, "patched")
     cases.move(desk, number, "resolved-pending-confirmation")
@@ -100,11 +109,16 @@ def test_a_resolved_case_is_noticed_then_closed_automatically(desk: Desk, clock:
     assert report.closed == 1
     shown = queries.show_case(desk, number)
     assert shown["status"] == "closed"
-    assert shown["events"][-1]["actor"] == "deskterm" and "closed automatically" in shown["events"][-1]["text"]
+    assert (
+        shown["events"][-1]["actor"] == "deskterm"
+        and "closed automatically" in shown["events"][-1]["text"]
+    )
     assert sweep(desk).cases == 0
 
 
-def test_a_late_notice_still_gives_the_customer_the_full_notice_period(desk: Desk, clock: FrozenClock) -> None:
+def test_a_late_notice_still_gives_the_customer_the_full_notice_period(
+    desk: Desk, clock: FrozenClock
+) -> None:
     number = open_sev1(desk)
     cases.reply(desk, number, "patched")
     cases.move(desk, number, "resolved-pending-confirmation")
@@ -132,13 +146,19 @@ def test_a_reopened_case_is_not_closed_by_an_old_notice(desk: Desk, clock: Froze
 
 def _sweep_in_a_process(path: str, now: str, barrier: multiprocessing.synchronize.Barrier) -> None:
     engine = make_engine(database_url(path))
-    desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "sweeper",
-                now=lambda: datetime.fromisoformat(now))
+    desk = Desk(
+        engine,
+        PolicyCatalog(settings.policy_dirs()),
+        "sweeper",
+        now=lambda: datetime.fromisoformat(now),
+    )
     barrier.wait()
     sweep(desk)
 
 
-def test_two_processes_sweeping_at_once_record_each_breach_once(tmp_path: Path, clock: FrozenClock) -> None:
+def test_two_processes_sweeping_at_once_record_each_breach_once(
+    tmp_path: Path, clock: FrozenClock
+) -> None:
     from deskterm.desk import directory
     from deskterm.store.migrate import upgrade
 
@@ -154,7 +174,9 @@ def test_two_processes_sweeping_at_once_record_each_breach_once(tmp_path: Path, 
 
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(2)
-    workers = [context.Process(target=_sweep_in_a_process, args=(path, now, barrier)) for _ in range(2)]
+    workers = [
+        context.Process(target=_sweep_in_a_process, args=(path, now, barrier)) for _ in range(2)
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

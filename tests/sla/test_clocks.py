@@ -547,7 +547,7 @@ def test_a_finished_case_needs_no_updates(finished):
         now="2026-11-16 15:00",
     )[UPDATE]
     assert clock.state is ClockState.NOT_APPLICABLE
-    assert clock.explanation == f"the case is {finished.title.lower()}"
+    assert clock.explanation == f"the case is {finished.label.lower()}"
 
 
 def test_update_restarts_at_a_severity_change_under_restart():

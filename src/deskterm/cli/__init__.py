@@ -19,6 +19,8 @@ app.add_typer(cases.app, name="case")
 app.add_typer(directory.org_app, name="org")
 app.add_typer(directory.contact_app, name="contact")
 app.add_typer(database.app, name="db")
+app.command("sweep")(cases.sweep_command)
+app.command("demo")(demo.demo_command)
 
 
 @app.callback(invoke_without_command=True)
@@ -26,11 +28,17 @@ def start(
     ctx: typer.Context,
     db: Annotated[
         str | None,
-        typer.Option("--db", help="Database file or SQLAlchemy URL (default: DESKTERM_DB, "
-                     "else deskterm.db in the user's data directory)."),
+        typer.Option(
+            "--db",
+            help="Database file or SQLAlchemy URL (default: DESKTERM_DB, "
+            "else deskterm.db in the user's data directory).",
+        ),
     ] = None,
     as_user: Annotated[
-        str | None, typer.Option("--as", help="Act as this user (default: DESKTERM_USER, else the login name).")
+        str | None,
+        typer.Option(
+            "--as", help="Act as this user (default: DESKTERM_USER, else the login name)."
+        ),
     ] = None,
 ) -> None:
     """Without a subcommand: the console (until its screens exist, this help)."""

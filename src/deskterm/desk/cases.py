@@ -142,11 +142,13 @@ def open_case(
     entitlement_override: str | None = None,
 ) -> Case:
     """Log a new case; its clocks start at `received` (default: now)."""
-    subject = _text(subject, "the subject").strip()
+    subject = _text(subject, "the subject")
     intake = dict(intake or {})
     unknown = set(intake) - set(INTAKE_FIELDS)
     if unknown:
-        raise DeskError(f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})")
+        raise DeskError(
+            f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
+        )
     now = desk.now()
     with writing(desk.engine) as session:
         org = find_organization(session, organization)
@@ -154,13 +156,20 @@ def open_case(
         policy = desk.policy(org.policy)
         if severity not in policy.severities:
             levels = ", ".join(str(n) for n in policy.severities)
-            raise DeskError(f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})")
+            raise DeskError(
+                f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
+            )
         if not org.contract_current(now.date()) and not entitlement_override:
             raise DeskError(
                 f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
                 "without a supervisor override (give its reason)"
             )
         received = received or now
+        if received > now:
+            raise DeskError(
+                f"received {to_iso(received)} is in the future (now is {to_iso(now)}): "
+                "a case is logged when it has come in"
+            )
         case = Case(
             number=_next_number(session),
             subject=subject,
@@ -223,20 +232,23 @@ def log_call(
     outcome: str | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """A phone call with the customer: counts as a response."""
+    """A phone call with the customer: counts as a response.
+
+    Who was on the call is the event's value; the outcome follows the summary in
+    its text, so a timeline shows both.
+    """
+    summary = _text(summary, "the call summary")
+    text = f"{summary}\nOutcome: {outcome}" if outcome and outcome.strip() else summary
     with changing(desk, number, expected_version) as change:
-        change.record(
-            EventKind.CALL,
-            field_name="with" if who else None,
-            new=who,
-            old=outcome,
-            text=_text(summary, "the call summary"),
-        )
+        change.record(EventKind.CALL, field_name="with" if who else None, new=who, text=text)
     return change.case
 
 
 def move(
-    desk: Desk, number: int, status: str | Status, note_text: str | None = None,
+    desk: Desk,
+    number: int,
+    status: str | Status,
+    note_text: str | None = None,
     expected_version: int | None = None,
 ) -> Case:
     """Move the case along the workflow; refused moves name the allowed ones."""
@@ -244,7 +256,13 @@ def move(
     with changing(desk, number, expected_version) as change:
         current = Status(change.case.status)
         check_move(current, target)
-        change.record(EventKind.STATUS, field_name="status", old=current.value, new=target.value, text=note_text)
+        change.record(
+            EventKind.STATUS,
+            field_name="status",
+            old=current.value,
+            new=target.value,
+            text=note_text,
+        )
         change.case.status = target.value
     return change.case
 
@@ -260,7 +278,9 @@ def change_severity(
             raise DeskError(f"policy {policy.name!r} has no severity {level} (levels: {levels})")
         if level == case.severity:
             raise DeskError(f"case {number} is already {policy.label(level)}")
-        change.record(EventKind.SEVERITY, field_name="severity", old=case.severity, new=level, text=reason)
+        change.record(
+            EventKind.SEVERITY, field_name="severity", old=case.severity, new=level, text=reason
+        )
         case.severity = level
     return change.case
 
@@ -297,20 +317,30 @@ def escalate(desk: Desk, number: int, reason: str, expected_version: int | None 
         if position == len(ESCALATION_LEVELS) - 1:
             raise DeskError(f"case {number} is already escalated to a {case.escalation}")
         higher = ESCALATION_LEVELS[position + 1]
-        change.record(EventKind.ESCALATE, field_name="escalation", old=case.escalation, new=higher, text=reason)
+        change.record(
+            EventKind.ESCALATE,
+            field_name="escalation",
+            old=case.escalation,
+            new=higher,
+            text=reason,
+        )
         case.escalation = higher
     return change.case
 
 
 def split(
-    desk: Desk, number: int, subject: str, description: str = "", expected_version: int | None = None
+    desk: Desk,
+    number: int,
+    subject: str,
+    description: str = "",
+    expected_version: int | None = None,
 ) -> Case:
     """Split part of a case into a new one (seeds 001, 002: one issue, one case).
 
     The new case is received now: its clocks run from the moment support
     recognised it as a separate issue; the parent's responses covered the report.
     """
-    subject = _text(subject, "the subject of the new case").strip()
+    subject = _text(subject, "the subject of the new case")
     with changing(desk, number, expected_version) as change:
         parent, session = change.case, change.session
         child = Case(
@@ -332,12 +362,26 @@ def split(
         session.add(child)
         session.flush()
         for event in (
-            Event(case_id=child.id, version=1, at=change.at, actor=desk.actor,  # type: ignore[arg-type]
-                  kind=EventKind.OPENED.value, field="severity", new_value=str(child.severity),
-                  text=f"split from case {parent.number}"),
-            Event(case_id=child.id, version=1, at=change.at, actor=desk.actor,  # type: ignore[arg-type]
-                  kind=EventKind.SPLIT_FROM.value, field="case", new_value=str(parent.number),
-                  text=subject),
+            Event(
+                case_id=child.id,
+                version=1,
+                at=change.at,
+                actor=desk.actor,  # type: ignore[arg-type]
+                kind=EventKind.OPENED.value,
+                field="severity",
+                new_value=str(child.severity),
+                text=f"split from case {parent.number}",
+            ),
+            Event(
+                case_id=child.id,
+                version=1,
+                at=change.at,
+                actor=desk.actor,  # type: ignore[arg-type]
+                kind=EventKind.SPLIT_FROM.value,
+                field="case",
+                new_value=str(parent.number),
+                text=subject,
+            ),
         ):
             session.add(event)
         session.flush()
@@ -353,7 +397,10 @@ def customer_reply(desk: Desk, number: int, text: str, expected_version: int | N
         change.record(EventKind.CUSTOMER_REPLY, text=_text(text, "the customer's reply"))
         if case.status == Status.WAITING.value:
             change.record(
-                EventKind.STATUS, field_name="status", old=case.status, new=Status.OPEN.value,
+                EventKind.STATUS,
+                field_name="status",
+                old=case.status,
+                new=Status.OPEN.value,
                 text="the customer replied",
             )
             case.status = Status.OPEN.value

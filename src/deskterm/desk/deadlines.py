@@ -58,7 +58,9 @@ def history_of(case: Case, events: Sequence[Event]) -> CaseHistory:
     return CaseHistory(received=case.received_at, severity=initial, events=tuple(story))
 
 
-def clocks_of(case: Case, events: Sequence[Event], policy: Policy, now: datetime) -> dict[ClockKind, Clock]:
+def clocks_of(
+    case: Case, events: Sequence[Event], policy: Policy, now: datetime
+) -> dict[ClockKind, Clock]:
     return compute_clocks(policy, history_of(case, events), now)
 
 
@@ -102,7 +104,9 @@ def plan(
         if auto_close.notice_due is None:
             actions.append(SweepAction(auto_close.due, "close", auto_close.kind, auto_close.due))
         elif not notices:
-            actions.append(SweepAction(auto_close.notice_due, "notice", auto_close.kind, auto_close.due))
+            actions.append(
+                SweepAction(auto_close.notice_due, "notice", auto_close.kind, auto_close.due)
+            )
         else:
             # The customer always gets the full notice period, even when the sweep
             # sent the notice late (the console was not running, say).
@@ -128,10 +132,14 @@ def _since_last_status_change(events: Sequence[Event]) -> list[Event]:
     return list(events)
 
 
-def store_clocks(case: Case, clocks: dict[ClockKind, Clock], actions: Sequence[SweepAction]) -> None:
+def store_clocks(
+    case: Case, clocks: dict[ClockKind, Clock], actions: Sequence[SweepAction]
+) -> None:
     """Write the replayed clocks onto the case row."""
     case.first_response_state, case.first_response_due = _state(clocks[ClockKind.FIRST_RESPONSE])
-    case.customer_response_state, case.customer_response_due = _state(clocks[ClockKind.CUSTOMER_RESPONSE])
+    case.customer_response_state, case.customer_response_due = _state(
+        clocks[ClockKind.CUSTOMER_RESPONSE]
+    )
     case.update_state, case.update_due = _state(clocks[ClockKind.UPDATE])
     case.auto_close_state, case.auto_close_due = _state(clocks[ClockKind.AUTO_CLOSE])
     case.next_due = next_due(clocks)

@@ -22,7 +22,9 @@ _VERBS = {
 def describe(event: Event) -> str:
     """`alice moved status open -> waiting-on-customer`, without the event's free text."""
     kind = EventKind(event.kind)
-    if kind == EventKind.ASSIGN:
+    if kind == EventKind.CALL and event.new_value:
+        what = f"logged a phone call with {event.new_value}"
+    elif kind == EventKind.ASSIGN:
         what = f"assigned it to {event.new_value}" if event.new_value else "released it"
     elif kind in (EventKind.STATUS, EventKind.SEVERITY, EventKind.ESCALATE):
         what = f"changed {event.field} {event.old_value} -> {event.new_value}"

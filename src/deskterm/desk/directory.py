@@ -38,7 +38,11 @@ def find_contact(session: Session, org: Organization, name: str) -> Contact:
     ).first()
     if contact is None:
         known = list(session.exec(select(Contact.name).where(Contact.organization_id == org.id)))
-        hint = _suggest(name, known) if known else f" (add one with deskterm contact add --org {org.name!r})"
+        hint = (
+            _suggest(name, known)
+            if known
+            else f" (add one with deskterm contact add --org {org.name!r})"
+        )
         raise NotFound(f"no contact named {name!r} at {org.name}{hint}")
     return contact
 
@@ -54,7 +58,11 @@ def add_organization(
         if session.exec(select(Organization).where(Organization.name == name)).first():
             raise DeskError(f"an organization named {name!r} exists already")
         org = Organization(
-            name=name, policy=policy, tier=tier, contract_until=contract_until, created_at=desk.now()
+            name=name,
+            policy=policy,
+            tier=tier,
+            contract_until=contract_until,
+            created_at=desk.now(),
         )
         session.add(org)
     return org

@@ -40,10 +40,14 @@ class QueueFilter:
 def match_status(name: str) -> Status:
     """`waiting` finds waiting-on-customer; a prefix of one status name is enough."""
     lowered = name.lower()
-    found = [s for s in Status if s.value.startswith(lowered) or s.title.lower().startswith(lowered)]
+    found = [
+        s for s in Status if s.value.startswith(lowered) or s.label.lower().startswith(lowered)
+    ]
     if len(found) != 1:
         names = ", ".join(s.value for s in Status)
-        raise DeskError(f"status:{name} matches {'no' if not found else 'several'} statuses ({names})")
+        raise DeskError(
+            f"status:{name} matches {'no' if not found else 'several'} statuses ({names})"
+        )
     return found[0]
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 from deskterm.desk import deadlines
 from deskterm.desk.cases import events_of
 from deskterm.desk.context import Desk
+from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.workflow import parse_status
 from deskterm.instants import to_iso
@@ -73,7 +74,9 @@ def list_cases(
         query = query.where(col(Case.severity) == severity)
     if assignee is not None:
         query = query.where(
-            col(Case.assignee).is_(None) if assignee == UNASSIGNED else col(Case.assignee) == assignee
+            col(Case.assignee).is_(None)
+            if assignee == UNASSIGNED
+            else col(Case.assignee) == assignee
         )
     if breached:
         query = query.where(_breached_condition(now))
@@ -82,7 +85,9 @@ def list_cases(
         query = query.limit(limit)
     with reading(desk.engine) as session:
         rows = session.exec(query).all()
-    return [summary(desk, case, org_name, parent_number, now) for case, org_name, parent_number in rows]
+    return [
+        summary(desk, case, org_name, parent_number, now) for case, org_name, parent_number in rows
+    ]
 
 
 def summary(
@@ -144,6 +149,7 @@ def event_json(event: Event) -> dict[str, Any]:
         "old": event.old_value,
         "new": event.new_value,
         "text": event.text,
+        "description": describe(event),
     }
 
 
@@ -167,8 +173,12 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
         {
             "severity_name": level.name if level else "",
             "description": case.description,
-            "contact": None if contact is None else {
-                "name": contact.name, "email": contact.email, "phone": contact.phone,
+            "contact": None
+            if contact is None
+            else {
+                "name": contact.name,
+                "email": contact.email,
+                "phone": contact.phone,
                 "administrator": contact.is_admin,
             },
             "contract_until": org.contract_until.isoformat() if org.contract_until else None,
@@ -177,8 +187,13 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
             "intake": {name: getattr(case, name) for name in INTAKE_FIELDS},
             "events": [event_json(event) for event in events],
             "attachments": [
-                {"name": a.name, "size": a.size, "sha256": a.sha256, "added_by": a.added_by,
-                 "added_at": to_iso(a.added_at)}
+                {
+                    "name": a.name,
+                    "size": a.size,
+                    "sha256": a.sha256,
+                    "added_by": a.added_by,
+                    "added_at": to_iso(a.added_at),
+                }
                 for a in attachments
             ],
         }
@@ -196,7 +211,7 @@ def explain_case(desk: Desk, number: int) -> tuple[Case, Policy, dict[ClockKind,
 
 def parse_severity(text: str) -> int:
     cleaned = text.strip().lower().removeprefix("sev").removeprefix("p").strip()
-    if not cleaned.isdigit():
+    if not (cleaned.isascii() and cleaned.isdigit()):
         raise DeskError(f"{text!r} is not a severity level (a number such as 1, 2, 3)")
     return int(cleaned)
 

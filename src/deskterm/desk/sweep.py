@@ -85,29 +85,44 @@ def _apply(change: Change, action: SweepAction, explanation: str, report: SweepR
     case, policy = change.case, change.policy
     if action.kind == "breach":
         change.record(
-            EventKind.BREACH, field_name=action.clock.value, new=to_iso(action.due), text=explanation
+            EventKind.BREACH,
+            field_name=action.clock.value,
+            new=to_iso(action.due),
+            text=explanation,
         )
         report.breaches += 1
     elif action.kind == "customer-timeout":
         lower = policy.lower_severity(case.severity)
         assert lower is not None  # planned only when a lower level exists
-        change.record(EventKind.CUSTOMER_TIMEOUT, field_name=ClockKind.CUSTOMER_RESPONSE.value,
-                      new=to_iso(action.due), text=explanation)
         change.record(
-            EventKind.SEVERITY, field_name="severity", old=case.severity, new=lower,
+            EventKind.CUSTOMER_TIMEOUT,
+            field_name=ClockKind.CUSTOMER_RESPONSE.value,
+            new=to_iso(action.due),
+            text=explanation,
+        )
+        change.record(
+            EventKind.SEVERITY,
+            field_name="severity",
+            old=case.severity,
+            new=lower,
             text=f"the customer did not respond in time: lowered per policy {policy.name}",
         )
         case.severity = lower
         report.customer_timeouts += 1
     elif action.kind == "notice":
         change.record(
-            EventKind.AUTO_CLOSE_NOTICE, field_name="closes", new=to_iso(action.due),
+            EventKind.AUTO_CLOSE_NOTICE,
+            field_name="closes",
+            new=to_iso(action.due),
             text=f"the customer is told the case closes automatically: {explanation}",
         )
         report.notices += 1
     elif action.kind == "close":
         change.record(
-            EventKind.STATUS, field_name="status", old=case.status, new=Status.CLOSED.value,
+            EventKind.STATUS,
+            field_name="status",
+            old=case.status,
+            new=Status.CLOSED.value,
             text=f"closed automatically: {explanation}",
         )
         case.status = Status.CLOSED.value

@@ -37,4 +37,6 @@ def check_move(current: Status, target: Status) -> None:
     allowed = MOVES[current]
     if target not in allowed:
         names = ", ".join(s.value for s in allowed)
-        raise InvalidMove(f"cannot move a {current.value} case to {target.value} (allowed: {names})")
+        raise InvalidMove(
+            f"cannot move a {current.value} case to {target.value} (allowed: {names})"
+        )

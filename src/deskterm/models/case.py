@@ -1,4 +1,4 @@
-"""Support cases: the intake of ../shared/docs/domain.md, the workflow state and stored deadlines."""
+"""Support cases: the intake of domain.md, the workflow state and the stored deadlines."""
 
 from __future__ import annotations
 

@@ -21,7 +21,15 @@ import holidays as holidays_lib
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
+WEEKDAY_NAMES = (
+    "Mondays",
+    "Tuesdays",
+    "Wednesdays",
+    "Thursdays",
+    "Fridays",
+    "Saturdays",
+    "Sundays",
+)
 WHOLE_DAY = 24 * 60
 # A calendar that stays closed this long is a mistake in the policy, not a deadline.
 MAX_YEARS_SEARCHED = 10
@@ -229,7 +237,9 @@ class BusinessCalendar:
                 return found
             # Extending forward keeps the first year, so `target` stays valid.
             timeline = self._build(timeline.first_year, timeline.last_year + 1)
-        raise CalendarError(f"calendar {self.name!r} has no open time for {MAX_YEARS_SEARCHED} years")
+        raise CalendarError(
+            f"calendar {self.name!r} has no open time for {MAX_YEARS_SEARCHED} years"
+        )
 
     # -- arithmetic -------------------------------------------------------
 

@@ -48,7 +48,7 @@ class ClockKind(StrEnum):
     AUTO_CLOSE = "auto_close"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
         return self.value.replace("_", " ").replace("auto close", "auto-close")
 
     @property
@@ -140,9 +140,10 @@ class _Story:
         return [(at, level) for at, level in self.severities[1:] if after < at <= until]
 
     def first_response_stop(self) -> datetime | None:
-        candidates = self.responses[:1] + [
-            at for at, status in self.statuses[1:] if status in RESPONDING_STATUSES
-        ][:1]
+        candidates = (
+            self.responses[:1]
+            + [at for at, status in self.statuses[1:] if status in RESPONDING_STATUSES][:1]
+        )
         return min(candidates) if candidates else None
 
     def waiting_periods(self) -> list[tuple[datetime, datetime | None]]:
@@ -252,7 +253,14 @@ def _one_shot(
             f"of {calendar.title} {side} the deadline ({due_words})"
         )
         return Clock(
-            kind, state, explanation, target, deadline.clock_start, deadline.due, stop, left,
+            kind,
+            state,
+            explanation,
+            target,
+            deadline.clock_start,
+            deadline.due,
+            stop,
+            left,
             calendar.name,
         )
     left = calendar.open_time_between(now, deadline.due)
@@ -263,18 +271,31 @@ def _one_shot(
         explanation = due_words
     reason = calendar.closed_reason(now)
     return Clock(
-        kind, state, explanation, target, deadline.clock_start, deadline.due, None, left,
-        calendar.name, reason is not None, reason,
+        kind,
+        state,
+        explanation,
+        target,
+        deadline.clock_start,
+        deadline.due,
+        None,
+        left,
+        calendar.name,
+        reason is not None,
+        reason,
         _warning(left, total, past_due=state is ClockState.BREACHED),
     )
 
 
-def _severity_note(policy: Policy, changes: list[tuple[datetime, int]], calendar: BusinessCalendar) -> str:
+def _severity_note(
+    policy: Policy, changes: list[tuple[datetime, int]], calendar: BusinessCalendar
+) -> str:
     if not changes:
         return ""
     at, level = changes[-1]
     if policy.rules.severity_change == "restart":
-        return f"; restarted when the severity became {policy.label(level)} at {_when(at, calendar)}"
+        return (
+            f"; restarted when the severity became {policy.label(level)} at {_when(at, calendar)}"
+        )
     return (
         f"; severity became {policy.label(level)} at {_when(at, calendar)}, "
         "deadline recomputed from the received instant"
@@ -309,14 +330,18 @@ def _customer_response(policy: Policy, story: _Story) -> Clock:
     if not periods:
         return _not_applicable(kind, "runs only while the case waits on the customer")
     entered, exited = periods[-1]
-    replies = [at for at in story.customer_replies if entered <= at and (exited is None or at <= exited)]
+    replies = [
+        at for at in story.customer_replies if entered <= at and (exited is None or at <= exited)
+    ]
     stops = replies[:1] + ([exited] if exited is not None else [])
     stop = min(stops) if stops else None
     horizon = stop or story.now
     level = policy.level(story.severity_at(horizon))
     target = level.customer_response
     if isinstance(target, NoTarget):
-        return _not_applicable(kind, f"{policy.label(level.level)} has no customer-response target", target)
+        return _not_applicable(
+            kind, f"{policy.label(level.level)} has no customer-response target", target
+        )
     changes = story.severity_changes(entered, horizon)
     start = changes[-1][0] if changes and policy.rules.severity_change == "restart" else entered
     deadline = _deadline(level.calendar, start, target, None)
@@ -338,7 +363,7 @@ def _update(policy: Policy, story: _Story) -> Clock:
     if not isinstance(target, Elapsed):
         return _not_applicable(kind, f"{policy.label(level.level)} has no update target")
     if story.status in FINISHED_STATUSES:
-        return _not_applicable(kind, f"the case is {story.status.title.lower()}", target)
+        return _not_applicable(kind, f"the case is {story.status.label.lower()}", target)
     first = story.first_response_stop()
     if first is None:
         return _not_applicable(kind, "starts after the first response", target)
@@ -348,7 +373,9 @@ def _update(policy: Policy, story: _Story) -> Clock:
     changes = story.severity_changes(anchor, story.now)
     if changes and policy.rules.severity_change == "restart":
         anchor = changes[-1][0]
-        anchor_words = f"since the severity became {policy.label(changes[-1][1])} at {_when(anchor, calendar)}"
+        anchor_words = (
+            f"since the severity became {policy.label(changes[-1][1])} at {_when(anchor, calendar)}"
+        )
 
     # Business time counts only in running stretches: waiting on the customer pauses it.
     stretches: list[tuple[datetime, datetime | None]] = []
@@ -385,8 +412,18 @@ def _update(policy: Policy, story: _Story) -> Clock:
             f"{format_hours_minutes(left)} of {target} of {calendar.title} left, {anchor_words}"
         )
         return Clock(
-            kind, ClockState.PAUSED, explanation, target, anchor, None, None, left, calendar.name,
-            reason is not None, reason, _warning(left, target.amount),
+            kind,
+            ClockState.PAUSED,
+            explanation,
+            target,
+            anchor,
+            None,
+            None,
+            left,
+            calendar.name,
+            reason is not None,
+            reason,
+            _warning(left, target.amount),
         )
     # A due instant at a close is passed once the close is, though no open time has run since.
     breached = left < timedelta(0) or story.now > due
@@ -397,8 +434,18 @@ def _update(policy: Policy, story: _Story) -> Clock:
         f"{anchor_words}{paused_words}"
     )
     return Clock(
-        kind, state, explanation, target, anchor, due, None, left, calendar.name,
-        reason is not None, reason, _warning(left, target.amount, past_due=breached),
+        kind,
+        state,
+        explanation,
+        target,
+        anchor,
+        due,
+        None,
+        left,
+        calendar.name,
+        reason is not None,
+        reason,
+        _warning(left, target.amount, past_due=breached),
     )
 
 

@@ -20,11 +20,12 @@ class Status(StrEnum):
     CLOSED = "closed"
 
     @property
-    def title(self) -> str:
-        return _TITLES[self]
+    def label(self) -> str:
+        """The words the support documents use (`Customer Information Requested`)."""
+        return _LABELS[self]
 
 
-_TITLES = {
+_LABELS = {
     Status.NEW: "New",
     Status.OPEN: "Open",
     Status.WAITING: "Customer Information Requested",
@@ -73,7 +74,9 @@ class ScheduledFor:
     due: datetime
 
 
-HistoryEvent = SeverityChanged | StatusChanged | RespondedToCustomer | CustomerReplied | ScheduledFor
+HistoryEvent = (
+    SeverityChanged | StatusChanged | RespondedToCustomer | CustomerReplied | ScheduledFor
+)
 
 
 @dataclass(frozen=True)

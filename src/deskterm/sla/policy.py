@@ -104,7 +104,16 @@ class Policy:
         return min(lower) if lower else None
 
 
-TOP_KEYS = {"name", "title", "timezone", "level_label", "calendars", "severity", "auto_close", "rules"}
+TOP_KEYS = {
+    "name",
+    "title",
+    "timezone",
+    "level_label",
+    "calendars",
+    "severity",
+    "auto_close",
+    "rules",
+}
 CALENDAR_KEYS = {"hours", "holidays", "closed", "timezone", "title"}
 SEVERITY_KEYS = {
     "name",
@@ -277,7 +286,9 @@ class _Reader:
             h1, m1, h2, m2 = (int(g) for g in match.groups())
             start, end = h1 * 60 + m1, h2 * 60 + m2
             if h1 > 23 or m1 > 59 or m2 > 59 or end > WHOLE_DAY or end <= start:
-                self.problem(path, f"{part!r}: a range runs forward within one day (00:00-24:00 at most)")
+                self.problem(
+                    path, f"{part!r}: a range runs forward within one day (00:00-24:00 at most)"
+                )
                 return None
             ranges.append((start, end))
         ranges.sort()
@@ -416,7 +427,9 @@ class _Reader:
                 if isinstance(after, NoTarget):
                     continue
                 if type(after) is not type(notice):
-                    self.problem(f"{path}notice_before", f"must use the same unit as {key} ({after})")
+                    self.problem(
+                        f"{path}notice_before", f"must use the same unit as {key} ({after})"
+                    )
                 elif _length(notice) >= _length(after):
                     self.problem(f"{path}notice_before", f"must be shorter than {key} ({after})")
         if calendar is None:
@@ -450,7 +463,9 @@ def _elapsed_or_days(target: Target) -> str | None:
 
 def _elapsed_only(target: Target) -> str | None:
     # A periodic update every 0m would be due the instant it was met.
-    if isinstance(target, NoTarget) or (isinstance(target, Elapsed) and target.amount > timedelta(0)):
+    if isinstance(target, NoTarget) or (
+        isinstance(target, Elapsed) and target.amount > timedelta(0)
+    ):
         return None
     return f"{target} is not allowed here (use a duration like 2h, or none)"
 

@@ -28,6 +28,16 @@ def database_url(location: str) -> str:
     return f"sqlite:///{Path(location).expanduser().resolve()}"
 
 
+def printable_url(url: str) -> str:
+    """The URL as it may be shown to a user or written to a log: no password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def first_line(error: BaseException) -> str:
+    """A database error's message without the statement and link SQLAlchemy appends."""
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -62,14 +72,13 @@ def _sqlite_begin(connection: Any) -> None:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed when the block ends, rolled back on error."""
-    with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    writer = engine.execution_options(**{_WRITE: True})
+    with Session(writer, expire_on_commit=False) as session, session.begin():
+        yield session
 
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """One read transaction: a consistent snapshot, no write lock."""
-    with Session(engine, expire_on_commit=False) as session:
-        with session.begin():
-            yield session
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        yield session

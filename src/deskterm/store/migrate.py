@@ -14,6 +14,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
+from alembic.util import CommandError
 from sqlalchemy import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -26,16 +28,35 @@ def _config(engine: Engine) -> Config:
     return config
 
 
+class SchemaError(RuntimeError):
+    """The database's schema cannot be brought up to date by this deskterm."""
+
+
+def _scripts() -> ScriptDirectory:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config)
+
+
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config_without_engine()).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None
     return head
 
 
-def _config_without_engine() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return config
+def pending_revisions(current: str | None) -> list[str]:
+    """Revisions from `current` to head, oldest first; refuses a revision it does not know."""
+    head = head_revision()
+    if current == head:
+        return []
+    try:
+        revisions = list(_scripts().iterate_revisions(head, current or "base"))
+    except (CommandError, RevisionError):
+        raise SchemaError(
+            f"the database is at revision {current!r}, which this deskterm does not know "
+            "(written by a newer deskterm?)"
+        ) from None
+    return [revision.revision for revision in reversed(revisions)]
 
 
 def current_revision(engine: Engine) -> str | None:
@@ -50,7 +71,11 @@ def pending(engine: Engine) -> bool:
 def backup_sqlite(engine: Engine, now: datetime) -> Path | None:
     """Copy an SQLite database that has a schema, consistently, next to it."""
     database = engine.url.database
-    if engine.url.get_backend_name() != "sqlite" or not database or current_revision(engine) is None:
+    if (
+        engine.url.get_backend_name() != "sqlite"
+        or not database
+        or current_revision(engine) is None
+    ):
         return None
     source = Path(database)
     target = source.with_name(f"{source.name}.{current_revision(engine)}.{now:%Y%m%dT%H%M%SZ}.bak")
@@ -61,7 +86,7 @@ def backup_sqlite(engine: Engine, now: datetime) -> Path | None:
 
 def upgrade(engine: Engine, now: datetime) -> Path | None:
     """Bring the schema to the newest revision; returns the backup made, if any."""
-    if not pending(engine):
+    if not pending_revisions(current_revision(engine)):
         return None
     backup = backup_sqlite(engine, now)
     command.upgrade(_config(engine), "head")
