@@ -18,7 +18,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(VENV)/.installed $@
 
+# A first run gets a believable desk to look at; later runs keep what is there.
 run: $(VENV)/.installed
+	$(BIN)/deskterm demo --if-empty
 	$(BIN)/deskterm
 
 test: $(VENV)/.installed-test
@@ -26,6 +28,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sla_bench.py
+	$(BIN)/python bench/demo_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

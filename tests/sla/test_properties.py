@@ -207,10 +207,20 @@ def test_the_deadline_is_the_earliest_instant_with_that_much_business_time(case,
 
 
 @PROPERTY
-@given(cases(), amounts, amounts)
+@given(cases(), amounts, positive_amounts)
 def test_adding_two_targets_in_turn_equals_adding_their_sum(case, a, b):
+    # b > 0: a zero target is due at the clock start, and from a deadline that
+    # landed on a close the clock starts at the next opening, not at the close.
     calendar, received = case
     assert calendar.add(calendar.add(received, a), b) == calendar.add(received, a + b)
+
+
+@PROPERTY
+@given(cases(), amounts)
+def test_a_zero_target_after_a_deadline_is_the_next_opening(case, a):
+    calendar, received = case
+    due = calendar.add(received, a)
+    assert calendar.add(due, timedelta(0)) == calendar.next_opening(due)
 
 
 @PROPERTY

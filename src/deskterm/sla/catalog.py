@@ -1,4 +1,10 @@
-"""Finding policies by name across directories, later directories overriding."""
+"""Finding policies by name across directories, later directories overriding.
+
+Lookups are on every hot path (each listed case names its policy), so the
+directory listing is kept until a directory changes (a file added, removed or
+renamed) and each file's parsed policy until the file's mtime changes: a policy
+edited in place takes effect without a restart, and a lookup costs a few stats.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ class PolicyCatalog:
     def __init__(self, dirs: Sequence[Path]) -> None:
         self.dirs = list(dirs)
         self._loaded: dict[tuple[Path, float], Policy] = {}
+        self._listing: tuple[tuple[float, ...], dict[str, Path]] | None = None
 
     def load_file(self, path: Path) -> Policy:
         """Load one policy file, cached while the file is unchanged."""
@@ -38,30 +45,48 @@ class PolicyCatalog:
             self._loaded[key] = policy
         return policy
 
-    def entries(self) -> dict[str, Entry]:
-        found: dict[str, Entry] = {}
+    def _entry(self, name: str, path: Path) -> Entry:
+        try:
+            return Entry(name, path, self.load_file(path))
+        except PolicyError as error:
+            return Entry(name, path, None, tuple(error.problems))
+
+    def _paths(self) -> dict[str, Path]:
+        """Policy name -> file, rescanned only when a directory has changed."""
+        stamp = tuple(_mtime(directory) for directory in self.dirs)
+        if self._listing is not None and self._listing[0] == stamp:
+            return self._listing[1]
+        found: dict[str, Path] = {}
         for directory in self.dirs:
             if not directory.is_dir():
                 continue
             for path in sorted(directory.glob("*.toml")):
-                try:
-                    policy = self.load_file(path)
-                except PolicyError as error:
-                    found[path.stem] = Entry(path.stem, path, None, tuple(error.problems))
-                else:
-                    found[policy.name] = Entry(policy.name, path, policy)
-        return dict(sorted(found.items()))
+                entry = self._entry(path.stem, path)
+                found[entry.policy.name if entry.policy else path.stem] = path
+        listing = dict(sorted(found.items()))
+        self._listing = (stamp, listing)
+        return listing
+
+    def entries(self) -> dict[str, Entry]:
+        return {name: self._entry(name, path) for name, path in self._paths().items()}
 
     def get(self, name_or_file: str) -> Policy:
         """A policy by name, or by the path of a .toml file."""
         path = Path(name_or_file)
         if name_or_file.endswith(".toml") or path.is_file():
             return self.load_file(path)
-        entries = self.entries()
-        entry = entries.get(name_or_file)
-        if entry is None:
-            known = ", ".join(entries) or "none"
+        paths = self._paths()
+        if name_or_file not in paths:
+            known = ", ".join(paths) or "none"
             raise UnknownPolicy(f"no policy named {name_or_file!r} (policies: {known})")
+        entry = self._entry(name_or_file, paths[name_or_file])
         if entry.policy is None:
             raise PolicyError(list(entry.problems))
         return entry.policy
+
+
+def _mtime(directory: Path) -> float:
+    try:
+        return directory.stat().st_mtime
+    except OSError:
+        return -1.0

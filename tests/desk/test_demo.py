@@ -1,0 +1,349 @@
+"""`deskterm demo`: a believable desk, the same for the same seed, with the engine's own clocks."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter as Tally
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import SQLModel, col
+from typer.testing import CliRunner
+
+from deskterm import settings
+from deskterm.cli import app
+from deskterm.desk import cases, demo
+from deskterm.desk.cases import events_of
+from deskterm.desk.context import Desk
+from deskterm.desk.errors import DeskError
+from deskterm.desk.sweep import sweep
+from deskterm.desk.workflow import MOVES
+from deskterm.models import Case, Contact, Counter, Event, EventKind, Organization
+from deskterm.sla import Status
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store.engine import database_url, make_engine, reading, writing
+from deskterm.store.migrate import upgrade
+from tests.desk.conftest import BACKENDS, MONDAY, pg_engine_in_fresh_schema
+
+NOW = MONDAY  # Monday 23 November 2026, 16:00 UTC
+SHIPPED = {"business-hours-3", "initial-response-3", "p1-p6", "premium-tier", "standard-tier"}
+CLOCK_COLUMNS = (
+    "first_response_state",
+    "first_response_due",
+    "customer_response_state",
+    "customer_response_due",
+    "update_state",
+    "update_due",
+    "auto_close_state",
+    "auto_close_due",
+    "next_due",
+    "sweep_at",
+)
+CASES = 200
+
+MakeDesk = Callable[[], Desk]
+
+
+@pytest.fixture(params=BACKENDS)
+def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDesk]:
+    """Fresh, migrated databases (an SQLite file each, or a PostgreSQL schema each)."""
+    engines: list[Engine] = []
+    cleanups: list[Callable[[], None]] = []
+
+    def make() -> Desk:
+        if request.param == "sqlite":
+            engine = make_engine(database_url(str(tmp_path / f"demo{len(engines)}.db")))
+        else:
+            engine, schema, admin = pg_engine_in_fresh_schema()
+
+            def drop(schema: str = schema, admin: Engine = admin) -> None:
+                with admin.begin() as connection:
+                    connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                admin.dispose()
+
+            cleanups.append(drop)
+        engines.append(engine)
+        upgrade(engine, NOW)
+        return Desk(engine, PolicyCatalog(settings.policy_dirs()), "tester", now=lambda: NOW)
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+    for cleanup in cleanups:
+        cleanup()
+
+
+@pytest.fixture
+def filled(make_desk: MakeDesk) -> Desk:
+    desk = make_desk()
+    report = demo.fill(desk, CASES, seed=7)
+    assert report.cases == CASES
+    return desk
+
+
+def dump(desk: Desk) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, in primary-key order."""
+    with reading(desk.engine) as session:
+        connection = session.connection()
+        return {
+            table.name: [
+                tuple(row)
+                for row in connection.execute(select(table).order_by(*table.primary_key.columns))
+            ]
+            for table in SQLModel.metadata.sorted_tables
+        }
+
+
+def all_cases(desk: Desk) -> list[Case]:
+    with reading(desk.engine) as session:
+        return list(session.exec(select(Case).order_by(col(Case.number))).scalars())  # type: ignore[call-overload]
+
+
+# --- the same desk for the same seed -------------------------------------------------
+
+
+def test_the_same_seed_and_now_give_the_same_rows(make_desk: MakeDesk) -> None:
+    first, second = make_desk(), make_desk()
+    demo.fill(first, CASES, seed=11)
+    demo.fill(second, CASES, seed=11)
+    rows = dump(first)
+    assert len(rows["cases"]) == CASES and len(rows["events"]) > 3 * CASES
+    assert rows == dump(second)
+
+
+def test_another_seed_gives_another_desk(make_desk: MakeDesk) -> None:
+    first, second = make_desk(), make_desk()
+    demo.fill(first, CASES, seed=11)
+    demo.fill(second, CASES, seed=12)
+    assert dump(first)["cases"] != dump(second)["cases"]
+
+
+def test_if_empty_leaves_a_desk_with_cases_alone(filled: Desk) -> None:
+    before = dump(filled)
+    report = demo.fill(filled, 50, seed=99, if_empty=True)
+    assert report.skipped and report.existing_cases == CASES and report.cases == 0
+    assert "already has 200 case(s)" in report.summary()
+    assert dump(filled) == before
+
+
+def test_if_empty_fills_an_empty_desk(make_desk: MakeDesk) -> None:
+    desk = make_desk()
+    report = demo.fill(desk, 20, if_empty=True)
+    assert not report.skipped and report.cases == 20
+    assert len(all_cases(desk)) == 20
+
+
+def test_zero_cases_is_refused_and_writes_nothing(make_desk: MakeDesk) -> None:
+    desk = make_desk()
+    before = dump(desk)
+    with pytest.raises(DeskError, match="at least 1"):
+        demo.fill(desk, 0)
+    assert dump(desk) == before
+
+
+# --- a believable desk -----------------------------------------------------------------
+
+
+def test_every_shipped_policy_has_organizations_and_cases(filled: Desk) -> None:
+    with reading(filled.engine) as session:
+        orgs = list(session.exec(select(Organization)).scalars())  # type: ignore[call-overload]
+    assert {org.policy for org in orgs} == SHIPPED
+    assert {case.policy for case in all_cases(filled)} == SHIPPED
+
+
+def test_one_organization_has_an_expired_contract_and_its_late_cases_say_so(filled: Desk) -> None:
+    with reading(filled.engine) as session:
+        orgs = list(session.exec(select(Organization)).scalars())  # type: ignore[call-overload]
+        expired = [org for org in orgs if not org.contract_current(NOW.date())]
+        assert len(expired) == 1
+        (org,) = expired
+        assert org.contract_until is not None
+        late = [
+            case
+            for case in session.exec(
+                select(Case).where(col(Case.organization_id) == org.id)
+            ).scalars()  # type: ignore[call-overload]
+            if case.created_at.date() > org.contract_until
+        ]
+        for case in late:
+            opened = events_of(session, case)[0]
+            assert "entitlement override" in (opened.text or "")
+
+
+def test_contacts_have_administrators_emails_and_phones(filled: Desk) -> None:
+    with reading(filled.engine) as session:
+        contacts = list(session.exec(select(Contact)).scalars())  # type: ignore[call-overload]
+        per_org = Tally(contact.organization_id for contact in contacts)
+    assert len(per_org) == len(demo.ORGANIZATIONS) and min(per_org.values()) >= 3
+    assert any(contact.is_admin for contact in contacts)
+    assert not all(contact.is_admin for contact in contacts)
+    assert all(contact.email and "@" in contact.email for contact in contacts if contact.email)
+    assert sum(1 for contact in contacts if contact.phone) > len(contacts) // 2
+
+
+def test_cases_spread_over_statuses_severities_assignees_and_ages(filled: Desk) -> None:
+    rows = all_cases(filled)
+    assert {case.status for case in rows} == {status.value for status in Status}
+    by_policy: dict[str, set[int]] = {}
+    for case in rows:
+        by_policy.setdefault(case.policy, set()).add(case.severity)
+    assert all(len(levels) >= 2 for levels in by_policy.values()), by_policy
+    assert {1, 2, 3} <= {case.severity for case in rows}
+    assignees = Tally(case.assignee for case in rows)
+    assert assignees[None] > 0 and len(assignees) >= 5
+    ages = [NOW - case.received_at for case in rows]
+    assert min(ages) < timedelta(hours=1) and max(ages) > timedelta(days=14)
+    assert {case.escalation for case in rows} >= {"support-engineer", "product-support-engineer"}
+    assert len({case.subject for case in rows}) > CASES // 4
+
+
+def test_some_cases_are_breached_and_some_about_to_be(filled: Desk) -> None:
+    dues = [case.next_due for case in all_cases(filled) if case.next_due is not None]
+    assert any(due < NOW for due in dues)
+    assert any(NOW <= due <= NOW + timedelta(hours=1) for due in dues)
+
+
+def test_histories_hold_every_kind_of_work(filled: Desk) -> None:
+    with reading(filled.engine) as session:
+        kinds = Tally(session.exec(select(col(Event.kind))).scalars())  # type: ignore[call-overload]
+    for kind in (
+        EventKind.OPENED,
+        EventKind.REPLY,
+        EventKind.CALL,
+        EventKind.NOTE,
+        EventKind.STATUS,
+        EventKind.SEVERITY,
+        EventKind.ASSIGN,
+        EventKind.ESCALATE,
+        EventKind.CUSTOMER_REPLY,
+    ):
+        assert kinds[kind.value] > 0, kind
+    assert kinds[EventKind.OPENED.value] == CASES
+
+
+def test_every_history_is_one_the_use_cases_could_have_written(filled: Desk) -> None:
+    with reading(filled.engine) as session:
+        for case in session.exec(select(Case)).scalars():  # type: ignore[call-overload]
+            events = events_of(session, case)
+            opened = events[0]
+            assert (opened.kind, opened.field, opened.version) == ("opened", "severity", 1)
+            status, severity, version = Status.NEW, int(opened.new_value or 0), 1
+            assignee, escalation = None, "support-engineer"
+            previous = opened.at
+            assert case.received_at <= opened.at == case.created_at
+            for event in events[1:]:
+                assert event.version in (version, version + 1), (case.number, event.kind)
+                version = event.version
+                assert previous <= event.at <= NOW
+                previous = event.at
+                if event.kind == EventKind.STATUS:
+                    assert event.old_value == status.value
+                    target = Status(event.new_value)
+                    assert target in MOVES[status], (case.number, status, target)
+                    status = target
+                elif event.kind == EventKind.SEVERITY:
+                    assert event.old_value == str(severity) and event.text
+                    severity = int(event.new_value or 0)
+                elif event.kind == EventKind.ASSIGN:
+                    assert event.old_value == assignee
+                    assignee = event.new_value
+                elif event.kind == EventKind.ESCALATE:
+                    assert event.old_value == escalation and event.text
+                    escalation = event.new_value or ""
+            assert (case.status, case.severity, case.version) == (status.value, severity, version)
+            assert (case.assignee, case.escalation, case.updated_at) == (
+                assignee,
+                escalation,
+                previous,
+            )
+
+
+def test_case_numbers_follow_the_counter(filled: Desk) -> None:
+    numbers = [case.number for case in all_cases(filled)]
+    assert numbers == list(range(40100, 40100 + CASES))
+    with reading(filled.engine) as session:
+        counter = session.get(Counter, "case_number")
+    assert counter is not None and counter.value == 40100 + CASES - 1
+    # The next case opened by hand takes the next number (and, on PostgreSQL, the next id).
+    case = cases.open_case(
+        filled, organization="Quillsoft", contact=None, severity=3, subject="After the demo"
+    )
+    assert case.number == 40100 + CASES
+
+
+# --- the stored clocks are the engine's ----------------------------------------------
+
+
+def assert_clocks_replay(desk: Desk) -> int:
+    """Replay every case as the use cases do after a change; nothing may move."""
+    checked = 0
+    with writing(desk.engine) as session:
+        for case in session.exec(select(Case)).scalars():  # type: ignore[call-overload]
+            stored = {name: getattr(case, name) for name in CLOCK_COLUMNS}
+            cases.refresh(session, case, desk.policy(case.policy), NOW)
+            assert {name: getattr(case, name) for name in CLOCK_COLUMNS} == stored, case.number
+            checked += 1
+    return checked
+
+
+def test_stored_clocks_equal_a_fresh_replay(filled: Desk) -> None:
+    assert assert_clocks_replay(filled) == CASES
+
+
+def test_cases_sharing_a_history_shape_still_get_the_engines_clocks(make_desk: MakeDesk) -> None:
+    # Few skeletons, many cases: the shared replay must hold for every one of them.
+    desk = make_desk()
+    demo.fill(desk, 150, seed=5, skeletons_per_policy=3)
+    received = Tally(case.received_at for case in all_cases(desk))
+    assert max(received.values()) > 1  # histories were indeed shared
+    assert assert_clocks_replay(desk) == 150
+
+
+def test_the_sweep_works_the_demo_desk_and_then_has_nothing_left(filled: Desk) -> None:
+    first = sweep(filled)
+    assert first.breaches > 0
+    assert sweep(filled).cases == 0
+    assert all(case.sweep_at is None or case.sweep_at >= NOW for case in all_cases(filled))
+
+
+def test_a_second_demo_adds_cases_to_the_same_organizations(filled: Desk) -> None:
+    report = demo.fill(filled, 10, seed=8)
+    assert (report.organizations, report.contacts, report.cases) == (0, 0, 10)
+    assert (report.first_number, report.last_number) == (40100 + CASES, 40100 + CASES + 9)
+    assert len(all_cases(filled)) == CASES + 10
+
+
+# --- the command line --------------------------------------------------------------------
+
+
+def test_the_demo_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESKTERM_NOW", "2026-11-23T16:00:00Z")
+    db = str(tmp_path / "cli.db")
+    runner = CliRunner()
+    result = runner.invoke(app, ["--db", db, "demo", "--cases", "25", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert re.fullmatch(
+        r"demo: wrote 11 organization\(s\), \d+ contact\(s\), 25 case\(s\) \(cases 40100-40124\) "
+        r"and \d+ event\(s\)\n",
+        result.stdout,
+    ), result.stdout
+
+    again = runner.invoke(app, ["--db", db, "demo", "--if-empty"])
+    assert again.exit_code == 0
+    assert "already has 25 case(s)" in again.stdout
+
+    listed = runner.invoke(app, ["--db", db, "case", "list", "--json"])
+    assert listed.exit_code == 0
+
+
+@pytest.mark.parametrize("count", ["0", "-5"])
+def test_the_demo_command_refuses_no_cases(tmp_path: Path, count: str) -> None:
+    db = tmp_path / "cli.db"
+    result = CliRunner().invoke(app, ["--db", str(db), "demo", "--cases", count])
+    assert result.exit_code == 2
+    assert "--cases must be at least 1" in result.stderr
+    assert not db.exists()
