@@ -1,51 +1,48 @@
-"""The `deskterm` command: the console, and a script-friendly twin of every action."""
+"""The `deskterm` command: the console, and a script-friendly twin of every action.
+
+`deskterm` alone (with at most --db and --as) opens the console without loading
+the command-line layer: start-up time is what an engineer on call feels first.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import sys
+from typing import Any
 
-import typer
-
-from deskterm.cli import cases, database, demo, directory, policy
-from deskterm.cli.context import Options
-
-app = typer.Typer(
-    help="deskterm: a terminal helpdesk console for support cases under an SLA.",
-    add_completion=False,
-    rich_markup_mode=None,
-)
-app.add_typer(policy.app, name="policy")
-app.add_typer(cases.app, name="case")
-app.add_typer(directory.org_app, name="org")
-app.add_typer(directory.contact_app, name="contact")
-app.add_typer(database.app, name="db")
-app.command("sweep")(cases.sweep_command)
-app.command("demo")(demo.demo_command)
+CONSOLE_OPTIONS = {"--db": "db", "--as": "as_user"}
 
 
-@app.callback(invoke_without_command=True)
-def start(
-    ctx: typer.Context,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            "--db",
-            help="Database file or SQLAlchemy URL (default: DESKTERM_DB, "
-            "else deskterm.db in the user's data directory).",
-        ),
-    ] = None,
-    as_user: Annotated[
-        str | None,
-        typer.Option(
-            "--as", help="Act as this user (default: DESKTERM_USER, else the login name)."
-        ),
-    ] = None,
-) -> None:
-    """Without a subcommand: the console (until its screens exist, this help)."""
-    ctx.obj = Options(db=db, as_user=as_user)
-    if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())
+def console_arguments(argv: list[str]) -> dict[str, str] | None:
+    """The console's options when `argv` asks for the console, else None."""
+    found: dict[str, str] = {}
+    rest = list(argv)
+    while rest:
+        word = rest.pop(0)
+        name, equals, value = word.partition("=")
+        if name not in CONSOLE_OPTIONS:
+            return None
+        if not equals:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        found[CONSOLE_OPTIONS[name]] = value
+    return found
 
 
 def main() -> None:
+    console = console_arguments(sys.argv[1:])
+    if console is not None:
+        from deskterm.console import run_console
+
+        sys.exit(run_console(**console))
+    from deskterm.cli.commands import app
+
     app()
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":  # `from deskterm.cli import app` in tests and scripts
+        from deskterm.cli.commands import app
+
+        return app
+    raise AttributeError(name)

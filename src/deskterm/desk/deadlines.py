@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from deskterm.instants import parse_instant, to_iso
-from deskterm.models import Case, Event, EventKind
+from deskterm.models import END_OF_TIME, Case, Event, EventKind
 from deskterm.sla import (
     CaseHistory,
     Clock,
@@ -143,6 +143,7 @@ def store_clocks(
     case.update_state, case.update_due = _state(clocks[ClockKind.UPDATE])
     case.auto_close_state, case.auto_close_due = _state(clocks[ClockKind.AUTO_CLOSE])
     case.next_due = next_due(clocks)
+    case.queue_due = case.next_due or END_OF_TIME
     case.sweep_at = actions[0].at if actions else None
 
 

@@ -941,6 +941,7 @@ CLOCK_COLUMNS = (
     "auto_close_state",
     "auto_close_due",
     "next_due",
+    "queue_due",
     "sweep_at",
 )
 # An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
+from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from deskterm.models.types import ExactText, UTCDateTime
 
 FIRST_CASE_NUMBER = 40100
+# The queue's sort key for a case with no running clock: after every deadline.
+# SQLite sorts NULL first and PostgreSQL last, and neither can walk an index in
+# "NULLs last" order, so the key is never NULL.
+END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
 
 # The intake fields a case records (domain.md, "Intake"), in the order asked.
 INTAKE_FIELDS = (
@@ -25,8 +30,17 @@ INTAKE_FIELDS = (
 )
 
 
+_OPEN = text("status != 'closed'")
+_CLOSED = text("status = 'closed'")
+
+
 class Case(SQLModel, table=True):
     __tablename__ = "cases"
+    __table_args__ = (
+        # The queue walks open cases in deadline order, a screenful at a time.
+        Index("ix_cases_queue", "queue_due", "number", sqlite_where=_OPEN, postgresql_where=_OPEN),
+        Index("ix_cases_closed", "updated_at", sqlite_where=_CLOSED, postgresql_where=_CLOSED),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     number: int = Field(unique=True, index=True)
@@ -68,6 +82,7 @@ class Case(SQLModel, table=True):
     auto_close_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The soonest live deadline: what the queue sorts by.
     next_due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    queue_due: datetime = Field(default=END_OF_TIME, sa_type=UTCDateTime)  # next_due, never NULL
     # When the sweep next has something to do for this case (record a breach, lower
     # the severity, send the auto-close notice, close); None when nothing is coming.
     sweep_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

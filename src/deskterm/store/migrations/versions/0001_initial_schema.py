@@ -91,6 +91,7 @@ def upgrade() -> None:
         sa.Column("auto_close_state", sa.String(), nullable=False),
         sa.Column("auto_close_due", sa.DateTime(timezone=True), nullable=True),
         sa.Column("next_due", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("queue_due", sa.DateTime(timezone=True), nullable=False),
         sa.Column("sweep_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -118,6 +119,22 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_cases_status"), ["status"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_sweep_at"), ["sweep_at"], unique=False)
+        open_cases = sa.text("status != 'closed'")
+        closed_cases = sa.text("status = 'closed'")
+        batch_op.create_index(
+            "ix_cases_queue",
+            ["queue_due", "number"],
+            unique=False,
+            sqlite_where=open_cases,
+            postgresql_where=open_cases,
+        )
+        batch_op.create_index(
+            "ix_cases_closed",
+            ["updated_at"],
+            unique=False,
+            sqlite_where=closed_cases,
+            postgresql_where=closed_cases,
+        )
 
     op.create_table(
         "attachments",
@@ -203,6 +220,8 @@ def downgrade() -> None:
     op.drop_table("attachments")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_cases_sweep_at"))
+        batch_op.drop_index("ix_cases_queue")
+        batch_op.drop_index("ix_cases_closed")
         batch_op.drop_index(batch_op.f("ix_cases_status"))
         batch_op.drop_index(batch_op.f("ix_cases_organization_id"))
         batch_op.drop_index(batch_op.f("ix_cases_number"))

@@ -1,0 +1,50 @@
+"""The console: a Textual app on the queue, with the sweep running in the background."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from deskterm.desk.context import Desk
+from deskterm.desk.queue import VIEWS
+from deskterm.desk.sweep import sweep
+from deskterm.screens.queue import QueueScreen
+
+SWEEP_SECONDS = 60
+
+
+class DesktermApp(App[None]):
+    CSS_PATH = "deskterm.tcss"
+    TITLE = "deskterm"
+
+    def __init__(self, desk: Desk, *, readonly: bool = False, bell: bool = False) -> None:
+        super().__init__()
+        self.desk = desk
+        self.readonly = readonly
+        self.bell_on_alert = bell
+
+    def on_mount(self) -> None:
+        self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
+        if not self.readonly:
+            self.set_interval(SWEEP_SECONDS, self._sweep)
+
+    @work(thread=True, exclusive=True, group="sweep")
+    def _sweep(self) -> None:
+        # What it writes reaches the queue like any other change (the change watcher).
+        sweep(self.desk)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if isinstance(screen, QueueScreen):
+            yield SystemCommand("Take the selected case", "Assign it to yourself (t)", screen.action_take)
+            yield SystemCommand("Filter the queue", "Words and tokens such as sev:1 (/)", screen.action_filter)
+            yield SystemCommand("Refresh", "Reload the queue (r)", screen.action_refresh)
+            yield SystemCommand("Help", "Keys and the filter language (?)", screen.action_help)
+            for view in VIEWS:
+                yield SystemCommand(
+                    f"View: {view.title}", f"Show {view.title.lower()}",
+                    lambda key=view.key: screen.action_view(key),  # type: ignore[misc]
+                )

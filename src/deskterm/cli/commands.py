@@ -1,0 +1,50 @@
+"""The `deskterm` command line: a script-friendly twin of every console action."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from deskterm.cli import cases, database, demo, directory, policy
+from deskterm.cli.context import Options
+
+app = typer.Typer(
+    help="deskterm: a terminal helpdesk console for support cases under an SLA.",
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(policy.app, name="policy")
+app.add_typer(cases.app, name="case")
+app.add_typer(directory.org_app, name="org")
+app.add_typer(directory.contact_app, name="contact")
+app.add_typer(database.app, name="db")
+app.command("sweep")(cases.sweep_command)
+app.command("demo")(demo.demo_command)
+
+
+@app.callback(invoke_without_command=True)
+def start(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database file or SQLAlchemy URL (default: DESKTERM_DB, "
+            "else deskterm.db in the user's data directory).",
+        ),
+    ] = None,
+    as_user: Annotated[
+        str | None,
+        typer.Option(
+            "--as", help="Act as this user (default: DESKTERM_USER, else the login name)."
+        ),
+    ] = None,
+) -> None:
+    """Without a subcommand: the console."""
+    ctx.obj = Options(db=db, as_user=as_user)
+    if ctx.invoked_subcommand is None:
+        from deskterm.console import run_console
+
+        raise typer.Exit(run_console(db, as_user))
+

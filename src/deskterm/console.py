@@ -1,0 +1,39 @@
+"""Opening the console: the database (migrated if need be), the user, the app."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from sqlalchemy.exc import OperationalError
+
+from deskterm import clock, settings
+from deskterm.desk.context import Desk
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store import revision
+from deskterm.store.engine import database_url, first_line, make_engine, printable_url
+
+
+def run_console(db: str | None = None, as_user: str | None = None, readonly: bool = False) -> int:
+    url = database_url(settings.database_location(db))
+    try:
+        engine = make_engine(url)
+        if not revision.is_current(engine):
+            # Only now pay for Alembic: a pending migration, applied after a backup copy.
+            from deskterm.store.migrate import SchemaError, upgrade
+
+            try:
+                backup = upgrade(engine, clock.now())
+            except SchemaError as error:
+                print(f"deskterm: {printable_url(url)}: {error}", file=sys.stderr)
+                return 2
+            if backup is not None:
+                print(f"deskterm: upgraded the database schema (copy of the old one: {backup})", file=sys.stderr)
+    except (OperationalError, OSError) as error:
+        print(f"deskterm: cannot open the database {printable_url(url)}: {first_line(error)}", file=sys.stderr)
+        return 2
+    desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), settings.actor(as_user))
+    from deskterm.app import DesktermApp
+
+    DesktermApp(desk, readonly=readonly, bell=os.environ.get("DESKTERM_BELL") == "1").run()
+    return 0

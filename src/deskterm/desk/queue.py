@@ -1,0 +1,302 @@
+"""The queue's read side: open cases in deadline order, a window at a time.
+
+The queue never loads the whole table (architecture invariant 7). It asks for
+the rows it shows, walking the partial index on (queue_due, number); it counts
+in separate queries the screen can run in the background; and it turns stored
+deadlines into business time left at paint time (`countdown`), so the tick needs
+no query at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy.engine import Row
+
+from deskterm.desk.context import Desk
+from deskterm.desk.filters import QueueFilter
+from deskterm.models import END_OF_TIME, Case, Organization
+from deskterm.sla import ClockKind, Policy, Status
+
+CLOSED = Status.CLOSED.value
+DUE_SOON = timedelta(hours=1)
+RECENTLY = timedelta(days=7)
+# A row is "warning" when this much business time or less is left.
+WARNING_LEFT = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    title: str
+
+
+VIEWS = (
+    View("all", "All open"),
+    View("mine", "Mine"),
+    View("unassigned", "Unassigned"),
+    View("soon", "Breaching soon"),
+    View("waiting", "Waiting"),
+    View("closed", "Recently closed"),
+)
+VIEW_KEYS = tuple(view.key for view in VIEWS)
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    view: str = "all"
+    filter: QueueFilter = QueueFilter()
+    me: str = ""
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    number: int
+    version: int
+    severity: int
+    policy: str
+    organization: str
+    subject: str
+    status: str
+    assignee: str | None
+    next_due: datetime | None
+    next_clock: ClockKind | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Counts:
+    open: int
+    breached: int
+    due_soon: int
+    unassigned_sev1: int
+
+
+_C = Case.__table__.c  # type: ignore[attr-defined]
+_O = Organization.__table__.c  # type: ignore[attr-defined]
+_CLOCK_DUES = (
+    (ClockKind.FIRST_RESPONSE, _C.first_response_state, _C.first_response_due),
+    (ClockKind.CUSTOMER_RESPONSE, _C.customer_response_state, _C.customer_response_due),
+    (ClockKind.UPDATE, _C.update_state, _C.update_due),
+    (ClockKind.AUTO_CLOSE, _C.auto_close_state, _C.auto_close_due),
+)
+_COLUMNS = (
+    _C.number, _C.version, _C.severity, _C.policy, _O.name, _C.subject, _C.status,
+    _C.assignee, _C.next_due, _C.updated_at,
+    *(column for _, state, due in _CLOCK_DUES for column in (state, due)),
+)
+
+
+def breached_condition(now: datetime) -> Any:
+    """Support's own promises past due: a live first-response or update clock.
+
+    Such a case's next deadline is at or before that due, so `queue_due < now`
+    lets the database answer from the queue index instead of scanning.
+    """
+    return and_(
+        _C.queue_due < now,
+        or_(
+            and_(_C.first_response_state == "running", _C.first_response_due < now),
+            and_(_C.update_state == "running", _C.update_due < now),
+        ),
+    )
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
+    view, flt = query.view, query.filter
+    conditions: list[Any] = []
+    if view == "closed":
+        conditions += [_C.status == CLOSED, _C.updated_at >= now - RECENTLY]
+    else:
+        conditions.append(_C.status != CLOSED)
+    if view == "mine":
+        conditions.append(_C.assignee == query.me)
+    elif view == "unassigned":
+        conditions.append(_C.assignee.is_(None))
+    elif view == "soon":
+        conditions.append(_C.queue_due < now + DUE_SOON)
+    elif view == "waiting":
+        conditions.append(_C.status == Status.WAITING.value)
+    for word in flt.words:
+        matches = [_O.name.ilike(_like(word), escape="\\"), _C.subject.ilike(_like(word), escape="\\")]
+        digits = word.lstrip("#")
+        if digits.isdigit():
+            matches.append(cast(_C.number, String).like(f"{digits}%"))
+        conditions.append(or_(*matches))
+    if flt.severities:
+        conditions.append(_C.severity.in_(sorted(flt.severities)))
+    if flt.statuses:
+        conditions.append(_C.status.in_(sorted(s.value for s in flt.statuses)))
+    if flt.organization:
+        conditions.append(_O.name.ilike(_like(flt.organization), escape="\\"))
+    if flt.assignee:
+        conditions.append(_C.assignee == flt.assignee)
+    if flt.unassigned:
+        conditions.append(_C.assignee.is_(None))
+    if flt.breached:
+        conditions.append(breached_condition(now))
+    if flt.due_within is not None:
+        conditions.append(_C.queue_due < now + flt.due_within)
+    return conditions
+
+
+def _order(query: QueueQuery, reverse: bool = False) -> list[Any]:
+    if query.view == "closed":
+        keys = [_C.updated_at.desc(), _C.number.desc()]
+        return [_C.updated_at.asc(), _C.number.asc()] if reverse else keys
+    keys = [_C.queue_due, _C.number]
+    return [key.desc() for key in keys] if reverse else keys
+
+
+def _needs_organization(query: QueueQuery) -> bool:
+    return bool(query.filter.words or query.filter.organization)
+
+
+class Queue:
+    """Windowed reads of one desk's queue."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+
+    def _select(self, query: QueueQuery, now: datetime) -> Any:
+        joined = Case.__table__.join(  # type: ignore[attr-defined]
+            Organization.__table__, _O.id == _C.organization_id  # type: ignore[attr-defined]
+        )
+        return select(*_COLUMNS).select_from(joined).where(*_conditions(query, now))
+
+    def rows(self, query: QueueQuery, now: datetime, offset: int, limit: int) -> list[QueueRow]:
+        statement = self._select(query, now).order_by(*_order(query)).offset(offset).limit(limit)
+        return self._fetch(statement)
+
+    def tail(self, query: QueueQuery, now: datetime, limit: int) -> list[QueueRow]:
+        """The last `limit` rows, in queue order (`G` without walking the whole index)."""
+        statement = self._select(query, now).order_by(*_order(query, reverse=True)).limit(limit)
+        return list(reversed(self._fetch(statement)))
+
+    def position(self, query: QueueQuery, now: datetime, number: int) -> int | None:
+        """Where case `number` stands in the queue now, or None if it has left it."""
+        found = self._fetch(self._select(query, now).where(_C.number == number))
+        if not found:
+            return None
+        current = found[0]
+        if query.view == "closed":
+            before = or_(
+                _C.updated_at > current.updated_at,
+                and_(_C.updated_at == current.updated_at, _C.number > number),
+            )
+        else:
+            key = current.next_due or END_OF_TIME
+            before = or_(_C.queue_due < key, and_(_C.queue_due == key, _C.number < number))
+        return self._count(query, now, before)
+
+    def count(self, query: QueueQuery, now: datetime) -> int:
+        return self._count(query, now)
+
+    def _count(self, query: QueueQuery, now: datetime, *extra: Any) -> int:
+        base = Case.__table__  # type: ignore[attr-defined]
+        if _needs_organization(query):
+            base = base.join(Organization.__table__, _O.id == _C.organization_id)  # type: ignore[attr-defined]
+        statement = select(func.count()).select_from(base).where(*extra, *_conditions(query, now))
+        with self.desk.engine.connect() as connection:
+            return int(connection.execute(statement).scalar_one())
+
+    def counts(self, now: datetime) -> Counts:
+        open_ = _C.status != CLOSED
+        with self.desk.engine.connect() as connection:
+            def count(*conditions: Any) -> int:
+                statement = select(func.count()).select_from(Case.__table__).where(open_, *conditions)  # type: ignore[attr-defined]
+                return int(connection.execute(statement).scalar_one())
+
+            return Counts(
+                open=count(),
+                breached=count(breached_condition(now)),
+                due_soon=count(_C.queue_due >= now, _C.queue_due < now + DUE_SOON),
+                unassigned_sev1=count(_C.severity == 1, _C.assignee.is_(None)),
+            )
+
+    def _fetch(self, statement: Any) -> list[QueueRow]:
+        with self.desk.engine.connect() as connection:
+            return [_row(row) for row in connection.execute(statement)]
+
+
+def _row(row: Row[Any]) -> QueueRow:
+    values = row._mapping
+    next_due = values[_C.next_due]
+    next_clock = None
+    if next_due is not None:
+        for kind, state, due in _CLOCK_DUES:
+            if values[state] == "running" and values[due] == next_due:
+                next_clock = kind
+                break
+    return QueueRow(
+        number=values[_C.number],
+        version=values[_C.version],
+        severity=values[_C.severity],
+        policy=values[_C.policy],
+        organization=values[_O.name],
+        subject=values[_C.subject],
+        status=values[_C.status],
+        assignee=values[_C.assignee],
+        next_due=next_due,
+        next_clock=next_clock,
+        updated_at=values[_C.updated_at],
+    )
+
+
+# -- countdowns at paint time ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """What a row says about time: `12m 40s` left, `-3h 05m` breached, or why it stands still."""
+
+    state: str  # "breached" | "warning" | "ok" | "paused" | "none"
+    left: str  # business time left, formatted; "" when no clock runs
+    note: str  # why the clock stands still: "waiting on customer", "out of hours", ...
+    left_time: timedelta | None = None
+
+
+def format_left(left: timedelta) -> str:
+    """`12m 40s` under an hour, `3h 05m` under a day, `2d 4h` beyond (24h days of business time)."""
+    sign = "-" if left < timedelta(0) else ""
+    seconds = int(abs(left).total_seconds())
+    if seconds < 3600:
+        return f"{sign}{seconds // 60}m {seconds % 60:02d}s"
+    if seconds < 86400:
+        return f"{sign}{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{sign}{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+def countdown(row: QueueRow, policy: Policy, now: datetime) -> Countdown:
+    waiting = row.status == Status.WAITING.value
+    if row.next_due is None or row.next_clock is None:
+        if row.status == CLOSED:
+            return Countdown("none", "", "closed")
+        return Countdown("paused" if waiting else "none", "", "waiting on customer" if waiting else "no clock")
+    if row.next_clock is ClockKind.AUTO_CLOSE:
+        assert policy.auto_close is not None
+        calendar = policy.auto_close.calendar
+    else:
+        calendar = policy.level(row.severity).calendar
+    left = calendar.open_time_between(now, row.next_due)
+    closed = calendar.closed_reason(now)
+    if now > row.next_due:
+        state = "breached"
+    elif left <= WARNING_LEFT:
+        state = "warning"
+    else:
+        state = "ok"
+    note = closed or ("waiting on customer" if waiting else "")
+    if row.next_clock is ClockKind.AUTO_CLOSE:
+        note = f"auto-close; {note}" if note else "auto-close"
+    # Past due with the calendar closed since: no business time has run, still breached.
+    text = format_left(left) if state != "breached" or left < timedelta(0) else "-0m 00s"
+    return Countdown(state, text, note, left)

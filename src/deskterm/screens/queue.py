@@ -1,0 +1,267 @@
+"""The queue: every open case, soonest deadline first, with live countdowns.
+
+Where the on-call engineer lives all night. Rows come from `desk.queue` a page at
+a time; counts run in thread workers; a change committed anywhere (another
+terminal, the CLI, another user) is picked up within a second and the selection
+stays on the same case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, Tab, Tabs
+
+from deskterm.desk import cases
+from deskterm.desk.context import Desk
+from deskterm.desk.errors import DeskError
+from deskterm.desk.filters import TOKENS_HELP, parse_filter
+from deskterm.desk.queue import VIEWS, Countdown, Counts, Queue, QueueQuery, QueueRow, countdown
+from deskterm.safe_text import safe_line
+from deskterm.screens.case_view import CaseView
+from deskterm.screens.help import HelpScreen
+from deskterm.store.changes import ChangeWatcher
+from deskterm.widgets.queue_table import ColumnHeader, QueueTable, RowSource, layout
+
+# How often the console asks whether anyone changed the desk.
+CHANGE_POLL_SECONDS = 0.5
+
+
+class QueueSource(RowSource):
+    """The table's window on the desk's queue, for the current view and filter."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.queue = Queue(desk)
+        self.query = QueueQuery(me=desk.actor)
+        self.counted: int | None = None
+
+    def page(self, start: int, limit: int) -> list[QueueRow]:
+        rows = self.queue.rows(self.query, self.desk.now(), start, limit)
+        if len(rows) < limit and self.counted is None:
+            self.counted = start + len(rows)  # the end is in sight: exact without counting
+        return rows
+
+    def total(self) -> int | None:
+        return self.counted
+
+    def label(self, row: QueueRow) -> str:
+        return self.desk.policy(row.policy).label(row.severity)
+
+    def countdown(self, row: QueueRow, now: datetime) -> Countdown:
+        return countdown(row, self.desk.policy(row.policy), now)
+
+    def due_text(self, row: QueueRow) -> str:
+        if row.next_due is None:
+            return "-"
+        local = row.next_due.astimezone()  # the viewer's own zone
+        if abs(row.next_due - self.desk.now()) < timedelta(days=6):
+            return local.strftime("%a %H:%M")
+        return local.strftime("%d %b")
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("escape", "clear_filter", "Clear", show=False),
+        Binding("t", "take", "Take"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "app.quit", "Quit"),
+        *(Binding(str(n), f"view('{view.key}')", view.title, show=False) for n, view in enumerate(VIEWS, 1)),
+    ]
+
+    def __init__(self, desk: Desk, *, readonly: bool = False, bell: bool = False) -> None:
+        super().__init__()
+        self.desk = desk
+        self.readonly = readonly
+        self.bell = bell
+        self.source = QueueSource(desk)
+        self.watcher = ChangeWatcher(desk.engine)
+        self.counts: Counts | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="summary-bar"):
+            yield Static(id="summary")
+            yield Static(id="who")
+        yield Tabs(*(Tab(view.title, id=view.key) for view in VIEWS), id="views")
+        yield Input(placeholder=f"filter: words, {TOKENS_HELP}", id="filter")
+        yield Static(id="problems")
+        table = QueueTable(self.source, self.desk.now, id="queue")
+        yield ColumnHeader(table)
+        yield table
+        yield Footer()
+
+    @property
+    def table(self) -> QueueTable:
+        return self.query_one(QueueTable)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#problems", Static).display = False
+        self.query_one("#who", Static).update(safe_line(self.desk.actor))
+        self.table.focus()
+        self._recount()
+        self.set_interval(1, self.table.tick)
+        self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes)
+
+    # -- counting in the background ------------------------------------------
+
+    def _recount(self) -> None:
+        self.source.counted = None
+        self._count_rows(self.source.query)
+        self._count_desk()
+
+    @work(thread=True, exclusive=True, group="count-rows")
+    def _count_rows(self, query: QueueQuery) -> None:
+        total = self.source.queue.count(query, self.desk.now())
+        self.app.call_from_thread(self._rows_counted, query, total)
+
+    def _rows_counted(self, query: QueueQuery, total: int) -> None:
+        if query == self.source.query:
+            self.source.counted = total
+            self.table.reload(keep=min(self.table.cursor, max(total - 1, 0)))
+            self._update_summary()
+
+    @work(thread=True, exclusive=True, group="count-desk")
+    def _count_desk(self) -> None:
+        counts = self.source.queue.counts(self.desk.now())
+        self.app.call_from_thread(self._desk_counted, counts)
+
+    def _desk_counted(self, counts: Counts) -> None:
+        before, self.counts = self.counts, counts
+        if self.bell and before is not None and (
+            counts.breached > before.breached or counts.unassigned_sev1 > before.unassigned_sev1
+        ):
+            self.app.bell()
+        self._update_summary()
+
+    def _update_summary(self) -> None:
+        width = self.table.content_width or self.size.width
+        _, hidden = layout(width)
+        narrow = width < 100
+        parts = []
+        if self.counts is not None:
+            c = self.counts
+            if narrow:
+                parts.append(
+                    f"open {c.open} breached {c.breached} <1h {c.due_soon} "
+                    f"unassigned S1 {c.unassigned_sev1}"
+                )
+            else:
+                parts.append(
+                    f"open {c.open}  breached {c.breached}  due <1h {c.due_soon}  "
+                    f"unassigned Sev 1 {c.unassigned_sev1}"
+                )
+        shown = self.source.total()
+        if shown is not None and self.source.query != QueueQuery(me=self.desk.actor):
+            parts.append(f"showing {shown}")
+        notes = []
+        if shown is not None and parts and parts[-1].startswith("showing"):
+            notes.append(parts.pop())
+        if hidden:
+            notes.append("hidden columns: " + ", ".join(hidden))
+        # Narrow terminals get a second line rather than a cut one.
+        lines = [" | ".join(parts)] + ([" | ".join(notes)] if notes else [])
+        self.query_one("#summary", Static).update(("\n" if narrow else "  |  ").join(lines))
+
+    @on(QueueTable.Resized)
+    def _table_resized(self) -> None:
+        self._update_summary()
+        self.query_one(ColumnHeader).refresh()
+
+    # -- live ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="changes")
+    def _watch_changes(self) -> None:
+        if self.watcher.changed():
+            self.app.call_from_thread(self.reload_data)
+
+    def reload_data(self) -> None:
+        """Someone changed the desk: reload what is shown, keeping the selected case."""
+        selected = self.table.selected
+        keep = None
+        if selected is not None:
+            keep = self.source.queue.position(self.source.query, self.desk.now(), selected.number)
+        self.source.counted = None
+        self.table.reload(keep=keep)
+        self._count_rows(self.source.query)
+        self._count_desk()
+
+    # -- views and filter ------------------------------------------------------
+
+    def _set_query(self, query: QueueQuery) -> None:
+        self.source.query = query
+        self.source.counted = None
+        self.table.reload(keep=0)
+        self._recount()
+
+    @on(Tabs.TabActivated, "#views")
+    def _view_chosen(self, event: Tabs.TabActivated) -> None:
+        view = event.tab.id or "all"
+        if view != self.source.query.view:
+            self._set_query(QueueQuery(view, self.source.query.filter, self.desk.actor))
+
+    def action_view(self, key: str) -> None:
+        self.query_one("#views", Tabs).active = key
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_typed(self, event: Input.Changed) -> None:
+        parsed = parse_filter(event.value, self.desk.actor)
+        problems = self.query_one("#problems", Static)
+        problems.display = bool(parsed.problems)
+        problems.update(safe_line("; ".join(parsed.problems)))
+        self._set_query(QueueQuery(self.source.query.view, parsed, self.desk.actor))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        if field.value:
+            field.value = ""  # Input.Changed resets the query
+        field.display = False
+        self.query_one("#problems", Static).display = False
+        self.table.focus()
+
+    # -- acting -------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.reload_data()
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self))
+
+    @on(QueueTable.Opened)
+    def _open(self, event: QueueTable.Opened) -> None:
+        self.app.push_screen(CaseView(self.desk, event.row.number))
+
+    def action_take(self) -> None:
+        row = self.table.selected
+        if row is None:
+            return
+        if self.readonly:
+            self.notify("read-only console: nothing can be changed here", severity="warning")
+            return
+        self._take(row)
+
+    @work(thread=True, group="write")
+    def _take(self, row: QueueRow) -> None:
+        try:
+            cases.take(self.desk, row.number, expected_version=row.version)
+        except DeskError as error:
+            self.app.call_from_thread(self.notify, safe_line(str(error)), severity="error", timeout=8)
+            return
+        self.app.call_from_thread(self.notify, f"Incident# {row.number} is yours")
+        self.app.call_from_thread(self.reload_data)

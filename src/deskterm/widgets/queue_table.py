@@ -1,0 +1,357 @@
+"""The queue table: a ScrollView over the Line API, fed a page at a time.
+
+Like toolong, it never holds the whole list: `render_line` asks a `RowSource` for
+the page holding the line, pages are cached, and each painted line is kept as a
+Strip keyed by what it shows. The one-second tick recomputes the countdowns of
+the visible rows (business time, no query) and refreshes only the lines whose
+text changed: over SSH, an idle queue costs a few bytes a second.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+from deskterm.desk.queue import Countdown, QueueRow
+from deskterm.safe_text import safe_line
+from deskterm.sla import Status
+
+PAGE = 100
+MAX_PAGES = 40
+MAX_STRIPS = 400
+
+STATUS_SHORT = {
+    Status.NEW.value: "new",
+    Status.OPEN.value: "open",
+    Status.WAITING.value: "waiting",
+    Status.SOFTWARE_CHANGE.value: "sw change",
+    Status.RESOLVED.value: "resolved",
+    Status.CLOSED.value: "closed",
+}
+# Marks readable without colour (NO_COLOR, monochrome terminals).
+MARKS = {"breached": "✖", "warning": "▲", "ok": " ", "paused": "‖", "none": "·"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int  # 0: takes the room left
+
+
+COLUMNS = (
+    Column("mark", "", 1),
+    Column("severity", "sev", 5),
+    Column("number", "case", 6),
+    Column("organization", "organization", 18),
+    Column("subject", "subject", 0),
+    Column("status", "status", 9),
+    Column("assignee", "assignee", 9),
+    Column("due", "due", 9),
+    Column("left", "left", 9),
+    Column("note", "note", 16),
+)
+# Narrow terminals drop columns in this order (the header says which are hidden).
+HIDE_ORDER = ("note", "assignee", "status", "organization", "due")
+SUBJECT_MIN = 18
+GAP = 1
+
+
+def layout(width: int) -> tuple[list[Column], list[str]]:
+    """The columns that fit in `width`, and the keys of those hidden."""
+    hidden: list[str] = []
+    for key in (None, *HIDE_ORDER):
+        if key is not None:
+            hidden.append(key)
+        shown = [c for c in COLUMNS if c.key not in hidden]
+        fixed = sum(c.width for c in shown) + GAP * (len(shown) - 1)
+        if width - fixed >= SUBJECT_MIN:
+            return shown, hidden
+    return shown, hidden
+
+
+class RowSource:
+    """What the table reads rows through (the screen's window on `desk.queue`)."""
+
+    def page(self, start: int, limit: int) -> list[QueueRow]:
+        raise NotImplementedError
+
+    def total(self) -> int | None:
+        """The number of rows, None while it is being counted."""
+        raise NotImplementedError
+
+    def label(self, row: QueueRow) -> str:
+        raise NotImplementedError
+
+    def countdown(self, row: QueueRow, now: datetime) -> Countdown:
+        raise NotImplementedError
+
+    def due_text(self, row: QueueRow) -> str:
+        raise NotImplementedError
+
+
+class QueueTable(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    QueueTable {
+        height: 1fr;
+        background: $surface;
+    }
+    QueueTable > .queue--header { text-style: bold; background: $panel; }
+    QueueTable > .queue--cursor { background: $accent 40%; text-style: bold; }
+    QueueTable > .queue--breached { color: $error; text-style: bold; }
+    QueueTable > .queue--warning { color: $warning; }
+    QueueTable > .queue--quiet { color: $text-muted; }
+    """
+    COMPONENT_CLASSES = {
+        "queue--header",
+        "queue--cursor",
+        "queue--breached",
+        "queue--warning",
+        "queue--quiet",
+    }
+    BINDINGS = [
+        Binding("j,down", "cursor_down", "Down", show=False),
+        Binding("k,up", "cursor_up", "Up", show=False),
+        Binding("g,home", "first", "First", show=False),
+        Binding("G,end", "last", "Last", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("enter", "open", "Open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=True)
+
+    class Resized(Message):
+        """The table's width changed: the columns shown may have too."""
+
+    class Opened(Message):
+        def __init__(self, row: QueueRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, source: RowSource, now: Callable[[], datetime], **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.source = source
+        self.now = now
+        self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
+        self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
+        self._painted: dict[int, tuple[object, ...]] = {}  # virtual y -> key of its strip
+        self._rows_known = 0
+
+    # -- data ---------------------------------------------------------------
+
+    def reload(self, keep: int | None = None) -> None:
+        """Forget every cached row (the data changed) and repaint what is visible.
+
+        `keep` is the position the selected case has now, if the caller knows it.
+        """
+        self._pages.clear()
+        self._painted.clear()
+        self._rows_known = 0
+        self._resize()
+        if keep is not None:
+            self.cursor = keep
+        else:
+            self.cursor = min(self.cursor, max(self.row_count - 1, 0))
+        self.refresh()
+
+    @property
+    def row_count(self) -> int:
+        total = self.source.total()
+        if total is not None:
+            return total
+        # Not counted yet: what is known, plus a page so scrolling goes on.
+        return self._rows_known + (PAGE if self._rows_known % PAGE == 0 else 0)
+
+    def row_at(self, index: int) -> QueueRow | None:
+        if index < 0:
+            return None
+        page_number = index // PAGE
+        page = self._pages.get(page_number)
+        if page is None:
+            page = self.source.page(page_number * PAGE, PAGE)
+            self._pages[page_number] = page
+            if len(self._pages) > MAX_PAGES:
+                self._pages.popitem(last=False)
+            known = page_number * PAGE + len(page)
+            if known > self._rows_known:
+                self._rows_known = known
+                if self.source.total() is None:
+                    self._resize()
+        else:
+            self._pages.move_to_end(page_number)
+        offset = index % PAGE
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def selected(self) -> QueueRow | None:
+        return self.row_at(self.cursor)
+
+    def _resize(self) -> None:
+        self.virtual_size = Size(self.size.width, self.row_count)
+
+    def on_resize(self) -> None:
+        self._painted.clear()
+        self._resize()
+        self.post_message(self.Resized())
+
+    # -- movement -----------------------------------------------------------
+
+    def validate_cursor(self, value: int) -> int:
+        return max(0, min(value, max(self.row_count - 1, 0)))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.scroll_to_region_of(new)
+
+    def scroll_to_region_of(self, index: int) -> None:
+        height = self.scrollable_content_region.height
+        top = round(self.scroll_y)
+        if index < top:
+            self.scroll_to(y=index, animate=False, immediate=True)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False, immediate=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor -= 1
+
+    def action_first(self) -> None:
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        self.cursor = self.row_count - 1
+
+    def action_page_down(self) -> None:
+        self.cursor += max(self.scrollable_content_region.height - 1, 1)
+
+    def action_page_up(self) -> None:
+        self.cursor -= max(self.scrollable_content_region.height - 1, 1)
+
+    def action_open(self) -> None:
+        row = self.selected
+        if row is not None:
+            self.post_message(self.Opened(row))
+
+    # -- painting -----------------------------------------------------------
+
+    def tick(self) -> None:
+        """Repaint the visible lines whose countdown text changed since they were painted."""
+        top = round(self.scroll_y)
+        now = self.now()
+        for index in range(top, top + self.scrollable_content_region.height):
+            if index not in self._painted:
+                continue
+            row = self.row_at(index)
+            if row is not None and self._line_key(row, index, now) != self._painted[index]:
+                self.refresh_line(index)
+
+    @property
+    def content_width(self) -> int:
+        """The width rows are laid out in: the table's, less its scrollbar."""
+        return self.scrollable_content_region.width
+
+    def _line_key(self, row: QueueRow, index: int, now: datetime) -> tuple[object, ...]:
+        countdown = self.source.countdown(row, now)
+        selected = index == self.cursor
+        return (row, countdown.state, countdown.left, countdown.note, selected, self.content_width)
+
+    def render_line(self, y: int) -> Strip:
+        index = round(self.scroll_y) + y
+        width = self.content_width
+        row = self.row_at(index) if index < self.row_count else None
+        if row is None:
+            self._painted.pop(index, None)
+            return Strip.blank(width, self.rich_style)
+        now = self.now()
+        key = self._line_key(row, index, now)
+        self._painted[index] = key
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._render_row(row, self.source.countdown(row, now), index == self.cursor, width)
+            self._strips[key] = strip
+            if len(self._strips) > MAX_STRIPS:
+                self._strips.popitem(last=False)
+        return strip
+
+    def _render_row(self, row: QueueRow, countdown: Countdown, selected: bool, width: int) -> Strip:
+        columns, _ = layout(width)
+        base = self.rich_style
+        if countdown.state == "breached":
+            base += self.get_component_rich_style("queue--breached")
+        elif countdown.state == "warning":
+            base += self.get_component_rich_style("queue--warning")
+        elif countdown.state in ("paused", "none"):
+            base += self.get_component_rich_style("queue--quiet")
+        if selected:
+            base += self.get_component_rich_style("queue--cursor")
+        values = {
+            "mark": MARKS[countdown.state],
+            "severity": self.source.label(row),
+            "number": str(row.number),
+            "organization": row.organization,
+            "subject": row.subject,
+            "status": STATUS_SHORT.get(row.status, row.status),
+            "assignee": row.assignee or "-",
+            "due": self.source.due_text(row),
+            "left": countdown.left,
+            "note": countdown.note,
+        }
+        return _cells(columns, values, base, width)
+
+
+def _cells(columns: list[Column], values: dict[str, str], style: Style, width: int) -> Strip:
+    fixed = sum(c.width for c in columns) + GAP * (len(columns) - 1)
+    subject_width = max(width - fixed, SUBJECT_MIN)
+    parts: list[str] = []
+    for column in columns:
+        cell_width = column.width or subject_width
+        # Everything shown went through the sanitizer: no control reaches the terminal.
+        text = safe_line(values[column.key], limit=cell_width)
+        parts.append(_fit(text, cell_width, right=column.key == "left"))
+    line = " " * GAP
+    text = line.join(parts)
+    return Strip([Segment(text, style)]).adjust_cell_length(width, style)
+
+
+def _fit(text: str, width: int, right: bool = False) -> str:
+    if cell_len(text) > width:
+        return set_cell_size(text, width)
+    padding = " " * (width - cell_len(text))
+    return padding + text if right else text + padding
+
+
+class ColumnHeader(Widget):
+    """The column titles above the table, laid out by the same rule as its rows."""
+
+    DEFAULT_CSS = """
+    ColumnHeader { height: 1; text-style: bold; background: $panel; }
+    """
+
+    def __init__(self, table: QueueTable) -> None:
+        super().__init__()
+        self.table = table
+
+    def render_line(self, y: int) -> Strip:
+        width = self.table.content_width or self.size.width
+        columns, _ = layout(width)
+        titles = {c.key: c.title for c in columns}
+        return _cells(columns, titles, self.rich_style, width).extend_cell_length(
+            self.size.width, self.rich_style
+        )
