@@ -39,12 +39,17 @@ class DesktermApp(App[None]):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, QueueScreen):
-            yield SystemCommand("Take the selected case", "Assign it to yourself (t)", screen.action_take)
-            yield SystemCommand("Filter the queue", "Words and tokens such as sev:1 (/)", screen.action_filter)
+            yield SystemCommand(
+                "Take the selected case", "Assign it to yourself (t)", screen.action_take
+            )
+            yield SystemCommand(
+                "Filter the queue", "Words and tokens such as sev:1 (/)", screen.action_filter
+            )
             yield SystemCommand("Refresh", "Reload the queue (r)", screen.action_refresh)
             yield SystemCommand("Help", "Keys and the filter language (?)", screen.action_help)
             for view in VIEWS:
                 yield SystemCommand(
-                    f"View: {view.title}", f"Show {view.title.lower()}",
+                    f"View: {view.title}",
+                    f"Show {view.title.lower()}",
                     lambda key=view.key: screen.action_view(key),  # type: ignore[misc]
                 )

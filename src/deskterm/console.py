@@ -28,9 +28,15 @@ def run_console(db: str | None = None, as_user: str | None = None, readonly: boo
                 print(f"deskterm: {printable_url(url)}: {error}", file=sys.stderr)
                 return 2
             if backup is not None:
-                print(f"deskterm: upgraded the database schema (copy of the old one: {backup})", file=sys.stderr)
+                print(
+                    f"deskterm: upgraded the database schema (copy of the old one: {backup})",
+                    file=sys.stderr,
+                )
     except (OperationalError, OSError) as error:
-        print(f"deskterm: cannot open the database {printable_url(url)}: {first_line(error)}", file=sys.stderr)
+        print(
+            f"deskterm: cannot open the database {printable_url(url)}: {first_line(error)}",
+            file=sys.stderr,
+        )
         return 2
     desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), settings.actor(as_user))
     from deskterm.app import DesktermApp

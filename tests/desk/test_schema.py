@@ -40,3 +40,13 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_the_fast_revision_check_knows_the_newest_migration(tmp_path: Path) -> None:
+    from deskterm.store import revision
+
+    assert revision.HEAD == head_revision()
+    engine = make_engine(database_url(str(tmp_path / "new.db")))
+    assert not revision.is_current(engine)
+    upgrade(engine, MONDAY)
+    assert revision.is_current(engine)

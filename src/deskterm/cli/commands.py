@@ -47,4 +47,3 @@ def start(
         from deskterm.console import run_console
 
         raise typer.Exit(run_console(db, as_user))
-

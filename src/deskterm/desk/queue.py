@@ -84,8 +84,16 @@ _CLOCK_DUES = (
     (ClockKind.AUTO_CLOSE, _C.auto_close_state, _C.auto_close_due),
 )
 _COLUMNS = (
-    _C.number, _C.version, _C.severity, _C.policy, _O.name, _C.subject, _C.status,
-    _C.assignee, _C.next_due, _C.updated_at,
+    _C.number,
+    _C.version,
+    _C.severity,
+    _C.policy,
+    _O.name,
+    _C.subject,
+    _C.status,
+    _C.assignee,
+    _C.next_due,
+    _C.updated_at,
     *(column for _, state, due in _CLOCK_DUES for column in (state, due)),
 )
 
@@ -126,7 +134,10 @@ def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
     elif view == "waiting":
         conditions.append(_C.status == Status.WAITING.value)
     for word in flt.words:
-        matches = [_O.name.ilike(_like(word), escape="\\"), _C.subject.ilike(_like(word), escape="\\")]
+        matches = [
+            _O.name.ilike(_like(word), escape="\\"),
+            _C.subject.ilike(_like(word), escape="\\"),
+        ]
         digits = word.lstrip("#")
         if digits.isdigit():
             matches.append(cast(_C.number, String).like(f"{digits}%"))
@@ -156,6 +167,19 @@ def _order(query: QueueQuery, reverse: bool = False) -> list[Any]:
     return [key.desc() for key in keys] if reverse else keys
 
 
+def _beyond(query: QueueQuery, row: QueueRow, after: bool) -> Any:
+    """Rows after (or before) `row` in queue order, as an index-friendly condition."""
+    if query.view == "closed":
+        key, column = row.updated_at, _C.updated_at
+        later = (column < key, and_(column == key, _C.number < row.number))
+        earlier = (column > key, and_(column == key, _C.number > row.number))
+    else:
+        key, column = row.next_due or END_OF_TIME, _C.queue_due
+        later = (column > key, and_(column == key, _C.number > row.number))
+        earlier = (column < key, and_(column == key, _C.number < row.number))
+    return or_(*(later if after else earlier))
+
+
 def _needs_organization(query: QueueQuery) -> bool:
     return bool(query.filter.words or query.filter.organization)
 
@@ -168,13 +192,37 @@ class Queue:
 
     def _select(self, query: QueueQuery, now: datetime) -> Any:
         joined = Case.__table__.join(  # type: ignore[attr-defined]
-            Organization.__table__, _O.id == _C.organization_id  # type: ignore[attr-defined]
+            Organization.__table__,
+            _O.id == _C.organization_id,  # type: ignore[attr-defined]
         )
         return select(*_COLUMNS).select_from(joined).where(*_conditions(query, now))
 
     def rows(self, query: QueueQuery, now: datetime, offset: int, limit: int) -> list[QueueRow]:
         statement = self._select(query, now).order_by(*_order(query)).offset(offset).limit(limit)
         return self._fetch(statement)
+
+    def rows_after(
+        self, query: QueueQuery, now: datetime, row: QueueRow, limit: int
+    ) -> list[QueueRow]:
+        """The `limit` rows that follow `row` (keyset: an index seek, however deep)."""
+        statement = self._select(query, now).where(_beyond(query, row, after=True))
+        return self._fetch(statement.order_by(*_order(query)).limit(limit))
+
+    def rows_before(
+        self, query: QueueQuery, now: datetime, row: QueueRow, limit: int
+    ) -> list[QueueRow]:
+        """The `limit` rows that precede `row`, in queue order."""
+        statement = self._select(query, now).where(_beyond(query, row, after=False))
+        return list(
+            reversed(self._fetch(statement.order_by(*_order(query, reverse=True)).limit(limit)))
+        )
+
+    def rows_from_end(
+        self, query: QueueQuery, now: datetime, offset: int, limit: int
+    ) -> list[QueueRow]:
+        """Rows counted from the end: deep pages cost what shallow ones do."""
+        statement = self._select(query, now).order_by(*_order(query, reverse=True))
+        return list(reversed(self._fetch(statement.offset(offset).limit(limit))))
 
     def tail(self, query: QueueQuery, now: datetime, limit: int) -> list[QueueRow]:
         """The last `limit` rows, in queue order (`G` without walking the whole index)."""
@@ -187,15 +235,16 @@ class Queue:
         if not found:
             return None
         current = found[0]
+        # Two index range counts: an OR of the two would make the database scan.
         if query.view == "closed":
-            before = or_(
-                _C.updated_at > current.updated_at,
-                and_(_C.updated_at == current.updated_at, _C.number > number),
+            key, column = current.updated_at, _C.updated_at
+            return self._count(query, now, column > key) + self._count(
+                query, now, column == key, _C.number > number
             )
-        else:
-            key = current.next_due or END_OF_TIME
-            before = or_(_C.queue_due < key, and_(_C.queue_due == key, _C.number < number))
-        return self._count(query, now, before)
+        key, column = current.next_due or END_OF_TIME, _C.queue_due
+        return self._count(query, now, column < key) + self._count(
+            query, now, column == key, _C.number < number
+        )
 
     def count(self, query: QueueQuery, now: datetime) -> int:
         return self._count(query, now)
@@ -211,8 +260,11 @@ class Queue:
     def counts(self, now: datetime) -> Counts:
         open_ = _C.status != CLOSED
         with self.desk.engine.connect() as connection:
+
             def count(*conditions: Any) -> int:
-                statement = select(func.count()).select_from(Case.__table__).where(open_, *conditions)  # type: ignore[attr-defined]
+                statement = (
+                    select(func.count()).select_from(Case.__table__).where(open_, *conditions)
+                )  # type: ignore[attr-defined]
                 return int(connection.execute(statement).scalar_one())
 
             return Counts(
@@ -259,9 +311,10 @@ class Countdown:
     """What a row says about time: `12m 40s` left, `-3h 05m` breached, or why it stands still."""
 
     state: str  # "breached" | "warning" | "ok" | "paused" | "none"
-    left: str  # business time left, formatted; "" when no clock runs
+    left: str  # business time left, or the case's state when no clock runs
     note: str  # why the clock stands still: "waiting on customer", "out of hours", ...
     left_time: timedelta | None = None
+    calendar_closed: bool = False  # the running clock's calendar is closed right now
 
 
 def format_left(left: timedelta) -> str:
@@ -279,8 +332,10 @@ def countdown(row: QueueRow, policy: Policy, now: datetime) -> Countdown:
     waiting = row.status == Status.WAITING.value
     if row.next_due is None or row.next_clock is None:
         if row.status == CLOSED:
-            return Countdown("none", "", "closed")
-        return Countdown("paused" if waiting else "none", "", "waiting on customer" if waiting else "no clock")
+            return Countdown("none", "closed", "closed")
+        if waiting:
+            return Countdown("paused", "paused", "waiting on customer")
+        return Countdown("none", "no clock", "no running clock")
     if row.next_clock is ClockKind.AUTO_CLOSE:
         assert policy.auto_close is not None
         calendar = policy.auto_close.calendar
@@ -299,4 +354,4 @@ def countdown(row: QueueRow, policy: Policy, now: datetime) -> Countdown:
         note = f"auto-close; {note}" if note else "auto-close"
     # Past due with the calendar closed since: no business time has run, still breached.
     text = format_left(left) if state != "breached" or left < timedelta(0) else "-0m 00s"
-    return Countdown(state, text, note, left)
+    return Countdown(state, text, note, left, closed is not None)

@@ -28,7 +28,10 @@ def _lines(case: dict[str, Any]) -> Text:
     field("organization", case["organization"])
     contact = case.get("contact") or {}
     admin = " (administrator)" if contact.get("administrator") else ""
-    field("contact", f"{contact.get('name', '-')}{admin} {contact.get('email') or ''} {contact.get('phone') or ''}")
+    field(
+        "contact",
+        f"{contact.get('name', '-')}{admin} {contact.get('email') or ''} {contact.get('phone') or ''}",
+    )
     field("severity", f"{case['severity_label']} {case.get('severity_name', '')}")
     field("status", case["status"])
     field("assignee", case["assignee"])

@@ -41,14 +41,24 @@ class HelpScreen(ModalScreen[None]):
         rows = list(KEYS_OF_THE_LIST)
         for binding in self.under.BINDINGS:
             if isinstance(binding, Binding) and binding.show:
-                rows.append((binding.key.replace("slash", "/").replace("question_mark", "?"), binding.description))
+                rows.append(
+                    (
+                        binding.key.replace("slash", "/").replace("question_mark", "?"),
+                        binding.description,
+                    )
+                )
         for key, what in rows:
             text.append(f"  {key:<16}", style="bold")
             text.append(f"{what}\n")
         text.append("\nFilter (/)\n", style="bold")
-        text.append(f"  free words match number, organization and subject; tokens:\n  {TOKENS_HELP}\n")
+        text.append(
+            f"  free words match number, organization and subject; tokens:\n  {TOKENS_HELP}\n"
+        )
         text.append("  all combine: sev:1 @unassigned due<2h\n")
         text.append("\nMarks\n", style="bold")
-        text.append("  ✖ breached   ▲ under an hour left   ‖ paused   · no clock running\n")
+        text.append(
+            "  ✖ breached   ▲ under an hour left   ☾ stopped: calendar closed\n"
+            "  ‖ paused: waiting on the customer   · no clock running\n"
+        )
         with VerticalScroll():
             yield Static(text, markup=False)

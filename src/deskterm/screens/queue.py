@@ -26,7 +26,7 @@ from deskterm.safe_text import safe_line
 from deskterm.screens.case_view import CaseView
 from deskterm.screens.help import HelpScreen
 from deskterm.store.changes import ChangeWatcher
-from deskterm.widgets.queue_table import ColumnHeader, QueueTable, RowSource, layout
+from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
 
 # How often the console asks whether anyone changed the desk.
 CHANGE_POLL_SECONDS = 0.5
@@ -40,12 +40,34 @@ class QueueSource(RowSource):
         self.queue = Queue(desk)
         self.query = QueueQuery(me=desk.actor)
         self.counted: int | None = None
+        # First and last row of each page fetched, for keyset paging from a neighbour.
+        self.bounds: dict[int, tuple[QueueRow, QueueRow]] = {}
+
+    def forget(self) -> None:
+        self.counted = None
+        self.bounds.clear()
 
     def page(self, start: int, limit: int) -> list[QueueRow]:
-        rows = self.queue.rows(self.query, self.desk.now(), start, limit)
+        rows = self._fetch(start, limit)
+        if rows:
+            self.bounds[start] = (rows[0], rows[-1])
         if len(rows) < limit and self.counted is None:
             self.counted = start + len(rows)  # the end is in sight: exact without counting
         return rows
+
+    def _fetch(self, start: int, limit: int) -> list[QueueRow]:
+        now, query = self.desk.now(), self.query
+        if start - limit in self.bounds:  # paging down: seek past the page above
+            return self.queue.rows_after(query, now, self.bounds[start - limit][1], limit)
+        if start + limit in self.bounds and start >= 0:  # paging up from below
+            rows = self.queue.rows_before(query, now, self.bounds[start + limit][0], limit)
+            if len(rows) == limit:
+                return rows
+        total = self.counted
+        if total is not None and start > total // 2:  # deep: count from the end instead
+            from_end = max(total - start - limit, 0)
+            return self.queue.rows_from_end(query, now, from_end, min(limit, total - start))
+        return self.queue.rows(query, now, start, limit)
 
     def total(self) -> int | None:
         return self.counted
@@ -73,7 +95,10 @@ class QueueScreen(Screen[None]):
         Binding("r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
-        *(Binding(str(n), f"view('{view.key}')", view.title, show=False) for n, view in enumerate(VIEWS, 1)),
+        *(
+            Binding(str(n), f"view('{view.key}')", view.title, show=False)
+            for n, view in enumerate(VIEWS, 1)
+        ),
     ]
 
     def __init__(self, desk: Desk, *, readonly: bool = False, bell: bool = False) -> None:
@@ -113,7 +138,6 @@ class QueueScreen(Screen[None]):
     # -- counting in the background ------------------------------------------
 
     def _recount(self) -> None:
-        self.source.counted = None
         self._count_rows(self.source.query)
         self._count_desk()
 
@@ -125,7 +149,7 @@ class QueueScreen(Screen[None]):
     def _rows_counted(self, query: QueueQuery, total: int) -> None:
         if query == self.source.query:
             self.source.counted = total
-            self.table.reload(keep=min(self.table.cursor, max(total - 1, 0)))
+            self.table.total_changed()
             self._update_summary()
 
     @work(thread=True, exclusive=True, group="count-desk")
@@ -135,8 +159,12 @@ class QueueScreen(Screen[None]):
 
     def _desk_counted(self, counts: Counts) -> None:
         before, self.counts = self.counts, counts
-        if self.bell and before is not None and (
-            counts.breached > before.breached or counts.unassigned_sev1 > before.unassigned_sev1
+        if (
+            self.bell
+            and before is not None
+            and (
+                counts.breached > before.breached or counts.unassigned_sev1 > before.unassigned_sev1
+            )
         ):
             self.app.bell()
         self._update_summary()
@@ -184,22 +212,58 @@ class QueueScreen(Screen[None]):
 
     def reload_data(self) -> None:
         """Someone changed the desk: reload what is shown, keeping the selected case."""
-        selected = self.table.selected
-        keep = None
-        if selected is not None:
-            keep = self.source.queue.position(self.source.query, self.desk.now(), selected.number)
-        self.source.counted = None
-        self.table.reload(keep=keep)
+        selected, cursor = self.table.selected, self.table.cursor
+        self.source.forget()
+        self.table.reload(keep=cursor)
+        if selected is not None and self.table.selected != selected:
+            # Most changes leave the selected case where it was, or near: look there
+            # first; only a case that moved far needs the database to place it.
+            found = self.table.find_near(selected.number, cursor)
+            if found is not None:
+                self.table.cursor = found
+            else:
+                self._locate(self.source.query, selected.number)
         self._count_rows(self.source.query)
         self._count_desk()
+
+    @work(thread=True, exclusive=True, group="locate")
+    def _locate(self, query: QueueQuery, number: int) -> None:
+        position = self.source.queue.position(query, self.desk.now(), number)
+        if position is not None:
+            self.app.call_from_thread(self._located, query, position)
+
+    def _located(self, query: QueueQuery, position: int) -> None:
+        if query == self.source.query:
+            self.table.cursor = position
 
     # -- views and filter ------------------------------------------------------
 
     def _set_query(self, query: QueueQuery) -> None:
         self.source.query = query
-        self.source.counted = None
-        self.table.reload(keep=0)
+        self.source.forget()
+        if query.filter.words or query.filter.organization:
+            # Matching text may scan many rows: fetch in the background, typing goes on.
+            self.table.loading = True
+            self._first_page(query)
+        else:
+            self.table.reload(keep=0)
         self._recount()
+
+    @work(thread=True, exclusive=True, group="first-page")
+    def _first_page(self, query: QueueQuery) -> None:
+        rows = self.source.queue.rows(query, self.desk.now(), 0, PAGE)
+        self.app.call_from_thread(self._first_page_fetched, query, rows)
+
+    def _first_page_fetched(self, query: QueueQuery, rows: list[QueueRow]) -> None:
+        if query != self.source.query:
+            return  # typed on since
+        if rows:
+            self.source.bounds[0] = (rows[0], rows[-1])
+        if len(rows) < PAGE:
+            self.source.counted = len(rows)
+        self.table.loading = False
+        self.table.reload(keep=0, first_page=rows)
+        self._update_summary()
 
     @on(Tabs.TabActivated, "#views")
     def _view_chosen(self, event: Tabs.TabActivated) -> None:
@@ -261,7 +325,9 @@ class QueueScreen(Screen[None]):
         try:
             cases.take(self.desk, row.number, expected_version=row.version)
         except DeskError as error:
-            self.app.call_from_thread(self.notify, safe_line(str(error)), severity="error", timeout=8)
+            self.app.call_from_thread(
+                self.notify, safe_line(str(error)), severity="error", timeout=8
+            )
             return
         self.app.call_from_thread(self.notify, f"Incident# {row.number} is yours")
         self.app.call_from_thread(self.reload_data)

@@ -43,6 +43,7 @@ STATUS_SHORT = {
 }
 # Marks readable without colour (NO_COLOR, monochrome terminals).
 MARKS = {"breached": "✖", "warning": "▲", "ok": " ", "paused": "‖", "none": "·"}
+CALENDAR_CLOSED_MARK = "☾"  # the clock stands still: out of hours, weekend, holiday
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Column:
 COLUMNS = (
     Column("mark", "", 1),
     Column("severity", "sev", 5),
-    Column("number", "case", 6),
+    Column("number", "case", 7),
     Column("organization", "organization", 18),
     Column("subject", "subject", 0),
     Column("status", "status", 9),
@@ -153,20 +154,40 @@ class QueueTable(ScrollView, can_focus=True):
 
     # -- data ---------------------------------------------------------------
 
-    def reload(self, keep: int | None = None) -> None:
+    def reload(self, keep: int | None = None, first_page: list[QueueRow] | None = None) -> None:
         """Forget every cached row (the data changed) and repaint what is visible.
 
-        `keep` is the position the selected case has now, if the caller knows it.
+        `keep` is the position the selected case has now, if the caller knows it;
+        `first_page`, rows already fetched (in a worker) for the top of the list.
         """
         self._pages.clear()
         self._painted.clear()
         self._rows_known = 0
+        if first_page is not None:
+            self._pages[0] = first_page
+            self._rows_known = len(first_page)
         self._resize()
         if keep is not None:
             self.cursor = keep
         else:
             self.cursor = min(self.cursor, max(self.row_count - 1, 0))
         self.refresh()
+
+    def total_changed(self) -> None:
+        """The source counted its rows: resize the scrollable area, keep the cache."""
+        self._resize()
+        self.cursor = self.cursor  # re-validated against the new count
+        self.refresh()
+
+    def find_near(self, number: int, index: int) -> int | None:
+        """Where case `number` is within a page of `index`, if it is (no count needed)."""
+        for candidate in sorted(
+            range(max(index - PAGE, 0), index + PAGE), key=lambda i: abs(i - index)
+        ):
+            row = self.row_at(candidate)
+            if row is not None and row.number == number:
+                return candidate
+        return None
 
     @property
     def row_count(self) -> int:
@@ -270,7 +291,7 @@ class QueueTable(ScrollView, can_focus=True):
     def _line_key(self, row: QueueRow, index: int, now: datetime) -> tuple[object, ...]:
         countdown = self.source.countdown(row, now)
         selected = index == self.cursor
-        return (row, countdown.state, countdown.left, countdown.note, selected, self.content_width)
+        return (row, countdown, selected, self.content_width)
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
@@ -284,7 +305,9 @@ class QueueTable(ScrollView, can_focus=True):
         self._painted[index] = key
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(row, self.source.countdown(row, now), index == self.cursor, width)
+            strip = self._render_row(
+                row, self.source.countdown(row, now), index == self.cursor, width
+            )
             self._strips[key] = strip
             if len(self._strips) > MAX_STRIPS:
                 self._strips.popitem(last=False)
@@ -302,7 +325,9 @@ class QueueTable(ScrollView, can_focus=True):
         if selected:
             base += self.get_component_rich_style("queue--cursor")
         values = {
-            "mark": MARKS[countdown.state],
+            "mark": CALENDAR_CLOSED_MARK
+            if countdown.calendar_closed and countdown.state in ("ok", "warning")
+            else MARKS[countdown.state],
             "severity": self.source.label(row),
             "number": str(row.number),
             "organization": row.organization,
