@@ -12,6 +12,7 @@ from deskterm.desk.context import Desk
 from deskterm.desk.queue import VIEWS
 from deskterm.desk.sweep import sweep
 from deskterm.screens.queue import QueueScreen
+from deskterm.store import statistics
 
 SWEEP_SECONDS = 60
 
@@ -35,6 +36,7 @@ class DesktermApp(App[None]):
     def _sweep(self) -> None:
         # What it writes reaches the queue like any other change (the change watcher).
         sweep(self.desk)
+        statistics.refresh(self.desk.engine)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

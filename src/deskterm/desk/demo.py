@@ -47,6 +47,7 @@ from deskterm.models import (
 )
 from deskterm.models.types import UTCDateTime
 from deskterm.sla import CaseHistory, ClockKind, Elapsed, Policy, Scheduled, Status, compute_clocks
+from deskterm.store import statistics
 from deskterm.store.engine import writing
 
 DEFAULT_CASES = 60
@@ -1389,6 +1390,8 @@ def fill(
             connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"
             )
+    # A bulk load changes the table's shape at once: give the planner fresh statistics.
+    statistics.rebuild(desk.engine)
     return report
 
 

@@ -40,6 +40,8 @@ class Case(SQLModel, table=True):
         # The queue walks open cases in deadline order, a screenful at a time.
         Index("ix_cases_queue", "queue_due", "number", sqlite_where=_OPEN, postgresql_where=_OPEN),
         Index("ix_cases_closed", "updated_at", sqlite_where=_CLOSED, postgresql_where=_CLOSED),
+        # "Mine", "@bob", "@unassigned": one engineer's cases already in deadline order.
+        Index("ix_cases_assignee_queue", "assignee", "queue_due", "number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -51,7 +53,7 @@ class Case(SQLModel, table=True):
     policy: str  # the policy the case runs under (the organization's at intake)
     severity: int
     status: str = Field(index=True)
-    assignee: str | None = Field(default=None, index=True)
+    assignee: str | None = None
     escalation: str = "support-engineer"
     received_at: datetime = Field(sa_type=UTCDateTime)
     scheduled_for: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -111,7 +111,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("cases", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cases_assignee"), ["assignee"], unique=False)
+        batch_op.create_index(
+            "ix_cases_assignee_queue", ["assignee", "queue_due", "number"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_cases_next_due"), ["next_due"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_number"), ["number"], unique=True)
         batch_op.create_index(
@@ -226,7 +228,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_cases_organization_id"))
         batch_op.drop_index(batch_op.f("ix_cases_number"))
         batch_op.drop_index(batch_op.f("ix_cases_next_due"))
-        batch_op.drop_index(batch_op.f("ix_cases_assignee"))
+        batch_op.drop_index("ix_cases_assignee_queue")
 
     op.drop_table("cases")
     with op.batch_alter_table("contacts", schema=None) as batch_op:
