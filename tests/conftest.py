@@ -19,6 +19,7 @@ def isolated_environment(
         "DESKTERM_POLICIES",
         "DESKTERM_DB",
         "DESKTERM_USER",
+        "DESKTERM_CLOCK",
         "DESKTERM_NOW",
         "DESKTERM_CONFIG",
     ):

@@ -130,7 +130,8 @@ def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
     elif view == "unassigned":
         conditions.append(_C.assignee.is_(None))
     elif view == "soon":
-        conditions.append(_C.queue_due < now + DUE_SOON)
+        # About to breach: not yet past due, due within the hour (the header's "due <1h").
+        conditions += [_C.queue_due >= now, _C.queue_due < now + DUE_SOON]
     elif view == "waiting":
         conditions.append(_C.status == Status.WAITING.value)
     for word in flt.words:

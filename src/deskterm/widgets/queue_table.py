@@ -18,7 +18,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -53,8 +53,11 @@ class Column:
     width: int  # 0: takes the room left
 
 
+# The countdown leads: the queue is sorted by it, and a tick that changes only the
+# countdown then costs the terminal the start of each line, not the whole of it.
 COLUMNS = (
     Column("mark", "", 1),
+    Column("left", "left", 9),
     Column("severity", "sev", 5),
     Column("number", "case", 7),
     Column("organization", "organization", 18),
@@ -62,7 +65,6 @@ COLUMNS = (
     Column("status", "status", 9),
     Column("assignee", "assignee", 9),
     Column("due", "due", 9),
-    Column("left", "left", 9),
     Column("note", "note", 16),
 )
 # Narrow terminals drop columns in this order (the header says which are hidden).
@@ -273,14 +275,30 @@ class QueueTable(ScrollView, can_focus=True):
     # -- painting -----------------------------------------------------------
 
     def tick(self) -> None:
-        """Repaint the visible lines whose countdown text changed since they were painted."""
+        """Repaint what changed on the visible lines since they were painted.
+
+        Mostly that is the time left and nothing else: then only that cell is
+        refreshed, so the terminal gets a dozen bytes for the row, not all of it.
+        """
         top = round(self.scroll_y)
         now = self.now()
+        left_cell = _cell_region("left", self.content_width)
         for index in range(top, top + self.scrollable_content_region.height):
-            if index not in self._painted:
+            painted = self._painted.get(index)
+            row = self.row_at(index) if painted is not None else None
+            if row is None or painted is None:
                 continue
-            row = self.row_at(index)
-            if row is not None and self._line_key(row, index, now) != self._painted[index]:
+            key = self._line_key(row, index, now)
+            if key == painted:
+                continue
+            only_time_moved = (
+                key[0] == painted[0] and key[2:] == painted[2:]
+                and key[1][0] == painted[1][0] and key[1][2:] == painted[1][2:]  # type: ignore[index]
+            )
+            if only_time_moved and left_cell is not None:
+                x, width = left_cell
+                self.refresh(Region(x, index - top, width, 1))
+            else:
                 self.refresh_line(index)
 
     @property
@@ -291,7 +309,9 @@ class QueueTable(ScrollView, can_focus=True):
     def _line_key(self, row: QueueRow, index: int, now: datetime) -> tuple[object, ...]:
         countdown = self.source.countdown(row, now)
         selected = index == self.cursor
-        return (row, countdown, selected, self.content_width)
+        # What the line shows, not the exact time left: that changes every second.
+        shown = (countdown.state, countdown.left, countdown.note, countdown.calendar_closed)
+        return (row, shown, selected, self.content_width)
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
@@ -341,18 +361,37 @@ class QueueTable(ScrollView, can_focus=True):
         return _cells(columns, values, base, width)
 
 
+def _cell_region(key: str, width: int) -> tuple[int, int] | None:
+    """Where column `key` sits on a line of `width` (x, cell width), if it is shown."""
+    columns, _ = layout(width)
+    fixed = sum(c.width for c in columns) + GAP * (len(columns) - 1)
+    x = 0
+    for column in columns:
+        cell_width = column.width or max(width - fixed, SUBJECT_MIN)
+        if column.key == key:
+            return x, cell_width
+        x += cell_width + GAP
+    return None
+
+
 def _cells(columns: list[Column], values: dict[str, str], style: Style, width: int) -> Strip:
     fixed = sum(c.width for c in columns) + GAP * (len(columns) - 1)
     subject_width = max(width - fixed, SUBJECT_MIN)
-    parts: list[str] = []
+    cells: list[str] = []
     for column in columns:
         cell_width = column.width or subject_width
         # Everything shown went through the sanitizer: no control reaches the terminal.
         text = safe_line(values[column.key], limit=cell_width)
-        parts.append(_fit(text, cell_width, right=column.key == "left"))
-    line = " " * GAP
-    text = line.join(parts)
-    return Strip([Segment(text, style)]).adjust_cell_length(width, style)
+        cells.append(_fit(text, cell_width, right=column.key == "left"))
+    gap = " " * GAP
+    # Two segments, split after the countdown: Textual writes a partly refreshed line
+    # segment by segment up to the refreshed cell, so a tick sends only the first.
+    split = 2 if len(columns) > 2 and columns[1].key == "left" else len(cells)
+    head = gap.join(cells[:split]) + (gap if split < len(cells) else "")
+    segments = [Segment(head, style)]
+    if split < len(cells):
+        segments.append(Segment(gap.join(cells[split:]), style))
+    return Strip(segments).adjust_cell_length(width, style)
 
 
 def _fit(text: str, width: int, right: bool = False) -> str:
