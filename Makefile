@@ -29,6 +29,7 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sla_bench.py
 	$(BIN)/python bench/demo_bench.py
+	$(BIN)/python bench/queue_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

@@ -242,8 +242,8 @@ class QueueScreen(Screen[None]):
         self.source.query = query
         self.source.forget()
         if query.filter.words or query.filter.organization:
-            # Matching text may scan many rows: fetch in the background, typing goes on.
-            self.table.loading = True
+            # Matching text may scan many rows: fetch in the background, typing goes on
+            # and the rows shown stay until the new ones arrive (no flicker per key).
             self._first_page(query)
         else:
             self.table.reload(keep=0)
@@ -261,7 +261,6 @@ class QueueScreen(Screen[None]):
             self.source.bounds[0] = (rows[0], rows[-1])
         if len(rows) < PAGE:
             self.source.counted = len(rows)
-        self.table.loading = False
         self.table.reload(keep=0, first_page=rows)
         self._update_summary()
 
