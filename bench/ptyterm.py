@@ -82,8 +82,11 @@ class Terminal:
         rows: int = 24,
         env: Mapping[str, str] | None = None,
         cwd: str | os.PathLike[str] | None = None,
+        record: bool = False,
     ) -> None:
         self.cols = cols
+        # Every byte the program wrote, when asked: tests look for escape sequences in it.
+        self.raw: bytearray | None = bytearray() if record else None
         self.rows = rows
         self.screen = _Screen(cols, rows, self._reply)
         self._stream = pyte.ByteStream(self.screen)
@@ -315,6 +318,8 @@ class Terminal:
         return sum(len(data) for _, data in chunks)
 
     def _feed(self, arrived: float, data: bytes) -> None:
+        if self.raw is not None:
+            self.raw += data
         self._stream.feed(data)
         self.bytes_read += len(data)
         self.last_output_at = arrived

@@ -1,0 +1,133 @@
+"""The real `deskterm` in a pseudo-terminal, read through a terminal emulator (pyte),
+driven by key presses: what someone on an SSH session gets."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from bench.ptyterm import Terminal
+
+from deskterm import settings
+from deskterm.desk import cases, directory
+from deskterm.desk.context import Desk
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store.engine import database_url, make_engine
+from deskterm.store.migrate import upgrade
+
+NOW = "2026-11-23T16:00:00Z"
+DESKTERM = str(Path(sys.executable).with_name("deskterm"))
+
+# Each payload sits between markers, so its bytes can be looked for in the raw output.
+PAYLOADS = {
+    "osc-title": "\x1b]0;pwned\x07",
+    "osc-hyperlink": "\x1b]8;;http://evil.test\x1b\\",
+    "osc-clipboard": "\x1b]52;c;cm0gLXJmIH4=\x07",
+    "csi-clear": "\x1b[2J",
+    "csi-report": "\x1b[6n",
+    "c1-csi": "\x9b2J",
+    "reset": "\x1bc",
+    "markup": "[bold]x[/bold][link=http://evil.test]y[/link][@click=app.quit]z[/]",
+}
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    path = tmp_path / "desk.db"
+    engine = make_engine(database_url(str(path)))
+    now = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    upgrade(engine, now)
+    desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=lambda: now)
+    directory.add_organization(desk, "Acme", "business-hours-3")
+    directory.add_contact(desk, "Bob", "Acme")
+    for index, (name, payload) in enumerate(PAYLOADS.items()):
+        cases.open_case(
+            desk,
+            organization="Acme",
+            contact="Bob",
+            severity=1 + index % 3,
+            subject=f"<{name}>{payload}</{name}>",
+        )
+    cases.open_case(
+        desk, organization="Acme", contact="Bob", severity=1, subject="Payroll export fails"
+    )
+    engine.dispose()
+    return path
+
+
+def environment(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DESKTERM_", "NO_COLOR"))}
+    env.update(
+        DESKTERM_NOW=NOW,
+        DESKTERM_USER="alice",
+        TZ="UTC",
+        HOME=str(tmp_path),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
+    return env
+
+
+def screen(term: Terminal) -> str:
+    return "\n".join(term.text())
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_a_user_works_the_queue_over_a_terminal(
+    database: Path, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    cols, rows = size
+    with Terminal(
+        [DESKTERM, "--db", str(database)], cols, rows, env=environment(tmp_path), record=True
+    ) as term:
+        term.read_until(lambda t: "Payroll export fails" in screen(t), 20)
+        text = screen(term)
+        assert "Sev 1" in text and "40108" in text
+        if cols < 100:
+            assert "hidden columns:" in text
+        # Filter to one case, open it, come back.
+        term.send("/")
+        term.read_until(lambda t: "filter:" in screen(t) or "▊" in screen(t), 5)
+        term.send("payroll")
+        term.read_until(lambda t: "40100" not in screen(t) and "40108" in screen(t), 10)
+        term.send("\r")  # done typing: back to the list
+        term.wait_quiet(100)
+        term.send("\r")  # open the selected case
+        term.read_until(lambda t: "Incident# 40108 - Payroll export fails" in screen(t), 10)
+        term.send("\x1b")
+        term.read_until(lambda t: "Incident# 40108" not in screen(t), 10)
+        term.send("q")
+        assert term.wait(10) == 0
+
+
+def test_hostile_subjects_reach_the_terminal_as_text_never_as_sequences(
+    database: Path, tmp_path: Path
+) -> None:
+    with Terminal(
+        [DESKTERM, "--db", str(database)], 160, 40, env=environment(tmp_path), record=True
+    ) as term:
+        term.read_until(lambda t: "Payroll export fails" in screen(t), 20)
+        term.wait_quiet(300)
+        text = screen(term)
+        term.send("q")
+        term.wait(10)
+        raw = bytes(term.raw or b"")
+    for name in PAYLOADS:
+        opening = f"<{name}>".encode()
+        assert opening in raw, f"{name}: the subject is not shown at all"
+        # Whatever follows the marker on the wire is a visible placeholder, never ESC or C1.
+        for match in re.finditer(re.escape(opening), raw):
+            following = raw[match.end() : match.end() + 1]
+            assert following not in (b"\x1b", b"\x9b", b"\x9d", b"\x07"), name
+    assert (
+        b"\x1b]0;pwned" not in raw and b"\x1b]52;" not in raw and b"\x1b]8;;http://evil" not in raw
+    )
+    assert b"\x9b2J" not in raw.replace("⟨9B⟩".encode(), b"")
+    # And on screen the text is still there, in a safe form.
+    assert "<osc-title>␛]0;pwned␇" in text
+    assert "<c1-csi>⟨9B⟩2J" in text
+    assert "[bold]x[/bold][link=http" in text  # markup shown literally, not interpreted

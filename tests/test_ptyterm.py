@@ -1,0 +1,208 @@
+"""bench/ptyterm.py: a program in a pseudo-terminal, seen through a terminal emulator.
+
+The end-to-end tests and the queue benchmark rely on it to start a program the way a
+terminal does and to see what a user would see; these tests use tiny Python programs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import textwrap
+import time
+
+import pytest
+from bench.ptyterm import Terminal, TerminalError
+
+
+def python(source: str) -> list[str]:
+    return [sys.executable, "-c", textwrap.dedent(source)]
+
+
+def test_the_program_gets_a_terminal_of_the_given_size() -> None:
+    program = python(
+        """
+        import os, sys
+        size = os.get_terminal_size(sys.stdout.fileno())
+        print(f"tty={sys.stdin.isatty() and sys.stdout.isatty() and sys.stderr.isatty()}")
+        print(f"size={size.columns}x{size.lines} env={os.environ['COLUMNS']}x{os.environ['LINES']}")
+        """
+    )
+    with Terminal(program, cols=57, rows=13) as term:
+        term.read_until_text("size=", timeout=10)
+        assert term.wait(10) == 0
+        assert term.text()[:2] == ["tty=True", "size=57x13 env=57x13"]
+        assert len(term.text()) == 13
+
+
+def test_typed_keys_reach_the_program_and_its_answer_shows() -> None:
+    program = python(
+        """
+        line = input("name? ")
+        print("hello " + line.upper())
+        input()
+        """
+    )
+    with Terminal(program, cols=40, rows=5) as term:
+        term.read_until_text("name?", timeout=10)
+        term.send("ada")
+        term.send("enter")
+        term.read_until_text("hello ADA", timeout=10)
+        assert term.text()[:2] == ["name? ada", "hello ADA"]
+
+
+def test_escape_sequences_are_interpreted_not_shown() -> None:
+    program = python(
+        r"""
+        import sys, time
+        sys.stdout.write("junk\x1b[2J\x1b[3;5H\x1b[1mbold\x1b[0m\x1b]0;title\x07")
+        sys.stdout.flush()
+        time.sleep(30)
+        """
+    )
+    with Terminal(program, cols=20, rows=4) as term:
+        term.read_until_text("bold", timeout=10)
+        assert term.text() == ["", "", "    bold", ""]
+        assert term.screen.buffer[2][4].bold
+        assert not term.screen.buffer[2][8].bold
+
+
+def test_a_program_that_exits_first_fails_the_wait_with_its_last_screen() -> None:
+    with Terminal(python('print("something else")'), cols=30, rows=3) as term:
+        with pytest.raises(TerminalError, match="exited") as raised:
+            term.read_until_text("the awaited", timeout=10)
+        assert "|something else" in str(raised.value)
+
+
+def test_a_screen_that_never_comes_fails_the_wait_after_the_timeout() -> None:
+    with Terminal(python('print("waiting"); input()'), cols=30, rows=3) as term:
+        started = time.monotonic()
+        with pytest.raises(TerminalError, match="no awaited screen after 0.5 s"):
+            term.read_until_text("never", timeout=0.5)
+        assert 0.5 <= time.monotonic() - started < 5
+        assert term.alive
+
+
+def test_read_until_returns_when_the_output_that_satisfied_it_arrived() -> None:
+    program = python(
+        """
+        import time
+        print("first", flush=True)
+        time.sleep(0.3)
+        print("second", flush=True)
+        input()
+        """
+    )
+    with Terminal(program, cols=30, rows=3) as term:
+        first = term.read_until_text("first", timeout=10)
+        second = term.read_until_text("second", timeout=10)
+        assert 0.25 <= second - first < 3
+        assert term.started_at < first
+
+
+def test_wait_quiet_tells_a_program_that_stopped_writing_from_one_that_keeps_on() -> None:
+    writes_once = python('print("done", flush=True); input()')
+    with Terminal(writes_once, cols=30, rows=3) as term:
+        term.read_until_text("done", timeout=10)
+        assert term.wait_quiet(50, timeout=5)
+
+    keeps_writing = python(
+        """
+        import time
+        while True:
+            print(time.monotonic(), flush=True)
+            time.sleep(0.005)
+        """
+    )
+    with Terminal(keeps_writing, cols=30, rows=3) as term:
+        term.read_until(lambda t: any(t.text()), timeout=10)
+        assert not term.wait_quiet(100, timeout=0.5)
+        assert term.bytes_read > 0
+
+
+def test_the_snapshot_sees_a_change_of_attributes_alone() -> None:
+    program = python(
+        r"""
+        import sys
+        sys.stdout.write("row"); sys.stdout.flush()
+        sys.stdin.readline()
+        sys.stdout.write("\x1b[1;1H\x1b[7mrow\x1b[0m"); sys.stdout.flush()
+        sys.stdin.readline()
+        """
+    )
+    with Terminal(program, cols=10, rows=2) as term:
+        term.read_until_text("row", timeout=10)
+        term.wait_quiet(50)
+        before, text = term.snapshot(), term.text()
+        term.send("\r")
+        term.read_until(lambda t: t.screen.buffer[0][0].reverse, timeout=10)
+        assert term.text()[0] == text[0]
+        assert term.snapshot() != before
+
+
+def test_ctrl_c_interrupts_the_program_as_in_a_real_terminal() -> None:
+    program = python(
+        """
+        import signal, sys, time
+        def interrupted(*_):
+            print("interrupted", flush=True)
+            sys.exit(0)
+        signal.signal(signal.SIGINT, interrupted)
+        print("ready", flush=True)
+        while True:
+            time.sleep(1)
+        """
+    )
+    with Terminal(program, cols=30, rows=3) as term:
+        term.read_until_text("ready", timeout=10)
+        term.send("ctrl+c")
+        term.read_until_text("interrupted", timeout=10)
+        assert term.wait(10) == 0
+
+
+def test_resize_tells_the_program_the_new_size() -> None:
+    program = python(
+        """
+        import os, signal, sys
+        def show(*_):
+            size = os.get_terminal_size(sys.stdout.fileno())
+            print(f"size={size.columns}x{size.lines}", flush=True)
+        signal.signal(signal.SIGWINCH, show)
+        show()
+        while True:
+            signal.pause()
+        """
+    )
+    with Terminal(program, cols=40, rows=6) as term:
+        term.read_until_text("size=40x6", timeout=10)
+        term.resize(60, 8)
+        term.read_until_text("size=60x8", timeout=10)
+        assert len(term.text()) == 8
+
+
+def test_the_emulator_answers_a_cursor_position_query() -> None:
+    program = python(
+        r"""
+        import sys, termios, tty
+        tty.setcbreak(sys.stdin.fileno())
+        sys.stdout.write("\x1b[3;7H\x1b[6n"); sys.stdout.flush()
+        answer = ""
+        while not answer.endswith("R"):
+            answer += sys.stdin.read(1)
+        print("\r\nanswer=" + answer[1:], flush=True)
+        """
+    )
+    with Terminal(program, cols=30, rows=6) as term:
+        term.read_until_text("answer=", timeout=10)
+        assert "answer=[3;7R" in term.screen_text()
+
+
+def test_close_ends_a_program_that_would_run_forever() -> None:
+    term = Terminal(python('print("up", flush=True)\nwhile True: pass'), cols=20, rows=2)
+    term.read_until_text("up", timeout=10)
+    pid = term.pid
+    assert term.alive
+    assert term.close() is not None
+    assert not term.alive
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
