@@ -45,7 +45,7 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
 def test_the_fast_revision_check_knows_the_newest_migration(tmp_path: Path) -> None:
     from deskterm.store import revision
 
-    assert revision.HEAD == head_revision()
+    assert head_revision() == revision.HEAD
     engine = make_engine(database_url(str(tmp_path / "new.db")))
     assert not revision.is_current(engine)
     upgrade(engine, MONDAY)

@@ -316,6 +316,7 @@ class Countdown:
     note: str  # why the clock stands still: "waiting on customer", "out of hours", ...
     left_time: timedelta | None = None
     calendar_closed: bool = False  # the running clock's calendar is closed right now
+    waiting: bool = False  # the case waits on the customer: support's clocks are paused
 
 
 def format_left(left: timedelta) -> str:
@@ -350,9 +351,11 @@ def countdown(row: QueueRow, policy: Policy, now: datetime) -> Countdown:
         state = "warning"
     else:
         state = "ok"
+    # One reason, the most telling: the calendar is closed, or we wait on the
+    # customer, or what runs is only the auto-close of a resolved case.
     note = closed or ("waiting on customer" if waiting else "")
-    if row.next_clock is ClockKind.AUTO_CLOSE:
-        note = f"auto-close; {note}" if note else "auto-close"
+    if not note and row.next_clock is ClockKind.AUTO_CLOSE:
+        note = "auto-close"
     # Past due with the calendar closed since: no business time has run, still breached.
     text = format_left(left) if state != "breached" or left < timedelta(0) else "-0m 00s"
-    return Countdown(state, text, note, left, closed is not None)
+    return Countdown(state, text, note, left, closed is not None, waiting)

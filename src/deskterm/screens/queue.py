@@ -43,15 +43,17 @@ class QueueSource(RowSource):
         # First and last row of each page fetched, for keyset paging from a neighbour.
         self.bounds: dict[int, tuple[QueueRow, QueueRow]] = {}
 
-    def forget(self) -> None:
-        self.counted = None
+    def forget(self, count_too: bool = True) -> None:
+        """Drop what was fetched; keep the count as a good guess while recounting."""
+        if count_too:
+            self.counted = None
         self.bounds.clear()
 
     def page(self, start: int, limit: int) -> list[QueueRow]:
         rows = self._fetch(start, limit)
         if rows:
             self.bounds[start] = (rows[0], rows[-1])
-        if len(rows) < limit and self.counted is None:
+        if len(rows) < limit:
             self.counted = start + len(rows)  # the end is in sight: exact without counting
         return rows
 
@@ -111,12 +113,13 @@ class QueueScreen(Screen[None]):
         self.counts: Counts | None = None
 
     def compose(self) -> ComposeResult:
+        # markup=False throughout: user names and typed filters are not markup.
         with Horizontal(id="summary-bar"):
-            yield Static(id="summary")
-            yield Static(id="who")
+            yield Static(id="summary", markup=False)
+            yield Static(id="who", markup=False)
         yield Tabs(*(Tab(view.title, id=view.key) for view in VIEWS), id="views")
         yield Input(placeholder=f"filter: words, {TOKENS_HELP}", id="filter")
-        yield Static(id="problems")
+        yield Static(id="problems", markup=False)
         table = QueueTable(self.source, self.desk.now, id="queue")
         yield ColumnHeader(table)
         yield table
@@ -127,6 +130,9 @@ class QueueScreen(Screen[None]):
         return self.query_one(QueueTable)
 
     def on_mount(self) -> None:
+        # The starting point for live changes, taken before any row is read: a commit
+        # made while the first rows load is then seen as a change.
+        self.watcher.changed()
         self.query_one("#filter", Input).display = False
         self.query_one("#problems", Static).display = False
         self.query_one("#who", Static).update(safe_line(self.desk.actor))
@@ -134,6 +140,9 @@ class QueueScreen(Screen[None]):
         self._recount()
         self.set_interval(1, self.table.tick)
         self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes)
+
+    def on_unmount(self) -> None:
+        self.watcher.close()
 
     # -- counting in the background ------------------------------------------
 
@@ -213,7 +222,8 @@ class QueueScreen(Screen[None]):
     def reload_data(self) -> None:
         """Someone changed the desk: reload what is shown, keeping the selected case."""
         selected, cursor = self.table.selected, self.table.cursor
-        self.source.forget()
+        # The old count stands until the new one arrives: no scrollbar flicker per change.
+        self.source.forget(count_too=False)
         self.table.reload(keep=cursor)
         if selected is not None and self.table.selected != selected:
             # Most changes leave the selected case where it was, or near: look there
@@ -325,7 +335,7 @@ class QueueScreen(Screen[None]):
             cases.take(self.desk, row.number, expected_version=row.version)
         except DeskError as error:
             self.app.call_from_thread(
-                self.notify, safe_line(str(error)), severity="error", timeout=8
+                self.notify, safe_line(str(error)), severity="error", timeout=8, markup=False
             )
             return
         self.app.call_from_thread(self.notify, f"Incident# {row.number} is yours")

@@ -65,7 +65,7 @@ COLUMNS = (
     Column("status", "status", 9),
     Column("assignee", "assignee", 9),
     Column("due", "due", 9),
-    Column("note", "note", 16),
+    Column("note", "note", 20),
 )
 # Narrow terminals drop columns in this order (the header says which are hidden).
 HIDE_ORDER = ("note", "assignee", "status", "organization", "due")
@@ -111,6 +111,7 @@ class QueueTable(ScrollView, can_focus=True):
     QueueTable {
         height: 1fr;
         background: $surface;
+        overflow-x: hidden;  /* rows are laid out to the width: never a sideways bar */
     }
     QueueTable > .queue--header { text-style: bold; background: $panel; }
     QueueTable > .queue--cursor { background: $accent 40%; text-style: bold; }
@@ -210,10 +211,9 @@ class QueueTable(ScrollView, can_focus=True):
             if len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
             known = page_number * PAGE + len(page)
-            if known > self._rows_known:
-                self._rows_known = known
-                if self.source.total() is None:
-                    self._resize()
+            self._rows_known = max(self._rows_known, known)
+            if self.virtual_size.height != self.row_count:
+                self._resize()
         else:
             self._pages.move_to_end(page_number)
         offset = index % PAGE
@@ -292,8 +292,10 @@ class QueueTable(ScrollView, can_focus=True):
             if key == painted:
                 continue
             only_time_moved = (
-                key[0] == painted[0] and key[2:] == painted[2:]
-                and key[1][0] == painted[1][0] and key[1][2:] == painted[1][2:]  # type: ignore[index]
+                key[0] == painted[0]
+                and key[2:] == painted[2:]
+                and key[1][0] == painted[1][0]
+                and key[1][2:] == painted[1][2:]  # type: ignore[index]
             )
             if only_time_moved and left_cell is not None:
                 x, width = left_cell
@@ -311,7 +313,7 @@ class QueueTable(ScrollView, can_focus=True):
         selected = index == self.cursor
         # What the line shows, not the exact time left: that changes every second.
         shown = (countdown.state, countdown.left, countdown.note, countdown.calendar_closed)
-        return (row, shown, selected, self.content_width)
+        return (row, (*shown, countdown.waiting), selected, self.content_width)
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
@@ -343,11 +345,10 @@ class QueueTable(ScrollView, can_focus=True):
         elif countdown.state in ("paused", "none"):
             base += self.get_component_rich_style("queue--quiet")
         if selected:
+            # The cursor's own colours: legible on any row (the mark still says breached).
             base += self.get_component_rich_style("queue--cursor")
         values = {
-            "mark": CALENDAR_CLOSED_MARK
-            if countdown.calendar_closed and countdown.state in ("ok", "warning")
-            else MARKS[countdown.state],
+            "mark": _mark(countdown),
             "severity": self.source.label(row),
             "number": str(row.number),
             "organization": row.organization,
@@ -359,6 +360,17 @@ class QueueTable(ScrollView, can_focus=True):
             "note": countdown.note,
         }
         return _cells(columns, values, base, width)
+
+
+def _mark(countdown: Countdown) -> str:
+    """Breached first; then why no clock of support's is running; then urgency."""
+    if countdown.state == "breached":
+        return MARKS["breached"]
+    if countdown.calendar_closed and countdown.state in ("ok", "warning"):
+        return CALENDAR_CLOSED_MARK
+    if countdown.waiting:
+        return MARKS["paused"]
+    return MARKS[countdown.state]
 
 
 def _cell_region(key: str, width: int) -> tuple[int, int] | None:
