@@ -232,7 +232,8 @@ async def test_typing_a_filter_narrows_the_rows(seeded: Seeded) -> None:
         await start(pilot)
         await filter_queue(pilot, "sev:1", key_by_key=True)
         assert shown_numbers(app) == [LOGIN_BROKEN, PRODUCTION_DOWN]
-        assert "showing 2" in text_of(app, "#summary")
+        # the count of matching rows follows once typing pauses
+        assert await until(pilot, lambda: "showing 2" in text_of(app, "#summary"), 2)
         # enter goes back to the rows; the filter stays
         await pilot.press("enter", "j")
         await settle(pilot)
@@ -279,7 +280,8 @@ async def test_each_filter_token_narrows_the_rows(seeded: Seeded) -> None:
         for text, expected in FILTERS:
             await replace_filter(pilot, text)
             assert shown_numbers(app) == expected, text
-            assert f"showing {len(expected)}" in text_of(app, "#summary"), text
+            showing = f"showing {len(expected)}"
+            assert await until(pilot, lambda showing=showing: showing in text_of(app, "#summary"), 2), text
             assert not app.screen.query_one("#problems", Static).display, text
         await clear_filter(pilot)
         assert shown_numbers(app) == QUEUE_ORDER

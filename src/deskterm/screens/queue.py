@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
 from deskterm.desk import cases
@@ -30,6 +31,9 @@ from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSour
 
 # How often the console asks whether anyone changed the desk.
 CHANGE_POLL_SECONDS = 0.5
+# While a filter is being typed, the count of matching rows (a scan when it matches
+# text) waits for a pause in typing: one count per pause, not one per key.
+COUNT_AFTER_TYPING_SECONDS = 0.3
 
 
 class QueueSource(RowSource):
@@ -111,6 +115,8 @@ class QueueScreen(Screen[None]):
         self.source = QueueSource(desk)
         self.watcher = ChangeWatcher(desk.engine)
         self.counts: Counts | None = None
+        self._count_timer: Timer | None = None
+        self._summary_text = ""
 
     def compose(self) -> ComposeResult:
         # markup=False throughout: user names and typed filters are not markup.
@@ -149,6 +155,14 @@ class QueueScreen(Screen[None]):
     def _recount(self) -> None:
         self._count_rows(self.source.query)
         self._count_desk()
+
+    def _count_rows_soon(self) -> None:
+        """Count the rows of the current query once typing pauses."""
+        if self._count_timer is not None:
+            self._count_timer.stop()
+        self._count_timer = self.set_timer(
+            COUNT_AFTER_TYPING_SECONDS, lambda: self._count_rows(self.source.query)
+        )
 
     @work(thread=True, exclusive=True, group="count-rows")
     def _count_rows(self, query: QueueQuery) -> None:
@@ -205,7 +219,10 @@ class QueueScreen(Screen[None]):
             notes.append("hidden columns: " + ", ".join(hidden))
         # Narrow terminals get a second line rather than a cut one.
         lines = [" | ".join(parts)] + ([" | ".join(notes)] if notes else [])
-        self.query_one("#summary", Static).update(("\n" if narrow else "  |  ").join(lines))
+        text = ("\n" if narrow else "  |  ").join(lines)
+        if text != self._summary_text:  # an unchanged header costs no repaint
+            self._summary_text = text
+            self.query_one("#summary", Static).update(text)
 
     @on(QueueTable.Resized)
     def _table_resized(self) -> None:
@@ -248,7 +265,8 @@ class QueueScreen(Screen[None]):
 
     # -- views and filter ------------------------------------------------------
 
-    def _set_query(self, query: QueueQuery) -> None:
+    def _set_query(self, query: QueueQuery, typing: bool = False) -> None:
+        """Show `query`'s rows; the desk's own counts do not depend on it."""
         self.source.query = query
         self.source.forget()
         if query.filter.words or query.filter.organization:
@@ -257,7 +275,10 @@ class QueueScreen(Screen[None]):
             self._first_page(query)
         else:
             self.table.reload(keep=0)
-        self._recount()
+        if typing:
+            self._count_rows_soon()
+        else:
+            self._count_rows(query)
 
     @work(thread=True, exclusive=True, group="first-page")
     def _first_page(self, query: QueueQuery) -> None:
@@ -294,7 +315,9 @@ class QueueScreen(Screen[None]):
         problems = self.query_one("#problems", Static)
         problems.display = bool(parsed.problems)
         problems.update(safe_line("; ".join(parsed.problems)))
-        self._set_query(QueueQuery(self.source.query.view, parsed, self.desk.actor))
+        self._set_query(
+            QueueQuery(self.source.query.view, parsed, self.desk.actor), typing=bool(event.value)
+        )
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
