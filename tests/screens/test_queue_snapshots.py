@@ -61,7 +61,7 @@ def test_queue_80x24(snap_compare: Compare, seeded: Seeded) -> None:
 
 @pytest.mark.usefixtures("colour")
 def test_queue_filtered_120x40(snap_compare: Compare, seeded: Seeded) -> None:
-    run_before = keys("slash", *"org:acme")
+    run_before = keys("slash", *"org:acme", "enter")
     assert snap_compare(app_on(seeded), terminal_size=WIDE, run_before=run_before)
 
 

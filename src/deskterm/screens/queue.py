@@ -93,10 +93,16 @@ class QueueSource(RowSource):
         return local.strftime("%d %b")
 
 
+def _timeless(query: QueueQuery) -> bool:
+    """Whether `query`'s rows change only when the desk does (not as time passes)."""
+    flt = query.filter
+    return query.view not in ("soon", "closed") and not flt.breached and flt.due_within is None
+
+
 class QueueScreen(Screen[None]):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
-        Binding("escape", "clear_filter", "Clear", show=False),
+        Binding("escape", "clear_filter", "Clear filter"),
         Binding("t", "take", "Take"),
         Binding("r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
@@ -117,14 +123,21 @@ class QueueScreen(Screen[None]):
         self.counts: Counts | None = None
         self._count_timer: Timer | None = None
         self._summary_text = ""
+        # Rows per query counted since the desk last changed: going back to a view or
+        # clearing a filter needs no recount (a scan of the whole queue at 1M cases).
+        self._counted: dict[QueueQuery, int] = {}
 
     def compose(self) -> ComposeResult:
         # markup=False throughout: user names and typed filters are not markup.
         with Horizontal(id="summary-bar"):
             yield Static(id="summary", markup=False)
             yield Static(id="who", markup=False)
-        yield Tabs(*(Tab(view.title, id=view.key) for view in VIEWS), id="views")
-        yield Input(placeholder=f"filter: words, {TOKENS_HELP}", id="filter")
+        # The filter takes the tabs' line while it is typed: the rows below stay where
+        # they are, and the terminal repaints one line, not the whole table.
+        with Horizontal(id="view-bar"):
+            yield Tabs(*(Tab(view.title, id=view.key) for view in VIEWS), id="views")
+            yield Static("filter:", id="filter-label")
+            yield Input(placeholder=f"words, {TOKENS_HELP}", id="filter")
         yield Static(id="problems", markup=False)
         table = QueueTable(self.source, self.desk.now, id="queue")
         yield ColumnHeader(table)
@@ -170,6 +183,8 @@ class QueueScreen(Screen[None]):
         self.app.call_from_thread(self._rows_counted, query, total)
 
     def _rows_counted(self, query: QueueQuery, total: int) -> None:
+        if _timeless(query):
+            self._counted[query] = total
         if query == self.source.query:
             self.source.counted = total
             self.table.total_changed()
@@ -215,6 +230,9 @@ class QueueScreen(Screen[None]):
         notes = []
         if shown is not None and parts and parts[-1].startswith("showing"):
             notes.append(parts.pop())
+        typed = self.query_one("#filter", Input)
+        if typed.value and not typed.display:
+            notes.append("filter: " + safe_line(typed.value, 40))
         if hidden:
             notes.append("hidden columns: " + ", ".join(hidden))
         # Narrow terminals get a second line rather than a cut one.
@@ -241,6 +259,7 @@ class QueueScreen(Screen[None]):
         selected, cursor = self.table.selected, self.table.cursor
         # The old count stands until the new one arrives: no scrollbar flicker per change.
         self.source.forget(count_too=False)
+        self._counted.clear()
         self.table.reload(keep=cursor)
         if selected is not None and self.table.selected != selected:
             # Most changes leave the selected case where it was, or near: look there
@@ -275,7 +294,10 @@ class QueueScreen(Screen[None]):
             self._first_page(query)
         else:
             self.table.reload(keep=0)
-        if typing:
+        known = self._counted.get(query)
+        if known is not None:
+            self._rows_counted(query, known)
+        elif typing:
             self._count_rows_soon()
         else:
             self._count_rows(query)
@@ -304,10 +326,21 @@ class QueueScreen(Screen[None]):
     def action_view(self, key: str) -> None:
         self.query_one("#views", Tabs).active = key
 
+    def _show_filter(self, typing: bool) -> None:
+        self.query_one("#views", Tabs).display = not typing
+        self.query_one("#filter", Input).display = typing
+        self.query_one("#filter-label", Static).display = typing
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_filter":  # in the footer only while there is a filter
+            field = self.query_one("#filter", Input)
+            return field.display or bool(field.value)
+        return True
+
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
-        field.display = True
-        field.focus()
+        self._show_filter(True)
+        self.query_one("#filter", Input).focus()
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
@@ -321,13 +354,16 @@ class QueueScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
+        # Back to the rows and the tabs; the header names the filter still applied.
+        self._show_filter(False)
         self.table.focus()
+        self._update_summary()
 
     def action_clear_filter(self) -> None:
         field = self.query_one("#filter", Input)
         if field.value:
             field.value = ""  # Input.Changed resets the query
-        field.display = False
+        self._show_filter(False)
         self.query_one("#problems", Static).display = False
         self.table.focus()
 

@@ -177,10 +177,16 @@ class QueueTable(ScrollView, can_focus=True):
         self.refresh()
 
     def total_changed(self) -> None:
-        """The source counted its rows: resize the scrollable area, keep the cache."""
+        """The source counted its rows: resize the scrollable area, keep the cache.
+
+        A count that changes nothing visible (the usual case) repaints nothing.
+        """
+        before = self.virtual_size.height
         self._resize()
-        self.cursor = self.cursor  # re-validated against the new count
-        self.refresh()
+        if self.cursor >= self.row_count:
+            self.cursor = self.cursor  # re-validated against the new count
+        if self.virtual_size.height != before:
+            self.refresh()
 
     def find_near(self, number: int, index: int) -> int | None:
         """Where case `number` is within a page of `index`, if it is (no count needed)."""
