@@ -15,7 +15,13 @@ from deskterm.store.engine import database_url, first_line, make_engine, printab
 
 
 def run_console(db: str | None = None, as_user: str | None = None, readonly: bool = False) -> int:
-    url = database_url(settings.database_location(db))
+    location = settings.database_location(db)
+    url = database_url(location)
+    try:
+        limit = settings.attachment_limit()
+    except settings.SettingError as error:
+        print(f"deskterm: {error}", file=sys.stderr)
+        return 2
     try:
         engine = make_engine(url)
         if not revision.is_current(engine):
@@ -38,7 +44,13 @@ def run_console(db: str | None = None, as_user: str | None = None, readonly: boo
             file=sys.stderr,
         )
         return 2
-    desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), settings.actor(as_user))
+    desk = Desk(
+        engine,
+        PolicyCatalog(settings.policy_dirs()),
+        settings.actor(as_user),
+        attachments=settings.attachments_dir(location),
+        attachment_limit=limit,
+    )
     from deskterm.app import DesktermApp
 
     DesktermApp(desk, readonly=readonly, bell=os.environ.get("DESKTERM_BELL") == "1").run()

@@ -1,4 +1,5 @@
-"""The desk a command works on: database from --db/DESKTERM_DB, actor from --as."""
+"""The desk a command works on: database from --db/DESKTERM_DB, actor from --as,
+attachments beside an SQLite database (or DESKTERM_ATTACHMENTS)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,12 @@ class Options:
     @cached_property
     def desk(self) -> Desk:
         """The desk, its schema brought up to date first (after a backup copy)."""
-        url = database_url(settings.database_location(self.db))
+        location = settings.database_location(self.db)
+        url = database_url(location)
+        try:
+            limit = settings.attachment_limit()
+        except settings.SettingError as error:
+            fail(str(error))
         try:
             engine = make_engine(url)
             backup = upgrade(engine, clock.now())
@@ -36,7 +42,13 @@ class Options:
             typer.echo(
                 f"deskterm: upgraded the database schema (copy of the old one: {backup})", err=True
             )
-        return Desk(engine, PolicyCatalog(settings.policy_dirs()), settings.actor(self.as_user))
+        return Desk(
+            engine,
+            PolicyCatalog(settings.policy_dirs()),
+            settings.actor(self.as_user),
+            attachments=settings.attachments_dir(location),
+            attachment_limit=limit,
+        )
 
 
 def desk(ctx: typer.Context) -> Desk:

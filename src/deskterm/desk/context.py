@@ -1,14 +1,16 @@
-"""What every use case runs with: the database, the policies, who acts and when."""
+"""What every use case runs with: the database, the policies, who acts and when,
+and where attached files are kept."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Engine
 
-from deskterm import clock
+from deskterm import clock, settings
 from deskterm.desk.errors import DeskError
 from deskterm.sla import Policy, PolicyError
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
@@ -22,6 +24,10 @@ class Desk:
     policies: PolicyCatalog
     actor: str
     now: Callable[[], datetime] = field(default=clock.now)
+    # Attached files, stored by SHA-256 (see deskterm.desk.attachments), and the
+    # largest file accepted (DESKTERM_ATTACHMENT_LIMIT, default 20 MB).
+    attachments: Path = field(default_factory=settings.default_attachments_dir)
+    attachment_limit: int = field(default_factory=settings.attachment_limit)
 
     def policy(self, name: str) -> Policy:
         try:

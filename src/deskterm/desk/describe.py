@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from deskterm.models import Event, EventKind
+from deskterm.settings import human_size
 
 _VERBS = {
     EventKind.OPENED: "opened the case",
@@ -18,6 +21,8 @@ _VERBS = {
     EventKind.SCHEDULED: "scheduled the work for {new}",
 }
 
+_ATTACHED_SIZE = re.compile(r"(\d[\d,]*) bytes?\b")
+
 
 def describe(event: Event) -> str:
     """`alice moved status open -> waiting-on-customer`, without the event's free text."""
@@ -26,6 +31,12 @@ def describe(event: Event) -> str:
         what = f"logged a phone call with {event.new_value}"
     elif kind == EventKind.ASSIGN:
         what = f"assigned it to {event.new_value}" if event.new_value else "released it"
+    elif kind == EventKind.ATTACH:
+        what = f"attached {event.new_value}"
+        # The text, as deskterm.desk.attachments writes it: "12,345 bytes, sha256 ..."
+        size = _ATTACHED_SIZE.match(event.text or "")
+        if size:
+            what += f" ({human_size(int(size[1].replace(',', '')))})"
     elif kind in (EventKind.STATUS, EventKind.SEVERITY, EventKind.ESCALATE):
         what = f"changed {event.field} {event.old_value} -> {event.new_value}"
     else:

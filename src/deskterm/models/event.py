@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     BREACH = "breach"
     CUSTOMER_TIMEOUT = "customer-timeout"
     AUTO_CLOSE_NOTICE = "auto-close-notice"
+    ATTACH = "attach"  # a file attached: new value its name, text its size and SHA-256
 
 
 class Event(SQLModel, table=True):
