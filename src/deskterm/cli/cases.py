@@ -20,6 +20,7 @@ from rich.text import Text
 
 from deskterm.cli.context import desk
 from deskterm.cli.output import console, fail, print_json
+from deskterm.desk import attachments as files
 from deskterm.desk import cases as use_cases
 from deskterm.desk import queries
 from deskterm.desk.context import Desk
@@ -407,7 +408,11 @@ def _print_case(detail: dict[str, Any]) -> None:
         for attachment in detail["attachments"]:
             added = f"added by {attachment['added_by']} {local(attachment['added_at'], year=True)}"
             out.print(
-                Text(safe_line(f"{attachment['name']} ({attachment['size']} bytes, {added})"))
+                Text(
+                    safe_line(
+                        f"{attachment['name']} ({files.human_size(attachment['size'])}, {added})"
+                    )
+                )
             )
 
     out.print(Text("\nTimeline", style="bold underline"))
@@ -639,6 +644,72 @@ def customer_reply(
         f"{title(case.number)}: customer reply recorded, status {case.status}",
         as_json,
     )
+
+
+@app.command("attach")
+def attach(
+    ctx: typer.Context,
+    number: Number,
+    path: Annotated[str, typer.Argument(metavar="PATH", help="The file to attach (a log, say).")],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="What to call the attachment (default: the file's name)."),
+    ] = None,
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Attach a file: copied into deskterm's store under its SHA-256 (limit: 20 MB,
+    or DESKTERM_ATTACHMENT_LIMIT)."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        attachment = files.attach(the_desk, wanted, path, name=name, expected_version=if_version)
+        detail = queries.show_case(the_desk, wanted)
+    if as_json:
+        print_json(detail)
+        return
+    line = (
+        f"{title(wanted)}: attached {attachment.name} "
+        f"({files.human_size(attachment.size)}, sha256 {attachment.sha256[:12]}) "
+        f"(version {detail['version']})"
+    )
+    console().print(Text(safe_line(line)))
+
+
+@app.command("attachments")
+def list_attachments(
+    ctx: typer.Context,
+    number: Number,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="A JSON list of the case's attachments.")
+    ] = False,
+) -> None:
+    """The files attached to a case, oldest first."""
+    wanted = case_number(number)
+    the_desk = desk(ctx)
+    with refusing():
+        attached = files.attachments_of(the_desk, wanted)
+        rows = [files.attachment_json(the_desk, attachment) for attachment in attached]
+    if as_json:
+        print_json(rows)
+        return
+    out = console()
+    if not rows:
+        out.print(Text(f"no attachments on {title(wanted)}"))
+        return
+    table = Table("name", "size", "sha256", "added by", "added at", box=None, pad_edge=False)
+    for column in table.columns:
+        column.no_wrap = True
+    table.columns[1].justify = "right"
+    for row in rows:
+        table.add_row(
+            Text(safe_line(row["name"])),
+            Text(files.human_size(row["size"])),
+            Text(row["sha256"][:12]),
+            Text(safe_line(row["added_by"])),
+            Text(local(row["added_at"], year=True)),
+        )
+    out.print(table)
 
 
 @app.command("why")
