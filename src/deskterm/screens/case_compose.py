@@ -1,0 +1,384 @@
+"""Writing on a case: a reply to the customer, an internal note, a logged phone call.
+
+What is being written is kept as a draft file (`deskterm.drafts`) a moment after
+each change, so a crash, a kill or a dropped SSH session costs at most a couple
+of seconds of typing. The composer never throws a draft away on ctrl+s: the case
+screen discards it once the write has succeeded, so a failed write (a conflict,
+a locked database) still leaves the text on disk. Only an explicit "discard" (or
+closing an empty editor) removes it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from datetime import datetime
+from typing import Literal
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets.option_list import Option
+
+from deskterm.drafts import Draft, Drafts
+from deskterm.safe_text import safe_line, safe_text
+from deskterm.screens.case_dialogs import Dialog, hint, plain
+
+Kind = Literal["reply", "note", "call"]
+
+TITLES = {
+    "reply": "Reply to the customer",
+    "note": "Internal note (never shown to the customer)",
+    "call": "Log a phone call",
+}
+BLANK = {
+    "reply": "write the reply first",
+    "note": "write the note first",
+    "call": "write the summary first",
+}
+SEND = {"reply": "send", "note": "add the note", "call": "log the call"}
+TEXT_LABEL = {"reply": "your reply", "note": "note", "call": "summary of the call"}
+
+# A draft is written this long after the last change ...
+DEBOUNCE_SECONDS = 1.0
+# ... and, while someone types without pausing, at least this often.
+SAFETY_NET_SECONDS = 3.0
+
+
+class ConfirmDiscard(Dialog[str]):
+    """esc on a composer holding text: "discard", "keep" (as a draft), or None (go back)."""
+
+    DEFAULT_CSS = """
+    ConfirmDiscard > #frame { width: 72; max-width: 100%; }
+    """
+    BINDINGS = [
+        Binding("d", "choose('discard')", show=False),
+        Binding("k", "choose('keep')", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with self.frame():
+            yield Static(plain("Close without sending?"), classes="title")
+            yield Static(
+                plain(
+                    "What you wrote has not been sent. Discard the text, or keep it as a "
+                    "draft and close: it is offered again when you open the case."
+                ),
+                classes="note",
+            )
+            yield Static(
+                hint(
+                    ("d", "discard"), ("k", "keep as draft and close"), ("esc", "back to writing")
+                ),
+                classes="hint",
+            )
+
+    def action_choose(self, choice: str) -> None:
+        self.close(choice)
+
+
+class Composer(Dialog[dict[str, str]]):
+    """The editor for a reply, a note or a call; the result is its fields."""
+
+    DEFAULT_CSS = """
+    Composer > #frame { width: 96%; max-width: 110; height: 100%; max-height: 36; }
+    Composer TextArea { height: 1fr; min-height: 3; }
+    Composer #status { height: 1; color: $text-muted; }
+    Composer .hint { margin-top: 0; }
+    """
+    BINDINGS = [Binding("ctrl+s", "send", show=False)]
+
+    def __init__(
+        self,
+        kind: str,
+        number: int,
+        subject: str,
+        drafts: Drafts,
+        now: Callable[[], datetime],
+        base_version: int,
+        initial: dict[str, str] | None = None,
+    ) -> None:
+        if kind not in TITLES:
+            raise ValueError(f"unknown kind of text {kind!r} (kinds: {', '.join(TITLES)})")
+        super().__init__()
+        self.kind = kind
+        self.number = number
+        self.subject = subject
+        self.drafts = drafts
+        self.now = now
+        self.base_version = base_version
+        self.initial = dict(initial or {})
+        self._saved: dict[str, str] = {}
+        self._dirty = False
+        self._discarded = False
+        self._debounce: Timer | None = None
+        self._text: TextArea | None = None
+        self._fields: dict[str, Input] = {}
+        self._status_line: Static | None = None
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        initial = self.initial
+        with self.frame():
+            yield Static(plain(TITLES[self.kind]), classes="title")
+            yield Static(
+                plain(f"Incident# {self.number} - {safe_line(self.subject, 300)}"),
+                classes="one-line",
+            )
+            if self.kind == "call":
+                who = Input(value=safe_text(initial.get("who", "")), id="who")
+                who.border_title = "who was on the call"
+                outcome = Input(value=safe_text(initial.get("outcome", "")), id="outcome")
+                outcome.border_title = "outcome"
+                self._fields["who"] = who
+                self._fields["outcome"] = outcome
+                yield who
+                yield outcome
+            text = TextArea(
+                safe_text(initial.get("text", "")),
+                soft_wrap=True,
+                show_line_numbers=False,
+                id="text",
+            )
+            text.border_title = TEXT_LABEL[self.kind]
+            self._text = text
+            yield text
+            yield self.error_line()
+            self._status_line = Static("", id="status", markup=False)
+            yield self._status_line
+            keys = [("ctrl+s", SEND[self.kind])]
+            if self.kind == "call":
+                keys.append(("tab", "next field"))
+            keys.append(("esc", "close"))
+            yield Static(hint(*keys), classes="hint")
+
+    def on_mount(self) -> None:
+        self._saved = self.fields()
+        self.set_interval(SAFETY_NET_SECONDS, self._safety_net)
+        text = self.query_one("#text", TextArea)
+        text.move_cursor(text.document.end)
+        if self.kind == "call" and not self.query_one("#who", Input).value:
+            self.query_one("#who", Input).focus()
+        else:
+            text.focus()
+
+    # -- the fields -----------------------------------------------------------------
+
+    def fields(self) -> dict[str, str]:
+        """What is written, exactly as typed (nothing stripped)."""
+        # Read from the widgets themselves: at unmount they are already out of the DOM.
+        found = {"text": self._text.text if self._text is not None else ""}
+        for name, field in self._fields.items():
+            found[name] = field.value
+        return found
+
+    def _blank(self) -> bool:
+        return not any(value.strip() for value in self.fields().values())
+
+    @on(Input.Changed)
+    @on(TextArea.Changed)
+    def _changed(self) -> None:
+        fields = self.fields()
+        if self._discarded or fields == self._saved:
+            return
+        self._dirty = True
+        if fields["text"].strip():
+            self.clear_error()
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_SECONDS, self._autosave)
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.focus_next()
+
+    # -- drafts -----------------------------------------------------------------------
+
+    def _autosave(self) -> None:
+        if self._dirty and not self._discarded:
+            self.save_draft()
+
+    def _safety_net(self) -> None:
+        self._autosave()
+
+    def save_draft(self) -> bool:
+        """Write the draft now; False (and a line saying so) if the disk refused."""
+        fields = self.fields()
+        instant = self.now()
+        try:
+            self.drafts.save(self.number, self.kind, fields, instant, self.base_version)
+        except OSError as error:
+            self._status(f"! draft NOT saved: {safe_line(str(error), 200)}")
+            return False
+        self._saved = fields
+        self._dirty = False
+        if any(value.strip() for value in fields.values()):
+            self._status(f"draft saved {instant.astimezone().strftime('%H:%M:%S')}")
+        else:
+            self._status("")
+        return True
+
+    def _status(self, words: str) -> None:
+        line = self._status_line
+        if line is not None and line.is_attached:
+            line.update(plain(words))
+
+    def _discard(self) -> None:
+        self._discarded = True
+        self._dirty = False
+        if self._debounce is not None:
+            self._debounce.stop()
+        # An undeletable draft is offered again next time: no harm.
+        with suppress(OSError):
+            self.drafts.discard(self.number, self.kind)
+
+    def on_screen_suspend(self) -> None:
+        # Another screen on top (the confirm, a notification screen): keep the text safe.
+        if self._dirty and not self._discarded:
+            self.save_draft()
+
+    def on_unmount(self) -> None:
+        if self._dirty and not self._discarded:
+            self.save_draft()
+
+    # -- keys ---------------------------------------------------------------------------
+
+    def action_send(self) -> None:
+        fields = self.fields()
+        if not fields["text"].strip():
+            self.show_error(BLANK[self.kind])
+            self.query_one("#text", TextArea).focus()
+            return
+        # Kept until the caller has written it: a failed write must not lose the text.
+        self.save_draft()
+        self.close(fields)
+
+    def action_cancel(self) -> None:
+        if self._blank():
+            self._discard()
+            self.close(None)
+            return
+        self.app.push_screen(ConfirmDiscard(), self._confirmed)
+
+    def _confirmed(self, choice: str | None) -> None:
+        if choice == "discard":
+            self._discard()
+            self.close(None)
+        elif choice == "keep":
+            self.save_draft()
+            self.close(None)
+
+
+# -- 10. draft offer ------------------------------------------------------------------
+
+KIND_WORDS = {
+    "reply": "reply to the customer",
+    "note": "internal note",
+    "call": "phone call",
+    "split": "split",
+}
+
+
+def first_line(draft: Draft, limit: int = 70) -> str:
+    text = draft.fields.get("text", "")
+    for line in (text, *draft.fields.values()):
+        for candidate in line.splitlines():
+            if candidate.strip():
+                return safe_line(candidate.strip(), limit)
+    return ""
+
+
+class DraftOffer(Dialog[tuple[str, Draft]]):
+    """Text left unsent on this case (a crash, a dropped session): resume it, or discard it."""
+
+    DEFAULT_CSS = """
+    DraftOffer OptionList { height: auto; max-height: 14; }
+    """
+    BINDINGS = [Binding("d", "discard", show=False)]
+
+    def __init__(self, drafts: Sequence[Draft], when: Callable[[datetime], str]) -> None:
+        super().__init__()
+        self.drafts = list(drafts)
+        self.when = when
+
+    def compose(self) -> ComposeResult:
+        options = []
+        for draft in self.drafts:
+            text = Text()
+            kind = KIND_WORDS.get(draft.kind, safe_line(draft.kind, 20))
+            text.append(kind, style="bold")
+            text.append(f", saved {self.when(draft.saved_at)}, {draft.size} characters")
+            text.append(f"\n  {first_line(draft) or '(blank)'}")
+            options.append(Option(text))
+        with self.frame():
+            yield Static(plain("You have unsaved text on this case"), classes="title")
+            yield OptionList(*options)
+            yield Static(
+                hint(("enter", "resume"), ("d", "discard it"), ("esc", "later")),
+                classes="hint",
+            )
+
+    def on_mount(self) -> None:
+        options = self.query_one(OptionList)
+        if self.drafts:
+            options.highlighted = 0
+        options.focus()
+
+    def _highlighted(self) -> Draft | None:
+        index = self.query_one(OptionList).highlighted
+        return self.drafts[index] if index is not None else None
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.close(("resume", self.drafts[event.option_index]))
+
+    def action_discard(self) -> None:
+        draft = self._highlighted()
+        if draft is not None:
+            self.close(("discard", draft))
+
+
+# -- 11. conflict ---------------------------------------------------------------------
+
+
+class ConflictDialog(Dialog[bool]):
+    """Someone changed the case first: say who and what; apply again, or go back."""
+
+    DEFAULT_CSS = """
+    ConflictDialog VerticalScroll { height: auto; max-height: 14; }
+    """
+    BINDINGS = [
+        Binding("enter,a", "again", show=False),
+        Binding("escape", "back", show=False),
+    ]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with self.frame():
+            yield Static(plain("The case changed while you worked on it"), classes="title")
+            with VerticalScroll():
+                yield Static(plain(safe_text(self.message)), markup=False)
+            yield Static(plain("Your text is kept."), classes="note")
+            yield Static(
+                hint(("enter/a", "apply again on the new version"), ("esc", "back")),
+                classes="hint",
+            )
+
+    def action_again(self) -> None:
+        self.close(True)
+
+    def action_back(self) -> None:
+        self.close(False)
+
+    def action_cancel(self) -> None:
+        self.close(False)
