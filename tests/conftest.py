@@ -15,6 +15,7 @@ def isolated_environment(
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(home / "etc-xdg"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))  # drafts
     for name in (
         "DESKTERM_POLICIES",
         "DESKTERM_DB",
@@ -22,6 +23,7 @@ def isolated_environment(
         "DESKTERM_CLOCK",
         "DESKTERM_NOW",
         "DESKTERM_CONFIG",
+        "DESKTERM_DRAFTS",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
