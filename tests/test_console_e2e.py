@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +69,7 @@ def environment(tmp_path: Path) -> dict[str, str]:
         HOME=str(tmp_path),
         XDG_CONFIG_HOME=str(tmp_path / "config"),
         XDG_DATA_HOME=str(tmp_path / "data"),
+        XDG_STATE_HOME=str(tmp_path / "state"),
     )
     return env
 
@@ -97,7 +99,16 @@ def test_a_user_works_the_queue_over_a_terminal(
         term.send("\r")  # done typing: back to the list
         term.wait_quiet(100)
         term.send("\r")  # open the selected case
-        term.read_until(lambda t: "Incident# 40108 - Payroll export fails" in screen(t), 10)
+        term.read_until(lambda t: "Incident# 40108  Payroll export fails" in screen(t), 10)
+        term.read_until(lambda t: "Timeline 1" in screen(t), 10)
+        # Reply: the editor, the words, ctrl+s; the reply is in the timeline and the
+        # first-response clock is met.
+        term.send("r")
+        term.read_until(lambda t: "Reply to the customer" in screen(t), 10)
+        term.send("Calling you now.")
+        term.send("\x13")  # ctrl+s
+        term.read_until(lambda t: "Timeline 2" in screen(t) and "REPLY" in screen(t), 10)
+        assert "Calling you now." in screen(term) and "✓ first response" in screen(term)
         term.send("\x1b")
         term.read_until(lambda t: "Incident# 40108" not in screen(t), 10)
         term.send("q")
@@ -131,3 +142,29 @@ def test_hostile_subjects_reach_the_terminal_as_text_never_as_sequences(
     assert "<osc-title>␛]0;pwned␇" in text
     assert "<c1-csi>⟨9B⟩2J" in text
     assert "[bold]x[/bold][link=http" in text  # markup shown literally, not interpreted
+
+
+def test_a_reply_being_typed_survives_a_killed_terminal(database: Path, tmp_path: Path) -> None:
+    # The SSH session drops mid-sentence (the process is killed outright): the next
+    # console offers the words back when the case is opened again.
+    command = [DESKTERM, "--db", str(database), "open", "40108"]
+    with Terminal(command, 80, 24, env=environment(tmp_path)) as term:
+        term.read_until(lambda t: "Timeline 1" in screen(t), 20)
+        term.send("r")
+        term.read_until(lambda t: "Reply to the customer" in screen(t), 10)
+        term.send("Half a sentence when the line drop")
+        term.read_until(lambda t: "draft saved" in screen(t), 10)
+        os.kill(term.pid, signal.SIGKILL)
+        term.wait(5)
+    with Terminal(command, 80, 24, env=environment(tmp_path)) as term:
+        term.read_until(lambda t: "Half a sentence when the line drop" in screen(t), 20)
+        term.send("\r")  # resume it
+        term.read_until(lambda t: "Reply to the customer" in screen(t), 10)
+        term.send("ped.")
+        term.send("\x13")
+        term.read_until(lambda t: "Timeline 2" in screen(t), 10)
+        assert "Half a sentence when the line dropped." in screen(term)
+        term.send("\x1b")
+        term.read_until(lambda t: "Incident# 40108" not in screen(t), 10)
+        term.send("q")
+        assert term.wait(10) == 0

@@ -6,11 +6,13 @@ from collections.abc import Iterable
 
 from textual import work
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.screen import Screen
 
 from deskterm.desk.context import Desk
 from deskterm.desk.queue import VIEWS
 from deskterm.desk.sweep import sweep
+from deskterm.screens.case import CaseScreen
 from deskterm.screens.queue import QueueScreen
 from deskterm.store import statistics
 
@@ -21,14 +23,24 @@ class DesktermApp(App[None]):
     CSS_PATH = "deskterm.tcss"
     TITLE = "deskterm"
 
-    def __init__(self, desk: Desk, *, readonly: bool = False, bell: bool = False) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        readonly: bool = False,
+        bell: bool = False,
+        case: int | None = None,
+    ) -> None:
         super().__init__()
         self.desk = desk
         self.readonly = readonly
         self.bell_on_alert = bell
+        self.first_case = case  # `deskterm open N`: the case on top of the queue
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
+        if self.first_case is not None:
+            self.push_screen(CaseScreen(self.desk, self.first_case, readonly=self.readonly))
         if not self.readonly:
             self.set_interval(SWEEP_SECONDS, self._sweep)
 
@@ -40,6 +52,16 @@ class DesktermApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        if isinstance(screen, CaseScreen):
+            # Every key of the case screen, by name: the palette is the keys' index.
+            for binding in screen.BINDINGS:
+                assert isinstance(binding, Binding)
+                key = binding.key.split(",")[0].replace("question_mark", "?")
+                yield SystemCommand(
+                    binding.description,
+                    f"On this case ({key})",
+                    lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
+                )
         if isinstance(screen, QueueScreen):
             yield SystemCommand(
                 "Take the selected case", "Assign it to yourself (t)", screen.action_take

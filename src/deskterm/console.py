@@ -14,7 +14,12 @@ from deskterm.store import revision
 from deskterm.store.engine import database_url, first_line, make_engine, printable_url
 
 
-def run_console(db: str | None = None, as_user: str | None = None, readonly: bool = False) -> int:
+def run_console(
+    db: str | None = None,
+    as_user: str | None = None,
+    readonly: bool = False,
+    case: int | None = None,
+) -> int:
     location = settings.database_location(db)
     url = database_url(location)
     try:
@@ -51,7 +56,17 @@ def run_console(db: str | None = None, as_user: str | None = None, readonly: boo
         attachments=settings.attachments_dir(location),
         attachment_limit=limit,
     )
+    if case is not None:
+        from deskterm.desk.case_file import version_of
+
+        if version_of(desk, case) is None:
+            print(
+                f"deskterm: no case {case} (case numbers start at 40100; see deskterm case list)",
+                file=sys.stderr,
+            )
+            return 2
     from deskterm.app import DesktermApp
 
-    DesktermApp(desk, readonly=readonly, bell=os.environ.get("DESKTERM_BELL") == "1").run()
+    bell = os.environ.get("DESKTERM_BELL") == "1"
+    DesktermApp(desk, readonly=readonly, bell=bell, case=case).run()
     return 0

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from deskterm.desk import cases, queries
-from deskterm.screens.case_view import CaseView
+from deskterm.screens.case import CaseScreen
 from deskterm.screens.help import HelpScreen
 from deskterm.screens.queue import QueueScreen
 from deskterm.widgets.queue_table import ColumnHeader
@@ -187,9 +187,9 @@ async def test_enter_opens_the_selected_case_and_escape_comes_back(seeded: Seede
         assert table_of(app).cursor == 2
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, CaseView) and app.screen.number == SLOW_REPORTS
+        assert isinstance(app.screen, CaseScreen) and app.screen.number == SLOW_REPORTS
         shown = "\n".join(screen_lines(app))
-        assert "Incident# 40102 - Slow reports" in shown and "Initech" in shown
+        assert "Incident# 40102  Slow reports" in shown and "Initech" in shown
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, QueueScreen)
@@ -281,7 +281,9 @@ async def test_each_filter_token_narrows_the_rows(seeded: Seeded) -> None:
             await replace_filter(pilot, text)
             assert shown_numbers(app) == expected, text
             showing = f"showing {len(expected)}"
-            assert await until(pilot, lambda showing=showing: showing in text_of(app, "#summary"), 2), text
+            assert await until(
+                pilot, lambda showing=showing: showing in text_of(app, "#summary"), 2
+            ), text
             assert not app.screen.query_one("#problems", Static).display, text
         await clear_filter(pilot)
         assert shown_numbers(app) == QUEUE_ORDER
@@ -636,8 +638,8 @@ async def test_a_hostile_subject_shows_placeholders_and_is_never_interpreted(
         assert not has_control(screen_lines(app))
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, CaseView)
-        assert any(f"Incident# {number} - {SHOWN}" in line for line in screen_lines(app))
+        assert isinstance(app.screen, CaseScreen)
+        assert any(f"Incident# {number}  {SHOWN}" in line for line in screen_lines(app))
         assert not has_control(screen_lines(app))
         await pilot.press("escape")
         await pilot.resize_terminal(*WIDE)  # cut to the column: still no control

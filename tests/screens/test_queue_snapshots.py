@@ -81,19 +81,6 @@ def test_help_80x24(snap_compare: Compare, seeded: Seeded) -> None:
     assert snap_compare(app_on(seeded), terminal_size=NARROW, run_before=keys("question_mark"))
 
 
-@pytest.mark.usefixtures("colour")
-def test_case_view_120x40(snap_compare: Compare, seeded: Seeded) -> None:
-    # The second row: Production down, a Sev 1 with its clocks running.
-    run_before = keys("j", "enter")
-    assert snap_compare(app_on(seeded), terminal_size=WIDE, run_before=run_before)
-
-
-@pytest.mark.usefixtures("colour")
-def test_case_view_80x24(snap_compare: Compare, seeded: Seeded) -> None:
-    run_before = keys("j", "enter")
-    assert snap_compare(app_on(seeded), terminal_size=NARROW, run_before=run_before)
-
-
 def test_queue_no_color_80x24(
     snap_compare: Compare, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:

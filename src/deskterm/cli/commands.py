@@ -47,3 +47,17 @@ def start(
         from deskterm.console import run_console
 
         raise typer.Exit(run_console(db, as_user))
+
+
+@app.command("open")
+def open_command(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="The case: 40100, #40100 or 'Incident# 40100'.")],
+) -> None:
+    """Open the console on one case (esc goes back to the queue)."""
+    from deskterm.cli.cases import case_number
+    from deskterm.console import run_console
+
+    options = ctx.find_object(Options)
+    assert options is not None, "the root callback sets Options"
+    raise typer.Exit(run_console(options.db, options.as_user, case=case_number(number)))

@@ -24,7 +24,7 @@ from deskterm.desk.errors import DeskError
 from deskterm.desk.filters import TOKENS_HELP, parse_filter
 from deskterm.desk.queue import VIEWS, Countdown, Counts, Queue, QueueQuery, QueueRow, countdown
 from deskterm.safe_text import safe_line
-from deskterm.screens.case_view import CaseView
+from deskterm.screens.case import CaseScreen
 from deskterm.screens.help import HelpScreen
 from deskterm.store.changes import ChangeWatcher
 from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
@@ -157,8 +157,21 @@ class QueueScreen(Screen[None]):
         self.query_one("#who", Static).update(safe_line(self.desk.actor))
         self.table.focus()
         self._recount()
-        self.set_interval(1, self.table.tick)
-        self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes)
+        self._intervals = [
+            self.set_interval(1, self.table.tick),
+            self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes),
+        ]
+
+    def on_screen_suspend(self) -> None:
+        # Under the case screen nothing here is seen: no ticking, no polling.
+        for timer in getattr(self, "_intervals", ()):
+            timer.pause()
+
+    def on_screen_resume(self) -> None:
+        for timer in getattr(self, "_intervals", ()):
+            timer.resume()
+        self.table.tick()
+        self._watch_changes()  # what changed meanwhile (the case just worked on) shows now
 
     def on_unmount(self) -> None:
         self.watcher.close()
@@ -377,7 +390,7 @@ class QueueScreen(Screen[None]):
 
     @on(QueueTable.Opened)
     def _open(self, event: QueueTable.Opened) -> None:
-        self.app.push_screen(CaseView(self.desk, event.row.number))
+        self.app.push_screen(CaseScreen(self.desk, event.row.number, readonly=self.readonly))
 
     def action_take(self) -> None:
         row = self.table.selected

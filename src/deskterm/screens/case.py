@@ -1,0 +1,612 @@
+"""The case screen: work a case end to end without leaving the keyboard.
+
+It reads a `CaseFile` from `desk.case_file` in a worker and writes through the
+use cases of `desk.cases`, each with the version the engineer was looking at:
+if someone else changed the case first, the write is refused as a conflict,
+the screen reloads, says what changed, and one key applies the same change
+again on top. Text being written lives in a draft file until the write that
+uses it has succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from rich.text import Text
+from sqlalchemy.exc import SQLAlchemyError
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from deskterm.desk import attachments, case_file, cases
+from deskterm.desk.case_file import CaseFile
+from deskterm.desk.context import Desk
+from deskterm.desk.describe import describe
+from deskterm.desk.errors import Conflict, DeskError, NotFound
+from deskterm.desk.workflow import allowed_moves
+from deskterm.drafts import Draft, Drafts
+from deskterm.safe_text import safe_line
+from deskterm.screens import case_dialogs as dialogs
+from deskterm.screens.local_time import short, stamp
+from deskterm.screens.text_viewer import TextViewerScreen
+from deskterm.sla import Clock, ClockKind
+from deskterm.store.changes import ChangeWatcher
+from deskterm.store.engine import first_line
+from deskterm.widgets.clock_panel import ClockPanel
+from deskterm.widgets.document import Block, Document
+from deskterm.widgets.timeline import timeline_blocks
+
+CHANGE_POLL_SECONDS = 0.5
+COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call logged"}
+NOT_ESCALATED = cases.ESCALATION_LEVELS[0]
+
+
+def intake_blocks(file: CaseFile) -> list[Block]:
+    """Description and every intake field, the empty ones marked: what to ask for."""
+
+    def block(title: str, value: str) -> Block:
+        head: tuple[tuple[str, str], ...] = ((title, "document--head"),)
+        if not value.strip():
+            head += (("  (empty)", "document--missing"),)
+        return Block(head, value)
+
+    blocks = [block("Description", file.case.description)]
+    blocks += [block(name.replace("_", " ").capitalize(), value) for name, value in file.intake()]
+    files = len(file.attachments)
+    blocks.append(block("Log files, screenshots", f"{files} attached (tab 3)" if files else ""))
+    return blocks
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+class CaseScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("r", "compose('reply')", "Reply"),
+        Binding("n", "compose('note')", "Note"),
+        Binding("c", "compose('call')", "Call"),
+        Binding("m", "move", "Move"),
+        Binding("s", "severity", "Severity"),
+        Binding("a", "assign", "Assign"),
+        Binding("t", "take", "Take"),
+        Binding("u", "release", "Release"),
+        Binding("e", "escalate", "Escalate"),
+        Binding("x", "split", "Split"),
+        Binding("y", "copy_subject", "Copy subject"),
+        Binding("f", "attach", "Attach"),
+        Binding("v", "view_attachment", "View file"),
+        Binding("question_mark", "why", "Why (SLA)"),
+        Binding("1", "tab('timeline')", "Timeline", show=False),
+        Binding("2", "tab('intake')", "Intake", show=False),
+        Binding("3", "tab('files')", "Attachments", show=False),
+    ]
+    # What each changing key does, for the read-only console's refusal.
+    CHANGING = frozenset(
+        {"compose", "move", "severity", "assign", "take", "release", "escalate", "split", "attach"}
+    )
+
+    def __init__(
+        self, desk: Desk, number: int, *, readonly: bool = False, drafts: Drafts | None = None
+    ) -> None:
+        super().__init__()
+        self.desk = desk
+        self.number = number
+        self.drafts = drafts or Drafts(desk.engine.url.render_as_string(hide_password=True))
+        self.readonly = readonly
+        self.file: CaseFile | None = None
+        self.watcher = ChangeWatcher(desk.engine)
+        # Versions this screen wrote: its own changes are not announced as someone else's.
+        self._own_versions: set[int] = set()
+        self._offered_drafts = False
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(f"Incident# {self.number}: loading ...", id="case-header", markup=False)
+        yield ClockPanel(self.when, id="clocks")
+        with TabbedContent(id="case-tabs", initial="timeline"):
+            with TabPane("Timeline", id="timeline"):
+                yield Document(indent=4, id="timeline-doc")
+            with TabPane("Intake", id="intake"):
+                yield Document(indent=2, id="intake-doc")
+            with TabPane("Attachments", id="files"):
+                yield OptionList(id="attachment-list")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watcher.changed()  # the starting point, before the first read
+        self.query_one("#timeline-doc", Document).focus()
+        self.load()
+        self.set_interval(1, self._tick)
+        self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes)
+
+    def on_unmount(self) -> None:
+        self.watcher.close()
+
+    def when(self, instant: datetime | None) -> str:
+        return short(instant, self.desk.now())
+
+    # -- reading --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load")
+    def load(self) -> None:
+        try:
+            file = case_file.load(self.desk, self.number)
+        except NotFound as error:
+            self.app.call_from_thread(self._gone, str(error))
+            return
+        # Everything that takes time with many events is done here, off the screen's
+        # thread: the replay of the clocks, the timeline's blocks.
+        clocks = file.clocks(self.desk.now())
+        blocks = timeline_blocks(file.events, stamp), intake_blocks(file)
+        self.app.call_from_thread(self._show, file, clocks, *blocks)
+
+    def _gone(self, message: str) -> None:
+        self.notify(safe_line(message), severity="error", markup=False)
+        self.dismiss()
+
+    def _show(
+        self,
+        file: CaseFile,
+        clocks: dict[ClockKind, Clock],
+        timeline: list[Block],
+        intake: list[Block],
+    ) -> None:
+        previous, self.file = self.file, file
+        self.query_one("#case-header", Static).update(self._header(file))
+        self.query_one(ClockPanel).show(f"SLA under {file.policy.title}", file.policy, clocks)
+        self.query_one("#timeline-doc", Document).set_blocks(timeline, follow_end=previous is None)
+        self.query_one("#intake-doc", Document).set_blocks(intake)
+        self._show_attachments(file)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("timeline").label = f"Timeline {len(file.events)}"  # type: ignore[assignment]
+        empty = sum(1 for _, value in file.intake() if not value.strip())
+        tabs.get_tab("intake").label = f"Intake ({empty} empty)" if empty else "Intake"  # type: ignore[assignment]
+        tabs.get_tab("files").label = f"Attachments {len(file.attachments)}"  # type: ignore[assignment]
+        if previous is not None and file.version != previous.version:
+            self._announce(file.since(previous.version))
+        if previous is None and not self._offered_drafts:
+            self._offered_drafts = True
+            self._offer_drafts()
+
+    def _header(self, file: CaseFile) -> Text:
+        case, org, policy = file.case, file.organization, file.policy
+        now = self.desk.now()
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(f"Incident# {case.number}  ", style="bold")
+        text.append(safe_line(case.subject, 300), style="bold")
+        text.append("\n")
+        text.append(safe_line(org.name, 60))
+        if org.contract_until is None:
+            text.append("  contract current")
+        elif file.contract_current(now.date()):
+            text.append(f"  contract current to {org.contract_until.isoformat()}")
+        else:
+            text.append(f"  CONTRACT ENDED {org.contract_until.isoformat()}", style="bold reverse")
+        text.append("\n")
+        person = file.contact
+        if person is None:
+            text.append("no contact on file", style="italic")
+        else:
+            text.append(safe_line(person.name, 60))
+            text.append(" (administrator)" if person.administrator else " (not an administrator)")
+            for detail in (person.phone, person.email):
+                if detail:
+                    text.append("  " + safe_line(detail, 60))
+        text.append("\n")
+        level = policy.severities.get(case.severity)
+        text.append(f"{policy.label(case.severity)} {level.name if level else ''}", style="bold")
+        if level is not None:
+            text.append(f": {level.meaning}")
+        text.append("\n")
+        text.append(file.status.label, style="bold")
+        text.append("  ·  ")
+        if case.assignee:
+            text.append(f"assigned to {safe_line(case.assignee, 40)}")
+        else:
+            text.append("UNASSIGNED", style="bold")
+        text.append("  ·  ")
+        if case.escalation == NOT_ESCALATED:
+            text.append("not escalated")
+        else:
+            text.append(f"escalated to {case.escalation.replace('-', ' ')}", style="bold")
+        if file.parent is not None:
+            text.append(f"  ·  split from {file.parent}")
+        if file.children:
+            text.append("  ·  split off " + ", ".join(str(n) for n in file.children))
+        text.append(f"  ·  version {case.version}", style="dim")
+        return text
+
+    def _show_attachments(self, file: CaseFile) -> None:
+        listing = self.query_one("#attachment-list", OptionList)
+        highlighted = listing.highlighted
+        listing.clear_options()
+        for index, attachment in enumerate(file.attachments):
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(safe_line(attachment.name, 80), style="bold")
+            line.append(
+                f"  {human_size(attachment.size)}  sha256 {attachment.sha256[:16]}  "
+                f"{safe_line(attachment.added_by, 30)} {stamp(attachment.added_at)}"
+            )
+            listing.add_option(Option(line, id=str(index)))
+        if file.attachments:
+            listing.highlighted = min(highlighted or 0, len(file.attachments) - 1)
+
+    def _announce(self, entries: list[case_file.Entry]) -> None:
+        others = [entry for entry in entries if entry.version not in self._own_versions]
+        if not others:
+            return
+        said = "; ".join(safe_line(describe(entry), 120) for entry in others[-3:])  # type: ignore[arg-type]
+        more = f" (and {len(others) - 3} more)" if len(others) > 3 else ""
+        self.notify(said + more, title=f"Incident# {self.number} changed", timeout=10, markup=False)
+
+    # -- time and other people ----------------------------------------------------------
+
+    def _tick(self) -> None:
+        self.query_one(ClockPanel).tick(self.desk.now())
+
+    @work(thread=True, exclusive=True, group="changes")
+    def _watch_changes(self) -> None:
+        if not self.watcher.changed() or self.file is None:
+            return
+        if case_file.version_of(self.desk, self.number) != self.file.version:
+            self.app.call_from_thread(self.load)
+
+    # -- drafts -------------------------------------------------------------------------
+
+    def _offer_drafts(self) -> None:
+        found = [d for d in self.drafts.of_case(self.number) if d.kind in COMPOSER_KINDS]
+        if found and not self.readonly:
+            self.app.push_screen(dialogs.DraftOffer(found, stamp), self._draft_chosen)
+
+    def _draft_chosen(self, choice: tuple[str, Draft] | None) -> None:
+        if choice is None:
+            return
+        what, draft = choice
+        if what == "resume":
+            self._open_composer(draft.kind, draft.fields, draft.base_version)
+        elif what == "discard":
+            self.drafts.discard(self.number, draft.kind)
+            self.notify(f"{draft.kind} draft discarded")
+
+    # -- writing ------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.CHANGING and self.file is None:
+            return None  # not loaded yet: shown, not usable
+        return True
+
+    def _may_change(self) -> CaseFile | None:
+        if self.readonly:
+            self.notify("read-only console: nothing can be changed here", severity="warning")
+            return None
+        return self.file
+
+    def _write(
+        self,
+        done: str,
+        change: Callable[[int], Any],
+        after: Callable[[Any], None] | None = None,
+        refused: Callable[[str], None] | None = None,
+        version: int | None = None,
+    ) -> None:
+        """Run `change(expected_version)` off the screen's thread; report what came of it.
+
+        `version` is the case as the engineer saw it when they began (a reply typed
+        for minutes is checked against the case as it was when writing started);
+        by default, the case as shown now.
+        """
+        if self.file is not None:
+            seen = self.file.version if version is None else version
+            self._run_write(done, change, seen, after, refused)
+
+    @work(thread=True, group="write")
+    def _run_write(
+        self,
+        done: str,
+        change: Callable[[int], Any],
+        version: int,
+        after: Callable[[Any], None] | None,
+        refused: Callable[[str], None] | None,
+    ) -> None:
+        call = self.app.call_from_thread
+        try:
+            result = change(version)
+        except Conflict as error:
+            call(self._conflict, str(error), done, change, after, refused)
+            return
+        except DeskError as error:
+            call(refused or self._refused, str(error))
+            return
+        except SQLAlchemyError as error:
+            call(self._refused, f"the database refused the change: {first_line(error)}")
+            return
+        call(self._written, done, version + 1, result, after)
+
+    def _written(
+        self, done: str, version: int, result: Any, after: Callable[[Any], None] | None
+    ) -> None:
+        self._own_versions.add(version)
+        if after is not None:
+            after(result)
+        self.notify(done, markup=False)
+        self.load()
+
+    def _refused(self, message: str) -> None:
+        self.notify(safe_line(message), severity="error", timeout=10, markup=False)
+
+    def _conflict(
+        self,
+        message: str,
+        done: str,
+        change: Callable[[int], Any],
+        after: Callable[[Any], None] | None,
+        refused: Callable[[str], None] | None,
+    ) -> None:
+        self.load()  # show what the other person did while the engineer decides
+
+        def decided(again: bool | None) -> None:
+            if again:
+                self._write(done, change, after, refused)
+            else:
+                self.notify("not applied; any text you wrote is kept as a draft")
+
+        self.app.push_screen(dialogs.ConflictDialog(message), decided)
+
+    # -- the actions --------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+    def action_tab(self, pane: str) -> None:
+        self.query_one(TabbedContent).active = pane
+        target = {"timeline": "#timeline-doc", "intake": "#intake-doc", "files": "#attachment-list"}
+        self.query_one(target[pane]).focus()
+
+    def action_compose(self, kind: str) -> None:
+        if self._may_change() is None:
+            return
+        draft = self.drafts.get(self.number, kind)
+        if draft is None:
+            self._open_composer(kind, None)
+        else:
+            self._open_composer(kind, draft.fields, draft.base_version)
+
+    def _open_composer(
+        self, kind: str, initial: dict[str, str] | None, base: int | None = None
+    ) -> None:
+        """The editor for `kind`; `base` is the version a recovered draft was written on."""
+        file = self.file
+        assert file is not None
+        seen = file.version if base is None else base
+        composer = dialogs.Composer(
+            kind, self.number, file.case.subject, self.drafts, self.desk.now, seen, initial
+        )
+        self.app.push_screen(composer, lambda fields: self._composed(kind, fields, seen))
+
+    def _composed(self, kind: str, fields: dict[str, str] | None, seen: int) -> None:
+        if fields is None:
+            return
+        desk, number, text = self.desk, self.number, fields["text"]
+        if kind == "reply":
+            change = lambda v: cases.reply(desk, number, text, expected_version=v)  # noqa: E731
+        elif kind == "note":
+            change = lambda v: cases.note(desk, number, text, expected_version=v)  # noqa: E731
+        else:
+            who, outcome = fields.get("who") or None, fields.get("outcome") or None
+            change = lambda v: cases.log_call(  # noqa: E731
+                desk, number, text, who=who, outcome=outcome, expected_version=v
+            )
+        self._write(
+            COMPOSER_KINDS[kind],
+            change,
+            after=lambda _: self.drafts.discard(number, kind),
+            version=seen,
+        )
+
+    def action_move(self) -> None:
+        file = self._may_change()
+        if file is None:
+            return
+
+        def chosen(choice: tuple[Any, str] | None) -> None:
+            if choice is None:
+                return
+            status, note = choice
+            self._write(
+                f"moved to {status.label}",
+                lambda v: cases.move(
+                    self.desk, self.number, status, note.strip() or None, expected_version=v
+                ),
+            )
+
+        self.app.push_screen(dialogs.MoveDialog(file.status, allowed_moves(file.status)), chosen)
+
+    def action_severity(self) -> None:
+        file = self._may_change()
+        if file is None:
+            return
+
+        def chosen(choice: tuple[int, str] | None) -> None:
+            if choice is None:
+                return
+            level, reason = choice
+            self._write(
+                f"severity changed to {file.policy.label(level)}",
+                lambda v: cases.change_severity(
+                    self.desk, self.number, level, reason, expected_version=v
+                ),
+            )
+
+        dialog = dialogs.SeverityDialog(
+            file.policy.label(file.case.severity),
+            case_file.severity_choices(file),
+            lambda level: case_file.severity_preview(file, level, self.desk.now()),
+            self.when,
+        )
+        self.app.push_screen(dialog, chosen)
+
+    def action_assign(self) -> None:
+        if self._may_change() is not None:
+            self._pick_assignee()
+
+    @work(thread=True, exclusive=True, group="users")
+    def _pick_assignee(self) -> None:
+        users = case_file.desk_users(self.desk)
+        self.app.call_from_thread(self._assign_from, users)
+
+    def _assign_from(self, users: list[str]) -> None:
+        file = self.file
+        assert file is not None
+
+        def chosen(user: str | None) -> None:
+            if user:
+                self._write(
+                    f"assigned to {safe_line(user, 40)}",
+                    lambda v: cases.assign(self.desk, self.number, user, expected_version=v),
+                )
+
+        self.app.push_screen(
+            dialogs.AssignDialog(users, file.case.assignee, self.desk.actor), chosen
+        )
+
+    def action_take(self) -> None:
+        if self._may_change() is not None:
+            self._write(
+                f"Incident# {self.number} is yours",
+                lambda v: cases.take(self.desk, self.number, expected_version=v),
+            )
+
+    def action_release(self) -> None:
+        if self._may_change() is not None:
+            self._write(
+                "released: the case is unassigned",
+                lambda v: cases.release(self.desk, self.number, expected_version=v),
+            )
+
+    def action_escalate(self) -> None:
+        file = self._may_change()
+        if file is None:
+            return
+        levels = cases.ESCALATION_LEVELS
+        position = levels.index(file.case.escalation)
+        if position == len(levels) - 1:
+            self.notify(f"already escalated to a {file.case.escalation}", severity="warning")
+            return
+        step = f"{levels[position]} -> {levels[position + 1]}"
+
+        def chosen(reason: str | None) -> None:
+            if reason:
+                self._write(
+                    f"escalated to {levels[position + 1]}",
+                    lambda v: cases.escalate(self.desk, self.number, reason, expected_version=v),
+                )
+
+        self.app.push_screen(
+            dialogs.ReasonDialog(f"Escalate Incident# {self.number}", step), chosen
+        )
+
+    def action_split(self) -> None:
+        file = self._may_change()
+        if file is None:
+            return
+
+        def chosen(choice: tuple[str, str] | None) -> None:
+            if choice is None:
+                return
+            subject, description = choice
+            self._write(
+                "split",
+                lambda v: cases.split(
+                    self.desk, self.number, subject, description, expected_version=v
+                ),
+                after=lambda child: self.notify(f"split off as Incident# {child.number}"),
+            )
+
+        self.app.push_screen(dialogs.SplitDialog(self.number, file.case.subject), chosen)
+
+    def action_copy_subject(self) -> None:
+        file = self.file
+        if file is None:
+            return
+        # The email subject of seed 001; OSC 52 carries it base64-encoded (inert).
+        subject = f"Incident# {self.number} - {safe_line(file.case.subject)}"
+        self.app.copy_to_clipboard(subject)
+        self.app.push_screen(dialogs.CopyDialog(subject, copied=True))
+
+    def action_attach(self, initial: str = "", error: str | None = None) -> None:
+        if self._may_change() is None:
+            return
+        limit = human_size(self.desk.attachment_limit)
+
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            self._write(
+                "attached",
+                lambda v: attachments.attach(self.desk, self.number, path, expected_version=v),
+                after=lambda attached: self.notify(
+                    f"attached {safe_line(attached.name, 60)} ({human_size(attached.size)})",
+                    markup=False,
+                ),
+                refused=lambda message: self.action_attach(path, message),
+            )
+
+        self.app.push_screen(dialogs.AttachDialog(limit, initial, error), chosen)
+
+    def action_view_attachment(self) -> None:
+        file = self.file
+        if file is None:
+            return
+        if not file.attachments:
+            self.notify("no attachments on this case: f attaches a file")
+            return
+        listing = self.query_one("#attachment-list", OptionList)
+        if self.query_one(TabbedContent).active == "files" and listing.highlighted is not None:
+            self._view(file.attachments[listing.highlighted])
+            return
+        items = [
+            (a.name, f"{human_size(a.size)}, sha256 {a.sha256[:12]}") for a in file.attachments
+        ]
+
+        def chosen(index: int | None) -> None:
+            if index is not None and self.file is not None:
+                self._view(self.file.attachments[index])
+
+        self.app.push_screen(dialogs.ChooseAttachment(items), chosen)
+
+    @on(OptionList.OptionSelected, "#attachment-list")
+    def _attachment_chosen(self, event: OptionList.OptionSelected) -> None:
+        if self.file is not None:
+            self._view(self.file.attachments[event.option_index])
+
+    @work(thread=True, exclusive=True, group="view")
+    def _view(self, attachment: Any) -> None:
+        try:
+            text = attachments.read_text(self.desk, attachment)
+        except DeskError as error:
+            self.app.call_from_thread(self._refused, str(error))
+            return
+        self.app.call_from_thread(self.app.push_screen, TextViewerScreen(attachment.name, text))
+
+    def action_why(self) -> None:
+        file = self.file
+        if file is None:
+            return
+        clocks = file.clocks(self.desk.now())
+        items = [(kind.label, clocks[kind].explanation) for kind in ClockKind]
+        self.app.push_screen(
+            dialogs.WhyDialog(f"Why: the SLA clocks of Incident# {self.number}", items)
+        )

@@ -1,0 +1,181 @@
+"""A scrolling document of blocks over the Line API: a case's timeline, its intake.
+
+Each block is a heading line (pieces of trusted text, each with a style) and a
+body of untrusted text, sanitized and word-wrapped to the width here. Lines are
+laid out once per width and painted on demand, so a case with 10,000 events or
+a megabyte of description scrolls as smoothly as a short one: only the lines on
+screen become Strips.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from rich.cells import cell_len, chop_cells
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from deskterm.safe_text import safe_text
+
+# Lines longer than this are cut at the width rather than word-wrapped: textwrap
+# on a megabyte-long line costs seconds, a slice costs nothing.
+WORD_WRAP_LIMIT = 4000
+TAB_SIZE = 4
+
+
+Pieces = tuple[tuple[str, str], ...]  # (text, component class or "") of trusted text
+
+
+@dataclass(frozen=True)
+class Block:
+    # The heading, or how to make it: a timeline of 10,000 events makes only the
+    # headings it paints (each is a description, a local time and a sanitized line).
+    head: Pieces | Callable[[], Pieces]
+    body: str = ""  # untrusted: sanitized and wrapped here
+    body_class: str = ""
+
+    def pieces(self) -> Pieces:
+        return self.head() if callable(self.head) else self.head
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Sanitized `text` as lines of at most `width` cells (words kept whole where possible)."""
+    width = max(width, 1)
+    lines: list[str] = []
+    for line in safe_text(text).expandtabs(TAB_SIZE).split("\n"):
+        if len(line) <= width and cell_len(line) <= width:
+            lines.append(line)
+        elif len(line) > WORD_WRAP_LIMIT:
+            if line.isascii():
+                lines.extend(line[i : i + width] for i in range(0, len(line), width))
+            else:
+                lines.extend(chop_cells(line, width))
+        else:
+            for part in textwrap.wrap(line, width, break_on_hyphens=False) or [""]:
+                lines.extend(chop_cells(part, width) if cell_len(part) > width else [part])
+    return lines
+
+
+class Document(ScrollView, can_focus=True):
+    DEFAULT_CSS = """
+    Document { height: 1fr; background: $surface; overflow-x: hidden; }
+    Document > .document--head { text-style: bold; }
+    Document > .document--quiet { color: $text-muted; }
+    Document > .document--public { color: $success; text-style: bold; }
+    Document > .document--customer { color: $accent; text-style: bold; }
+    Document > .document--alarm { color: $error; text-style: bold reverse; }
+    Document > .document--missing { color: $warning; text-style: italic; }
+    """
+    COMPONENT_CLASSES = {
+        "document--head",
+        "document--quiet",
+        "document--public",
+        "document--customer",
+        "document--alarm",
+        "document--missing",
+    }
+    # No scrolling animation: over SSH every frame of one is bytes, and a key should
+    # show its result at once.
+    BINDINGS = [
+        Binding("j,down", "move(1)", "Down", show=False),
+        Binding("k,up", "move(-1)", "Up", show=False),
+        Binding("g,home", "top", "Top", show=False),
+        Binding("G,end", "bottom", "Bottom", show=False),
+        Binding("pagedown,space", "move_page(1)", "Page down", show=False),
+        Binding("pageup", "move_page(-1)", "Page up", show=False),
+    ]
+
+    def __init__(self, indent: int = 4, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.indent = indent
+        self._blocks: list[Block] = []
+        # Each line: (block index, None for its heading, or a body line's text).
+        self._lines: list[tuple[int, str | None]] = []
+        self._laid_out_for = -1
+        self._heads: dict[int, Pieces] = {}
+
+    @property
+    def blocks(self) -> Sequence[Block]:
+        return self._blocks
+
+    def set_blocks(self, blocks: Sequence[Block], *, follow_end: bool = False) -> None:
+        """Show `blocks`; `follow_end` keeps the view on the newest (the last) block."""
+        at_end = self.scroll_offset.y >= self.max_scroll_y
+        self._blocks = list(blocks)
+        self._heads.clear()
+        self._laid_out_for = -1
+        self._layout()
+        if follow_end or at_end:
+            self.call_after_refresh(self.action_bottom)
+
+    def head_of(self, index: int) -> Pieces:
+        pieces = self._heads.get(index)
+        if pieces is None:
+            pieces = self._heads[index] = self._blocks[index].pieces()
+        return pieces
+
+    def action_move(self, lines: int) -> None:
+        self.scroll_to(y=self.scroll_offset.y + lines, animate=False, immediate=True)
+
+    def action_move_page(self, pages: int) -> None:
+        height = max(self.scrollable_content_region.height - 1, 1)
+        self.action_move(pages * height)
+
+    def action_top(self) -> None:
+        self.scroll_to(y=0, animate=False, immediate=True)
+
+    def action_bottom(self) -> None:
+        self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+
+    def block_at_line(self, y: int) -> int | None:
+        return self._lines[y][0] if 0 <= y < len(self._lines) else None
+
+    def line_of_block(self, index: int) -> int:
+        for y, (block, text) in enumerate(self._lines):
+            if block == index and text is None:
+                return y
+        return 0
+
+    def _layout(self) -> None:
+        width = self.scrollable_content_region.width or self.size.width
+        if width <= 0 or width == self._laid_out_for:
+            return
+        body_width = max(width - self.indent, 10)
+        lines: list[tuple[int, str | None]] = []
+        for index, block in enumerate(self._blocks):
+            lines.append((index, None))
+            if block.body:
+                lines.extend((index, text) for text in wrap(block.body, body_width))
+        self._lines = lines
+        self._laid_out_for = width
+        self.virtual_size = Size(width, len(lines))
+        self.refresh()
+
+    def on_resize(self) -> None:
+        self._layout()
+
+    def render_line(self, y: int) -> Strip:
+        self._layout()
+        width = self.scrollable_content_region.width
+        number = self.scroll_offset.y + y
+        base = self.rich_style
+        if not 0 <= number < len(self._lines):
+            return Strip.blank(width, base)
+        index, text = self._lines[number]
+        block = self._blocks[index]
+        if text is None:
+            segments = [Segment(piece, self._style(cls)) for piece, cls in self.head_of(index)]
+        else:
+            segments = [Segment(" " * self.indent), Segment(text, self._style(block.body_class))]
+        return Strip(segments).crop_extend(0, width, base).apply_style(base)
+
+    def _style(self, component: str) -> Style:
+        if not component:
+            return Style()
+        return self.get_component_rich_style(component, partial=True)
