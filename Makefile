@@ -30,6 +30,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sla_bench.py
 	$(BIN)/python bench/demo_bench.py
 	$(BIN)/python bench/queue_bench.py
+	$(BIN)/python bench/case_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
