@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
 
 from textual import work
@@ -43,6 +44,10 @@ class DesktermApp(App[None]):
             self.push_screen(CaseScreen(self.desk, self.first_case, readonly=self.readonly))
         if not self.readonly:
             self.set_interval(SWEEP_SECONDS, self._sweep)
+        # What start-up built lives as long as the console: out of the garbage
+        # collector's sight, a full collection later walks only what came since
+        # (pauses of tens of milliseconds otherwise, felt as a stuck key).
+        self.call_after_refresh(gc.freeze)
 
     @work(thread=True, exclusive=True, group="sweep")
     def _sweep(self) -> None:

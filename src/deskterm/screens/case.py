@@ -10,7 +10,9 @@ uses it has succeeded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +46,17 @@ from deskterm.widgets.timeline import timeline_blocks
 CHANGE_POLL_SECONDS = 0.5
 COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call logged"}
 NOT_ESCALATED = cases.ESCALATION_LEVELS[0]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def intake_blocks(file: CaseFile) -> list[Block]:
@@ -128,7 +141,15 @@ class CaseScreen(Screen[None]):
     def on_mount(self) -> None:
         self.watcher.changed()  # the starting point, before the first read
         self.query_one("#timeline-doc", Document).focus()
-        self.load()
+        # The first read is done here, before the first paint, not in a worker: a
+        # worker thread fetching 10,000 rows waits for the interpreter lock once per
+        # row while this thread lays the screen out (the case took twice as long to
+        # appear). Later reloads, on changes, run in a worker.
+        try:
+            self._show(*self._read())
+        except NotFound as error:
+            self.call_later(self._gone, str(error))
+            return
         self.set_interval(1, self._tick)
         self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes)
 
@@ -140,18 +161,23 @@ class CaseScreen(Screen[None]):
 
     # -- reading --------------------------------------------------------------------
 
+    def _read(self) -> tuple[CaseFile, dict[ClockKind, Clock], list[Block], list[Block]]:
+        """The case, its clocks now, its timeline and intake blocks (timeline headings lazy)."""
+        # Tens of thousands of small objects, none of them cyclic: the cyclic garbage
+        # collector would walk the whole console's heap several times meanwhile.
+        with collector_paused():
+            file = case_file.load(self.desk, self.number)
+            clocks = file.clocks(self.desk.now())
+            return file, clocks, timeline_blocks(file.events, stamp), intake_blocks(file)
+
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
         try:
-            file = case_file.load(self.desk, self.number)
+            read = self._read()
         except NotFound as error:
             self.app.call_from_thread(self._gone, str(error))
             return
-        # Everything that takes time with many events is done here, off the screen's
-        # thread: the replay of the clocks, the timeline's blocks.
-        clocks = file.clocks(self.desk.now())
-        blocks = timeline_blocks(file.events, stamp), intake_blocks(file)
-        self.app.call_from_thread(self._show, file, clocks, *blocks)
+        self.app.call_from_thread(self._show, *read)
 
     def _gone(self, message: str) -> None:
         self.notify(safe_line(message), severity="error", markup=False)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rich.cells import cell_len, chop_cells
 from rich.segment import Segment
@@ -32,8 +32,7 @@ TAB_SIZE = 4
 Pieces = tuple[tuple[str, str], ...]  # (text, component class or "") of trusted text
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     # The heading, or how to make it: a timeline of 10,000 events makes only the
     # headings it paints (each is a description, a local time and a sanitized line).
     head: Pieces | Callable[[], Pieces]
@@ -47,8 +46,11 @@ class Block:
 def wrap(text: str, width: int) -> list[str]:
     """Sanitized `text` as lines of at most `width` cells (words kept whole where possible)."""
     width = max(width, 1)
+    clean = safe_text(text)
+    if len(clean) <= width and clean.isascii() and "\n" not in clean and "\t" not in clean:
+        return [clean]  # most event texts: one short line, nothing to do
     lines: list[str] = []
-    for line in safe_text(text).expandtabs(TAB_SIZE).split("\n"):
+    for line in clean.expandtabs(TAB_SIZE).split("\n"):
         if len(line) <= width and cell_len(line) <= width:
             lines.append(line)
         elif len(line) > WORD_WRAP_LIMIT:
@@ -64,7 +66,9 @@ def wrap(text: str, width: int) -> list[str]:
 
 class Document(ScrollView, can_focus=True):
     DEFAULT_CSS = """
-    Document { height: 1fr; background: $surface; overflow-x: hidden; }
+    /* The scrollbar always there: its appearing would narrow the text and lay out
+       ten thousand blocks a second time. */
+    Document { height: 1fr; background: $surface; overflow-x: hidden; overflow-y: scroll; }
     Document > .document--head { text-style: bold; }
     Document > .document--quiet { color: $text-muted; }
     Document > .document--public { color: $success; text-style: bold; }
