@@ -13,7 +13,6 @@ from textual.screen import Screen
 from deskterm.desk.context import Desk
 from deskterm.desk.queue import VIEWS
 from deskterm.desk.sweep import sweep
-from deskterm.screens.case import CaseScreen
 from deskterm.screens.queue import QueueScreen
 from deskterm.store import statistics
 
@@ -41,6 +40,8 @@ class DesktermApp(App[None]):
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
         if self.first_case is not None:
+            from deskterm.screens.case import CaseScreen  # only when asked for (start-up time)
+
             self.push_screen(CaseScreen(self.desk, self.first_case, readonly=self.readonly))
         if not self.readonly:
             self.set_interval(SWEEP_SECONDS, self._sweep)
@@ -57,6 +58,8 @@ class DesktermApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        from deskterm.screens.case import CaseScreen
+
         if isinstance(screen, CaseScreen):
             # Every key of the case screen, by name: the palette is the keys' index.
             for binding in screen.BINDINGS:

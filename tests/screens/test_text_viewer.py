@@ -18,7 +18,7 @@ from textual.strip import Strip
 from textual.widgets import Input
 
 import deskterm
-from deskterm.screens.text_viewer import TextViewerScreen, human_size
+from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.widgets.text_viewer import TextViewer, find_all, fold, prepare, split_lines
 from tests.screens.conftest import screen_lines, settle, until
 
@@ -519,12 +519,6 @@ def test_prepared_lines_measure_cells() -> None:
     assert line.cells == 9
     assert line.shown_index(4) == 7  # the x, after the expanded tab
     assert line.cells_before(3) == 4
-
-
-def test_sizes_read_like_sizes() -> None:
-    assert human_size(900) == "900 B"
-    assert human_size(2048) == "2.0 KiB"
-    assert human_size(20 * 1024 * 1024) == "20.0 MiB"
 
 
 # -- pictures ------------------------------------------------------------------------

@@ -18,10 +18,8 @@ seconds.
 from __future__ import annotations
 
 import functools
-import gc
 import random
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +34,7 @@ from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.workflow import MOVES
 from deskterm.instants import to_iso
+from deskterm.memory import collector_paused
 from deskterm.models import (
     FIRST_CASE_NUMBER,
     Case,
@@ -1331,7 +1330,7 @@ def fill(
         policy_of(name)
     rng = random.Random(seed)
     report = DemoReport()
-    with _collector_paused(), writing(desk.engine) as session:
+    with collector_paused(), writing(desk.engine) as session:
         connection = session.connection()
         # Holding the case-number counter for the whole transaction keeps every other
         # writer of cases out until the demo commits: they all take a number first.
@@ -1393,19 +1392,6 @@ def fill(
     # A bulk load changes the table's shape at once: give the planner fresh statistics.
     statistics.rebuild(desk.engine)
     return report
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while the rows are built: the bulk creates millions
-    of objects and no cycles, and each full collection would walk them all again."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _org_weights(orgs: list[_Org]) -> list[int]:

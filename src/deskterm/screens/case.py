@@ -10,9 +10,7 @@ uses it has succeeded.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -32,10 +30,12 @@ from deskterm.desk.describe import describe
 from deskterm.desk.errors import Conflict, DeskError, NotFound
 from deskterm.desk.workflow import allowed_moves
 from deskterm.drafts import Draft, Drafts
+from deskterm.memory import collector_paused
 from deskterm.safe_text import safe_line
 from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
+from deskterm.settings import human_size
 from deskterm.sla import Clock, ClockKind
 from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import first_line
@@ -46,17 +46,6 @@ from deskterm.widgets.timeline import timeline_blocks
 CHANGE_POLL_SECONDS = 0.5
 COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call logged"}
 NOT_ESCALATED = cases.ESCALATION_LEVELS[0]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def intake_blocks(file: CaseFile) -> list[Block]:
@@ -73,15 +62,6 @@ def intake_blocks(file: CaseFile) -> list[Block]:
     files = len(file.attachments)
     blocks.append(block("Log files, screenshots", f"{files} attached (tab 3)" if files else ""))
     return blocks
-
-
-def human_size(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 class CaseScreen(Screen[None]):

@@ -24,7 +24,6 @@ from deskterm.desk.errors import DeskError
 from deskterm.desk.filters import TOKENS_HELP, parse_filter
 from deskterm.desk.queue import VIEWS, Countdown, Counts, Queue, QueueQuery, QueueRow, countdown
 from deskterm.safe_text import safe_line
-from deskterm.screens.case import CaseScreen
 from deskterm.screens.help import HelpScreen
 from deskterm.store.changes import ChangeWatcher
 from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
@@ -192,8 +191,12 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="count-rows")
     def _count_rows(self, query: QueueQuery) -> None:
-        total = self.source.queue.count(query, self.desk.now())
-        self.app.call_from_thread(self._rows_counted, query, total)
+        # Typed on, or cleared, meanwhile: the count stops and nobody waits for it.
+        total = self.source.queue.count(
+            query, self.desk.now(), stale=lambda: query != self.source.query
+        )
+        if total is not None:
+            self.app.call_from_thread(self._rows_counted, query, total)
 
     def _rows_counted(self, query: QueueQuery, total: int) -> None:
         if _timeless(query):
@@ -390,6 +393,10 @@ class QueueScreen(Screen[None]):
 
     @on(QueueTable.Opened)
     def _open(self, event: QueueTable.Opened) -> None:
+        # Imported when first needed: the case screen and its dialogs are a twentieth
+        # of a second of start-up the queue does not need.
+        from deskterm.screens.case import CaseScreen
+
         self.app.push_screen(CaseScreen(self.desk, event.row.number, readonly=self.readonly))
 
     def action_take(self) -> None:

@@ -15,21 +15,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from deskterm.safe_text import safe_line
+from deskterm.settings import human_size
 from deskterm.widgets.text_viewer import TextViewer, clean
 
 TITLE_IN_STATUS = 40  # chars of the title repeated in the status line
-
-
-def human_size(size: int) -> str:
-    """1023 B, 1.0 KiB, 20.0 MiB."""
-    if size < 1024:
-        return f"{size} B"
-    value = float(size)
-    for unit in ("KiB", "MiB", "GiB"):
-        value /= 1024
-        if value < 1024 or unit == "GiB":
-            break
-    return f"{value:.1f} {unit}"
 
 
 def byte_size(text: str) -> int:
