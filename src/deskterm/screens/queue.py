@@ -155,7 +155,9 @@ class QueueScreen(Screen[None]):
         self.query_one("#problems", Static).display = False
         self.query_one("#who", Static).update(safe_line(self.desk.actor))
         self.table.focus()
-        self._recount()
+        # Counting waits for the first rows to be painted: its threads would compete
+        # with the first paint for the interpreter.
+        self.call_after_refresh(self._recount)
         self._intervals = [
             self.set_interval(1, self.table.tick),
             self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes),
