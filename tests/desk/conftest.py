@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,22 +18,11 @@ from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import upgrade
+from tests.frozen import FrozenClock
 
 # Monday 23 November 2026, 16:00 UTC: 11:00 in New York, 09:00 in Denver.
 MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DESKTERM_TEST_PG") else [])
-
-
-class FrozenClock:
-    def __init__(self, start: datetime) -> None:
-        self.instant = start
-
-    def __call__(self) -> datetime:
-        return self.instant
-
-    def advance(self, **delta: float) -> datetime:
-        self.instant += timedelta(**delta)
-        return self.instant
 
 
 def pg_engine_in_fresh_schema() -> tuple[Engine, str, Engine]:

@@ -33,6 +33,7 @@ from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import upgrade
 from deskterm.widgets.queue_table import QueueTable
+from tests.frozen import FrozenClock
 
 # Monday 23 November 2026, 16:00 UTC: 11:00 in New York (Acme's business hours,
 # 08-17) and 09:00 in Denver (Umbrella's, 09-17); Initech's P1-P3 run 24x7.
@@ -73,16 +74,11 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 # -- time -------------------------------------------------------------------------
 
 
-class FrozenClock:
-    def __init__(self, start: datetime) -> None:
-        self.instant = start
-
-    def __call__(self) -> datetime:
-        return self.instant
-
-    def advance(self, **delta: float) -> datetime:
-        self.instant += timedelta(**delta)
-        return self.instant
+@pytest.fixture
+def colour(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """For snapshots in colour: the suite runs with NO_COLOR=1 (tests/conftest.py)."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    yield
 
 
 @pytest.fixture(autouse=True)

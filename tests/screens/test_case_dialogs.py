@@ -7,7 +7,7 @@ callables. One test feeds the severity dialog from a real case file. Hostile tex
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,13 +101,6 @@ def when(instant: datetime | None) -> str:
 @pytest.fixture
 def drafts(tmp_path: Path) -> Drafts:
     return Drafts("sqlite:///desk.db", root=tmp_path / "drafts")
-
-
-@pytest.fixture
-def colour(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # The suite runs with NO_COLOR=1 (tests/conftest.py); these pictures are in colour.
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
 
 
 def composer(drafts: Drafts, kind: str = "reply", **options: Any) -> Composer:

@@ -7,7 +7,7 @@ so the countdowns are the same in every run.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -22,12 +22,6 @@ WIDE = (120, 40)
 NARROW = (80, 24)
 
 Compare = Callable[..., bool]
-
-
-@pytest.fixture
-def colour(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
 
 
 @pytest.fixture

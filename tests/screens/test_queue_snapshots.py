@@ -9,7 +9,7 @@ once the screen has settled.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -23,13 +23,6 @@ WIDE = (120, 40)
 NARROW = (80, 24)
 
 Compare = Callable[..., bool]
-
-
-@pytest.fixture
-def colour(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # The suite runs with NO_COLOR=1 (tests/conftest.py); these pictures are in colour.
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
 
 
 def keys(*pressed: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

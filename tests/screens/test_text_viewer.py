@@ -6,7 +6,7 @@ pushes the same `TextViewerScreen`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -538,13 +538,6 @@ SMALL_LOG = "\n".join(
         "2026-11-20 16:00:00 ERROR timeout again",
     ]
 )
-
-
-@pytest.fixture
-def colour(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    # The suite runs with NO_COLOR=1 (tests/conftest.py); these pictures are in colour.
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    yield
 
 
 def searched(term: str) -> Callable[[Pilot[Any]], Awaitable[None]]:

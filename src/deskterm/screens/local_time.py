@@ -8,14 +8,17 @@ from datetime import datetime, timedelta
 WEEKDAY_RANGE = timedelta(days=6)
 
 
-def short(instant: datetime | None, now: datetime) -> str:
-    """`Mon 17:00` this week, `15 Dec` later this year, `15 Dec 2027` beyond; `-` for none."""
+def short(instant: datetime | None, now: datetime, *, year: bool = True) -> str:
+    """`Mon 17:00` this week, `15 Dec` later, `15 Dec 2027` in another year; `-` for none.
+
+    `year=False` never adds the year (a table column nine cells wide).
+    """
     if instant is None:
         return "-"
     local = instant.astimezone()
     if abs(instant - now) < WEEKDAY_RANGE:
         return local.strftime("%a %H:%M")
-    if local.year == now.astimezone().year:
+    if not year or local.year == now.astimezone().year:
         return local.strftime("%d %b")
     return local.strftime("%d %b %Y")
 

@@ -8,7 +8,7 @@ stays on the same case.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -25,6 +25,7 @@ from deskterm.desk.filters import TOKENS_HELP, parse_filter
 from deskterm.desk.queue import VIEWS, Countdown, Counts, Queue, QueueQuery, QueueRow, countdown
 from deskterm.safe_text import safe_line
 from deskterm.screens.help import HelpScreen
+from deskterm.screens.local_time import short
 from deskterm.store.changes import ChangeWatcher
 from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
 
@@ -84,12 +85,7 @@ class QueueSource(RowSource):
         return countdown(row, self.desk.policy(row.policy), now)
 
     def due_text(self, row: QueueRow) -> str:
-        if row.next_due is None:
-            return "-"
-        local = row.next_due.astimezone()  # the viewer's own zone
-        if abs(row.next_due - self.desk.now()) < timedelta(days=6):
-            return local.strftime("%a %H:%M")
-        return local.strftime("%d %b")
+        return short(row.next_due, self.desk.now(), year=False)  # the viewer's own zone
 
 
 def _timeless(query: QueueQuery) -> bool:

@@ -137,15 +137,6 @@ class Document(ScrollView, can_focus=True):
     def action_bottom(self) -> None:
         self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
 
-    def block_at_line(self, y: int) -> int | None:
-        return self._lines[y][0] if 0 <= y < len(self._lines) else None
-
-    def line_of_block(self, index: int) -> int:
-        for y, (block, text) in enumerate(self._lines):
-            if block == index and text is None:
-                return y
-        return 0
-
     def _layout(self) -> None:
         width = self.scrollable_content_region.width or self.size.width
         if width <= 0 or width == self._laid_out_for:

@@ -10,9 +10,10 @@ text changed: over SSH, an idle queue costs a few bytes a second.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -73,17 +74,21 @@ SUBJECT_MIN = 18
 GAP = 1
 
 
-def layout(width: int) -> tuple[list[Column], list[str]]:
-    """The columns that fit in `width`, and the keys of those hidden."""
+@lru_cache(maxsize=16)
+def layout(width: int) -> tuple[tuple[Column, ...], tuple[str, ...]]:
+    """The columns that fit in `width`, and the keys of those hidden.
+
+    Asked for every painted line: computed once per width.
+    """
     hidden: list[str] = []
     for key in (None, *HIDE_ORDER):
         if key is not None:
             hidden.append(key)
-        shown = [c for c in COLUMNS if c.key not in hidden]
+        shown = tuple(c for c in COLUMNS if c.key not in hidden)
         fixed = sum(c.width for c in shown) + GAP * (len(shown) - 1)
         if width - fixed >= SUBJECT_MIN:
-            return shown, hidden
-    return shown, hidden
+            break
+    return shown, tuple(hidden)
 
 
 class RowSource:
@@ -294,7 +299,7 @@ class QueueTable(ScrollView, can_focus=True):
             row = self.row_at(index) if painted is not None else None
             if row is None or painted is None:
                 continue
-            key = self._line_key(row, index, now)
+            key, _ = self._line_key(row, index, now)
             if key == painted:
                 continue
             only_time_moved = (
@@ -314,12 +319,15 @@ class QueueTable(ScrollView, can_focus=True):
         """The width rows are laid out in: the table's, less its scrollbar."""
         return self.scrollable_content_region.width
 
-    def _line_key(self, row: QueueRow, index: int, now: datetime) -> tuple[object, ...]:
+    def _line_key(
+        self, row: QueueRow, index: int, now: datetime
+    ) -> tuple[tuple[object, ...], Countdown]:
+        """What line `index` shows (its strip's cache key), and the countdown in it."""
         countdown = self.source.countdown(row, now)
         selected = index == self.cursor
         # What the line shows, not the exact time left: that changes every second.
         shown = (countdown.state, countdown.left, countdown.note, countdown.calendar_closed)
-        return (row, (*shown, countdown.waiting), selected, self.content_width)
+        return (row, (*shown, countdown.waiting), selected, self.content_width), countdown
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
@@ -329,13 +337,11 @@ class QueueTable(ScrollView, can_focus=True):
             self._painted.pop(index, None)
             return Strip.blank(width, self.rich_style)
         now = self.now()
-        key = self._line_key(row, index, now)
+        key, countdown = self._line_key(row, index, now)
         self._painted[index] = key
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render_row(
-                row, self.source.countdown(row, now), index == self.cursor, width
-            )
+            strip = self._render_row(row, countdown, index == self.cursor, width)
             self._strips[key] = strip
             if len(self._strips) > MAX_STRIPS:
                 self._strips.popitem(last=False)
@@ -392,7 +398,7 @@ def _cell_region(key: str, width: int) -> tuple[int, int] | None:
     return None
 
 
-def _cells(columns: list[Column], values: dict[str, str], style: Style, width: int) -> Strip:
+def _cells(columns: Sequence[Column], values: dict[str, str], style: Style, width: int) -> Strip:
     fixed = sum(c.width for c in columns) + GAP * (len(columns) - 1)
     subject_width = max(width - fixed, SUBJECT_MIN)
     cells: list[str] = []
