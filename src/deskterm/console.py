@@ -20,13 +20,13 @@ def run_console(
     readonly: bool = False,
     case: int | None = None,
 ) -> int:
-    location = settings.database_location(db)
-    url = database_url(location)
     try:
+        location = settings.database_location(db)
         limit = settings.attachment_limit()
     except settings.SettingError as error:
         print(f"deskterm: {error}", file=sys.stderr)
         return 2
+    url = database_url(location)
     try:
         engine = make_engine(url)
         if not revision.is_current(engine):

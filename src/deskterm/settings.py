@@ -1,4 +1,9 @@
-"""Where deskterm finds things and who is acting: policies, the database, the user.
+"""Where deskterm finds things and who is acting: config, policies, the database, the user.
+
+Config files: the host's site config (`/etc/xdg/deskterm/config.toml` on Linux,
+where an administrator names a jump host's shared database), then the user's own
+(`~/.config/deskterm/config.toml`), then the file named by `DESKTERM_CONFIG`;
+later files override earlier ones key by key, tables merged.
 
 Policies: later sources override earlier ones: the presets inside the package,
 then the host's site config (`/etc/xdg/deskterm/policies` on Linux), then the
@@ -10,12 +15,103 @@ from __future__ import annotations
 
 import getpass
 import os
+import tomllib
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
 APP = "deskterm"
+CONFIG_FILE = "config.toml"
+
+
+class SettingError(ValueError):
+    """A setting (an environment variable, a config file) has a value deskterm cannot
+    use; says which."""
+
+
+# --- config files -------------------------------------------------------------------
+
+
+def config_files() -> list[Path]:
+    """The config files deskterm reads, lowest precedence first (present or not)."""
+    files = [
+        platformdirs.site_config_path(APP) / CONFIG_FILE,
+        platformdirs.user_config_path(APP) / CONFIG_FILE,
+    ]
+    named = os.environ.get("DESKTERM_CONFIG", "").strip()
+    if named:
+        files.append(Path(named).expanduser())
+    return files
+
+
+@dataclass(frozen=True)
+class Config:
+    """The merged config, and the files it came from (lowest precedence first)."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    sources: tuple[Path, ...] = ()
+    # Which file set each top-level key or `section.key`, for messages that say where.
+    origin: dict[str, Path] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """`"database"` or `"mail.host"`: a top-level key or one inside a table."""
+        section, _, name = key.rpartition(".")
+        table = self.values.get(section, {}) if section else self.values
+        if not isinstance(table, dict):
+            return default
+        return table.get(name, default)
+
+    def where(self, key: str) -> str:
+        """The file that set `key`, for an error message."""
+        path = self.origin.get(key)
+        return str(path) if path else "the config"
+
+
+def _merge(
+    into: dict[str, Any], update: dict[str, Any], origin: dict[str, Path], path: Path
+) -> None:
+    for key, value in update.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            for name, inner in value.items():
+                into[key][name] = inner
+                origin[f"{key}.{name}"] = path
+        else:
+            into[key] = dict(value) if isinstance(value, dict) else value
+            if isinstance(value, dict):
+                for name in value:
+                    origin[f"{key}.{name}"] = path
+        origin[key] = path
+
+
+def load_config() -> Config:
+    """Read and merge every config file; a broken one is refused with its path and line.
+
+    The site and user files are optional; a file named by `DESKTERM_CONFIG` must exist.
+    """
+    values: dict[str, Any] = {}
+    origin: dict[str, Path] = {}
+    sources: list[Path] = []
+    named = os.environ.get("DESKTERM_CONFIG", "").strip()
+    for path in config_files():
+        explicit = bool(named) and path == Path(named).expanduser()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            if explicit:
+                raise SettingError(f"DESKTERM_CONFIG names {path}, which does not exist") from None
+            continue
+        except (OSError, UnicodeDecodeError) as error:
+            raise SettingError(f"cannot read the config file {path}: {error}") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise SettingError(f"{path}: not valid TOML: {error}") from None
+        _merge(values, data, origin, path)
+        sources.append(path)
+    return Config(values, tuple(sources), origin)
 
 
 def packaged_policy_dir() -> Path:
@@ -41,9 +137,22 @@ def default_database() -> Path:
     return platformdirs.user_data_path(APP) / "deskterm.db"
 
 
-def database_location(option: str | None) -> str:
-    """`--db`, else `DESKTERM_DB`, else the user's data directory."""
-    return option or os.environ.get("DESKTERM_DB") or str(default_database())
+def database_location(option: str | None, config: Config | None = None) -> str:
+    """`--db`, else `DESKTERM_DB`, else `database` in the config files, else the user's
+    data directory."""
+    if option:
+        return option
+    if os.environ.get("DESKTERM_DB"):
+        return os.environ["DESKTERM_DB"]
+    config = load_config() if config is None else config
+    configured = config.get("database")
+    if configured is not None:
+        if not isinstance(configured, str) or not configured.strip():
+            raise SettingError(
+                f"{config.where('database')}: database must be a file path or a URL in quotes"
+            )
+        return configured.strip()
+    return str(default_database())
 
 
 def actor(option: str | None) -> str:
@@ -55,10 +164,6 @@ def actor(option: str | None) -> str:
 
 DEFAULT_ATTACHMENT_LIMIT = 20 * 1024 * 1024  # 20 MB
 _UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-
-
-class SettingError(ValueError):
-    """A setting (an environment variable) has a value deskterm cannot use; says which."""
 
 
 def human_size(size: int) -> str:

@@ -25,12 +25,12 @@ class Options:
     @cached_property
     def desk(self) -> Desk:
         """The desk, its schema brought up to date first (after a backup copy)."""
-        location = settings.database_location(self.db)
-        url = database_url(location)
         try:
+            location = settings.database_location(self.db)
             limit = settings.attachment_limit()
         except settings.SettingError as error:
             fail(str(error))
+        url = database_url(location)
         try:
             engine = make_engine(url)
             backup = upgrade(engine, clock.now())

@@ -31,7 +31,10 @@ app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 def _url(ctx: typer.Context) -> str:
     options = ctx.find_object(Options)
-    return database_url(settings.database_location(options.db if options else None))
+    try:
+        return database_url(settings.database_location(options.db if options else None))
+    except settings.SettingError as error:
+        fail(str(error))
 
 
 def _missing_file(url: str) -> Path | None:
