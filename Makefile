@@ -9,13 +9,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Stamps make re-installation happen only when pyproject.toml changes.
+# Stamps make re-installation happen only when pyproject.toml changes. An editable
+# install leaves deskterm's own modules uncompiled (pip compiles a wheel's), and where
+# PYTHONDONTWRITEBYTECODE is set every start would compile them again: compile once.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q src >/dev/null
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m compileall -q src >/dev/null
 	touch $(VENV)/.installed $@
 
 # A first run gets a believable desk to look at; later runs keep what is there.

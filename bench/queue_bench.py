@@ -46,6 +46,7 @@ figure to bench/results/queue_bench.json.
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import math
@@ -731,6 +732,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    # As an installed wheel has it: deskterm's modules compiled (an editable install
+    # under PYTHONDONTWRITEBYTECODE would otherwise compile them at every start).
+    compileall.compile_dir(ROOT / "src", quiet=1)
     console = shlex.split(args.deskterm) if args.deskterm else deskterm_command()
     baseline = [sys.executable, str(BENCH / "baseline_datatable.py")]
     results: dict[str, Any] = {

@@ -12,7 +12,6 @@ from textual.screen import Screen
 
 from deskterm.desk.context import Desk
 from deskterm.desk.queue import VIEWS
-from deskterm.desk.sweep import sweep
 from deskterm.screens.queue import QueueScreen
 from deskterm.store import statistics
 
@@ -53,6 +52,8 @@ class DesktermApp(App[None]):
     @work(thread=True, exclusive=True, group="sweep")
     def _sweep(self) -> None:
         # What it writes reaches the queue like any other change (the change watcher).
+        from deskterm.desk.sweep import sweep  # the ORM, a minute after start-up
+
         sweep(self.desk)
         statistics.refresh(self.desk.engine)
 

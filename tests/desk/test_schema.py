@@ -9,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-import deskterm.models  # noqa: F401
+from deskterm.models import load_all
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import current_revision, head_revision, pending, upgrade
 from tests.desk.conftest import MONDAY
@@ -27,6 +27,7 @@ def test_an_empty_file_is_migrated_to_the_newest_schema(tmp_path: Path) -> None:
 
 
 def test_the_models_match_the_migrations(tmp_path: Path) -> None:
+    load_all()
     engine = make_engine(database_url(str(tmp_path / "new.db")))
     upgrade(engine, MONDAY)
     with engine.connect() as connection:
@@ -50,3 +51,39 @@ def test_the_fast_revision_check_knows_the_newest_migration(tmp_path: Path) -> N
     assert not revision.is_current(engine)
     upgrade(engine, MONDAY)
     assert revision.is_current(engine)
+
+
+def test_the_queues_core_tables_name_the_models_columns_with_their_types() -> None:
+    """The console reads through light Core clauses; a column renamed or retyped in a
+    model would otherwise make the queue read the wrong thing, or fail, only at run time."""
+    from sqlalchemy import String
+    from sqlmodel.sql.sqltypes import AutoString
+
+    from deskterm.models import Case, Organization
+    from deskterm.models.columns import cases, organizations
+
+    def kind(column_type: object) -> type:
+        # SQLModel's AutoString binds and reads back as a plain String.
+        return String if isinstance(column_type, AutoString) else type(column_type)
+
+    for light, model in ((cases, Case), (organizations, Organization)):
+        full = model.__table__.c  # type: ignore[attr-defined]
+        for column in light.c:
+            assert column.name in full, f"{light.name}.{column.name} is not in the model"
+            assert kind(full[column.name].type) is kind(column.type), column.name
+
+
+def test_the_console_starts_without_the_orm_or_pydantic() -> None:
+    """A third of start-up time: the queue and its screen never need them to paint."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, deskterm.console, deskterm.app, deskterm.screens.queue;"
+        "print(sorted(m for m in ('sqlmodel', 'pydantic', 'sqlalchemy.orm', 'alembic')"
+        " if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from deskterm.desk.context import Desk
 from deskterm.desk.filters import QueueFilter
-from deskterm.models import END_OF_TIME, Case, Organization
+from deskterm.models.columns import END_OF_TIME, cases, organizations
 from deskterm.sla import ClockKind, Policy, Status
 
 CLOSED = Status.CLOSED.value
@@ -78,8 +78,8 @@ class Counts:
     unassigned_sev1: int
 
 
-_C = Case.__table__.c  # type: ignore[attr-defined]
-_O = Organization.__table__.c  # type: ignore[attr-defined]
+_C = cases.c
+_O = organizations.c
 _CLOCK_DUES = (
     (ClockKind.FIRST_RESPONSE, _C.first_response_state, _C.first_response_due),
     (ClockKind.CUSTOMER_RESPONSE, _C.customer_response_state, _C.customer_response_due),
@@ -195,10 +195,7 @@ class Queue:
         self.desk = desk
 
     def _select(self, query: QueueQuery, now: datetime) -> Any:
-        joined = Case.__table__.join(  # type: ignore[attr-defined]
-            Organization.__table__,
-            _O.id == _C.organization_id,  # type: ignore[attr-defined]
-        )
+        joined = cases.join(organizations, _O.id == _C.organization_id)
         return select(*_COLUMNS).select_from(joined).where(*_conditions(query, now))
 
     def rows(self, query: QueueQuery, now: datetime, offset: int, limit: int) -> list[QueueRow]:
@@ -272,9 +269,9 @@ class Queue:
         *extra: Any,
         stale: Callable[[], bool] | None = None,
     ) -> int:
-        base = Case.__table__  # type: ignore[attr-defined]
+        base: Any = cases
         if _needs_organization(query):
-            base = base.join(Organization.__table__, _O.id == _C.organization_id)  # type: ignore[attr-defined]
+            base = cases.join(organizations, _O.id == _C.organization_id)
         statement = select(func.count()).select_from(base).where(*extra, *_conditions(query, now))
         with self.desk.engine.connect() as connection, _abandoned_when(connection, stale):
             return int(connection.execute(statement).scalar_one())
@@ -284,9 +281,7 @@ class Queue:
         with self.desk.engine.connect() as connection:
 
             def count(*conditions: Any) -> int:
-                statement = (
-                    select(func.count()).select_from(Case.__table__).where(open_, *conditions)
-                )  # type: ignore[attr-defined]
+                statement = select(func.count()).select_from(cases).where(open_, *conditions)
                 return int(connection.execute(statement).scalar_one())
 
             return Counts(

@@ -1,9 +1,36 @@
-"""SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
+"""SQLModel tables, loaded on first use.
 
-from deskterm.models.attachment import Attachment, Counter
-from deskterm.models.case import END_OF_TIME, FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
-from deskterm.models.event import Event, EventKind
-from deskterm.models.org import Contact, Organization
+`from deskterm.models import Case` works as ever, but merely importing the package
+loads neither the ORM nor pydantic: the console starts on the Core table clauses
+of `deskterm.models.columns` and pays for the models only when a use case needs
+them. `load_all()` registers every table on SQLModel.metadata (migrations, checks).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from deskterm.models.attachment import Attachment, Counter
+    from deskterm.models.case import FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
+    from deskterm.models.columns import END_OF_TIME
+    from deskterm.models.event import Event, EventKind
+    from deskterm.models.org import Contact, Organization
+
+_HOMES = {
+    "Attachment": "attachment",
+    "Counter": "attachment",
+    "Case": "case",
+    "FIRST_CASE_NUMBER": "case",
+    "INTAKE_FIELDS": "case",
+    "END_OF_TIME": "columns",
+    "Event": "event",
+    "EventKind": "event",
+    "Contact": "org",
+    "Organization": "org",
+}
+_TABLE_MODULES = ("org", "case", "event", "attachment")
 
 __all__ = [
     "END_OF_TIME",
@@ -17,3 +44,18 @@ __all__ = [
     "EventKind",
     "Organization",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'deskterm.models' has no attribute {name!r}")
+    value = getattr(import_module(f"deskterm.models.{home}"), name)
+    globals()[name] = value  # the next lookup is an ordinary attribute
+    return value
+
+
+def load_all() -> None:
+    """Import every table module: SQLModel.metadata then holds the whole schema."""
+    for module in _TABLE_MODULES:
+        import_module(f"deskterm.models.{module}")

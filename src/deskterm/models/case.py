@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
+from deskterm.models.columns import END_OF_TIME
 from deskterm.models.types import ExactText, UTCDateTime
 
 FIRST_CASE_NUMBER = 40100
-# The queue's sort key for a case with no running clock: after every deadline.
-# SQLite sorts NULL first and PostgreSQL last, and neither can walk an index in
-# "NULLs last" order, so the key is never NULL.
-END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
 
 # The intake fields a case records (domain.md, "Intake"), in the order asked.
 INTAKE_FIELDS = (

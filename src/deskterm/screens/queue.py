@@ -18,7 +18,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tab, Tabs
 
-from deskterm.desk import cases
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.filters import TOKENS_HELP, parse_filter
@@ -408,6 +407,8 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, group="write")
     def _take(self, row: QueueRow) -> None:
+        from deskterm.desk import cases  # the ORM on the first write, not at start-up
+
         try:
             cases.take(self.desk, row.number, expected_version=row.version)
         except DeskError as error:

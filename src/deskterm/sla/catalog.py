@@ -1,14 +1,18 @@
 """Finding policies by name across directories, later directories overriding.
 
-Lookups are on every hot path (each listed case names its policy), so the
-directory listing is kept until a directory changes (a file added, removed or
-renamed) and each file's parsed policy until the file's mtime changes: a policy
-edited in place takes effect without a restart, and a lookup costs a few stats.
+Lookups are on every hot path (each listed case names its policy, each ticking
+row of the queue asks for it every second), so a policy found by name is kept
+and looked at again at most once a second (`recheck_seconds`): then the
+directory listing is rescanned if a directory changed (a file added, removed or
+renamed) and the file parsed again if its mtime changed. A policy edited in
+place takes effect within a second without a restart, and a lookup in between
+costs a dictionary read instead of a dozen system calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +32,22 @@ class Entry:
 
 
 class PolicyCatalog:
-    def __init__(self, dirs: Sequence[Path]) -> None:
+    def __init__(
+        self,
+        dirs: Sequence[Path],
+        *,
+        recheck_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.dirs = list(dirs)
         self._loaded: dict[tuple[Path, float], Policy] = {}
         self._listing: tuple[tuple[float, ...], dict[str, Path]] | None = None
+        # Policies handed out since the last look at the files (a timer for the cache,
+        # not the business clock: nothing computed depends on it).
+        self._recheck_seconds = recheck_seconds
+        self._monotonic = monotonic
+        self._found: dict[str, Policy] = {}
+        self._found_at = 0.0
 
     def load_file(self, path: Path) -> Policy:
         """Load one policy file, cached while the file is unchanged."""
@@ -72,6 +88,17 @@ class PolicyCatalog:
 
     def get(self, name_or_file: str) -> Policy:
         """A policy by name, or by the path of a .toml file."""
+        now = self._monotonic()
+        if now - self._found_at >= self._recheck_seconds:
+            self._found.clear()
+            self._found_at = now
+        policy = self._found.get(name_or_file)
+        if policy is None:
+            policy = self._find(name_or_file)
+            self._found[name_or_file] = policy
+        return policy
+
+    def _find(self, name_or_file: str) -> Policy:
         path = Path(name_or_file)
         if name_or_file.endswith(".toml") or path.is_file():
             return self.load_file(path)

@@ -305,11 +305,10 @@ class _Reader:
             self.problem(path, 'must be a country code such as "US" or "US-CO"')
             return None
         country, _, subdivision = value.partition("-")
-        supported = holidays_lib.list_supported_countries()
-        if country not in supported:
+        if country not in _holiday_countries():
             self.problem(path, f"{country!r} is not a country known to the holidays package")
             return None
-        if subdivision and subdivision not in supported[country]:
+        if subdivision and subdivision not in getattr(holidays_lib, country).subdivisions:
             self.problem(path, f"{subdivision!r} is not a subdivision of {country}")
             return None
         return value
@@ -481,3 +480,16 @@ def _length(target: Target) -> float:
 @cache
 def _zones() -> frozenset[str]:
     return frozenset(available_timezones())
+
+
+@cache
+def _holiday_countries() -> frozenset[str]:
+    """The country codes the holidays package knows, aliases included.
+
+    Read from its registry, which loads no country: `list_supported_countries()`
+    imports every country's module to list subdivisions, a tenth of the console's
+    start-up for a policy that names one country.
+    """
+    from holidays.registry import EntityLoader
+
+    return frozenset(EntityLoader.get_country_codes(include_aliases=True))

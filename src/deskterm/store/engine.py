@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
 _WRITE = "deskterm_write"
@@ -72,6 +74,8 @@ def _sqlite_begin(connection: Any) -> None:
 @contextmanager
 def writing(engine: Engine) -> Iterator[Session]:
     """One write transaction: committed when the block ends, rolled back on error."""
+    from sqlmodel import Session  # the ORM only once something is written (start-up time)
+
     writer = engine.execution_options(**{_WRITE: True})
     with Session(writer, expire_on_commit=False) as session, session.begin():
         yield session
@@ -80,5 +84,7 @@ def writing(engine: Engine) -> Iterator[Session]:
 @contextmanager
 def reading(engine: Engine) -> Iterator[Session]:
     """One read transaction: a consistent snapshot, no write lock."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session

@@ -157,6 +157,9 @@ class QueueTable(ScrollView, can_focus=True):
         self.now = now
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()
         self._strips: OrderedDict[tuple[object, ...], Strip] = OrderedDict()
+        self._tails: OrderedDict[tuple[object, ...], str] = (
+            OrderedDict()
+        )  # a line after its countdown
         self._painted: dict[int, tuple[object, ...]] = {}  # virtual y -> key of its strip
         self._rows_known = 0
 
@@ -293,13 +296,14 @@ class QueueTable(ScrollView, can_focus=True):
         """
         top = round(self.scroll_y)
         now = self.now()
-        left_cell = _cell_region("left", self.content_width)
-        for index in range(top, top + self.scrollable_content_region.height):
+        region = self.scrollable_content_region
+        left_cell = _cell_region("left", region.width)
+        for index in range(top, top + region.height):
             painted = self._painted.get(index)
             row = self.row_at(index) if painted is not None else None
             if row is None or painted is None:
                 continue
-            key, _ = self._line_key(row, index, now)
+            key, _ = self._line_key(row, index, now, region.width)
             if key == painted:
                 continue
             only_time_moved = (
@@ -320,14 +324,14 @@ class QueueTable(ScrollView, can_focus=True):
         return self.scrollable_content_region.width
 
     def _line_key(
-        self, row: QueueRow, index: int, now: datetime
+        self, row: QueueRow, index: int, now: datetime, width: int
     ) -> tuple[tuple[object, ...], Countdown]:
         """What line `index` shows (its strip's cache key), and the countdown in it."""
         countdown = self.source.countdown(row, now)
         selected = index == self.cursor
         # What the line shows, not the exact time left: that changes every second.
         shown = (countdown.state, countdown.left, countdown.note, countdown.calendar_closed)
-        return (row, (*shown, countdown.waiting), selected, self.content_width), countdown
+        return (row, (*shown, countdown.waiting), selected, width), countdown
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
@@ -337,7 +341,7 @@ class QueueTable(ScrollView, can_focus=True):
             self._painted.pop(index, None)
             return Strip.blank(width, self.rich_style)
         now = self.now()
-        key, countdown = self._line_key(row, index, now)
+        key, countdown = self._line_key(row, index, now, width)
         self._painted[index] = key
         strip = self._strips.get(key)
         if strip is None:
@@ -348,7 +352,6 @@ class QueueTable(ScrollView, can_focus=True):
         return strip
 
     def _render_row(self, row: QueueRow, countdown: Countdown, selected: bool, width: int) -> Strip:
-        columns, _ = layout(width)
         base = self.rich_style
         if countdown.state == "breached":
             base += self.get_component_rich_style("queue--breached")
@@ -359,19 +362,34 @@ class QueueTable(ScrollView, can_focus=True):
         if selected:
             # The cursor's own colours: legible on any row (the mark still says breached).
             base += self.get_component_rich_style("queue--cursor")
-        values = {
-            "mark": _mark(countdown),
-            "severity": self.source.label(row),
-            "number": str(row.number),
-            "organization": row.organization,
-            "subject": row.subject,
-            "status": STATUS_SHORT.get(row.status, row.status),
-            "assignee": row.assignee or "-",
-            "due": self.source.due_text(row),
-            "left": countdown.left,
-            "note": countdown.note,
-        }
-        return _cells(columns, values, base, width)
+        cells = _cell_widths(width)
+        split = _head_size(width)
+        head = _cell_text(cells[:split], {"mark": _mark(countdown), "left": countdown.left})
+        # The rest of the line stays as it was while only the time left moves: built
+        # once, not every second (a fresh strip per tick for every ticking row).
+        tail_key = (row, countdown.note, width)
+        tail = self._tails.get(tail_key)
+        if tail is None:
+            values = {
+                "severity": self.source.label(row),
+                "number": str(row.number),
+                "organization": row.organization,
+                "subject": row.subject,
+                "status": STATUS_SHORT.get(row.status, row.status),
+                "assignee": row.assignee or "-",
+                "due": self.source.due_text(row),
+                "note": countdown.note,
+            }
+            tail = _cell_text(cells[split:], values)
+            self._tails[tail_key] = tail
+            if len(self._tails) > MAX_STRIPS:
+                self._tails.popitem(last=False)
+        else:
+            self._tails.move_to_end(tail_key)
+        if split == len(cells):
+            return Strip([Segment(head, base)]).adjust_cell_length(width, base)
+        segments = [Segment(head + " " * GAP, base), Segment(tail, base)]
+        return Strip(segments).adjust_cell_length(width, base)
 
 
 def _mark(countdown: Countdown) -> str:
@@ -387,34 +405,49 @@ def _mark(countdown: Countdown) -> str:
 
 def _cell_region(key: str, width: int) -> tuple[int, int] | None:
     """Where column `key` sits on a line of `width` (x, cell width), if it is shown."""
-    columns, _ = layout(width)
-    fixed = sum(c.width for c in columns) + GAP * (len(columns) - 1)
     x = 0
-    for column in columns:
-        cell_width = column.width or max(width - fixed, SUBJECT_MIN)
+    for column, cell_width in _cell_widths(width):
         if column.key == key:
             return x, cell_width
         x += cell_width + GAP
     return None
 
 
-def _cells(columns: Sequence[Column], values: dict[str, str], style: Style, width: int) -> Strip:
+@lru_cache(maxsize=16)
+def _cell_widths(width: int) -> tuple[tuple[Column, int], ...]:
+    """Each shown column with its width on a line of `width` (the subject takes the rest)."""
+    columns, _ = layout(width)
     fixed = sum(c.width for c in columns) + GAP * (len(columns) - 1)
     subject_width = max(width - fixed, SUBJECT_MIN)
-    cells: list[str] = []
-    for column in columns:
-        cell_width = column.width or subject_width
-        # Everything shown went through the sanitizer: no control reaches the terminal.
-        text = safe_line(values[column.key], limit=cell_width)
-        cells.append(_fit(text, cell_width, right=column.key == "left"))
+    return tuple((column, column.width or subject_width) for column in columns)
+
+
+def _head_size(width: int) -> int:
+    """How many leading columns make the line's first segment: the mark and the countdown.
+
+    Textual writes a partly refreshed line segment by segment up to the refreshed
+    cell, so a tick that changes only the countdown sends only this first segment.
+    """
+    cells = _cell_widths(width)
+    return 2 if len(cells) > 2 and cells[1][0].key == "left" else len(cells)
+
+
+def _cell_text(cells: Sequence[tuple[Column, int]], values: dict[str, str]) -> str:
     gap = " " * GAP
-    # Two segments, split after the countdown: Textual writes a partly refreshed line
-    # segment by segment up to the refreshed cell, so a tick sends only the first.
-    split = 2 if len(columns) > 2 and columns[1].key == "left" else len(cells)
-    head = gap.join(cells[:split]) + (gap if split < len(cells) else "")
-    segments = [Segment(head, style)]
-    if split < len(cells):
-        segments.append(Segment(gap.join(cells[split:]), style))
+    # Everything shown went through the sanitizer: no control reaches the terminal.
+    return gap.join(
+        _fit(safe_line(values[column.key], limit=width), width, right=column.key == "left")
+        for column, width in cells
+    )
+
+
+def _cells(values: dict[str, str], style: Style, width: int) -> Strip:
+    cells = _cell_widths(width)
+    split = _head_size(width)
+    head, tail = cells[:split], cells[split:]
+    segments = [Segment(_cell_text(head, values) + (" " * GAP if tail else ""), style)]
+    if tail:
+        segments.append(Segment(_cell_text(tail, values), style))
     return Strip(segments).adjust_cell_length(width, style)
 
 
@@ -438,8 +471,7 @@ class ColumnHeader(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.table.content_width or self.size.width
-        columns, _ = layout(width)
-        titles = {c.key: c.title for c in columns}
-        return _cells(columns, titles, self.rich_style, width).extend_cell_length(
+        titles = {column.key: column.title for column in COLUMNS}
+        return _cells(titles, self.rich_style, width).extend_cell_length(
             self.size.width, self.rich_style
         )

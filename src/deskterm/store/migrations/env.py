@@ -5,8 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import deskterm.models  # noqa: F401  (registers the tables)
+from deskterm.models import load_all
 
+load_all()  # registers every table on SQLModel.metadata
 engine = context.config.attributes["engine"]
 
 with engine.connect() as connection:
