@@ -32,14 +32,16 @@ def start(
         str | None,
         typer.Option(
             "--db",
-            help="Database file or SQLAlchemy URL (default: DESKTERM_DB, "
-            "else deskterm.db in the user's data directory).",
+            help="Database file or SQLAlchemy URL (default: DESKTERM_DB, else `database` "
+            "in the config files, else deskterm.db in the user's data directory).",
         ),
     ] = None,
     as_user: Annotated[
         str | None,
         typer.Option(
-            "--as", help="Act as this user (default: DESKTERM_USER, else the login name)."
+            "--as",
+            help="Act as this user (default: DESKTERM_USER, else the login name); on a "
+            "shared host only if its site config says [identity] allow_as = true.",
         ),
     ] = None,
 ) -> None:
