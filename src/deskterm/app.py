@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable
 
+from sqlalchemy.exc import OperationalError
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -54,8 +55,13 @@ class DesktermApp(App[None]):
         # What it writes reaches the queue like any other change (the change watcher).
         from deskterm.desk.sweep import sweep  # the ORM, a minute after start-up
 
-        sweep(self.desk)
-        statistics.refresh(self.desk.engine)
+        try:
+            sweep(self.desk)
+            statistics.refresh(self.desk.engine)
+        except OperationalError:
+            # The database is away (the change watcher says so on screen): the next
+            # sweep, a minute on, does what this one could not.
+            return
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -23,6 +23,7 @@ def run_console(
     try:
         location = settings.database_location(db)
         limit = settings.attachment_limit()
+        who = settings.actor(as_user)
     except settings.SettingError as error:
         print(f"deskterm: {error}", file=sys.stderr)
         return 2
@@ -52,7 +53,7 @@ def run_console(
     desk = Desk(
         engine,
         PolicyCatalog(settings.policy_dirs()),
-        settings.actor(as_user),
+        who,
         attachments=settings.attachments_dir(location),
         attachment_limit=limit,
     )

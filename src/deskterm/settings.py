@@ -38,7 +38,7 @@ class SettingError(ValueError):
 def config_files() -> list[Path]:
     """The config files deskterm reads, lowest precedence first (present or not)."""
     files = [
-        platformdirs.site_config_path(APP) / CONFIG_FILE,
+        site_config_file(),
         platformdirs.user_config_path(APP) / CONFIG_FILE,
     ]
     named = os.environ.get("DESKTERM_CONFIG", "").strip()
@@ -155,9 +155,71 @@ def database_location(option: str | None, config: Config | None = None) -> str:
     return str(default_database())
 
 
-def actor(option: str | None) -> str:
-    """`--as`, else `DESKTERM_USER`, else the login name."""
-    return option or os.environ.get("DESKTERM_USER") or getpass.getuser()
+def site_config_file() -> Path:
+    return platformdirs.site_config_path(APP) / CONFIG_FILE
+
+
+def _site_allows_as(config: Config) -> bool | None:
+    """`[identity] allow_as` as the site file says it (None: the site file is silent).
+
+    Only the site file counts: it is the administrator's, while a user can write
+    their own config and DESKTERM_CONFIG, so those cannot grant `--as`.
+    """
+    site = site_config_file()
+    if config.origin.get("identity.allow_as") == site:
+        value = config.get("identity.allow_as")
+    elif site in config.sources:
+        # A later file overrode the key: read the site's own word.
+        try:
+            value = tomllib.loads(site.read_text(encoding="utf-8")).get("identity", {})
+            value = value.get("allow_as") if isinstance(value, dict) else None
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            value = None
+    else:
+        return None
+    if value is None:
+        return None
+    if not isinstance(value, bool):
+        raise SettingError(f"{site}: identity.allow_as must be true or false")
+    return value
+
+
+def actor(option: str | None, config: Config | None = None) -> str:
+    """Who acts: the login name; `--as`, else `DESKTERM_USER`, where the host allows it.
+
+    A host with a site config file is a shared host (its administrator set up one
+    desk for everyone): there `--as` and `DESKTERM_USER` naming someone other than
+    the login name are refused unless the site file says `[identity] allow_as = true`.
+    Without a site file (one person's machine) they are allowed unless the user's
+    own config says `allow_as = false`.
+    """
+    login = getpass.getuser()
+    wanted = option or os.environ.get("DESKTERM_USER") or login
+    if wanted.strip() != wanted or not wanted:
+        raise SettingError(f"{wanted!r} is not a user name")
+    if wanted == login:
+        return login
+    config = load_config() if config is None else config
+    how = "--as" if option else "DESKTERM_USER"
+    site = site_config_file()
+    if site in config.sources:
+        if _site_allows_as(config) is not True:
+            raise SettingError(
+                f"this is a shared host ({site}): you act as {login}, not {wanted}; "
+                f"{how} needs [identity] allow_as = true in that file"
+            )
+        return wanted
+    allowed = config.get("identity.allow_as", True)
+    if not isinstance(allowed, bool):
+        raise SettingError(
+            f"{config.where('identity.allow_as')}: identity.allow_as must be true or false"
+        )
+    if not allowed:
+        raise SettingError(
+            f"{config.where('identity.allow_as')} says allow_as = false: you act as {login}, "
+            f"not {wanted} ({how})"
+        )
+    return wanted
 
 
 # --- attachments ------------------------------------------------------------------

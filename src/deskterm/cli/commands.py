@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli import cases, database, demo, directory, policy
+from deskterm.cli import cases, database, demo, directory, policy, transfer
 from deskterm.cli.context import Options
 
 app = typer.Typer(
@@ -21,6 +21,8 @@ app.add_typer(directory.contact_app, name="contact")
 app.add_typer(database.app, name="db")
 app.command("sweep")(cases.sweep_command)
 app.command("demo")(demo.demo_command)
+app.command("export")(transfer.export_command)
+app.command("import")(transfer.import_command)
 
 
 @app.callback(invoke_without_command=True)
@@ -30,14 +32,16 @@ def start(
         str | None,
         typer.Option(
             "--db",
-            help="Database file or SQLAlchemy URL (default: DESKTERM_DB, "
-            "else deskterm.db in the user's data directory).",
+            help="Database file or SQLAlchemy URL (default: DESKTERM_DB, else `database` "
+            "in the config files, else deskterm.db in the user's data directory).",
         ),
     ] = None,
     as_user: Annotated[
         str | None,
         typer.Option(
-            "--as", help="Act as this user (default: DESKTERM_USER, else the login name)."
+            "--as",
+            help="Act as this user (default: DESKTERM_USER, else the login name); on a "
+            "shared host only if its site config says [identity] allow_as = true.",
         ),
     ] = None,
 ) -> None:

@@ -28,6 +28,7 @@ class Options:
         try:
             location = settings.database_location(self.db)
             limit = settings.attachment_limit()
+            who = settings.actor(self.as_user)
         except settings.SettingError as error:
             fail(str(error))
         url = database_url(location)
@@ -45,7 +46,7 @@ class Options:
         return Desk(
             engine,
             PolicyCatalog(settings.policy_dirs()),
-            settings.actor(self.as_user),
+            who,
             attachments=settings.attachments_dir(location),
             attachment_limit=limit,
         )

@@ -33,6 +33,7 @@ from deskterm.drafts import Draft, Drafts
 from deskterm.memory import collector_paused
 from deskterm.safe_text import safe_line
 from deskterm.screens import case_dialogs as dialogs
+from deskterm.screens.connection import show_connection
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
@@ -265,7 +266,9 @@ class CaseScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="changes")
     def _watch_changes(self) -> None:
-        if not self.watcher.changed() or self.file is None:
+        changed = self.watcher.changed()
+        self.app.call_from_thread(show_connection, self.app, self.watcher.problem)
+        if not changed or self.file is None:
             return
         if case_file.version_of(self.desk, self.number) != self.file.version:
             self.app.call_from_thread(self.load)

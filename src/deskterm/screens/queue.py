@@ -23,6 +23,7 @@ from deskterm.desk.errors import DeskError
 from deskterm.desk.filters import TOKENS_HELP, parse_filter
 from deskterm.desk.queue import VIEWS, Countdown, Counts, Queue, QueueQuery, QueueRow, countdown
 from deskterm.safe_text import safe_line
+from deskterm.screens.connection import show_connection
 from deskterm.screens.help import HelpScreen
 from deskterm.screens.local_time import short
 from deskterm.store.changes import ChangeWatcher
@@ -264,7 +265,9 @@ class QueueScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="changes")
     def _watch_changes(self) -> None:
-        if self.watcher.changed():
+        changed = self.watcher.changed()
+        self.app.call_from_thread(show_connection, self.app, self.watcher.problem)
+        if changed:
             self.app.call_from_thread(self.reload_data)
 
     def reload_data(self) -> None:

@@ -4,10 +4,15 @@ SQLite is opened in WAL mode with a busy timeout and foreign keys on, and write
 transactions begin with BEGIN IMMEDIATE: a deferred transaction that reads and
 then writes gets "database is locked" at once whatever the timeout, while an
 immediate one waits its turn (architecture invariant 5).
+
+A new SQLite file is created mode 0660 (`DATABASE_MODE`), whatever the umask, and
+SQLite gives its -wal and -shm files the database file's mode: on a jump host
+everyone in the desk's group reads and writes the desk, nobody else reads it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +25,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
+DATABASE_MODE = 0o660  # group-readable and writable, never world-readable
 _WRITE = "deskterm_write"
 
 
@@ -45,7 +51,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        create_database_file(Path(parsed.database))
     engine = create_engine(
         url,
         # pysqlite's own transaction handling is switched off so that the begin
@@ -55,6 +61,23 @@ def make_engine(url: str) -> Engine:
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
+
+
+def create_database_file(path: Path) -> None:
+    """Create an empty SQLite file mode 0660 if there is none (its folder too, 0770).
+
+    SQLite would create it with 0644 minus the umask: world-readable, and not
+    writable for the rest of the group. chmod is not subject to the umask.
+    """
+    path.parent.mkdir(mode=0o770, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_MODE)
+    except FileExistsError:
+        return
+    try:
+        os.fchmod(fd, DATABASE_MODE)
+    finally:
+        os.close(fd)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

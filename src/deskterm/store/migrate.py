@@ -18,6 +18,8 @@ from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import Engine
 
+from deskterm.store.engine import create_database_file
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -79,6 +81,7 @@ def backup_sqlite(engine: Engine, now: datetime) -> Path | None:
         return None
     source = Path(database)
     target = source.with_name(f"{source.name}.{current_revision(engine)}.{now:%Y%m%dT%H%M%SZ}.bak")
+    create_database_file(target)  # as private as the desk itself: 0660
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     return target

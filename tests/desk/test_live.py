@@ -1,0 +1,164 @@
+"""Live updates: a change committed by another OS process is seen within a second,
+on SQLite (data_version) and PostgreSQL (LISTEN/NOTIFY, payload number:version);
+a lost PostgreSQL is reported, retried, and the desk reloaded when it is back."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from deskterm.desk import cases
+from deskterm.desk.context import Desk
+from deskterm.store.changes import LOST, ChangeWatcher, parse_payload
+from deskterm.store.engine import make_engine
+from tests.desk.conftest import pg_engine_in_fresh_schema
+from tests.desk.tcp_proxy import TcpProxy
+
+needs_pg = pytest.mark.skipif(
+    not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG names no PostgreSQL"
+)
+
+
+def open_case(desk: Desk) -> int:
+    return cases.open_case(
+        desk, organization="Acme", contact="Bob Admin", severity=2, subject="Disk full"
+    ).number
+
+
+def url_of(desk: Desk) -> str:
+    return desk.engine.url.render_as_string(hide_password=False)
+
+
+def within(seconds: float, condition: Callable[[], bool], step: float = 0.05) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(step)
+    return condition()
+
+
+def test_a_change_committed_by_another_process_is_seen_within_a_second(desk: Desk) -> None:
+    number = open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        assert watcher.changed() is False  # the starting point
+        other = subprocess.run(
+            [sys.executable, "-m", "deskterm", "--db", url_of(desk), "--as", "bob"]
+            + ["case", "note", str(number), "seen from the other terminal"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "DESKTERM_NOW": "2026-11-23T16:05:00Z"},
+        )
+        assert other.returncode == 0, other.stderr
+        committed = time.monotonic()
+        assert within(1.0, watcher.changed)
+        assert time.monotonic() - committed < 1.0
+        if desk.engine.dialect.name == "postgresql":
+            assert (number, 2) in watcher.heard
+        assert watcher.changed() is False  # heard once
+    finally:
+        watcher.close()
+
+
+def test_nothing_committed_is_no_change(desk: Desk) -> None:
+    open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        watcher.changed()
+        assert not within(0.3, watcher.changed)
+    finally:
+        watcher.close()
+
+
+def test_the_payload_is_the_case_number_and_its_version() -> None:
+    assert parse_payload("40100:7") == (40100, 7)
+    assert parse_payload("garbage") is None
+
+
+@needs_pg
+def test_desks_in_other_schemas_of_the_same_database_are_not_heard(desk: Desk) -> None:
+    if desk.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL channels")
+    from deskterm.store.migrate import upgrade
+    from tests.desk.conftest import MONDAY
+
+    other, schema, admin = pg_engine_in_fresh_schema()
+    try:
+        upgrade(other, MONDAY)
+        mine, theirs = ChangeWatcher(desk.engine), ChangeWatcher(other)
+        mine.changed(), theirs.changed()
+        assert mine.channel != theirs.channel
+        open_case(desk)
+        assert within(1.0, mine.changed)
+        assert not theirs.changed()
+        mine.close(), theirs.close()
+    finally:
+        other.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+
+@needs_pg
+def test_a_killed_listening_connection_is_reported_and_reconnected(desk: Desk) -> None:
+    if desk.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL reconnect")
+    number = open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        watcher.changed()
+        pid = watcher.listener_pid()
+        with desk.engine.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        # A change made while nobody listens is not heard, so the reconnect itself
+        # says "changed": the console reloads.
+        cases.note(desk, number, "while the listener was gone")
+        said: list[str | None] = []
+
+        def poll() -> bool:
+            changed = watcher.changed()
+            said.append(watcher.problem)
+            return changed
+
+        assert within(3.0, poll)
+        assert LOST in said  # the console said so while it was away
+        assert watcher.problem is None and watcher.listener_pid() != pid
+    finally:
+        watcher.close()
+
+
+@needs_pg
+def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> None:
+    if desk.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL reconnect")
+    number = open_case(desk)
+    real = make_url(url_of(desk))
+    proxy = TcpProxy(real.host or "127.0.0.1", real.port or 5432)
+    engine = make_engine(real.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
+    watcher = ChangeWatcher(engine)
+    try:
+        watcher.changed()
+        proxy.cut()
+        assert within(2.0, lambda: (watcher.changed(), watcher.problem)[1] == LOST)
+        cases.note(desk, number, "written while the watcher's server was away")
+        for _ in range(3):  # still away: still reported, no exception
+            assert watcher.changed() is False and watcher.problem == LOST
+        proxy.restore()
+        assert within(2.0, watcher.changed)  # back: reload
+        assert watcher.problem is None
+        cases.note(desk, number, "and heard again")
+        assert within(1.0, watcher.changed)
+        assert (number, 3) in watcher.heard  # opened 1, two notes
+    finally:
+        watcher.close()
+        engine.dispose()
+        proxy.close()

@@ -1,0 +1,228 @@
+"""`deskterm export` / `deskterm import`: a desk moves between SQLite and PostgreSQL
+with identical contents, and a bad file imports nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from deskterm import settings
+from deskterm.cli import app
+from deskterm.desk import attachments, cases, demo, directory, queries, transfer
+from deskterm.desk.context import Desk
+from deskterm.desk.errors import DeskError
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store.engine import database_url, make_engine
+from deskterm.store.migrate import upgrade
+from tests.desk.conftest import MONDAY, pg_engine_in_fresh_schema
+
+HAS_PG = bool(os.environ.get("DESKTERM_TEST_PG"))
+Fresh = Callable[[str], Desk]
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Iterator[Fresh]:
+    """New, empty, migrated desks: fresh("sqlite") or fresh("postgresql")."""
+    engines: list[Engine] = []
+    drops: list[Callable[[], None]] = []
+
+    def make(kind: str) -> Desk:
+        if kind == "sqlite":
+            engine = make_engine(database_url(str(tmp_path / f"desk{len(engines)}.db")))
+        else:
+            engine, schema, admin = pg_engine_in_fresh_schema()
+
+            def drop(schema: str = schema, admin: Engine = admin) -> None:
+                with admin.begin() as connection:
+                    connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                admin.dispose()
+
+            drops.append(drop)
+        engines.append(engine)
+        upgrade(engine, MONDAY)
+        return Desk(
+            engine,
+            PolicyCatalog(settings.policy_dirs()),
+            "tester",
+            now=lambda: MONDAY,
+            attachments=tmp_path / f"files{len(engines)}",
+        )
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+    for drop in drops:
+        drop()
+
+
+def url(desk: Desk) -> str:
+    return desk.engine.url.render_as_string(hide_password=False)
+
+
+def cli(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def filled(desk: Desk, tmp_path: Path) -> None:
+    demo.fill(desk, 40, seed=5)
+    number = cases.open_case(
+        desk, organization=demo_org(desk), contact=None, severity=2, subject="Odd text"
+    ).number
+    # Text as typed, whatever it holds: NUL, a line separator, non-Latin, an escape.
+    cases.note(desk, number, 'NUL \x00 here\u2028next line, ß, 日本, \x1b[31m, \\ and "')
+    log = tmp_path / "server.log"
+    log.write_text("boot\nfailed\n", encoding="utf-8")
+    attachments.attach(desk, number, log)
+
+
+def demo_org(desk: Desk) -> str:
+    return next(o.name for o in directory.organizations(desk) if o.contract_current(MONDAY.date()))
+
+
+def export(desk: Desk, path: Path) -> bytes:
+    code, out, err = cli("--db", url(desk), "export", str(path))
+    assert code == 0, err
+    assert "exported" in out
+    assert path.stat().st_mode & 0o077 == 0  # the whole desk: its owner's only
+    return path.read_bytes()
+
+
+def chain() -> list[str]:
+    other = "postgresql" if HAS_PG else "sqlite"
+    return ["sqlite", other, "sqlite"] if not HAS_PG else ["sqlite", other, "sqlite", other]
+
+
+def test_a_desk_moves_between_backends_with_identical_contents(
+    fresh: Fresh, tmp_path: Path
+) -> None:
+    """SQLite -> PostgreSQL -> SQLite (-> PostgreSQL): every export the same bytes."""
+    kinds = chain()
+    source = fresh(kinds[0])
+    filled(source, tmp_path)
+    first = export(source, tmp_path / "0.jsonl")
+    previous = tmp_path / "0.jsonl"
+    for step, kind in enumerate(kinds[1:], 1):
+        target = fresh(kind)
+        code, out, err = cli("--db", url(target), "import", str(previous))
+        assert code == 0, err
+        assert "imported" in out
+        previous = tmp_path / f"{step}.jsonl"
+        assert export(target, previous) == first, f"{kind} changed the desk"
+    lines = first.decode().split("\n")[:-1]
+    assert len(lines) == len(first.splitlines())  # one record a line, for every tool
+    tables = {json.loads(line).get("table") for line in lines[1:]}
+    assert tables == set(transfer.TABLES)
+
+
+def test_the_imported_desk_works_on(fresh: Fresh, tmp_path: Path) -> None:
+    """Ids and sequences carried over: new cases get the next number, new rows new ids."""
+    source = fresh("sqlite")
+    filled(source, tmp_path)
+    export(source, tmp_path / "desk.jsonl")
+    target = fresh("postgresql" if HAS_PG else "sqlite")
+    assert cli("--db", url(target), "import", str(tmp_path / "desk.jsonl"))[0] == 0
+    before = transfer.desk_records(target)
+    case = cases.open_case(
+        target, organization=demo_org(target), contact=None, severity=3, subject="After the move"
+    )
+    assert case.number == max(queries.case_numbers(target))
+    assert case.number == max(queries.case_numbers(source)) + 1
+    cases.note(target, case.number, "the events' ids go on too")
+    after = transfer.desk_records(target)
+    assert after["cases"] == before["cases"] + 1
+    assert after["events"] == before["events"] + 2
+
+
+def test_a_bad_line_is_reported_with_its_number_and_nothing_is_imported(
+    fresh: Fresh, tmp_path: Path
+) -> None:
+    source = fresh("sqlite")
+    filled(source, tmp_path)
+    lines = export(source, tmp_path / "good.jsonl").decode().split("\n")
+    lines = [line + "\n" for line in lines if line]
+    target = fresh("postgresql" if HAS_PG else "sqlite")
+    # The last event: late in the file, so everything before it is fine.
+    bad_number = max(n for n, line in enumerate(lines, 1) if '"table":"events"' in line)
+    broken = json.loads(lines[bad_number - 1])
+    broken["row"]["at"] = "yesterday"
+    contact = next(n for n, line in enumerate(lines, 1) if '"table":"contacts"' in line)
+    orphan = lines[contact - 1].replace('"organization_id":', '"organization_id":999', 1)
+    for name, text in (
+        ("instant", _replace(lines, bad_number, json.dumps(broken) + "\n")),
+        ("json", _replace(lines, bad_number, "{not json\n")),
+        ("reference", _replace(lines, contact, orphan)),
+    ):
+        path = tmp_path / f"{name}.jsonl"
+        path.write_text(text, encoding="utf-8")
+        code, out, err = cli("--db", url(target), "import", str(path))
+        assert code == 2, (name, err)
+        assert len(err.strip().splitlines()) == 1
+        assert "line" in err and "nothing imported" in err
+        assert transfer.desk_records(target) == dict.fromkeys(transfer.RECORDS, 0)
+        said = {
+            "instant": f"line {bad_number}: at must be a UTC instant",
+            "json": f"line {bad_number}: not JSON",
+            "reference": f"line {contact}: organization_id 999",
+        }[name]
+        assert said in err
+
+
+def _replace(lines: list[str], number: int, line: str) -> str:
+    return "".join(line if n == number else old for n, old in enumerate(lines, 1))
+
+
+def test_each_line_is_checked_for_its_columns_and_types() -> None:
+    header = json.dumps({"deskterm": "export", "format": 1, "schema": transfer.HEAD})
+    row = {
+        "id": 1,
+        "name": "Acme",
+        "policy": "standard-tier",
+        "tier": None,
+        "contract_until": "2027-01-31",
+        "created_at": "2026-11-23T16:00:00.000000Z",
+    }
+    good = json.dumps({"table": "organizations", "row": row})
+    assert transfer.check_lines([header, good]).counts["organizations"] == 1
+    for change, said in (
+        ({"id": "1"}, "line 2: id must be a whole number"),
+        ({"name": None}, "line 2: name is required"),
+        ({"contract_until": "31/01/2027"}, "line 2: contract_until must be a date"),
+        ({"surprise": 1}, "has unknown surprise"),
+    ):
+        line = json.dumps({"table": "organizations", "row": {**row, **change}})
+        with pytest.raises(DeskError, match=said):
+            transfer.check_lines([header, line])
+    with pytest.raises(DeskError, match="line 3: a second organizations row with id 1"):
+        transfer.check_lines([header, good, good])
+    with pytest.raises(DeskError, match="line 1: not a deskterm export"):
+        transfer.check_lines([good])
+    old = json.dumps({"deskterm": "export", "format": 1, "schema": "0000"})
+    with pytest.raises(DeskError, match="exported at schema '0000'"):
+        transfer.check_lines([old])
+
+
+def test_import_into_a_desk_that_has_records_is_refused(fresh: Fresh, tmp_path: Path) -> None:
+    source = fresh("sqlite")
+    filled(source, tmp_path)
+    export(source, tmp_path / "desk.jsonl")
+    before = transfer.desk_records(source)
+    code, _, err = cli("--db", url(source), "import", str(tmp_path / "desk.jsonl"))
+    assert code == 2
+    assert "the desk is not empty" in err and "nothing imported" in err
+    assert transfer.desk_records(source) == before
+
+
+def test_export_never_overwrites_a_file(fresh: Fresh, tmp_path: Path) -> None:
+    desk = fresh("sqlite")
+    existing = tmp_path / "kept.jsonl"
+    existing.write_text("precious\n", encoding="utf-8")
+    code, _, err = cli("--db", url(desk), "export", str(existing))
+    assert code == 2 and "exists" in err
+    assert existing.read_text(encoding="utf-8") == "precious\n"
