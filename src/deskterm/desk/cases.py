@@ -18,12 +18,17 @@ from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import Conflict, DeskError, NotFound
+from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Case, Counter, Event, EventKind
 from deskterm.sla import Policy, Status
 from deskterm.store.engine import writing
 
+INFORMATION = (
+    "We need more information from you to continue working on this case. "
+    "Please reply to this message with the details we asked for."
+)
 ESCALATION_LEVELS = ("support-engineer", "product-support-engineer", "supervisor")
 
 
@@ -62,6 +67,10 @@ class Change:
         self.events.append(event)
         self.session.add(event)
         return event
+
+    def mail(self, event: Event, kind: str, text: str) -> None:
+        """Tell the customer about `event` by mail: an outbox row, in this transaction."""
+        queue_mail(self.session, self.desk, self.case, event, kind, text, self.at)
 
 
 def _case_for_update(session: Session, number: int) -> Case:
@@ -212,7 +221,8 @@ def open_case(
 def reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
     """A public reply to the customer: a response (stops the first-response clock)."""
     with changing(desk, number, expected_version) as change:
-        change.record(EventKind.REPLY, text=_text(text, "the reply"))
+        event = change.record(EventKind.REPLY, text=_text(text, "the reply"))
+        change.mail(event, "reply", text)
     return change.case
 
 
@@ -230,17 +240,23 @@ def log_call(
     *,
     who: str | None = None,
     outcome: str | None = None,
+    to_customer: bool = False,
     expected_version: int | None = None,
 ) -> Case:
     """A phone call with the customer: counts as a response.
 
     Who was on the call is the event's value; the outcome follows the summary in
-    its text, so a timeline shows both.
+    its text, so a timeline shows both. `to_customer`: the summary is also mailed
+    to the case's contact (what was agreed, in writing).
     """
     summary = _text(summary, "the call summary")
     text = f"{summary}\nOutcome: {outcome}" if outcome and outcome.strip() else summary
     with changing(desk, number, expected_version) as change:
-        change.record(EventKind.CALL, field_name="with" if who else None, new=who, text=text)
+        event = change.record(
+            EventKind.CALL, field_name="with" if who else None, new=who, text=text
+        )
+        if to_customer:
+            change.mail(event, "call", f"A summary of our call:\n\n{text}")
     return change.case
 
 
@@ -256,7 +272,7 @@ def move(
     with changing(desk, number, expected_version) as change:
         current = Status(change.case.status)
         check_move(current, target)
-        change.record(
+        event = change.record(
             EventKind.STATUS,
             field_name="status",
             old=current.value,
@@ -264,6 +280,10 @@ def move(
             text=note_text,
         )
         change.case.status = target.value
+        if target == Status.WAITING and current != Status.WAITING:
+            # "Customer Information Requested": the customer is asked, by mail.
+            request = note_text.strip() if note_text and note_text.strip() else INFORMATION
+            change.mail(event, "information-request", request)
     return change.case
 
 
