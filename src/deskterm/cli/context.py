@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from deskterm import clock, settings
 from deskterm.cli.output import fail
 from deskterm.desk.context import Desk
+from deskterm.mail.config import mail_config
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, first_line, make_engine, printable_url
 from deskterm.store.migrate import SchemaError, upgrade
@@ -28,6 +29,7 @@ class Options:
         try:
             location = settings.database_location(self.db)
             limit = settings.attachment_limit()
+            mail = mail_config()
         except settings.SettingError as error:
             fail(str(error))
         url = database_url(location)
@@ -48,6 +50,7 @@ class Options:
             settings.actor(self.as_user),
             attachments=settings.attachments_dir(location),
             attachment_limit=limit,
+            mail=mail,
         )
 
 

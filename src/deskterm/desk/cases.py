@@ -160,61 +160,93 @@ def open_case(
         )
     now = desk.now()
     with writing(desk.engine) as session:
-        org = find_organization(session, organization)
-        person = find_contact(session, org, contact) if contact else None
-        policy = desk.policy(org.policy)
-        if severity not in policy.severities:
-            levels = ", ".join(str(n) for n in policy.severities)
-            raise DeskError(
-                f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
-            )
-        if not org.contract_current(now.date()) and not entitlement_override:
-            raise DeskError(
-                f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
-                "without a supervisor override (give its reason)"
-            )
-        received = received or now
-        if received > now:
-            raise DeskError(
-                f"received {to_iso(received)} is in the future (now is {to_iso(now)}): "
-                "a case is logged when it has come in"
-            )
-        case = Case(
-            number=_next_number(session),
+        return create_case(
+            session,
+            desk,
+            now,
+            organization=organization,
+            contact=contact,
+            severity=severity,
             subject=subject,
             description=description,
-            organization_id=org.id,  # type: ignore[arg-type]
-            contact_id=person.id if person else None,
-            policy=policy.name,
-            severity=severity,
-            status=Status.NEW.value,
-            received_at=received,
-            created_at=now,
-            updated_at=now,
+            received=received,
+            intake=intake,
+            entitlement_override=entitlement_override,
+        )
+
+
+def create_case(
+    session: Session,
+    desk: Desk,
+    now: datetime,
+    *,
+    organization: str,
+    contact: str | None,
+    severity: int,
+    subject: str,
+    description: str = "",
+    received: datetime | None = None,
+    intake: Mapping[str, str] | None = None,
+    entitlement_override: str | None = None,
+) -> Case:
+    """open_case inside the caller's transaction (mail opens a case with its attachments)."""
+    subject = _text(subject, "the subject")
+    intake = dict(intake or {})
+    org = find_organization(session, organization)
+    person = find_contact(session, org, contact) if contact else None
+    policy = desk.policy(org.policy)
+    if severity not in policy.severities:
+        levels = ", ".join(str(n) for n in policy.severities)
+        raise DeskError(
+            f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
+        )
+    if not org.contract_current(now.date()) and not entitlement_override:
+        raise DeskError(
+            f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
+            "without a supervisor override (give its reason)"
+        )
+    received = received or now
+    if received > now:
+        raise DeskError(
+            f"received {to_iso(received)} is in the future (now is {to_iso(now)}): "
+            "a case is logged when it has come in"
+        )
+    case = Case(
+        number=_next_number(session),
+        subject=subject,
+        description=description,
+        organization_id=org.id,  # type: ignore[arg-type]
+        contact_id=person.id if person else None,
+        policy=policy.name,
+        severity=severity,
+        status=Status.NEW.value,
+        received_at=received,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **intake,
+    )
+    if person and not case.inquirer:
+        case.inquirer = person.name
+    session.add(case)
+    session.flush()
+    notes = [f"received {to_iso(received)} under {policy.name}"]
+    if entitlement_override:
+        notes.append(f"entitlement override: {entitlement_override}")
+    session.add(
+        Event(
+            case_id=case.id,  # type: ignore[arg-type]
             version=1,
-            **intake,
+            at=now,
+            actor=desk.actor,
+            kind=EventKind.OPENED.value,
+            field="severity",
+            new_value=str(severity),
+            text="; ".join(notes),
         )
-        if person and not case.inquirer:
-            case.inquirer = person.name
-        session.add(case)
-        session.flush()
-        notes = [f"received {to_iso(received)} under {policy.name}"]
-        if entitlement_override:
-            notes.append(f"entitlement override: {entitlement_override}")
-        session.add(
-            Event(
-                case_id=case.id,  # type: ignore[arg-type]
-                version=1,
-                at=now,
-                actor=desk.actor,
-                kind=EventKind.OPENED.value,
-                field="severity",
-                new_value=str(severity),
-                text="; ".join(notes),
-            )
-        )
-        session.flush()
-        refresh(session, case, policy, now)
+    )
+    session.flush()
+    refresh(session, case, policy, now)
     return case
 
 
@@ -413,18 +445,27 @@ def split(
 def customer_reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
     """The customer answered: their clock stops and a waiting case returns to open."""
     with changing(desk, number, expected_version) as change:
-        case = change.case
-        change.record(EventKind.CUSTOMER_REPLY, text=_text(text, "the customer's reply"))
-        if case.status == Status.WAITING.value:
-            change.record(
-                EventKind.STATUS,
-                field_name="status",
-                old=case.status,
-                new=Status.OPEN.value,
-                text="the customer replied",
-            )
-            case.status = Status.OPEN.value
+        record_customer_reply(change, text)
     return change.case
+
+
+def record_customer_reply(change: Change, text: str, actor: str | None = None) -> Event:
+    """customer_reply inside the caller's change (mail adds the attachments too)."""
+    case = change.case
+    event = change.record(
+        EventKind.CUSTOMER_REPLY, text=_text(text, "the customer's reply"), actor=actor
+    )
+    if case.status == Status.WAITING.value:
+        change.record(
+            EventKind.STATUS,
+            field_name="status",
+            old=case.status,
+            new=Status.OPEN.value,
+            text="the customer replied",
+            actor=actor,
+        )
+        case.status = Status.OPEN.value
+    return event
 
 
 def schedule(desk: Desk, number: int, due: datetime, expected_version: int | None = None) -> Case:
