@@ -264,3 +264,22 @@ def test_a_reply_rolled_back_queues_no_mail(desk: Desk, case: Case) -> None:
     with pytest.raises(cases.Conflict):
         cases.reply(desk, case.number, "late", expected_version=case.version - 1)
     assert rows(desk) == []
+
+
+def test_the_case_file_says_what_became_of_each_mail(desk: Desk, case: Case, relay: Relay) -> None:
+    from deskterm.widgets.timeline import timeline_blocks
+
+    cases.reply(desk, case.number, "Before the relay was set up.")
+    relay.start()
+    mailing = relayed(desk, relay)
+    cases.reply(mailing, case.number, "After.")
+    outbox.send_due(mailing)
+    file = load(desk, case.number)
+    replies = [e for e in file.events if e.kind == "reply"]
+    assert [file.mail[e.id] for e in replies] == [
+        "not sent: no mail relay configured",
+        "mail sent",
+    ]
+    heads = [block.pieces() for block in timeline_blocks(file.events, str, file.mail)]
+    marks = [piece for head in heads for piece, _ in head if piece.startswith("[")]
+    assert marks == ["[not sent: no mail relay configured]", "[mail sent]"]

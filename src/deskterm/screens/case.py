@@ -148,7 +148,7 @@ class CaseScreen(Screen[None]):
         with collector_paused():
             file = case_file.load(self.desk, self.number)
             clocks = file.clocks(self.desk.now())
-            return file, clocks, timeline_blocks(file.events, stamp), intake_blocks(file)
+            return file, clocks, timeline_blocks(file.events, stamp, file.mail), intake_blocks(file)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
