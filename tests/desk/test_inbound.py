@@ -240,6 +240,22 @@ def test_a_30_mb_attachment_is_refused_whole_and_nothing_is_written(
     assert not store.exists() or not [p for p in store.rglob("*") if p.is_file()]
 
 
+def test_an_oversized_attachment_from_a_stranger_is_refused_not_kept_in_triage(
+    mail_desk: Desk,
+) -> None:
+    mail_desk.attachment_limit = 100
+    message = EmailMessage()
+    message["From"] = "stranger@example.org"
+    message["Subject"] = "big"
+    message.set_content("see attached")
+    message.add_attachment(b"x" * 101, maintype="application", subtype="octet-stream",
+                           filename="big.bin")  # fmt: skip
+    before = counts(mail_desk)
+    with pytest.raises(Refused, match="'big.bin' is 101 bytes, over the 100 bytes limit"):
+        inbound.ingest(mail_desk, message.as_bytes())
+    assert counts(mail_desk) == before
+
+
 def test_an_ended_contract_sends_the_mail_to_triage_with_the_reason(mail_desk: Desk) -> None:
     from deskterm.desk import directory
 

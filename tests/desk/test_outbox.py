@@ -283,3 +283,41 @@ def test_the_case_file_says_what_became_of_each_mail(desk: Desk, case: Case, rel
     heads = [block.pieces() for block in timeline_blocks(file.events, str, file.mail)]
     marks = [piece for head in heads for piece, _ in head if piece.startswith("[")]
     assert marks == ["[not sent: no mail relay configured]", "[mail sent]"]
+
+
+def test_a_not_sent_reply_is_sent_once_retried_after_the_relay_is_set_up(
+    desk: Desk, case: Case, relay: Relay
+) -> None:
+    cases.reply(desk, case.number, "Written before the relay existed.")
+    (row,) = rows(desk)
+    with pytest.raises(outbox.DeskError, match="no mail relay configured"):
+        outbox.retry(desk, row.id)  # type: ignore[arg-type]
+    relay.start()
+    mailing = relayed(desk, relay)
+    assert outbox.send_due(mailing).sent == 0  # held rows are not sent by themselves
+    said = outbox.retry(mailing, row.id)  # type: ignore[arg-type]
+    assert said == f'message {row.id} to "Bob Admin" <bob@acme.test>: queued to be sent again'
+    assert outbox.send_due(mailing).sent == 1
+    with pytest.raises(outbox.DeskError, match="was sent on"):
+        outbox.retry(mailing, row.id)  # type: ignore[arg-type]
+    with pytest.raises(outbox.NotFound, match="no message 99 in the outbox"):
+        outbox.retry(mailing, 99)
+    assert len(relay.received) == 1
+
+
+def test_a_relay_refusing_the_recipient_fails_the_message_at_once(
+    desk: Desk, case: Case, relay: Relay
+) -> None:
+    class Refusing(Inbox):
+        async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]  # noqa: N802
+            return "550 no such user here"
+
+    relay.inbox = Refusing()
+    relay.start()
+    mailing = relayed(desk, relay)
+    cases.reply(mailing, case.number, "Hello")
+    assert outbox.send_due(mailing).failed == 1
+    (row,) = rows(desk)
+    assert row.status == "failed" and row.attempts == 1
+    assert row.reason is not None and "550 no such user here" in row.reason
+    assert outbox.outbox(desk)[0].state.startswith("failed: the relay refused the recipient")

@@ -127,6 +127,18 @@ def send_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     typer.echo(report.summary())
 
 
+@app.command("retry")
+def retry_command(
+    ctx: typer.Context,
+    message: Annotated[int, typer.Argument(metavar="ID", help="The message's id in the outbox.")],
+) -> None:
+    """Send a failed or not-sent message again (once the relay or the address is fixed)."""
+    the_desk = desk(ctx)
+    with refusing():
+        said = outbox.retry(the_desk, message)
+    typer.echo(safe_line(said))
+
+
 @app.command("outbox")
 def outbox_command(
     ctx: typer.Context,

@@ -155,8 +155,8 @@ def route(session: Session, mail: Incoming) -> _Route:
 # --- taking it in ---------------------------------------------------------------------
 
 
-def _store_files(desk: Desk, mail: Incoming) -> list[tuple[str, int, str]]:
-    """Copy the attachments into the store before the transaction; refuse oversized mail."""
+def _check_sizes(desk: Desk, mail: Incoming) -> None:
+    """Refuse a message with an attachment over the limit, wherever it would land."""
     for part in mail.attachments:
         if len(part.data) > desk.attachment_limit:
             raise Refused(
@@ -164,6 +164,11 @@ def _store_files(desk: Desk, mail: Incoming) -> list[tuple[str, int, str]]:
                 f"{human_size(len(part.data))}, over the {human_size(desk.attachment_limit)} "
                 "limit (DESKTERM_ATTACHMENT_LIMIT); nothing was taken"
             )
+
+
+def _store_files(desk: Desk, mail: Incoming) -> list[tuple[str, int, str]]:
+    """Copy the attachments into the store, before the transaction that names them."""
+    _check_sizes(desk, mail)
     return [(part.name, *store_content(desk, part.data, part.name)) for part in mail.attachments]
 
 
@@ -286,7 +291,9 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
         seen = _seen(session, mail.message_id)
     if seen is not None:
         return _duplicate(mail, seen)
-    # Attachments are refused (too large) or stored before anything is written.
+    # Attachments are refused (too large) or stored before anything is written;
+    # triage keeps the message whole, so an oversized one is refused there too.
+    _check_sizes(desk, mail)
     with reading(desk.engine) as session:
         where = route(session, mail)
     files = _store_files(desk, mail) if where.outcome != "triage" else []

@@ -27,6 +27,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from deskterm.desk.context import Desk
+from deskterm.desk.errors import DeskError, NotFound
 from deskterm.mail.config import MailConfig
 from deskterm.mail.smtp import Permanent, deliver
 from deskterm.models import Case, Contact, Event, IngestedMail, Outbox, OutboxStatus
@@ -235,6 +236,36 @@ def send_due(
 def _why(error: BaseException) -> str:
     text = str(error) or type(error).__name__
     return header_text(text)[:300]
+
+
+def retry(desk: Desk, message: int) -> str:
+    """Send a failed or not-sent message again (a relay set up since, an address fixed).
+
+    The address is read again from the case's contact. Returns what it says now.
+    """
+    if not desk.mail.relay:
+        raise DeskError(NO_RELAY + ": set host (and from) in the [mail] table of the config")
+    with writing(desk.engine) as session:
+        row = session.exec(select(Outbox).where(Outbox.id == message).with_for_update()).first()
+        if row is None:
+            raise NotFound(f"no message {message} in the outbox (see deskterm mail outbox)")
+        if row.status == OutboxStatus.SENT.value:
+            raise DeskError(f"message {message} was sent on {row.sent_at:%Y-%m-%d %H:%M} UTC")
+        if row.status == OutboxStatus.PENDING.value:
+            raise DeskError(f"message {message} is pending already: {row.reason or 'due now'}")
+        case = session.get(Case, row.case_id)
+        assert case is not None
+        contact = session.get(Contact, case.contact_id) if case.contact_id else None
+        to_address, reason = _address(contact)
+        if reason is not None:
+            raise DeskError(
+                f"message {message} cannot be sent: {reason.removeprefix('not sent: ')}"
+            )
+        row.to_address, row.status, row.reason = to_address, OutboxStatus.PENDING.value, None
+        row.attempts, row.next_attempt_at = 0, desk.now()
+        row.claimed_by = row.claimed_until = None
+        session.add(row)
+    return f"message {message} to {to_address}: queued to be sent again"
 
 
 # --- reading ----------------------------------------------------------------------
