@@ -155,3 +155,17 @@ def test_call_to_customer_queues_the_summary(desk: Desk) -> None:
     desk.ok("case", "call", "40100", "--summary", "Internal only")
     lines = json.loads(run(desk, "mail", "outbox", "--json")[1])
     assert [line["kind"] for line in lines] == ["call"]
+
+
+def test_ingest_when_the_database_is_unreachable_is_a_temporary_failure(desk: Desk) -> None:
+    with runner.isolation(input=(MAIL / "plain.eml").read_bytes()) as (out, err, _):
+        try:
+            COMMAND.main(
+                args=["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "mail", "ingest"],
+                prog_name="deskterm",
+            )
+        except SystemExit as exit_:
+            code = exit_.code
+        said = err.getvalue().decode()
+    assert code == 75  # EX_TEMPFAIL: the mail server keeps the message and retries
+    assert said.startswith("deskterm: temporary failure:")

@@ -19,12 +19,13 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy.exc import OperationalError
 
+from deskterm import settings
 from deskterm.cli.cases import local, refusing, safe_line, severity_level
-from deskterm.cli.context import desk
+from deskterm.cli.context import Options, desk
 from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import inbound, outbox
 from deskterm.desk.errors import DeskError
-from deskterm.store.engine import first_line
+from deskterm.store.engine import database_url, first_line, make_engine
 
 EX_TEMPFAIL = 75
 
@@ -50,6 +51,7 @@ def ingest_command(
     as_json: JsonOption = False,
 ) -> None:
     """Take customer mail: onto its case, into a new case, or into triage."""
+    _database_reachable(ctx)
     the_desk = desk(ctx)
     if maildir is None:
         raw = sys.stdin.buffer.read()
@@ -87,6 +89,25 @@ def ingest_command(
     _say(taken, refused, as_json)
     if refused:
         raise typer.Exit(2)
+
+
+def _database_reachable(ctx: typer.Context) -> None:
+    """A database that cannot be reached is a temporary failure (exit 75): the mail
+    server keeps the message and tries again, rather than bouncing it."""
+    options = ctx.find_object(Options)
+    assert options is not None, "the root callback sets Options"
+    try:
+        engine = make_engine(database_url(settings.database_location(options.db)))
+    except (settings.SettingError, OSError):
+        return  # opening the desk says what is wrong (exit 2)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        typer.echo(f"deskterm: temporary failure: {safe_line(first_line(error))}", err=True)
+        raise typer.Exit(EX_TEMPFAIL) from None
+    finally:
+        engine.dispose()
 
 
 def _say(results: list[inbound.Ingested], refused: list[str], as_json: bool) -> None:
