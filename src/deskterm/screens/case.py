@@ -412,8 +412,15 @@ class CaseScreen(Screen[None]):
             change = lambda v: cases.note(desk, number, text, expected_version=v)  # noqa: E731
         else:
             who, outcome = fields.get("who") or None, fields.get("outcome") or None
+            to_customer = fields.get("to_customer") == "yes"
             change = lambda v: cases.log_call(  # noqa: E731
-                desk, number, text, who=who, outcome=outcome, expected_version=v
+                desk,
+                number,
+                text,
+                who=who,
+                outcome=outcome,
+                to_customer=to_customer,
+                expected_version=v,
             )
         self._write(
             COMPOSER_KINDS[kind],
