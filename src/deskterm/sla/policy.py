@@ -415,6 +415,13 @@ class _Reader:
             levels = ", ".join(str(n) for n in severities)
             self.problem("email_severity", f"{value!r} is not a severity level (levels: {levels})")
             return None
+        if len(severities) > 1 and value == min(severities):
+            self.problem(
+                "email_severity",
+                f"severity {value} is the most urgent level: it needs the phone call, "
+                "mail cannot open a case at that level",
+            )
+            return None
         if severities[value].phone_intake:
             self.problem(
                 "email_severity",
