@@ -321,3 +321,21 @@ def test_a_relay_refusing_the_recipient_fails_the_message_at_once(
     assert row.status == "failed" and row.attempts == 1
     assert row.reason is not None and "550 no such user here" in row.reason
     assert outbox.outbox(desk)[0].state.startswith("failed: the relay refused the recipient")
+
+
+def test_watching_consoles_see_a_mail_sent_which_writes_no_event(
+    desk: Desk, case: Case, relay: Relay
+) -> None:
+    from deskterm.store.changes import ChangeWatcher
+
+    relay.start()
+    mailing = relayed(desk, relay)
+    cases.reply(mailing, case.number, "Hello")
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        assert not watcher.changed()  # the first call only takes the token
+        assert not watcher.changed()
+        assert outbox.send_due(mailing).sent == 1
+        assert watcher.changed()  # the case screen reloads: its mark says "mail sent"
+    finally:
+        watcher.close()

@@ -30,10 +30,11 @@ from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.mail.config import MailConfig
 from deskterm.mail.smtp import Permanent, deliver
-from deskterm.models import Case, Contact, Event, IngestedMail, Outbox, OutboxStatus
+from deskterm.models import Case, Contact, Counter, Event, IngestedMail, Outbox, OutboxStatus
 from deskterm.settings import SettingError
 from deskterm.store.engine import reading, writing
 
+OUTBOX_CHANGES = "outbox_changes"  # the counter row (see store/changes.py)
 MAX_ATTEMPTS = 8
 FIRST_RETRY = timedelta(minutes=1)  # then 2, 4, 8 ... minutes
 LONGEST_RETRY = timedelta(hours=2)
@@ -190,6 +191,16 @@ def _finish(desk: Desk, row: Outbox, worker: str, **values: object) -> None:
             .where(col(Outbox.id) == row.id, col(Outbox.claimed_by) == worker)
             .values(claimed_by=None, claimed_until=None, **values)
         )
+        _changed(session)
+
+
+def _changed(session: Session) -> None:
+    """Tell watching consoles the outbox changed (a sent mail writes no event)."""
+    session.exec(  # type: ignore[call-overload]
+        update(Counter)
+        .where(col(Counter.name) == OUTBOX_CHANGES)
+        .values(value=col(Counter.value) + 1)
+    )
 
 
 def send_due(
@@ -265,6 +276,7 @@ def retry(desk: Desk, message: int) -> str:
         row.attempts, row.next_attempt_at = 0, desk.now()
         row.claimed_by = row.claimed_until = None
         session.add(row)
+        _changed(session)
     return f"message {message} to {to_address}: queued to be sent again"
 
 

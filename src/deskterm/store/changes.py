@@ -3,7 +3,8 @@
 On SQLite, `PRAGMA data_version` on a connection of its own changes whenever
 another connection (another terminal, the CLI, another user on the jump host)
 commits. Elsewhere, every change writes an event, so the newest event id is the
-token (PostgreSQL's LISTEN/NOTIFY can replace the poll without changing callers).
+token, with the outbox's change counter (a mail sent writes no event);
+PostgreSQL's LISTEN/NOTIFY can replace the poll without changing callers.
 """
 
 from __future__ import annotations
@@ -30,7 +31,15 @@ class ChangeWatcher:
             finally:
                 cursor.close()
         with self.engine.connect() as connection:
-            return connection.execute(text("SELECT max(id) FROM events")).scalar()
+            # The outbox counter: a mail sent or failed writes no event.
+            return tuple(
+                connection.execute(
+                    text(
+                        "SELECT (SELECT max(id) FROM events), "
+                        "(SELECT value FROM counters WHERE name = 'outbox_changes')"
+                    )
+                ).one()
+            )
 
     def changed(self) -> bool:
         """True when something was committed since the last call (False the first time)."""

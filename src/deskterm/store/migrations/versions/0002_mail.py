@@ -78,9 +78,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("mail_ingested", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_mail_ingested_case_id"), ["case_id"], unique=False)
+    # Bumped whenever the sender records an outcome: what the change watcher reads
+    # on PostgreSQL, where a sent mail writes no event (store/changes.py).
+    op.execute("INSERT INTO counters (name, value) VALUES ('outbox_changes', 0)")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM counters WHERE name = 'outbox_changes'")
     with op.batch_alter_table("mail_ingested", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_mail_ingested_case_id"))
     op.drop_table("mail_ingested")
