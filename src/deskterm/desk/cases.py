@@ -151,19 +151,11 @@ def open_case(
     entitlement_override: str | None = None,
 ) -> Case:
     """Log a new case; its clocks start at `received` (default: now)."""
-    subject = _text(subject, "the subject")
-    intake = dict(intake or {})
-    unknown = set(intake) - set(INTAKE_FIELDS)
-    if unknown:
-        raise DeskError(
-            f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
-        )
-    now = desk.now()
     with writing(desk.engine) as session:
         return create_case(
             session,
             desk,
-            now,
+            desk.now(),
             organization=organization,
             contact=contact,
             severity=severity,
@@ -192,6 +184,11 @@ def create_case(
     """open_case inside the caller's transaction (mail opens a case with its attachments)."""
     subject = _text(subject, "the subject")
     intake = dict(intake or {})
+    unknown = set(intake) - set(INTAKE_FIELDS)
+    if unknown:
+        raise DeskError(
+            f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
+        )
     org = find_organization(session, organization)
     person = find_contact(session, org, contact) if contact else None
     policy = desk.policy(org.policy)
