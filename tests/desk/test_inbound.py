@@ -92,6 +92,21 @@ def test_a_plain_reply_lands_on_its_case_stops_the_clock_and_reopens(
     assert kinds(mail_desk, 40100)[-2:] == ["customer-reply", "status"]
 
 
+@pytest.mark.parametrize(
+    "header", ["Auto-Submitted: auto-replied", "Precedence: auto_reply", "X-Autoreply: yes"]
+)
+def test_an_out_of_office_reply_stops_no_clock_and_waits_in_triage(
+    mail_desk: Desk, case: Case, header: str
+) -> None:
+    cases.move(mail_desk, case.number, Status.WAITING, "Which version do you run?")
+    raw = eml("plain.eml").replace(b"MIME-Version", header.encode() + b"\r\nMIME-Version")
+    result = inbound.ingest(mail_desk, raw)
+    assert result.outcome == "triage" and result.reason.startswith("an automatic reply (")
+    loaded = load(mail_desk, case.number)
+    assert loaded.case.status == Status.WAITING.value
+    assert "customer-reply" not in kinds(mail_desk, case.number)
+
+
 def test_the_same_message_twice_is_taken_once(mail_desk: Desk, case: Case) -> None:
     first = inbound.ingest(mail_desk, eml("plain.eml"))
     before = counts(mail_desk)

@@ -8,7 +8,8 @@ Where a message lands (`route`):
 2. Otherwise, from a known contact (address compared case-insensitively): a new
    case for the contact's organization, at the policy's `email_severity` (never a
    phone-intake level such as Sev 1).
-3. Anything else: triage, kept whole, until someone takes it into a case.
+3. Anything else: triage, kept whole, until someone takes it into a case;
+   automatic replies (`Auto-Submitted`, `Precedence: auto_reply/bulk/junk`) too.
 
 One message is one transaction: the event(s), the attachment rows, the case and
 the Message-ID row commit together or not at all. Attachment files are written
@@ -126,6 +127,10 @@ def _case_of_thread(session: Session, mail: Incoming) -> int | None:
 
 
 def route(session: Session, mail: Incoming) -> _Route:
+    if mail.automatic:
+        # An out-of-office answering our mail must not stop the customer's clock,
+        # reopen a waiting case or open a new one.
+        return _Route("triage", reason=f"an automatic reply ({mail.automatic})")
     contacts = _contacts(session, mail.from_address)
     threaded = _case_of_thread(session, mail)
     if threaded is not None:

@@ -38,6 +38,7 @@ class Incoming:
     references: tuple[str, ...]
     text: str
     attachments: tuple[Part, ...] = field(default=())
+    automatic: str | None = None  # the header saying a machine sent it (an out-of-office)
 
     @property
     def sender(self) -> str:
@@ -98,6 +99,20 @@ def _attachments(message: EmailMessage, body: Message | None) -> tuple[Part, ...
     return tuple(parts)
 
 
+def _automatic(message: Message) -> str | None:
+    """`Auto-Submitted: auto-replied` and its older cousins (RFC 3834): not a person's answer."""
+    submitted = _header(message, "Auto-Submitted").strip().lower()
+    if submitted and submitted != "no":
+        return f"Auto-Submitted: {submitted}"
+    precedence = _header(message, "Precedence").strip().lower()
+    if precedence in ("auto_reply", "bulk", "junk"):
+        return f"Precedence: {precedence}"
+    for name in ("X-Autoreply", "X-Autorespond"):
+        if message.get(name) is not None:
+            return name
+    return None
+
+
 def parse(raw: bytes) -> Incoming:
     """Read one RFC 5322 message (as a mail server hands it over)."""
     message = BytesParser(policy=policy.default).parsebytes(raw)
@@ -118,4 +133,5 @@ def parse(raw: bytes) -> Incoming:
         references=_ids(_header(message, "References")),
         text=_body(message).strip("\n"),
         attachments=_attachments(message, body),
+        automatic=_automatic(message),
     )
