@@ -17,7 +17,7 @@ def test_importing_the_core_loads_neither_textual_nor_rich() -> None:
         "import sys, importlib\n"
         f"for name in {CORE!r}: importlib.import_module(name)\n"
         "import pkgutil, deskterm\n"
-        "for sub in ('models', 'desk', 'store'):\n"
+        "for sub in ('models', 'desk', 'store', 'mail'):\n"
         "    try:\n"
         "        package = importlib.import_module('deskterm.' + sub)\n"
         "    except ModuleNotFoundError:\n"

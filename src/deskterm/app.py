@@ -17,6 +17,7 @@ from deskterm.screens.queue import QueueScreen
 from deskterm.store import statistics
 
 SWEEP_SECONDS = 60
+MAIL_SECONDS = 30  # how often the console drains the outbox (when a relay is configured)
 
 
 class DesktermApp(App[None]):
@@ -45,6 +46,8 @@ class DesktermApp(App[None]):
             self.push_screen(CaseScreen(self.desk, self.first_case, readonly=self.readonly))
         if not self.readonly:
             self.set_interval(SWEEP_SECONDS, self._sweep)
+            if self.desk.mail.relay:
+                self.set_interval(MAIL_SECONDS, self._send_mail)
         # What start-up built lives as long as the console: out of the garbage
         # collector's sight, a full collection later walks only what came since
         # (pauses of tens of milliseconds otherwise, felt as a stuck key).
@@ -62,6 +65,14 @@ class DesktermApp(App[None]):
             # The database is away (the change watcher says so on screen): the next
             # sweep, a minute on, does what this one could not.
             return
+
+    @work(thread=True, exclusive=True, group="mail")
+    def _send_mail(self) -> None:
+        # Claimed row by row: another console (or `deskterm mail send`) draining the
+        # same outbox at the same moment sends nothing twice (deskterm.desk.outbox).
+        from deskterm.desk.outbox import send_due  # the ORM and smtplib: not at start-up
+
+        send_due(self.desk)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

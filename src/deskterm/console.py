@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError
 
 from deskterm import clock, settings
 from deskterm.desk.context import Desk
+from deskterm.mail.config import mail_config
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import revision
 from deskterm.store.engine import database_url, first_line, make_engine, printable_url
@@ -24,6 +25,7 @@ def run_console(
         location = settings.database_location(db)
         limit = settings.attachment_limit()
         who = settings.actor(as_user)
+        mail = mail_config()
     except settings.SettingError as error:
         print(f"deskterm: {error}", file=sys.stderr)
         return 2
@@ -56,6 +58,7 @@ def run_console(
         who,
         attachments=settings.attachments_dir(location),
         attachment_limit=limit,
+        mail=mail,
     )
     if case is not None:
         from deskterm.desk.case_file import version_of

@@ -172,8 +172,25 @@ async def test_composer_logs_a_call_with_who_and_outcome(drafts: Drafts) -> None
         await pilot.press("ctrl+s")
         assert await closed(pilot)
     assert app.results == [
-        {"text": "Restarted the job\ntogether", "who": "Bob Admin", "outcome": "workaround agreed"}
+        {
+            "text": "Restarted the job\ntogether",
+            "who": "Bob Admin",
+            "outcome": "workaround agreed",
+            "to_customer": "",
+        }
     ]
+
+
+async def test_composer_call_can_be_mailed_to_the_customer(drafts: Drafts) -> None:
+    app = Host(composer(drafts, "call"))
+    async with app.run_test(size=NARROW) as pilot:
+        await started(pilot)
+        await pilot.press("tab", "tab")  # who -> outcome -> summary
+        await write(pilot, "Restart agreed")
+        await pilot.press("tab", "space")  # the box: mail it to the customer
+        await pilot.press("ctrl+s")
+        assert await closed(pilot)
+    assert app.results[0]["to_customer"] == "yes"
 
 
 async def test_composer_saves_a_draft_soon_after_typing(drafts: Drafts) -> None:

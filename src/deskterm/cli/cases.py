@@ -489,6 +489,10 @@ def call(
     summary: Annotated[str, typer.Option("--summary", help="What was said.")],
     who: Annotated[str | None, typer.Option("--with", help="Who was on the call.")] = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="What came of it.")] = None,
+    to_customer: Annotated[
+        bool,
+        typer.Option("--to-customer", help="Also mail the summary to the case's contact."),
+    ] = False,
     if_version: IfVersion = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -497,7 +501,13 @@ def call(
     the_desk = desk(ctx)
     with refusing():
         case = use_cases.log_call(
-            the_desk, wanted, summary, who=who, outcome=outcome, expected_version=if_version
+            the_desk,
+            wanted,
+            summary,
+            who=who,
+            outcome=outcome,
+            to_customer=to_customer,
+            expected_version=if_version,
         )
     done(the_desk, case, f"{title(case.number)}: call logged", as_json)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli import cases, database, demo, directory, policy, transfer
+from deskterm.cli import cases, database, demo, directory, mail, policy, transfer
 from deskterm.cli.context import Options
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app.add_typer(cases.app, name="case")
 app.add_typer(directory.org_app, name="org")
 app.add_typer(directory.contact_app, name="contact")
 app.add_typer(database.app, name="db")
+app.add_typer(mail.app, name="mail")
 app.command("sweep")(cases.sweep_command)
 app.command("demo")(demo.demo_command)
 app.command("export")(transfer.export_command)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from deskterm import clock, settings
 from deskterm.cli.output import fail
 from deskterm.desk.context import Desk
+from deskterm.mail.config import mail_config
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, first_line, make_engine, printable_url
 from deskterm.store.migrate import SchemaError, upgrade
@@ -29,6 +30,7 @@ class Options:
             location = settings.database_location(self.db)
             limit = settings.attachment_limit()
             who = settings.actor(self.as_user)
+            mail = mail_config()
         except settings.SettingError as error:
             fail(str(error))
         url = database_url(location)
@@ -49,6 +51,7 @@ class Options:
             who,
             attachments=settings.attachments_dir(location),
             attachment_limit=limit,
+            mail=mail,
         )
 
 

@@ -106,6 +106,12 @@ def show(name: Annotated[str, typer.Argument(help="Policy name or .toml file.")]
             f"customer timeout: {policy.rules.customer_timeout}."
         )
     )
+    if policy.email_severity is not None:
+        out.print(
+            Text(
+                f"Mail from a known contact opens a case at {policy.label(policy.email_severity)}."
+            )
+        )
 
 
 @app.command("check")

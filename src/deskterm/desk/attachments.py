@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import hashlib
+import io
 import os
 import re
 import secrets
@@ -43,6 +44,7 @@ __all__ = [
     "attachments_of",
     "human_size",
     "read_text",
+    "store_content",
 ]
 
 CHUNK = 1024 * 1024
@@ -97,6 +99,17 @@ def attach(
             text=f"{size:,} byte{'' if size == 1 else 's'}, sha256 {digest}",
         )
     return attachment
+
+
+def store_content(desk: Desk, data: bytes, shown: str) -> tuple[int, str]:
+    """Put `data` in the store (before any transaction); its size and SHA-256.
+
+    For content that is not a file (a mail's attachment): the caller then writes
+    the Attachment row and its event in its own change. Refused over the limit.
+    """
+    if len(data) > desk.attachment_limit:
+        raise _too_large(shown, len(data), desk.attachment_limit)
+    return _copy_in(desk, io.BytesIO(data), shown)
 
 
 def _source_path(path: str | os.PathLike[str]) -> Path:

@@ -7,7 +7,8 @@ open in well under a second, and the screen only reads them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from deskterm.desk import deadlines
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, NotFound
+from deskterm.desk.outbox import mail_of_events
 from deskterm.models import INTAKE_FIELDS, Attachment, Case, Contact, Event, EventKind, Organization
 from deskterm.sla import Clock, ClockKind, ClockState, Policy, Status
 from deskterm.sla.calendar import BusinessCalendar
@@ -70,6 +72,9 @@ class CaseFile:
     events: tuple[Entry, ...]
     attachments: tuple[Attachment, ...]
     policy: Policy
+    # Event id -> what became of the mail it sent the customer ("mail sent",
+    # "not sent: no mail relay configured" ...): shown beside the reply.
+    mail: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def number(self) -> int:
@@ -112,6 +117,7 @@ def load(desk: Desk, number: int) -> CaseFile:
         attachments = session.scalars(
             select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
         ).all()
+        mail = mail_of_events(session, case.id)  # type: ignore[arg-type]
         session.expunge_all()
     assert organization is not None
     person = (
@@ -129,6 +135,7 @@ def load(desk: Desk, number: int) -> CaseFile:
         events=events,
         attachments=tuple(attachments),
         policy=desk.policy(case.policy),
+        mail=mail,
     )
 
 

@@ -18,12 +18,17 @@ from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import Conflict, DeskError, NotFound
+from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Case, Counter, Event, EventKind
 from deskterm.sla import Policy, Status
 from deskterm.store.engine import writing
 
+INFORMATION = (
+    "We need more information from you to continue working on this case. "
+    "Please reply to this message with the details we asked for."
+)
 ESCALATION_LEVELS = ("support-engineer", "product-support-engineer", "supervisor")
 
 
@@ -62,6 +67,10 @@ class Change:
         self.events.append(event)
         self.session.add(event)
         return event
+
+    def mail(self, event: Event, kind: str, text: str) -> None:
+        """Tell the customer about `event` by mail: an outbox row, in this transaction."""
+        queue_mail(self.session, self.desk, self.case, event, kind, text, self.at)
 
 
 def _case_for_update(session: Session, number: int) -> Case:
@@ -142,6 +151,37 @@ def open_case(
     entitlement_override: str | None = None,
 ) -> Case:
     """Log a new case; its clocks start at `received` (default: now)."""
+    with writing(desk.engine) as session:
+        return create_case(
+            session,
+            desk,
+            desk.now(),
+            organization=organization,
+            contact=contact,
+            severity=severity,
+            subject=subject,
+            description=description,
+            received=received,
+            intake=intake,
+            entitlement_override=entitlement_override,
+        )
+
+
+def create_case(
+    session: Session,
+    desk: Desk,
+    now: datetime,
+    *,
+    organization: str,
+    contact: str | None,
+    severity: int,
+    subject: str,
+    description: str = "",
+    received: datetime | None = None,
+    intake: Mapping[str, str] | None = None,
+    entitlement_override: str | None = None,
+) -> Case:
+    """open_case inside the caller's transaction (mail opens a case with its attachments)."""
     subject = _text(subject, "the subject")
     intake = dict(intake or {})
     unknown = set(intake) - set(INTAKE_FIELDS)
@@ -149,70 +189,69 @@ def open_case(
         raise DeskError(
             f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
         )
-    now = desk.now()
-    with writing(desk.engine) as session:
-        org = find_organization(session, organization)
-        person = find_contact(session, org, contact) if contact else None
-        policy = desk.policy(org.policy)
-        if severity not in policy.severities:
-            levels = ", ".join(str(n) for n in policy.severities)
-            raise DeskError(
-                f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
-            )
-        if not org.contract_current(now.date()) and not entitlement_override:
-            raise DeskError(
-                f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
-                "without a supervisor override (give its reason)"
-            )
-        received = received or now
-        if received > now:
-            raise DeskError(
-                f"received {to_iso(received)} is in the future (now is {to_iso(now)}): "
-                "a case is logged when it has come in"
-            )
-        case = Case(
-            number=_next_number(session),
-            subject=subject,
-            description=description,
-            organization_id=org.id,  # type: ignore[arg-type]
-            contact_id=person.id if person else None,
-            policy=policy.name,
-            severity=severity,
-            status=Status.NEW.value,
-            received_at=received,
-            created_at=now,
-            updated_at=now,
+    org = find_organization(session, organization)
+    person = find_contact(session, org, contact) if contact else None
+    policy = desk.policy(org.policy)
+    if severity not in policy.severities:
+        levels = ", ".join(str(n) for n in policy.severities)
+        raise DeskError(
+            f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
+        )
+    if not org.contract_current(now.date()) and not entitlement_override:
+        raise DeskError(
+            f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
+            "without a supervisor override (give its reason)"
+        )
+    received = received or now
+    if received > now:
+        raise DeskError(
+            f"received {to_iso(received)} is in the future (now is {to_iso(now)}): "
+            "a case is logged when it has come in"
+        )
+    case = Case(
+        number=_next_number(session),
+        subject=subject,
+        description=description,
+        organization_id=org.id,  # type: ignore[arg-type]
+        contact_id=person.id if person else None,
+        policy=policy.name,
+        severity=severity,
+        status=Status.NEW.value,
+        received_at=received,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **intake,
+    )
+    if person and not case.inquirer:
+        case.inquirer = person.name
+    session.add(case)
+    session.flush()
+    notes = [f"received {to_iso(received)} under {policy.name}"]
+    if entitlement_override:
+        notes.append(f"entitlement override: {entitlement_override}")
+    session.add(
+        Event(
+            case_id=case.id,  # type: ignore[arg-type]
             version=1,
-            **intake,
+            at=now,
+            actor=desk.actor,
+            kind=EventKind.OPENED.value,
+            field="severity",
+            new_value=str(severity),
+            text="; ".join(notes),
         )
-        if person and not case.inquirer:
-            case.inquirer = person.name
-        session.add(case)
-        session.flush()
-        notes = [f"received {to_iso(received)} under {policy.name}"]
-        if entitlement_override:
-            notes.append(f"entitlement override: {entitlement_override}")
-        session.add(
-            Event(
-                case_id=case.id,  # type: ignore[arg-type]
-                version=1,
-                at=now,
-                actor=desk.actor,
-                kind=EventKind.OPENED.value,
-                field="severity",
-                new_value=str(severity),
-                text="; ".join(notes),
-            )
-        )
-        session.flush()
-        refresh(session, case, policy, now)
+    )
+    session.flush()
+    refresh(session, case, policy, now)
     return case
 
 
 def reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
     """A public reply to the customer: a response (stops the first-response clock)."""
     with changing(desk, number, expected_version) as change:
-        change.record(EventKind.REPLY, text=_text(text, "the reply"))
+        event = change.record(EventKind.REPLY, text=_text(text, "the reply"))
+        change.mail(event, "reply", text)
     return change.case
 
 
@@ -230,17 +269,23 @@ def log_call(
     *,
     who: str | None = None,
     outcome: str | None = None,
+    to_customer: bool = False,
     expected_version: int | None = None,
 ) -> Case:
     """A phone call with the customer: counts as a response.
 
     Who was on the call is the event's value; the outcome follows the summary in
-    its text, so a timeline shows both.
+    its text, so a timeline shows both. `to_customer`: the summary is also mailed
+    to the case's contact (what was agreed, in writing).
     """
     summary = _text(summary, "the call summary")
     text = f"{summary}\nOutcome: {outcome}" if outcome and outcome.strip() else summary
     with changing(desk, number, expected_version) as change:
-        change.record(EventKind.CALL, field_name="with" if who else None, new=who, text=text)
+        event = change.record(
+            EventKind.CALL, field_name="with" if who else None, new=who, text=text
+        )
+        if to_customer:
+            change.mail(event, "call", f"A summary of our call:\n\n{text}")
     return change.case
 
 
@@ -256,7 +301,7 @@ def move(
     with changing(desk, number, expected_version) as change:
         current = Status(change.case.status)
         check_move(current, target)
-        change.record(
+        event = change.record(
             EventKind.STATUS,
             field_name="status",
             old=current.value,
@@ -264,6 +309,10 @@ def move(
             text=note_text,
         )
         change.case.status = target.value
+        if target == Status.WAITING and current != Status.WAITING:
+            # "Customer Information Requested": the customer is asked, by mail.
+            request = note_text.strip() if note_text and note_text.strip() else INFORMATION
+            change.mail(event, "information-request", request)
     return change.case
 
 
@@ -393,18 +442,27 @@ def split(
 def customer_reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
     """The customer answered: their clock stops and a waiting case returns to open."""
     with changing(desk, number, expected_version) as change:
-        case = change.case
-        change.record(EventKind.CUSTOMER_REPLY, text=_text(text, "the customer's reply"))
-        if case.status == Status.WAITING.value:
-            change.record(
-                EventKind.STATUS,
-                field_name="status",
-                old=case.status,
-                new=Status.OPEN.value,
-                text="the customer replied",
-            )
-            case.status = Status.OPEN.value
+        record_customer_reply(change, text)
     return change.case
+
+
+def record_customer_reply(change: Change, text: str, actor: str | None = None) -> Event:
+    """customer_reply inside the caller's change (mail adds the attachments too)."""
+    case = change.case
+    event = change.record(
+        EventKind.CUSTOMER_REPLY, text=_text(text, "the customer's reply"), actor=actor
+    )
+    if case.status == Status.WAITING.value:
+        change.record(
+            EventKind.STATUS,
+            field_name="status",
+            old=case.status,
+            new=Status.OPEN.value,
+            text="the customer replied",
+            actor=actor,
+        )
+        case.status = Status.OPEN.value
+    return event
 
 
 def schedule(desk: Desk, number: int, due: datetime, expected_version: int | None = None) -> Case:

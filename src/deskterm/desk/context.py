@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from deskterm import clock, settings
 from deskterm.desk.errors import DeskError
+from deskterm.mail.config import NO_RELAY, MailConfig
 from deskterm.sla import Policy, PolicyError
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
 
@@ -28,6 +29,9 @@ class Desk:
     # largest file accepted (DESKTERM_ATTACHMENT_LIMIT, default 20 MB).
     attachments: Path = field(default_factory=settings.default_attachments_dir)
     attachment_limit: int = field(default_factory=settings.attachment_limit)
+    # The SMTP relay mail to customers goes through (the config's [mail] table);
+    # without one, that mail is recorded as not sent (deskterm.desk.outbox).
+    mail: MailConfig = NO_RELAY
 
     def policy(self, name: str) -> Policy:
         try:

@@ -20,7 +20,7 @@ from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.deadlines import SweepAction
 from deskterm.instants import to_iso
 from deskterm.models import Case, EventKind
-from deskterm.sla import ClockKind, Status
+from deskterm.sla import ClockKind, Policy, Status
 from deskterm.store.engine import reading
 
 # One case cannot owe more than a handful of actions at once (breaches of three
@@ -81,6 +81,12 @@ def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
     return did_something
 
 
+def _in_policy_time(at: datetime, policy: Policy) -> str:
+    """`Mon 7 Dec 2026 17:00 EST`: the instant as the contract's office reads it."""
+    local = at.astimezone(policy.timezone)
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname()}"
+
+
 def _apply(change: Change, action: SweepAction, explanation: str, report: SweepReport) -> None:
     case, policy = change.case, change.policy
     if action.kind == "breach":
@@ -110,11 +116,18 @@ def _apply(change: Change, action: SweepAction, explanation: str, report: SweepR
         case.severity = lower
         report.customer_timeouts += 1
     elif action.kind == "notice":
-        change.record(
+        event = change.record(
             EventKind.AUTO_CLOSE_NOTICE,
             field_name="closes",
             new=to_iso(action.due),
             text=f"the customer is told the case closes automatically: {explanation}",
+        )
+        change.mail(
+            event,
+            "auto-close-notice",
+            f"This case will be closed automatically on {_in_policy_time(action.due, policy)} "
+            f"unless we hear from you: {explanation}.\n"
+            "Reply to this message if the case is not solved for you.",
         )
         report.notices += 1
     elif action.kind == "close":

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from deskterm.models.case import FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
     from deskterm.models.columns import END_OF_TIME
     from deskterm.models.event import Event, EventKind
+    from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
 
 _HOMES = {
@@ -27,10 +28,14 @@ _HOMES = {
     "END_OF_TIME": "columns",
     "Event": "event",
     "EventKind": "event",
+    "IngestedMail": "mail",
+    "Outbox": "mail",
+    "OutboxStatus": "mail",
+    "TriageMail": "mail",
     "Contact": "org",
     "Organization": "org",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment")
+_TABLE_MODULES = ("org", "case", "event", "attachment", "mail")
 
 __all__ = [
     "END_OF_TIME",
@@ -42,7 +47,11 @@ __all__ = [
     "Counter",
     "Event",
     "EventKind",
+    "IngestedMail",
     "Organization",
+    "Outbox",
+    "OutboxStatus",
+    "TriageMail",
 ]
 
 

@@ -149,7 +149,7 @@ class CaseScreen(Screen[None]):
         with collector_paused():
             file = case_file.load(self.desk, self.number)
             clocks = file.clocks(self.desk.now())
-            return file, clocks, timeline_blocks(file.events, stamp), intake_blocks(file)
+            return file, clocks, timeline_blocks(file.events, stamp, file.mail), intake_blocks(file)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
@@ -415,8 +415,15 @@ class CaseScreen(Screen[None]):
             change = lambda v: cases.note(desk, number, text, expected_version=v)  # noqa: E731
         else:
             who, outcome = fields.get("who") or None, fields.get("outcome") or None
+            to_customer = fields.get("to_customer") == "yes"
             change = lambda v: cases.log_call(  # noqa: E731
-                desk, number, text, who=who, outcome=outcome, expected_version=v
+                desk,
+                number,
+                text,
+                who=who,
+                outcome=outcome,
+                to_customer=to_customer,
+                expected_version=v,
             )
         self._write(
             COMPOSER_KINDS[kind],

@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.timer import Timer
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from deskterm.drafts import Draft, Drafts
@@ -88,6 +88,7 @@ class Composer(Dialog[dict[str, str]]):
     Composer > #frame { width: 96%; max-width: 110; height: 100%; max-height: 36; }
     Composer TextArea { height: 1fr; min-height: 3; }
     Composer #status { height: 1; color: $text-muted; }
+    Composer #to-customer { border: none; height: 1; padding: 0 1; background: transparent; }
     Composer .hint { margin-top: 0; }
     """
     BINDINGS = [Binding("ctrl+s", "send", show=False)]
@@ -118,6 +119,7 @@ class Composer(Dialog[dict[str, str]]):
         self._debounce: Timer | None = None
         self._text: TextArea | None = None
         self._fields: dict[str, Input] = {}
+        self._to_customer: Checkbox | None = None
         self._status_line: Static | None = None
 
     # -- layout -------------------------------------------------------------------
@@ -148,6 +150,14 @@ class Composer(Dialog[dict[str, str]]):
             text.border_title = TEXT_LABEL[self.kind]
             self._text = text
             yield text
+            if self.kind == "call":
+                # What was agreed, in writing: the summary is mailed to the contact.
+                self._to_customer = Checkbox(
+                    "also mail the summary to the customer",
+                    value=initial.get("to_customer") == "yes",
+                    id="to-customer",
+                )
+                yield self._to_customer
             yield self.error_line()
             self._status_line = Static("", id="status", markup=False)
             yield self._status_line
@@ -175,13 +185,18 @@ class Composer(Dialog[dict[str, str]]):
         found = {"text": self._text.text if self._text is not None else ""}
         for name, field in self._fields.items():
             found[name] = field.value
+        if self._to_customer is not None:
+            found["to_customer"] = "yes" if self._to_customer.value else ""
         return found
 
     def _blank(self) -> bool:
-        return not any(value.strip() for value in self.fields().values())
+        fields = self.fields()
+        fields.pop("to_customer", None)  # a ticked box alone is not something written
+        return not any(value.strip() for value in fields.values())
 
     @on(Input.Changed)
     @on(TextArea.Changed)
+    @on(Checkbox.Changed)
     def _changed(self) -> None:
         fields = self.fields()
         if self._discarded or fields == self._saved:

@@ -26,6 +26,7 @@ from deskterm.sla.duration import (
     DurationError,
     Elapsed,
     NoTarget,
+    Scheduled,
     Target,
     parse_duration,
 )
@@ -76,6 +77,9 @@ class Policy:
     auto_close: AutoClose | None
     rules: Rules
     source: str
+    # The severity of a case opened from an email: `email_severity` in the file, else
+    # the least urgent level that is neither scheduled work nor a phone-intake level.
+    email_severity: int | None = None
 
     def level(self, severity: int) -> SeverityLevel:
         try:
@@ -113,6 +117,7 @@ TOP_KEYS = {
     "severity",
     "auto_close",
     "rules",
+    "email_severity",
 }
 CALENDAR_KEYS = {"hours", "holidays", "closed", "timezone", "title"}
 SEVERITY_KEYS = {
@@ -193,6 +198,7 @@ class _Reader:
         severities = self.severities(data.get("severity"), calendars)
         auto_close = self.auto_close(data.get("auto_close"), calendars)
         rules = self.rules(data.get("rules"))
+        email_severity = self.email_severity(data.get("email_severity"), severities)
 
         if self.problems or zone is None or name is None:
             raise PolicyError(self.problems)
@@ -206,6 +212,7 @@ class _Reader:
             auto_close=auto_close,
             rules=rules,
             source=self.source,
+            email_severity=email_severity,
         )
 
     def zone(self, value: Any, path: str, required: bool) -> ZoneInfo | None:
@@ -393,6 +400,35 @@ class _Reader:
                 phone_intake=phone,
             )
         return dict(sorted(result.items()))
+
+    def email_severity(self, value: Any, severities: Mapping[int, SeverityLevel]) -> int | None:
+        """Mail never opens a case at a level that needs the phone call (seeds: Sev 1)."""
+        if value is None:
+            plain = [
+                level
+                for level, table in severities.items()
+                if not table.phone_intake and not isinstance(table.first_response, Scheduled)
+            ]
+            return max(plain) if plain else None
+        if not isinstance(value, int) or isinstance(value, bool) or value not in severities:
+            levels = ", ".join(str(n) for n in severities)
+            self.problem("email_severity", f"{value!r} is not a severity level (levels: {levels})")
+            return None
+        if len(severities) > 1 and value == min(severities):
+            self.problem(
+                "email_severity",
+                f"severity {value} is the most urgent level: it needs the phone call, "
+                "mail cannot open a case at that level",
+            )
+            return None
+        if severities[value].phone_intake:
+            self.problem(
+                "email_severity",
+                f"severity {value} takes cases by phone only (phone_intake): "
+                "mail cannot open a case at that level",
+            )
+            return None
+        return value
 
     def calendar_ref(
         self, table: Mapping[str, Any], path: str, calendars: Mapping[str, BusinessCalendar]

@@ -4,7 +4,9 @@ On SQLite, `PRAGMA data_version` on a connection of its own changes whenever
 another connection (another terminal, the CLI, another user on the jump host)
 commits. On PostgreSQL a connection of its own LISTENs on the desk's channel,
 where a trigger (migration 0002_desk) announces every case written as
-`<number>:<version>` when its transaction commits.
+`<number>:<version>` when its transaction commits, and another (migration
+0002_mail) says `outbox:<n>` when the mail sender records a mail sent or failed,
+which writes no case row.
 
 A watcher never raises for a lost server: it says so (`problem`), tries again on
 the next question, and answers "changed" once it is back, since changes made
@@ -100,10 +102,9 @@ class ChangeWatcher:
                 self._listen()
                 reconnected = self.problem is not None
             raw = self._listener.connection.driver_connection  # type: ignore[union-attr]
+            payloads = [notify.payload for notify in raw.notifies(timeout=0)]
             self.heard = [
-                parsed
-                for notify in raw.notifies(timeout=0)
-                if (parsed := parse_payload(notify.payload)) is not None
+                parsed for payload in payloads if (parsed := parse_payload(payload)) is not None
             ]
         except Exception as error:
             if not _lost(error):
@@ -113,7 +114,7 @@ class ChangeWatcher:
             self.problem = LOST
             return False
         self.problem = None
-        return reconnected or bool(self.heard)
+        return reconnected or bool(payloads)
 
     # -- both ------------------------------------------------------------------------
 

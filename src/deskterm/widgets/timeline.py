@@ -7,7 +7,7 @@ terminal shows the difference too; colours only repeat it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import partial
 
@@ -44,7 +44,15 @@ def tag_of(kind: str) -> tuple[str, str, str]:
     return TAGS.get(kind, UNKNOWN)
 
 
-def event_head(entry: Entry, when: Callable[[datetime], str]) -> Pieces:
+def mail_piece(state: str | None) -> Pieces:
+    """What became of the mail an event sent: quiet once sent, loud until then."""
+    if state is None:
+        return ()
+    style = "document--quiet" if state == "mail sent" else "document--alarm"
+    return ((f"[{safe_line(state, 120)}]", style), (" ", ""))
+
+
+def event_head(entry: Entry, when: Callable[[datetime], str], mail: str | None = None) -> Pieces:
     tag, tag_class, _ = tag_of(entry.kind)
     try:
         what = describe(entry)  # type: ignore[arg-type]
@@ -54,13 +62,21 @@ def event_head(entry: Entry, when: Callable[[datetime], str]) -> Pieces:
         (f"{when(entry.at)}  ", "document--quiet"),
         (f"{tag:<{TAG_WIDTH}}", tag_class),
         (" ", ""),
+        # Before the description: what became of the mail must show on 80 columns.
+        *mail_piece(mail),
         (safe_line(what, 300), ""),
     )
 
 
-def event_block(entry: Entry, when: Callable[[datetime], str]) -> Block:
-    return Block(partial(event_head, entry, when), entry.text or "", tag_of(entry.kind)[2])
+def event_block(entry: Entry, when: Callable[[datetime], str], mail: str | None = None) -> Block:
+    return Block(partial(event_head, entry, when, mail), entry.text or "", tag_of(entry.kind)[2])
 
 
-def timeline_blocks(entries: Iterable[Entry], when: Callable[[datetime], str]) -> list[Block]:
-    return [event_block(entry, when) for entry in entries]
+def timeline_blocks(
+    entries: Iterable[Entry],
+    when: Callable[[datetime], str],
+    mail: Mapping[int, str] | None = None,
+) -> list[Block]:
+    """The events as blocks; `mail` (event id -> state) marks what was mailed, and how."""
+    mail = mail or {}
+    return [event_block(entry, when, mail.get(entry.id)) for entry in entries]

@@ -1,0 +1,247 @@
+"""`deskterm mail ...`: take mail in, send the outbox, look at what is pending or unplaced.
+
+`mail ingest` is what a mail server's pipe alias (or procmail, or fetchmail's
+mda) runs for each message, as Request Tracker's rt-mailgate: exit 0 when the
+message was taken (or was taken before), 2 when it is refused (the server
+bounces it with the one-line reason), 75 (EX_TEMPFAIL) when the database cannot
+be reached (the server keeps the message and tries again later).
+"""
+
+from __future__ import annotations
+
+import mailbox
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from sqlalchemy.exc import OperationalError
+
+from deskterm import settings
+from deskterm.cli.cases import local, refusing, safe_line, severity_level
+from deskterm.cli.context import Options, desk
+from deskterm.cli.output import console, fail, print_json
+from deskterm.desk import inbound, outbox
+from deskterm.desk.errors import DeskError
+from deskterm.store.engine import database_url, first_line, make_engine
+
+EX_TEMPFAIL = 75
+
+app = typer.Typer(
+    help="Mail: take customer mail in, send replies out, triage what has no case.",
+    no_args_is_help=True,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+@app.command("ingest")
+def ingest_command(
+    ctx: typer.Context,
+    maildir: Annotated[
+        Path | None,
+        typer.Option(
+            "--maildir",
+            help="Take every new message of this Maildir (marked seen in cur/ once taken; "
+            "refused ones flagged); without it, one message on standard input.",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Take customer mail: onto its case, into a new case, or into triage."""
+    _database_reachable(ctx)
+    the_desk = desk(ctx)
+    if maildir is None:
+        raw = sys.stdin.buffer.read()
+        try:
+            result = inbound.ingest(the_desk, raw)
+        except DeskError as error:
+            fail(safe_line(error))
+        except OperationalError as error:
+            typer.echo(f"deskterm: temporary failure: {safe_line(first_line(error))}", err=True)
+            raise typer.Exit(EX_TEMPFAIL) from None
+        _say([result], [], as_json)
+        return
+    if not (maildir / "new").is_dir() or not (maildir / "cur").is_dir():
+        fail(f"{safe_line(maildir)} is not a Maildir (it needs new/ and cur/ directories)")
+    box = mailbox.Maildir(maildir, factory=None, create=False)
+    taken: list[inbound.Ingested] = []
+    refused: list[str] = []
+    for key in sorted(box.keys()):
+        message = box.get_message(key)
+        if message.get_subdir() != "new":
+            continue  # in cur/: taken (or refused) before, or a mail client's
+        try:
+            result = inbound.ingest(the_desk, box.get_bytes(key))
+        except DeskError as error:
+            refused.append(f"{key}: {error}")
+            message.add_flag("F")  # flagged for a person: it could not be taken
+        except OperationalError as error:
+            typer.echo(f"deskterm: temporary failure: {safe_line(first_line(error))}", err=True)
+            break  # left in new/: the next run takes it
+        else:
+            taken.append(result)
+            message.add_flag("S")
+        message.set_subdir("cur")
+        box[key] = message
+    _say(taken, refused, as_json)
+    if refused:
+        raise typer.Exit(2)
+
+
+def _database_reachable(ctx: typer.Context) -> None:
+    """A database that cannot be reached is a temporary failure (exit 75): the mail
+    server keeps the message and tries again, rather than bouncing it."""
+    options = ctx.find_object(Options)
+    assert options is not None, "the root callback sets Options"
+    try:
+        engine = make_engine(database_url(settings.database_location(options.db)))
+    except (settings.SettingError, OSError):
+        return  # opening the desk says what is wrong (exit 2)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as error:
+        typer.echo(f"deskterm: temporary failure: {safe_line(first_line(error))}", err=True)
+        raise typer.Exit(EX_TEMPFAIL) from None
+    finally:
+        engine.dispose()
+
+
+def _say(results: list[inbound.Ingested], refused: list[str], as_json: bool) -> None:
+    if as_json:
+        print_json(
+            {
+                "taken": [
+                    {
+                        "outcome": r.outcome,
+                        "message_id": r.message_id,
+                        "case": r.case,
+                        "triage": r.triage,
+                        "reason": r.reason,
+                    }
+                    for r in results
+                ],
+                "refused": refused,
+            }
+        )
+        return
+    for result in results:
+        typer.echo(safe_line(result.summary()))
+    for line in refused:
+        typer.echo(f"deskterm: {safe_line(line)}", err=True)
+
+
+@app.command("send")
+def send_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Send what is due in the outbox through the relay ([mail] in the config)."""
+    the_desk = desk(ctx)
+    if not the_desk.mail.relay:
+        fail("no mail relay configured: set host (and from) in the [mail] table of the config")
+    with refusing():
+        report = outbox.send_due(the_desk)
+    if as_json:
+        print_json({"sent": report.sent, "retrying": report.retrying, "failed": report.failed})
+        return
+    typer.echo(report.summary())
+
+
+@app.command("retry")
+def retry_command(
+    ctx: typer.Context,
+    message: Annotated[int, typer.Argument(metavar="ID", help="The message's id in the outbox.")],
+) -> None:
+    """Send a failed or not-sent message again (once the relay or the address is fixed)."""
+    the_desk = desk(ctx)
+    with refusing():
+        said = outbox.retry(the_desk, message)
+    typer.echo(safe_line(said))
+
+
+@app.command("outbox")
+def outbox_command(
+    ctx: typer.Context,
+    every: Annotated[bool, typer.Option("--all", help="Sent mail too.")] = False,
+    case: Annotated[int | None, typer.Option("--case", help="Only this case's mail.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Mail to customers that is pending, failed or not sent (with --all: sent too)."""
+    lines = outbox.outbox(desk(ctx), everything=every, case=case)
+    if as_json:
+        print_json([line.as_json() for line in lines])
+        return
+    out = console()
+    if not lines:
+        out.print("the outbox is empty" if every else "nothing pending, failed or unsent")
+        return
+    table = Table("id", "case", "kind", "to", "queued", "state", box=None, pad_edge=False)
+    for line in lines:
+        table.add_row(
+            str(line.id),
+            str(line.case),
+            line.kind,
+            Text(safe_line(line.to or "-")),
+            local(line.created_at),
+            Text(safe_line(line.state)),
+        )
+    out.print(table)
+
+
+@app.command("triage")
+def triage_command(
+    ctx: typer.Context,
+    every: Annotated[bool, typer.Option("--all", help="Mail taken into a case too.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Mail deskterm could not place (unknown sender, say): take it with `mail take`."""
+    lines = inbound.triage(desk(ctx), everything=every)
+    if as_json:
+        print_json([line.as_json() for line in lines])
+        return
+    out = console()
+    if not lines:
+        out.print("no mail in triage")
+        return
+    table = Table("id", "received", "from", "subject", "why", box=None, pad_edge=False)
+    for line in lines:
+        why = line.reason if line.case is None else f"taken into Incident# {line.case}"
+        table.add_row(
+            str(line.id),
+            local(line.received_at),
+            Text(safe_line(line.from_address)),
+            Text(safe_line(line.subject)),
+            Text(safe_line(why)),
+        )
+    out.print(table)
+
+
+@app.command("take")
+def take_command(
+    ctx: typer.Context,
+    triage_id: Annotated[int, typer.Argument(metavar="ID", help="The mail's id in triage.")],
+    case: Annotated[
+        int | None, typer.Option("--case", help="Add it to this case as the customer's reply.")
+    ] = None,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Open a new case for this organization.")
+    ] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="The new case's contact.")
+    ] = None,
+    severity: Annotated[
+        str | None,
+        typer.Option(
+            "--severity", help="The new case's severity (default: the policy's for email)."
+        ),
+    ] = None,
+) -> None:
+    """Take a mail out of triage: onto a case, or into a new case."""
+    level = severity_level(severity) if severity is not None else None
+    the_desk = desk(ctx)
+    with refusing():
+        number = inbound.take(
+            the_desk, triage_id, case=case, organization=org, contact=contact, severity=level
+        )
+    typer.echo(f"mail #{triage_id} taken into Incident# {number}")
