@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli import cases, database, demo, directory, policy
+from deskterm.cli import backup, cases, database, demo, directory, doctor, policy
 from deskterm.cli.context import Options
 
 app = typer.Typer(
@@ -21,6 +21,9 @@ app.add_typer(directory.contact_app, name="contact")
 app.add_typer(database.app, name="db")
 app.command("sweep")(cases.sweep_command)
 app.command("demo")(demo.demo_command)
+app.command("doctor")(doctor.doctor_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 
 
 @app.callback(invoke_without_command=True)
