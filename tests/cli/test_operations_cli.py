@@ -117,6 +117,16 @@ def test_doctor_fails_a_schema_written_by_a_newer_deskterm(db: Path) -> None:
     assert "9999_future" in checks["migrations"]["message"]
 
 
+def test_doctor_warns_of_pending_migrations_and_names_the_command(db: Path) -> None:
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0001'")
+    code, checks = doctor(db)
+    assert code == 0
+    assert checks["migrations"]["status"] == "warn"
+    assert "0002_hardening" in checks["migrations"]["message"]
+    assert "deskterm db upgrade" in checks["migrations"]["advice"]
+
+
 def test_doctor_lists_a_broken_policy_file_with_its_problems(
     db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
