@@ -168,3 +168,30 @@ def test_the_command_line_says_the_disk_is_full_in_one_line_without_a_traceback(
         assert code == 0, err
     finally:
         console.engine.dispose()
+
+
+@pytest.mark.skipif(not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG not set")
+def test_a_read_only_postgresql_server_refuses_the_note_in_one_sentence() -> None:
+    from tests.desk.conftest import pg_engine_in_fresh_schema
+
+    engine, schema, admin = pg_engine_in_fresh_schema()
+    try:
+        upgrade(engine, MONDAY)
+        desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=lambda: MONDAY)
+        directory.add_organization(desk, "Acme", "business-hours-3")
+        cases.open_case(desk, organization="Acme", contact=None, severity=1, subject="down")
+        # A replica or a server put in read-only mode: every transaction is read-only.
+        read_only = make_engine(
+            f"{engine.url.render_as_string(hide_password=False)}"
+            "%20-cdefault_transaction_read_only%3Don"
+        )
+        reader = Desk(read_only, desk.policies, "alice", now=lambda: MONDAY)
+        with pytest.raises(StorageError, match="only allows reading"):
+            cases.note(reader, 40100, "checked the logs")
+        read_only.dispose()
+        assert queries.show_case(desk, 40100)["version"] == 1
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
