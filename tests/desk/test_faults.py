@@ -170,6 +170,20 @@ def test_the_command_line_says_the_disk_is_full_in_one_line_without_a_traceback(
         console.engine.dispose()
 
 
+def test_a_desk_that_cannot_even_be_opened_on_a_full_disk_says_why_in_words(
+    small_disk: Path,
+) -> None:
+    path = small_disk / "desk.db"
+    new_desk(path).engine.dispose()  # nobody has it open: SQLite must make its -shm file
+    fill(small_disk)
+    code, out, err = invoke(["--db", str(path), "case", "note", "40100", "checked"])
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith("deskterm: cannot open the database sqlite:///")
+    assert "OperationalError" not in line
+    assert line.endswith(("(disk I/O error)", "is full"))
+
+
 @pytest.mark.skipif(not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG not set")
 def test_a_read_only_postgresql_server_refuses_the_note_in_one_sentence() -> None:
     from tests.desk.conftest import pg_engine_in_fresh_schema

@@ -34,7 +34,9 @@ class Desk:
     def __post_init__(self) -> None:
         # Every use case, read or write, then reports a storage failure (disk full,
         # read-only, I/O error) as a StorageError the front ends show in one line.
-        if not event.contains(self.engine, "handle_error", _storage_refused):
+        if isinstance(self.engine, Engine) and not event.contains(
+            self.engine, "handle_error", _storage_refused
+        ):
             event.listen(self.engine, "handle_error", _storage_refused)
 
     def policy(self, name: str) -> Policy:

@@ -73,3 +73,11 @@ def _sqlite_by_message(message: str) -> str | None:
         if fragment in lowered:
             return _SQLITE_MESSAGES[code]
     return None
+
+
+def explain(error: BaseException) -> str:
+    """A database error in one line: the storage problem in words if it is one."""
+    from deskterm.store.engine import first_line
+
+    original = getattr(error, "orig", None) or error
+    return storage_problem(original) or first_line(error)
