@@ -12,7 +12,8 @@ from deskterm.desk.context import Desk
 from deskterm.mail.config import mail_config
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import revision
-from deskterm.store.engine import database_url, first_line, make_engine, printable_url
+from deskterm.store.engine import database_url, make_engine, printable_url
+from deskterm.store.faults import explain
 
 
 def run_console(
@@ -48,7 +49,7 @@ def run_console(
                 )
     except (OperationalError, OSError) as error:
         print(
-            f"deskterm: cannot open the database {printable_url(url)}: {first_line(error)}",
+            f"deskterm: cannot open the database {printable_url(url)}: {explain(error)}",
             file=sys.stderr,
         )
         return 2

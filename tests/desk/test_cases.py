@@ -372,3 +372,16 @@ def test_listing_sorts_by_next_deadline_with_open_ended_cases_last(
         == "breached"
     )
     assert clock() > MONDAY
+
+
+def test_the_database_refuses_to_empty_the_events_wholesale(desk: Desk) -> None:
+    """PostgreSQL's TRUNCATE fires no row trigger, even through cases with CASCADE."""
+    open_sev(desk)
+    is_postgresql = desk.engine.dialect.name == "postgresql"
+    statements = (
+        ["TRUNCATE events", "TRUNCATE cases CASCADE"] if is_postgresql else ["DELETE FROM events"]
+    )
+    for statement in statements:
+        with pytest.raises(DBAPIError, match="append-only"), desk.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert count_rows(desk)[1] == 1

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli import cases, database, demo, directory, mail, policy, transfer
+from deskterm.cli import (
+    backup,
+    cases,
+    database,
+    demo,
+    directory,
+    doctor,
+    mail,
+    policy,
+    transfer,
+)
 from deskterm.cli.context import Options
 
 app = typer.Typer(
@@ -24,6 +34,9 @@ app.command("sweep")(cases.sweep_command)
 app.command("demo")(demo.demo_command)
 app.command("export")(transfer.export_command)
 app.command("import")(transfer.import_command)
+app.command("doctor")(doctor.doctor_command)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 
 
 @app.callback(invoke_without_command=True)

@@ -14,7 +14,8 @@ from deskterm.cli.output import fail
 from deskterm.desk.context import Desk
 from deskterm.mail.config import mail_config
 from deskterm.sla.catalog import PolicyCatalog
-from deskterm.store.engine import database_url, first_line, make_engine, printable_url
+from deskterm.store.engine import database_url, make_engine, printable_url
+from deskterm.store.faults import explain
 from deskterm.store.migrate import SchemaError, upgrade
 
 
@@ -40,7 +41,7 @@ class Options:
         except SchemaError as error:
             fail(f"{printable_url(url)}: {error}")
         except (OperationalError, OSError) as error:
-            fail(f"cannot open the database {printable_url(url)}: {first_line(error)}")
+            fail(f"cannot open the database {printable_url(url)}: {explain(error)}")
         if backup is not None:
             typer.echo(
                 f"deskterm: upgraded the database schema (copy of the old one: {backup})", err=True

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import ExceptionContext
 
 from deskterm import clock, settings
-from deskterm.desk.errors import DeskError
+from deskterm.desk.errors import DeskError, StorageError
 from deskterm.mail.config import NO_RELAY, MailConfig
 from deskterm.sla import Policy, PolicyError
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
+from deskterm.store.faults import storage_problem
 
 SYSTEM_ACTOR = "deskterm"  # the sweep's name in the audit trail
 
@@ -33,6 +35,14 @@ class Desk:
     # without one, that mail is recorded as not sent (deskterm.desk.outbox).
     mail: MailConfig = NO_RELAY
 
+    def __post_init__(self) -> None:
+        # Every use case, read or write, then reports a storage failure (disk full,
+        # read-only, I/O error) as a StorageError the front ends show in one line.
+        if isinstance(self.engine, Engine) and not event.contains(
+            self.engine, "handle_error", _storage_refused
+        ):
+            event.listen(self.engine, "handle_error", _storage_refused)
+
     def policy(self, name: str) -> Policy:
         try:
             return self.policies.get(name)
@@ -40,3 +50,13 @@ class Desk:
             raise DeskError(str(error)) from None
         except PolicyError as error:
             raise DeskError(f"policy {name!r} has problems: {error.problems[0]}") from None
+
+
+def _storage_refused(context: ExceptionContext) -> None:
+    problem = storage_problem(context.original_exception)
+    if problem is not None:
+        # Raised from the hook, it replaces SQLAlchemy's error after the connection
+        # has been cleaned up; the transaction around it rolls back as for any error.
+        raise StorageError(
+            f"{problem}: nothing was saved; try again once that is fixed"
+        ) from context.original_exception

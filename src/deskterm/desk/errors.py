@@ -17,3 +17,8 @@ class InvalidMove(DeskError):
 
 class Conflict(DeskError):
     """The case changed since the caller loaded it; the message names who and what."""
+
+
+class StorageError(DeskError):
+    """The database could not take the change (disk full, read-only, I/O error, lost
+    server); the transaction was rolled back, so nothing was written."""

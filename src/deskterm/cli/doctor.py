@@ -1,0 +1,49 @@
+"""`deskterm doctor`: one line per check of what deskterm stands on (see desk/doctor.py)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from deskterm import settings
+from deskterm.cli.context import Options
+from deskterm.cli.output import fail, print_json
+from deskterm.desk import doctor
+from deskterm.safe_text import safe_line
+from deskterm.store.engine import database_url, printable_url
+
+EXIT_FAILED = 1
+LABELS = {"ok": "OK", "warn": "WARN", "fail": "FAIL"}
+
+
+def doctor_command(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+) -> None:
+    """Check the database, SQLite, file modes, migrations, policies and time zones.
+
+    Exit code 1 when a check FAILs (warnings alone exit 0).
+    """
+    options = ctx.find_object(Options)
+    try:
+        url = database_url(settings.database_location(options.db if options else None))
+    except settings.SettingError as error:
+        fail(str(error))
+    checks = doctor.examine(url, settings.policy_dirs())
+    if as_json:
+        print_json(
+            {
+                "database": printable_url(url),
+                "ok": not doctor.failed(checks),
+                "checks": [check.as_dict() for check in checks],
+            }
+        )
+    else:
+        for check in checks:
+            line = f"{LABELS[check.status]:<4} {check.name}: {check.message}"
+            if check.advice:
+                line += f" -> {check.advice}"
+            typer.echo(safe_line(line))
+    if doctor.failed(checks):
+        raise typer.Exit(EXIT_FAILED)

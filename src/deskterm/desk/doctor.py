@@ -1,0 +1,371 @@
+"""`deskterm doctor`: check what deskterm stands on and say what to do about each problem.
+
+Each check gives one line: OK, WARN (works, but a risk worth knowing) or FAIL (something
+is wrong now). The checks read; none of them changes the database or any file.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+from zoneinfo import TZPATH, ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store import revision
+
+Status = Literal["ok", "warn", "fail"]
+
+# File systems where POSIX advisory locks (SQLite's locking) or shared memory (its
+# WAL index) are unreliable or absent, so two writers can corrupt the file.
+NETWORK_FILE_SYSTEMS = frozenset(
+    {"nfs", "nfs4", "cifs", "smb3", "smbfs", "fuse.sshfs", "9p", "afs", "ceph", "glusterfs",
+     "fuse.glusterfs", "lustre", "davfs", "fuse.s3fs", "fuse.rclone", "virtiofs"}
+)  # fmt: skip
+# SQLite 3.7.0 to 3.51.2 can corrupt a WAL database when a writer resets the WAL while
+# another connection (in this or another process) checkpoints: fixed in 3.51.3.
+SAFE_SQLITE = (3, 51, 3)
+INTEGRITY_PROBLEMS_SHOWN = 3
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: Status
+    message: str
+    advice: str = ""  # what to do, for a WARN or a FAIL
+
+    def as_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def failed(checks: Sequence[Check]) -> bool:
+    return any(check.status == "fail" for check in checks)
+
+
+def examine(
+    url: str,
+    policy_dirs: Sequence[Path],
+    *,
+    mounts: Path = Path("/proc/mounts"),
+    sqlite_version: str = sqlite3.sqlite_version,
+) -> list[Check]:
+    """Every check, in the order a person would fix things."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:":
+            checks = [Check("database", "warn", "an in-memory database: nothing is kept")]
+        else:
+            checks = _sqlite_checks(Path(database), mounts, sqlite_version)
+    else:
+        checks = _server_checks(url)
+    return checks + policy_checks(policy_dirs)
+
+
+# --- SQLite -----------------------------------------------------------------------------
+
+
+def _sqlite_checks(path: Path, mounts: Path, sqlite_version: str) -> list[Check]:
+    checks = [location_check(path, mounts), version_check(sqlite_version)]
+    if not path.exists():
+        return checks
+    checks.append(modes_check(path))
+    checks.extend(_schema_and_integrity(path))
+    return checks
+
+
+def location_check(path: Path, mounts: Path = Path("/proc/mounts")) -> Check:
+    directory = path.parent
+    if not directory.is_dir():
+        return Check(
+            "database location",
+            "warn",
+            f"{path}: its directory does not exist yet",
+            "deskterm creates it on first use; check the path if you expected a database there",
+        )
+    fs_type, mount_point = file_system_of(directory, mounts)
+    where = f"{path} ({fs_type or 'unknown'} file system"
+    where += f", directory {stat.filemode(directory.stat().st_mode)})"
+    if fs_type in NETWORK_FILE_SYSTEMS:
+        return Check(
+            "database location",
+            "warn",
+            f"{where}: a network file system (mounted at {mount_point}), where SQLite's "
+            "locking is unreliable and two writers can corrupt the file",
+            "keep the database on a local disk of the host everyone logs in to, "
+            "or use PostgreSQL for a desk spread over hosts",
+        )
+    if not os.access(directory, os.W_OK):
+        return Check(
+            "database location",
+            "fail",
+            f"{where}: you may not write in its directory (SQLite keeps its WAL and "
+            "shared-memory files there)",
+            f"give your user write access to {directory}",
+        )
+    if not path.exists():
+        return Check(
+            "database location",
+            "ok",
+            f"{where}: no database yet (deskterm creates it on first use)",
+        )
+    return Check("database location", "ok", where)
+
+
+def file_system_of(directory: Path, mounts: Path = Path("/proc/mounts")) -> tuple[str, str]:
+    """The type and mount point of the file system holding `directory` ('' if unknown)."""
+    try:
+        lines = mounts.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return "", ""
+    resolved = directory.resolve()
+    best = ("", "")
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        # /proc/mounts writes a space in a mount point as \040.
+        point = fields[1].replace("\\040", " ")
+        inside = resolved == Path(point) or Path(point) in resolved.parents
+        if inside and len(point) >= len(best[1]):
+            best = (fields[2], point)
+    return best
+
+
+def version_check(sqlite_version: str) -> Check:
+    try:
+        found = tuple(int(part) for part in sqlite_version.split("."))
+    except ValueError:
+        found = ()
+    if found >= SAFE_SQLITE:
+        return Check("SQLite library", "ok", f"version {sqlite_version}")
+    return Check(
+        "SQLite library",
+        "warn",
+        f"version {sqlite_version} is older than 3.51.3: when several processes share the "
+        "database (two consoles, a console and a sweep), a WAL reset can corrupt it",
+        "use a Python built with SQLite 3.51.3 or newer, or PostgreSQL for a shared desk; "
+        "take backups (deskterm backup FILE) meanwhile",
+    )
+
+
+def modes_check(path: Path) -> Check:
+    """The database and its WAL/shared-memory files must not be readable by everyone."""
+    files = [path] + [
+        path.with_name(path.name + suffix)
+        for suffix in ("-wal", "-shm")
+        if path.with_name(path.name + suffix).exists()
+    ]
+    open_to_all = []
+    shown = []
+    for file in files:
+        mode = file.stat().st_mode
+        shown.append(f"{file.name} {stat.filemode(mode)}")
+        if mode & (stat.S_IROTH | stat.S_IWOTH):
+            open_to_all.append(file)
+    if open_to_all:
+        names = " ".join(str(file) for file in open_to_all)
+        return Check(
+            "file modes",
+            "fail",
+            f"{', '.join(shown)}: anyone on this host can read (or write) what customers "
+            "and engineers wrote",
+            f"chmod o-rwx {names} (and share with a group, chmod 660, if several users work "
+            "the desk)",
+        )
+    return Check("file modes", "ok", ", ".join(shown))
+
+
+def _schema_and_integrity(path: Path) -> list[Check]:
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error as error:
+        return [Check("database", "fail", f"{path}: cannot open: {error}", "run as its owner")]
+    with closing(connection):
+        try:
+            stored = _stored_revision(connection)
+            problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as error:
+            return [
+                Check(
+                    "integrity",
+                    "fail",
+                    f"{path}: {error}",
+                    "restore the newest backup (deskterm restore FILE --force)",
+                )
+            ]
+    checks = [migrations_check(stored)]
+    if problems == ["ok"]:
+        checks.append(Check("integrity", "ok", "PRAGMA integrity_check: ok"))
+    else:
+        first = "; ".join(problems[:INTEGRITY_PROBLEMS_SHOWN])
+        more = len(problems) - INTEGRITY_PROBLEMS_SHOWN
+        checks.append(
+            Check(
+                "integrity",
+                "fail",
+                f"PRAGMA integrity_check found {len(problems)} problem(s): {first}"
+                + (f" (and {more} more)" if more > 0 else ""),
+                "stop every deskterm using it, then restore the newest backup "
+                "(deskterm restore FILE --force)",
+            )
+        )
+    return checks
+
+
+def _stored_revision(connection: sqlite3.Connection) -> str | None:
+    try:
+        row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    except sqlite3.OperationalError as error:
+        if "no such table" in str(error):
+            return None
+        raise
+    return row[0] if row else None
+
+
+def migrations_check(stored: str | None) -> Check:
+    from deskterm.store.migrate import SchemaError, pending_revisions
+
+    if stored is None:
+        return Check(
+            "migrations",
+            "warn",
+            "no schema yet",
+            "deskterm creates it on first use (or run deskterm db upgrade)",
+        )
+    try:
+        pending = pending_revisions(stored)
+    except SchemaError as error:
+        return Check("migrations", "fail", str(error), "use the deskterm that wrote it")
+    if pending:
+        return Check(
+            "migrations",
+            "warn",
+            f"at revision {stored}, {len(pending)} migration(s) pending ({', '.join(pending)})",
+            "run deskterm db upgrade (it copies the database first)",
+        )
+    return Check("migrations", "ok", f"at revision {stored} (the newest)")
+
+
+# --- PostgreSQL -------------------------------------------------------------------------
+
+
+def _server_checks(url: str) -> list[Check]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from deskterm.store.engine import first_line, make_engine, printable_url
+
+    shown = printable_url(url)
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            version = connection.execute(text("SHOW server_version")).scalar()
+        stored = revision.stored_revision(engine)
+    except SQLAlchemyError as error:
+        return [
+            Check(
+                "database connection",
+                "fail",
+                f"{shown}: {first_line(error.orig or error)}",  # type: ignore[attr-defined]
+                "check the URL (--db, DESKTERM_DB or the config), the server and your password",
+            )
+        ]
+    finally:
+        engine.dispose()
+    return [
+        Check("database connection", "ok", shown),
+        Check("server version", "ok", f"PostgreSQL {version}"),
+        migrations_check(stored),
+    ]
+
+
+# --- policies and time zones ------------------------------------------------------------
+
+
+def policy_checks(policy_dirs: Sequence[Path]) -> list[Check]:
+    entries = PolicyCatalog(policy_dirs).entries()
+    checks = []
+    broken = [entry for entry in entries.values() if entry.policy is None]
+    for entry in broken:
+        checks.append(
+            Check(
+                f"policy {entry.name}",
+                "fail",
+                f"{entry.path}: {'; '.join(entry.problems)}",
+                "fix the file (deskterm policy check FILE explains each problem)",
+            )
+        )
+    loaded = [entry.policy for entry in entries.values() if entry.policy is not None]
+    if not entries:
+        searched = ", ".join(str(directory) for directory in policy_dirs)
+        checks.append(
+            Check("policies", "fail", f"no policy files in {searched}", "reinstall deskterm")
+        )
+    elif loaded:
+        names = ", ".join(policy.name for policy in loaded)
+        checks.append(Check("policies", "ok", f"{len(loaded)} load: {names}"))
+    zones = sorted(
+        {policy.timezone.key for policy in loaded}
+        | {calendar.zone.key for policy in loaded for calendar in policy.calendars.values()}
+    )
+    checks.append(zone_check(zones))
+    return checks
+
+
+def zone_check(zones: Sequence[str]) -> Check:
+    """The time zones the policies name load, and which tz database answers."""
+    source = tz_database()
+    failing = []
+    for zone in zones:
+        try:
+            ZoneInfo(zone)
+        except (KeyError, ValueError, OSError):
+            failing.append(zone)
+    if failing:
+        return Check(
+            "time zones",
+            "fail",
+            f"cannot load {', '.join(failing)} ({source})",
+            "install the tzdata package (pip install tzdata) or the system's tzdata",
+        )
+    named = (
+        f"{len(zones)} zone(s) the policies name load ({', '.join(zones)})"
+        if zones
+        else ("no policy names a zone")
+    )
+    return Check("time zones", "ok", f"{named}; {source}")
+
+
+def tz_database() -> str:
+    """Where zoneinfo finds zones, and the IANA release of that database."""
+    for directory in TZPATH:
+        version = _system_tz_version(Path(directory))
+        if version is not None:
+            return f"tz database {version} in {directory}"
+    try:
+        import tzdata
+    except ImportError:
+        return "no tz database found"
+    return f"tz database {tzdata.IANA_VERSION} (tzdata package)"
+
+
+def _system_tz_version(directory: Path) -> str | None:
+    if not (directory / "UTC").exists():
+        return None
+    for name, prefix in (("tzdata.zi", "# version "), ("+VERSION", "")):
+        try:
+            first = (directory / name).read_text(encoding="utf-8").splitlines()[0]
+        except (OSError, IndexError, UnicodeDecodeError):
+            continue
+        if first.startswith(prefix):
+            return first.removeprefix(prefix).strip()
+    return "of unknown release"

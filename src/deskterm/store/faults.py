@@ -1,0 +1,83 @@
+"""What a database failure means for the person at the keyboard: disk full, read-only,
+I/O errors, a lock held too long, a lost server. One clear sentence for each, so a use
+case that the storage refused says so instead of ending in a traceback.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+# SQLite's primary result codes (the low byte of an extended code).
+_SQLITE_BUSY = 5
+_SQLITE_LOCKED = 6
+_SQLITE_READONLY = 8
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_CANTOPEN = 14
+_SQLITE_NOTADB = 26
+
+_SQLITE_MESSAGES = {
+    _SQLITE_FULL: "the disk holding the database is full",
+    _SQLITE_READONLY: "the database is read-only (its file, its directory or its file system)",
+    _SQLITE_IOERR: "the database file could not be read or written (disk I/O error)",
+    _SQLITE_CANTOPEN: "the database file cannot be opened (missing, no permission, or a read-only file system)",
+    _SQLITE_BUSY: "another deskterm held the database too long (it is busy)",
+    _SQLITE_LOCKED: "another deskterm held the database too long (it is locked)",
+    _SQLITE_CORRUPT: "the database file is damaged: run deskterm doctor",
+    _SQLITE_NOTADB: "the database file is not an SQLite database: run deskterm doctor",
+}
+
+# PostgreSQL SQLSTATE codes and classes (first two characters).
+_PG_MESSAGES = {
+    "53100": "the disk holding the database server's data is full",
+    "25006": "the database server only allows reading (a read-only transaction or replica)",
+    "57P01": "the database server is shutting down",
+    "57P03": "the database server is not accepting connections yet",
+}
+_PG_CLASSES = {
+    "08": "the connection to the database server was lost",
+    "53": "the database server has run out of resources (disk, memory or connections)",
+}
+
+
+def storage_problem(error: BaseException) -> str | None:
+    """A sentence for a DB-API error that is the storage's fault, else None.
+
+    None for everything else (constraint violations, a query interrupted on
+    purpose, programming errors): those keep their own handling.
+    """
+    if isinstance(error, sqlite3.Error):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is None:
+            return _sqlite_by_message(str(error))
+        return _SQLITE_MESSAGES.get(code & 0xFF)
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if isinstance(state, str):
+        return _PG_MESSAGES.get(state) or _PG_CLASSES.get(state[:2])
+    return None
+
+
+def _sqlite_by_message(message: str) -> str | None:
+    # Errors raised before a statement ran (opening the file) carry no code.
+    lowered = message.lower()
+    for fragment, code in (
+        ("disk is full", _SQLITE_FULL),
+        ("readonly", _SQLITE_READONLY),
+        ("disk i/o error", _SQLITE_IOERR),
+        ("unable to open database file", _SQLITE_CANTOPEN),
+        ("database is locked", _SQLITE_BUSY),
+        ("malformed", _SQLITE_CORRUPT),
+        ("not a database", _SQLITE_NOTADB),
+    ):
+        if fragment in lowered:
+            return _SQLITE_MESSAGES[code]
+    return None
+
+
+def explain(error: BaseException) -> str:
+    """A database error in one line: the storage problem in words if it is one."""
+    from deskterm.store.engine import first_line
+
+    original = getattr(error, "orig", None) or error
+    return storage_problem(original) or first_line(error)

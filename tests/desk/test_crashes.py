@@ -1,0 +1,121 @@
+"""Writers killed with SIGKILL at random moments lose nothing that was acknowledged.
+
+Several OS processes run real use cases on one SQLite file (tests/desk/crash_writer.py)
+and are killed -9 and restarted at random until 1,000 changes have been acknowledged.
+Then the file must pass integrity_check, every acknowledged change must be there with
+its event, and no case may have a version without its events or events beyond it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+from deskterm import settings
+from deskterm.desk import cases, directory
+from deskterm.desk.context import Desk
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store.engine import database_url, make_engine
+from deskterm.store.migrate import upgrade
+from tests.desk import crash_writer
+from tests.desk.conftest import MONDAY
+from tests.desk.crash_writer import COUNT, FIRST
+
+WRITERS = 3
+ACKNOWLEDGED = 1_000
+TIME_LIMIT = 50.0  # seconds: the kill loop stops here even if the machine is slow
+
+
+def acknowledged(logs: Path) -> list[tuple[int, int, str]]:
+    """Every complete line of every writer's log (a kill may cut the last one short)."""
+    found = []
+    for log in sorted(logs.glob("*.log")):
+        text = log.read_text(encoding="utf-8")
+        for line in text.split("\n")[:-1]:
+            number, version, kind = line.split()
+            found.append((int(number), int(version), kind))
+    return found
+
+
+def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -> None:
+    database = tmp_path / "desk.db"
+    engine = make_engine(database_url(str(database)))
+    upgrade(engine, MONDAY)
+    desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=lambda: MONDAY)
+    directory.add_organization(desk, "Acme", "business-hours-3")
+    numbers = [
+        cases.open_case(
+            desk, organization="Acme", contact=None, severity=2, subject=f"case {n}"
+        ).number
+        for n in range(COUNT)
+    ]
+    assert numbers == list(range(FIRST, FIRST + COUNT))
+    engine.dispose()
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    chooser = random.Random(10)
+    started = 0
+
+    # Writers are forked from a server that has imported deskterm already: a
+    # restarted writer is at work in milliseconds instead of the seconds imports take.
+    processes = multiprocessing.get_context("forkserver")
+    processes.set_forkserver_preload(["tests.desk.crash_writer"])
+
+    def start(slot: int) -> tuple[multiprocessing.process.BaseProcess, Path]:
+        nonlocal started
+        started += 1
+        log = logs / f"{started:04d}.log"
+        arguments = (str(database), str(log), f"engineer{slot}", str(chooser.random()))
+        writer = processes.Process(target=crash_writer.main, args=arguments, daemon=True)
+        writer.start()
+        return writer, log
+
+    running = [start(slot) for slot in range(WRITERS)]
+    writers = [writer for writer, _ in running]
+    kills = 0
+    deadline = time.monotonic() + TIME_LIMIT
+    try:
+        while len(acknowledged(logs)) < ACKNOWLEDGED and time.monotonic() < deadline:
+            time.sleep(chooser.uniform(0.05, 0.4))
+            slot = chooser.randrange(WRITERS)
+            writer, log = running[slot]
+            assert writer.is_alive(), "a writer died by itself"
+            if not log.exists() or log.stat().st_size == 0:
+                continue  # still starting (imports): a kill now would test nothing
+            os.kill(writer.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            writer.join()
+            kills += 1
+            running[slot] = start(slot)
+            writers[slot] = running[slot][0]
+    finally:
+        for writer in writers:
+            writer.kill()
+            writer.join()
+
+    done = acknowledged(logs)
+    assert len(done) >= ACKNOWLEDGED, f"only {len(done)} changes in {TIME_LIMIT:.0f} s"
+    assert kills >= 10
+    with closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        events = set(
+            connection.execute(
+                "SELECT c.number, e.version, e.kind FROM events e JOIN cases c ON c.id = e.case_id"
+            )
+        )
+        missing = [change for change in done if change not in events]
+        assert missing == [], f"acknowledged but not in the database: {missing[:5]}"
+        # Each version of a case is one change with its event(s): versions 1..N all
+        # have events, and no event carries a version the case never reached.
+        broken = connection.execute(
+            "SELECT c.number, c.version, count(DISTINCT e.version), max(e.version) "
+            "FROM cases c JOIN events e ON e.case_id = c.id GROUP BY c.id "
+            "HAVING count(DISTINCT e.version) != c.version OR max(e.version) != c.version"
+        ).fetchall()
+        assert broken == []
