@@ -20,7 +20,7 @@ from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import Conflict, DeskError, NotFound
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
-from deskterm.models import INTAKE_FIELDS, Case, Counter, Event, EventKind
+from deskterm.models import INTAKE_FIELDS, Case, Contact, Counter, Event, EventKind, Organization
 from deskterm.sla import Policy, Status
 from deskterm.store.engine import writing
 
@@ -142,70 +142,115 @@ def open_case(
     entitlement_override: str | None = None,
 ) -> Case:
     """Log a new case; its clocks start at `received` (default: now)."""
-    subject = _text(subject, "the subject")
-    intake = dict(intake or {})
-    unknown = set(intake) - set(INTAKE_FIELDS)
-    if unknown:
-        raise DeskError(
-            f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
-        )
+    _text(subject, "the subject")
+    check_intake(dict(intake or {}))
     now = desk.now()
     with writing(desk.engine) as session:
         org = find_organization(session, organization)
         person = find_contact(session, org, contact) if contact else None
         policy = desk.policy(org.policy)
-        if severity not in policy.severities:
-            levels = ", ".join(str(n) for n in policy.severities)
-            raise DeskError(
-                f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
-            )
-        if not org.contract_current(now.date()) and not entitlement_override:
-            raise DeskError(
-                f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
-                "without a supervisor override (give its reason)"
-            )
-        received = received or now
-        if received > now:
-            raise DeskError(
-                f"received {to_iso(received)} is in the future (now is {to_iso(now)}): "
-                "a case is logged when it has come in"
-            )
-        case = Case(
-            number=_next_number(session),
+        case = insert_case(
+            session,
+            desk,
+            org,
+            person,
+            policy,
+            severity=severity,
             subject=subject,
             description=description,
-            organization_id=org.id,  # type: ignore[arg-type]
-            contact_id=person.id if person else None,
-            policy=policy.name,
-            severity=severity,
-            status=Status.NEW.value,
-            received_at=received,
-            created_at=now,
-            updated_at=now,
-            version=1,
-            **intake,
+            received=received,
+            intake=intake,
+            entitlement_override=entitlement_override,
         )
-        if person and not case.inquirer:
-            case.inquirer = person.name
-        session.add(case)
-        session.flush()
-        notes = [f"received {to_iso(received)} under {policy.name}"]
-        if entitlement_override:
-            notes.append(f"entitlement override: {entitlement_override}")
-        session.add(
-            Event(
-                case_id=case.id,  # type: ignore[arg-type]
-                version=1,
-                at=now,
-                actor=desk.actor,
-                kind=EventKind.OPENED.value,
-                field="severity",
-                new_value=str(severity),
-                text="; ".join(notes),
-            )
-        )
-        session.flush()
         refresh(session, case, policy, now)
+    return case
+
+
+def check_intake(intake: Mapping[str, str]) -> None:
+    unknown = set(intake) - set(INTAKE_FIELDS)
+    if unknown:
+        raise DeskError(
+            f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
+        )
+
+
+def insert_case(
+    session: Session,
+    desk: Desk,
+    org: Organization,
+    person: Contact | None,
+    policy: Policy,
+    *,
+    severity: int,
+    subject: str,
+    description: str = "",
+    received: datetime | None = None,
+    intake: Mapping[str, str] | None = None,
+    entitlement_override: str | None = None,
+    actor: str | None = None,
+) -> Case:
+    """Add a new case and its opened event inside the caller's transaction.
+
+    The caller adds any further events and then `refresh`es the clocks; several
+    cases (the linked issues of one report) can so be opened in one transaction.
+    """
+    subject = _text(subject, "the subject")
+    intake = dict(intake or {})
+    check_intake(intake)
+    now = desk.now()
+    if severity not in policy.severities:
+        levels = ", ".join(str(n) for n in policy.severities)
+        raise DeskError(
+            f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
+        )
+    if not org.contract_current(now.date()) and not (
+        entitlement_override and entitlement_override.strip()
+    ):
+        raise DeskError(
+            f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
+            "without a supervisor override (give its reason)"
+        )
+    received = received or now
+    if received > now:
+        raise DeskError(
+            f"received {to_iso(received)} is in the future (now is {to_iso(now)}): "
+            "a case is logged when it has come in"
+        )
+    case = Case(
+        number=_next_number(session),
+        subject=subject,
+        description=description,
+        organization_id=org.id,  # type: ignore[arg-type]
+        contact_id=person.id if person else None,
+        policy=policy.name,
+        severity=severity,
+        status=Status.NEW.value,
+        received_at=received,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        **intake,
+    )
+    if person and not case.inquirer:
+        case.inquirer = person.name
+    session.add(case)
+    session.flush()
+    notes = [f"received {to_iso(received)} under {policy.name}"]
+    if entitlement_override:
+        notes.append(f"entitlement override: {entitlement_override}")
+    session.add(
+        Event(
+            case_id=case.id,  # type: ignore[arg-type]
+            version=1,
+            at=now,
+            actor=actor or desk.actor,
+            kind=EventKind.OPENED.value,
+            field="severity",
+            new_value=str(severity),
+            text="; ".join(notes),
+        )
+    )
+    session.flush()
     return case
 
 
