@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
+from textual.widget import Widget
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -88,6 +89,7 @@ class NewCaseForm(Screen[list[Case] | None]):
         Binding("ctrl+s", "create", show=False),
         Binding("ctrl+a", "another", show=False),
         Binding("ctrl+x", "discard", show=False),
+        Binding("enter", "next", show=False),  # on the severity list
     ]
 
     def __init__(
@@ -313,7 +315,19 @@ class NewCaseForm(Screen[list[Case] | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        name = event.input.id
+        self.action_next(event.input)
+
+    @on(OptionList.OptionSelected, "#severity")
+    def _severity_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_next(event.option_list)
+
+    def action_next(self, field: Widget | None = None) -> None:
+        """enter: check the field (organization, contact), then the next field."""
+        field = field or self.focused
+        if field is None:
+            return
+        name = field.id
         if name == "organization" and not self._organization_changed(quiet=False):
             return  # the focus stays on the field with its message
         if name == "contact" and not self._check_entitlement(quiet=False):
@@ -321,8 +335,8 @@ class NewCaseForm(Screen[list[Case] | None]):
         # The field after this one, not after the focused one: keys typed in one
         # burst may have moved the focus on already.
         chain = self.focus_chain
-        if event.input in chain and chain.index(event.input) + 1 < len(chain):
-            chain[chain.index(event.input) + 1].focus()
+        if field in chain and chain.index(field) + 1 < len(chain):
+            chain[chain.index(field) + 1].focus()
 
     # -- opening --------------------------------------------------------------------------
 

@@ -103,7 +103,7 @@ class Sev1Wizard(Screen[Case | None]):
         Binding("down", "arrow(1)", show=False),
         Binding("y", "answer(True)", show=False),
         Binding("n", "answer(False)", show=False),
-        Binding("enter", "next", show=False),
+        Binding("enter", "next", show=False),  # where no field takes it
         Binding("t", "confirm(True)", show=False),
         Binding("ctrl+x", "end_call", show=False),
     ]
@@ -638,19 +638,23 @@ class Sev1Wizard(Screen[Case | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
+        self._submit(event.input)
+
+    def _submit(self, field: Input) -> None:
+        """enter in `field`: check it, then the next field or the next step."""
         self.clear_error()
-        name = event.input.id
+        name = field.id
         if name == "search":
             self._choose_highlighted()
         elif name in ("new-org", "new-name", "new-phone"):
-            self.focus_after(event.input)
+            self.focus_after(field)
         elif name == "new-email":
             self._add_contact()
         elif name == "override":
             self._entitlement_done()
         elif name in ("product", "version"):
             if self._required(name):
-                self.focus_after(event.input)
+                self.focus_after(field)
         elif name == "systems":
             if self._required("product", "version", "systems"):
                 self._show_step(5)
@@ -665,11 +669,11 @@ class Sev1Wizard(Screen[Case | None]):
                 self._show_step(7)
         elif name in ("impact", "scope"):
             if self._required(name):
-                self.focus_after(event.input)
+                self.focus_after(field)
         elif name == "urgency" and self._required("impact", "scope", "urgency"):
             self._show_step(8)
 
-    def focus_after(self, field: Input) -> None:
+    def focus_after(self, field: Input | Checkbox) -> None:
         """The field after `field`: not after whatever has the focus now, which keys
         typed in one burst (a paste, a fast typist) may already have moved on."""
         chain = self.focus_chain
@@ -677,13 +681,18 @@ class Sev1Wizard(Screen[Case | None]):
             chain[chain.index(field) + 1].focus()
 
     def action_next(self) -> None:
-        """enter where no input takes it: a step without a field, or the checkbox."""
-        if self.step == 2:
+        """enter: the focused field's answer, or the step's when it has no field."""
+        focused = self.focused
+        if isinstance(focused, Input):
+            self._submit(focused)
+        elif self.step == 1 and isinstance(focused, OptionList):
+            self._choose_highlighted()
+        elif self.step == 1 and isinstance(focused, Checkbox):
+            self.focus_after(focused)  # space ticks it
+        elif self.step == 2:
             self._entitlement_done()
         elif self.step == 8:
             self.action_confirm(False)
-        elif self.step == 1 and self.adding:
-            self._add_contact()
 
     # -- step 8: confirm -------------------------------------------------------------------------
 
