@@ -88,7 +88,8 @@ class NewCaseForm(Screen[list[Case] | None]):
         Binding("escape", "leave", show=False),
         Binding("ctrl+s", "create", show=False),
         Binding("ctrl+a", "another", show=False),
-        Binding("ctrl+x", "discard", show=False),
+        # Before the inputs' own ctrl+x (cut); asked for first.
+        Binding("ctrl+x", "discard", show=False, priority=True),
         Binding("enter", "next", show=False),  # on the severity list
     ]
 
@@ -444,9 +445,17 @@ class NewCaseForm(Screen[list[Case] | None]):
         self._close(None)
 
     def action_discard(self) -> None:
-        if not self.from_call:
-            self.store.discard()
-        self._close(None)
+        from deskterm.screens.sev1 import Confirm
+
+        def discarded(yes: bool | None) -> None:
+            if yes:
+                if not self.from_call:
+                    self.store.discard()
+                self._close(None)
+
+        self.app.push_screen(
+            Confirm("Discard this new case and everything typed in it?"), discarded
+        )
 
     def _close(self, result: Any) -> None:
         if not self._done:

@@ -73,6 +73,8 @@ def labelled(widget_id: str, label: str, placeholder: str = "") -> Input:
 class Sev1Wizard(Screen[Case | None]):
     """The call, step by step; dismissed with the Sev 1 case once confirmed."""
 
+    AUTO_FOCUS = None  # each step focuses its own first field (or none)
+
     DEFAULT_CSS = """
     Sev1Wizard { layout: vertical; }
     Sev1Wizard #wizard-head { height: 1; background: $panel; }
@@ -105,7 +107,8 @@ class Sev1Wizard(Screen[Case | None]):
         Binding("n", "answer(False)", show=False),
         Binding("enter", "next", show=False),  # where no field takes it
         Binding("t", "confirm(True)", show=False),
-        Binding("ctrl+x", "end_call", show=False),
+        # Before the inputs' own ctrl+x (cut): ending the call is asked for first.
+        Binding("ctrl+x", "end_call", show=False, priority=True),
     ]
 
     def __init__(
@@ -195,6 +198,17 @@ class Sev1Wizard(Screen[Case | None]):
             self._load_entitlement()  # resumed past step 2: its answer still counts
         self._show_step(self.step if self._reachable(self.step) else 1)
 
+    def on_screen_resume(self) -> None:
+        # Back from the new-case form: a step answered with y or n wants no field.
+        # Textual gives the focus back to the last field afterwards, so this waits.
+        self.call_after_refresh(self._focus_step)
+
+    def _focus_step(self) -> None:
+        """Steps answered with a key (y, n, enter) want no field focused."""
+        override = self.query_one("#override", Input)
+        if self.step in (3, 5, 8) or (self.step == 2 and not override.display):
+            self.set_focus(None)
+
     def _reachable(self, step: int) -> bool:
         """A saved step whose earlier answers are all there (else back to step 1)."""
         return step == 1 or bool(self.choices["contact"] and self.choices["organization"])
@@ -279,9 +293,15 @@ class Sev1Wizard(Screen[Case | None]):
         self._close(None)
 
     def action_end_call(self) -> None:
-        self.store.discard()
-        self.app.notify("Call ended: nothing was recorded", timeout=4)
-        self._close(None)
+        def ended(yes: bool | None) -> None:
+            if yes:
+                self.store.discard()
+                self.app.notify("Call ended: nothing was recorded", timeout=4)
+                self._close(None)
+
+        self.app.push_screen(
+            Confirm("End the call? Nothing of it is recorded, and it cannot be resumed."), ended
+        )
 
     def _close(self, result: Case | None) -> None:
         if self._done:
@@ -825,3 +845,27 @@ class ResumeCall(Dialog[str]):
 
     def action_choose(self, choice: str) -> None:
         self.close(choice)
+
+
+class Confirm(Dialog[bool]):
+    """y or n to a question that throws typing away."""
+
+    DEFAULT_CSS = """
+    Confirm > #frame { width: 72; max-width: 100%; }
+    """
+    BINDINGS = [
+        Binding("y", "choose(True)", show=False),
+        Binding("n", "choose(False)", show=False),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with self.frame():
+            yield Static(plain(self.question), classes="title")
+            yield Static(hint(("y", "yes"), ("n", "no"), ("esc", "no")), classes="hint")
+
+    def action_choose(self, yes: bool) -> None:
+        self.close(yes)
