@@ -133,8 +133,7 @@ class NewCaseForm(Screen[list[Case] | None]):
             hint(
                 ("ctrl+s", "open"),
                 ("ctrl+a", "add another issue"),
-                ("tab", "next field"),
-                ("esc", "close (kept)"),
+                ("esc", "close, kept"),
                 ("ctrl+x", "discard"),
             ),
             id="hint",

@@ -51,6 +51,9 @@ STEPS = (
     "Confirm",
 )
 ADD_OPTION = "+add"
+# The checkbox says its state in words: without colour its mark looks the same either way.
+ADMIN_NO = "administrator of the product: no (space: yes)"
+ADMIN_YES = "administrator of the product: YES (space: no)"
 # Saved this long after the last change, so a kill mid-step loses no typing.
 SAVE_AFTER_SECONDS = 0.5
 # The answers that are not typed into an input: flags and the caller chosen.
@@ -81,7 +84,8 @@ class Sev1Wizard(Screen[Case | None]):
     Sev1Wizard #step-title { width: 1fr; text-style: bold; padding: 0 1; }
     Sev1Wizard #timer { width: auto; padding: 0 1; text-style: bold; }
     Sev1Wizard #caller-line { height: 1; padding: 0 1; color: $text-muted; }
-    Sev1Wizard #steps { height: auto; max-height: 1fr; padding: 0 1; }
+    Sev1Wizard #steps { height: auto; padding: 0 1; }
+    Sev1Wizard #add-contact { height: auto; }
     Sev1Wizard #rest { height: 1fr; }
     Sev1Wizard .step { height: auto; }
     Sev1Wizard .text { height: auto; }
@@ -148,7 +152,7 @@ class Sev1Wizard(Screen[Case | None]):
                 with Vertical(id="add-contact"):
                     yield labelled("new-org", "organization *")
                     yield labelled("new-name", "name *")
-                    yield Checkbox("administrator of the product (space)", id="new-admin")
+                    yield Checkbox(ADMIN_NO, id="new-admin")
                     yield labelled("new-phone", "phone")
                     yield labelled("new-email", "e-mail")
             with Vertical(id="step-2", classes="step"):
@@ -232,6 +236,7 @@ class Sev1Wizard(Screen[Case | None]):
             prepare()
         self.query_one("#hint", Static).update(self._hint())
         self.refresh_bindings()
+        self._tick()
         self.save()
 
     def _hint(self) -> Text:
@@ -338,6 +343,11 @@ class Sev1Wizard(Screen[Case | None]):
         if self._save_timer is not None:
             self.save()
 
+    @on(Checkbox.Changed, "#new-admin")
+    def _admin_ticked(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = ADMIN_YES if event.value else ADMIN_NO
+        self._changed_soon()
+
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
@@ -348,6 +358,10 @@ class Sev1Wizard(Screen[Case | None]):
             return
         if field.id == "search":
             self._refresh_callers()
+        self._changed_soon()
+
+    def _changed_soon(self) -> None:
+        """Save a moment after the last change: a kill mid-step loses no typing."""
         if self.is_mounted and not self._done:
             if self._save_timer is not None:
                 self._save_timer.stop()
