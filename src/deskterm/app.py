@@ -6,6 +6,7 @@ import gc
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from deskterm.store import statistics
 
 if TYPE_CHECKING:
     from deskterm.call_state import CallStore
+    from deskterm.models import Case
 
 SWEEP_SECONDS = 60
 
@@ -54,7 +56,7 @@ class DesktermApp(App[None]):
             if self.start == "sev1":
                 self.open_sev1_call()
             elif self.start == "new":
-                self.open_new_case()
+                self.open_new_case(done=self._form_only_done)
             else:
                 self._offer_resume()
         # What start-up built lives as long as the console: out of the garbage
@@ -107,7 +109,7 @@ class DesktermApp(App[None]):
         store = self.intake_store(SEV1_CALL)
 
         def lower(prefill: dict[str, str]) -> None:
-            self.open_new_case(prefill, lambda opened: wizard.lower_severity_done(opened))
+            self.open_new_case(prefill, lambda opened: wizard.lower_severity_done(bool(opened)))
 
         wizard = Sev1Wizard(self.desk, store, store.load(), lower_severity=lower)
         self.push_screen(wizard)
@@ -115,7 +117,7 @@ class DesktermApp(App[None]):
     def open_new_case(
         self,
         prefill: dict[str, str] | None = None,
-        done: Callable[[bool], object] | None = None,
+        done: Callable[[list[Case] | None], object] | None = None,
     ) -> None:
         """The new-case form; `prefill` from a call that turned out not to be a Sev 1."""
         if self._refused():
@@ -126,7 +128,15 @@ class DesktermApp(App[None]):
         store = self.intake_store(NEW_CASE)
         saved = None if prefill is not None else store.load()
         form = NewCaseForm(self.desk, store, prefill=prefill, saved=saved)
-        self.push_screen(form, lambda opened: done(bool(opened)) if done else None)
+        self.push_screen(form, lambda opened: done(opened) if done else None)
+
+    def _form_only_done(self, opened: list[Case] | None) -> None:
+        """`deskterm case new` on a terminal: the form was all it asked for."""
+        if opened:
+            numbers = ", ".join(f"Incident# {case.number}" for case in opened)
+            self.exit(message=Text(f"deskterm: opened {numbers}"))
+        else:
+            self.exit(message=Text("deskterm: no case opened (esc keeps the form for next time)"))
 
     @work(thread=True, exclusive=True, group="sweep")
     def _sweep(self) -> None:

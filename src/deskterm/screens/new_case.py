@@ -290,10 +290,12 @@ class NewCaseForm(Screen[list[Case] | None]):
         except DeskError:
             status.update("")
             override.display = False
+            self.clear_field_error("override")
             return False
         e = self.entitlement
         override.display = not e.contract_current
-        self.query_one("#override-error").display = not e.contract_current
+        if e.contract_current:
+            self.clear_field_error("override")
         text = Text()
         if e.contract_current:
             until = f"until {e.contract_until}" if e.contract_until else "no end date"
