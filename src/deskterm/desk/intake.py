@@ -119,7 +119,12 @@ class Entitlement:
     contact: str | None
     contact_known: bool
     is_admin: bool
-    problems: tuple[str, ...]
+    contract_problem: str | None  # the contract has ended: only an override goes on
+    contact_problem: str | None  # not a contact of the organization: choose another
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.contract_problem, self.contact_problem) if p)
 
     @property
     def ok(self) -> bool:
@@ -129,27 +134,26 @@ class Entitlement:
 def _entitlement(
     session: Session, desk: Desk, organization: str, contact: str | None, new_contact: bool
 ) -> tuple[Entitlement, Organization, Contact | None]:
+    """The checks; `contact` None checks the organization alone."""
     org = find_organization(session, organization)
-    today = desk.now().date()
-    problems = []
-    current = org.contract_current(today)
-    if not current:
-        problems.append(
-            f"{org.name}'s maintenance contract ended on {org.contract_until}: "
-            "no further support without a supervisor override"
-        )
+    current = org.contract_current(desk.now().date())
+    contract_problem = (
+        None
+        if current
+        else f"{org.name}'s maintenance contract ended on {org.contract_until}: "
+        "no further support without a supervisor override"
+    )
     person = None
     if contact:
         person = session.exec(
             select(Contact).where(Contact.organization_id == org.id, Contact.name == contact)
         ).first()
     known = person is not None
-    if not contact:
-        problems.append(f"no contact named: name the caller (a contact of {org.name})")
-    elif person is None and not new_contact:
-        problems.append(f"{contact!r} is not a contact of {org.name}")
-    elif person is not None and new_contact:
-        problems.append(f"{org.name} has a contact named {contact!r} already: choose it instead")
+    contact_problem = None
+    if contact and person is None and not new_contact:
+        contact_problem = f"{contact!r} is not a contact of {org.name}"
+    elif contact and person is not None and new_contact:
+        contact_problem = f"{org.name} has a contact named {contact!r} already: choose it instead"
     entitlement = Entitlement(
         organization=org.name,
         policy=org.policy,
@@ -158,7 +162,8 @@ def _entitlement(
         contact=contact,
         contact_known=known,
         is_admin=bool(person and person.is_admin),
-        problems=tuple(problems),
+        contract_problem=contract_problem,
+        contact_problem=contact_problem,
     )
     return entitlement, org, person
 
@@ -247,17 +252,17 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
     scope = _required(call.scope, "the scope")
     urgency = _required(call.urgency, "the urgency")
     override = call.override.strip()
+    contact = _required(call.contact, "the caller")
     now = desk.now()
     with writing(desk.engine) as session:
         entitlement, org, person = _entitlement(
-            session, desk, call.organization, call.contact.strip(), call.new_contact
+            session, desk, call.organization, contact, call.new_contact
         )
-        contact_problems = [p for p in entitlement.problems if "contract" not in p]
-        if contact_problems:
-            raise DeskError(contact_problems[0])
-        if not entitlement.ok and not override:
+        if entitlement.contact_problem:
+            raise DeskError(entitlement.contact_problem)
+        if entitlement.contract_problem and not override:
             raise DeskError(
-                entitlement.problems[0] + ": give a supervisor override with its reason"
+                entitlement.contract_problem + ": give a supervisor override with its reason"
             )
         policy = desk.policy(org.policy)
         if SEV1 not in policy.severities:
@@ -265,7 +270,7 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
         if person is None:  # a caller added on the call joins the directory now
             person = Contact(
                 organization_id=org.id,  # type: ignore[arg-type]
-                name=call.contact.strip(),
+                name=contact,
                 email=call.contact_email.strip() or None,
                 phone=call.contact_phone.strip() or None,
                 is_admin=call.contact_is_admin,

@@ -307,7 +307,7 @@ class NewCaseForm(Screen[list[Case] | None]):
                 "bold",
             )
         status.update(text)
-        contact_problem = next((p for p in e.problems if "contract" not in p), None)
+        contact_problem = e.contact_problem
         if contact_problem and contact and not quiet:
             self.field_error("contact", contact_problem)
         if not contact and not quiet:
@@ -357,7 +357,7 @@ class NewCaseForm(Screen[list[Case] | None]):
             problems.append(("contact", "the contact is empty: who reported it?"))
         elif not self._check_entitlement(quiet=True):
             e = self.entitlement
-            problem = next((p for p in e.problems if "contract" not in p), "") if e else ""
+            problem = e.contact_problem if e else None
             problems.append(("contact", problem or "not a contact of the organization"))
         elif (
             self.entitlement

@@ -507,7 +507,7 @@ class Sev1Wizard(Screen[Case | None]):
         else:
             text.append(f"ENDED on {e.contract_until}", "bold")
             text.append(f" (policy {e.policy})\n")
-        contact_ok = not [p for p in e.problems if "contract" not in p]
+        contact_ok = e.contact_problem is None
         mark = "ok  " if contact_ok else "FAIL"
         who = safe_line(self.choices["contact"])
         standing = (
@@ -536,12 +536,12 @@ class Sev1Wizard(Screen[Case | None]):
         if e is None:
             self.show_error("the caller's organization is gone: go back (esc) and choose again")
             return
-        if [p for p in e.problems if "contract" not in p]:
-            self.show_error(e.problems[-1] + ": go back (esc) and choose the caller")
+        if e.contact_problem:
+            self.show_error(e.contact_problem + ": go back (esc) and choose the caller")
             return
-        if not e.ok and not self.query_one("#override", Input).value.strip():
+        if e.contract_problem and not self.query_one("#override", Input).value.strip():
             self.show_error(
-                "the wizard stops here: " + e.problems[0] + "; type the supervisor's reason",
+                f"the wizard stops here: {e.contract_problem}; type the supervisor's reason",
                 "override",
             )
             return
