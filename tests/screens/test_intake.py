@@ -463,3 +463,17 @@ async def test_esc_keeps_the_form_for_the_next_n(seeded: Seeded) -> None:
         await pilot.press("ctrl+x", "y")  # discarded: the next form is empty
         assert await until(pilot, lambda: isinstance(app.screen, QueueScreen))
     assert store_of(seeded.desk, NEW_CASE).load() is None
+
+
+async def test_the_palette_offers_the_call_and_the_form(seeded: Seeded) -> None:
+    app = make_app(seeded.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Severity 1 phone call", "New case"} <= titles
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*keys("Severity 1 phone"))
+        await pilot.pause(0.5)  # the palette searches in the background
+        await pilot.press("enter")
+        assert await until(pilot, lambda: isinstance(app.screen, Sev1Wizard))
