@@ -181,3 +181,35 @@ def test_a_reply_being_typed_survives_a_killed_terminal(database: Path, tmp_path
         term.read_until(lambda t: "Incident# 40108" not in screen(t), 10)
         term.send("q")
         assert term.wait(10) == 0
+
+
+def test_a_sev1_call_survives_a_killed_terminal(database: Path, tmp_path: Path) -> None:
+    # `deskterm sev1`, the caller found and checked; the line drops while the product
+    # is typed. The next console offers the call back at the same step.
+    env = environment(tmp_path)
+    with Terminal([DESKTERM, "--db", str(database), "sev1"], 80, 24, env=env) as term:
+        term.read_until(lambda t: "step 1/8" in screen(t), 20)
+        term.wait_quiet(200)
+        term.send("bob")
+        term.read_until(lambda t: "Bob  Acme" in screen(t), 10)
+        term.send("\r")
+        term.read_until(lambda t: "step 2/8" in screen(t), 10)
+        term.wait_quiet(200)
+        term.send("\r")
+        term.read_until(lambda t: "step 3/8" in screen(t), 10)
+        term.wait_quiet(200)
+        term.send("y")
+        term.read_until(lambda t: "step 4/8" in screen(t), 10)
+        term.wait_quiet(200)
+        term.send("Ledger")
+        term.read_until(lambda t: "Ledger" in screen(t), 10)
+        term.wait_quiet(1000)  # saved a moment after the last key
+        os.kill(term.pid, signal.SIGKILL)
+        term.wait(5)
+    with Terminal([DESKTERM, "--db", str(database)], 80, 24, env=env) as term:
+        term.read_until(lambda t: "A Severity 1 call was in progress" in screen(t), 20)
+        assert "stopped at step 4/8" in screen(term)
+        term.wait_quiet(200)
+        term.send("\r")
+        term.read_until(lambda t: "step 4/8" in screen(t) and "Ledger" in screen(t), 10)
+        assert "caller: Bob · Acme" in screen(term)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
+from rich.text import Text
 from sqlalchemy.exc import OperationalError
 from textual import work
 from textual.app import App, SystemCommand
@@ -15,6 +17,10 @@ from deskterm.desk.context import Desk
 from deskterm.desk.queue import VIEWS
 from deskterm.screens.queue import QueueScreen
 from deskterm.store import statistics
+
+if TYPE_CHECKING:
+    from deskterm.call_state import CallStore
+    from deskterm.models import Case
 
 SWEEP_SECONDS = 60
 MAIL_SECONDS = 30  # how often the console drains the outbox (when a relay is configured)
@@ -31,12 +37,14 @@ class DesktermApp(App[None]):
         readonly: bool = False,
         bell: bool = False,
         case: int | None = None,
+        start: str | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
         self.readonly = readonly
         self.bell_on_alert = bell
         self.first_case = case  # `deskterm open N`: the case on top of the queue
+        self.start = start  # "sev1" (`deskterm sev1`) or "new" (`deskterm case new`)
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
@@ -48,10 +56,90 @@ class DesktermApp(App[None]):
             self.set_interval(SWEEP_SECONDS, self._sweep)
             if self.desk.mail.relay:
                 self.set_interval(MAIL_SECONDS, self._send_mail)
+            if self.start == "sev1":
+                self.open_sev1_call()
+            elif self.start == "new":
+                self.open_new_case(done=self._form_only_done)
+            else:
+                self._offer_resume()
         # What start-up built lives as long as the console: out of the garbage
         # collector's sight, a full collection later walks only what came since
         # (pauses of tens of milliseconds otherwise, felt as a stuck key).
         self.call_after_refresh(gc.freeze)
+
+    # -- intake: the Severity 1 call and the new-case form ---------------------------
+
+    def intake_store(self, name: str) -> CallStore:
+        from deskterm.call_state import CallStore
+
+        return CallStore(self.desk.engine.url.render_as_string(hide_password=True), name=name)
+
+    def _offer_resume(self) -> None:
+        """A call left mid-way (a closed terminal, a crash): offer to go on with it."""
+        from deskterm.call_state import SEV1_CALL
+
+        saved = self.intake_store(SEV1_CALL).load()
+        if saved is None:
+            return
+        from deskterm.screens.sev1 import ResumeCall
+
+        def chosen(choice: str | None) -> None:
+            if choice == "resume":
+                self.open_sev1_call()
+            elif choice == "discard":
+                self.intake_store(SEV1_CALL).discard()
+
+        self.push_screen(ResumeCall(saved, self.desk.now()), chosen)
+
+    def action_sev1_call(self) -> None:
+        self.open_sev1_call()
+
+    def action_new_case(self) -> None:
+        self.open_new_case()
+
+    def _refused(self) -> bool:
+        if self.readonly:
+            self.notify("read-only console: nothing can be changed here", severity="warning")
+        return self.readonly
+
+    def open_sev1_call(self) -> None:
+        """The Severity 1 phone-call wizard, resuming the call in progress if there is one."""
+        if self._refused():
+            return
+        from deskterm.call_state import SEV1_CALL
+        from deskterm.screens.sev1 import Sev1Wizard
+
+        store = self.intake_store(SEV1_CALL)
+
+        def lower(prefill: dict[str, str]) -> None:
+            self.open_new_case(prefill, lambda opened: wizard.lower_severity_done(bool(opened)))
+
+        wizard = Sev1Wizard(self.desk, store, store.load(), lower_severity=lower)
+        self.push_screen(wizard)
+
+    def open_new_case(
+        self,
+        prefill: dict[str, str] | None = None,
+        done: Callable[[list[Case] | None], object] | None = None,
+    ) -> None:
+        """The new-case form; `prefill` from a call that turned out not to be a Sev 1."""
+        if self._refused():
+            return
+        from deskterm.call_state import NEW_CASE
+        from deskterm.screens.new_case import NewCaseForm
+
+        store = self.intake_store(NEW_CASE)
+        saved = None if prefill is not None else store.load()
+        form = NewCaseForm(self.desk, store, prefill=prefill, saved=saved)
+        self.push_screen(form, lambda opened: done(opened) if done else None)
+
+    def _form_only_done(self, opened: list[Case] | None) -> None:
+        """`deskterm case new` on a terminal: the form was all it asked for."""
+        if opened:
+            numbers = ", ".join(f"Incident# {case.number}" for case in opened)
+            self.exit(message=Text(f"deskterm: opened {numbers}"))
+        else:
+            self.exit(message=Text("deskterm: no case opened (esc keeps the form for next time)"))
 
     @work(thread=True, exclusive=True, group="sweep")
     def _sweep(self) -> None:
@@ -89,6 +177,14 @@ class DesktermApp(App[None]):
                     lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
                 )
         if isinstance(screen, QueueScreen):
+            yield SystemCommand(
+                "Severity 1 phone call",
+                "The checklist wizard for a production-down call (!)",
+                self.open_sev1_call,
+            )
+            yield SystemCommand(
+                "New case", "Log a case of Severity 2 and below (n)", self.open_new_case
+            )
             yield SystemCommand(
                 "Take the selected case", "Assign it to yourself (t)", screen.action_take
             )

@@ -21,6 +21,7 @@ def run_console(
     as_user: str | None = None,
     readonly: bool = False,
     case: int | None = None,
+    start: str | None = None,
 ) -> int:
     try:
         location = settings.database_location(db)
@@ -73,5 +74,5 @@ def run_console(
     from deskterm.app import DesktermApp
 
     bell = os.environ.get("DESKTERM_BELL") == "1"
-    DesktermApp(desk, readonly=readonly, bell=bell, case=case).run()
+    DesktermApp(desk, readonly=readonly, bell=bell, case=case, start=start).run()
     return 0

@@ -32,6 +32,26 @@ def drafts_root() -> Path:
     return Path(override) if override else platformdirs.user_state_path(APP) / "drafts"
 
 
+def database_key(database: str) -> str:
+    """A database's identity for file names, not its text: URLs may carry passwords."""
+    return hashlib.sha256(database.encode()).hexdigest()[:16]
+
+
+def write_atomically(path: Path, payload: str) -> None:
+    """Replace `path` with `payload`: write, fsync, rename (a kill leaves old or new)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".draft-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 @dataclass(frozen=True)
 class Draft:
     number: int
@@ -53,9 +73,7 @@ class Drafts:
     """One user's drafts on one database."""
 
     def __init__(self, database: str, root: Path | None = None) -> None:
-        # The database's identity, not its text: URLs may carry passwords.
-        key = hashlib.sha256(database.encode()).hexdigest()[:16]
-        self.directory = (root or drafts_root()) / key
+        self.directory = (root or drafts_root()) / database_key(database)
 
     def _path(self, number: int, kind: str) -> Path:
         return self.directory / f"{number}.{kind}.json"
@@ -84,16 +102,7 @@ class Drafts:
             },
             ensure_ascii=False,
         )
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".draft-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(payload)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self._path(number, kind))
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self._path(number, kind), payload)
 
     def get(self, number: int, kind: str) -> Draft | None:
         return self._read(self._path(number, kind))

@@ -301,6 +301,16 @@ def test_new_case_bad_input_changes_nothing(
     assert opened.new()["number"] == 40101  # no number was used up either
 
 
+@pytest.mark.parametrize("missing", ["--org", "--contact", "--severity", "--subject"])
+def test_new_case_off_a_terminal_needs_its_four_options(opened: Desk, missing: str) -> None:
+    # No terminal (a script, a pipe): no form to open, so each option is asked for.
+    options = {"--org": "Acme", "--contact": "Bob", "--severity": "2", "--subject": "s"}
+    del options[missing]
+    args = [part for pair in options.items() for part in pair]
+    message = assert_refused_and_unchanged(opened, "case", "new", *args)
+    assert f"{missing} is required" in message
+
+
 def test_expired_contract_opens_with_an_override_and_says_why(desk: Desk) -> None:
     case = desk.json(
         "case",

@@ -9,6 +9,7 @@ through `safe()` and as `rich.text.Text`, never as markup.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -152,12 +153,18 @@ def _text_option(flag: str, text: str) -> Any:
 @app.command("new")
 def new(
     ctx: typer.Context,
-    org: Annotated[str, typer.Option("--org", help="The organization (see deskterm org add).")],
-    contact: Annotated[str, typer.Option("--contact", help="The contact at the organization.")],
+    org: Annotated[
+        str | None, typer.Option("--org", help="The organization (see deskterm org add).")
+    ] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", help="The contact at the organization.")
+    ] = None,
     severity: Annotated[
-        str, typer.Option("--severity", help="Severity level: 1, 'Sev 1' or 'P1'.")
-    ],
-    subject: Annotated[str, typer.Option("--subject", help="One line saying what is wrong.")],
+        str | None, typer.Option("--severity", help="Severity level: 1, 'Sev 1' or 'P1'.")
+    ] = None,
+    subject: Annotated[
+        str | None, typer.Option("--subject", help="One line saying what is wrong.")
+    ] = None,
     description: Annotated[str, typer.Option("--description", help="The report in full.")] = "",
     received: Annotated[
         str | None,
@@ -191,7 +198,32 @@ def new(
     server_roles: Annotated[str | None, _text_option("--server-roles", "Server roles.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Log a new case; its clocks start when it was received."""
+    """Log a new case; its clocks start when it was received.
+
+    With no options on a terminal: the console's new-case form.
+    """
+    given_any = any(
+        value not in (None, "", False)
+        for name, value in locals().items()
+        if name not in ("ctx", "given_any")
+    )
+    if not given_any and sys.stdin.isatty() and sys.stdout.isatty():
+        from deskterm.cli.context import Options
+        from deskterm.console import run_console
+
+        options = ctx.find_object(Options)
+        assert options is not None, "the root callback sets Options"
+        raise typer.Exit(run_console(options.db, options.as_user, start="new"))
+    for flag, value in (
+        ("--org", org),
+        ("--contact", contact),
+        ("--severity", severity),
+        ("--subject", subject),
+    ):
+        if value is None:
+            fail(f"{flag} is required (or run deskterm case new on a terminal, with no options)")
+    assert org is not None and contact is not None and severity is not None
+    assert subject is not None
     level = severity_level(severity)
     when = instant(received, "--received") if received is not None else None
     if not contact.strip():

@@ -79,3 +79,13 @@ def open_command(
     options = ctx.find_object(Options)
     assert options is not None, "the root callback sets Options"
     raise typer.Exit(run_console(options.db, options.as_user, case=case_number(number)))
+
+
+@app.command("sev1")
+def sev1_command(ctx: typer.Context) -> None:
+    """The Severity 1 phone-call wizard (resumes a call left mid-way); esc at step 1 leaves."""
+    from deskterm.console import run_console
+
+    options = ctx.find_object(Options)
+    assert options is not None, "the root callback sets Options"
+    raise typer.Exit(run_console(options.db, options.as_user, start="sev1"))

@@ -21,7 +21,7 @@ from deskterm.desk.errors import Conflict, DeskError, NotFound
 from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
-from deskterm.models import INTAKE_FIELDS, Case, Counter, Event, EventKind
+from deskterm.models import INTAKE_FIELDS, Case, Contact, Counter, Event, EventKind, Organization
 from deskterm.sla import Policy, Status
 from deskterm.store.engine import writing
 
@@ -181,23 +181,68 @@ def create_case(
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
 ) -> Case:
-    """open_case inside the caller's transaction (mail opens a case with its attachments)."""
-    subject = _text(subject, "the subject")
-    intake = dict(intake or {})
+    """open_case inside the caller's transaction, by names (mail opens a case with its
+    attachments); its clocks replayed."""
+    org = find_organization(session, organization)
+    person = find_contact(session, org, contact) if contact else None
+    policy = desk.policy(org.policy)
+    case = insert_case(
+        session,
+        desk,
+        org,
+        person,
+        policy,
+        severity=severity,
+        subject=subject,
+        description=description,
+        received=received,
+        intake=intake,
+        entitlement_override=entitlement_override,
+    )
+    refresh(session, case, policy, now)
+    return case
+
+
+def check_intake(intake: Mapping[str, str]) -> None:
     unknown = set(intake) - set(INTAKE_FIELDS)
     if unknown:
         raise DeskError(
             f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
         )
-    org = find_organization(session, organization)
-    person = find_contact(session, org, contact) if contact else None
-    policy = desk.policy(org.policy)
+
+
+def insert_case(
+    session: Session,
+    desk: Desk,
+    org: Organization,
+    person: Contact | None,
+    policy: Policy,
+    *,
+    severity: int,
+    subject: str,
+    description: str = "",
+    received: datetime | None = None,
+    intake: Mapping[str, str] | None = None,
+    entitlement_override: str | None = None,
+    actor: str | None = None,
+) -> Case:
+    """Add a new case and its opened event inside the caller's transaction.
+
+    The caller adds any further events and then `refresh`es the clocks; several
+    cases (the linked issues of one report) can so be opened in one transaction.
+    """
+    subject = _text(subject, "the subject")
+    intake = dict(intake or {})
+    check_intake(intake)
+    now = desk.now()
     if severity not in policy.severities:
         levels = ", ".join(str(n) for n in policy.severities)
         raise DeskError(
             f"policy {policy.name!r} of {org.name} has no severity {severity} (levels: {levels})"
         )
-    if not org.contract_current(now.date()) and not entitlement_override:
+    if not org.contract_current(now.date()) and not (
+        entitlement_override and entitlement_override.strip()
+    ):
         raise DeskError(
             f"{org.name}'s maintenance contract ended on {org.contract_until}: no further support "
             "without a supervisor override (give its reason)"
@@ -235,7 +280,7 @@ def create_case(
             case_id=case.id,  # type: ignore[arg-type]
             version=1,
             at=now,
-            actor=desk.actor,
+            actor=actor or desk.actor,
             kind=EventKind.OPENED.value,
             field="severity",
             new_value=str(severity),
@@ -243,7 +288,6 @@ def create_case(
         )
     )
     session.flush()
-    refresh(session, case, policy, now)
     return case
 
 

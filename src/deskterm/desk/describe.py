@@ -19,6 +19,8 @@ _VERBS = {
     EventKind.CUSTOMER_TIMEOUT: "recorded that the customer did not respond in time",
     EventKind.AUTO_CLOSE_NOTICE: "sent the auto-close notice (closes {new})",
     EventKind.SCHEDULED: "scheduled the work for {new}",
+    EventKind.CHECKLIST: "checked {field} on the Sev 1 call",
+    EventKind.LINKED: "linked this case with case {new} (reported together)",
 }
 
 _ATTACHED_SIZE = re.compile(r"(\d[\d,]*) bytes?\b")

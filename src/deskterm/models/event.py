@@ -27,6 +27,8 @@ class EventKind(StrEnum):
     CUSTOMER_TIMEOUT = "customer-timeout"
     AUTO_CLOSE_NOTICE = "auto-close-notice"
     ATTACH = "attach"  # a file attached: new value its name, text its size and SHA-256
+    CHECKLIST = "checklist"  # a step of the Sev 1 phone intake: field the step, text the answer
+    LINKED = "linked"  # reported together with other cases: new value their numbers
 
 
 class Event(SQLModel, table=True):

@@ -43,7 +43,9 @@ class HelpScreen(ModalScreen[None]):
             if isinstance(binding, Binding) and binding.show:
                 rows.append(
                     (
-                        binding.key.replace("slash", "/").replace("question_mark", "?"),
+                        binding.key.replace("slash", "/")
+                        .replace("question_mark", "?")
+                        .replace("exclamation_mark", "!"),
                         binding.description,
                     )
                 )

@@ -99,6 +99,8 @@ class QueueScreen(Screen[None]):
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("t", "take", "Take"),
+        Binding("exclamation_mark", "app.sev1_call", "Sev 1"),
+        Binding("n", "app.new_case", "New"),
         Binding("r", "refresh", "Refresh"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),

@@ -35,6 +35,8 @@ TAGS: dict[str, tuple[str, str, str]] = {
     K.BREACH: ("BREACH", "document--alarm", ""),
     K.CUSTOMER_TIMEOUT: ("TIMEOUT", "document--alarm", ""),
     K.AUTO_CLOSE_NOTICE: ("notice", "document--head", ""),
+    K.CHECKLIST: ("check", "document--head", ""),
+    K.LINKED: ("linked", "", ""),
 }
 TAG_WIDTH = 9
 UNKNOWN = ("event", "", "")
