@@ -30,12 +30,14 @@ class DesktermApp(App[None]):
         readonly: bool = False,
         bell: bool = False,
         case: int | None = None,
+        start: str = "queue",
     ) -> None:
         super().__init__()
         self.desk = desk
         self.readonly = readonly
         self.bell_on_alert = bell
         self.first_case = case  # `deskterm open N`: the case on top of the queue
+        self.start = start  # "board": `deskterm board`, the breach board on top of the queue
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
@@ -43,6 +45,10 @@ class DesktermApp(App[None]):
             from deskterm.screens.case import CaseScreen  # only when asked for (start-up time)
 
             self.push_screen(CaseScreen(self.desk, self.first_case, readonly=self.readonly))
+        elif self.start == "board":
+            from deskterm.screens.board import BoardScreen
+
+            self.push_screen(BoardScreen(self.desk, readonly=self.readonly))
         if not self.readonly:
             self.set_interval(SWEEP_SECONDS, self._sweep)
         # What start-up built lives as long as the console: out of the garbage
@@ -58,8 +64,19 @@ class DesktermApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        from deskterm.screens.board import BoardScreen
         from deskterm.screens.case import CaseScreen
 
+        if isinstance(screen, BoardScreen):
+            for binding in screen.BINDINGS:
+                assert isinstance(binding, Binding)
+                if binding.show:
+                    key = binding.key.split(",")[0]
+                    yield SystemCommand(
+                        f"Board: {binding.description}",
+                        f"On the breach board ({key})",
+                        lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
+                    )
         if isinstance(screen, CaseScreen):
             # Every key of the case screen, by name: the palette is the keys' index.
             for binding in screen.BINDINGS:
@@ -78,6 +95,15 @@ class DesktermApp(App[None]):
                 "Filter the queue", "Words and tokens such as sev:1 (/)", screen.action_filter
             )
             yield SystemCommand("Refresh", "Reload the queue (r)", screen.action_refresh)
+            yield SystemCommand(
+                "Breach board", "Next to breach, counts, load, forecast (b)", screen.action_board
+            )
+            yield SystemCommand(
+                "Handoff", "What happened this shift, what comes next (h)", screen.action_handoff
+            )
+            yield SystemCommand(
+                "SLA report", "First response met, breaches, by severity", screen.action_report
+            )
             yield SystemCommand("Help", "Keys and the filter language (?)", screen.action_help)
             for view in VIEWS:
                 yield SystemCommand(

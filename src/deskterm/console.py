@@ -19,6 +19,7 @@ def run_console(
     as_user: str | None = None,
     readonly: bool = False,
     case: int | None = None,
+    start: str = "queue",
 ) -> int:
     try:
         location = settings.database_location(db)
@@ -68,5 +69,5 @@ def run_console(
     from deskterm.app import DesktermApp
 
     bell = os.environ.get("DESKTERM_BELL") == "1"
-    DesktermApp(desk, readonly=readonly, bell=bell, case=case).run()
+    DesktermApp(desk, readonly=readonly, bell=bell, case=case, start=start).run()
     return 0

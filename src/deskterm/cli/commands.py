@@ -61,3 +61,19 @@ def open_command(
     options = ctx.find_object(Options)
     assert options is not None, "the root callback sets Options"
     raise typer.Exit(run_console(options.db, options.as_user, case=case_number(number)))
+
+
+@app.command("board")
+def board_command(
+    ctx: typer.Context,
+    readonly: Annotated[
+        bool,
+        typer.Option("--readonly", help="For a wall screen: no key changes data, no sweep runs."),
+    ] = False,
+) -> None:
+    """The breach board: next cases to breach, counts, load per engineer, the next 8 hours."""
+    from deskterm.console import run_console
+
+    options = ctx.find_object(Options)
+    assert options is not None, "the root callback sets Options"
+    raise typer.Exit(run_console(options.db, options.as_user, readonly=readonly, start="board"))

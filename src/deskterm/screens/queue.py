@@ -100,6 +100,8 @@ class QueueScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("t", "take", "Take"),
         Binding("r", "refresh", "Refresh"),
+        Binding("b", "board", "Board"),
+        Binding("h", "handoff", "Handoff"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
         *(
@@ -385,6 +387,22 @@ class QueueScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.reload_data()
+
+    def action_board(self) -> None:
+        # Imported when first needed, like the case screen.
+        from deskterm.screens.board import BoardScreen
+
+        self.app.push_screen(BoardScreen(self.desk, readonly=self.readonly))
+
+    def action_handoff(self) -> None:
+        from deskterm.screens.handoff import HandoffScreen
+
+        self.app.push_screen(HandoffScreen(self.desk))
+
+    def action_report(self) -> None:
+        from deskterm.screens.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.desk))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))
