@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli import cases, database, demo, directory, policy
+from deskterm.cli import cases, database, demo, directory, policy, shift
 from deskterm.cli.context import Options
 
 app = typer.Typer(
@@ -21,6 +21,9 @@ app.add_typer(directory.contact_app, name="contact")
 app.add_typer(database.app, name="db")
 app.command("sweep")(cases.sweep_command)
 app.command("demo")(demo.demo_command)
+app.command("handoff")(shift.handoff_command)
+app.command("report")(shift.report_command)
+app.command("serve")(shift.serve_command)
 
 
 @app.callback(invoke_without_command=True)

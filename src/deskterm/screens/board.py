@@ -25,7 +25,6 @@ from deskterm.desk.board import Board, BoardCounts, EngineerLoad, Forecast
 from deskterm.desk.context import Desk
 from deskterm.desk.queue import Countdown, QueueRow, countdown
 from deskterm.safe_text import safe_line
-from deskterm.screens.local_time import short
 from deskterm.store.changes import ChangeWatcher
 from deskterm.widgets.bars import bar_chart
 
@@ -69,13 +68,15 @@ def counts_text(counts: BoardCounts, narrow: bool) -> Text:
 
 
 def load_text(load: tuple[EngineerLoad, ...], now: datetime, width: int) -> Text:
-    name_width = max(8, min(20, width - 30))
-    text = Text()
-    text.append(f"{'engineer':<{name_width}} {'open':>5} {'S1':>3} {'late':>4}  next due\n", "bold")
+    """Engineers, the busiest first: open cases, Sev 1s held, past due, their next deadline."""
+    name_width = max(8, min(20, width - 25))
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{'engineer':<{name_width}} {'open':>5} {'S1':>3} {'late':>4}  next\n", "bold")
     if not load:
         text.append("nobody holds an open case")
     for i, engineer in enumerate(load):
-        due = "-" if engineer.next_due is None else short(engineer.next_due, now, year=False)
+        # Within a day (board.NEXT_DUE_WITHIN): the time alone says it.
+        due = "-" if engineer.next_due is None else engineer.next_due.astimezone().strftime("%H:%M")
         name = safe_line(engineer.engineer, name_width)
         text.append(f"{name:<{name_width}} {engineer.open:>5} {engineer.sev1:>3} ")
         text.append(f"{engineer.breached:>4}", "bold reverse" if engineer.breached else "")

@@ -30,13 +30,15 @@ def bar_chart(
     *,
     value_text: Sequence[str] | None = None,
     style: str = "",
+    most: float | None = None,
 ) -> Text:
-    """One line per item: label, bar, value; the bars share one scale."""
+    """One line per item: label, bar, value; the bars share one scale (`most` fills a line)."""
     texts = list(value_text) if value_text is not None else [f"{v:g}" for _, v in items]
     label_width = max((len(label) for label, _ in items), default=0)
     value_width = max((len(t) for t in texts), default=0)
     cells = max(1, width - label_width - value_width - 3)
-    most = max((v for _, v in items), default=0)
+    if most is None:
+        most = max((v for _, v in items), default=0)
     text = Text(no_wrap=True, overflow="crop")
     for i, ((label, value), shown) in enumerate(zip(items, texts, strict=True)):
         text.append(f"{label:<{label_width}} ")
