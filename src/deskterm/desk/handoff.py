@@ -126,7 +126,8 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
             return int(connection.execute(statement).scalar_one())
 
         # Came in: cases received during the shift.
-        came = and_(_C.received_at >= start, _C.received_at < now)
+        # Up to and including now: a case logged this very second came in this shift.
+        came = and_(_C.received_at >= start, _C.received_at <= now)
         came_in = Section(
             "came_in",
             "Came in",
@@ -144,7 +145,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         )
 
         def from_events(key: str, title: str, *conditions: Any) -> Section:
-            window = and_(_E.at >= start, _E.at < now, *conditions)
+            window = and_(_E.at >= start, _E.at <= now, *conditions)
             joined = _cases_joined().join(Event.__table__, _E.case_id == _C.id)  # type: ignore[attr-defined]
             total = count(select(func.count()).select_from(Event.__table__).where(window))
             rows = connection.execute(

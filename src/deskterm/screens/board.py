@@ -254,6 +254,8 @@ class BoardScreen(Screen[None]):
             self.app.call_from_thread(self.load)
 
     def show(self, data: Board) -> None:
+        if not self.is_attached:
+            return  # read after the screen was closed
         self.data = data
         narrow = self.size.width < 120
         self.query_one("#board-counts", Static).update(counts_text(data.counts, narrow))

@@ -90,5 +90,7 @@ class HandoffScreen(Screen[None]):
         self.app.call_from_thread(self._show, found)
 
     def _show(self, found: Handoff) -> None:
+        if not self.is_attached:
+            return  # read after the screen was closed
         self.found = found
         self.query_one("#handoff", Static).update(handoff_text(found, self.size.width))

@@ -224,6 +224,8 @@ class QueueScreen(Screen[None]):
         self._update_summary()
 
     def _update_summary(self) -> None:
+        if not self.is_attached:
+            return  # a count that arrived after the screen was closed
         width = self.table.content_width or self.size.width
         _, hidden = layout(width)
         narrow = width < 100

@@ -121,6 +121,8 @@ class ReportScreen(Screen[None]):
         self.app.call_from_thread(self._show, found)
 
     def _show(self, found: Report) -> None:
+        if not self.is_attached:
+            return  # read after the screen was closed
         self.found = found
         self.query_one("#report-title", Static).update(
             f"SLA report {found.start:%Y-%m-%d %H:%M} to {found.end:%Y-%m-%d %H:%M} UTC, "
