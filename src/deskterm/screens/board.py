@@ -184,7 +184,7 @@ class BoardScreen(Screen[None]):
             with Vertical(id="board-side"):
                 yield Static("Load per engineer", classes="board-title")
                 yield Static(id="board-load")
-                yield Static("Support deadlines, next 8 hours", classes="board-title")
+                yield Static("Deadlines due, next 8 hours", classes="board-title")
                 yield Static(id="board-forecast")
         yield Footer()
 
