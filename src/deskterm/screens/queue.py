@@ -100,8 +100,9 @@ class QueueScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("t", "take", "Take"),
         Binding("r", "refresh", "Refresh"),
-        Binding("b", "board", "Board"),
-        Binding("h", "handoff", "Handoff"),
+        # Out of the footer (it is full at 80 columns); in the help and the palette.
+        Binding("b", "board", "Board", show=False),
+        Binding("h", "handoff", "Handoff", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
         *(
