@@ -258,3 +258,18 @@ async def test_board_without_open_cases_says_so(seeded: Seeded) -> None:
         await open_board(pilot)
         assert cards(app) == []
         assert "nobody holds an open case" in "\n".join(screen_lines(app))
+
+
+async def test_the_palette_offers_the_board_the_handoff_and_the_report(seeded: Seeded) -> None:
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"Breach board", "Handoff", "SLA report"} <= set(titles)
+        board_command = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Breach board"
+        )
+        board_command.callback()
+        await open_board(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Board: Handoff" in titles and "Board: SLA report" in titles
