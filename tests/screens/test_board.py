@@ -115,6 +115,18 @@ def test_handoff_sections(seeded: Seeded) -> None:
     assert found.json()["sections"]["falls_due"]["total"] == 2
 
 
+def test_a_case_resolved_then_closed_is_handed_over_once(seeded: Seeded) -> None:
+    cases.move(seeded.desk, DOCS_TYPO, "resolved-pending-confirmation")
+    seeded.clock.advance(minutes=5)
+    cases.move(seeded.desk, DOCS_TYPO, "closed")
+    resolved = handoff.handoff(seeded.desk).section("resolved")
+    assert resolved.total == 2
+    assert [(i.number, i.detail) for i in resolved.items] == [
+        (OLD_THING, f"closed by {ME}"),
+        (DOCS_TYPO, f"closed by {ME}"),
+    ]
+
+
 def test_handoff_markdown_keeps_table_cells_whole(seeded: Seeded) -> None:
     open_case(seeded.desk, "Acme", 2, "pipes | in | subject\nand a newline")
     text = handoff.markdown(handoff.handoff(seeded.desk))

@@ -144,8 +144,11 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
             ),
         )
 
-        def from_events(key: str, title: str, *conditions: Any) -> Section:
+        def from_events(key: str, title: str, *conditions: Any, latest: bool = False) -> Section:
             window = and_(_E.at >= start, _E.at <= now, *conditions)
+            if latest:  # one line per case: its last such event (resolved, then closed)
+                newest = select(func.max(_E.id)).where(window).group_by(_E.case_id).correlate(None)
+                window = and_(window, _E.id.in_(newest))
             joined = _cases_joined().join(Event.__table__, _E.case_id == _C.id)  # type: ignore[attr-defined]
             total = count(select(func.count()).select_from(Event.__table__).where(window))
             rows = connection.execute(
@@ -170,6 +173,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
             "Resolved",
             _E.kind == EventKind.STATUS.value,
             _E.new_value.in_(RESOLVED),
+            latest=True,
         )
 
         # Falls due next shift: support's own deadlines ahead, soonest first.
