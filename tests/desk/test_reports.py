@@ -37,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deskterm.desk import cases, reports
+from deskterm.desk import cases, handoff, reports
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.sweep import sweep
@@ -219,3 +219,27 @@ def test_percentile_is_the_nearest_rank() -> None:
     assert reports.percentile(values, 90) == timedelta(minutes=9)
     assert reports.percentile(values[:1], 90) == timedelta(minutes=1)
     assert reports.percentile([], 90) is None
+
+
+def test_handoff_of_the_monday_shift(
+    desk: Desk, clock: FrozenClock, period_desk: dict[str, int]
+) -> None:
+    """At 17:00 UTC, the last 8 hours: the same events seen as a shift's handoff."""
+    cases.escalate(desk, period_desk["D"], "nobody has looked at it")
+    found = handoff.handoff(desk, timedelta(hours=8))
+    n = {v: k for k, v in period_desk.items()}
+
+    def letters(key: str) -> list[str]:
+        return [n[item.number] for item in found.section(key).items]
+
+    assert sorted(letters("came_in")) == ["A", "B", "C", "D", "E", "F"]
+    assert letters("breached") == ["B", "F", "D"]  # 16:40, 16:40, 16:56
+    assert [i.detail for i in found.section("breached").items] == [
+        "first response",
+        "customer response",
+        "first response",
+    ]
+    assert letters("resolved") == ["A", "G", "B"]
+    assert found.section("resolved").items[1].detail == "closed by deskterm"
+    assert letters("sev1") == ["D"]  # A and B resolved; F lowered to Sev 2
+    assert letters("escalations") == ["D"]

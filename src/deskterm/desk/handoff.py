@@ -200,7 +200,9 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
             tuple(_item(r, r[6], "first response" if r[7] == r[6] else "update") for r in due_rows),
         )
 
-        sev1 = and_(_C.status != CLOSED, _C.severity == 1)
+        # In flight: neither closed nor resolved (awaiting the customer's confirmation).
+        in_flight = _C.status.not_in(RESOLVED)
+        sev1 = and_(in_flight, _C.severity == 1)
         sev1_rows = connection.execute(
             select(*_CASE_COLUMNS, _C.updated_at, _C.id)
             .select_from(_cases_joined())
@@ -219,7 +221,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
             ),
         )
 
-        escalated = and_(_C.status != CLOSED, _C.escalation != FIRST_LEVEL)
+        escalated = and_(in_flight, _C.escalation != FIRST_LEVEL)
         escalated_rows = connection.execute(
             select(*_CASE_COLUMNS, _C.escalation, _C.id)
             .select_from(_cases_joined())
