@@ -37,14 +37,16 @@ class DesktermApp(App[None]):
         readonly: bool = False,
         bell: bool = False,
         case: int | None = None,
-        start: str | None = None,
+        start: str = "queue",
     ) -> None:
         super().__init__()
         self.desk = desk
         self.readonly = readonly
         self.bell_on_alert = bell
         self.first_case = case  # `deskterm open N`: the case on top of the queue
-        self.start = start  # "sev1" (`deskterm sev1`) or "new" (`deskterm case new`)
+        # What to open on top of the queue: "board" (`deskterm board`), "sev1"
+        # (`deskterm sev1`), "new" (`deskterm case new`), or "queue" for nothing more.
+        self.start = start
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
@@ -52,6 +54,10 @@ class DesktermApp(App[None]):
             from deskterm.screens.case import CaseScreen  # only when asked for (start-up time)
 
             self.push_screen(CaseScreen(self.desk, self.first_case, readonly=self.readonly))
+        elif self.start == "board":
+            from deskterm.screens.board import BoardScreen
+
+            self.push_screen(BoardScreen(self.desk, readonly=self.readonly))
         if not self.readonly:
             self.set_interval(SWEEP_SECONDS, self._sweep)
             if self.desk.mail.relay:
@@ -164,8 +170,19 @@ class DesktermApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        from deskterm.screens.board import BoardScreen
         from deskterm.screens.case import CaseScreen
 
+        if isinstance(screen, BoardScreen):
+            for binding in screen.BINDINGS:
+                assert isinstance(binding, Binding)
+                if binding.show:
+                    key = binding.key.split(",")[0]
+                    yield SystemCommand(
+                        f"Board: {binding.description}",
+                        f"On the breach board ({key})",
+                        lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
+                    )
         if isinstance(screen, CaseScreen):
             # Every key of the case screen, by name: the palette is the keys' index.
             for binding in screen.BINDINGS:
@@ -192,6 +209,15 @@ class DesktermApp(App[None]):
                 "Filter the queue", "Words and tokens such as sev:1 (/)", screen.action_filter
             )
             yield SystemCommand("Refresh", "Reload the queue (r)", screen.action_refresh)
+            yield SystemCommand(
+                "Breach board", "Next to breach, counts, load, forecast (b)", screen.action_board
+            )
+            yield SystemCommand(
+                "Handoff", "What happened this shift, what comes next (h)", screen.action_handoff
+            )
+            yield SystemCommand(
+                "SLA report", "First response met, breaches, by severity", screen.action_report
+            )
             yield SystemCommand("Help", "Keys and the filter language (?)", screen.action_help)
             for view in VIEWS:
                 yield SystemCommand(

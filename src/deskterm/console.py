@@ -21,7 +21,7 @@ def run_console(
     as_user: str | None = None,
     readonly: bool = False,
     case: int | None = None,
-    start: str | None = None,
+    start: str = "queue",
 ) -> int:
     try:
         location = settings.database_location(db)

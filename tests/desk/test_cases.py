@@ -379,7 +379,9 @@ def test_the_database_refuses_to_empty_the_events_wholesale(desk: Desk) -> None:
     open_sev(desk)
     is_postgresql = desk.engine.dialect.name == "postgresql"
     statements = (
-        ["TRUNCATE events CASCADE", "TRUNCATE cases CASCADE"] if is_postgresql else ["DELETE FROM events"]
+        ["TRUNCATE events CASCADE", "TRUNCATE cases CASCADE"]
+        if is_postgresql
+        else ["DELETE FROM events"]
     )
     for statement in statements:
         with pytest.raises(DBAPIError, match="append-only"), desk.engine.begin() as connection:

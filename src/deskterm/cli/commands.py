@@ -15,6 +15,7 @@ from deskterm.cli import (
     doctor,
     mail,
     policy,
+    shift,
     transfer,
 )
 from deskterm.cli.context import Options
@@ -37,6 +38,9 @@ app.command("import")(transfer.import_command)
 app.command("doctor")(doctor.doctor_command)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
+app.command("handoff")(shift.handoff_command)
+app.command("report")(shift.report_command)
+app.command("serve")(shift.serve_command)
 
 
 @app.callback(invoke_without_command=True)
@@ -89,3 +93,19 @@ def sev1_command(ctx: typer.Context) -> None:
     options = ctx.find_object(Options)
     assert options is not None, "the root callback sets Options"
     raise typer.Exit(run_console(options.db, options.as_user, start="sev1"))
+
+
+@app.command("board")
+def board_command(
+    ctx: typer.Context,
+    readonly: Annotated[
+        bool,
+        typer.Option("--readonly", help="For a wall screen: no key changes data, no sweep runs."),
+    ] = False,
+) -> None:
+    """The breach board: next cases to breach, counts, load per engineer, the next 8 hours."""
+    from deskterm.console import run_console
+
+    options = ctx.find_object(Options)
+    assert options is not None, "the root callback sets Options"
+    raise typer.Exit(run_console(options.db, options.as_user, readonly=readonly, start="board"))

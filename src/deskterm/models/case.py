@@ -39,6 +39,8 @@ class Case(SQLModel, table=True):
         Index("ix_cases_closed", "updated_at", sqlite_where=_CLOSED, postgresql_where=_CLOSED),
         # "Mine", "@bob", "@unassigned": one engineer's cases already in deadline order.
         Index("ix_cases_assignee_queue", "assignee", "queue_due", "number"),
+        # What came in during a shift or a report's period.
+        Index("ix_cases_received_at", "received_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

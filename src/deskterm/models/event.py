@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from deskterm.models.types import ExactText, UTCDateTime
@@ -33,6 +34,8 @@ class EventKind(StrEnum):
 
 class Event(SQLModel, table=True):
     __tablename__ = "events"
+    # A period's breaches, status changes and timeouts (the handoff, the SLA reports).
+    __table_args__ = (Index("ix_events_kind_at", "kind", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="cases.id", index=True)

@@ -17,7 +17,8 @@ KEYS_OF_THE_LIST = [
     ("PgUp / PgDn", "a page up / down"),
     ("enter", "open the case"),
     ("1-6", "views: all open, mine, unassigned, breaching soon, waiting, recently closed"),
-    ("ctrl+p", "command palette"),
+    ("b / h", "the breach board / the shift handoff"),
+    ("ctrl+p", "command palette (also the SLA report)"),
 ]
 
 

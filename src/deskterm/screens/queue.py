@@ -102,6 +102,9 @@ class QueueScreen(Screen[None]):
         Binding("exclamation_mark", "app.sev1_call", "Sev 1"),
         Binding("n", "app.new_case", "New"),
         Binding("r", "refresh", "Refresh"),
+        # Out of the footer (it is full at 80 columns); in the help and the palette.
+        Binding("b", "board", "Board", show=False),
+        Binding("h", "handoff", "Handoff", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "app.quit", "Quit"),
         *(
@@ -224,6 +227,8 @@ class QueueScreen(Screen[None]):
         self._update_summary()
 
     def _update_summary(self) -> None:
+        if not self.is_attached:
+            return  # a count that arrived after the screen was closed
         width = self.table.content_width or self.size.width
         _, hidden = layout(width)
         narrow = width < 100
@@ -389,6 +394,22 @@ class QueueScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self.reload_data()
+
+    def action_board(self) -> None:
+        # Imported when first needed, like the case screen.
+        from deskterm.screens.board import BoardScreen
+
+        self.app.push_screen(BoardScreen(self.desk, readonly=self.readonly))
+
+    def action_handoff(self) -> None:
+        from deskterm.screens.handoff import HandoffScreen
+
+        self.app.push_screen(HandoffScreen(self.desk))
+
+    def action_report(self) -> None:
+        from deskterm.screens.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.desk))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen(self))

@@ -105,6 +105,11 @@ def compute_clocks(policy: Policy, history: CaseHistory, now: datetime) -> dict[
     }
 
 
+def first_response_clock(policy: Policy, history: CaseHistory, now: datetime) -> Clock:
+    """The first-response clock alone, as `compute_clocks` gives it (reports replay only this)."""
+    return _first_response(policy, _Story(history, now))
+
+
 def next_due(clocks: dict[ClockKind, Clock]) -> datetime | None:
     """The deadline a queue sorts by: the soonest due among live clocks."""
     dues = [clock.due for clock in clocks.values() if clock.live and clock.due is not None]

@@ -1,0 +1,306 @@
+"""The breach board: the whole desk at a glance, for a shift lead or a wall screen.
+
+The next cases to breach with a large countdown, the desk's counts, the load per
+engineer and the deadlines of the next eight hours. Live like the queue: a change
+committed anywhere shows within a second (the change watcher), and time alone
+moves the counts (a refresh every half minute). Widgets are made once and
+updated in place, so a board left running for days keeps its memory flat.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Digits, Footer, Static
+
+from deskterm.desk import board
+from deskterm.desk.board import Board, BoardCounts, EngineerLoad, Forecast
+from deskterm.desk.context import Desk
+from deskterm.desk.queue import Countdown, QueueRow, countdown
+from deskterm.safe_text import safe_line
+from deskterm.store.changes import ChangeWatcher
+from deskterm.widgets.bars import bar_chart
+
+CHANGE_POLL_SECONDS = 0.5
+# Time alone changes what is breached and what falls due within the hour; the
+# countdowns tick on their own, so the counts may lag time by up to a minute.
+REFRESH_SECONDS = 60
+# A busy desk changes many times a second: its changes are read at most this often
+# (a reload counts the whole desk, a quarter of a second at 100,000 cases).
+RELOAD_AT_MOST_EVERY = 1.0
+
+
+def digits_left(left: timedelta | None) -> str:
+    """Business time left as the large digits show it: `0:29:59`, `-1:05:00`."""
+    if left is None:
+        return "--:--"
+    sign = "-" if left < timedelta(0) else ""
+    seconds = min(int(abs(left).total_seconds()), 99 * 3600 + 59 * 60 + 59)
+    hours, rest = divmod(seconds, 3600)
+    return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def severity_name(severity: int) -> str:
+    return f"Sev {severity}"
+
+
+def counts_text(counts: BoardCounts, narrow: bool) -> Text:
+    """The desk's counts on one line (two when narrow); alarms stand out without colour."""
+    text = Text()
+    by_severity = "  ".join(f"S{s}:{n}" for s, n in counts.open_by_severity) or "none"
+    text.append(f"open {counts.open}  ({by_severity})")
+    text.append("\n" if narrow else "  |  ")
+    alarm = "bold reverse"
+    text.append(f"breached {counts.breached}", alarm if counts.breached else "")
+    text.append(f"  <1h {counts.within_1h}  <4h {counts.within_4h}")
+    text.append(f"  waiting {counts.waiting}  ")
+    text.append(
+        f"unassigned Sev 1 {counts.unassigned_sev1}", alarm if counts.unassigned_sev1 else ""
+    )
+    return text
+
+
+def load_text(load: tuple[EngineerLoad, ...], now: datetime, width: int) -> Text:
+    """Engineers, the busiest first: open cases, Sev 1s held, past due, their next deadline."""
+    name_width = max(8, min(20, width - 25))
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"{'engineer':<{name_width}} {'open':>5} {'S1':>3} {'late':>4}  next\n", "bold")
+    if not load:
+        text.append("nobody holds an open case")
+    for i, engineer in enumerate(load):
+        # Within a day (board.NEXT_DUE_WITHIN): the time alone says it.
+        due = "-" if engineer.next_due is None else engineer.next_due.astimezone().strftime("%H:%M")
+        name = safe_line(engineer.engineer, name_width)
+        text.append(f"{name:<{name_width}} {engineer.open:>5} {engineer.sev1:>3} ")
+        text.append(f"{engineer.breached:>4}", "bold reverse" if engineer.breached else "")
+        text.append(f"  {due}")
+        if i < len(load) - 1:
+            text.append("\n")
+    return text
+
+
+def forecast_text(forecast: Forecast, width: int) -> Text:
+    """One bar per hour from now: the crunch coming, in block characters."""
+    labels = [
+        (forecast.start + timedelta(hours=hour)).astimezone().strftime("%H:%M")
+        for hour in range(len(forecast.per_hour))
+    ]
+    return bar_chart(list(zip(labels, forecast.per_hour, strict=True)), width)
+
+
+class BreachCard(Horizontal):
+    """One case about to breach: its countdown in large digits, then who and what."""
+
+    DEFAULT_CSS = """
+    BreachCard { height: 3; }
+    BreachCard Digits { width: auto; min-width: 17; padding: 0 1 0 0; }
+    BreachCard .card-label { width: 1fr; height: 3; text-wrap: nowrap; text-overflow: ellipsis; }
+    BreachCard.-breached Digits { color: $error; }
+    BreachCard.-warning Digits { color: $warning; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.row: QueueRow | None = None
+        self._shown = ""
+
+    def compose(self) -> ComposeResult:
+        yield Digits("")
+        yield Static(classes="card-label", markup=False)
+
+    def show(self, row: QueueRow | None, label: str, when: Countdown | None) -> None:
+        self.row = row
+        self.display = row is not None
+        if row is None or when is None:
+            return
+        card = Text()
+        card.append(f"#{row.number} {label}", "bold")
+        card.append(f"  {safe_line(row.organization, 60)}\n")
+        if row.assignee is None:
+            card.append("UNASSIGNED", "bold reverse")
+        else:
+            card.append(safe_line(row.assignee, 30))
+        clock = row.next_clock.value.replace("_", " ").replace("-", " ") if row.next_clock else ""
+        card.append(f"  {clock}{'  ' + when.note if when.note else ''}\n")
+        card.append(safe_line(row.subject, 80))
+        self.query_one(".card-label", Static).update(card)
+        self.tick(when)
+
+    def tick(self, when: Countdown) -> None:
+        value = digits_left(when.left_time)
+        if value != self._shown:  # an unchanged countdown costs no repaint
+            self._shown = value
+            self.query_one(Digits).update(value)
+        self.set_class(when.state == "breached", "-breached")
+        self.set_class(when.state == "warning", "-warning")
+
+
+class BoardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,b", "back", "Queue"),
+        Binding("h", "handoff", "Handoff"),
+        Binding("s", "report", "SLA report"),
+        Binding("r", "refresh", "Refresh"),
+        Binding("q", "app.quit", "Quit"),
+        *(
+            Binding(str(n), f"open_card({n - 1})", f"Open case {n}", show=False)
+            for n in range(1, board.NEXT_CASES + 1)
+        ),
+    ]
+
+    DEFAULT_CSS = """
+    BoardScreen #board-counts { height: auto; background: $panel; padding: 0 1; }
+    BoardScreen #board-body { height: 1fr; }
+    BoardScreen #board-next { width: 3fr; padding: 0 1; overflow: hidden; }
+    BoardScreen #board-side { width: 2fr; padding: 0 1; }
+    BoardScreen .board-title { text-style: bold; height: 1; }
+    BoardScreen #board-load { height: 1fr; overflow: hidden; text-wrap: nowrap; }
+    BoardScreen #board-forecast { height: auto; text-wrap: nowrap; }
+    """
+
+    def __init__(self, desk: Desk, *, readonly: bool = False) -> None:
+        super().__init__()
+        self.desk = desk
+        self.readonly = readonly
+        self.watcher = ChangeWatcher(desk.engine)
+        self.data: Board | None = None
+        self._last_load = 0.0
+        self._load_pending = False
+
+    def compose(self) -> ComposeResult:
+        yield Static("loading the board ...", id="board-counts")
+        with Horizontal(id="board-body"):
+            with Vertical(id="board-next"):
+                yield Static("Next to breach", classes="board-title")
+                for _ in range(board.NEXT_CASES):
+                    yield BreachCard()
+            with Vertical(id="board-side"):
+                yield Static("Load per engineer", classes="board-title")
+                yield Static(id="board-load")
+                yield Static("Deadlines due, next 8 hours", classes="board-title")
+                yield Static(id="board-forecast")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.watcher.changed()  # the starting point, taken before the first read
+        for card in self.query(BreachCard):
+            card.display = False
+        self.load()
+        self._intervals = [
+            self.set_interval(1, self.tick),
+            self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes),
+            self.set_interval(REFRESH_SECONDS, self.refresh_time),
+        ]
+
+    def on_screen_suspend(self) -> None:
+        for timer in self._intervals:
+            timer.pause()
+
+    def on_screen_resume(self) -> None:
+        for timer in self._intervals:
+            timer.resume()
+        self._watch_changes()
+
+    def on_unmount(self) -> None:
+        self.watcher.close()
+
+    # -- reading ------------------------------------------------------------------
+
+    def refresh_time(self) -> None:
+        """Time has passed: what is breached and due moves; what stands is kept."""
+        if self._load_pending or self.data is None:
+            return
+        self._read(self.data.standing)
+
+    def load(self) -> None:
+        """Read the board again now, or as soon as the last read is a second old."""
+        wait = self._last_load + RELOAD_AT_MOST_EVERY - time.monotonic()
+        if wait > 0:
+            if not self._load_pending:
+                self._load_pending = True
+                self.set_timer(wait, self._load_now)
+            return
+        self._load_now()
+
+    def _load_now(self) -> None:
+        self._load_pending = False
+        self._last_load = time.monotonic()
+        self._read()
+
+    @work(thread=True, exclusive=True, group="board")
+    def _read(self, known: board.Standing | None = None) -> None:
+        data = board.board(self.desk, known=known)
+        self.app.call_from_thread(self.show, data)
+
+    def _watch_changes(self) -> None:
+        # On SQLite the question is a pragma on a connection held open, microseconds:
+        # asked here, it spares a wall screen two threads a second for days on end.
+        if self.desk.engine.dialect.name == "sqlite":
+            if self.watcher.changed():
+                self.load()
+        else:
+            self._watch_changes_in_thread()
+
+    @work(thread=True, exclusive=True, group="board-changes")
+    def _watch_changes_in_thread(self) -> None:
+        if self.watcher.changed():
+            self.app.call_from_thread(self.load)
+
+    def show(self, data: Board) -> None:
+        if not self.is_attached:
+            return  # read after the screen was closed
+        self.data = data
+        narrow = self.size.width < 120
+        self.query_one("#board-counts", Static).update(counts_text(data.counts, narrow))
+        side = self.query_one("#board-side").content_size.width or self.size.width // 2
+        self.query_one("#board-load", Static).update(load_text(data.load, data.at, side))
+        self.query_one("#board-forecast", Static).update(forecast_text(data.forecast, side))
+        now = self.desk.now()
+        cards = list(self.query(BreachCard))
+        for i, card in enumerate(cards):
+            row = data.next_cases[i] if i < len(data.next_cases) else None
+            if row is None:
+                card.show(None, "", None)
+                continue
+            policy = self.desk.policy(row.policy)
+            card.show(row, policy.label(row.severity), countdown(row, policy, now))
+
+    def tick(self) -> None:
+        now = self.desk.now()
+        for card in self.query(BreachCard):
+            if card.row is not None:
+                card.tick(countdown(card.row, self.desk.policy(card.row.policy), now))
+
+    # -- keys ---------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self.app.pop_screen()  # the queue is always beneath
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_handoff(self) -> None:
+        from deskterm.screens.handoff import HandoffScreen
+
+        self.app.push_screen(HandoffScreen(self.desk))
+
+    def action_report(self) -> None:
+        from deskterm.screens.report import ReportScreen
+
+        self.app.push_screen(ReportScreen(self.desk))
+
+    def action_open_card(self, index: int) -> None:
+        cards = list(self.query(BreachCard))
+        row = cards[index].row if index < len(cards) else None
+        if row is None:
+            return
+        from deskterm.screens.case import CaseScreen
+
+        self.app.push_screen(CaseScreen(self.desk, row.number, readonly=self.readonly))

@@ -1,0 +1,96 @@
+"""The shift handoff on screen: the same sections as `deskterm handoff`, to read before leaving."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from deskterm.desk import handoff as handoffs
+from deskterm.desk.context import Desk
+from deskterm.desk.handoff import Handoff
+from deskterm.safe_text import safe_line
+from deskterm.screens.local_time import stamp
+
+# `[` and `]` step the shift's length through these.
+SPANS_HOURS = (4, 8, 12, 24)
+
+
+def handoff_text(found: Handoff, width: int) -> Text:
+    """Every section as lines of text; customer text made safe, never markup."""
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append(f"Handoff {stamp(found.since)} to {stamp(found.until)}\n", "bold")
+    for section in found.sections:
+        shown = len(section.items)
+        more = f", {shown} shown" if shown < section.total else ""
+        text.append(f"\n{section.title} ({section.total}{more})\n", "bold underline")
+        if not section.items:
+            text.append("  none\n")
+        for item in section.items:
+            text.append(f"  #{item.number} S{item.severity} ")
+            if item.assignee is None:
+                text.append("UNASSIGNED", "bold reverse")
+            else:
+                text.append(safe_line(item.assignee, 20))
+            when = stamp(item.at) if item.at else "-"
+            text.append(f"  {when}  {safe_line(item.organization, 24)}: ")
+            text.append(safe_line(item.subject, max(20, width - 60)))
+            if item.detail:
+                text.append(f"  [{safe_line(item.detail, 80)}]", "italic")
+            text.append("\n")
+    return text
+
+
+class HandoffScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,h", "app.pop_screen", "Back"),
+        Binding("left_square_bracket", "span(-1)", "Shorter shift"),
+        Binding("right_square_bracket", "span(1)", "Longer shift"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    DEFAULT_CSS = """
+    HandoffScreen #handoff-body { height: 1fr; padding: 0 1; }
+    HandoffScreen #handoff { width: auto; }
+    """
+
+    def __init__(self, desk: Desk, hours: int = 8) -> None:
+        super().__init__()
+        self.desk = desk
+        self.hours = hours
+        self.found: Handoff | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="handoff-body"):
+            yield Static("reading the shift ...", id="handoff", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#handoff-body").focus()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._read(self.hours)
+
+    def action_span(self, step: int) -> None:
+        spans = SPANS_HOURS
+        at = spans.index(self.hours) if self.hours in spans else 1
+        self.hours = spans[max(0, min(len(spans) - 1, at + step))]
+        self.action_refresh()
+
+    @work(thread=True, exclusive=True, group="handoff")
+    def _read(self, hours: int) -> None:
+        from datetime import timedelta
+
+        found = handoffs.handoff(self.desk, timedelta(hours=hours))
+        self.app.call_from_thread(self._show, found)
+
+    def _show(self, found: Handoff) -> None:
+        if not self.is_attached:
+            return  # read after the screen was closed
+        self.found = found
+        self.query_one("#handoff", Static).update(handoff_text(found, self.size.width))

@@ -1,0 +1,133 @@
+"""The SLA report in the console: the `deskterm report` figures for a period, with charts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from deskterm.desk import reports
+from deskterm.desk.context import Desk
+from deskterm.desk.reports import Report
+from deskterm.safe_text import safe_line
+from deskterm.sla.duration import format_hours_minutes
+from deskterm.widgets.bars import bar_chart
+
+PERIOD = timedelta(days=7)
+
+
+def _duration(value: timedelta | None) -> str:
+    return "-" if value is None else format_hours_minutes(value)
+
+
+def report_table(found: Report) -> Table:
+    table = Table(box=None, padding=(0, 1), header_style="bold")
+    table.add_column(reports.report_rows_for(found.by), no_wrap=True, max_width=24)
+    for title in ("Recv", "Met %", "Median", "P90", "Breach", "Downgr", "Auto-cl"):
+        table.add_column(title, justify="right", no_wrap=True)
+    for row in (*found.rows, found.total):
+        met = row.met_percent
+        table.add_row(
+            Text(safe_line(row.key if row is not found.total else "All")),
+            str(row.received),
+            "-" if met is None else f"{met:.1f}",
+            _duration(row.median_response),
+            _duration(row.p90_response),
+            str(row.breaches),
+            str(row.customer_timeouts),
+            str(row.auto_closures),
+            style="bold" if row is found.total else "",
+        )
+    return table
+
+
+def charts_text(found: Report, width: int) -> Text:
+    rows = list(found.rows)
+    labels = [safe_line(r.key, 16) for r in rows]
+    text = Text(no_wrap=True, overflow="crop")
+    text.append("First response met %\n", "bold")
+    met = [(label, r.met_percent or 0.0) for label, r in zip(labels, rows, strict=True)]
+    shown = ["-" if r.met_percent is None else f"{r.met_percent:.0f}%" for r in rows]
+    text.append_text(bar_chart(met, width, value_text=shown, most=100.0))
+    if not rows:
+        text.append("nothing in this period")
+        return text
+    text.append("\n\nBreaches\n", "bold")
+    breaches = [(label, float(r.breaches)) for label, r in zip(labels, rows, strict=True)]
+    text.append_text(bar_chart(breaches, width, value_text=[str(r.breaches) for r in rows]))
+    return text
+
+
+class ReportScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("g", "group", "Group by"),
+        Binding("left_square_bracket", "period(-1)", "Earlier"),
+        Binding("right_square_bracket", "period(1)", "Later"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    DEFAULT_CSS = """
+    ReportScreen #report-body { height: 1fr; padding: 0 1; }
+    ReportScreen #report-title { text-style: bold; }
+    """
+
+    def __init__(self, desk: Desk, end: datetime | None = None, by: str = "severity") -> None:
+        super().__init__()
+        self.desk = desk
+        self.end = end or desk.now()
+        self.by = by
+        self.found: Report | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="report-body"):
+            yield Static(id="report-title", markup=False)
+            yield Static("computing the report ...", id="report-table")
+            yield Static(id="report-charts", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#report-body").focus()
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        start = self.end - PERIOD
+        self.query_one("#report-title", Static).update(
+            f"SLA report {start:%Y-%m-%d %H:%M} to {self.end:%Y-%m-%d %H:%M} UTC, by {self.by}"
+            " (computing ...)"
+        )
+        self._compute(start, self.end, self.by)
+
+    def action_group(self) -> None:
+        groupings = reports.GROUPINGS
+        self.by = groupings[(groupings.index(self.by) + 1) % len(groupings)]
+        self.action_refresh()
+
+    def action_period(self, step: int) -> None:
+        later = self.end + step * PERIOD
+        self.end = min(later, self.desk.now())
+        self.action_refresh()
+
+    @work(thread=True, exclusive=True, group="report")
+    def _compute(self, start: datetime, end: datetime, by: str) -> None:
+        found = reports.report(self.desk, start, end, by)
+        self.app.call_from_thread(self._show, found)
+
+    def _show(self, found: Report) -> None:
+        if not self.is_attached:
+            return  # read after the screen was closed
+        self.found = found
+        self.query_one("#report-title", Static).update(
+            f"SLA report {found.start:%Y-%m-%d %H:%M} to {found.end:%Y-%m-%d %H:%M} UTC, "
+            f"by {found.by}"
+        )
+        self.query_one("#report-table", Static).update(report_table(found))
+        width = max(20, self.size.width - 4)
+        self.query_one("#report-charts", Static).update(charts_text(found, min(width, 100)))

@@ -1,0 +1,287 @@
+"""The breach board and the handoff, read against the small seeded desk at Monday 16:00 UTC.
+
+The seeded desk (tests/screens/conftest.py): Production down (Acme Sev 1, 30m left,
+due 16:30), Login broken (Acme Sev 1, breached at 15:30), Slow reports (Initech P3,
+24x7, due 19:00), Question about export (Acme Sev 3, waiting on the customer),
+Disk full (Umbrella Sev 2, alice's, due Tue 00:00 UTC), Typo in docs (Umbrella Sev 3,
+bob's, due Wed 00:00 UTC), Old thing (Initech P4, closed). Nobody holds a Sev 1.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from textual.pilot import Pilot
+from textual.widgets import Digits, Static
+
+from deskterm.desk import board, cases, handoff
+from deskterm.desk.sweep import sweep
+from deskterm.models import Case, Event
+from deskterm.screens.board import BoardScreen, BreachCard, digits_left
+from deskterm.screens.case import CaseScreen
+from deskterm.screens.handoff import HandoffScreen
+from deskterm.screens.queue import QueueScreen
+from deskterm.screens.report import ReportScreen
+from tests.screens.conftest import (
+    DISK_FULL,
+    DOCS_TYPO,
+    EXPORT_QUESTION,
+    LOGIN_BROKEN,
+    ME,
+    NOW,
+    OLD_THING,
+    PRODUCTION_DOWN,
+    SLOW_REPORTS,
+    Seeded,
+    make_app,
+    open_case,
+    screen_lines,
+    settle,
+    until,
+)
+
+WIDE = (160, 48)
+LIVE_SECONDS = 1.5
+
+
+# -- the numbers ------------------------------------------------------------------------------
+
+
+def test_board_counts_load_and_forecast(seeded: Seeded) -> None:
+    found = board.board(seeded.desk)
+    counts = found.counts
+    assert counts.open_by_severity == ((1, 2), (2, 1), (3, 3))
+    assert counts.open == 6
+    assert counts.breached == 1  # Login broken
+    assert counts.within_1h == 1  # Production down, 16:30
+    assert counts.within_4h == 2  # and Slow reports, 19:00
+    assert counts.waiting == 1
+    assert counts.unassigned_sev1 == 2
+    # Support's deadlines ahead only: not the breached case, not the customer's clock.
+    assert [row.number for row in found.next_cases] == [
+        PRODUCTION_DOWN,
+        SLOW_REPORTS,
+        DISK_FULL,
+        DOCS_TYPO,
+    ]
+    alice, bob = found.load
+    assert (alice.engineer, alice.open, alice.sev1, alice.breached) == (ME, 1, 0, 0)
+    assert alice.next_due == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    assert (bob.engineer, bob.open, bob.next_due) == ("bob", 1, None)  # due beyond a day
+    # 16:30 in the first hour, 19:00 in the fourth; Tue 00:00 just past the eighth.
+    assert found.forecast.per_hour == (1, 0, 0, 1, 0, 0, 0, 0)
+
+
+def test_board_follows_the_clock_and_the_desk(seeded: Seeded) -> None:
+    seeded.clock.advance(minutes=31)  # Production down breaches too
+    cases.take(seeded.desk, PRODUCTION_DOWN)
+    found = board.board(seeded.desk)
+    assert found.counts.breached == 2
+    assert found.counts.unassigned_sev1 == 1
+    assert found.next_cases[0].number == SLOW_REPORTS
+    assert found.load[0].engineer == ME
+    assert (found.load[0].open, found.load[0].sev1, found.load[0].breached) == (2, 1, 1)
+
+
+def test_handoff_sections(seeded: Seeded) -> None:
+    sweep(seeded.desk)  # records the breach of Login broken
+    cases.escalate(seeded.desk, DISK_FULL, "needs the product team")
+    found = handoff.handoff(seeded.desk, timedelta(hours=8))
+    assert found.since == NOW - timedelta(hours=8) and found.until == NOW
+
+    def numbers(key: str) -> list[int]:
+        return [item.number for item in found.section(key).items]
+
+    assert found.section("came_in").total == 7
+    assert numbers("came_in")[:2] == [LOGIN_BROKEN, SLOW_REPORTS]  # an hour ago, first
+    assert numbers("breached") == [LOGIN_BROKEN]
+    assert found.section("breached").items[0].detail == "first response"
+    assert numbers("resolved") == [OLD_THING]
+    assert found.section("resolved").items[0].detail == f"closed by {ME}"
+    # The next 8 hours, to 24:00 UTC: Disk full (Tue 00:00) is just beyond.
+    assert numbers("falls_due") == [PRODUCTION_DOWN, SLOW_REPORTS]
+    assert numbers("sev1") == [LOGIN_BROKEN, PRODUCTION_DOWN]
+    assert "breach" in found.section("sev1").items[0].detail  # its last update
+    assert numbers("escalations") == [DISK_FULL]
+    assert found.section("escalations").items[0].detail == (
+        "product-support-engineer: needs the product team"
+    )
+    text = handoff.markdown(found)
+    assert "## Breached (1)" in text and "## Came in (7)" in text
+    assert "| 40101 | 1 | Acme | Login broken | UNASSIGNED |" in text
+    assert found.json()["sections"]["falls_due"]["total"] == 2
+
+
+def test_a_case_resolved_then_closed_is_handed_over_once(seeded: Seeded) -> None:
+    cases.move(seeded.desk, DOCS_TYPO, "resolved-pending-confirmation")
+    seeded.clock.advance(minutes=5)
+    cases.move(seeded.desk, DOCS_TYPO, "closed")
+    resolved = handoff.handoff(seeded.desk).section("resolved")
+    assert resolved.total == 2
+    assert [(i.number, i.detail) for i in resolved.items] == [
+        (OLD_THING, f"closed by {ME}"),
+        (DOCS_TYPO, f"closed by {ME}"),
+    ]
+
+
+def test_handoff_markdown_keeps_table_cells_whole(seeded: Seeded) -> None:
+    open_case(seeded.desk, "Acme", 2, "pipes | in | subject\nand a newline")
+    text = handoff.markdown(handoff.handoff(seeded.desk))
+    line = next(line for line in text.splitlines() if "pipes" in line)
+    assert "pipes \\| in \\| subject" in line and line.count(" | ") == 6
+
+
+def test_large_digits_text() -> None:
+    assert digits_left(timedelta(minutes=29, seconds=59)) == "0:29:59"
+    assert digits_left(timedelta(hours=-1, minutes=-5)) == "-1:05:00"
+    assert digits_left(timedelta(days=9)) == "99:59:59"
+    assert digits_left(None) == "--:--"
+
+
+# -- on screen --------------------------------------------------------------------------------
+
+
+async def open_board(pilot: Pilot[Any]) -> BoardScreen:
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, BoardScreen)
+    assert await until(pilot, lambda: screen.data is not None)
+    await settle(pilot)
+    return screen
+
+
+def cards(app: Any) -> list[BreachCard]:
+    return [card for card in app.screen.query(BreachCard) if card.row is not None]
+
+
+async def test_b_opens_the_board_and_esc_goes_back(seeded: Seeded) -> None:
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await open_board(pilot)
+        first = cards(app)[0]
+        assert first.row is not None and first.row.number == PRODUCTION_DOWN
+        assert first.query_one(Digits).value == "0:30:00"
+        assert first.has_class("-warning")
+        text = "\n".join(screen_lines(app))
+        assert "UNASSIGNED" in text and "breached 1" in text and "unassigned Sev 1 2" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, QueueScreen)
+
+
+async def test_the_countdowns_tick_and_a_change_shows_within_a_second(seeded: Seeded) -> None:
+    app = make_app(seeded.desk, start="board")
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        seeded.clock.advance(minutes=10, seconds=20)
+        digits = cards(app)[0].query_one(Digits)
+        assert await until(pilot, lambda: digits.value == "0:19:40", 2.5)
+        # Another user takes the soonest case: its card names them.
+        cases.take(seeded.as_user("bob"), PRODUCTION_DOWN)
+        assert await until(
+            pilot,
+            lambda: "bob" in str(cards(app)[0].query_one(".card-label", Static).render()),
+            LIVE_SECONDS,
+        )
+
+
+async def test_h_and_s_open_the_handoff_and_the_report(seeded: Seeded) -> None:
+    app = make_app(seeded.desk, start="board")
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        await pilot.press("h")
+        assert await until(
+            pilot, lambda: isinstance(app.screen, HandoffScreen) and app.screen.found
+        )
+        text = "\n".join(screen_lines(app))
+        assert "Came in (7)" in text and "Falls due next shift (2)" in text
+        await pilot.press("escape", "s")
+        assert await until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.found)
+        text = "\n".join(screen_lines(app))
+        assert "First response met %" in text and "All" in text
+
+
+def desk_state(seeded: Seeded) -> tuple[int, int]:
+    with seeded.desk.engine.connect() as connection:
+        events = connection.execute(select(func.count()).select_from(Event)).scalar_one()
+        versions = connection.execute(select(func.sum(Case.version))).scalar_one()
+    return events, versions
+
+
+READONLY_SCREENS = {
+    "board": lambda desk: BoardScreen(desk, readonly=True),
+    "queue": lambda desk: QueueScreen(desk, readonly=True),
+    "case": lambda desk: CaseScreen(desk, PRODUCTION_DOWN, readonly=True),
+    "handoff": lambda desk: HandoffScreen(desk),
+    "report": lambda desk: ReportScreen(desk),
+}
+
+
+@pytest.mark.parametrize("name", READONLY_SCREENS)
+async def test_readonly_refuses_every_data_changing_key(seeded: Seeded, name: str) -> None:
+    """`deskterm board --readonly`: every key of every screen pressed, the desk unchanged."""
+    before = desk_state(seeded)
+    make = READONLY_SCREENS[name]
+    app = make_app(seeded.desk, readonly=True, start="board")
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        base = len(app.screen_stack)
+        screen = make(seeded.desk)
+        app.push_screen(screen)
+        await settle(pilot)
+        pressed = 0
+        said: set[str] = set()
+        for binding in list(screen.BINDINGS):
+            if binding.action.startswith("app.quit"):
+                continue
+            for key in binding.key.split(","):
+                if screen not in app.screen_stack:  # the key closed it: a fresh one
+                    screen = make(seeded.desk)
+                    app.push_screen(screen)
+                    await settle(pilot)
+                while app.screen is not screen:  # the key opened another: back
+                    app.pop_screen()
+                await pilot.pause()
+                await pilot.press(key)
+                await pilot.pause()
+                pressed += 1
+                said.update(n.message for n in app._notifications)
+        await settle(pilot)
+        while len(app.screen_stack) > base:
+            app.pop_screen()
+        await settle(pilot)
+        assert pressed >= 4
+        if name in ("queue", "case"):  # the screens with keys that would change data
+            assert any("read-only" in message for message in said)
+    assert desk_state(seeded) == before
+
+
+async def test_board_without_open_cases_says_so(seeded: Seeded) -> None:
+    for number in (PRODUCTION_DOWN, LOGIN_BROKEN, SLOW_REPORTS, EXPORT_QUESTION, DISK_FULL):
+        cases.move(seeded.desk, number, "closed")
+    cases.move(seeded.desk, DOCS_TYPO, "closed")
+    app = make_app(seeded.desk, start="board")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(pilot)
+        assert cards(app) == []
+        assert "nobody holds an open case" in "\n".join(screen_lines(app))
+
+
+async def test_the_palette_offers_the_board_the_handoff_and_the_report(seeded: Seeded) -> None:
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert {"Breach board", "Handoff", "SLA report"} <= set(titles)
+        board_command = next(
+            c for c in app.get_system_commands(app.screen) if c.title == "Breach board"
+        )
+        board_command.callback()
+        await open_board(pilot)
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Board: Handoff" in titles and "Board: SLA report" in titles
