@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from deskterm.desk.context import Desk
 from deskterm.desk.queue import CLOSED, Queue, QueueQuery, QueueRow, breached_condition
-from deskterm.models import Case
+from deskterm.models.columns import cases
 from deskterm.sla import Status
 
 NEXT_CASES = 8  # the most cases the board shows with their countdown
@@ -25,7 +25,8 @@ FORECAST_HOURS = 8
 # An engineer's next deadline is looked for this far ahead (beyond: "-").
 NEXT_DUE_WITHIN = timedelta(hours=24)
 # Support's promises only: a customer's or an auto-close deadline is not a breach.
-_C = Case.__table__.c  # type: ignore[attr-defined]
+# The queue's own Core clause: the board's conditions go into the queue's selects.
+_C = cases.c
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def standing(desk: Desk, limit: int = ENGINEERS) -> Standing:
     with desk.engine.connect() as connection:
 
         def count(*conditions: Any) -> int:
-            statement = select(func.count()).select_from(Case.__table__).where(open_, *conditions)
+            statement = select(func.count()).select_from(cases).where(open_, *conditions)
             return int(connection.execute(statement).scalar_one())
 
         by_severity = connection.execute(
@@ -146,7 +147,7 @@ def counts(desk: Desk, now: datetime, known: Standing | None = None) -> BoardCou
     with desk.engine.connect() as connection:
 
         def count(*conditions: Any) -> int:
-            statement = select(func.count()).select_from(Case.__table__).where(open_, *conditions)
+            statement = select(func.count()).select_from(cases).where(open_, *conditions)
             return int(connection.execute(statement).scalar_one())
 
         return BoardCounts(
@@ -207,7 +208,7 @@ def forecast(desk: Desk, now: datetime, hours: int = FORECAST_HOURS) -> Forecast
             start, end = now + timedelta(hours=hour), now + timedelta(hours=hour + 1)
             statement = (
                 select(func.count())
-                .select_from(Case.__table__)
+                .select_from(cases)
                 .where(_C.status != CLOSED, _promise_due(start), _C.queue_due < end)
             )
             per_hour.append(int(connection.execute(statement).scalar_one()))
