@@ -217,3 +217,33 @@ def test_one_bad_issue_opens_none_of_the_report(desk: Desk) -> None:
             issues=[intake.Issue(2, "fine"), intake.Issue(9, "bad level")],
         )
     assert case_count(desk) == 0
+
+
+class TickingClock:
+    """A clock that moves on at every reading, as the real one does between two calls."""
+
+    def __init__(self, start: datetime) -> None:
+        self.instant = start
+
+    def __call__(self) -> datetime:
+        self.instant += timedelta(milliseconds=1)
+        return self.instant
+
+
+def test_cases_open_while_the_clock_moves_on(desk: Desk) -> None:
+    """Every instant of one change is the transaction's: a case is never replayed from
+    before it was received (a frozen test clock hides that; the wall clock does not)."""
+    moving = Desk(desk.engine, desk.policies, desk.actor, now=TickingClock(desk.now()))
+    sev1 = intake.confirm_sev1(moving, a_call(moving))
+    linked = intake.open_issues(
+        moving,
+        organization="Acme",
+        contact="Bob Admin",
+        issues=[intake.Issue(2, "Reports time out"), intake.Issue(3, "Typo on the invoice")],
+    )
+    plain = cases.open_case(
+        moving, organization="Acme", contact="Bob Admin", severity=2, subject="Slow export"
+    )
+    for case in (sev1, *linked, plain):
+        assert case.first_response_state == "running"
+        assert case.first_response_due is not None and case.first_response_due > case.received_at

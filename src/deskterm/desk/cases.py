@@ -198,6 +198,7 @@ def create_case(
         received=received,
         intake=intake,
         entitlement_override=entitlement_override,
+        now=now,
     )
     refresh(session, case, policy, now)
     return case
@@ -225,8 +226,12 @@ def insert_case(
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
     actor: str | None = None,
+    now: datetime | None = None,
 ) -> Case:
     """Add a new case and its opened event inside the caller's transaction.
+
+    `now` is the instant of the caller's transaction: the clocks it replays
+    afterwards must not start before the case was received.
 
     The caller adds any further events and then `refresh`es the clocks; several
     cases (the linked issues of one report) can so be opened in one transaction.
@@ -234,7 +239,7 @@ def insert_case(
     subject = _text(subject, "the subject")
     intake = dict(intake or {})
     check_intake(intake)
-    now = desk.now()
+    now = now or desk.now()
     if severity not in policy.severities:
         levels = ", ".join(str(n) for n in policy.severities)
         raise DeskError(

@@ -291,6 +291,7 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
                 f"Systems: {systems}",
                 intake={"product": product, "product_version": version},
                 entitlement_override=override or None,
+                now=now,
             )
             version_number, upgraded_from = 1, None
         else:
@@ -451,6 +452,7 @@ def open_issues(
                     description=issue.description,
                     intake={k: v for k, v in issue.intake.items() if v.strip()},
                     entitlement_override=entitlement_override or None,
+                    now=now,
                 )
             )
         if len(opened) > 1:
