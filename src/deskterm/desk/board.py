@@ -12,10 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from deskterm.desk.context import Desk
-from deskterm.desk.queue import CLOSED, Queue, QueueQuery, QueueRow, breached_condition
+from deskterm.desk.queue import (
+    CLOSED,
+    Queue,
+    QueueQuery,
+    QueueRow,
+    breached_condition,
+    promise_due,
+)
 from deskterm.models.columns import cases
 from deskterm.sla import Status
 
@@ -70,27 +77,12 @@ class Board:
     standing: Standing
 
 
-def _promise_due(now: datetime) -> Any:
-    """A live first-response or update clock of support's, due at or after `now`.
-
-    The case's queue_due is that deadline (the soonest), so the database walks
-    the queue index from `now` and stops after the LIMIT.
-    """
-    return and_(
-        _C.queue_due >= now,
-        or_(
-            and_(_C.first_response_state == "running", _C.first_response_due == _C.queue_due),
-            and_(_C.update_state == "running", _C.update_due == _C.queue_due),
-        ),
-    )
-
-
 def next_to_breach(desk: Desk, now: datetime, limit: int = NEXT_CASES) -> list[QueueRow]:
     """The open cases whose support deadline comes next, soonest first."""
     queue = Queue(desk)
     statement = (
         queue._select(QueueQuery(), now)
-        .where(_promise_due(now))
+        .where(promise_due(now))
         .order_by(_C.queue_due, _C.number)
         .limit(limit)
     )
@@ -153,8 +145,8 @@ def counts(desk: Desk, now: datetime, known: Standing | None = None) -> BoardCou
         return BoardCounts(
             open_by_severity=known.open_by_severity,
             breached=count(breached_condition(now)),
-            within_1h=count(_promise_due(now), _C.queue_due < now + timedelta(hours=1)),
-            within_4h=count(_promise_due(now), _C.queue_due < now + timedelta(hours=4)),
+            within_1h=count(promise_due(now), _C.queue_due < now + timedelta(hours=1)),
+            within_4h=count(promise_due(now), _C.queue_due < now + timedelta(hours=4)),
             waiting=known.waiting,
             unassigned_sev1=known.unassigned_sev1,
         )
@@ -182,7 +174,7 @@ def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[Engin
                 .where(
                     open_,
                     _C.assignee.is_not(None),
-                    _promise_due(now),
+                    promise_due(now),
                     _C.queue_due < now + NEXT_DUE_WITHIN,
                 )
                 .group_by(_C.assignee)
@@ -209,7 +201,7 @@ def forecast(desk: Desk, now: datetime, hours: int = FORECAST_HOURS) -> Forecast
             statement = (
                 select(func.count())
                 .select_from(cases)
-                .where(_C.status != CLOSED, _promise_due(start), _C.queue_due < end)
+                .where(_C.status != CLOSED, promise_due(start), _C.queue_due < end)
             )
             per_hour.append(int(connection.execute(statement).scalar_one()))
     return Forecast(now, tuple(per_hour))

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError
-from deskterm.desk.queue import CLOSED
+from deskterm.desk.queue import CLOSED, promise_due
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind, Organization
 from deskterm.safe_text import safe_line
@@ -177,15 +177,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         )
 
         # Falls due next shift: support's own deadlines ahead, soonest first.
-        due = and_(
-            _C.status != CLOSED,
-            _C.queue_due >= now,
-            _C.queue_due < next_until,
-            or_(
-                and_(_C.first_response_state == "running", _C.first_response_due == _C.queue_due),
-                and_(_C.update_state == "running", _C.update_due == _C.queue_due),
-            ),
-        )
+        due = and_(_C.status != CLOSED, promise_due(now, _C), _C.queue_due < next_until)
         due_rows = connection.execute(
             select(*_CASE_COLUMNS, _C.queue_due, _C.first_response_due)
             .select_from(_cases_joined())

@@ -301,47 +301,34 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
             version_number, upgraded_from = case.version + 1, case.severity
         events = _checklist(call, entitlement, person, product, version, systems, upgraded_from)
         events.append(("summary", None, f"Impact: {impact}\nScope: {scope}\nUrgency: {urgency}"))
-        for step, value, text in events:
+
+        def record(kind: EventKind, field: str, **values: str | None) -> None:
+            # The call's events, all at the confirm's instant and version.
             session.add(
                 Event(
                     case_id=case.id,  # type: ignore[arg-type]
                     version=version_number,
                     at=now,
                     actor=desk.actor,
-                    kind=EventKind.CHECKLIST.value,
-                    field=step,
-                    new_value=value,
-                    text=text,
+                    kind=kind.value,
+                    field=field,
+                    **values,
                 )
             )
+
+        for step, value, text in events:
+            record(EventKind.CHECKLIST, step, new_value=value, text=text)
         if upgraded_from is not None and upgraded_from != SEV1:
-            session.add(
-                Event(
-                    case_id=case.id,  # type: ignore[arg-type]
-                    version=version_number,
-                    at=now,
-                    actor=desk.actor,
-                    kind=EventKind.SEVERITY.value,
-                    field="severity",
-                    old_value=str(upgraded_from),
-                    new_value=str(SEV1),
-                    text="Severity 1 phone call: the checklist is complete",
-                )
+            record(
+                EventKind.SEVERITY,
+                "severity",
+                old_value=str(upgraded_from),
+                new_value=str(SEV1),
+                text="Severity 1 phone call: the checklist is complete",
             )
             case.severity = SEV1
         if take and case.assignee != desk.actor:
-            session.add(
-                Event(
-                    case_id=case.id,  # type: ignore[arg-type]
-                    version=version_number,
-                    at=now,
-                    actor=desk.actor,
-                    kind=EventKind.ASSIGN.value,
-                    field="assignee",
-                    old_value=case.assignee,
-                    new_value=desk.actor,
-                )
-            )
+            record(EventKind.ASSIGN, "assignee", old_value=case.assignee, new_value=desk.actor)
             case.assignee = desk.actor
         if upgraded_from is not None:
             case.version = version_number

@@ -116,6 +116,23 @@ def breached_condition(now: datetime) -> Any:
     )
 
 
+def promise_due(now: datetime, columns: Any = _C) -> Any:
+    """A live first-response or update clock of support's is what falls due next, at or
+    after `now` (`columns`: the cases table's, where a caller reads through its own).
+
+    The case's queue_due is then that deadline (the soonest), so the database walks
+    the queue index from `now` and stops after a LIMIT.
+    """
+    c = columns
+    return and_(
+        c.queue_due >= now,
+        or_(
+            and_(c.first_response_state == "running", c.first_response_due == c.queue_due),
+            and_(c.update_state == "running", c.update_due == c.queue_due),
+        ),
+    )
+
+
 def _like(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
