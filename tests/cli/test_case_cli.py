@@ -17,29 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
-from deskterm.cli import app
+from tests.cli.runner import invoke
 
 NOW = "2026-11-23T16:00:00Z"  # Mon 23 Nov 2026, 09:00 MST: the office has just opened
 LAST_FRIDAY = "2026-11-20T16:00:00Z"  # Fri 09:00 MST: a Sev 1 from then is long breached
 CLOCKS = {"first_response", "customer_response", "update", "auto_close"}
-
-runner = CliRunner()
-# Built once: CliRunner.invoke rebuilds the whole command tree on every call.
-COMMAND = typer.main.get_command(app)
-
-
-def invoke(args: list[str]) -> tuple[int, str, str]:
-    """As CliRunner.invoke, but exceptions other than exits propagate with their traceback."""
-    with runner.isolation() as (out, err, _):
-        code: Any = 0
-        try:
-            COMMAND.main(args=args, prog_name="deskterm")
-        except SystemExit as exit_:
-            code = exit_.code or 0
-        return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 def dump(db: Path) -> list[str]:

@@ -10,23 +10,17 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.cli.test_case_cli import COMMAND, NOW, Desk, copy_of, dump, runner
+from tests.cli.runner import invoke
+from tests.cli.test_case_cli import NOW, Desk, copy_of, dump
 
 MAIL = Path(__file__).parents[1] / "desk" / "mail"
 
 
 def run(desk: Desk, *args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
-    with runner.isolation(input=stdin) as (out, err, _):
-        code: Any = 0
-        try:
-            COMMAND.main(args=["--db", str(desk.db), "--as", "mailer", *args], prog_name="deskterm")
-        except SystemExit as exit_:
-            code = exit_.code or 0
-        return code, out.getvalue().decode(), err.getvalue().decode()
+    return invoke(["--db", str(desk.db), "--as", "mailer", *args], stdin)
 
 
 @pytest.fixture(scope="module")
@@ -158,14 +152,9 @@ def test_call_to_customer_queues_the_summary(desk: Desk) -> None:
 
 
 def test_ingest_when_the_database_is_unreachable_is_a_temporary_failure(desk: Desk) -> None:
-    with runner.isolation(input=(MAIL / "plain.eml").read_bytes()) as (out, err, _):
-        try:
-            COMMAND.main(
-                args=["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "mail", "ingest"],
-                prog_name="deskterm",
-            )
-        except SystemExit as exit_:
-            code = exit_.code
-        said = err.getvalue().decode()
+    code, _, said = invoke(
+        ["--db", "postgresql+psycopg://nobody@127.0.0.1:1/none", "mail", "ingest"],
+        (MAIL / "plain.eml").read_bytes(),
+    )
     assert code == 75  # EX_TEMPFAIL: the mail server keeps the message and retries
     assert said.startswith("deskterm: temporary failure:")

@@ -21,7 +21,8 @@ from deskterm.desk import cases
 from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
-from tests.cli.test_case_cli import NOW, dump, invoke
+from tests.cli.runner import invoke
+from tests.cli.test_case_cli import NOW, dump
 
 TABLES = ("organizations", "contacts", "cases", "events", "attachments", "counters")
 

@@ -23,26 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from deskterm import settings
-from deskterm.cli import app
 from deskterm.sla.catalog import PolicyCatalog
+from tests.cli.runner import invoke
 from tests.screens.conftest import NOW, build_desk, seed
-
-runner = CliRunner()
-COMMAND = typer.main.get_command(app)
-
-
-def invoke(args: list[str]) -> tuple[int, str, str]:
-    with runner.isolation() as (out, err, _):
-        code: Any = 0
-        try:
-            COMMAND.main(args=args, prog_name="deskterm")
-        except SystemExit as exit_:
-            code = exit_.code or 0
-        return code, out.getvalue().decode(), err.getvalue().decode()
 
 
 @pytest.fixture(scope="module")

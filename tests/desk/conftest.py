@@ -35,6 +35,13 @@ def pg_engine_in_fresh_schema() -> tuple[Engine, str, Engine]:
     return make_engine(f"{base}{separator}options=-csearch_path%3D{schema}"), schema, admin
 
 
+def drop_pg_schema(schema: str, admin: Engine) -> None:
+    """Undo pg_engine_in_fresh_schema: the schema and all in it, then the admin engine."""
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+    admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
@@ -47,9 +54,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     upgrade(engine, MONDAY)
     yield engine
     engine.dispose()
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+    drop_pg_schema(schema, admin)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from deskterm.sla import Status
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine, reading, writing
 from deskterm.store.migrate import upgrade
-from tests.desk.conftest import BACKENDS, MONDAY, pg_engine_in_fresh_schema
+from tests.desk.conftest import BACKENDS, MONDAY, drop_pg_schema, pg_engine_in_fresh_schema
 
 NOW = MONDAY  # Monday 23 November 2026, 16:00 UTC
 SHIPPED = {"business-hours-3", "initial-response-3", "p1-p6", "premium-tier", "standard-tier"}
@@ -60,12 +60,7 @@ def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDe
         else:
             engine, schema, admin = pg_engine_in_fresh_schema()
 
-            def drop(schema: str = schema, admin: Engine = admin) -> None:
-                with admin.begin() as connection:
-                    connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-                admin.dispose()
-
-            cleanups.append(drop)
+            cleanups.append(lambda schema=schema, admin=admin: drop_pg_schema(schema, admin))
         engines.append(engine)
         upgrade(engine, NOW)
         return Desk(engine, PolicyCatalog(settings.policy_dirs()), "tester", now=lambda: NOW)

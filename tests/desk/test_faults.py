@@ -26,7 +26,7 @@ from deskterm.desk.errors import StorageError
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import upgrade
-from tests.cli.test_case_cli import invoke
+from tests.cli.runner import invoke
 from tests.desk.conftest import MONDAY
 
 LONG_REPLY = "The logs show the restart loop began at 03:12.\n" * 5_000  # about 240 KB
@@ -186,7 +186,7 @@ def test_a_desk_that_cannot_even_be_opened_on_a_full_disk_says_why_in_words(
 
 @pytest.mark.skipif(not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG not set")
 def test_a_read_only_postgresql_server_refuses_the_note_in_one_sentence() -> None:
-    from tests.desk.conftest import pg_engine_in_fresh_schema
+    from tests.desk.conftest import drop_pg_schema, pg_engine_in_fresh_schema
 
     engine, schema, admin = pg_engine_in_fresh_schema()
     try:
@@ -206,6 +206,4 @@ def test_a_read_only_postgresql_server_refuses_the_note_in_one_sentence() -> Non
         assert queries.show_case(desk, 40100)["version"] == 1
     finally:
         engine.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+        drop_pg_schema(schema, admin)

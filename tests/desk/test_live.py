@@ -18,7 +18,7 @@ from deskterm.desk import cases
 from deskterm.desk.context import Desk
 from deskterm.store.changes import LOST, ChangeWatcher, parse_payload
 from deskterm.store.engine import make_engine
-from tests.desk.conftest import pg_engine_in_fresh_schema
+from tests.desk.conftest import drop_pg_schema, pg_engine_in_fresh_schema
 from tests.desk.tcp_proxy import TcpProxy
 
 needs_pg = pytest.mark.skipif(
@@ -103,9 +103,7 @@ def test_desks_in_other_schemas_of_the_same_database_are_not_heard(desk: Desk) -
         mine.close(), theirs.close()
     finally:
         other.dispose()
-        with admin.begin() as connection:
-            connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
+        drop_pg_schema(schema, admin)
 
 
 @needs_pg

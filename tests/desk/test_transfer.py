@@ -20,7 +20,7 @@ from deskterm.desk.errors import DeskError
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import upgrade
-from tests.desk.conftest import MONDAY, pg_engine_in_fresh_schema
+from tests.desk.conftest import MONDAY, drop_pg_schema, pg_engine_in_fresh_schema
 
 HAS_PG = bool(os.environ.get("DESKTERM_TEST_PG"))
 Fresh = Callable[[str], Desk]
@@ -38,12 +38,7 @@ def fresh(tmp_path: Path) -> Iterator[Fresh]:
         else:
             engine, schema, admin = pg_engine_in_fresh_schema()
 
-            def drop(schema: str = schema, admin: Engine = admin) -> None:
-                with admin.begin() as connection:
-                    connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-                admin.dispose()
-
-            drops.append(drop)
+            drops.append(lambda schema=schema, admin=admin: drop_pg_schema(schema, admin))
         engines.append(engine)
         upgrade(engine, MONDAY)
         return Desk(

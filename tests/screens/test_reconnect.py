@@ -22,7 +22,7 @@ from deskterm.screens.connection import AWAY_TITLE, BACK
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import make_engine
 from deskterm.store.migrate import upgrade
-from tests.desk.conftest import pg_engine_in_fresh_schema
+from tests.desk.conftest import drop_pg_schema, pg_engine_in_fresh_schema
 from tests.desk.tcp_proxy import TcpProxy
 
 from .conftest import ME, NOW, PRODUCTION_DOWN, make_app, paste, seed, until
@@ -57,9 +57,7 @@ def behind_proxy() -> Iterator[tuple[Desk, Desk, TcpProxy]]:
     proxy.close()
     proxied.dispose()
     engine.dispose()
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
+    drop_pg_schema(schema, admin)
 
 
 def messages(app: Any) -> list[str]:
