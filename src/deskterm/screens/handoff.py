@@ -31,16 +31,19 @@ def handoff_text(found: Handoff, width: int) -> Text:
         if not section.items:
             text.append("  none\n")
         for item in section.items:
-            text.append(f"  #{item.number} S{item.severity} ")
+            line = Text(f"  #{item.number} S{item.severity} ")
             if item.assignee is None:
-                text.append("UNASSIGNED", "bold reverse")
+                line.append("UNASSIGNED", "bold reverse")
             else:
-                text.append(safe_line(item.assignee, 20))
+                line.append(safe_line(item.assignee, 20))
             when = stamp(item.at) if item.at else "-"
-            text.append(f"  {when}  {safe_line(item.organization, 24)}: ")
-            text.append(safe_line(item.subject, max(20, width - 60)))
+            line.append(f"  {when}  {safe_line(item.organization, 24)}: ")
+            line.append(safe_line(item.subject, width))
             if item.detail:
-                text.append(f"  [{safe_line(item.detail, 80)}]", "italic")
+                line.append(f"  [{safe_line(item.detail, 80)}]", "italic")
+            # Each line cut at the screen's edge with an ellipsis, whatever its prefix.
+            line.truncate(max(width, 20), overflow="ellipsis")
+            text.append_text(line)
             text.append("\n")
     return text
 
@@ -54,7 +57,7 @@ class HandoffScreen(Screen[None]):
     ]
 
     DEFAULT_CSS = """
-    HandoffScreen #handoff-body { height: 1fr; padding: 0 1; }
+    HandoffScreen #handoff-body { height: 1fr; padding: 0 1; scrollbar-gutter: stable; }
     HandoffScreen #handoff { width: auto; }
     """
 
@@ -93,4 +96,7 @@ class HandoffScreen(Screen[None]):
         if not self.is_attached:
             return  # read after the screen was closed
         self.found = found
-        self.query_one("#handoff", Static).update(handoff_text(found, self.size.width))
+        # The room the lines have: the screen less the body's padding and its scrollbar
+        # (a stable gutter: the width is the same before and after the lines arrive).
+        width = self.query_one("#handoff-body").scrollable_content_region.width
+        self.query_one("#handoff", Static).update(handoff_text(found, width or self.size.width))
