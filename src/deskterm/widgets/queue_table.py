@@ -162,6 +162,7 @@ class QueueTable(ScrollView, can_focus=True):
         )  # a line after its countdown
         self._painted: dict[int, tuple[object, ...]] = {}  # virtual y -> key of its strip
         self._rows_known = 0
+        self._laid_out_width = 0  # the content width the last painted lines were laid out in
 
     # -- data ---------------------------------------------------------------
 
@@ -336,6 +337,11 @@ class QueueTable(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
         width = self.content_width
+        if width != self._laid_out_width:
+            # The vertical scrollbar came or went (the row count became known) without
+            # the table changing size: the column header must follow the new layout.
+            self._laid_out_width = width
+            self.post_message(self.Resized())
         row = self.row_at(index) if index < self.row_count else None
         if row is None:
             self._painted.pop(index, None)
