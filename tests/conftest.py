@@ -16,6 +16,7 @@ def isolated_environment(
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(home / "etc-xdg"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))  # drafts
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))  # holiday dates
     for name in (
         "DESKTERM_POLICIES",
         "DESKTERM_DB",

@@ -10,7 +10,6 @@ from sqlalchemy.exc import OperationalError
 from deskterm import clock, settings
 from deskterm.desk.context import Desk
 from deskterm.mail.config import mail_config
-from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import revision
 from deskterm.store.engine import database_url, make_engine, printable_url
 from deskterm.store.faults import explain
@@ -56,7 +55,7 @@ def run_console(
         return 2
     desk = Desk(
         engine,
-        PolicyCatalog(settings.policy_dirs()),
+        settings.policy_catalog(),
         who,
         attachments=settings.attachments_dir(location),
         attachment_limit=limit,

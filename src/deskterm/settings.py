@@ -19,9 +19,12 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
+
+if TYPE_CHECKING:
+    from deskterm.sla.catalog import PolicyCatalog
 
 APP = "deskterm"
 CONFIG_FILE = "config.toml"
@@ -131,6 +134,15 @@ def policy_dirs() -> list[Path]:
         platformdirs.user_config_path(APP) / "policies",
         *extra,
     ]
+
+
+def policy_catalog() -> PolicyCatalog:
+    """The policies of `policy_dirs()`, their holiday dates remembered in the user's cache."""
+    from deskterm.sla import holiday_dates
+    from deskterm.sla.catalog import PolicyCatalog
+
+    holiday_dates.use_cache_dir(platformdirs.user_cache_path(APP))
+    return PolicyCatalog(policy_dirs())
 
 
 def default_database() -> Path:

@@ -13,7 +13,6 @@ from deskterm import clock, settings
 from deskterm.cli.output import fail
 from deskterm.desk.context import Desk
 from deskterm.mail.config import mail_config
-from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine, printable_url
 from deskterm.store.faults import explain
 from deskterm.store.migrate import SchemaError, upgrade
@@ -48,7 +47,7 @@ class Options:
             )
         return Desk(
             engine,
-            PolicyCatalog(settings.policy_dirs()),
+            settings.policy_catalog(),
             who,
             attachments=settings.attachments_dir(location),
             attachment_limit=limit,

@@ -21,7 +21,7 @@ app = typer.Typer(help="SLA policies: the support contracts as data.", no_args_i
 
 
 def catalog() -> PolicyCatalog:
-    return PolicyCatalog(settings.policy_dirs())
+    return settings.policy_catalog()
 
 
 def resolve(name_or_file: str) -> Policy:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
+from deskterm.sla.holiday_dates import HolidayDates
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -113,7 +113,7 @@ class BusinessCalendar:
         self.holidays_spec = holidays
         self.closed = closed
         self.title = title or ("round-the-clock time" if self.is_always_open else f"{name} hours")
-        self._holidays = _holiday_source(holidays)
+        self._holidays = HolidayDates(holidays) if holidays else None
         self._days: dict[date, tuple[tuple[int, int], ...]] = {}
         self._timeline: _Timeline | None = None
 
@@ -160,8 +160,9 @@ class BusinessCalendar:
         """Why `day` is closed all day although its weekday has hours, if it is."""
         if day in self.closed:
             return Closure(day, "closed", "closed date")
-        if self._holidays is not None and day in self._holidays:
-            return Closure(day, "holiday", str(self._holidays.get(day)))
+        name = self._holidays.name(day) if self._holidays is not None else None
+        if name is not None:
+            return Closure(day, "holiday", name)
         return None
 
     def day_intervals(self, day: date) -> tuple[tuple[int, int], ...]:
@@ -360,13 +361,6 @@ class BusinessCalendar:
         if not self.weekly[day.weekday()]:
             return "weekend" if day.weekday() >= 5 else f"closed on {WEEKDAY_NAMES[day.weekday()]}"
         return "out of hours"
-
-
-def _holiday_source(spec: str | None) -> holidays_lib.HolidayBase | None:
-    if not spec:
-        return None
-    country, _, subdivision = spec.partition("-")
-    return holidays_lib.country_holidays(country, subdiv=subdivision or None)
 
 
 def _format_range(minutes: Minutes) -> str:

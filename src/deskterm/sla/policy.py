@@ -8,6 +8,7 @@ an administrator fixing a policy wants the full list, not one error per run.
 from __future__ import annotations
 
 import difflib
+import importlib.resources as resources
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -18,8 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import holidays as holidays_lib
-
+from deskterm.sla import holiday_dates
 from deskterm.sla.calendar import WEEKDAYS, WHOLE_DAY, BusinessCalendar, Minutes
 from deskterm.sla.duration import (
     BusinessDays,
@@ -312,10 +312,10 @@ class _Reader:
             self.problem(path, 'must be a country code such as "US" or "US-CO"')
             return None
         country, _, subdivision = value.partition("-")
-        if country not in _holiday_countries():
+        if country not in holiday_dates.country_codes():
             self.problem(path, f"{country!r} is not a country known to the holidays package")
             return None
-        if subdivision and subdivision not in getattr(holidays_lib, country).subdivisions:
+        if subdivision and subdivision not in holiday_dates.subdivisions(country):
             self.problem(path, f"{subdivision!r} is not a subdivision of {country}")
             return None
         return value
@@ -515,17 +515,13 @@ def _length(target: Target) -> float:
 
 @cache
 def _zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    """The IANA zone names: tzdata's list, one small file.
 
-
-@cache
-def _holiday_countries() -> frozenset[str]:
-    """The country codes the holidays package knows, aliases included.
-
-    Read from its registry, which loads no country: `list_supported_countries()`
-    imports every country's module to list subdivisions, a tenth of the console's
-    start-up for a policy that names one country.
+    `available_timezones()` walks the system's zoneinfo tree as well, some fifty
+    milliseconds of every start-up; it is the answer only without tzdata.
     """
-    from holidays.registry import EntityLoader
-
-    return frozenset(EntityLoader.get_country_codes(include_aliases=True))
+    try:
+        listed = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, OSError):
+        return frozenset(available_timezones())
+    return frozenset(listed.split())
