@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Digits, Footer, Static
+from textual.widgets import Digits, Static
 
 from deskterm.desk import board
 from deskterm.desk.board import Board, BoardCounts, EngineerLoad, Forecast
@@ -27,6 +27,7 @@ from deskterm.desk.queue import Countdown, QueueRow, countdown
 from deskterm.safe_text import safe_line
 from deskterm.store.changes import ChangeWatcher
 from deskterm.widgets.bars import bar_chart
+from deskterm.widgets.keys_footer import KeysFooter
 
 CHANGE_POLL_SECONDS = 0.5
 # Time alone changes what is breached and what falls due within the hour; the
@@ -186,7 +187,7 @@ class BoardScreen(Screen[None]):
                 yield Static(id="board-load")
                 yield Static("Deadlines due, next 8 hours", classes="board-title")
                 yield Static(id="board-forecast")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.watcher.changed()  # the starting point, taken before the first read

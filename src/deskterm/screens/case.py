@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from deskterm.desk import attachments, case_file, cases
@@ -42,6 +42,7 @@ from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import first_line
 from deskterm.widgets.clock_panel import ClockPanel
 from deskterm.widgets.document import Block, Document
+from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.timeline import timeline_blocks
 
 CHANGE_POLL_SECONDS = 0.5
@@ -117,7 +118,7 @@ class CaseScreen(Screen[None]):
                 yield Document(indent=2, id="intake-doc")
             with TabPane("Attachments", id="files"):
                 yield OptionList(id="attachment-list")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.watcher.changed()  # the starting point, before the first read

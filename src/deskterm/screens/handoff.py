@@ -8,13 +8,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskterm.desk import handoff as handoffs
 from deskterm.desk.context import Desk
 from deskterm.desk.handoff import Handoff
 from deskterm.safe_text import safe_line
 from deskterm.screens.local_time import stamp
+from deskterm.widgets.keys_footer import KeysFooter
 
 # `[` and `]` step the shift's length through these.
 SPANS_HOURS = (4, 8, 12, 24)
@@ -70,7 +71,7 @@ class HandoffScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="handoff-body"):
             yield Static("reading the shift ...", id="handoff", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#handoff-body").focus()

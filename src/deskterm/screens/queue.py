@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, Tab, Tabs
+from textual.widgets import Input, Static, Tab, Tabs
 
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
@@ -27,6 +27,7 @@ from deskterm.screens.connection import show_connection
 from deskterm.screens.help import HelpScreen
 from deskterm.screens.local_time import short
 from deskterm.store.changes import ChangeWatcher
+from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
 
 # How often the console asks whether anyone changed the desk.
@@ -142,7 +143,7 @@ class QueueScreen(Screen[None]):
         table = QueueTable(self.source, self.desk.now, id="queue")
         yield ColumnHeader(table)
         yield table
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def table(self) -> QueueTable:
@@ -368,12 +369,17 @@ class QueueScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
         parsed = parse_filter(event.value, self.desk.actor)
-        problems = self.query_one("#problems", Static)
-        problems.display = bool(parsed.problems)
-        problems.update(safe_line("; ".join(parsed.problems)))
+        self._show_problems(safe_line("; ".join(parsed.problems)))
         self._set_query(
             QueueQuery(self.source.query.view, parsed, self.desk.actor), typing=bool(event.value)
         )
+
+    def _show_problems(self, text: str) -> None:
+        """The filter's problems under it; unchanged ones cost no new layout per key."""
+        problems = self.query_one("#problems", Static)
+        if text != str(problems.content) or bool(text) != problems.display:
+            problems.display = bool(text)
+            problems.update(text)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -387,7 +393,7 @@ class QueueScreen(Screen[None]):
         if field.value:
             field.value = ""  # Input.Changed resets the query
         self._show_filter(False)
-        self.query_one("#problems", Static).display = False
+        self._show_problems("")
         self.table.focus()
 
     # -- acting -------------------------------------------------------------------

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskterm.desk import reports
 from deskterm.desk.context import Desk
@@ -19,6 +19,7 @@ from deskterm.desk.reports import Report
 from deskterm.safe_text import safe_line
 from deskterm.sla.duration import format_hours_minutes
 from deskterm.widgets.bars import bar_chart
+from deskterm.widgets.keys_footer import KeysFooter
 
 PERIOD = timedelta(days=7)
 
@@ -91,7 +92,7 @@ class ReportScreen(Screen[None]):
             yield Static(id="report-title", markup=False)
             yield Static("computing the report ...", id="report-table")
             yield Static(id="report-charts", markup=False)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#report-body").focus()

@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from deskterm.safe_text import safe_line
 from deskterm.settings import human_size
+from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.text_viewer import TextViewer, clean
 
 TITLE_IN_STATUS = 40  # chars of the title repeated in the status line
@@ -80,7 +81,7 @@ class TextViewerScreen(Screen[None]):
                 id="viewer-search",
                 compact=True,
             )
-        yield Footer()
+        yield KeysFooter()
 
     @property
     def viewer(self) -> TextViewer:
