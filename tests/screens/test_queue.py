@@ -684,3 +684,26 @@ async def test_a_hostile_user_name_is_shown_literally(seeded: Seeded) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await start(pilot)
         assert "[/bold]eve␛[2J" in screen_lines(app)[0]
+
+
+# -- quitting with queries in flight -----------------------------------------------------
+
+
+async def test_an_answer_that_arrives_after_the_table_is_gone_is_dropped(seeded: Seeded) -> None:
+    """A count cannot be stopped halfway: quitting meanwhile must not crash the console."""
+    import threading
+
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await start(pilot)
+        screen = app.screen
+        assert isinstance(screen, QueueScreen)
+        await screen.table.remove()
+        late = threading.Thread(
+            target=screen._deliver, args=(screen._rows_counted, screen.source.query, 3)
+        )
+        late.start()
+        while late.is_alive():
+            await pilot.pause(0.05)
+        await settle(pilot)
+        assert app.is_running and app.return_code is None

@@ -8,6 +8,7 @@ stays on the same case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import on, work
@@ -127,6 +128,7 @@ class QueueScreen(Screen[None]):
         # Rows per query counted since the desk last changed: going back to a view or
         # clearing a filter needs no recount (a scan of the whole queue at 1M cases).
         self._counted: dict[QueueQuery, int] = {}
+        self._table = QueueTable(self.source, self.desk.now, id="queue")
 
     def compose(self) -> ComposeResult:
         # markup=False throughout: user names and typed filters are not markup.
@@ -140,14 +142,13 @@ class QueueScreen(Screen[None]):
             yield Static("filter:", id="filter-label")
             yield Input(placeholder=f"words, {TOKENS_HELP}", id="filter")
         yield Static(id="problems", markup=False)
-        table = QueueTable(self.source, self.desk.now, id="queue")
-        yield ColumnHeader(table)
-        yield table
+        yield ColumnHeader(self._table)
+        yield self._table
         yield KeysFooter()
 
     @property
     def table(self) -> QueueTable:
-        return self.query_one(QueueTable)
+        return self._table
 
     def on_mount(self) -> None:
         # The starting point for live changes, taken before any row is read: a commit
@@ -181,6 +182,19 @@ class QueueScreen(Screen[None]):
 
     # -- counting in the background ------------------------------------------
 
+    def _deliver(self, callback: Callable[..., None], *args: object) -> None:
+        """Hand a worker's result to the screen, from the worker's thread.
+
+        A query cannot be stopped halfway, so its answer may come after the console
+        has begun to quit and the table is gone: then nobody waits for it.
+        """
+
+        def arrive() -> None:
+            if self.table.is_attached:
+                callback(*args)
+
+        self.app.call_from_thread(arrive)
+
     def _recount(self) -> None:
         self._count_rows(self.source.query)
         self._count_desk()
@@ -200,7 +214,7 @@ class QueueScreen(Screen[None]):
             query, self.desk.now(), stale=lambda: query != self.source.query
         )
         if total is not None:
-            self.app.call_from_thread(self._rows_counted, query, total)
+            self._deliver(self._rows_counted, query, total)
 
     def _rows_counted(self, query: QueueQuery, total: int) -> None:
         if _timeless(query):
@@ -213,7 +227,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="count-desk")
     def _count_desk(self) -> None:
         counts = self.source.queue.counts(self.desk.now())
-        self.app.call_from_thread(self._desk_counted, counts)
+        self._deliver(self._desk_counted, counts)
 
     def _desk_counted(self, counts: Counts) -> None:
         before, self.counts = self.counts, counts
@@ -276,7 +290,7 @@ class QueueScreen(Screen[None]):
         changed = self.watcher.changed()
         self.app.call_from_thread(show_connection, self.app, self.watcher.problem)
         if changed:
-            self.app.call_from_thread(self.reload_data)
+            self._deliver(self.reload_data)
 
     def reload_data(self) -> None:
         """Someone changed the desk: reload what is shown, keeping the selected case."""
@@ -300,7 +314,7 @@ class QueueScreen(Screen[None]):
     def _locate(self, query: QueueQuery, number: int) -> None:
         position = self.source.queue.position(query, self.desk.now(), number)
         if position is not None:
-            self.app.call_from_thread(self._located, query, position)
+            self._deliver(self._located, query, position)
 
     def _located(self, query: QueueQuery, position: int) -> None:
         if query == self.source.query:
@@ -329,7 +343,7 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="first-page")
     def _first_page(self, query: QueueQuery) -> None:
         rows = self.source.queue.rows(query, self.desk.now(), 0, PAGE)
-        self.app.call_from_thread(self._first_page_fetched, query, rows)
+        self._deliver(self._first_page_fetched, query, rows)
 
     def _first_page_fetched(self, query: QueueQuery, rows: list[QueueRow]) -> None:
         if query != self.source.query:
@@ -449,4 +463,4 @@ class QueueScreen(Screen[None]):
             )
             return
         self.app.call_from_thread(self.notify, f"Incident# {row.number} is yours")
-        self.app.call_from_thread(self.reload_data)
+        self._deliver(self.reload_data)
