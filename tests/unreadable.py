@@ -13,9 +13,11 @@ and says why.
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -101,3 +103,17 @@ def _refuses(path: Path, mode: int) -> bool:
     except PermissionError:
         return True
     return False
+
+
+@contextmanager
+def fresh_worker_threads() -> Iterator[None]:
+    """For a console test: the event loop's thread workers (run_in_executor) are threads
+    it started earlier, with every capability; a new default executor starts its
+    threads from here on, so a `denied` block around this one binds them too. (They
+    keep the reduced set afterwards: harmless, the test's files are its own.)"""
+    loop = asyncio.get_running_loop()
+    old = getattr(loop, "_default_executor", None)
+    loop.set_default_executor(ThreadPoolExecutor(thread_name_prefix="modes-hold"))
+    if old is not None:
+        old.shutdown(wait=False)
+    yield

@@ -52,6 +52,14 @@ class Desk:
         except PolicyError as error:
             raise DeskError(f"policy {quoted(name)} has problems: {error.problems[0]}") from None
 
+    def severity_levels(self) -> list[int]:
+        """Every level some policy of the desk defines (a broken policy file defines none)."""
+        levels: set[int] = set()
+        for entry in self.policies.entries().values():
+            if entry.policy is not None:
+                levels.update(entry.policy.severities)
+        return sorted(levels)
+
 
 def _storage_refused(context: ExceptionContext) -> None:
     problem = storage_problem(context.original_exception)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from deskterm.desk.errors import DeskError, NotFound
 
 LINE_LIMIT = 1_000  # characters of a one-line value: a name, a subject, a user, a product
-TEXT_LIMIT = 100_000  # characters of a text: a reply, a note, a description, a reason
+# Characters of a text: a reply, a note, a reason, a description. Longer (a log) is an
+# attachment: the console's fields stay quick, and mail stays mail.
+TEXT_LIMIT = 100_000
 MAX_INTEGER = 2**63 - 1  # the largest integer column value (BIGINT) on either backend
 QUOTE_WIDTH = 60  # characters of user input repeated in a message
 

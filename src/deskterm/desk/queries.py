@@ -219,18 +219,9 @@ def parse_severity(text: str) -> int:
     return int(cleaned)
 
 
-def severity_levels(desk: Desk) -> list[int]:
-    """Every level some policy of the desk defines (a broken policy file defines none)."""
-    levels: set[int] = set()
-    for entry in desk.policies.entries().values():
-        if entry.policy is not None:
-            levels.update(entry.policy.severities)
-    return sorted(levels)
-
-
 def check_severity(desk: Desk, level: int) -> None:
     """Refuse a level no policy has: a filter on it could only ever be empty."""
-    levels = severity_levels(desk)
+    levels = desk.severity_levels()
     if level not in levels:
         known = ", ".join(str(n) for n in levels) or "none"
         raise DeskError(f"no policy has severity {level} (levels: {known})")

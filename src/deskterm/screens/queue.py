@@ -367,7 +367,7 @@ class QueueScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
-        parsed = parse_filter(event.value, self.desk.actor)
+        parsed = parse_filter(event.value, self.desk.actor, self.desk.severity_levels())
         problems = self.query_one("#problems", Static)
         problems.display = bool(parsed.problems)
         problems.update(safe_line("; ".join(parsed.problems)))
