@@ -19,6 +19,7 @@ import hashlib
 import os
 import random
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -47,6 +48,7 @@ TEN_MB = "y" * (10 * 2**20)  # a ten-megabyte text
 BIG = "1" + "0" * 30  # 10**30: no database integer holds it
 DIGITS = "9" * 5000  # past the 4300 digits Python's int() takes from a string
 NUMBER = 40100  # the template's case
+BUSY: list[socket.socket] = []  # sockets kept listening for the module
 # Tables the export leaves out: they must not change either.
 MAIL_TABLES = {
     name: SQLModel.metadata.tables[name] for name in ("outbox", "mail_ingested", "mail_triage")
@@ -583,6 +585,8 @@ BAD: list[Bad] = [
     bad("serve", "port", "--port", "65536", says="not a number from 1 to 65535"),
     bad("serve", "port", "--port", BIG, says="not a number from 1 to 65535"),
     bad("serve", "host", "--host", "", says="--host is empty"),
+    bad("serve", "host", "--host", "256.0.0.1", "--port", "{busy_port}", says="cannot listen on"),
+    bad("serve", "port", "--port", "{busy_port}", says="Address already in use"),
     # -- policies -----------------------------------------------------------------------
     bad("policy show", "name", "nope", says="no policy named 'nope'"),
     bad("policy show", "name", "", says="no policy named ''"),
@@ -852,7 +856,15 @@ def make_scratch(folder: Path, desk: str) -> dict[str, str]:
         "missing": folder / "missing.txt",
         "nowhere": folder / "no-such-directory",
     }
-    return {name: str(path) for name, path in paths.items()}
+    # A port someone already listens on (the module's own socket, open until its end).
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    BUSY.append(busy)
+    return {
+        **{name: str(path) for name, path in paths.items()},
+        "busy_port": str(busy.getsockname()[1]),
+    }
 
 
 @dataclass
@@ -946,11 +958,14 @@ def refuse(case: Bad, where: Where, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def scratch(
     template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, dict[str, str]]:
+) -> Iterator[tuple[Path, dict[str, str]]]:
     folder = tmp_path_factory.mktemp("bad-input-files") / "scratch"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("DESKTERM_NOW", NOW)
-        return folder, make_scratch(folder, str(template / "desk.db"))
+        files = make_scratch(folder, str(template / "desk.db"))
+    yield folder, files
+    while BUSY:
+        BUSY.pop().close()
 
 
 @pytest.fixture(scope="module")

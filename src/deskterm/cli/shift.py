@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shlex
+import socket
 import sys
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -152,6 +153,7 @@ def serve_command(
     """Serve the console to a web browser (textual-serve): a wall screen without SSH."""
     if not host.strip():
         fail("--host is empty: name the address to listen on (e.g. 127.0.0.1)")
+    _can_listen(host, port)
     given = options(ctx)
     words = [sys.executable, "-m", "deskterm"]
     if given.db:
@@ -172,4 +174,23 @@ def serve_command(
     from textual_serve.server import Server
 
     typer.echo(f"deskterm: serving the console on http://{host}:{port} (ctrl+c stops)", err=True)
-    Server(shlex.join(words), host=host, port=port, title="deskterm").serve()
+    try:
+        Server(shlex.join(words), host=host, port=port, title="deskterm").serve()
+    except OSError as error:  # taken between the check and now
+        fail(f"cannot listen on {quoted(host)} port {port}: {error.strerror or error}")
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Refuse an address this machine cannot listen on before the server says anything."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or "not an address"
+        fail(f"--host: cannot listen on {quoted(host)}: {reason}")
+    family, kind, protocol, _, address = found[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            fail(f"cannot listen on {quoted(host)} port {port}: {error.strerror or error}")
