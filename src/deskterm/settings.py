@@ -104,8 +104,14 @@ def load_config() -> Config:
             if explicit:
                 raise SettingError(f"DESKTERM_CONFIG names {path}, which does not exist") from None
             continue
-        except (OSError, UnicodeDecodeError) as error:
-            raise SettingError(f"cannot read the config file {path}: {error}") from None
+        except IsADirectoryError:
+            raise SettingError(f"the config file {path} is a directory") from None
+        except OSError as error:
+            raise SettingError(
+                f"cannot read the config file {path}: {error.strerror or error}"
+            ) from None
+        except UnicodeDecodeError:
+            raise SettingError(f"the config file {path} is not UTF-8 text") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

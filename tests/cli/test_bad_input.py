@@ -76,7 +76,8 @@ HUGE_MAIL = (
     b"From: Bob <bob@acme.example>\nSubject: Incident# 40100 logs\n"
     b"Message-ID: <huge-1@acme.example>\n\n" + b"z" * (10 * 2**20)
 )
-GARBAGE_MAIL = bytes(random.Random(10).randrange(256) for _ in range(4096))
+_RANDOM = random.Random(10)
+GARBAGE_MAIL = bytes(_RANDOM.randrange(256) for _ in range(4096))
 
 
 # --- the table ------------------------------------------------------------------------
@@ -197,6 +198,28 @@ BAD: list[Bad] = [
     root("as_user", ("--db", "{desk}", "--as", ""), "--as: '' is not a user name"),
     root("as_user", ("--db", "{desk}", "--as", " bob"), "is not a user name"),
     root("as_user", ("--db", "{desk}", "--as", HUGE), "is not a user name"),
+    # ... and the environment, which the root reads as it opens the desk.
+    *(
+        Bad("", f"${name}", ("case", "list"), says, ("--db", "{desk}"), env=((name, value),))
+        for name, value, says in (
+            ("DESKTERM_NOW", "yesterday", "'yesterday' is not an ISO 8601 instant"),
+            ("DESKTERM_NOW", "9999-12-31T00:00Z", "out of range"),
+            ("DESKTERM_USER", " x", "DESKTERM_USER: ' x' is not a user name"),
+            ("DESKTERM_ATTACHMENT_LIMIT", "lots", "'lots' is not a size"),
+            ("DESKTERM_CONFIG", "{folder}", "is a directory"),
+            ("DESKTERM_CONFIG", "{notes}", "not valid TOML"),
+            ("DESKTERM_CONFIG", "{garbage}", "is not UTF-8 text"),
+            ("DESKTERM_CONFIG", "{missing}", "which does not exist"),
+        )
+    ),
+    Bad(
+        "",
+        "$DESKTERM_CONFIG",
+        ("case", "list"),
+        "cannot read the config file",
+        denied=("secret", 0),
+        env=(("DESKTERM_CONFIG", "{secret}"),),
+    ),  # fmt: skip
     # -- case new -----------------------------------------------------------------------
     bad(
         "case new",
@@ -497,7 +520,7 @@ BAD: list[Bad] = [
     bad("import", "file", "{missing}", says="No such file or directory; nothing imported"),
     bad("import", "file", "{secret}", says="Permission denied", denied=("secret", 0)),
     bad("import", "file", "{notes}", says="line 1: not JSON"),
-    bad("import", "file", "{garbage}", says="line 1: not JSON"),
+    bad("import", "file", "{garbage}", says="not UTF-8 text"),
     bad("import", "file", "{empty}", says="is empty: not a deskterm export"),
     bad("import", "file", "{export}", says="the desk is not empty", pg=True),
     bad("backup", "file", "", says="the path is empty"),
@@ -595,7 +618,7 @@ BAD: list[Bad] = [
     bad("policy check", "file", "{folder}", says="it is a directory", every_line_names="{folder}"),
     bad("policy check", "file", "{missing}", says="No such file", every_line_names="{missing}"),
     bad("policy check", "file", "{notes}", says="TOML syntax", every_line_names="{notes}"),
-    bad("policy check", "file", "{garbage}", says="TOML syntax", every_line_names="{garbage}"),
+    bad("policy check", "file", "{garbage}", says="not UTF-8 text", every_line_names="{garbage}"),
     bad(
         "policy check", "file", "{backup_db}", says="not UTF-8 text", every_line_names="{backup_db}"
     ),
@@ -923,22 +946,24 @@ def fingerprint(where: Where) -> dict[str, Any]:
 
 
 @contextmanager
-def circumstances(case: Bad, where: Where, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in case.env:
-        monkeypatch.setenv(name, value.format(**where.scratch))
-    if case.denied is None:
-        yield
-        return
-    name, mode = case.denied
-    with denied(Path(where.scratch[name]), mode):
-        yield
+def circumstances(case: Bad, where: Where) -> Iterator[None]:
+    """The case's environment and unreadable file, for its run only (not the checksum's)."""
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in case.env:
+            env.setenv(name, value.format(**where.scratch))
+        if case.denied is None:
+            yield
+            return
+        name, mode = case.denied
+        with denied(Path(where.scratch[name]), mode):
+            yield
 
 
 def refuse(case: Bad, where: Where, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run `case`: exit 2, one line (or one a problem), nothing on stdout, nothing changed."""
     args = [part.format(**where.scratch) for part in (*case.root, *case.args)]
     before = where.last or fingerprint(where)
-    with circumstances(case, where, monkeypatch):
+    with circumstances(case, where):
         code, out, err = invoke(args, case.stdin)
     assert (code, out) == (2, ""), (code, out[:300], err[:300])
     assert "Traceback" not in err
@@ -1084,7 +1109,7 @@ def test_every_command_refuses_a_database_it_cannot_use(
         # Documented: a database mail ingest cannot reach is a temporary failure (75),
         # so the mail server keeps the message and tries again.
         args = [part.format(**sqlite_desk.scratch) for part in (*case.root, *case.args)]
-        with circumstances(case, sqlite_desk, monkeypatch):
+        with circumstances(case, sqlite_desk):
             code, out, err = invoke(args, stdin)
         assert (code, out, len(err.splitlines())) == (75, "", 1), err
         assert "unable to open database file" in err
