@@ -280,7 +280,7 @@ BAD: list[Bad] = [
         says="maintenance contract ended",
     ),  # fmt: skip
     *(
-        new_case(param, flag, HUGE, "characters long: at most")
+        new_case(param, flag, TEN_MB, "characters long: at most")
         for param, flag in INTAKE_OPTIONS.items()
     ),
     # -- case list ----------------------------------------------------------------------

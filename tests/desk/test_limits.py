@@ -41,7 +41,8 @@ def test_required_text_is_neither_blank_nor_huge() -> None:
     assert limits.required(" a ", "the note") == " a "  # kept exactly as written
     with pytest.raises(DeskError, match="the note is empty"):
         limits.required(" \n\t", "the note")
-    with pytest.raises(DeskError, match="the note is 100,001 characters long: at most 100,000"):
+    over = f"the note is {limits.TEXT_LIMIT + 1:,} characters long: at most {limits.TEXT_LIMIT:,}"
+    with pytest.raises(DeskError, match=over):
         limits.required("x" * (limits.TEXT_LIMIT + 1), "the note")
     with pytest.raises(DeskError, match="the name is 1,001 characters long: at most 1,000$"):
         limits.name("x" * (limits.LINE_LIMIT + 1), "the name")

@@ -13,20 +13,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from deskterm.desk import deadlines
+from deskterm.desk import deadlines, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import Conflict, DeskError, NotFound
-from deskterm.desk.limits import (
-    LINE_LIMIT,
-    TEXT_LIMIT,
-    check_length,
-    name,
-    optional,
-    optional_line,
-    required,
-)
+from deskterm.desk.limits import check_length, name, optional, optional_line, required
 from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
@@ -220,7 +212,7 @@ ONE_LINE_FIELDS = (
 
 def check_field(field_name: str, value: str) -> str:
     """A case field (the subject, the description, an intake field) not over its limit."""
-    limit = LINE_LIMIT if field_name in ONE_LINE_FIELDS else TEXT_LIMIT
+    limit = limits.LINE_LIMIT if field_name in ONE_LINE_FIELDS else limits.TEXT_LIMIT
     return check_length(value, f"the {field_name.replace('_', ' ')}", limit)
 
 
@@ -258,7 +250,7 @@ def insert_case(
     The caller adds any further events and then `refresh`es the clocks; several
     cases (the linked issues of one report) can so be opened in one transaction.
     """
-    subject = required(subject, "the subject", LINE_LIMIT)
+    subject = required(subject, "the subject", limits.LINE_LIMIT)
     optional(description, "the description")
     optional(entitlement_override, "the override's reason")
     intake = dict(intake or {})
@@ -464,7 +456,7 @@ def split(
     The new case is received now: its clocks run from the moment support
     recognised it as a separate issue; the parent's responses covered the report.
     """
-    subject = required(subject, "the subject of the new case", LINE_LIMIT)
+    subject = required(subject, "the subject of the new case", limits.LINE_LIMIT)
     optional(description, "the description of the new case")
     with changing(desk, number, expected_version) as change:
         parent, session = change.case, change.session

@@ -27,12 +27,12 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from deskterm.desk import limits
 from deskterm.desk.attachments import store_content
 from deskterm.desk.cases import Change, changing, create_case, record_customer_reply, refresh
 from deskterm.desk.context import Desk
 from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import DeskError, NotFound
-from deskterm.desk.limits import TEXT_LIMIT
 from deskterm.mail.parse import Incoming, parse
 from deskterm.models import (
     Attachment,
@@ -164,10 +164,10 @@ def route(session: Session, mail: Incoming) -> _Route:
 def _check_sizes(desk: Desk, mail: Incoming) -> None:
     """Refuse a message whose text or an attachment is over its limit, wherever it
     would land."""
-    if len(mail.text) > TEXT_LIMIT:
+    if len(mail.text) > limits.TEXT_LIMIT:
         raise Refused(
             f"{mail.message_id}: refused: its text is {len(mail.text):,} characters long, over "
-            f"the {TEXT_LIMIT:,} a case takes (send long logs as attachments); nothing was taken"
+            f"the {limits.TEXT_LIMIT:,} a case takes (send long logs as attachments); nothing was taken"
         )
     for part in mail.attachments:
         if len(part.data) > desk.attachment_limit:

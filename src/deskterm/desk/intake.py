@@ -235,24 +235,25 @@ class Sev1Call:
 
 # The call's typed answers: what each is called and how long it may be. The wizard
 # checks each at its field; the confirm checks them all again.
-SEV1_ANSWERS = {
-    "product": ("the product", limits.LINE_LIMIT),
-    "version": ("the version", limits.LINE_LIMIT),
-    "systems": ("the systems involved", limits.LINE_LIMIT),
-    "subject": ("the subject", limits.LINE_LIMIT),
-    "impact": ("the impact", limits.TEXT_LIMIT),
-    "scope": ("the scope", limits.TEXT_LIMIT),
-    "urgency": ("the urgency", limits.TEXT_LIMIT),
-    "override": ("the override's reason", limits.TEXT_LIMIT),
-    "contact": ("the caller", limits.LINE_LIMIT),
+SEV1_ANSWERS = {  # field: (what it is called, one line or a text)
+    "product": ("the product", "line"),
+    "version": ("the version", "line"),
+    "systems": ("the systems involved", "line"),
+    "subject": ("the subject", "line"),
+    "impact": ("the impact", "text"),
+    "scope": ("the scope", "text"),
+    "urgency": ("the urgency", "text"),
+    "override": ("the override's reason", "text"),
+    "contact": ("the caller", "line"),
 }
 
 
 def check_answer(field: str, value: str) -> str:
     """One typed answer of the call, refused when empty or too long; without outer blanks."""
-    what, limit = SEV1_ANSWERS[field]
+    what, kind = SEV1_ANSWERS[field]
     if not value or not value.strip():
         raise DeskError(f"{what} is empty: it is required for a Severity 1 call")
+    limit = limits.LINE_LIMIT if kind == "line" else limits.TEXT_LIMIT
     return limits.check_length(value.strip(), what, limit)
 
 

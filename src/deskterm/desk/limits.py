@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from deskterm.desk.errors import DeskError, NotFound
 
+# Read when a check runs (never bound elsewhere at import), so one place decides.
 LINE_LIMIT = 1_000  # characters of a one-line value: a name, a subject, a user, a product
-# Characters of a text: a reply, a note, a reason, a description. Longer (a log) is an
-# attachment: the console's fields stay quick, and mail stays mail.
-TEXT_LIMIT = 100_000
+TEXT_LIMIT = 1_000_000  # characters of a text: a reply, a note (a pasted log), a reason
 MAX_INTEGER = 2**63 - 1  # the largest integer column value (BIGINT) on either backend
 QUOTE_WIDTH = 60  # characters of user input repeated in a message
 
@@ -24,21 +23,23 @@ def quoted(value: str) -> str:
     return f"{value[:QUOTE_WIDTH]!r}… ({len(value):,} characters)"
 
 
-def check_length(value: str, what: str, limit: int = TEXT_LIMIT) -> str:
+def check_length(value: str, what: str, limit: int | None = None) -> str:
+    """`value`, refused when over `limit` characters (default: TEXT_LIMIT)."""
+    limit = TEXT_LIMIT if limit is None else limit
     if len(value) > limit:
         hint = "; attach a long text as a file" if limit == TEXT_LIMIT else ""
         raise DeskError(f"{what} is {len(value):,} characters long: at most {limit:,}{hint}")
     return value
 
 
-def required(value: str | None, what: str, limit: int = TEXT_LIMIT) -> str:
+def required(value: str | None, what: str, limit: int | None = None) -> str:
     """Text that must be there: not empty, not only blanks, not over `limit`."""
     if value is None or not value.strip():
         raise DeskError(f"{what} is empty: write something")
     return check_length(value, what, limit)
 
 
-def optional(value: str | None, what: str, limit: int = TEXT_LIMIT) -> str | None:
+def optional(value: str | None, what: str, limit: int | None = None) -> str | None:
     """Text that may be left out (None or empty), but not over `limit`."""
     return None if value is None else check_length(value, what, limit)
 

@@ -31,7 +31,6 @@ from deskterm.call_state import CallStore, SavedCall
 from deskterm.desk import cases, intake, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
-from deskterm.desk.limits import LINE_LIMIT, TEXT_LIMIT
 from deskterm.models import Case
 from deskterm.safe_text import safe_line, safe_text
 from deskterm.screens.case_dialogs import _UNSAFE, hint, plain
@@ -403,9 +402,12 @@ class NewCaseForm(Screen[list[Case] | None]):
         """Each field over what the desk takes, with the desk's words (nothing is cut)."""
         found = []
         checks = [
-            ("organization", lambda v: limits.check_length(v, "the organization", LINE_LIMIT)),
-            ("contact", lambda v: limits.check_length(v, "the contact", LINE_LIMIT)),
-            ("override", lambda v: limits.check_length(v, "the override's reason", TEXT_LIMIT)),
+            (
+                "organization",
+                lambda v: limits.check_length(v, "the organization", limits.LINE_LIMIT),
+            ),
+            ("contact", lambda v: limits.check_length(v, "the contact", limits.LINE_LIMIT)),
+            ("override", lambda v: limits.check_length(v, "the override's reason")),
             *((name, lambda v, n=name: cases.check_field(n, v)) for name, _, _ in ISSUE_FIELDS),
         ]
         for name, check in checks:
