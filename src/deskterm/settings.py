@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 APP = "deskterm"
 CONFIG_FILE = "config.toml"
+USER_NAME_LIMIT = 1_000  # characters: the desk's limit for a one-line name
 
 
 class SettingError(ValueError):
@@ -106,8 +107,14 @@ def load_config() -> Config:
             if explicit:
                 raise SettingError(f"DESKTERM_CONFIG names {path}, which does not exist") from None
             continue
-        except (OSError, UnicodeDecodeError) as error:
-            raise SettingError(f"cannot read the config file {path}: {error}") from None
+        except IsADirectoryError:
+            raise SettingError(f"the config file {path} is a directory") from None
+        except OSError as error:
+            raise SettingError(
+                f"cannot read the config file {path}: {error.strerror or error}"
+            ) from None
+        except UnicodeDecodeError:
+            raise SettingError(f"the config file {path} is not UTF-8 text") from None
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:
@@ -206,9 +213,12 @@ def actor(option: str | None, config: Config | None = None) -> str:
     own config says `allow_as = false`.
     """
     login = getpass.getuser()
-    wanted = option or os.environ.get("DESKTERM_USER") or login
-    if wanted.strip() != wanted or not wanted:
-        raise SettingError(f"{wanted!r} is not a user name")
+    wanted = option if option is not None else os.environ.get("DESKTERM_USER") or login
+    if wanted.strip() != wanted or not wanted or len(wanted) > USER_NAME_LIMIT:
+        shown = repr(wanted) if len(wanted) <= 60 else f"{wanted[:60]!r}…"
+        raise SettingError(
+            f"{'--as' if option is not None else 'DESKTERM_USER'}: {shown} is not a user name"
+        )
     if wanted == login:
         return login
     config = load_config() if config is None else config

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
@@ -22,4 +23,7 @@ def invoke(args: list[str], stdin: bytes | None = None) -> tuple[int, str, str]:
             COMMAND.main(args=args, prog_name="deskterm")
         except SystemExit as exit_:
             code = exit_.code or 0
+        # What was print()ed (the console's refusals) is still in the streams' buffers.
+        sys.stdout.flush()
+        sys.stderr.flush()
         return code, out.getvalue().decode(), err.getvalue().decode()

@@ -167,11 +167,11 @@ def test_due_in_words_names_the_zone() -> None:
         ),
         (
             ["--policy", "p1-p6", "--severity", "7", "--received", "2026-11-25T16:00Z"],
-            "has no severity '7'",
+            "--severity: policy 'p1-p6' has no severity 7 (levels: 1, 2, 3, 4, 5, 6)",
         ),
         (
             ["--policy", "p1-p6", "--severity", "x", "--received", "2026-11-25T16:00Z"],
-            "has no severity 'x'",
+            "--severity: 'x' is not a severity level",
         ),
         (
             ["--policy", "p1-p6", "--severity", "1", "--received", "yesterday"],

@@ -73,7 +73,7 @@ def test_handoff_markdown_and_json(db: Path) -> None:
         (["report", "--from", "2026-11-23", "--to", "2026-11-01"], "--to must come after"),
         (["report", "--from", "2026-11-23", "--to", "2026-11-23", "--by", "x"], "--by must be"),
         (["report", "--from", "2026-11-23", "--to", "2026-11-23", "--format", "x"], "--format"),
-        (["serve", "--port", "0"], "--port must be between 1 and 65535"),
+        (["serve", "--port", "0"], "--port: 0 is not a number from 1 to 65535"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_changes_nothing(

@@ -340,5 +340,5 @@ def test_the_demo_command_refuses_no_cases(tmp_path: Path, count: str) -> None:
     db = tmp_path / "cli.db"
     result = CliRunner().invoke(app, ["--db", str(db), "demo", "--cases", count])
     assert result.exit_code == 2
-    assert "--cases must be at least 1" in result.stderr
+    assert f"--cases: {count} is not a number from 1 to 1000000" in result.stderr
     assert not db.exists()

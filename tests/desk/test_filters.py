@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from deskterm.desk.filters import QueueFilter, parse_filter
 from deskterm.sla import Status
 
@@ -45,3 +47,22 @@ def test_nonsense_tokens_are_reported_not_guessed() -> None:
 
 def test_an_empty_filter_is_empty() -> None:
     assert parse_filter("   ", me="a") == QueueFilter() and QueueFilter().empty
+
+
+@pytest.mark.parametrize(
+    ("token", "says"),
+    [
+        ("sev:9", "sev:9: no policy has severity 9 (levels: 1, 2, 3, 4, 5, 6)"),
+        ("sev:²", "a severity is a number"),  # a digit to str.isdigit, not to int()
+        ("sev:" + "9" * 5000, "a severity is a number"),
+        ("due<0m", "write due<30m, due<2h or due<1d"),
+        ("due<367d", "at most a year ahead (due<366d)"),
+        ("due<99999999999999999999d", "at most a year ahead"),
+        ("status:" + "x" * 10**5, "matches no statuses"),
+    ],
+)
+def test_tokens_out_of_range_are_reported_not_crashed_on(token: str, says: str) -> None:
+    parsed = parse_filter(token, me="a", levels=[1, 2, 3, 4, 5, 6])
+    assert len(parsed.problems) == 1 and says in parsed.problems[0]
+    assert len(parsed.problems[0]) < 300  # a huge token is not repeated whole
+    assert parsed.severities == frozenset() and parsed.due_within is None

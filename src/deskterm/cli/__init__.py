@@ -30,14 +30,19 @@ def console_arguments(argv: list[str]) -> dict[str, str] | None:
 
 
 def main() -> None:
-    console = console_arguments(sys.argv[1:])
-    if console is not None:
-        from deskterm.console import run_console
+    try:
+        console = console_arguments(sys.argv[1:])
+        if console is not None:
+            from deskterm.console import run_console
 
-        sys.exit(run_console(**console))
-    from deskterm.cli.commands import app
+            sys.exit(run_console(**console))
+        from deskterm.cli.commands import app
 
-    app()
+        app()
+    except Exception as error:  # noqa: BLE001 - a bug: one line here, the traceback in a file
+        from deskterm.crash import report
+
+        sys.exit(report(error))
 
 
 def __getattr__(name: str) -> Any:

@@ -9,12 +9,13 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.engine import make_url
 
-from deskterm import clock, settings
-from deskterm.cli.context import Options
+from deskterm import clock
+from deskterm.cli import params
+from deskterm.cli.context import options
 from deskterm.cli.output import fail, print_json
 from deskterm.safe_text import safe_line
 from deskterm.store.backup import BackupError, Copied, backup, restore
-from deskterm.store.engine import database_url, printable_url
+from deskterm.store.engine import printable_url
 
 ForceOption = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object.")]
@@ -22,11 +23,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="One JSON object.")]
 
 def _database(ctx: typer.Context, verb: str) -> Path:
     """The SQLite file of the current desk; PostgreSQL is refused with what to use."""
-    options = ctx.find_object(Options)
-    try:
-        url = database_url(settings.database_location(options.db if options else None))
-    except settings.SettingError as error:
-        fail(str(error))
+    url = options(ctx).url()
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         tool = "pg_dump" if verb == "backup" else "pg_restore (or psql for a plain dump)"
@@ -48,16 +45,16 @@ def _report(copied: Copied) -> dict[str, Any]:
 
 def backup_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The backup file to write.")],
+    file: Annotated[Path, typer.Argument(parser=params.path, help="The backup file to write.")],
     force: ForceOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Copy the database to FILE while others keep working (SQLite's online backup)."""
     database = _database(ctx, "backup")
     try:
-        copied = backup(database, file.expanduser(), force=force)
+        copied = backup(database, file, force=force)
     except BackupError as error:
-        fail(safe_line(str(error)))
+        fail(str(error))
     if as_json:
         print_json(_report(copied))
         return
@@ -71,7 +68,9 @@ def backup_command(
 
 def restore_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A backup made by deskterm backup.")],
+    file: Annotated[
+        Path, typer.Argument(parser=params.path, help="A backup made by deskterm backup.")
+    ],
     force: Annotated[
         bool,
         typer.Option("--force", help="Replace the current database (a copy of it is kept)."),
@@ -81,9 +80,9 @@ def restore_command(
     """Put the desk in FILE in place of the current database, in one step."""
     database = _database(ctx, "restore")
     try:
-        copied = restore(file.expanduser(), database, clock.now(), force=force)
+        copied = restore(file, database, clock.now(), force=force)
     except BackupError as error:
-        fail(safe_line(str(error)))
+        fail(str(error))
     if as_json:
         print_json(_report(copied))
         return

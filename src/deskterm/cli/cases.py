@@ -1,7 +1,8 @@
 """`deskterm case ...` and `deskterm sweep`: the case use cases from the command line.
 
 The contract (issue 3): every write is one desk use case; bad input exits 2 with
-one line on stderr and changes nothing; `--json` prints the resulting case as
+one line on stderr and changes nothing (the root command reports every refusal,
+see cli/output.py); `--json` prints the resulting case as
 `deskterm.desk.queries` shapes it. Customer text reaches the terminal only
 through `safe()` and as `rich.text.Text`, never as markup.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from deskterm.cli import params
 from deskterm.cli.context import desk
 from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import attachments as files
@@ -26,10 +26,8 @@ from deskterm.desk import cases as use_cases
 from deskterm.desk import queries
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
-from deskterm.desk.errors import DeskError
 from deskterm.desk.sweep import sweep
 from deskterm.desk.workflow import parse_status
-from deskterm.instants import InstantError, parse_instant
 from deskterm.models import Case, Event
 from deskterm.safe_text import safe_line as one_line
 from deskterm.safe_text import safe_text
@@ -53,44 +51,6 @@ def safe_line(value: object) -> str:
     return one_line("" if value is None else str(value))
 
 
-# --- errors ----------------------------------------------------------------------
-
-
-@contextmanager
-def refusing() -> Iterator[None]:
-    """Turn the desk's refusals into the contract's exit 2 with one line on stderr."""
-    try:
-        yield
-    except (DeskError, InstantError) as error:
-        fail(safe_line(error))
-
-
-def case_number(text: str) -> int:
-    """`40100`, `#40100` or `Incident# 40100`."""
-    cleaned = text.strip().lower().removeprefix("incident").strip().removeprefix("#").strip()
-    if not (cleaned.isascii() and cleaned.isdigit()):
-        fail(f"{safe_line(repr(text))} is not a case number (e.g. 40100 or 'Incident# 40100')")
-    return int(cleaned)
-
-
-def severity_level(text: str, option: str = "--severity") -> int:
-    try:
-        return queries.parse_severity(text)
-    except DeskError as error:
-        fail(f"{option}: {safe_line(error)}")
-    except ValueError:  # digits int() does not take, such as '²'
-        fail(
-            f"{option}: {safe_line(repr(text))} is not a severity level (a number such as 1, 2, 3)"
-        )
-
-
-def instant(text: str, option: str) -> datetime:
-    try:
-        return parse_instant(text)
-    except InstantError as error:
-        fail(f"{option}: {safe_line(error)}")
-
-
 # --- output helpers --------------------------------------------------------------
 
 
@@ -111,8 +71,7 @@ def title(number: int) -> str:
 def done(the_desk: Desk, case: Case, line: str, as_json: bool) -> None:
     """What every write prints: the case in show form, or one short line."""
     if as_json:
-        with refusing():
-            print_json(queries.show_case(the_desk, case.number))
+        print_json(queries.show_case(the_desk, case.number))
         return
     console().print(Text(safe_line(f"{line} (version {case.version})")))
 
@@ -124,10 +83,18 @@ IfVersion = Annotated[
     int | None,
     typer.Option(
         "--if-version",
+        parser=params.positive,
         help="Refuse the change unless the case is still at this version (no lost updates).",
     ),
 ]
-Number = Annotated[str, typer.Argument(metavar="N", help="Case number, e.g. 40100.")]
+Number = Annotated[
+    int,
+    typer.Argument(
+        metavar="N",
+        parser=params.case_number,
+        help="Case number: 40100, #40100, 'Incident# 40100'.",
+    ),
+]
 
 INTAKE_LABELS = {
     "inquirer": "inquirer",
@@ -160,16 +127,21 @@ def new(
         str | None, typer.Option("--contact", help="The contact at the organization.")
     ] = None,
     severity: Annotated[
-        str | None, typer.Option("--severity", help="Severity level: 1, 'Sev 1' or 'P1'.")
+        int | None,
+        typer.Option(
+            "--severity", parser=params.severity, help="Severity level: 1, 'Sev 1' or 'P1'."
+        ),
     ] = None,
     subject: Annotated[
         str | None, typer.Option("--subject", help="One line saying what is wrong.")
     ] = None,
     description: Annotated[str, typer.Option("--description", help="The report in full.")] = "",
     received: Annotated[
-        str | None,
+        datetime | None,
         typer.Option(
-            "--received", help="When the report came in, ISO 8601 with offset (default: now)."
+            "--received",
+            parser=params.instant,
+            help="When the report came in, ISO 8601 with offset (default: now).",
         ),
     ] = None,
     override: Annotated[
@@ -208,12 +180,11 @@ def new(
         if name not in ("ctx", "given_any")
     )
     if not given_any and sys.stdin.isatty() and sys.stdout.isatty():
-        from deskterm.cli.context import Options
+        from deskterm.cli.context import options
         from deskterm.console import run_console
 
-        options = ctx.find_object(Options)
-        assert options is not None, "the root callback sets Options"
-        raise typer.Exit(run_console(options.db, options.as_user, start="new"))
+        given = options(ctx)
+        raise typer.Exit(run_console(given.db, given.as_user, start="new"))
     for flag, value in (
         ("--org", org),
         ("--contact", contact),
@@ -224,8 +195,6 @@ def new(
             fail(f"{flag} is required (or run deskterm case new on a terminal, with no options)")
     assert org is not None and contact is not None and severity is not None
     assert subject is not None
-    level = severity_level(severity)
-    when = instant(received, "--received") if received is not None else None
     if not contact.strip():
         fail("--contact is empty: name a contact of the organization")
     given = {
@@ -242,19 +211,18 @@ def new(
     }
     intake = {name: value for name, value in given.items() if value is not None}
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.open_case(
-            the_desk,
-            organization=org,
-            contact=contact,
-            severity=level,
-            subject=subject,
-            description=description,
-            received=when,
-            intake=intake,
-            entitlement_override=override,
-        )
-        label = the_desk.policy(case.policy).label(case.severity)
+    case = use_cases.open_case(
+        the_desk,
+        organization=org,
+        contact=contact,
+        severity=severity,
+        subject=subject,
+        description=description,
+        received=received,
+        intake=intake,
+        entitlement_override=override,
+    )
+    label = the_desk.policy(case.policy).label(case.severity)
     due = f", next due {local(case.next_due)}" if case.next_due else ""
     done(the_desk, case, f"{title(case.number)} opened: {label} for {org}{due}", as_json)
 
@@ -266,7 +234,8 @@ def list_cases(
         str | None, typer.Option("--status", help="Only this status, e.g. waiting-on-customer.")
     ] = None,
     severity: Annotated[
-        str | None, typer.Option("--severity", help="Only this severity level.")
+        int | None,
+        typer.Option("--severity", parser=params.severity, help="Only this severity level."),
     ] = None,
     assignee: Annotated[
         str | None,
@@ -276,26 +245,24 @@ def list_cases(
         bool,
         typer.Option("--breached", help="Only cases past a first-response or update deadline."),
     ] = False,
-    limit: Annotated[int | None, typer.Option("--limit", help="At most this many cases.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option("--limit", parser=params.positive, help="At most this many cases."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON list of cases.")] = False,
 ) -> None:
     """The queue: cases by next deadline, soonest first, cases without one last."""
-    level = severity_level(severity) if severity is not None else None
     if status is not None:
-        with refusing():
-            parse_status(status)
-    if limit is not None and limit < 1:
-        fail(f"--limit: {limit} is not a number of cases (use 1 or more)")
+        parse_status(status)
     the_desk = desk(ctx)
-    with refusing():
-        rows = queries.list_cases(
-            the_desk,
-            status=status,
-            severity=level,
-            assignee=assignee,
-            breached=breached,
-            limit=limit,
-        )
+    rows = queries.list_cases(
+        the_desk,
+        status=status,
+        severity=severity,
+        assignee=assignee,
+        breached=breached,
+        limit=limit,
+    )
     if as_json:
         print_json(rows)
         return
@@ -353,10 +320,8 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Everything about a case: fields, intake, clocks and its timeline."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        detail = queries.show_case(the_desk, wanted)
+    detail = queries.show_case(the_desk, number)
     if as_json:
         print_json(detail)
         return
@@ -491,10 +456,8 @@ def reply(
     as_json: JsonOption = False,
 ) -> None:
     """Reply to the customer: a response (stops the first-response clock)."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.reply(the_desk, wanted, text, expected_version=if_version)
+    case = use_cases.reply(the_desk, number, text, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)}: reply to the customer recorded", as_json)
 
 
@@ -507,10 +470,8 @@ def note(
     as_json: JsonOption = False,
 ) -> None:
     """Add an internal note: stops no clock."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.note(the_desk, wanted, text, expected_version=if_version)
+    case = use_cases.note(the_desk, number, text, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)}: internal note added", as_json)
 
 
@@ -529,18 +490,16 @@ def call(
     as_json: JsonOption = False,
 ) -> None:
     """Log a phone call with the customer: counts as a response."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.log_call(
-            the_desk,
-            wanted,
-            summary,
-            who=who,
-            outcome=outcome,
-            to_customer=to_customer,
-            expected_version=if_version,
-        )
+    case = use_cases.log_call(
+        the_desk,
+        number,
+        summary,
+        who=who,
+        outcome=outcome,
+        to_customer=to_customer,
+        expected_version=if_version,
+    )
     done(the_desk, case, f"{title(case.number)}: call logged", as_json)
 
 
@@ -556,12 +515,9 @@ def move(
     as_json: JsonOption = False,
 ) -> None:
     """Move the case along the workflow (refused moves name the allowed ones)."""
-    wanted = case_number(number)
-    with refusing():
-        target = parse_status(status)
+    target = parse_status(status)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.move(the_desk, wanted, target, note_text, expected_version=if_version)
+    case = use_cases.move(the_desk, number, target, note_text, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} moved to {case.status}", as_json)
 
 
@@ -570,21 +526,19 @@ def change_severity(
     ctx: typer.Context,
     number: Number,
     level: Annotated[
-        str, typer.Argument(metavar="LEVEL", help="The new severity: 1, 'Sev 1' or 'P1'.")
+        int,
+        typer.Argument(
+            metavar="LEVEL", parser=params.severity, help="The new severity: 1, 'Sev 1' or 'P1'."
+        ),
     ],
     reason: Annotated[str, typer.Option("--reason", help="Why the severity changes (required).")],
     if_version: IfVersion = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change the severity; the clocks follow the policy's rule."""
-    wanted = case_number(number)
-    new_level = severity_level(level, "LEVEL")
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.change_severity(
-            the_desk, wanted, new_level, reason, expected_version=if_version
-        )
-        label = the_desk.policy(case.policy).label(case.severity)
+    case = use_cases.change_severity(the_desk, number, level, reason, expected_version=if_version)
+    label = the_desk.policy(case.policy).label(case.severity)
     done(the_desk, case, f"{title(case.number)} is now {label}", as_json)
 
 
@@ -597,10 +551,8 @@ def assign(
     as_json: JsonOption = False,
 ) -> None:
     """Give the case to a user."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.assign(the_desk, wanted, user, expected_version=if_version)
+    case = use_cases.assign(the_desk, number, user, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
 
 
@@ -609,10 +561,8 @@ def take(
     ctx: typer.Context, number: Number, if_version: IfVersion = None, as_json: JsonOption = False
 ) -> None:
     """Take the case yourself (the --as user)."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.take(the_desk, wanted, expected_version=if_version)
+    case = use_cases.take(the_desk, number, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
 
 
@@ -621,10 +571,8 @@ def release(
     ctx: typer.Context, number: Number, if_version: IfVersion = None, as_json: JsonOption = False
 ) -> None:
     """Give the case back to the queue (unassigned)."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.release(the_desk, wanted, expected_version=if_version)
+    case = use_cases.release(the_desk, number, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} released (unassigned)", as_json)
 
 
@@ -639,10 +587,8 @@ def escalate(
     as_json: JsonOption = False,
 ) -> None:
     """One step up: support engineer -> product support engineer -> supervisor."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.escalate(the_desk, wanted, reason, expected_version=if_version)
+    case = use_cases.escalate(the_desk, number, reason, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} escalated to {case.escalation}", as_json)
 
 
@@ -660,11 +606,9 @@ def split(
     ] = False,
 ) -> None:
     """Split part of a case into a new case (one issue, one case)."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        child = use_cases.split(the_desk, wanted, subject, description, expected_version=if_version)
-    done(the_desk, child, f"{title(child.number)} split from {title(wanted)}", as_json)
+    child = use_cases.split(the_desk, number, subject, description, expected_version=if_version)
+    done(the_desk, child, f"{title(child.number)} split from {title(number)}", as_json)
 
 
 @app.command("customer-reply")
@@ -676,10 +620,8 @@ def customer_reply(
     as_json: JsonOption = False,
 ) -> None:
     """Record the customer's answer: their clock stops; a waiting case reopens."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case = use_cases.customer_reply(the_desk, wanted, text, expected_version=if_version)
+    case = use_cases.customer_reply(the_desk, number, text, expected_version=if_version)
     done(
         the_desk,
         case,
@@ -702,16 +644,14 @@ def attach(
 ) -> None:
     """Attach a file: copied into deskterm's store under its SHA-256 (limit: 20 MB,
     or DESKTERM_ATTACHMENT_LIMIT)."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        attachment = files.attach(the_desk, wanted, path, name=name, expected_version=if_version)
-        detail = queries.show_case(the_desk, wanted)
+    attachment = files.attach(the_desk, number, path, name=name, expected_version=if_version)
+    detail = queries.show_case(the_desk, number)
     if as_json:
         print_json(detail)
         return
     line = (
-        f"{title(wanted)}: attached {attachment.name} "
+        f"{title(number)}: attached {attachment.name} "
         f"({files.human_size(attachment.size)}, sha256 {attachment.sha256[:12]}) "
         f"(version {detail['version']})"
     )
@@ -727,17 +667,15 @@ def list_attachments(
     ] = False,
 ) -> None:
     """The files attached to a case, oldest first."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        attached = files.attachments_of(the_desk, wanted)
-        rows = [files.attachment_json(the_desk, attachment) for attachment in attached]
+    attached = files.attachments_of(the_desk, number)
+    rows = [files.attachment_json(the_desk, attachment) for attachment in attached]
     if as_json:
         print_json(rows)
         return
     out = console()
     if not rows:
-        out.print(Text(f"no attachments on {title(wanted)}"))
+        out.print(Text(f"no attachments on {title(number)}"))
         return
     table = Table("name", "size", "sha256", "added by", "added at", box=None, pad_edge=False)
     for column in table.columns:
@@ -761,10 +699,8 @@ def why(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """Each clock's deadline, explained in words."""
-    wanted = case_number(number)
     the_desk = desk(ctx)
-    with refusing():
-        case, policy, clocks = queries.explain_case(the_desk, wanted)
+    case, policy, clocks = queries.explain_case(the_desk, number)
     if as_json:
         print_json(
             {
@@ -811,8 +747,7 @@ def sweep_command(
 ) -> None:
     """Record breaches, apply customer timeouts, send auto-close notices and close."""
     the_desk = desk(ctx)
-    with refusing():
-        report = sweep(the_desk)
+    report = sweep(the_desk)
     if as_json:
         print_json(dataclasses.asdict(report))
         return

@@ -14,13 +14,16 @@ from deskterm.cli import (
     directory,
     doctor,
     mail,
+    params,
     policy,
     shift,
     transfer,
 )
-from deskterm.cli.context import Options
+from deskterm.cli.context import Options, options
+from deskterm.cli.output import DesktermGroup
 
 app = typer.Typer(
+    cls=DesktermGroup,
     help="deskterm: a terminal helpdesk console for support cases under an SLA.",
     add_completion=False,
     rich_markup_mode=None,
@@ -74,15 +77,20 @@ def start(
 @app.command("open")
 def open_command(
     ctx: typer.Context,
-    number: Annotated[str, typer.Argument(help="The case: 40100, #40100 or 'Incident# 40100'.")],
+    number: Annotated[
+        int,
+        typer.Argument(
+            metavar="N",
+            parser=params.case_number,
+            help="The case: 40100, #40100 or 'Incident# 40100'.",
+        ),
+    ],
 ) -> None:
     """Open the console on one case (esc goes back to the queue)."""
-    from deskterm.cli.cases import case_number
     from deskterm.console import run_console
 
-    options = ctx.find_object(Options)
-    assert options is not None, "the root callback sets Options"
-    raise typer.Exit(run_console(options.db, options.as_user, case=case_number(number)))
+    given = options(ctx)
+    raise typer.Exit(run_console(given.db, given.as_user, case=number))
 
 
 @app.command("sev1")
@@ -90,9 +98,8 @@ def sev1_command(ctx: typer.Context) -> None:
     """The Severity 1 phone-call wizard (resumes a call left mid-way); esc at step 1 leaves."""
     from deskterm.console import run_console
 
-    options = ctx.find_object(Options)
-    assert options is not None, "the root callback sets Options"
-    raise typer.Exit(run_console(options.db, options.as_user, start="sev1"))
+    given = options(ctx)
+    raise typer.Exit(run_console(given.db, given.as_user, start="sev1"))
 
 
 @app.command("board")
@@ -106,6 +113,5 @@ def board_command(
     """The breach board: next cases to breach, counts, load per engineer, the next 8 hours."""
     from deskterm.console import run_console
 
-    options = ctx.find_object(Options)
-    assert options is not None, "the root callback sets Options"
-    raise typer.Exit(run_console(options.db, options.as_user, readonly=readonly, start="board"))
+    given = options(ctx)
+    raise typer.Exit(run_console(given.db, given.as_user, readonly=readonly, start="board"))

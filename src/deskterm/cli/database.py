@@ -12,12 +12,14 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from deskterm import clock, settings
-from deskterm.cli.context import Options
+from deskterm import clock
+from deskterm.cli.context import options
 from deskterm.cli.output import fail, print_json
-from deskterm.store.engine import database_url, first_line, make_engine, printable_url
+from deskterm.opening import open_engine, refuse_foreign
+from deskterm.store.engine import printable_url
+from deskterm.store.faults import explain
 from deskterm.store.migrate import (
     SchemaError,
     current_revision,
@@ -30,11 +32,7 @@ app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 
 def _url(ctx: typer.Context) -> str:
-    options = ctx.find_object(Options)
-    try:
-        return database_url(settings.database_location(options.db if options else None))
-    except settings.SettingError as error:
-        fail(str(error))
+    return options(ctx).url()
 
 
 def _missing_file(url: str) -> Path | None:
@@ -51,10 +49,7 @@ def _missing_file(url: str) -> Path | None:
 
 
 def _engine(url: str) -> Engine:
-    try:
-        return make_engine(url)
-    except (OperationalError, OSError) as error:
-        fail(f"cannot open the database {printable_url(url)}: {first_line(error)}")
+    return open_engine(url)
 
 
 def _pending(current: str | None) -> list[str]:
@@ -67,8 +62,8 @@ def _pending(current: str | None) -> list[str]:
 def _current(engine: Engine, url: str) -> str | None:
     try:
         return current_revision(engine)
-    except (OperationalError, OSError) as error:
-        fail(f"cannot read the database {printable_url(url)}: {first_line(error)}")
+    except (DBAPIError, OSError) as error:
+        fail(f"cannot read the database {printable_url(url)}: {explain(error)}")
 
 
 @app.command("status")
@@ -115,9 +110,13 @@ def upgrade_command(ctx: typer.Context) -> None:
         return
     _pending(before)  # refuses a revision this deskterm does not know
     try:
+        refuse_foreign(engine, url)
+    except DBAPIError as error:
+        fail(f"cannot read the database {printable_url(url)}: {explain(error)}")
+    try:
         backup = upgrade(engine, clock.now())
-    except (OperationalError, OSError, SchemaError) as error:
-        fail(f"cannot upgrade the database {printable_url(url)}: {first_line(error)}")
+    except (DBAPIError, OSError, SchemaError) as error:
+        fail(f"cannot upgrade the database {printable_url(url)}: {explain(error)}")
     if before is None:
         typer.echo(f"created the schema at revision {head} in {printable_url(url)}")
     elif backup is not None:

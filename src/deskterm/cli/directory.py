@@ -9,10 +9,11 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from deskterm.cli.cases import refusing, safe_line
+from deskterm.cli.cases import safe_line
 from deskterm.cli.context import desk
 from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import directory
+from deskterm.desk.limits import quoted
 from deskterm.models import Contact, Organization
 
 org_app = typer.Typer(help="Organizations under a support contract.", no_args_is_help=True)
@@ -64,11 +65,9 @@ def add_org(
         try:
             until = date.fromisoformat(contract_until.strip())
         except ValueError:
-            given = safe_line(repr(contract_until))
-            fail(f"--contract-until: {given} is not a date (e.g. 2027-06-30)")
+            fail(f"--contract-until: {quoted(contract_until)} is not a date (e.g. 2027-06-30)")
     the_desk = desk(ctx)
-    with refusing():
-        org = directory.add_organization(the_desk, name, policy, tier=tier, contract_until=until)
+    org = directory.add_organization(the_desk, name, policy, tier=tier, contract_until=until)
     if as_json:
         print_json(_org_json(org))
         return
@@ -87,9 +86,7 @@ def list_orgs(
     as_json: Annotated[bool, typer.Option("--json", help="A JSON list.")] = False,
 ) -> None:
     """Every organization, by name."""
-    the_desk = desk(ctx)
-    with refusing():
-        orgs = directory.organizations(the_desk)
+    orgs = directory.organizations(desk(ctx))
     if as_json:
         print_json([_org_json(org) for org in orgs])
         return
@@ -120,11 +117,7 @@ def add_contact(
     as_json: JsonOption = False,
 ) -> None:
     """Add a contact to an organization."""
-    the_desk = desk(ctx)
-    with refusing():
-        contact = directory.add_contact(
-            the_desk, name, org, email=email, phone=phone, is_admin=admin
-        )
+    contact = directory.add_contact(desk(ctx), name, org, email=email, phone=phone, is_admin=admin)
     if as_json:
         print_json(_contact_json(contact, org))
         return

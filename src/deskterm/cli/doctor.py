@@ -7,9 +7,10 @@ from typing import Annotated
 import typer
 
 from deskterm import settings
-from deskterm.cli.context import Options
-from deskterm.cli.output import fail, print_json
+from deskterm.cli.context import options
+from deskterm.cli.output import print_json
 from deskterm.desk import doctor
+from deskterm.opening import location
 from deskterm.safe_text import safe_line
 from deskterm.store.engine import database_url, printable_url
 
@@ -25,11 +26,7 @@ def doctor_command(
 
     Exit code 1 when a check FAILs (warnings alone exit 0).
     """
-    options = ctx.find_object(Options)
-    try:
-        url = database_url(settings.database_location(options.db if options else None))
-    except settings.SettingError as error:
-        fail(str(error))
+    url = database_url(location(options(ctx).db))
     checks = doctor.examine(url, settings.policy_dirs())
     if as_json:
         print_json(

@@ -17,15 +17,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from deskterm import settings
-from deskterm.cli.cases import local, refusing, safe_line, severity_level
-from deskterm.cli.context import Options, desk
+from deskterm.cli import params
+from deskterm.cli.cases import local, safe_line
+from deskterm.cli.context import desk, options
 from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import inbound, outbox
 from deskterm.desk.errors import DeskError
-from deskterm.store.engine import database_url, first_line, make_engine
+from deskterm.opening import OpenError
+from deskterm.store.engine import first_line, make_engine
 
 EX_TEMPFAIL = 75
 
@@ -44,6 +45,7 @@ def ingest_command(
         Path | None,
         typer.Option(
             "--maildir",
+            parser=params.path,
             help="Take every new message of this Maildir (marked seen in cur/ once taken; "
             "refused ones flagged); without it, one message on standard input.",
         ),
@@ -57,8 +59,6 @@ def ingest_command(
         raw = sys.stdin.buffer.read()
         try:
             result = inbound.ingest(the_desk, raw)
-        except DeskError as error:
-            fail(safe_line(error))
         except OperationalError as error:
             typer.echo(f"deskterm: temporary failure: {safe_line(first_line(error))}", err=True)
             raise typer.Exit(EX_TEMPFAIL) from None
@@ -94,11 +94,9 @@ def ingest_command(
 def _database_reachable(ctx: typer.Context) -> None:
     """A database that cannot be reached is a temporary failure (exit 75): the mail
     server keeps the message and tries again, rather than bouncing it."""
-    options = ctx.find_object(Options)
-    assert options is not None, "the root callback sets Options"
     try:
-        engine = make_engine(database_url(settings.database_location(options.db)))
-    except (settings.SettingError, OSError):
+        engine = make_engine(options(ctx).url())
+    except (OpenError, OSError):
         return  # opening the desk says what is wrong (exit 2)
     try:
         with engine.connect():
@@ -106,6 +104,8 @@ def _database_reachable(ctx: typer.Context) -> None:
     except OperationalError as error:
         typer.echo(f"deskterm: temporary failure: {safe_line(first_line(error))}", err=True)
         raise typer.Exit(EX_TEMPFAIL) from None
+    except DBAPIError:
+        return  # not a database at all: opening the desk says so (exit 2)
     finally:
         engine.dispose()
 
@@ -140,8 +140,7 @@ def send_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
     the_desk = desk(ctx)
     if not the_desk.mail.relay:
         fail("no mail relay configured: set host (and from) in the [mail] table of the config")
-    with refusing():
-        report = outbox.send_due(the_desk)
+    report = outbox.send_due(the_desk)
     if as_json:
         print_json({"sent": report.sent, "retrying": report.retrying, "failed": report.failed})
         return
@@ -151,20 +150,25 @@ def send_command(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("retry")
 def retry_command(
     ctx: typer.Context,
-    message: Annotated[int, typer.Argument(metavar="ID", help="The message's id in the outbox.")],
+    message: Annotated[
+        int,
+        typer.Argument(
+            metavar="ID", parser=params.positive, help="The message's id in the outbox."
+        ),
+    ],
 ) -> None:
     """Send a failed or not-sent message again (once the relay or the address is fixed)."""
-    the_desk = desk(ctx)
-    with refusing():
-        said = outbox.retry(the_desk, message)
-    typer.echo(safe_line(said))
+    typer.echo(safe_line(outbox.retry(desk(ctx), message)))
 
 
 @app.command("outbox")
 def outbox_command(
     ctx: typer.Context,
     every: Annotated[bool, typer.Option("--all", help="Sent mail too.")] = False,
-    case: Annotated[int | None, typer.Option("--case", help="Only this case's mail.")] = None,
+    case: Annotated[
+        int | None,
+        typer.Option("--case", parser=params.case_number, help="Only this case's mail."),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Mail to customers that is pending, failed or not sent (with --all: sent too)."""
@@ -220,9 +224,17 @@ def triage_command(
 @app.command("take")
 def take_command(
     ctx: typer.Context,
-    triage_id: Annotated[int, typer.Argument(metavar="ID", help="The mail's id in triage.")],
+    triage_id: Annotated[
+        int,
+        typer.Argument(metavar="ID", parser=params.positive, help="The mail's id in triage."),
+    ],
     case: Annotated[
-        int | None, typer.Option("--case", help="Add it to this case as the customer's reply.")
+        int | None,
+        typer.Option(
+            "--case",
+            parser=params.case_number,
+            help="Add it to this case as the customer's reply.",
+        ),
     ] = None,
     org: Annotated[
         str | None, typer.Option("--org", help="Open a new case for this organization.")
@@ -231,17 +243,16 @@ def take_command(
         str | None, typer.Option("--contact", help="The new case's contact.")
     ] = None,
     severity: Annotated[
-        str | None,
+        int | None,
         typer.Option(
-            "--severity", help="The new case's severity (default: the policy's for email)."
+            "--severity",
+            parser=params.severity,
+            help="The new case's severity (default: the policy's for email).",
         ),
     ] = None,
 ) -> None:
     """Take a mail out of triage: onto a case, or into a new case."""
-    level = severity_level(severity) if severity is not None else None
-    the_desk = desk(ctx)
-    with refusing():
-        number = inbound.take(
-            the_desk, triage_id, case=case, organization=org, contact=contact, severity=level
-        )
+    number = inbound.take(
+        desk(ctx), triage_id, case=case, organization=org, contact=contact, severity=severity
+    )
     typer.echo(f"mail #{triage_id} taken into Incident# {number}")

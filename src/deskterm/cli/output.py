@@ -1,26 +1,105 @@
-"""How the command line speaks: one clear line and exit 2 for bad input, JSON twins."""
+"""How the command line speaks: one clear line and exit 2 for bad input, JSON twins.
+
+Bad input is reported in one place: `DesktermGroup`, the root command, turns every
+refusal raised below it (a use case's `DeskError`, a malformed instant, a setting,
+a database that cannot be opened, a usage error of the parser) into one line on
+stderr and exit code 2. Commands raise; they do not catch to report.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from typer._click import Context
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+from typer.core import TyperGroup
+
+from deskterm.desk.errors import DeskError
+from deskterm.instants import InstantError
+from deskterm.opening import OpenError
+from deskterm.safe_text import ELLIPSIS, safe_line
+from deskterm.settings import SettingError
 
 EXIT_BAD_INPUT = 2
+# A message quoting what was typed must stay readable when that was a megabyte.
+LONGEST_MESSAGE = 600
+
+# What a user can act on; anything else escaping a command is a bug.
+REFUSALS = (DeskError, InstantError, SettingError, OpenError)
+
+
+def one_line(message: str) -> str:
+    """`message` as one terminal-safe line; a huge one keeps its start and its end."""
+    line = safe_line(message)
+    if len(line) > LONGEST_MESSAGE:
+        keep = LONGEST_MESSAGE // 2
+        line = f"{line[:keep]}{ELLIPSIS}{line[-keep:]}"
+    return line
 
 
 def fail(message: str) -> NoReturn:
     """Refuse bad input: one line on stderr, exit code 2, nothing changed."""
-    typer.echo(f"deskterm: {message}", err=True)
+    typer.echo(f"deskterm: {one_line(message)}", err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
 
 
 def fail_lines(lines: list[str]) -> NoReturn:
+    """Refuse with several problems, one a line (`policy check` lists every one)."""
     for line in lines:
-        typer.echo(line, err=True)
+        typer.echo(one_line(line), err=True)
     raise typer.Exit(EXIT_BAD_INPUT)
+
+
+_INVALID_VALUE = re.compile(r"Invalid value for (?P<param>.+?): (?P<why>.*)", re.DOTALL)
+
+
+def usage_line(error: UsageError) -> str:
+    """A parser's complaint (no such option, a missing or malformed value) in one line,
+    pointing at the command's help instead of printing the usage block."""
+    message = error.format_message()
+    invalid = _INVALID_VALUE.match(message)
+    if invalid:  # our parsers' own words (cli/params.py), after the parameter's name
+        return one_line(f"{invalid['param'].replace(chr(39), '')}: {invalid['why']}")
+    message = message[:1].lower() + message[1:]
+    where = error.ctx.command_path if error.ctx is not None else "deskterm"
+    return f"{one_line(message).rstrip('.')} (see {where} --help)"
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Every refusal raised inside, said in one line with exit code 2."""
+    try:
+        yield
+    except NoArgsIsHelpError:
+        raise  # `deskterm case` alone: the help, as asked
+    except UsageError as error:
+        fail(usage_line(error))
+    except REFUSALS as error:
+        fail(str(error))
+
+
+class DesktermGroup(TyperGroup):
+    """The root `deskterm` command: parses and runs the tree under `refusals()`."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: Context | None = None,
+        **extra: Any,
+    ) -> Context:
+        with refusals():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: Context) -> Any:
+        with refusals():
+            return super().invoke(ctx)
 
 
 def print_json(value: Any) -> None:

@@ -11,8 +11,10 @@ from rich.table import Table
 from rich.text import Text
 
 from deskterm import settings
+from deskterm.cli import params
 from deskterm.cli.output import console, fail, fail_lines, print_json
-from deskterm.instants import InstantError, parse_instant, to_iso
+from deskterm.desk.limits import quoted
+from deskterm.instants import to_iso
 from deskterm.sla import CaseHistory, Clock, ClockKind, Policy, PolicyError, compute_clocks
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
 from deskterm.sla.duration import NoTarget, Target
@@ -30,7 +32,10 @@ def resolve(name_or_file: str) -> Policy:
     except UnknownPolicy as error:
         fail(str(error))
     except PolicyError as error:
-        fail_lines(error.problems)
+        fail(
+            f"policy {quoted(name_or_file)} has problems: {error.problems[0]} "
+            "(deskterm policy check FILE lists every one)"
+        )
 
 
 def _target(target: Target) -> str:
@@ -115,7 +120,9 @@ def show(name: Annotated[str, typer.Argument(help="Policy name or .toml file.")]
 
 
 @app.command("check")
-def check(file: Annotated[Path, typer.Argument(help="The policy file to check.")]) -> None:
+def check(
+    file: Annotated[Path, typer.Argument(parser=params.path, help="The policy file to check.")],
+) -> None:
     """Validate a policy file: exit 0 with a summary, or 2 with every problem."""
     try:
         policy = catalog().load_file(file)
@@ -131,26 +138,26 @@ def check(file: Annotated[Path, typer.Argument(help="The policy file to check.")
 @app.command("due")
 def due(
     policy_name: Annotated[str, typer.Option("--policy", help="Policy name or .toml file.")],
-    severity: Annotated[str, typer.Option("--severity", help="Severity level, e.g. 1.")],
-    received: Annotated[str, typer.Option("--received", help="ISO 8601 with offset.")],
+    severity: Annotated[
+        int, typer.Option("--severity", parser=params.severity, help="Severity level, e.g. 1.")
+    ],
+    received: Annotated[
+        datetime, typer.Option("--received", parser=params.instant, help="ISO 8601 with offset.")
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
 ) -> None:
     """When each clock of a case received at that instant would fall due."""
     policy = resolve(policy_name)
-    try:
-        when = parse_instant(received)
-    except InstantError as error:
-        fail(f"--received: {error}")
-    if not severity.strip().isdigit() or int(severity) not in policy.severities:
+    if severity not in policy.severities:
         levels = ", ".join(str(n) for n in policy.severities)
-        fail(f"--severity: policy {policy.name!r} has no severity {severity!r} (levels: {levels})")
-    level = policy.level(int(severity))
-    clocks = compute_clocks(policy, CaseHistory(received=when, severity=level.level), when)
+        fail(f"--severity: policy {policy.name!r} has no severity {severity} (levels: {levels})")
+    level = policy.level(severity)
+    clocks = compute_clocks(policy, CaseHistory(received=received, severity=level.level), received)
     first = clocks[ClockKind.FIRST_RESPONSE]
     if as_json:
-        print_json(_due_json(policy, level.level, when, first))
+        print_json(_due_json(policy, level.level, received, first))
         return
-    _print_due(policy, level.level, when, first)
+    _print_due(policy, level.level, received, first)
 
 
 def _due_json(policy: Policy, severity: int, received: datetime, first: Clock) -> dict[str, Any]:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import csv
 import io
 import shlex
+import socket
 import sys
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from deskterm.cli.context import Options, desk
+from deskterm.cli import params
+from deskterm.cli.context import desk, options
 from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import handoff as handoffs
 from deskterm.desk import reports
-from deskterm.desk.errors import DeskError
+from deskterm.desk.limits import quoted
 from deskterm.safe_text import safe_line
 from deskterm.sla.duration import format_hours_minutes
 
@@ -27,20 +30,19 @@ LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 def handoff_command(
     ctx: typer.Context,
     since: Annotated[
-        str, typer.Option("--since", help="How far back the shift goes: 8h, 90m, 2d.")
-    ] = "8h",
+        timedelta,
+        typer.Option(
+            "--since", parser=params.span, help="How far back the shift goes: 8h, 90m, 2d."
+        ),
+    ] = "8h",  # type: ignore[assignment]  # parsed like a typed value
     format: Annotated[
         str, typer.Option("--format", help="markdown (for a chat or a mail) or json.")
     ] = "markdown",
 ) -> None:
     """What came in, breached and was resolved this shift; what the next one inherits."""
     if format not in HANDOFF_FORMATS:
-        fail(f"--format must be one of {', '.join(HANDOFF_FORMATS)} (got {safe_line(format)!r})")
-    try:
-        span = handoffs.parse_span(since)
-    except DeskError as error:
-        fail(f"--since: {error}")
-    found = handoffs.handoff(desk(ctx), span)
+        fail(f"--format must be one of {', '.join(HANDOFF_FORMATS)} (got {quoted(format)})")
+    found = handoffs.handoff(desk(ctx), since)
     if format == "json":
         print_json(found.json())
     else:
@@ -85,10 +87,18 @@ def _cells(row: reports.Figures) -> list[str]:
 def report_command(
     ctx: typer.Context,
     start: Annotated[
-        str, typer.Option("--from", help="First day (UTC), 2026-11-01, or an instant.")
+        datetime,
+        typer.Option(
+            "--from", parser=params.first_day, help="First day (UTC), 2026-11-01, or an instant."
+        ),
     ],
     end: Annotated[
-        str, typer.Option("--to", help="Last day (UTC, included), 2026-11-30, or an instant.")
+        datetime,
+        typer.Option(
+            "--to",
+            parser=params.last_day,
+            help="Last day (UTC, included), 2026-11-30, or an instant.",
+        ),
     ],
     by: Annotated[
         str, typer.Option("--by", help="Group by severity, organization or engineer.")
@@ -97,15 +107,10 @@ def report_command(
 ) -> None:
     """First-response SLA met, breaches, response times in business time, for a period."""
     if format not in REPORT_FORMATS:
-        fail(f"--format must be one of {', '.join(REPORT_FORMATS)} (got {safe_line(format)!r})")
+        fail(f"--format must be one of {', '.join(REPORT_FORMATS)} (got {quoted(format)})")
     if by not in reports.GROUPINGS:
-        fail(f"--by must be one of {', '.join(reports.GROUPINGS)} (got {safe_line(by)!r})")
-    try:
-        period_start = reports.parse_day(start)
-        period_end = reports.parse_day(end, end=True)
-        found = reports.report(desk(ctx), period_start, period_end, by)
-    except DeskError as error:
-        fail(safe_line(str(error)))
+        fail(f"--by must be one of {', '.join(reports.GROUPINGS)} (got {quoted(by)})")
+    found = reports.report(desk(ctx), start, end, by)
     if format == "json":
         print_json(found.json())
         return
@@ -137,22 +142,24 @@ def serve_command(
     host: Annotated[
         str, typer.Option("--host", help="Address to listen on (default: this machine only).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", parser=params.port, help="Port to listen on.")
+    ] = 8000,
     board: Annotated[bool, typer.Option("--board", help="Open on the breach board.")] = False,
     readonly: Annotated[
         bool, typer.Option("--readonly", help="No key changes data (a wall screen).")
     ] = False,
 ) -> None:
     """Serve the console to a web browser (textual-serve): a wall screen without SSH."""
-    if not 0 < port < 65536:
-        fail(f"--port must be between 1 and 65535 (got {port})")
-    options = ctx.find_object(Options)
-    assert options is not None, "the root callback sets Options"
+    if not host.strip():
+        fail("--host is empty: name the address to listen on (e.g. 127.0.0.1)")
+    _can_listen(host, port)
+    given = options(ctx)
     words = [sys.executable, "-m", "deskterm"]
-    if options.db:
-        words += ["--db", options.db]
-    if options.as_user:
-        words += ["--as", options.as_user]
+    if given.db:
+        words += ["--db", given.db]
+    if given.as_user:
+        words += ["--as", given.as_user]
     if board or readonly:
         words.append("board")
         if readonly:
@@ -167,4 +174,23 @@ def serve_command(
     from textual_serve.server import Server
 
     typer.echo(f"deskterm: serving the console on http://{host}:{port} (ctrl+c stops)", err=True)
-    Server(shlex.join(words), host=host, port=port, title="deskterm").serve()
+    try:
+        Server(shlex.join(words), host=host, port=port, title="deskterm").serve()
+    except OSError as error:  # taken between the check and now
+        fail(f"cannot listen on {quoted(host)} port {port}: {error.strerror or error}")
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Refuse an address this machine cannot listen on before the server says anything."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or "not an address"
+        fail(f"--host: cannot listen on {quoted(host)}: {reason}")
+    family, kind, protocol, _, address = found[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            fail(f"cannot listen on {quoted(host)} port {port}: {error.strerror or error}")

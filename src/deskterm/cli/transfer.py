@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
+from deskterm.cli import params
 from deskterm.cli.context import desk
 from deskterm.cli.output import fail
 from deskterm.desk import transfer
 from deskterm.desk.errors import DeskError
-from deskterm.safe_text import safe_line
 from deskterm.store.engine import printable_url
 
 
@@ -23,7 +23,10 @@ def _summary(counts: dict[str, int]) -> str:
 
 def export_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="The file to write (JSON Lines); must not exist.")],
+    file: Annotated[
+        Path,
+        typer.Argument(parser=params.path, help="The file to write (JSON Lines); must not exist."),
+    ],
 ) -> None:
     """Write every organization, contact, case, event and attachment record to FILE."""
     if file.exists():
@@ -44,14 +47,16 @@ def export_command(
 
 def import_command(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="A file written by deskterm export.")],
+    file: Annotated[
+        Path, typer.Argument(parser=params.path, help="A file written by deskterm export.")
+    ],
 ) -> None:
     """Import FILE into an empty desk: every line is checked before any is written."""
     the_desk = desk(ctx)
     try:
         checked = transfer.import_file(the_desk, file)
     except DeskError as error:
-        fail(f"{safe_line(str(error))}; nothing imported")
+        fail(f"{error}; nothing imported")
     where = printable_url(the_desk.engine.url.render_as_string(hide_password=False))
     typer.echo(f"imported {_summary(checked.counts)} into {where}")
     typer.echo(

@@ -27,6 +27,7 @@ from typing import Any, BinaryIO
 
 from sqlmodel import col, select
 
+from deskterm.desk import limits
 from deskterm.desk.cases import changing
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, NotFound
@@ -132,7 +133,7 @@ def _attachment_name(source: Path, name: str | None) -> str:
         raise DeskError(f"the attachment name {name!r} is not a file name")
     if not name.strip():
         raise DeskError(f"{source} has no file name: give one with --name")
-    return name
+    return limits.check_length(name, "the attachment name", limits.LINE_LIMIT)
 
 
 def _check_case(desk: Desk, number: int, expected_version: int | None) -> None:

@@ -13,11 +13,12 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from deskterm.desk import deadlines
+from deskterm.desk import deadlines, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import Conflict, DeskError, NotFound
+from deskterm.desk.limits import check_length, name, optional, optional_line, required
 from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
@@ -122,12 +123,6 @@ def refresh(session: Session, case: Case, policy: Policy, now: datetime) -> None
     session.add(case)
 
 
-def _text(value: str, what: str) -> str:
-    if not value or not value.strip():
-        raise DeskError(f"{what} is empty: write something")
-    return value
-
-
 def _next_number(session: Session) -> int:
     number = session.exec(  # type: ignore[call-overload]
         update(Counter)
@@ -204,12 +199,31 @@ def create_case(
     return case
 
 
+# Fields of a case that are one line (a subject, a name, a version); the others are text.
+ONE_LINE_FIELDS = (
+    "subject",
+    "inquirer",
+    "product",
+    "product_version",
+    "operating_system",
+    "persisted_for",
+)
+
+
+def check_field(field_name: str, value: str) -> str:
+    """A case field (the subject, the description, an intake field) not over its limit."""
+    limit = limits.LINE_LIMIT if field_name in ONE_LINE_FIELDS else limits.TEXT_LIMIT
+    return check_length(value, f"the {field_name.replace('_', ' ')}", limit)
+
+
 def check_intake(intake: Mapping[str, str]) -> None:
     unknown = set(intake) - set(INTAKE_FIELDS)
     if unknown:
         raise DeskError(
             f"unknown intake field(s) {sorted(unknown)} (fields: {', '.join(INTAKE_FIELDS)})"
         )
+    for field_name, value in intake.items():
+        check_field(field_name, value)
 
 
 def insert_case(
@@ -236,7 +250,9 @@ def insert_case(
     The caller adds any further events and then `refresh`es the clocks; several
     cases (the linked issues of one report) can so be opened in one transaction.
     """
-    subject = _text(subject, "the subject")
+    subject = required(subject, "the subject", limits.LINE_LIMIT)
+    optional(description, "the description")
+    optional(entitlement_override, "the override's reason")
     intake = dict(intake or {})
     check_intake(intake)
     now = now or desk.now()
@@ -299,7 +315,7 @@ def insert_case(
 def reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
     """A public reply to the customer: a response (stops the first-response clock)."""
     with changing(desk, number, expected_version) as change:
-        event = change.record(EventKind.REPLY, text=_text(text, "the reply"))
+        event = change.record(EventKind.REPLY, text=required(text, "the reply"))
         change.mail(event, "reply", text)
     return change.case
 
@@ -307,7 +323,7 @@ def reply(desk: Desk, number: int, text: str, expected_version: int | None = Non
 def note(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
     """An internal note: never shown to the customer, stops no clock."""
     with changing(desk, number, expected_version) as change:
-        change.record(EventKind.NOTE, text=_text(text, "the note"))
+        change.record(EventKind.NOTE, text=required(text, "the note"))
     return change.case
 
 
@@ -327,7 +343,9 @@ def log_call(
     its text, so a timeline shows both. `to_customer`: the summary is also mailed
     to the case's contact (what was agreed, in writing).
     """
-    summary = _text(summary, "the call summary")
+    summary = required(summary, "the call summary")
+    who = optional_line(who, "who was on the call")
+    outcome = optional_line(outcome, "the outcome")
     text = f"{summary}\nOutcome: {outcome}" if outcome and outcome.strip() else summary
     with changing(desk, number, expected_version) as change:
         event = change.record(
@@ -347,6 +365,7 @@ def move(
 ) -> Case:
     """Move the case along the workflow; refused moves name the allowed ones."""
     target = status if isinstance(status, Status) else parse_status(status)
+    optional(note_text, "the note")
     with changing(desk, number, expected_version) as change:
         current = Status(change.case.status)
         check_move(current, target)
@@ -368,7 +387,7 @@ def move(
 def change_severity(
     desk: Desk, number: int, level: int, reason: str, expected_version: int | None = None
 ) -> Case:
-    reason = _text(reason, "the reason for the severity change")
+    reason = required(reason, "the reason for the severity change")
     with changing(desk, number, expected_version) as change:
         case, policy = change.case, change.policy
         if level not in policy.severities:
@@ -385,9 +404,8 @@ def change_severity(
 
 def assign(desk: Desk, number: int, user: str | None, expected_version: int | None = None) -> Case:
     """Give the case to `user` (None releases it)."""
-    user = user.strip() if user else None
-    if user is not None and not user:
-        raise DeskError("the assignee is empty: name a user")
+    if user is not None:
+        user = name(user, "the assignee")
     with changing(desk, number, expected_version) as change:
         case = change.case
         if case.assignee == user:
@@ -408,7 +426,7 @@ def release(desk: Desk, number: int, expected_version: int | None = None) -> Cas
 
 def escalate(desk: Desk, number: int, reason: str, expected_version: int | None = None) -> Case:
     """One step up: support engineer -> product support engineer -> supervisor."""
-    reason = _text(reason, "the reason for the escalation")
+    reason = required(reason, "the reason for the escalation")
     with changing(desk, number, expected_version) as change:
         case = change.case
         position = ESCALATION_LEVELS.index(case.escalation)
@@ -438,7 +456,8 @@ def split(
     The new case is received now: its clocks run from the moment support
     recognised it as a separate issue; the parent's responses covered the report.
     """
-    subject = _text(subject, "the subject of the new case")
+    subject = required(subject, "the subject of the new case", limits.LINE_LIMIT)
+    optional(description, "the description of the new case")
     with changing(desk, number, expected_version) as change:
         parent, session = change.case, change.session
         child = Case(
@@ -499,7 +518,7 @@ def record_customer_reply(change: Change, text: str, actor: str | None = None) -
     """customer_reply inside the caller's change (mail adds the attachments too)."""
     case = change.case
     event = change.record(
-        EventKind.CUSTOMER_REPLY, text=_text(text, "the customer's reply"), actor=actor
+        EventKind.CUSTOMER_REPLY, text=required(text, "the customer's reply"), actor=actor
     )
     if case.status == Status.WAITING.value:
         change.record(

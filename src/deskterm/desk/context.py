@@ -13,6 +13,7 @@ from sqlalchemy.engine import ExceptionContext
 
 from deskterm import clock, settings
 from deskterm.desk.errors import DeskError, StorageError
+from deskterm.desk.limits import quoted
 from deskterm.mail.config import NO_RELAY, MailConfig
 from deskterm.sla import Policy, PolicyError
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
@@ -49,7 +50,15 @@ class Desk:
         except UnknownPolicy as error:
             raise DeskError(str(error)) from None
         except PolicyError as error:
-            raise DeskError(f"policy {name!r} has problems: {error.problems[0]}") from None
+            raise DeskError(f"policy {quoted(name)} has problems: {error.problems[0]}") from None
+
+    def severity_levels(self) -> list[int]:
+        """Every level some policy of the desk defines (a broken policy file defines none)."""
+        levels: set[int] = set()
+        for entry in self.policies.entries().values():
+            if entry.policy is not None:
+                levels.update(entry.policy.severities)
+        return sorted(levels)
 
 
 def _storage_refused(context: ExceptionContext) -> None:

@@ -8,13 +8,17 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from deskterm.desk import limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, NotFound
+from deskterm.desk.limits import quoted
 from deskterm.models import Contact, Organization
 from deskterm.store.engine import reading, writing
 
 
 def _suggest(name: str, known: list[str]) -> str:
+    if len(name) > limits.LINE_LIMIT:
+        return ""  # no name is that long: nothing is close to it
     close = difflib.get_close_matches(name, known, n=1)
     if close:
         return f" (did you mean {close[0]!r}?)"
@@ -24,15 +28,19 @@ def _suggest(name: str, known: list[str]) -> str:
 
 
 def find_organization(session: Session, name: str) -> Organization:
+    if not name.strip():
+        raise DeskError("the organization is empty: name one (see deskterm org list)")
     org = session.exec(select(Organization).where(Organization.name == name)).first()
     if org is None:
         known = list(session.exec(select(Organization.name).order_by(col(Organization.name))))
         hint = _suggest(name, known) if known else " (add one with deskterm org add)"
-        raise NotFound(f"no organization named {name!r}{hint}")
+        raise NotFound(f"no organization named {quoted(name)}{hint}")
     return org
 
 
 def find_contact(session: Session, org: Organization, name: str) -> Contact:
+    if not name.strip():
+        raise DeskError(f"the contact is empty: name a contact of {org.name}")
     contact = session.exec(
         select(Contact).where(Contact.organization_id == org.id, Contact.name == name)
     ).first()
@@ -43,20 +51,19 @@ def find_contact(session: Session, org: Organization, name: str) -> Contact:
             if known
             else f" (add one with deskterm contact add --org {org.name!r})"
         )
-        raise NotFound(f"no contact named {name!r} at {org.name}{hint}")
+        raise NotFound(f"no contact named {quoted(name)} at {org.name}{hint}")
     return contact
 
 
 def add_organization(
     desk: Desk, name: str, policy: str, tier: str | None = None, contract_until: date | None = None
 ) -> Organization:
-    name = name.strip()
-    if not name:
-        raise DeskError("the organization name is empty")
+    name = limits.name(name, "the organization name")
+    tier = limits.optional_name(tier, "the tier")
     desk.policy(policy)  # refuses an unknown or broken policy
     with writing(desk.engine) as session:
         if session.exec(select(Organization).where(Organization.name == name)).first():
-            raise DeskError(f"an organization named {name!r} exists already")
+            raise DeskError(f"an organization named {quoted(name)} exists already")
         org = Organization(
             name=name,
             policy=policy,
@@ -76,9 +83,9 @@ def add_contact(
     phone: str | None = None,
     is_admin: bool = False,
 ) -> Contact:
-    name = name.strip()
-    if not name:
-        raise DeskError("the contact name is empty")
+    name = limits.name(name, "the contact name")
+    email = limits.check_email(email)
+    phone = limits.optional_name(phone, "the phone number")
     try:
         with writing(desk.engine) as session:
             org = find_organization(session, organization)
@@ -93,7 +100,7 @@ def add_contact(
             session.add(contact)
             session.flush()
     except IntegrityError:
-        raise DeskError(f"{organization} has a contact named {name!r} already") from None
+        raise DeskError(f"{organization} has a contact named {quoted(name)} already") from None
     return contact
 
 

@@ -9,14 +9,16 @@ pure; `desk.queue` turns a QueueFilter into SQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from deskterm.desk.errors import DeskError
 from deskterm.sla import Status
 
-_DUE = re.compile(r"^due<(\d+)([mhd])$")
-_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+_DUE = re.compile(r"^due<([0-9]+)([mhd])$")
+_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
+LONGEST_DUE = timedelta(days=366)  # further ahead is every case with a deadline
 TOKENS_HELP = "sev:N status:NAME org:NAME @me @unassigned @USER breached due<2h"
 
 
@@ -46,13 +48,40 @@ def match_status(name: str) -> Status:
     if len(found) != 1:
         names = ", ".join(s.value for s in Status)
         raise DeskError(
-            f"status:{name} matches {'no' if not found else 'several'} statuses ({names})"
+            f"status:{_shown(name)} matches {'no' if not found else 'several'} statuses ({names})"
         )
     return found[0]
 
 
-def parse_filter(text: str, me: str) -> QueueFilter:
-    """Parse what the user typed; tokens that make no sense are reported, not guessed."""
+def _severity(token: str, value: str, levels: Collection[int] | None) -> int:
+    if not (value.isascii() and value.isdigit()) or len(value) > 6:
+        raise DeskError(f"{_shown(token)}: a severity is a number (sev:1)")
+    level = int(value)
+    if levels is not None and level not in levels:
+        known = ", ".join(str(n) for n in sorted(levels)) or "none"
+        raise DeskError(f"{_shown(token)}: no policy has severity {level} (levels: {known})")
+    return level
+
+
+def _due_within(token: str, amount: str, unit: str) -> timedelta:
+    minutes = int(amount) * _MINUTES[unit] if len(amount) <= 9 else None
+    if minutes is None or minutes > LONGEST_DUE.total_seconds() // 60:
+        raise DeskError(f"{_shown(token)}: at most a year ahead (due<{LONGEST_DUE.days}d)")
+    if minutes == 0:
+        raise DeskError(f"{_shown(token)}: write due<30m, due<2h or due<1d")
+    return timedelta(minutes=minutes)
+
+
+def _shown(token: str) -> str:
+    return token if len(token) <= 40 else token[:39] + "…"
+
+
+def parse_filter(text: str, me: str, levels: Collection[int] | None = None) -> QueueFilter:
+    """Parse what the user typed; tokens that make no sense are reported, not guessed.
+
+    `levels`: the severities the desk's policies define (a `sev:` outside them is
+    reported); None takes any level.
+    """
     words: list[str] = []
     severities: set[int] = set()
     statuses: set[Status] = set()
@@ -64,9 +93,7 @@ def parse_filter(text: str, me: str) -> QueueFilter:
         due = _DUE.match(lowered)
         try:
             if key in ("sev", "p") and value:
-                if not value.isdigit():
-                    raise DeskError(f"{token}: a severity is a number (sev:1)")
-                severities.add(int(value))
+                severities.add(_severity(token, value, levels))
             elif key == "status" and value:
                 statuses.add(match_status(value))
             elif key == "org" and value:
@@ -80,9 +107,9 @@ def parse_filter(text: str, me: str) -> QueueFilter:
             elif lowered == "breached":
                 values["breached"] = True
             elif due:
-                values["due_within"] = timedelta(**{_UNITS[due.group(2)]: int(due.group(1))})
+                values["due_within"] = _due_within(token, due.group(1), due.group(2))
             elif lowered.startswith("due<"):
-                raise DeskError(f"{token}: write due<30m, due<2h or due<1d")
+                raise DeskError(f"{_shown(token)}: write due<30m, due<2h or due<1d")
             else:
                 words.append(token)
         except DeskError as error:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, func, select
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError
+from deskterm.desk.limits import quoted
 from deskterm.desk.queue import CLOSED, promise_due
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind, Organization
@@ -33,20 +34,23 @@ RESOLVED = (Status.RESOLVED.value, Status.CLOSED.value)
 _C = Case.__table__.c  # type: ignore[attr-defined]
 _O = Organization.__table__.c  # type: ignore[attr-defined]
 _E = Event.__table__.c  # type: ignore[attr-defined]
-_SPAN = re.compile(r"^\s*(\d+)\s*(m|min|h|d)\s*$", re.IGNORECASE)
+_SPAN = re.compile(r"^\s*([0-9]{1,9})\s*(m|min|h|d)\s*$", re.IGNORECASE)
+LONGEST_SPAN = timedelta(days=366)
 
 
 def parse_span(text: str) -> timedelta:
     """`8h`, `90m`, `2d`: how far back a handoff looks."""
     match = _SPAN.match(text)
     if not match or int(match.group(1)) == 0:
-        raise DeskError(f"{text!r} is not a period such as 8h, 90m or 2d")
+        raise DeskError(f"{quoted(text)} is not a period such as 8h, 90m or 2d")
     amount, unit = int(match.group(1)), match.group(2).lower()
-    if unit == "d":
-        return timedelta(days=amount)
-    if unit == "h":
-        return timedelta(hours=amount)
-    return timedelta(minutes=amount)
+    minutes = amount * {"d": 24 * 60, "h": 60}.get(unit, 1)
+    if minutes > LONGEST_SPAN.total_seconds() // 60:
+        raise DeskError(
+            f"{quoted(text)} is longer than a year: a handoff looks back at most "
+            f"{LONGEST_SPAN.days}d"
+        )
+    return timedelta(minutes=minutes)
 
 
 @dataclass(frozen=True)

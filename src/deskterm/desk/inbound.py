@@ -27,10 +27,11 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
+from deskterm.desk import limits
 from deskterm.desk.attachments import store_content
 from deskterm.desk.cases import Change, changing, create_case, record_customer_reply, refresh
 from deskterm.desk.context import Desk
-from deskterm.desk.directory import find_organization
+from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.mail.parse import Incoming, parse
 from deskterm.models import (
@@ -161,7 +162,13 @@ def route(session: Session, mail: Incoming) -> _Route:
 
 
 def _check_sizes(desk: Desk, mail: Incoming) -> None:
-    """Refuse a message with an attachment over the limit, wherever it would land."""
+    """Refuse a message whose text or an attachment is over its limit, wherever it
+    would land."""
+    if len(mail.text) > limits.TEXT_LIMIT:
+        raise Refused(
+            f"{mail.message_id}: refused: its text is {len(mail.text):,} characters long, over "
+            f"the {limits.TEXT_LIMIT:,} a case takes (send long logs as attachments); nothing was taken"
+        )
     for part in mail.attachments:
         if len(part.data) > desk.attachment_limit:
             raise Refused(
@@ -292,6 +299,11 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
     if not raw.strip():
         raise Refused("refused: the message is empty")
     mail = parse(raw)
+    if not mail.headers:
+        raise Refused(
+            "refused: not a mail message: it does not start with header fields "
+            "(From:, Subject:, ...)"
+        )
     with reading(desk.engine) as session:
         seen = _seen(session, mail.message_id)
     if seen is not None:
@@ -401,6 +413,25 @@ def take(
                 f"by {row.taken_by}"
             )
         raw = row.raw
+        # Refuse a case or organization that is not there before the attachments are
+        # copied into the store: bad input leaves no file behind.
+        if case is not None:
+            if session.exec(select(Case.id).where(Case.number == case)).first() is None:
+                raise NotFound(
+                    f"no case {case} (case numbers start at 40100; see deskterm case list)"
+                )
+        else:
+            assert organization is not None
+            org = find_organization(session, organization)
+            if contact is not None:
+                find_contact(session, org, contact)
+            policy = desk.policy(org.policy)
+            if severity is not None and severity not in policy.severities:
+                levels = ", ".join(str(n) for n in policy.severities)
+                raise DeskError(
+                    f"policy {policy.name!r} of {org.name} has no severity {severity} "
+                    f"(levels: {levels})"
+                )
     mail = parse(raw)
     files = _store_files(desk, mail)
     if case is not None:

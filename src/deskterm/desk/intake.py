@@ -18,7 +18,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from deskterm.desk import cases
+from deskterm.desk import cases, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.directory import find_organization
 from deskterm.desk.errors import DeskError, NotFound
@@ -233,10 +233,39 @@ class Sev1Call:
     urgency: str = ""
 
 
-def _required(value: str, what: str) -> str:
+# The call's typed answers: what each is called and how long it may be. The wizard
+# checks each at its field; the confirm checks them all again.
+SEV1_ANSWERS = {  # field: (what it is called, one line or a text)
+    "product": ("the product", "line"),
+    "version": ("the version", "line"),
+    "systems": ("the systems involved", "line"),
+    "subject": ("the subject", "line"),
+    "impact": ("the impact", "text"),
+    "scope": ("the scope", "text"),
+    "urgency": ("the urgency", "text"),
+    "override": ("the override's reason", "text"),
+    "contact": ("the caller", "line"),
+}
+
+
+def check_answer(field: str, value: str) -> str:
+    """One typed answer of the call, refused when empty or too long; without outer blanks."""
+    what, kind = SEV1_ANSWERS[field]
     if not value or not value.strip():
         raise DeskError(f"{what} is empty: it is required for a Severity 1 call")
-    return value.strip()
+    limit = limits.LINE_LIMIT if kind == "line" else limits.TEXT_LIMIT
+    return limits.check_length(value.strip(), what, limit)
+
+
+def check_new_contact(name: str, email: str, phone: str) -> None:
+    """The caller added on the call: a name, and an e-mail address and phone if given."""
+    limits.name(name, "the caller's name")
+    limits.check_email(email.strip() or None)
+    limits.optional_name(phone.strip() or None, "the phone number")
+
+
+def _required(value: str, field: str) -> str:
+    return check_answer(field, value)
 
 
 def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
@@ -245,14 +274,18 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
         raise DeskError("the caller has not confirmed administrative access (step 3)")
     if not call.emergency:
         raise DeskError("the caller has not stated an emergency (step 5): not a Severity 1")
-    product = _required(call.product, "the product")
-    version = _required(call.version, "the version")
-    systems = _required(call.systems, "the systems involved")
-    impact = _required(call.impact, "the impact")
-    scope = _required(call.scope, "the scope")
-    urgency = _required(call.urgency, "the urgency")
+    product = _required(call.product, "product")
+    version = _required(call.version, "version")
+    systems = _required(call.systems, "systems")
+    impact = _required(call.impact, "impact")
+    scope = _required(call.scope, "scope")
+    urgency = _required(call.urgency, "urgency")
     override = call.override.strip()
-    contact = _required(call.contact, "the caller")
+    if override:
+        _required(override, "override")
+    contact = _required(call.contact, "contact")
+    if call.new_contact:
+        check_new_contact(contact, call.contact_email, call.contact_phone)
     now = desk.now()
     with writing(desk.engine) as session:
         entitlement, org, person = _entitlement(
@@ -286,7 +319,7 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
                 person,
                 policy,
                 severity=SEV1,
-                subject=_required(call.subject, "the subject"),
+                subject=_required(call.subject, "subject"),
                 description=f"Impact: {impact}\nScope: {scope}\nUrgency: {urgency}\n"
                 f"Systems: {systems}",
                 intake={"product": product, "product_version": version},

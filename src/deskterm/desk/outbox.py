@@ -254,12 +254,12 @@ def retry(desk: Desk, message: int) -> str:
 
     The address is read again from the case's contact. Returns what it says now.
     """
-    if not desk.mail.relay:
-        raise DeskError(NO_RELAY + ": set host (and from) in the [mail] table of the config")
     with writing(desk.engine) as session:
         row = session.exec(select(Outbox).where(Outbox.id == message).with_for_update()).first()
         if row is None:
             raise NotFound(f"no message {message} in the outbox (see deskterm mail outbox)")
+        if not desk.mail.relay:
+            raise DeskError(NO_RELAY + ": set host (and from) in the [mail] table of the config")
         if row.status == OutboxStatus.SENT.value:
             raise DeskError(f"message {message} was sent on {row.sent_at:%Y-%m-%d %H:%M} UTC")
         if row.status == OutboxStatus.PENDING.value:
@@ -334,6 +334,11 @@ def outbox(desk: Desk, *, everything: bool = False, case: int | None = None) -> 
     if case is not None:
         query = query.where(Case.number == case)
     with reading(desk.engine) as session:
+        if (
+            case is not None
+            and session.exec(select(Case.id).where(Case.number == case)).first() is None
+        ):
+            raise NotFound(f"no case {case} (case numbers start at 40100; see deskterm case list)")
         rows = session.exec(query.order_by(col(Outbox.id))).all()
     return [
         OutboxLine(

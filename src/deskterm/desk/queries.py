@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from deskterm.desk import deadlines
+from deskterm.desk import deadlines, limits
 from deskterm.desk.cases import events_of
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
@@ -32,6 +32,7 @@ CLOCK_COLUMNS = {
     ClockKind.AUTO_CLOSE: ("auto_close_state", "auto_close_due"),
 }
 UNASSIGNED = "none"
+SEVERITY_DIGITS = 6  # a level is a small number; more digits are a typo, not a level
 
 
 def stored_state(case: Case, kind: ClockKind, now: datetime) -> tuple[str, datetime | None]:
@@ -71,8 +72,10 @@ def list_cases(
     if status is not None:
         query = query.where(col(Case.status) == parse_status(status).value)
     if severity is not None:
+        check_severity(desk, severity)
         query = query.where(col(Case.severity) == severity)
     if assignee is not None:
+        limits.name(assignee, "the assignee")
         query = query.where(
             col(Case.assignee).is_(None)
             if assignee == UNASSIGNED
@@ -211,9 +214,17 @@ def explain_case(desk: Desk, number: int) -> tuple[Case, Policy, dict[ClockKind,
 
 def parse_severity(text: str) -> int:
     cleaned = text.strip().lower().removeprefix("sev").removeprefix("p").strip()
-    if not (cleaned.isascii() and cleaned.isdigit()):
-        raise DeskError(f"{text!r} is not a severity level (a number such as 1, 2, 3)")
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > SEVERITY_DIGITS:
+        raise DeskError(f"{limits.quoted(text)} is not a severity level (a number such as 1, 2, 3)")
     return int(cleaned)
+
+
+def check_severity(desk: Desk, level: int) -> None:
+    """Refuse a level no policy has: a filter on it could only ever be empty."""
+    levels = desk.severity_levels()
+    if level not in levels:
+        known = ", ".join(str(n) for n in levels) or "none"
+        raise DeskError(f"no policy has severity {level} (levels: {known})")
 
 
 def case_numbers(desk: Desk) -> Sequence[int]:

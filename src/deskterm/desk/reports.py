@@ -36,7 +36,8 @@ from sqlalchemy import and_, or_, select
 from deskterm.desk import deadlines
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.errors import DeskError
-from deskterm.instants import to_iso
+from deskterm.desk.limits import quoted
+from deskterm.instants import InstantError, in_range, to_iso
 from deskterm.models import Case, Event, EventKind, Organization
 from deskterm.sla import ClockState, Policy, Status
 from deskterm.sla.clocks import first_response_clock
@@ -61,20 +62,23 @@ def parse_day(text: str, *, end: bool = False) -> datetime:
     try:
         day = date.fromisoformat(cleaned)
     except ValueError:
-        pass
-    else:
-        start = datetime.combine(day, time(0), UTC)
-        return start + timedelta(days=1) if end else start
+        day = None
     try:
-        instant = datetime.fromisoformat(cleaned)
+        instant = None if day is not None else datetime.fromisoformat(cleaned)
     except ValueError:
         instant = None
+    if day is not None:
+        instant = datetime.combine(day, time(0), UTC)
     if instant is None or instant.tzinfo is None:
         raise DeskError(
-            f"{text!r} is not a date such as 2026-11-01 (or an instant with an offset, "
+            f"{quoted(text)} is not a date such as 2026-11-01 (or an instant with an offset, "
             "such as 2026-11-01T08:00Z)"
         )
-    return instant.astimezone(UTC)
+    try:
+        instant = in_range(instant, text).astimezone(UTC)
+    except InstantError as error:
+        raise DeskError(str(error)) from None
+    return instant + timedelta(days=1) if day is not None and end else instant
 
 
 @dataclass

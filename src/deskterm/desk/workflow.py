@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from deskterm.desk.errors import DeskError, InvalidMove
+from deskterm.desk.limits import quoted
 from deskterm.sla.history import Status
 
 S = Status
@@ -26,7 +27,7 @@ def parse_status(text: str) -> Status:
         return Status(text.strip().lower())
     except ValueError:
         names = ", ".join(s.value for s in Status)
-        raise DeskError(f"unknown status {text!r} (statuses: {names})") from None
+        raise DeskError(f"unknown status {quoted(text)} (statuses: {names})") from None
 
 
 def allowed_moves(current: Status) -> tuple[Status, ...]:

@@ -39,6 +39,7 @@ class Incoming:
     text: str
     attachments: tuple[Part, ...] = field(default=())
     automatic: str | None = None  # the header saying a machine sent it (an out-of-office)
+    headers: int = 0  # how many header fields it starts with: none is not a mail message
 
     @property
     def sender(self) -> str:
@@ -134,4 +135,5 @@ def parse(raw: bytes) -> Incoming:
         text=_body(message).strip("\n"),
         attachments=_attachments(message, body),
         automatic=_automatic(message),
+        headers=len(message.keys()),
     )

@@ -24,6 +24,7 @@ from textual.timer import Timer
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from deskterm.desk import limits
 from deskterm.drafts import Draft, Drafts
 from deskterm.safe_text import safe_line, safe_text
 from deskterm.screens.case_dialogs import Dialog, hint, plain
@@ -42,6 +43,7 @@ BLANK = {
 }
 SEND = {"reply": "send", "note": "add the note", "call": "log the call"}
 TEXT_LABEL = {"reply": "your reply", "note": "note", "call": "summary of the call"}
+FIELD_LABEL = {"who": "who was on the call", "outcome": "the outcome"}
 
 # A draft is written this long after the last change ...
 DEBOUNCE_SECONDS = 1.0
@@ -270,6 +272,11 @@ class Composer(Dialog[dict[str, str]]):
             self.show_error(BLANK[self.kind])
             self.query_one("#text", TextArea).focus()
             return
+        if not self.fits(fields["text"], TEXT_LABEL[self.kind], limits.TEXT_LIMIT, "text"):
+            return
+        for name in self._fields:
+            if not self.fits(fields[name], FIELD_LABEL[name], limits.LINE_LIMIT, name):
+                return
         # Kept until the caller has written it: a failed write must not lose the text.
         self.save_draft()
         self.close(fields)

@@ -31,7 +31,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
+from deskterm.desk import limits
 from deskterm.desk.case_file import DeadlineChange, SeverityChoice
+from deskterm.desk.errors import DeskError
 from deskterm.safe_text import BIDI_CONTROLS, safe_line, safe_text
 from deskterm.sla.clocks import Clock, ClockState
 from deskterm.sla.history import Status
@@ -119,6 +121,17 @@ class Dialog(ModalScreen[ResultT]):
         line.update("")
         line.add_class("-empty")
 
+    def fits(self, value: str, what: str, limit: int, field_id: str) -> bool:
+        """Whether `value` is within what the desk takes; if not, say so here, on the
+        field, and keep what was typed (the desk would refuse it after the dialog)."""
+        try:
+            limits.check_length(value, what, limit)
+        except DeskError as error:
+            self.show_error(str(error))
+            self.query_one(f"#{field_id}").focus()
+            return False
+        return True
+
     # -- what the user types stays inert ---------------------------------------
 
     @on(Input.Changed)
@@ -202,7 +215,9 @@ class MoveDialog(Dialog[tuple[Status, str]]):
         if chosen is None:
             self.show_error("choose where to move the case first")
             return
-        self.close((chosen, self.query_one("#note", Input).value.strip()))
+        note = self.query_one("#note", Input).value.strip()
+        if self.fits(note, "the note", limits.TEXT_LIMIT, "note"):
+            self.close((chosen, note))
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
@@ -359,7 +374,8 @@ class SeverityDialog(Dialog[tuple[int, str]]):
             self.show_error("a reason is required")
             self.query_one("#reason", Input).focus()
             return
-        self.close((self.choices[index].level, reason))
+        if self.fits(reason, "the reason", limits.TEXT_LIMIT, "reason"):
+            self.close((self.choices[index].level, reason))
 
 
 # -- 4. assign ------------------------------------------------------------------------
@@ -439,7 +455,8 @@ class AssignDialog(Dialog[str]):
         if not typed:
             self.show_error("type a name or choose one")
             return
-        self.close(typed)
+        if self.fits(typed, "the name", limits.LINE_LIMIT, "name"):
+            self.close(typed)
 
     @on(Input.Submitted, "#name")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -485,7 +502,8 @@ class ReasonDialog(Dialog[str]):
         if not reason:
             self.show_error("a reason is required")
             return
-        self.close(reason)
+        if self.fits(reason, "the reason", limits.TEXT_LIMIT, "reason"):
+            self.close(reason)
 
 
 # -- 6. split -------------------------------------------------------------------------
@@ -538,7 +556,11 @@ class SplitDialog(Dialog[tuple[str, str]]):
             self.show_error("the new case needs a subject")
             self.query_one("#subject", Input).focus()
             return
-        self.close((subject, self.query_one("#description", TextArea).text))
+        description = self.query_one("#description", TextArea).text
+        if self.fits(subject, "the subject", limits.LINE_LIMIT, "subject") and self.fits(
+            description, "the description", limits.TEXT_LIMIT, "description"
+        ):
+            self.close((subject, description))
 
 
 # -- 7. copy --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.call_state import CallStore, SavedCall
-from deskterm.desk import intake
+from deskterm.desk import cases, intake, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
@@ -377,6 +377,7 @@ class NewCaseForm(Screen[list[Case] | None]):
         for name, label, required in ISSUE_FIELDS:
             if required and not self.value(name).strip():
                 problems.append((name, f"the {label} is empty: it is required"))
+        problems += self._too_long()
         for name, message in problems:
             self.field_error(name, message)
         if problems:
@@ -396,6 +397,25 @@ class NewCaseForm(Screen[list[Case] | None]):
                 if name not in ("subject", "description") and self.value(name).strip()
             },
         )
+
+    def _too_long(self) -> list[tuple[str, str]]:
+        """Each field over what the desk takes, with the desk's words (nothing is cut)."""
+        found = []
+        checks = [
+            (
+                "organization",
+                lambda v: limits.check_length(v, "the organization", limits.LINE_LIMIT),
+            ),
+            ("contact", lambda v: limits.check_length(v, "the contact", limits.LINE_LIMIT)),
+            ("override", lambda v: limits.check_length(v, "the override's reason")),
+            *((name, lambda v, n=name: cases.check_field(n, v)) for name, _, _ in ISSUE_FIELDS),
+        ]
+        for name, check in checks:
+            try:
+                check(self.value(name))
+            except DeskError as error:
+                found.append((name, str(error)))
+        return found
 
     def action_another(self) -> None:
         issue = self._issue()

@@ -382,7 +382,7 @@ class QueueScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_typed(self, event: Input.Changed) -> None:
-        parsed = parse_filter(event.value, self.desk.actor)
+        parsed = parse_filter(event.value, self.desk.actor, self.desk.severity_levels())
         self._show_problems(safe_line("; ".join(parsed.problems)))
         self._set_query(
             QueueQuery(self.source.query.view, parsed, self.desk.actor), typing=bool(event.value)

@@ -32,7 +32,7 @@ from textual.widgets import Checkbox, ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.call_state import CallStore, SavedCall
-from deskterm.desk import intake
+from deskterm.desk import intake, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
@@ -449,9 +449,24 @@ class Sev1Wizard(Screen[Case | None]):
         )
         self._show_step(2)
 
+    def _typed(self, name: str) -> str | None:
+        """A field that may be left empty: None then."""
+        return self.query_one(f"#{name}", Input).value.strip() or None
+
     def _add_contact(self) -> None:
         org = self.query_one("#new-org", Input).value.strip()
         name = self.query_one("#new-name", Input).value.strip()
+        for field, check in (
+            ("new-org", lambda: limits.check_length(org, "the organization", limits.LINE_LIMIT)),
+            ("new-name", lambda: limits.check_length(name, "the name", limits.LINE_LIMIT)),
+            ("new-phone", lambda: limits.optional_name(self._typed("new-phone"), "the phone")),
+            ("new-email", lambda: limits.check_email(self._typed("new-email"))),
+        ):
+            try:
+                check()
+            except DeskError as error:
+                self.show_error(str(error), field)
+                return
         if not org:
             self.show_error("the organization is empty: name the caller's organization", "new-org")
             return
@@ -539,11 +554,14 @@ class Sev1Wizard(Screen[Case | None]):
         if e.contact_problem:
             self.show_error(e.contact_problem + ": go back (esc) and choose the caller")
             return
-        if e.contract_problem and not self.query_one("#override", Input).value.strip():
+        override = self.query_one("#override", Input).value
+        if e.contract_problem and not override.strip():
             self.show_error(
                 f"the wizard stops here: {e.contract_problem}; type the supervisor's reason",
                 "override",
             )
+            return
+        if override.strip() and not self._required("override"):
             return
         self._show_step(3)
 
@@ -643,6 +661,11 @@ class Sev1Wizard(Screen[Case | None]):
                 what = (field.border_title or name).rstrip(" *")
                 self.show_error(f"{what} is empty: it is required", name)
                 return False
+            try:
+                intake.check_answer(name, field.value)
+            except DeskError as error:
+                self.show_error(str(error), name)
+                return False
         return True
 
     def _case_number(self) -> bool:
@@ -653,13 +676,9 @@ class Sev1Wizard(Screen[Case | None]):
         if not text:
             found.update(plain("a new case will be opened"))
             return True
-        cleaned = text.lower().removeprefix("incident").strip().removeprefix("#").strip()
-        if not (cleaned.isascii() and cleaned.isdigit()):
-            self.show_error(f"{text!r} is not a case number (e.g. 40100)", "case-number")
-            return False
         try:
             self.existing = intake.case_for_call(
-                self.desk, int(cleaned), self.choices["organization"]
+                self.desk, limits.case_number(text), self.choices["organization"]
             )
         except DeskError as error:
             found.update("")
@@ -732,8 +751,10 @@ class Sev1Wizard(Screen[Case | None]):
 
     def call(self) -> intake.Sev1Call:
         values = self.fields()
-        number = values["case-number"].strip().lower().removeprefix("incident").strip()
-        number = number.removeprefix("#").strip()
+        try:
+            number: int | None = limits.case_number(values["case-number"])
+        except DeskError:
+            number = None  # empty (a new case); step 6 refused anything else
         return intake.Sev1Call(
             organization=self.choices["organization"],
             contact=self.choices["contact"],
@@ -748,7 +769,7 @@ class Sev1Wizard(Screen[Case | None]):
             version=values["version"],
             systems=values["systems"],
             emergency=self.choices["emergency"] == "1",
-            case_number=int(number) if number.isdigit() else None,
+            case_number=number,
             subject=values["subject"],
             impact=values["impact"],
             scope=values["scope"],

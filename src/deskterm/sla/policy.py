@@ -141,8 +141,12 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 def load_policy(path: Path) -> Policy:
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError([f"{path}: cannot read: {error}"]) from None
+    except IsADirectoryError:
+        raise PolicyError([f"{path}: cannot read: it is a directory, not a policy file"]) from None
+    except OSError as error:
+        raise PolicyError([f"{path}: cannot read: {error.strerror or error}"]) from None
+    except UnicodeDecodeError:
+        raise PolicyError([f"{path}: cannot read: not UTF-8 text (not a policy file)"]) from None
     return parse_policy(text, str(path))
 
 

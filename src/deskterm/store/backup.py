@@ -68,6 +68,7 @@ def restore(source: Path, database: Path, now: datetime, *, force: bool = False)
     _check(source)
     kept = None
     if database.exists() and database.stat().st_size > 0:
+        _replaceable(database)
         if not force:
             raise BackupError(
                 f"{database} exists: add --force to replace it (a copy of it is kept)"
@@ -83,6 +84,20 @@ def restore(source: Path, database: Path, now: datetime, *, force: bool = False)
             _copy(_open(source, readonly=True), staging)
             _check(staging)
     return Copied(database, described.revision, described.cases, described.events, kept)
+
+
+def _replaceable(database: Path) -> None:
+    """Restore replaces a desk (a damaged one, say): never a file that is no database."""
+    try:
+        with database.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as error:
+        raise BackupError(f"cannot read {database}: {error.strerror or error}") from None
+    if header != SQLITE_HEADER:
+        raise BackupError(
+            f"{database} is not an SQLite database: restore replaces a desk; "
+            "name a deskterm database, or a new file, with --db"
+        )
 
 
 @dataclass(frozen=True)
