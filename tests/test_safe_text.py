@@ -33,11 +33,12 @@ CONTROL = (
     set(range(0x00, 0x20))
     | set(range(0x7F, 0xA0))
     | {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
+    | {0x2028, 0x2029}
 )
 
 
 def has_control(text: str, allowed: str = "") -> bool:
-    return any(ord(c) in CONTROL and c not in allowed for c in text)
+    return any((ord(c) in CONTROL and c not in allowed) or 0xD800 <= ord(c) <= 0xDFFF for c in text)
 
 
 def test_every_payload_is_shown_not_acted_on() -> None:
@@ -59,6 +60,24 @@ def test_a_line_shows_breaks_and_is_cut_with_an_ellipsis() -> None:
     assert safe_line("one\ntwo\tthree") == "one ⏎ two three"
     assert safe_line("x" * 1_000_000, limit=20) == "x" * 19 + "…"
     assert safe_line("short", limit=20) == "short"
+    assert safe_line("no room", limit=0) == ""
+
+
+def test_only_a_newline_breaks_a_line() -> None:
+    # U+2028 and U+2029 break lines for str.splitlines and JavaScript, not for Rich
+    # or a terminal: shown, so that every reader sees the same lines.
+    text = "one\u2028two\u2029three\x85four\x0bfive\nsix"
+    assert safe_text(text) == "one⟨2028⟩two⟨2029⟩three⟨85⟩four␋five\nsix"
+    assert safe_text(text).splitlines() == safe_text(text).split("\n")
+    assert safe_line(text) == "one⟨2028⟩two⟨2029⟩three⟨85⟩four␋five ⏎ six"
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character() -> None:
+    # Bytes that were not UTF-8 (surrogateescape) cannot be written to a terminal at
+    # all: the write would fail. One char for one, so lines stay where they were.
+    assert safe_text("bad\udcffbyte\ud800") == "bad\ufffdbyte\ufffd"
+    assert safe_line("\udcff" * 30, limit=5) == "\ufffd" * 4 + "…"
+    safe_text("x\udcff").encode("utf-8")  # writable
 
 
 def test_markup_looking_text_renders_literally_through_rich() -> None:

@@ -17,7 +17,6 @@ its discard confirmation, the draft offer and the conflict dialog) lives in
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -32,14 +31,11 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from deskterm.desk.case_file import DeadlineChange, SeverityChoice
-from deskterm.safe_text import BIDI_CONTROLS, safe_line, safe_text
+from deskterm.safe_text import UNSAFE, safe_line, safe_text
 from deskterm.sla.clocks import Clock, ClockState
 from deskterm.sla.history import Status
 
 ResultT = TypeVar("ResultT")
-
-# What `safe_text` replaces: typed or pasted text holding one of these is made inert.
-_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 
 
 def hint(*keys: tuple[str, str]) -> Text:
@@ -124,7 +120,7 @@ class Dialog(ModalScreen[ResultT]):
     @on(Input.Changed)
     def _inert_input(self, event: Input.Changed) -> None:
         field = event.input
-        if _UNSAFE.search(field.value):
+        if UNSAFE.search(field.value):
             before = field.value[: field.cursor_position]
             field.value = safe_text(field.value)
             field.cursor_position = len(safe_text(before))
@@ -132,7 +128,7 @@ class Dialog(ModalScreen[ResultT]):
     @on(TextArea.Changed)
     def _inert_text_area(self, event: TextArea.Changed) -> None:
         area = event.text_area
-        found = list(_UNSAFE.finditer(area.text))
+        found = list(UNSAFE.finditer(area.text))
         if not found:
             return
         document = area.document

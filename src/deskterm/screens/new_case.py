@@ -32,8 +32,8 @@ from deskterm.desk import intake
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
-from deskterm.safe_text import safe_line, safe_text
-from deskterm.screens.case_dialogs import _UNSAFE, hint, plain
+from deskterm.safe_text import UNSAFE, safe_line, safe_text
+from deskterm.screens.case_dialogs import hint, plain
 from deskterm.sla import Policy
 
 # (field id, label, required); the intake fields in domain.md's order.
@@ -225,7 +225,7 @@ class NewCaseForm(Screen[list[Case] | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
-        if _UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
+        if UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
             before = field.value[: field.cursor_position]
             field.value = safe_text(field.value)
             field.cursor_position = len(safe_text(before))

@@ -36,8 +36,8 @@ from deskterm.desk import intake
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
-from deskterm.safe_text import safe_line, safe_text
-from deskterm.screens.case_dialogs import _UNSAFE, Dialog, hint, plain
+from deskterm.safe_text import UNSAFE, safe_line, safe_text
+from deskterm.screens.case_dialogs import Dialog, hint, plain
 from deskterm.screens.local_time import short
 
 STEPS = (
@@ -351,7 +351,7 @@ class Sev1Wizard(Screen[Case | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
-        if _UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
+        if UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
             before = field.value[: field.cursor_position]
             field.value = safe_text(field.value)
             field.cursor_position = len(safe_text(before))
