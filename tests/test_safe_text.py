@@ -11,41 +11,15 @@ from rich.console import Console
 from rich.text import Text
 
 from deskterm.safe_text import safe_line, safe_text
-
-PAYLOADS = {
-    "OSC 0 window title": "\x1b]0;owned\x07",
-    "OSC 8 hyperlink": "\x1b]8;;http://evil.test\x1b\\click\x1b]8;;\x1b\\",
-    "OSC 52 clipboard": "\x1b]52;c;cm0gLXJmIH4=\x07",
-    "CSI clear screen": "\x1b[2J",
-    "CSI cursor report": "\x1b[6n",
-    "DCS": "\x1bP1$r\x1b\\",
-    "APC": "\x1b_payload\x1b\\",
-    "RIS reset": "\x1bc",
-    "8-bit CSI": "\x9b2J",
-    "8-bit OSC": "\x9d0;owned\x07",
-    "unterminated OSC": "\x1b]0;never ends",
-    "bare CR": "safe\roverwritten",
-    "NUL DEL": "a\x00b\x7fc",
-    "bidi override": "invoice\u202egpj.exe",
-}
-
-CONTROL = (
-    set(range(0x00, 0x20))
-    | set(range(0x7F, 0xA0))
-    | {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
-    | {0x2028, 0x2029}
-)
-
-
-def has_control(text: str, allowed: str = "") -> bool:
-    return any((ord(c) in CONTROL and c not in allowed) or 0xD800 <= ord(c) <= 0xDFFF for c in text)
+from tests.hostile import CONTROLS, PAYLOADS, has_control
 
 
 def test_every_payload_is_shown_not_acted_on() -> None:
     for name, payload in PAYLOADS.items():
-        shown = safe_text(payload)
+        shown = safe_text(payload.text)
+        assert shown == payload.shown, name  # still visible, in its safe form
         assert not has_control(shown, allowed="\n\t"), name
-        assert shown  # still visible
+        assert not has_control(safe_line(payload.text)), name
 
 
 def test_placeholders_are_readable() -> None:
@@ -99,7 +73,7 @@ def test_fuzz_sanitized_text_holds_no_controls_but_newline_and_tab(text: str) ->
 @given(
     st.text(
         alphabet=st.characters(blacklist_categories=["Cc", "Cs"]).filter(
-            lambda c: ord(c) not in CONTROL
+            lambda c: ord(c) not in CONTROLS
         )
     )
 )

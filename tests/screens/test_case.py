@@ -18,6 +18,7 @@ from deskterm.screens.case import CaseScreen
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.widgets.clock_panel import ClockPanel
 from deskterm.widgets.document import Document
+from tests.hostile import has_control, together
 
 from .conftest import (
     DISK_FULL,
@@ -36,7 +37,6 @@ from .conftest import (
 
 WIDE = (120, 40)
 NARROW = (80, 24)
-CONTROL_BYTES = ("\x1b", "\x9b", "\x9d", "\x07", "\x90")
 
 
 def selected_number(app: Any) -> int | None:
@@ -185,7 +185,9 @@ async def test_a_read_only_console_changes_nothing(seeded: Seeded) -> None:
 
 # -- hostile and huge ---------------------------------------------------------------------
 
-HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b31m[bold]bold?[/bold] [@click=app.quit]x[/] \u202eevil"
+HOSTILE = together(
+    ["OSC 0 title", "CSI clear screen", "8-bit CSI", "markup close", "bidi override"]
+)
 
 
 async def test_hostile_text_everywhere_renders_inert(seeded: Seeded) -> None:
@@ -206,12 +208,14 @@ async def test_hostile_text_everywhere_renders_inert(seeded: Seeded) -> None:
         for tab in "123":
             await pilot.press(tab)
             await settle(pilot)
-            text = screen_text(app)
-            assert not any(byte in text for byte in CONTROL_BYTES), tab
+            assert not any(has_control(line) for line in screen_lines(app)), tab
         await pilot.press("1")
         await settle(pilot)
         text = screen_text(app)
-        assert "␛]0;pwned␇" in text and "[bold]bold?[/bold]" in text
+        assert (
+            "␛]0;PWNED-OSC0␇ ␛[2J␛[HPWNED-CLEAR ⟨9B⟩2JPWNED-C1CSI [/bold]PWNED-CLOSE[/] "
+            "⟨202E⟩PWNED-RLO⟨202C⟩"
+        ) in text
         assert app.is_running and isinstance(app.screen, CaseScreen)
         await pilot.press("2", "G")  # a megabyte of description scrolls to its end
         await settle(pilot)
@@ -376,7 +380,7 @@ async def test_f_attaches_a_file_and_v_views_it(seeded: Seeded, tmp_path: Path) 
         await settle(pilot)
         text = screen_text(app)
         assert "ERROR ␛[31mred␛[0m failure" in text
-        assert not any(byte in text for byte in CONTROL_BYTES)
+        assert not any(has_control(line) for line in screen_lines(app))
 
 
 async def test_a_binary_attachment_is_not_dumped(seeded: Seeded, tmp_path: Path) -> None:
