@@ -207,6 +207,21 @@ def test_a_sender_name_the_header_parser_refuses_is_taken_as_written(
     assert reply.text == "It is still down."
 
 
+def test_a_message_id_of_kilobytes_is_no_message_id(mail_desk: Desk, case: Case) -> None:
+    # PostgreSQL cannot index it: the ingest failed as if the database were down (exit
+    # 75, retried for days). Now the content names the message, as when it has none.
+    raw = (
+        "From: Bob Admin <bob@acme.test>\r\n"
+        "Subject: Incident# 40100: still down\r\n"
+        f"Message-ID: <{'x' * 20_000}@acme.test>\r\n\r\n"
+        "It is still down.\r\n"
+    ).encode()
+    result = inbound.ingest(mail_desk, raw)
+    assert (result.outcome, result.case) == ("reply", case.number)
+    assert result.message_id.startswith("<sha256-")
+    assert inbound.ingest(mail_desk, raw).outcome == "duplicate"
+
+
 def test_an_unknown_sender_lands_in_triage_and_can_be_taken_into_a_case(
     mail_desk: Desk,
 ) -> None:

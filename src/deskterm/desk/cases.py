@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from deskterm.desk import deadlines
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
-from deskterm.desk.directory import find_contact, find_organization
+from deskterm.desk.directory import check_name_length, find_contact, find_organization
 from deskterm.desk.errors import Conflict, DeskError, NotFound
 from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
@@ -388,6 +388,8 @@ def assign(desk: Desk, number: int, user: str | None, expected_version: int | No
     user = user.strip() if user else None
     if user is not None and not user:
         raise DeskError("the assignee is empty: name a user")
+    if user is not None:
+        check_name_length(user, "assignee's name")
     with changing(desk, number, expected_version) as change:
         case = change.case
         if case.assignee == user:

@@ -13,6 +13,18 @@ from deskterm.desk.errors import DeskError, NotFound
 from deskterm.models import Contact, Organization
 from deskterm.store.engine import reading, writing
 
+# A name is a label, not a text; and PostgreSQL refuses an index key over about 2.7 KB
+# (organization, contact and assignee names are indexed): a longer one would not be
+# refused in words but fail the transaction.
+NAME_LIMIT = 200
+
+
+def check_name_length(name: str, what: str) -> str:
+    """`name`, unless it is longer than NAME_LIMIT characters (a DeskError then)."""
+    if len(name) > NAME_LIMIT:
+        raise DeskError(f"the {what} is {len(name):,} characters long: at most {NAME_LIMIT}")
+    return name
+
 
 def _suggest(name: str, known: list[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
@@ -53,6 +65,7 @@ def add_organization(
     name = name.strip()
     if not name:
         raise DeskError("the organization name is empty")
+    check_name_length(name, "organization name")
     desk.policy(policy)  # refuses an unknown or broken policy
     with writing(desk.engine) as session:
         if session.exec(select(Organization).where(Organization.name == name)).first():
@@ -79,6 +92,7 @@ def add_contact(
     name = name.strip()
     if not name:
         raise DeskError("the contact name is empty")
+    check_name_length(name, "contact name")
     try:
         with writing(desk.engine) as session:
             org = find_organization(session, organization)

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from deskterm.desk import cases
 from deskterm.desk.context import Desk
-from deskterm.desk.directory import find_organization
+from deskterm.desk.directory import check_name_length, find_organization
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.instants import to_iso
 from deskterm.models import Case, Contact, Event, EventKind, Organization
@@ -253,6 +253,10 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
     urgency = _required(call.urgency, "the urgency")
     override = call.override.strip()
     contact = _required(call.contact, "the caller")
+    if call.new_contact:
+        check_name_length(contact, "caller's name")
+    if take:
+        check_name_length(desk.actor, "user name")
     now = desk.now()
     with writing(desk.engine) as session:
         entitlement, org, person = _entitlement(

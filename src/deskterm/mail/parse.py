@@ -21,7 +21,10 @@ from email.utils import getaddresses, parseaddr
 
 from deskterm.mail.html_text import html_to_text
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# Real Message-IDs are tens of characters; a longer one (a hostile or broken sender)
+# is no Message-ID: PostgreSQL cannot index a key of kilobytes, and the ingest would
+# fail as if the database were down, to be retried for days.
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 
 
 @dataclass(frozen=True)
