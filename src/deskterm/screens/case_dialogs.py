@@ -17,7 +17,7 @@ its discard confirmation, the draft offer and the conflict dialog) lives in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -52,6 +52,18 @@ def hint(*keys: tuple[str, str]) -> Text:
 def plain(text: str, style: str = "") -> Text:
     """Our own words, as Text (never parsed as markup)."""
     return Text(text, style=style)
+
+
+def shown_names(names: Iterable[str]) -> dict[str, str]:
+    """Stored names by the form a field shows them in (and a user types them back in).
+
+    A completion offers a name as the sanitizer shows it: painted as stored, a name
+    holding ESC [2J would clear the terminal. What is picked is looked up here.
+    """
+    shown: dict[str, str] = {}
+    for name in names:
+        shown.setdefault(safe_line(name), name)
+    return shown
 
 
 class Dialog(ModalScreen[ResultT]):

@@ -37,7 +37,7 @@ from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
 from deskterm.safe_text import UNSAFE, safe_line, safe_text
-from deskterm.screens.case_dialogs import Dialog, hint, plain
+from deskterm.screens.case_dialogs import Dialog, hint, plain, shown_names
 from deskterm.screens.local_time import short
 
 STEPS = (
@@ -455,13 +455,15 @@ class Sev1Wizard(Screen[Case | None]):
         if not org:
             self.show_error("the organization is empty: name the caller's organization", "new-org")
             return
-        if org not in intake.organization_names(self.desk):
+        organizations = shown_names(intake.organization_names(self.desk))
+        if org not in organizations:
             self.show_error(f"no organization named {org!r} (see deskterm org list)", "new-org")
             return
+        org = organizations[org]  # as stored: the field shows it sanitized
         if not name:
             self.show_error("the name is empty: who is calling?", "new-name")
             return
-        if name in intake.contact_names(self.desk, org):
+        if name in shown_names(intake.contact_names(self.desk, org)):
             self.show_error(f"{org} has a contact named {name!r} already: find it", "new-name")
             return
         self.choices.update(
