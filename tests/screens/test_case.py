@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import insert
 from textual.pilot import Pilot
-from textual.widgets import TextArea
+from textual.widgets import Input, TextArea
 
 from deskterm.desk import attachments, case_file, cases, queries
 from deskterm.drafts import Drafts
@@ -221,6 +221,23 @@ async def test_hostile_text_everywhere_renders_inert(seeded: Seeded) -> None:
         await settle(pilot)
         assert "AAAAAAAA" in screen_text(app)
         assert screen.file is not None
+
+
+async def test_copying_a_megabyte_subject_copies_what_the_header_shows(seeded: Seeded) -> None:
+    # The whole subject went to the clipboard and into the dialog's field: a megabyte
+    # of OSC 52, and an input a megabyte wide; the console stopped answering.
+    number = cases.open_case(
+        seeded.desk, organization="Acme", contact="Bob Admin", severity=2, subject="S" * 1_000_000
+    ).number
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await open_case(pilot, number)
+        await pilot.press("y")
+        assert await until(pilot, lambda: isinstance(app.screen, dialogs.CopyDialog), 10)
+        await settle(pilot)
+        copied = f"Incident# {number} - " + "S" * 299 + "…"
+        assert app.clipboard == copied
+        assert app.screen.query_one(Input).value == copied
 
 
 def add_events(seeded: Seeded, number: int, count: int) -> None:
