@@ -6,6 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.cells import cell_len, chop_cells
 from sqlalchemy import insert
 from textual.pilot import Pilot
 from textual.widgets import Input, TextArea
@@ -17,7 +20,7 @@ from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.case import CaseScreen
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.widgets.clock_panel import ClockPanel
-from deskterm.widgets.document import Document
+from deskterm.widgets.document import Document, cut
 from tests.hostile import has_control, together
 
 from .conftest import (
@@ -238,6 +241,18 @@ async def test_copying_a_megabyte_subject_copies_what_the_header_shows(seeded: S
         copied = f"Incident# {number} - " + "S" * 299 + "…"
         assert app.clipboard == copied
         assert app.screen.query_one(Input).value == copied
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\n")), st.integers(1, 200))
+def test_a_long_line_is_cut_into_pieces_that_fit(line: str, width: int) -> None:
+    pieces = list(cut(line, width))
+    assert "".join(pieces) == line
+    assert all(piece and cell_len(piece) <= max(width, 2) for piece in pieces)
+
+
+def test_a_megabyte_with_a_placeholder_in_it_is_cut_as_rich_cuts_it() -> None:
+    line = "W" * 1_000_000 + "␛]0;PWNED␇" + "日本" * 100
+    assert list(cut(line, 156)) == chop_cells(line, 156)
 
 
 def add_events(seeded: Seeded, number: int, count: int) -> None:
