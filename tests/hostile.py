@@ -31,6 +31,13 @@ class Payload:
     shown: str  # as deskterm shows it: the sanitizer's placeholders, markup as written
     marker: str  # the payload's own word: found inside or behind a sequence, it leaked
 
+    @property
+    def marker_follows_a_sequence(self) -> bool:
+        """The marker comes right after a control sequence of the payload (`ESC[31mPWNED`):
+        on the wire, right behind a sequence, it shows that sequence is the payload's."""
+        start = self.text.index(self.marker)
+        return any(match.end() == start for match in _SEQUENCE.finditer(self.text[:start]))
+
 
 def _payload(name: str, text: str, shown: str, marker: str) -> Payload:
     assert marker in text, name
@@ -161,7 +168,8 @@ def visible(text: str) -> str:
     Terminals (and pyte) put a combining mark in the cell before it and give a zero
     width character no cell; what remains must read the same.
     """
-    return "".join(c for c in text if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    decomposed = unicodedata.normalize("NFD", text)  # pyte composes what it combines
+    return "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
 
 
 # -- what reaches a terminal -----------------------------------------------------------
@@ -222,15 +230,18 @@ def _clipboard_text(sequence: str) -> str | None:
         return None
 
 
-def foreign_sequences(text: str, markers: Iterable[str] = ()) -> list[Foreign]:
+def foreign_sequences(text: str, payloads: Iterable[Payload] = _ALL) -> list[Foreign]:
     """Every control in the decoded terminal input `text` that the console would not write.
 
     That is: any escape sequence or control outside `_APP_SEQUENCE`; any sequence, the
-    console's own kinds included, holding a marker, or followed at once by one (a
-    payload's colour change, say, which the console's SGR cannot be told from); a
-    clipboard write of text that is not itself inert; and any byte that is not UTF-8.
+    console's own kinds included, holding a payload's marker, or followed at once by the
+    marker of a payload that puts it right after a sequence of its own (a colour change,
+    say, which the console's SGR cannot be told from); a clipboard write of text that
+    is not itself inert; and any byte that is not UTF-8.
     """
-    markers = tuple(markers)
+    payloads = tuple(payloads)
+    markers = tuple(payload.marker for payload in payloads)
+    followers = tuple(p.marker for p in payloads if p.marker_follows_a_sequence)
     found: list[Foreign] = []
     for match in _SEQUENCE.finditer(text):
         sequence = match.group()
@@ -244,7 +255,7 @@ def foreign_sequences(text: str, markers: Iterable[str] = ()) -> list[Foreign]:
                 found.append(Foreign(match.start(), sequence, f"clipboard set to {copied!r}"))
         else:
             after = text[match.end() : match.end() + 40]
-            if any(after.startswith(marker) for marker in markers):
+            if after.startswith(followers):
                 found.append(
                     Foreign(match.start(), sequence + after, "a payload behind a sequence")
                 )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import urllib.parse
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 from deskterm.desk import attachments, cases, directory, inbound
@@ -29,8 +30,9 @@ from tests.hostile import PAYLOADS, Payload
 
 POLICY = "business-hours-3"
 FIRST_NUMBER = 40100
-# Received at the desk's "now": a Sev 1 is due in 30 minutes, so the breach board's
-# eight next cases are Sev 1s; these payloads are the ones it shows.
+# Received an hour before the desk's "now": in the shift's handoff and the week's report.
+RECEIVED_BEFORE = timedelta(hours=1)
+# Sev 1s are due first, so the breach board's eight next cases are these payloads'.
 ON_THE_BOARD = (
     "OSC 0 title",
     "OSC 8 hyperlink",
@@ -164,6 +166,7 @@ def fill(desk: Desk, files: Path) -> list[HostileCase]:
             subject=case.value("sub"),
             description=case.value("dsc"),
             intake={name: case.value(name) for name in INTAKE_FIELDS},
+            received=desk.now() - RECEIVED_BEFORE,
         )
         assert opened.number == case.number
         number = case.number
