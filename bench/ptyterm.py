@@ -33,10 +33,12 @@ import subprocess
 import termios
 import threading
 import time
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pyte
+from wcwidth import wcwidth
 
 # Bytes a terminal sends for common keys (xterm, normal cursor mode).
 KEYS: dict[str, str] = {
@@ -70,6 +72,14 @@ class _Screen(pyte.Screen):
 
     def write_process_input(self, data: str) -> None:
         self._reply(data)
+
+    def draw(self, data: str) -> None:
+        # pyte stops drawing at a zero-width character that does not combine (U+200B,
+        # U+FEFF ...) and loses the rest of the text; a terminal shows nothing for it
+        # and goes on.
+        if not data.isascii():
+            data = "".join(c for c in data if wcwidth(c) != 0 or unicodedata.combining(c))
+        super().draw(data)
 
 
 class Terminal:

@@ -67,6 +67,20 @@ def test_escape_sequences_are_interpreted_not_shown() -> None:
         assert not term.screen.buffer[2][8].bold
 
 
+def test_a_zero_width_character_is_drawn_as_nothing_and_the_line_goes_on() -> None:
+    # pyte itself stops drawing at U+200B and drops the rest of the text.
+    program = python(
+        r"""
+        import sys, time
+        sys.stdout.write("a\u200bb\ufeffc e\u0301 d\n"); sys.stdout.flush()
+        time.sleep(30)
+        """
+    )
+    with Terminal(program, cols=20, rows=2) as term:
+        term.read_until_text("d", timeout=10)
+        assert term.text()[0] == "abc \u00e9 d"
+
+
 def test_a_program_that_exits_first_fails_the_wait_with_its_last_screen() -> None:
     with Terminal(python('print("something else")'), cols=30, rows=3) as term:
         with pytest.raises(TerminalError, match="exited") as raised:

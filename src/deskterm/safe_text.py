@@ -1,9 +1,10 @@
 """Terminal-safe rendering of untrusted text (architecture invariant 6).
 
 Everything a customer or another user typed passes through here before it can
-reach a terminal. C0 controls (but newline and tab), ESC, DEL, C1 controls and
-the bidirectional overrides that can reorder what a reader sees (Trojan Source)
-become visible placeholders; nothing is interpreted as markup. Rich and Textual
+reach a terminal. C0 controls (but newline and tab), ESC, DEL, C1 controls, the
+bidirectional overrides that can reorder what a reader sees (Trojan Source) and
+the Unicode line and paragraph separators become visible placeholders; a lone
+surrogate becomes U+FFFD. Nothing is interpreted as markup. Rich and Textual
 strip neither ESC nor markup by themselves: a stray `[/bold]` in a subject
 crashes a markup-rendering widget, and `[link=...]` makes a real hyperlink.
 """
@@ -14,9 +15,18 @@ import re
 
 # Explicit bidi embeddings, overrides and isolates.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
-_UNSAFE_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+# A line break to some readers (str.splitlines, JavaScript, some terminals) and not
+# to others (Rich, most terminals): shown, so that only \n ever breaks a line.
+SEPARATORS = "\u2028\u2029"
+# What cannot be encoded for the terminal at all: a lone surrogate, as Python makes
+# of bytes that were not UTF-8 (a file name, an argument, surrogateescape).
+_SURROGATES = "\\ud800-\\udfff"
+_CONTROLS = f"\\x7f-\\x9f{BIDI_CONTROLS}{SEPARATORS}{_SURROGATES}"
+UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f{_CONTROLS}]")
+"""What `safe_text` replaces: a text without a match is shown exactly as it is."""
+_UNSAFE_IN_LINE = re.compile(f"[\\x00-\\x1f{_CONTROLS}]")
 ELLIPSIS = "…"
+REPLACEMENT = "\ufffd"
 
 
 def placeholder(char: str) -> str:
@@ -26,6 +36,8 @@ def placeholder(char: str) -> str:
         return chr(0x2400 + code)  # Unicode control pictures: ␀ ␇ ␛ ...
     if code == 0x7F:
         return "\u2421"  # ␡
+    if 0xD800 <= code <= 0xDFFF:
+        return REPLACEMENT  # one char for one: a text and its lines stay aligned
     return f"⟨{code:02X}⟩"
 
 
@@ -35,7 +47,7 @@ def _replace(match: re.Match[str]) -> str:
 
 def safe_text(text: str) -> str:
     """Multi-line text with every control shown, never acted on (newline and tab kept)."""
-    return _UNSAFE.sub(_replace, text)
+    return UNSAFE.sub(_replace, text)
 
 
 def _replace_in_line(match: re.Match[str]) -> str:
@@ -54,5 +66,5 @@ def safe_line(text: str, limit: int | None = None) -> str:
         text = text[: limit + 1]
     line = _UNSAFE_IN_LINE.sub(_replace_in_line, text)
     if limit is not None and len(line) > limit:
-        return line[: max(limit - 1, 0)] + ELLIPSIS
+        return line[: limit - 1] + ELLIPSIS if limit > 0 else ""
     return line

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 APP = "deskterm"
 CONFIG_FILE = "config.toml"
-USER_NAME_LIMIT = 1_000  # characters: the desk's limit for a one-line name
+USER_NAME_LIMIT = 200  # characters: the desk's limit for a name (deskterm.desk.limits.NAME_LIMIT)
 
 
 class SettingError(ValueError):

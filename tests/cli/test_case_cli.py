@@ -9,6 +9,7 @@ for each test, which keeps the suite fast.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Callable
 from contextlib import closing
@@ -486,6 +487,27 @@ def test_text_is_stored_exactly_and_shown_inert(opened: Desk) -> None:
     unicode = "Grüße — 日本語 🙂\nzweite Zeile\x85"
     opened.ok("case", "customer-reply", "40100", unicode)
     assert opened.show(40100)["events"][-1]["text"] == unicode
+
+
+def test_bytes_that_are_not_utf8_are_stored_as_replacement_characters(
+    opened: Desk, tmp_path: Path
+) -> None:
+    # From a Latin-1 terminal, or a file's name on disk, Python gets lone surrogates
+    # (surrogateescape). Neither database can store them: they were a traceback. Now
+    # each becomes U+FFFD, as in mail, and the rest of the text is kept.
+    latin1 = os.fsdecode(b"caf\xe9 cr\xe8me")
+    assert latin1 == "caf\udce9 cr\udce8me"
+    opened.ok("case", "note", "40100", latin1, user=latin1)
+    opened.ok("case", "assign", "40100", latin1)
+    log = tmp_path / os.fsdecode(b"r\xe9sum\xe9.log")
+    log.write_text("ok\n")
+    opened.ok("case", "attach", "40100", str(log), user=latin1)
+    case = opened.show(40100)
+    note, assign, attach = case["events"][-3:]
+    assert note["text"] == "caf\ufffd cr\ufffdme" and note["actor"] == "caf\ufffd cr\ufffdme"
+    assert case["assignee"] == assign["new"] == "caf\ufffd cr\ufffdme"
+    assert case["attachments"][0]["name"] == attach["new"] == "r\ufffdsum\ufffd.log"
+    assert case["attachments"][0]["added_by"] == "caf\ufffd cr\ufffdme"
 
 
 def test_call_counts_as_a_response(opened: Desk) -> None:

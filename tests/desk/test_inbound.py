@@ -6,6 +6,7 @@ The fixtures in tests/desk/mail/ are messages as a mail server delivers them
 
 from __future__ import annotations
 
+import base64
 import os
 from email.message import EmailMessage
 from pathlib import Path
@@ -184,6 +185,41 @@ def test_a_subject_with_cr_lf_is_stored_exactly_and_shown_on_one_line(mail_desk:
     assert subject == "Help\r\nBcc: evil@attacker.test\r\n\x1b[31mred"  # stored exactly
     shown = safe_line(subject)
     assert "\r" not in shown and "\n" not in shown and "\x1b" not in shown
+
+
+def test_a_sender_name_the_header_parser_refuses_is_taken_as_written(
+    mail_desk: Desk, case: Case
+) -> None:
+    # An encoded name may decode to anything; with a CR in it, Python's header
+    # registry refuses the whole From header on every read. The address is read from
+    # the raw header, the name decoded by hand: the mail lands on its case.
+    name = base64.b64encode(b"Bob\r\x1b]0;PWNED\x07 Admin").decode()
+    raw = (
+        f"From: =?utf-8?b?{name}?= <bob@acme.test>\r\n"
+        "Subject: Incident# 40100: still down\r\n"
+        "Message-ID: <cr-in-name@acme.test>\r\n\r\n"
+        "It is still down.\r\n"
+    ).encode()
+    result = inbound.ingest(mail_desk, raw)
+    assert (result.outcome, result.case) == ("reply", case.number)
+    reply = [e for e in load(mail_desk, case.number).events if e.kind == "customer-reply"][-1]
+    assert reply.actor == "Bob\r\x1b]0;PWNED\x07 Admin <bob@acme.test>"  # stored exactly
+    assert reply.text == "It is still down."
+
+
+def test_a_message_id_of_kilobytes_is_no_message_id(mail_desk: Desk, case: Case) -> None:
+    # PostgreSQL cannot index it: the ingest failed as if the database were down (exit
+    # 75, retried for days). Now the content names the message, as when it has none.
+    raw = (
+        "From: Bob Admin <bob@acme.test>\r\n"
+        "Subject: Incident# 40100: still down\r\n"
+        f"Message-ID: <{'x' * 20_000}@acme.test>\r\n\r\n"
+        "It is still down.\r\n"
+    ).encode()
+    result = inbound.ingest(mail_desk, raw)
+    assert (result.outcome, result.case) == ("reply", case.number)
+    assert result.message_id.startswith("<sha256-")
+    assert inbound.ingest(mail_desk, raw).outcome == "duplicate"
 
 
 def test_an_unknown_sender_lands_in_triage_and_can_be_taken_into_a_case(

@@ -44,8 +44,16 @@ def test_required_text_is_neither_blank_nor_huge() -> None:
     over = f"the note is {limits.TEXT_LIMIT + 1:,} characters long: at most {limits.TEXT_LIMIT:,}"
     with pytest.raises(DeskError, match=over):
         limits.required("x" * (limits.TEXT_LIMIT + 1), "the note")
-    with pytest.raises(DeskError, match="the name is 1,001 characters long: at most 1,000$"):
-        limits.name("x" * (limits.LINE_LIMIT + 1), "the name")
+    with pytest.raises(DeskError, match="the name is 201 characters long: at most 200$"):
+        limits.name("x" * (limits.NAME_LIMIT + 1), "the name")
+    with pytest.raises(DeskError, match="the product is 1,001 characters long: at most 1,000$"):
+        limits.required("x" * (limits.LINE_LIMIT + 1), "the product", limits.LINE_LIMIT)
+
+
+def test_a_user_name_from_settings_has_the_desks_limit_for_names() -> None:
+    from deskterm import settings
+
+    assert settings.USER_NAME_LIMIT == limits.NAME_LIMIT
 
 
 @pytest.mark.parametrize("address", ["bob", "@acme.test", "bob@", "bo b@acme.test", " "])

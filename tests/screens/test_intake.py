@@ -17,14 +17,23 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from deskterm.call_state import NEW_CASE, SEV1_CALL, CallStore
-from deskterm.desk import cases, directory
+from deskterm.desk import cases, directory, queries
 from deskterm.desk.context import Desk
 from deskterm.models import Case, Event
 from deskterm.screens.new_case import NewCaseForm
 from deskterm.screens.queue import QueueScreen
 from deskterm.screens.sev1 import ResumeCall, Sev1Wizard
 from deskterm.store.engine import reading
-from tests.screens.conftest import NOW, PRODUCTION_DOWN, Seeded, make_app, settle, until
+from tests.hostile import PAYLOADS, has_control, together
+from tests.screens.conftest import (
+    NOW,
+    PRODUCTION_DOWN,
+    Seeded,
+    make_app,
+    screen_lines,
+    settle,
+    until,
+)
 
 SIZE = (80, 24)
 FIRST_NEW = 40107  # the seeded desk's cases end at 40106
@@ -447,6 +456,44 @@ async def test_add_another_issue_opens_linked_cases_in_one_go(seeded: Seeded) ->
     first, second = (c.number for c in opened)
     link = next(e for e in events_of(seeded.desk, first) if e.kind == "linked")
     assert link.new_value == str(second)
+
+
+async def test_hostile_names_are_suggested_in_their_safe_form_and_open_the_case(
+    seeded: Seeded,
+) -> None:
+    # The completion painted the stored name as it was: an ESC [2J in an organization's
+    # name cleared the engineer's terminal as they typed the first letters.
+    org = "Acme " + together(["CSI clear screen", "markup close"], "")
+    contact = "Eve " + PAYLOADS["OSC 0 title"].text
+    directory.add_organization(seeded.desk, org, "business-hours-3")
+    directory.add_contact(seeded.desk, contact, org)
+    app = make_app(seeded.desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot)
+        await pilot.press(*keys("Acme "))
+        await settle(pilot)
+        painted = screen_lines(app)
+        assert not any(has_control(line) for line in painted)
+        assert any("Acme ␛[2J␛[HPWNED-CLEAR[/bold]PWNED-CLOSE[/]" in line for line in painted)
+        await pilot.press("right", "enter")  # the completion, as shown
+        await settle(pilot)
+        assert field_error(form, "organization") == ""
+        assert app.focused is form.query_one("#contact")
+        await pilot.press(*keys("Eve"))
+        await settle(pilot)
+        painted = screen_lines(app)
+        assert not any(has_control(line) for line in painted)
+        assert any("Eve ␛]0;PWNED-OSC0␇" in line for line in painted)
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        assert field_error(form, "contact") == ""
+        form.query_one("#subject", Input).value = "Reports fail"
+        form.query_one("#product", Input).value = "Ledger"
+        await pilot.press("ctrl+s")
+        assert await until(pilot, lambda: isinstance(app.screen, QueueScreen))
+    [case] = new_cases(seeded.desk)
+    shown = queries.show_case(seeded.desk, case.number)
+    assert (shown["organization"], shown["contact"]["name"]) == (org, contact)  # the stored names
 
 
 async def test_esc_keeps_the_form_for_the_next_n(seeded: Seeded) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.segment import Segment
 from textual.app import App
 from textual.pilot import Pilot
 from textual.strip import Strip
@@ -20,19 +19,12 @@ from textual.widgets import Input
 import deskterm
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.widgets.text_viewer import TextViewer, find_all, fold, prepare, split_lines
+from tests.hostile import SHORT, assert_inert_segments, together, visible
 from tests.screens.conftest import screen_lines, settle, until
 
 WIDE = (120, 40)
 NARROW = (80, 24)
 Compare = Callable[..., bool]
-
-# Controls no terminal may receive: C0 (tab and newline included: a painted line
-# has neither), DEL, C1 and the bidi embeddings, overrides and isolates.
-FORBIDDEN = (
-    set(range(0x00, 0x20))
-    | set(range(0x7F, 0xA0))
-    | {0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069}
-)
 
 
 class ViewerApp(App[None]):
@@ -349,71 +341,33 @@ async def test_q_closes_the_viewer_but_types_in_the_search() -> None:
 
 # -- hostile text -------------------------------------------------------------------
 
-HOSTILE = {
-    "OSC title": "\x1b]0;owned\x07",
-    "OSC 8 link": "\x1b]8;;http://evil.test\x1b\\click\x1b]8;;\x1b\\",
-    "OSC 52 clipboard": "\x1b]52;c;cm0gLXJmIH4=\x07",
-    "CSI clear": "\x1b[2J\x1b[H",
-    "8-bit CSI": "\x9b2J",
-    "8-bit OSC": "\x9d0;owned\x9c",
-    "NUL DEL BEL": "a\x00b\x7fc\x07d",
-    "bare CR": "safe\roverwritten",
-    "bidi override": "invoice\u202egpj.exe",
-    "form feed": "page\x0cbreak",
-    "NEL": "next\x85line",
-    "lone surrogate": "bad\udcffbyte",
-    "markup": "[bold]x[/bold] [link=http://x]click[/link] [@click=app.quit]quit[/]",
-}
-HOSTILE_TEXT = "\n".join(f"{name}: {payload}" for name, payload in HOSTILE.items()) + "\n"
-
-
-def assert_inert(segments: list[Segment]) -> None:
-    for segment in segments:
-        bad = [hex(ord(c)) for c in segment.text if ord(c) in FORBIDDEN]
-        assert not bad, (bad, segment.text)
-        assert not any(0xD800 <= ord(c) <= 0xDFFF for c in segment.text)
-        style = segment.style
-        if style is not None:
-            assert style.link is None, segment
-            # Textual's own meta (offsets, scrollbar clicks) is fine; a click action
-            # from the text, as `[@click=app.quit]` markup would make, is not.
-            assert "@click" not in style.meta, segment
+# Each short payload on a line of its own, after its name.
+HOSTILE_TEXT = "".join(f"{name}: {payload.text}\n" for name, payload in SHORT.items())
+TITLE_PAYLOADS = ("OSC 0 title", "bidi override", "markup close")
 
 
 async def test_hostile_text_and_title_reach_the_screen_inert() -> None:
-    app = viewer_app(HOSTILE_TEXT, title="evil\x1b]0;pwned\x07\u202e[bold]title[/]")
+    app = viewer_app(HOSTILE_TEXT, title=together(TITLE_PAYLOADS, ""))
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         viewer = viewer_of(app)
-        assert viewer.line_count == len(HOSTILE)  # a CR, FF or NEL breaks no line
+        assert viewer.line_count == len(SHORT)  # a CR, FF, NEL or U+2028 breaks no line
         painted = app.screen._compositor.render_strips()
         for strip in painted:
-            assert_inert(list(strip))
+            assert_inert_segments(strip)
         for strip in strips_of(viewer):
-            assert_inert(list(strip))
-        text = viewer_text(app)
-        for visible in (
-            "␛]0;owned␇",
-            "␛[2J␛[H",
-            "⟨9B⟩2J",
-            "⟨9D⟩0;owned⟨9C⟩",
-            "a␀b␡c␇d",
-            "safe␍overwritten",
-            "invoice⟨202E⟩gpj.exe",
-            "page␌break",
-            "next⟨85⟩line",
-            "bad\ufffdbyte",
-            "[bold]x[/bold] [link=http://x]click[/link] [@click=app.quit]quit[/]",
-            "evil␛]0;pwned␇⟨202E⟩[bold]title[/]",
-        ):
-            assert visible in text, visible
+            assert_inert_segments(strip)
+        text = visible(viewer_text(app))
+        for name, payload in SHORT.items():
+            assert visible(f"{name}: {payload.shown}") in text, name
+        assert "".join(SHORT[name].shown for name in TITLE_PAYLOADS) in text
         # Searching for what is shown finds it: the placeholder, not the byte.
         await search(pilot, "␛]52")
-        assert viewer.match_line == list(HOSTILE).index("OSC 52 clipboard")
+        assert viewer.match_line == list(SHORT).index("OSC 52 clipboard")
         await search(pilot, "\x1b[2j")  # a pasted ESC is looked for as ␛
-        assert viewer.match_line == list(HOSTILE).index("CSI clear")
+        assert viewer.match_line == list(SHORT).index("CSI clear screen")
         for strip in app.screen._compositor.render_strips():
-            assert_inert(list(strip))
+            assert_inert_segments(strip)
         assert "\x1b" not in app.export_screenshot()
 
 
@@ -428,7 +382,7 @@ async def test_markup_in_the_text_is_shown_as_written() -> None:
         assert strips[2].text.startswith("  3│ [@click=app.quit]quit[/] ")
         assert strips[3].text.startswith("  4│ [/bold] stray ")
         for strip in strips:
-            assert_inert(list(strip))
+            assert_inert_segments(strip)
             assert not any(s.style and s.style.bold for s in strip if "x" in s.text)
         await pilot.click(TextViewer, offset=(10, 2))  # on the would-be action
         await settle(pilot)
@@ -456,7 +410,7 @@ async def test_a_one_megabyte_line_opens_and_its_far_end_is_found() -> None:
         assert viewer.scroll_offset.x > 890_000
         assert "NEEDLE␛[0m" in viewer_text(app)
         for strip in app.screen._compositor.render_strips():
-            assert_inert(list(strip))
+            assert_inert_segments(strip)
 
 
 async def test_two_hundred_thousand_lines_open_and_jump_to_the_end() -> None:

@@ -10,8 +10,12 @@ from __future__ import annotations
 from deskterm.desk.errors import DeskError, NotFound
 
 # Read when a check runs (never bound elsewhere at import), so one place decides.
-LINE_LIMIT = 1_000  # characters of a one-line value: a name, a subject, a user, a product
-TEXT_LIMIT = 1_000_000  # characters of a text: a reply, a note (a pasted log), a reason
+LINE_LIMIT = 1_000  # characters of a one-line value: a subject, a product, a phone number
+# A name (an organization, a contact, a user) is a label, and an indexed column:
+# PostgreSQL refuses an index key over about 2.7 KB, which a longer name in
+# four-byte characters would pass, failing the transaction instead of refusing it.
+NAME_LIMIT = 200
+TEXT_LIMIT = 2_000_000  # characters of a text: a reply, a note (a pasted log of a megabyte), a reason
 MAX_INTEGER = 2**63 - 1  # the largest integer column value (BIGINT) on either backend
 QUOTE_WIDTH = 60  # characters of user input repeated in a message
 
@@ -53,7 +57,7 @@ def name(value: str | None, what: str) -> str:
     """A one-line name (an organization, a contact, a user), without its outer blanks."""
     if value is None or not value.strip():
         raise DeskError(f"{what} is empty")
-    return check_length(value.strip(), what, LINE_LIMIT)
+    return check_length(value.strip(), what, NAME_LIMIT)
 
 
 def optional_name(value: str | None, what: str) -> str | None:

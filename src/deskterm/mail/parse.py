@@ -13,13 +13,18 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
 
 from deskterm.mail.html_text import html_to_text
 
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# Real Message-IDs are tens of characters; a longer one (a hostile or broken sender)
+# is no Message-ID: PostgreSQL cannot index a key of kilobytes, and the ingest would
+# fail as if the database were down, to be retried for days.
+_MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,42 @@ class Incoming:
         return f"{self.from_name} <{self.from_address}>" if self.from_name else self.from_address
 
 
+def _raw_header(message: Message, name: str) -> str:
+    """The header as it came, its encoded words not decoded (the first, if several)."""
+    for key, value in message.raw_items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
+
+
+def _decoded(raw: str) -> str:
+    """RFC 2047 words decoded by hand, or the raw text if even that fails."""
+    try:
+        return str(make_header(decode_header(raw)))
+    except (LookupError, UnicodeError, ValueError, HeaderParseError):
+        return raw
+
+
 def _header(message: Message, name: str) -> str:
     try:
         value = message.get(name)
-    except Exception:  # a header the parser cannot decode: its raw text
-        value = message.get_all(name, [""])[0] if isinstance(message, Message) else ""
+    except Exception:
+        # The header registry refuses what it cannot model (an address whose encoded
+        # name decodes to a CR or LF), on every read: decode the words without it.
+        return _decoded(_raw_header(message, name))
     return "" if value is None else str(value)
+
+
+def _sender(message: Message) -> tuple[str, str]:
+    """From's (name, address). An encoded name may decode to anything (`<`, `;`, a CR):
+    the raw header is parsed for the address first, and only the name is decoded."""
+    try:
+        value = message.get("From")
+    except Exception:
+        name, address = parseaddr(_raw_header(message, "From"))
+        return _decoded(name), address
+    senders = getaddresses(["" if value is None else str(value)])
+    return senders[0] if senders else ("", "")
 
 
 def _ids(value: str) -> tuple[str, ...]:
@@ -122,8 +157,7 @@ def parse(raw: bytes) -> Incoming:
     # No Message-ID (some scripts send none): the content names the message, so the
     # same bytes delivered twice are still taken once.
     message_id = ids[0] if ids else f"<sha256-{hashlib.sha256(raw).hexdigest()}@deskterm>"
-    senders = getaddresses([_header(message, "From")])
-    name, address = senders[0] if senders else ("", "")
+    name, address = _sender(message)
     body = message.get_body(preferencelist=("plain", "html"))
     return Incoming(
         message_id=message_id,

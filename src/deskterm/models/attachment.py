@@ -17,7 +17,7 @@ class Attachment(SQLModel, table=True):
     name: str = Field(sa_type=ExactText)
     size: int
     sha256: str = Field(index=True)
-    added_by: str
+    added_by: str = Field(sa_type=ExactText)
     added_at: datetime = Field(sa_type=UTCDateTime)
 
 

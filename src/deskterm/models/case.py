@@ -52,7 +52,7 @@ class Case(SQLModel, table=True):
     policy: str  # the policy the case runs under (the organization's at intake)
     severity: int
     status: str = Field(index=True)
-    assignee: str | None = None
+    assignee: str | None = Field(default=None, sa_type=ExactText)
     escalation: str = "support-engineer"
     received_at: datetime = Field(sa_type=UTCDateTime)
     scheduled_for: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -33,7 +33,7 @@ cases = table(
     column("organization_id", Integer),
     column("subject", ExactText),
     column("status", String),
-    column("assignee", String),
+    column("assignee", ExactText),
     column("next_due", UTCDateTime),
     column("queue_due", UTCDateTime),
     column("updated_at", UTCDateTime),

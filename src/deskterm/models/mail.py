@@ -35,8 +35,9 @@ class Outbox(SQLModel, table=True):
     subject: str = Field(sa_type=ExactText)
     body: str = Field(sa_type=ExactText)
     message_id: str = Field(unique=True)
-    in_reply_to: str | None = None
-    references: str | None = None  # space-separated Message-IDs, oldest first
+    in_reply_to: str | None = Field(default=None, sa_type=ExactText)
+    # Space-separated Message-IDs, oldest first.
+    references: str | None = Field(default=None, sa_type=ExactText)
     status: str = Field(default=OutboxStatus.PENDING.value, index=True)
     reason: str | None = Field(default=None, sa_type=ExactText)  # why not sent, the last error
     attempts: int = 0
@@ -74,5 +75,5 @@ class TriageMail(SQLModel, table=True):
     raw: bytes = Field(sa_type=LargeBinary)
     received_at: datetime = Field(sa_type=UTCDateTime)
     case_id: int | None = Field(default=None, foreign_key="cases.id")  # once taken
-    taken_by: str | None = None
+    taken_by: str | None = Field(default=None, sa_type=ExactText)
     taken_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

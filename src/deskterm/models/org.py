@@ -15,7 +15,8 @@ class Organization(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True, index=True, sa_type=ExactText)
     policy: str  # the SLA policy's name
-    tier: str | None = None  # the support tier as the contract names it
+    # The support tier as the contract names it.
+    tier: str | None = Field(default=None, sa_type=ExactText)
     contract_until: date | None = None  # maintenance contract end (None: no end date)
     created_at: datetime = Field(sa_type=UTCDateTime)
 

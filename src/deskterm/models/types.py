@@ -1,7 +1,8 @@
-"""Column types: instants are stored in UTC and always come back aware."""
+"""Column types: instants are stored in UTC and always come back aware; text as typed."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,22 +32,30 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 _ESCAPE = "\uffff"  # a Unicode noncharacter: never in real text, so the escape is cheap
+# Bytes that were not UTF-8, as Python keeps them (surrogateescape: a command-line
+# argument from a Latin-1 terminal, a file's name): UTF-8 cannot hold them.
+_LONE_SURROGATE = re.compile("[\\ud800-\\udfff]")
 
 
 class ExactText(TypeDecorator[str]):
-    """Text stored exactly as typed, NUL included.
+    """Text stored exactly as typed, NUL included; for anything a person or a mail wrote.
 
     PostgreSQL refuses NUL in text; there (only) NUL is written as U+FFFF "0" and
-    U+FFFF itself doubled, which reads back to exactly what was typed.
+    U+FFFF itself doubled, which reads back to exactly what was typed. A lone
+    surrogate (an undecodable byte) is stored as U+FFFD on both, as mail decodes
+    such bytes: neither database can store it, and refusing the whole text for
+    one byte would lose the rest.
     """
 
     impl = String()
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None or dialect.name == "sqlite":
-            return value
-        if "\x00" not in value and _ESCAPE not in value:
+        if value is None:
+            return None
+        if not value.isascii():
+            value = _LONE_SURROGATE.sub("\ufffd", value)
+        if dialect.name == "sqlite" or ("\x00" not in value and _ESCAPE not in value):
             return value
         return value.replace(_ESCAPE, _ESCAPE * 2).replace("\x00", _ESCAPE + "0")
 

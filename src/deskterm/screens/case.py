@@ -46,6 +46,9 @@ from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.timeline import timeline_blocks
 
 CHANGE_POLL_SECONDS = 0.5
+# Chars of a subject shown in the header and copied with `y`: a megabyte-long one
+# would be a megabyte of OSC 52 over the line, and an input a megabyte wide.
+SUBJECT_SHOWN = 300
 COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call logged"}
 NOT_ESCALATED = cases.ESCALATION_LEVELS[0]
 
@@ -194,7 +197,7 @@ class CaseScreen(Screen[None]):
         now = self.desk.now()
         text = Text(no_wrap=True, overflow="ellipsis")
         text.append(f"Incident# {case.number}  ", style="bold")
-        text.append(safe_line(case.subject, 300), style="bold")
+        text.append(safe_line(case.subject, SUBJECT_SHOWN), style="bold")
         text.append("\n")
         text.append(safe_line(org.name, 60))
         if org.contract_until is None:
@@ -559,7 +562,7 @@ class CaseScreen(Screen[None]):
         if file is None:
             return
         # The email subject of seed 001; OSC 52 carries it base64-encoded (inert).
-        subject = f"Incident# {self.number} - {safe_line(file.case.subject)}"
+        subject = f"Incident# {self.number} - {safe_line(file.case.subject, SUBJECT_SHOWN)}"
         self.app.copy_to_clipboard(subject)
         self.app.push_screen(dialogs.CopyDialog(subject, copied=True))
 

@@ -17,8 +17,7 @@ its discard confirmation, the draft offer and the conflict dialog) lives in
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -34,14 +33,11 @@ from textual.widgets.option_list import Option
 from deskterm.desk import limits
 from deskterm.desk.case_file import DeadlineChange, SeverityChoice
 from deskterm.desk.errors import DeskError
-from deskterm.safe_text import BIDI_CONTROLS, safe_line, safe_text
+from deskterm.safe_text import UNSAFE, safe_line, safe_text
 from deskterm.sla.clocks import Clock, ClockState
 from deskterm.sla.history import Status
 
 ResultT = TypeVar("ResultT")
-
-# What `safe_text` replaces: typed or pasted text holding one of these is made inert.
-_UNSAFE = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 
 
 def hint(*keys: tuple[str, str]) -> Text:
@@ -58,6 +54,18 @@ def hint(*keys: tuple[str, str]) -> Text:
 def plain(text: str, style: str = "") -> Text:
     """Our own words, as Text (never parsed as markup)."""
     return Text(text, style=style)
+
+
+def shown_names(names: Iterable[str]) -> dict[str, str]:
+    """Stored names by the form a field shows them in (and a user types them back in).
+
+    A completion offers a name as the sanitizer shows it: painted as stored, a name
+    holding ESC [2J would clear the terminal. What is picked is looked up here.
+    """
+    shown: dict[str, str] = {}
+    for name in names:
+        shown.setdefault(safe_line(name), name)
+    return shown
 
 
 class Dialog(ModalScreen[ResultT]):
@@ -137,7 +145,7 @@ class Dialog(ModalScreen[ResultT]):
     @on(Input.Changed)
     def _inert_input(self, event: Input.Changed) -> None:
         field = event.input
-        if _UNSAFE.search(field.value):
+        if UNSAFE.search(field.value):
             before = field.value[: field.cursor_position]
             field.value = safe_text(field.value)
             field.cursor_position = len(safe_text(before))
@@ -145,7 +153,7 @@ class Dialog(ModalScreen[ResultT]):
     @on(TextArea.Changed)
     def _inert_text_area(self, event: TextArea.Changed) -> None:
         area = event.text_area
-        found = list(_UNSAFE.finditer(area.text))
+        found = list(UNSAFE.finditer(area.text))
         if not found:
             return
         document = area.document
@@ -455,7 +463,7 @@ class AssignDialog(Dialog[str]):
         if not typed:
             self.show_error("type a name or choose one")
             return
-        if self.fits(typed, "the name", limits.LINE_LIMIT, "name"):
+        if self.fits(typed, "the name", limits.NAME_LIMIT, "name"):
             self.close(typed)
 
     @on(Input.Submitted, "#name")

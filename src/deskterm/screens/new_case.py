@@ -32,8 +32,8 @@ from deskterm.desk import cases, intake, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
-from deskterm.safe_text import safe_line, safe_text
-from deskterm.screens.case_dialogs import _UNSAFE, hint, plain
+from deskterm.safe_text import UNSAFE, safe_line, safe_text
+from deskterm.screens.case_dialogs import hint, plain, shown_names
 from deskterm.sla import Policy
 
 # (field id, label, required); the intake fields in domain.md's order.
@@ -111,6 +111,9 @@ class NewCaseForm(Screen[list[Case] | None]):
         self.policy: Policy | None = None
         self.levels: list[int] = []
         self.entitlement: intake.Entitlement | None = None
+        # The desk's organizations, and the chosen one's contacts, by their shown names.
+        self._organizations: dict[str, str] = {}
+        self._contacts: dict[str, str] = {}
         self._done = False
 
     def compose(self) -> ComposeResult:
@@ -146,8 +149,9 @@ class NewCaseForm(Screen[list[Case] | None]):
         yield Static("", id=f"{name}-error", classes="field-error -empty", markup=False)
 
     def on_mount(self) -> None:
+        self._organizations = shown_names(intake.organization_names(self.desk))
         self.query_one("#organization", Input).suggester = SuggestFromList(
-            intake.organization_names(self.desk), case_sensitive=False
+            self._organizations, case_sensitive=False
         )
         values = dict(self.prefill)
         if self.saved is not None and not self.from_call:
@@ -158,7 +162,8 @@ class NewCaseForm(Screen[list[Case] | None]):
             if name in ("organization", "contact", "override") or name in dict.fromkeys(
                 n for n, _, _ in ISSUE_FIELDS
             ):
-                self.query_one(f"#{name}", Input).value = value
+                # What the wizard passes on is stored text: shown as any name is.
+                self.query_one(f"#{name}", Input).value = safe_line(value)
         self._organization_changed(quiet=True)
         if values.get("severity", "").isdigit() and int(values["severity"]) in self.levels:
             self.query_one("#severity", OptionList).highlighted = self.levels.index(
@@ -174,6 +179,15 @@ class NewCaseForm(Screen[list[Case] | None]):
 
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value
+
+    def organization(self) -> str:
+        """The organization as stored, for the one the field shows."""
+        shown = self.value("organization").strip()
+        return self._organizations.get(shown, shown)
+
+    def contact(self) -> str:
+        shown = self.value("contact").strip()
+        return self._contacts.get(shown, shown)
 
     def severity(self) -> int | None:
         index = self.query_one("#severity", OptionList).highlighted
@@ -225,7 +239,7 @@ class NewCaseForm(Screen[list[Case] | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
-        if _UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
+        if UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
             before = field.value[: field.cursor_position]
             field.value = safe_text(field.value)
             field.cursor_position = len(safe_text(before))
@@ -238,11 +252,12 @@ class NewCaseForm(Screen[list[Case] | None]):
             self._check_entitlement(quiet=True)
 
     def _organization_changed(self, quiet: bool) -> bool:
-        name = self.value("organization").strip()
-        names = intake.organization_names(self.desk)
-        known = name in names
+        self._organizations = shown_names(intake.organization_names(self.desk))
+        name = self.organization()
+        known = name in self._organizations.values()
+        self._contacts = shown_names(intake.contact_names(self.desk, name) if known else [])
         self.query_one("#contact", Input).suggester = SuggestFromList(
-            intake.contact_names(self.desk, name) if known else [], case_sensitive=False
+            self._contacts, case_sensitive=False
         )
         policy = None
         if known:
@@ -281,7 +296,7 @@ class NewCaseForm(Screen[list[Case] | None]):
         options.highlighted = self.levels.index(chosen) if chosen in self.levels else 0
 
     def _check_entitlement(self, quiet: bool) -> bool:
-        org, contact = self.value("organization").strip(), self.value("contact").strip()
+        org, contact = self.organization(), self.contact()
         status = self.query_one("#entitlement", Static)
         override = self.query_one("#override", Input)
         self.entitlement = None
@@ -436,8 +451,8 @@ class NewCaseForm(Screen[list[Case] | None]):
         try:
             opened = intake.open_issues(
                 self.desk,
-                organization=self.value("organization").strip(),
-                contact=self.value("contact").strip(),
+                organization=self.organization(),
+                contact=self.contact(),
                 issues=[*self.pending, issue],
                 entitlement_override=(
                     self.value("override").strip() if e and not e.contract_current else None

@@ -36,8 +36,8 @@ from deskterm.desk import intake, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
-from deskterm.safe_text import safe_line, safe_text
-from deskterm.screens.case_dialogs import _UNSAFE, Dialog, hint, plain
+from deskterm.safe_text import UNSAFE, safe_line, safe_text
+from deskterm.screens.case_dialogs import Dialog, hint, plain, shown_names
 from deskterm.screens.local_time import short
 
 STEPS = (
@@ -351,7 +351,7 @@ class Sev1Wizard(Screen[Case | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
-        if _UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
+        if UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
             before = field.value[: field.cursor_position]
             field.value = safe_text(field.value)
             field.cursor_position = len(safe_text(before))
@@ -458,7 +458,7 @@ class Sev1Wizard(Screen[Case | None]):
         name = self.query_one("#new-name", Input).value.strip()
         for field, check in (
             ("new-org", lambda: limits.check_length(org, "the organization", limits.LINE_LIMIT)),
-            ("new-name", lambda: limits.check_length(name, "the name", limits.LINE_LIMIT)),
+            ("new-name", lambda: limits.check_length(name, "the name", limits.NAME_LIMIT)),
             ("new-phone", lambda: limits.optional_name(self._typed("new-phone"), "the phone")),
             ("new-email", lambda: limits.check_email(self._typed("new-email"))),
         ):
@@ -470,13 +470,15 @@ class Sev1Wizard(Screen[Case | None]):
         if not org:
             self.show_error("the organization is empty: name the caller's organization", "new-org")
             return
-        if org not in intake.organization_names(self.desk):
+        organizations = shown_names(intake.organization_names(self.desk))
+        if org not in organizations:
             self.show_error(f"no organization named {org!r} (see deskterm org list)", "new-org")
             return
+        org = organizations[org]  # as stored: the field shows it sanitized
         if not name:
             self.show_error("the name is empty: who is calling?", "new-name")
             return
-        if name in intake.contact_names(self.desk, org):
+        if name in shown_names(intake.contact_names(self.desk, org)):
             self.show_error(f"{org} has a contact named {name!r} already: find it", "new-name")
             return
         self.choices.update(

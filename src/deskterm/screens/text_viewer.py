@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 from deskterm.safe_text import safe_line
 from deskterm.settings import human_size
 from deskterm.widgets.keys_footer import KeysFooter
-from deskterm.widgets.text_viewer import TextViewer, clean
+from deskterm.widgets.text_viewer import TextViewer
 
 TITLE_IN_STATUS = 40  # chars of the title repeated in the status line
 
@@ -32,7 +32,7 @@ class SearchField(Input):
     """The term to find. Typed, or pasted from a hostile log: shown inert too."""
 
     def validate_value(self, value: str) -> str:
-        return clean(safe_line(value))
+        return safe_line(value)
 
 
 class TextViewerScreen(Screen[None]):

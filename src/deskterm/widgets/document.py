@@ -10,10 +10,10 @@ screen become Strips.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len, chop_cells, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -54,14 +54,39 @@ def wrap(text: str, width: int) -> list[str]:
         if len(line) <= width and cell_len(line) <= width:
             lines.append(line)
         elif len(line) > WORD_WRAP_LIMIT:
-            if line.isascii():
-                lines.extend(line[i : i + width] for i in range(0, len(line), width))
-            else:
-                lines.extend(chop_cells(line, width))
+            lines.extend(cut(line, width))
         else:
             for part in textwrap.wrap(line, width, break_on_hyphens=False) or [""]:
                 lines.extend(chop_cells(part, width) if cell_len(part) > width else [part])
     return lines
+
+
+def cut(line: str, width: int) -> Iterator[str]:
+    """`line` in pieces of at most `width` cells (a wide char alone may take two).
+
+    Cells are counted only where a piece is not ASCII: a megabyte of log with one
+    placeholder in it (an ESC shown as ␛) is sliced, not measured char by char
+    (half a second a megabyte, for each such field of a case).
+    """
+    start, end = 0, len(line)
+    while start < end:
+        piece = line[start : start + width]
+        if not piece.isascii():
+            # Zero-width marks may let more chars fit than the window holds: the
+            # piece is then a little shorter than it might be, never wider.
+            piece = piece[: _fitting(line[start : start + width + 16], width)]
+        yield piece
+        start += len(piece)
+
+
+def _fitting(text: str, width: int) -> int:
+    """How many chars from the start of `text` fit in `width` cells (one at least)."""
+    cells = 0
+    for index, char in enumerate(text):
+        cells += get_character_cell_size(char)
+        if cells > width:
+            return max(index, 1)
+    return len(text)
 
 
 class Document(ScrollView, can_focus=True):

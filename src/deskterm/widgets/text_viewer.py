@@ -15,7 +15,6 @@ and `n`, `N` and "match i of n" are a bisect away in the list of their lines.
 
 from __future__ import annotations
 
-import re
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
@@ -46,23 +45,10 @@ SYNC_SEARCH_CHARS = 256 * 1024  # texts up to this size are searched at once, la
 PAN = 8  # cells a sideways key moves
 TERM_SHOWN = 60  # chars of a search term repeated in a message
 
-_SURROGATE = re.compile("[\\ud800-\\udfff]")
 _JOINERS = frozenset("\u200d\ufe0f")  # zero width joiner, variation selector 16
 _span_end = itemgetter(1)
 
 Span = tuple[int, int]
-
-
-def clean(text: str) -> str:
-    """Untrusted text as shown: the sanitizer's output, a lone surrogate as U+FFFD.
-
-    Char for char (a placeholder may be longer, but `\\n` stays where it was), so
-    a whole text and its lines clean to the same thing.
-    """
-    # A lone surrogate (a log decoded with surrogateescape) cannot be encoded for
-    # the terminal: left in, it would fail the write, not just look wrong.
-    text = safe_text(text)
-    return text if text.isascii() else _SURROGATE.sub("\ufffd", text)
 
 
 def fold(text: str) -> str:
@@ -166,7 +152,7 @@ def _starts_grapheme(text: str, index: int) -> bool:
 
 def prepare(raw: str) -> Line:
     """A raw line made safe, its tabs expanded and its cells measured."""
-    safe = clean(raw)
+    safe = safe_text(raw)
     shown, tab_at, tab_added = _expand_tabs(safe)
     if shown.isascii():  # printable ASCII by now: one cell a char
         return Line(safe, shown, len(shown), tab_at=tab_at, tab_added=tab_added)
@@ -309,7 +295,7 @@ class TextViewer(ScrollView, can_focus=True):
         """The whole text as search sees it (built once; may run in a thread)."""
         with self._corpus_lock:
             if self._corpus is None:
-                self._corpus = fold(clean(self._text))
+                self._corpus = fold(safe_text(self._text))
                 self._text = ""  # the lines hold it: no need for a second copy
             return self._corpus
 
@@ -380,7 +366,7 @@ class TextViewer(ScrollView, can_focus=True):
         """Find `term` (any case, as plain text) from the top line shown on."""
         self.workers.cancel_group(self, "text-viewer-search")
         self.term = term
-        key = fold(clean(term))
+        key = fold(safe_text(term))
         self._key = key or None
         self._matches = None
         self._current = None
