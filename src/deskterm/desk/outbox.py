@@ -78,15 +78,25 @@ def _address(contact: Contact | None) -> tuple[str | None, str | None]:
 
 def thread_of(session: Session, case: Case) -> list[str]:
     """The case's Message-IDs, oldest first: what we sent and what the customer sent."""
-    sent = session.exec(
-        select(Outbox.created_at, Outbox.message_id).where(Outbox.case_id == case.id)
-    ).all()
-    received = session.exec(
-        select(IngestedMail.received_at, IngestedMail.message_id).where(
-            IngestedMail.case_id == case.id
+    # Within one instant (a burst of changes, a frozen clock), each table's rows in
+    # the order they were written, and ours before theirs: an answer follows a question.
+    sent = [
+        (at, 0, row_id, message_id)
+        for at, row_id, message_id in session.exec(
+            select(Outbox.created_at, Outbox.id, Outbox.message_id).where(
+                Outbox.case_id == case.id
+            )
         )
-    ).all()
-    return [message_id for _, message_id in sorted([*sent, *received])]
+    ]
+    received = [
+        (at, 1, row_id, message_id)
+        for at, row_id, message_id in session.exec(
+            select(IngestedMail.received_at, IngestedMail.id, IngestedMail.message_id).where(
+                IngestedMail.case_id == case.id
+            )
+        )
+    ]
+    return [row[-1] for row in sorted([*sent, *received])]
 
 
 def letter(case: Case, text: str) -> str:
