@@ -88,16 +88,20 @@ def restore(source: Path, database: Path, now: datetime, *, force: bool = False)
 
 def _replaceable(database: Path) -> None:
     """Restore replaces a desk (a damaged one, say): never a file that is no database."""
-    try:
-        with database.open("rb") as file:
-            header = file.read(len(SQLITE_HEADER))
-    except OSError as error:
-        raise BackupError(f"cannot read {database}: {error.strerror or error}") from None
-    if header != SQLITE_HEADER:
+    if not _starts_as_sqlite(database):
         raise BackupError(
             f"{database} is not an SQLite database: restore replaces a desk; "
             "name a deskterm database, or a new file, with --db"
         )
+
+
+def _starts_as_sqlite(path: Path) -> bool:
+    """Whether the file begins as an SQLite database does (a BackupError if unreadable)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError as error:
+        raise BackupError(f"cannot read {path}: {error.strerror or error}") from None
 
 
 @dataclass(frozen=True)
@@ -109,12 +113,7 @@ class Described:
 
 def describe(path: Path) -> Described:
     """What a file holds, refusing anything that is not a deskterm database we know."""
-    try:
-        with path.open("rb") as file:
-            header = file.read(len(SQLITE_HEADER))
-    except OSError as error:
-        raise BackupError(f"cannot read {path}: {error.strerror or error}") from None
-    if header != SQLITE_HEADER:
+    if not _starts_as_sqlite(path):
         raise BackupError(f"{path} is not an SQLite database")
     try:
         with closing(_open(path, readonly=True)) as connection:
