@@ -70,16 +70,18 @@ def _check_file(path: Path) -> None:
         raise OpenError(f"{folder} {what}: name a database file in an existing directory")
 
 
+def cannot_open(url: str, why: str) -> OpenError:
+    return OpenError(f"cannot open the database {printable_url(url)}: {why}")
+
+
 def open_engine(url: str) -> Engine:
     """The engine, its schema brought up to date (after a backup copy); see `opened`."""
     try:
         return make_engine(url)
     except NoSuchModuleError as error:
-        raise OpenError(f"cannot open the database {printable_url(url)}: {error}") from None
+        raise cannot_open(url, str(error)) from None
     except (DBAPIError, OSError) as error:
-        raise OpenError(
-            f"cannot open the database {printable_url(url)}: {explain(error)}"
-        ) from None
+        raise cannot_open(url, explain(error)) from None
 
 
 def upgraded(engine: Engine, url: str) -> Path | None:
@@ -96,9 +98,7 @@ def upgraded(engine: Engine, url: str) -> Path | None:
         except SchemaError as error:
             raise OpenError(f"{printable_url(url)}: {error}") from None
     except (DBAPIError, OSError) as error:
-        raise OpenError(
-            f"cannot open the database {printable_url(url)}: {explain(error)}"
-        ) from None
+        raise cannot_open(url, explain(error)) from None
 
 
 def refuse_foreign(engine: Engine, url: str) -> None:
