@@ -45,6 +45,8 @@ from tests.unreadable import denied
 NOW = "2026-11-23T16:00:00Z"  # Mon 09:00 in Denver: standard-tier's office is open
 HUGE = "x" * 10**6  # a million-character name
 TEN_MB = "y" * (10 * 2**20)  # a ten-megabyte text
+# A new case for an organization whose contract has ended: it needs an override.
+LAPSED_CASE = ("--org", "Lapsed", "--contact", "Lena", "--severity", "2", "--subject", "x")
 BIG = "1" + "0" * 30  # 10**30: no database integer holds it
 DIGITS = "9" * 5000  # past the 4300 digits Python's int() takes from a string
 NUMBER = 40100  # the template's case
@@ -249,36 +251,8 @@ BAD: list[Bad] = [
     ),  # fmt: skip
     *(new_case("received", "--received", v, says) for v, says in INSTANTS),
     new_case("received", "--received", "2999-12-31T00:00Z", "is in the future"),
-    bad(
-        "case new",
-        "override",
-        "--org",
-        "Lapsed",
-        "--contact",
-        "Lena",
-        "--severity",
-        "2",
-        "--subject",
-        "x",
-        "--override",
-        TEN_MB,
-        says="the override's reason is 10,485,760",
-    ),  # fmt: skip
-    bad(
-        "case new",
-        "override",
-        "--org",
-        "Lapsed",
-        "--contact",
-        "Lena",
-        "--severity",
-        "2",
-        "--subject",
-        "x",
-        "--override",
-        " ",
-        says="maintenance contract ended",
-    ),  # fmt: skip
+    bad("case new", "override", *LAPSED_CASE, "--override", TEN_MB, says="the override's reason is 10,485,760"),
+    bad("case new", "override", *LAPSED_CASE, "--override", " ", says="maintenance contract ended"),
     *(
         new_case(param, flag, TEN_MB, "characters long: at most")
         for param, flag in INTAKE_OPTIONS.items()
