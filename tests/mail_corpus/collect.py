@@ -29,7 +29,7 @@ SOURCES = [
     ("flanker", "mailgun/flanker", "Apache-2.0", ["LICENSE"],
      [r"^tests/fixtures/messages/(bounce/|complaints/|spam/)?[^/]+\.eml$"]),
     ("sisimai-set-of-emails", "sisimai/set-of-emails", "BSD-2-Clause", ["LICENSE"],
-     [r"^maildir/bsd/[a-z0-9-]+-01\.eml$"]),
+     [r"^maildir/bsd/[a-z0-9-]+-01\.eml$", r"^maildir/bsd/rfc3834-0[2-4]\.eml$"]),
     ("django-mailbox", "coddingtonbear/django-mailbox", "MIT", ["LICENSE"],
      [r"^django_mailbox/tests/messages/[^/]+\.eml$"]),
     ("mimekit", "jstedfast/MimeKit", "MIT", ["LICENSE"],

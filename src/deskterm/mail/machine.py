@@ -114,6 +114,7 @@ def _diagnostic(value: str, status: str) -> str:
     text = re.sub(r"\s+", " ", value.split(";", 1)[-1]).strip()
     text = re.sub(r"^\d{3}[ -]", "", text)
     text = text.replace(status, "", 1).strip(" -:#")
+    text = re.sub(r"^<[^<>]*>[.:\s]*", "", text)  # `<kim@acme.test>... User unknown`
     return text[:100] if text else ""
 
 

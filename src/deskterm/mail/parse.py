@@ -176,7 +176,8 @@ def _safe_name(name: str) -> str:
 
 def _extension(content_type: str) -> str:
     known = {"message/rfc822": ".eml", "text/calendar": ".ics", "text/plain": ".txt"}
-    return known.get(content_type) or mimetypes.guess_extension(content_type) or ".bin"
+    guessed = known.get(content_type) or mimetypes.guess_extension(content_type)
+    return guessed or (".txt" if content_type.startswith("text/") else ".bin")
 
 
 def _filename(part: Message) -> str:
