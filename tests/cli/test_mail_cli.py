@@ -158,3 +158,24 @@ def test_ingest_when_the_database_is_unreachable_is_a_temporary_failure(desk: De
     )
     assert code == 75  # EX_TEMPFAIL: the mail server keeps the message and retries
     assert said.startswith("deskterm: temporary failure:")
+
+
+def test_triage_holds_a_130000_character_subject_on_one_row_and_show_has_it_whole(
+    desk: Desk,
+) -> None:
+    # RFC 2822's first example (tests/mail_corpus, from mikel/mail) with the subject a
+    # broken mailer wrote: `mail triage` printed it whole, 6,605 terminal lines.
+    raw = (Path(__file__).parents[1] / "mail_corpus/mikel-mail/rfc2822_example01.eml").read_bytes()
+    subject = "Saying Hello " + "x" * 130_000
+    raw = raw.replace(b"Subject: Saying Hello", b"Subject: " + subject.encode())
+    assert run(desk, "mail", "ingest", stdin=raw)[0] == 0
+    code, out, _ = run(desk, "mail", "triage")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2, out  # the heading and one row
+    assert "Saying Hello xxx" in lines[1] and "…" in lines[1]
+    assert max(len(line) for line in lines) <= 1000  # a pipe's width; a terminal's its own
+    code, out, _ = run(desk, "mail", "show", "1")
+    assert code == 0 and subject in out.replace("\n", "")
+    assert "This is a message just to say hello." in out
+    code, _, err = run(desk, "mail", "show", "2")
+    assert code == 2 and "no mail #2 in triage" in err

@@ -479,6 +479,25 @@ def triage(desk: Desk, *, everything: bool = False) -> list[TriageLine]:
     ]
 
 
+def triaged(desk: Desk, triage_id: int) -> dict[str, object]:
+    """One mail of triage, whole: what `mail show` prints."""
+    with reading(desk.engine) as session:
+        row = session.get(TriageMail, triage_id)
+        if row is None:
+            raise NotFound(f"no mail #{triage_id} in triage (see deskterm mail triage)")
+        taken = session.get(Case, row.case_id) if row.case_id is not None else None
+    mail = parse(row.raw)
+    return {
+        "id": row.id,
+        "from": mail.sender,
+        "subject": row.subject,
+        "received": row.received_at.isoformat(),
+        "why": row.reason if taken is None else f"taken into Incident# {taken.number}",
+        "attachments": [part.name for part in mail.attachments],
+        "text": mail.text,
+    }
+
+
 def take(
     desk: Desk,
     triage_id: int,
