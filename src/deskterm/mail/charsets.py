@@ -82,6 +82,15 @@ _STRAY_BYTES = "deskterm-stray-bytes"
 codecs.register_error(_STRAY_BYTES, _stray_bytes)
 
 
+def decode_word(data: bytes, label: str | None) -> str:
+    """An RFC 2047 encoded word's bytes: its charset, a bad byte read as U+FFFD."""
+    codec = _codec(label) or "utf-8"
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError:
+        return data.decode(codec, "replace")
+
+
 def decode_header_bytes(data: bytes, body_label: str | None) -> str:
     """Raw 8-bit header bytes: UTF-8 if they are UTF-8, else the body's charset."""
     try:

@@ -32,7 +32,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from io import BytesIO
 
-from deskterm.mail.charsets import decode_bytes, decode_header_bytes
+from deskterm.mail.charsets import decode_bytes, decode_header_bytes, decode_word
 from deskterm.mail.html_text import html_to_text
 from deskterm.mail.machine import Bounce, automatic_reason, bounce_of
 
@@ -79,13 +79,24 @@ class Incoming:
 
 
 def _decoded(raw: str) -> str:
-    """RFC 2047 words decoded, or the raw text if even that fails."""
+    """RFC 2047 words decoded (a bad byte costing one character), or the raw text."""
     if "=?" not in raw:
         return raw
     try:
-        return str(make_header(decode_header(raw)))
+        chunks = decode_header(raw)
     except (LookupError, UnicodeError, ValueError, HeaderParseError, AssertionError):
         return raw
+    try:
+        return str(make_header(chunks))
+    except (LookupError, UnicodeError, ValueError, HeaderParseError, AssertionError):
+        pass
+    # A word whose bytes are not in its charset: each word read leniently.
+    return "".join(
+        text if isinstance(text, str)
+        else decode_word(text, charset) if charset
+        else text.decode("ascii", "replace")
+        for text, charset in chunks
+    )  # fmt: skip
 
 
 def _unfold(value: str) -> str:
@@ -166,7 +177,7 @@ def _text(part: Message) -> str:
     text = decode_bytes(_payload(part), part.get_content_charset())
     if part.get_content_type() == "text/html":
         return html_to_text(text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n")
 
 
 def _safe_name(name: str) -> str:
