@@ -218,7 +218,7 @@ class CaseScreen(Screen[None]):
                     text.append("  " + safe_line(detail, 60))
             if person.mail_bounce:  # phone instead: mail to this address bounces
                 text.append(
-                    "  LAST REPLY BOUNCED: " + safe_line(person.mail_bounce, 60),
+                    "  BOUNCED: " + safe_line(person.mail_bounce, 60),
                     style="bold reverse",
                 )
         text.append("\n")
