@@ -201,8 +201,10 @@ def test_a_few_bad_bytes_cost_a_few_characters_not_the_whole_body() -> None:
 
 
 def test_a_gb2312_label_on_gbk_bytes_is_read_as_gbk() -> None:
-    # (no public fixture at hand: GBK's 镕 and 啰 are not in GB2312)
-    assert decode_bytes("朱镕基 啰嗦".encode("gbk"), "gb2312") == "朱镕基 啰嗦"
+    # Chinese spam of SpamScope's suite: labelled gb2312, with GBK-only characters
+    mail = parse(real("spamscope-mail-parser/mails_mail_test_9.eml"))
+    assert "你们看看这个是什么" in mail.subject and "\ufffd" not in mail.subject
+    assert "你们看看这个是什么" in mail.text and "\ufffd" not in mail.text
     assert decode_bytes("‘quoted’ – ok".encode("cp1252"), "iso-8859-1") == "‘quoted’ – ok"
 
 
@@ -245,22 +247,15 @@ def test_tnef_is_kept_as_it_came_and_said_so() -> None:
 
 
 def test_a_calendar_invitation_is_kept_as_ics_with_its_summary_and_time() -> None:
-    # (no public fixture at hand: an Outlook-style invitation, alternative text + calendar)
-    raw = (
-        b"From: bob@acme.test\r\nSubject: Invitation: Upgrade window\r\nMIME-Version: 1.0\r\n"
-        b'Content-Type: multipart/alternative; boundary="b"\r\n\r\n--b\r\n'
-        b"Content-Type: text/plain\r\n\r\nUpgrade window\r\n--b\r\n"
-        b"Content-Type: text/calendar; method=REQUEST; charset=UTF-8\r\n\r\n"
-        b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Upgrade window\r\n"
-        b"DTSTART;TZID=Europe/Berlin:20261124T220000\r\nDTEND;TZID=Europe/Berlin:20261124T230000\r\n"
-        b"END:VEVENT\r\nEND:VCALENDAR\r\n--b--\r\n"
-    )
-    mail = parse(raw)
-    assert [part.name for part in mail.attachments] == ["part-1.ics"]
-    assert mail.text == (
-        "Upgrade window\n\n[calendar invitation part-1.ics: Upgrade window, "
-        "20261124T220000 Europe/Berlin - 20261124T230000 Europe/Berlin (request)]"
-    )
+    # Google Calendar's invitation (postal-mime's fixture): the calendar alternative
+    # and the attached invite.ics are both kept, their event on the timeline.
+    mail = parse(real("postal-mime/fixtures_calendar-event.eml"))
+    assert [part.name for part in mail.attachments] == ["invitation.ics", "invite.ics"]
+    assert mail.text.startswith("Test event ⏰\nThursday Apr 11, 2024 ⋅ 11am – 12pm")
+    assert (
+        "[calendar invitation invite.ics: Test event ⏰, 20240411T110000 Europe/Tallinn"
+        " - 20240411T120000 Europe/Tallinn (request)]"
+    ) in mail.text
 
 
 @pytest.mark.parametrize(

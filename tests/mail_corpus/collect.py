@@ -37,6 +37,10 @@ SOURCES = [
       r"^UnitTests/TestData/tnef/ukr\.eml$", r"^UnitTests/TestData/partial/rfc2046\.eml$"]),
     ("nodemailer-mailparser", "nodemailer/mailparser", "MIT", ["LICENSE"],
      [r"^test/fixtures/[^/]+\.eml$"]),
+    ("postal-mime", "postalsys/postal-mime", "MIT", ["LICENSE.txt"],
+     [r"^test/fixtures/[^/]+\.eml$"]),
+    ("spamscope-mail-parser", "SpamScope/mail-parser", "Apache-2.0", ["LICENSE.txt"],
+     [r"^tests/mails/mail_test_(9|12)$"]),
 ]  # fmt: skip
 
 
@@ -67,7 +71,7 @@ def main(mirrors: Path) -> None:
                 continue
             name = path.rsplit("/", 2)
             flat = "_".join(name[-2:]) if len(name) > 1 else name[-1]
-            flat = re.sub(r"\.(txt|eml)$", "", flat) + ".eml"
+            flat = re.sub(r"\.(txt|eml)$", "", flat) + ".eml"  # mail_test_9 too
             (target / flat).write_bytes(data)
             rows.append(f"{project}/{flat}\t{repository}\t{path}\t{commit}\t{licence}")
     (HERE / "MANIFEST.tsv").write_text("\n".join(rows) + "\n")

@@ -214,6 +214,8 @@ def _name_of(part: Message, number: int) -> str:
         name = _safe_name(location.rsplit("/", 1)[-1]) or _safe_name(cid)
         if name and mimetypes.guess_type(name)[0] is None:
             name += _extension(content_type)
+    if not name and content_type == "text/calendar":
+        name = "invitation.ics"
     return name or f"part-{number}{_extension(content_type)}"
 
 
@@ -334,12 +336,15 @@ def _forwarded(part: Message, reading: _Reading) -> None:
     reading.texts.append("\n".join("> " + line if line else ">" for line in lines))
 
 
-_ICS_FIELD = re.compile(r"^(SUMMARY|DTSTART|DTEND|LOCATION|METHOD)(;[^:\n]*)?:(.*)$", re.MULTILINE)
+_ICS_FIELD = re.compile(r"^(SUMMARY|DTSTART|DTEND|LOCATION)(;[^:\n]*)?:(.*?)\r?$", re.MULTILINE)
 
 
 def _calendar_summary(ics: str) -> str:
     """`Quarterly review, 20261124T150000Z - 20261124T160000Z` from an iCalendar text."""
     unfolded = re.sub(r"\r?\n[ \t]", "", ics)
+    method = re.search(r"^METHOD:(.*)$", unfolded, re.MULTILINE)
+    event = re.search(r"^BEGIN:VEVENT\s*$(.*?)^END:VEVENT", unfolded, re.MULTILINE | re.DOTALL)
+    unfolded = event.group(1) if event else unfolded  # not the time zones' DTSTARTs
     fields: dict[str, str] = {}
     for name, params, value in _ICS_FIELD.findall(unfolded):
         zone = re.search(r"TZID=([^;:]+)", params or "")
@@ -350,7 +355,7 @@ def _calendar_summary(ics: str) -> str:
     if "DTEND" in fields:
         when += " - " + fields["DTEND"]
     where = f", at {fields['LOCATION']}" if fields.get("LOCATION") else ""
-    method = f" ({fields['METHOD'].lower()})" if "METHOD" in fields else ""
+    method = f" ({method.group(1).strip().lower()})" if method else ""
     return f"{what}, {when}{where}{method}"
 
 
