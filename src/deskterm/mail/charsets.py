@@ -47,7 +47,7 @@ def _codec(label: str | None) -> str | None:
     name = SUPERSETS.get(label, label)
     try:
         return codecs.lookup(name).name
-    except LookupError:
+    except (LookupError, ValueError):  # no such codec; a NUL in the label
         return None
 
 

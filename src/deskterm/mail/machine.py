@@ -127,9 +127,9 @@ def bounce_of(message: Message) -> Bounce | None:
         ):
             continue
         for block in _fields(part):
-            action = (block.get("Action") or "").strip().lower()
-            status = _STATUS.search(block.get("Status") or "")
-            recipient = block.get("Final-Recipient") or block.get("Original-Recipient") or ""
+            action = str(block.get("Action") or "").strip().lower()
+            status = _STATUS.search(str(block.get("Status") or ""))
+            recipient = str(block.get("Final-Recipient") or block.get("Original-Recipient") or "")
             if not recipient or not status or not status.group(1).startswith("5"):
                 continue
             if action and action != "failed":

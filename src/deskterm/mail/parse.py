@@ -24,7 +24,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from email import policy
-from email.errors import HeaderParseError
+from email.errors import MessageError
 from email.generator import BytesGenerator
 from email.header import decode_header, make_header
 from email.message import Message
@@ -84,11 +84,11 @@ def _decoded(raw: str) -> str:
         return raw
     try:
         chunks = decode_header(raw)
-    except (LookupError, UnicodeError, ValueError, HeaderParseError, AssertionError):
+    except (LookupError, UnicodeError, ValueError, MessageError, AssertionError):
         return raw
     try:
         return str(make_header(chunks))
-    except (LookupError, UnicodeError, ValueError, HeaderParseError, AssertionError):
+    except (LookupError, UnicodeError, ValueError, MessageError, AssertionError):
         pass
     # A word whose bytes are not in its charset: each word read leniently.
     return "".join(
@@ -209,8 +209,8 @@ def _name_of(part: Message, number: int) -> str:
     content_type = part.get_content_type()
     name = _filename(part)
     if not name:
-        cid = (part.get("Content-ID") or "").strip().strip("<>").split("@")[0]
-        location = (part.get("Content-Location") or "").strip().split("?")[0].rstrip("/")
+        cid = str(part.get("Content-ID") or "").strip().strip("<>").split("@")[0]
+        location = str(part.get("Content-Location") or "").strip().split("?")[0].rstrip("/")
         name = _safe_name(location.rsplit("/", 1)[-1]) or _safe_name(cid)
         if name and mimetypes.guess_type(name)[0] is None:
             name += _extension(content_type)
