@@ -84,12 +84,22 @@ class HostileCase:
 
     @property
     def mail_text(self) -> str:
-        """The mail's body as the gateway decodes it: UTF-8, or else Latin-1."""
-        data = self.value("mail").encode("utf-8", "surrogateescape")
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            return data.decode("latin-1")
+        """The mail's body as the gateway decodes it: UTF-8, each byte that is not
+        UTF-8 read as Windows-1252 (as Latin-1 where Windows-1252 has no character)."""
+        text = (
+            self.value("mail").encode("utf-8", "surrogateescape").decode("utf-8", "surrogateescape")
+        )
+
+        def byte(c: str) -> str:
+            if not 0xDC80 <= ord(c) <= 0xDCFF:
+                return c
+            value = bytes([ord(c) - 0xDC00])
+            try:
+                return value.decode("cp1252")
+            except UnicodeDecodeError:
+                return value.decode("latin-1")
+
+        return "".join(byte(c) for c in text)
 
     @property
     def email(self) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -158,3 +160,49 @@ def test_ingest_when_the_database_is_unreachable_is_a_temporary_failure(desk: De
     )
     assert code == 75  # EX_TEMPFAIL: the mail server keeps the message and retries
     assert said.startswith("deskterm: temporary failure:")
+
+
+def test_triage_holds_a_130000_character_subject_on_one_row_and_show_has_it_whole(
+    desk: Desk,
+) -> None:
+    # RFC 2822's first example (tests/mail_corpus, from mikel/mail) with the subject a
+    # broken mailer wrote: `mail triage` printed it whole, 6,605 terminal lines.
+    raw = (Path(__file__).parents[1] / "mail_corpus/mikel-mail/rfc2822_example01.eml").read_bytes()
+    subject = "Saying Hello " + "x" * 130_000
+    raw = raw.replace(b"Subject: Saying Hello", b"Subject: " + subject.encode())
+    assert run(desk, "mail", "ingest", stdin=raw)[0] == 0
+    code, out, _ = run(desk, "mail", "triage")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2, out  # the heading and one row
+    assert "Saying Hello xxx" in lines[1] and "…" in lines[1]
+    assert max(len(line) for line in lines) <= 1000  # a pipe's width; a terminal's its own
+    code, out, _ = run(desk, "mail", "show", "1")
+    assert code == 0 and subject in out.replace("\n", "")
+    assert "This is a message just to say hello." in out
+    code, _, err = run(desk, "mail", "show", "2")
+    assert code == 2 and "no mail #2 in triage" in err
+
+
+def test_a_bounce_of_the_desks_reply_is_flagged_on_the_case_and_moves_nothing(
+    desk: Desk,
+) -> None:
+    # sendmail's DSN from sisimai's set (tests/mail_corpus), returning the desk's reply.
+    desk.ok("contact", "add", "Kijitora", "--org", "Acme", "--email", "userunknown@bouncehammer.jp")
+    desk.ok("case", "new", "--org", "Acme", "--contact", "Kijitora", "--severity", "2",
+            "--subject", "Printer")  # fmt: skip
+    desk.ok("case", "reply", "40101", "Which model is it?")
+    desk.ok("case", "move", "40101", "waiting-on-customer", "--note", "asked the model")
+    with closing(sqlite3.connect(desk.db)) as db:
+        (ours,) = db.execute("SELECT message_id FROM outbox ORDER BY id LIMIT 1").fetchone()
+    corpus = Path(__file__).parents[1] / "mail_corpus/sisimai-set-of-emails"
+    raw = (corpus / "bsd_lhost-sendmail-01.eml").read_bytes()
+    raw = raw.replace(b"<E1C50F1B-1C83-4820-BC36-AC6FBFBE8568@example.org>", ours.encode())
+    code, out, err = run(desk, "mail", "ingest", stdin=raw)
+    assert code == 0, err
+    assert "automatic message (a report (delivery-status)) added to Incident# 40101" in out
+    shown = desk.ok("case", "show", "40101")
+    assert "LAST REPLY BOUNCED: 5.1.1 User Unknown (phone instead)" in shown
+    detail = desk.show(40101)
+    assert detail["status"] == "waiting-on-customer"
+    kinds = [event["kind"] for event in detail["events"]]
+    assert "automatic-mail" in kinds and "customer-reply" not in kinds

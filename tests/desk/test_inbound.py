@@ -68,10 +68,18 @@ def kinds(desk: Desk, number: int) -> list[str]:
         ("RE: AW: Fwd: [Incident# 40101] x", 40101),
         ("aw:Incident#40102", 40102),
         ("Server down", None),
-        ("About Incident# 40100 and others", None),  # not at the start: a new matter
+        # Issue 23: anywhere in the subject, after any prefix or gateway tag, as
+        # Request Tracker reads its `[rtname #N]` (these opened new cases).
+        ("About Incident# 40100 and others", 40100),
+        ("[EXTERNAL] RE: Incident# 40100: Server down", 40100),
+        ("TR: Incident# 40100", 40100),
+        ("RV: Incident# 40100", 40100),
+        ("Antwort: Incident# 40100", 40100),
+        ("回复: Incident# 40100: 服务器宕机", 40100),
+        ("Incident 40100", None),  # the number alone is anyone's number
     ],
 )
-def test_the_case_number_is_read_from_the_start_of_the_subject(
+def test_the_case_number_is_read_from_the_subject(
     subject: str, number: int | None
 ) -> None:
     assert case_in_subject(subject) == number
@@ -96,16 +104,26 @@ def test_a_plain_reply_lands_on_its_case_stops_the_clock_and_reopens(
 @pytest.mark.parametrize(
     "header", ["Auto-Submitted: auto-replied", "Precedence: auto_reply", "X-Autoreply: yes"]
 )
-def test_an_out_of_office_reply_stops_no_clock_and_waits_in_triage(
+def test_an_out_of_office_reply_stops_no_clock_and_lands_on_the_timeline(
     mail_desk: Desk, case: Case, header: str
 ) -> None:
     cases.move(mail_desk, case.number, Status.WAITING, "Which version do you run?")
+    due = load(mail_desk, case.number).case.next_due
     raw = eml("plain.eml").replace(b"MIME-Version", header.encode() + b"\r\nMIME-Version")
     result = inbound.ingest(mail_desk, raw)
-    assert result.outcome == "triage" and result.reason.startswith("an automatic reply (")
+    assert (result.outcome, result.case) == ("automatic", case.number)
     loaded = load(mail_desk, case.number)
     assert loaded.case.status == Status.WAITING.value
+    assert loaded.case.next_due == due
     assert "customer-reply" not in kinds(mail_desk, case.number)
+    assert kinds(mail_desk, case.number)[-1] == "automatic-mail"
+
+
+def test_automatic_mail_naming_no_case_waits_in_triage_and_opens_none(mail_desk: Desk) -> None:
+    raw = eml("new_case.eml").replace(b"MIME-Version", b"Auto-Submitted: auto-replied\r\nMIME-Version")
+    result = inbound.ingest(mail_desk, raw)
+    assert result.outcome == "triage" and result.reason.startswith("an automatic message (")
+    assert counts(mail_desk)["Case"] == 0
 
 
 def test_the_same_message_twice_is_taken_once(mail_desk: Desk, case: Case) -> None:

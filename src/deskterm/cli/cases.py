@@ -350,6 +350,9 @@ def _print_case(detail: dict[str, Any]) -> None:
                 f"<{contact['email']}>" if contact["email"] else "",
                 contact["phone"] or "",
                 "(administrator)" if contact["administrator"] else "",
+                f"LAST REPLY BOUNCED: {contact['mail_bounce']} (phone instead)"
+                if contact.get("mail_bounce")
+                else "",
             )
             if part
         )

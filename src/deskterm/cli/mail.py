@@ -26,6 +26,8 @@ from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import inbound, outbox
 from deskterm.desk.errors import DeskError
 from deskterm.opening import OpenError
+from deskterm.safe_text import safe_line as cut_line
+from deskterm.safe_text import safe_text
 from deskterm.store.engine import first_line, make_engine
 
 EX_TEMPFAIL = 75
@@ -208,17 +210,59 @@ def triage_command(
     if not lines:
         out.print("no mail in triage")
         return
-    table = Table("id", "received", "from", "subject", "why", box=None, pad_edge=False)
-    for line in lines:
-        why = line.reason if line.case is None else f"taken into Incident# {line.case}"
-        table.add_row(
+    # One row a mail, whatever its sender wrote: long fields are cut with `…` to
+    # fit the terminal (`mail show ID` has them whole).
+    rows = [
+        (
             str(line.id),
             local(line.received_at),
-            Text(safe_line(line.from_address)),
-            Text(safe_line(line.subject)),
-            Text(safe_line(why)),
+            cut_line(line.from_address, CELL),
+            cut_line(line.subject, CELL),
+            cut_line(
+                line.reason if line.case is None else f"taken into Incident# {line.case}", CELL
+            ),
         )
+        for line in lines
+    ]
+    fixed = max(len("id"), *(len(row[0]) for row in rows)) + max(len(row[1]) for row in rows)
+    room = max(30, out.width - fixed - 2 * 4)  # four gaps of two between five columns
+    sender = min(max(len(row[2]) for row in rows), max(10, room // 4))
+    why = min(max(len(row[4]) for row in rows), max(12, room // 3))
+    table = Table(box=None, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    table.add_column("received", no_wrap=True)
+    for name, width in (("from", sender), ("subject", room - sender - why), ("why", why)):
+        table.add_column(name, no_wrap=True, overflow="ellipsis", width=max(width, len(name)))
+    for row in rows:
+        table.add_row(*row[:2], *(Text(cell) for cell in row[2:]))
     out.print(table)
+
+
+CELL = 300  # characters of a field cut before the table cuts it to the terminal's width
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    triage_id: Annotated[
+        int,
+        typer.Argument(metavar="ID", parser=params.positive, help="The mail's id in triage."),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """One mail of triage whole: its sender, subject, why it waits, its text and files."""
+    shown = inbound.triaged(desk(ctx), triage_id)
+    if as_json:
+        print_json(shown)
+        return
+    out = console()
+    for name in ("from", "subject", "received", "why"):
+        value = str(shown[name] or "-")
+        out.print(Text(f"{name + ':':<10}", style="bold"), Text(safe_line(value)))
+    for name in shown["attachments"]:  # type: ignore[union-attr]
+        out.print(Text(f"{'file:':<10}", style="bold"), Text(safe_line(str(name))))
+    out.print()
+    out.print(Text(safe_text(str(shown["text"]))))
 
 
 @app.command("take")

@@ -60,6 +60,7 @@ class Person:
     email: str | None
     phone: str | None
     administrator: bool
+    mail_bounce: str | None = None  # the last bounce of mail to `email` (deskterm.desk.inbound)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,9 @@ def load(desk: Desk, number: int) -> CaseFile:
         session.expunge_all()
     assert organization is not None
     person = (
-        Person(contact.name, contact.email, contact.phone, contact.is_admin) if contact else None
+        Person(contact.name, contact.email, contact.phone, contact.is_admin, contact.mail_bounce)
+        if contact
+        else None
     )
     return CaseFile(
         case=case,

@@ -21,6 +21,7 @@ _VERBS = {
     EventKind.SCHEDULED: "scheduled the work for {new}",
     EventKind.CHECKLIST: "checked {field} on the Sev 1 call",
     EventKind.LINKED: "linked this case with case {new} (reported together)",
+    EventKind.AUTOMATIC_MAIL: "sent an automatic message: {new}",
 }
 
 _ATTACHED_SIZE = re.compile(r"(\d[\d,]*) bytes?\b")

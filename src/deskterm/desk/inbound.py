@@ -1,15 +1,20 @@
 """Mail from customers: onto its case, into a new case, or into triage; once per Message-ID.
 
 Where a message lands (`route`):
-1. `Incident# N` at the start of the subject (also `Incident #N`, `[Incident# N]`,
-   after any `Re:`/`AW:`/`Fwd:`), from a contact of case N's organization, or an
-   `In-Reply-To`/`References` naming a message of case N: a customer reply on N
-   (the customer clock stops; a waiting case returns to open).
-2. Otherwise, from a known contact (address compared case-insensitively): a new
+1. Machine mail (deskterm.mail.machine: a bounce, a read receipt, an out-of-office,
+   the desk's own mail come back) that names a case (by In-Reply-To/References, the
+   message it encloses, or the subject from a contact of the case's organization):
+   an automatic message on that case's timeline. It stops no clock, changes no
+   status; a permanent delivery failure is flagged on the contact it was for.
+   Machine mail naming no case: triage. It never opens a case.
+2. `Incident# N` anywhere in the subject (also `Incident #N`, `[Incident# N]`, after
+   any `Re:`/`AW:`/`TR:`/`回复:`/`[EXTERNAL]` ...), from a contact of case N's
+   organization, or an `In-Reply-To`/`References` naming a message of case N: a
+   customer reply on N (the customer clock stops; a waiting case returns to open).
+3. Otherwise, from a known contact (address compared case-insensitively): a new
    case for the contact's organization, at the policy's `email_severity` (never a
    phone-intake level such as Sev 1).
-3. Anything else: triage, kept whole, until someone takes it into a case;
-   automatic replies (`Auto-Submitted`, `Precedence: auto_reply/bulk/junk`) too.
+4. Anything else: triage, kept whole, until someone takes it into a case.
 
 One message is one transaction: the event(s), the attachment rows, the case and
 the Message-ID row commit together or not at all. Attachment files are written
@@ -23,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
+from email.utils import parseaddr
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
@@ -33,6 +39,7 @@ from deskterm.desk.cases import Change, changing, create_case, record_customer_r
 from deskterm.desk.context import Desk
 from deskterm.desk.directory import find_contact, find_organization
 from deskterm.desk.errors import DeskError, NotFound
+from deskterm.mail.machine import Bounce
 from deskterm.mail.parse import Incoming, parse
 from deskterm.models import (
     Attachment,
@@ -47,10 +54,17 @@ from deskterm.models import (
 from deskterm.settings import human_size
 from deskterm.store.engine import reading, writing
 
-_PREFIX = r"(?:\s*(?:re|aw|fwd?|wg|sv|antw)\s*(?:\[\d+\])?\s*:)*"
+# Reply and forward prefixes in the languages customers write (as Thunderbird's
+# mail.reply_prefixes and Zammad's list), and the tags gateways put first.
+_WORD = (
+    r"re|aw|antw|antwort|wg|fw|fwd|tr|rv|rif|r|sv|vs|vb|vl|doorst|odp|pd|ynt|ilt|res|"
+    r"enc|encaminhar|ref|回复|回覆|答复|转发|轉寄|返信|転送|답장|전달|ответ|пересл"
+)
+_TAG = r"\[[^\]\n]{0,40}\]|\*\*\*[^*\n]{0,40}\*\*\*"  # [EXTERNAL], ***SPAM***
+_PREFIX = rf"(?:\s*(?:(?:{_WORD})\s*(?:\[\d+\]|\(\d+\))?\s*[:：]|{_TAG}))*"
 _INCIDENT = re.compile(
-    rf"^{_PREFIX}\s*\[?\s*incident\s*#\s*(\d+)\s*\]?", re.IGNORECASE
-)  # `Re: AW: [Incident# 40100] ...`, `Incident #40100: ...`
+    r"\bincident\s*#\s*(\d+)\b", re.IGNORECASE
+)  # `[EXTERNAL] RE: AW: [Incident# 40100] ...`, `回复: Incident #40100: ...`
 _PREFIXES = re.compile(rf"^{_PREFIX}\s*", re.IGNORECASE)
 NO_SUBJECT = "(no subject)"
 
@@ -59,7 +73,7 @@ NO_SUBJECT = "(no subject)"
 class Ingested:
     """What became of one message."""
 
-    outcome: str  # "reply" (on a case), "new-case", "triage", "duplicate"
+    outcome: str  # "reply" (on a case), "automatic" (on a case), "new-case", "triage", "duplicate"
     message_id: str
     case: int | None = None
     triage: int | None = None
@@ -68,6 +82,8 @@ class Ingested:
     def summary(self) -> str:
         if self.outcome == "reply":
             return f"{self.message_id}: customer reply added to Incident# {self.case}"
+        if self.outcome == "automatic":
+            return f"{self.message_id}: automatic message ({self.reason}) added to Incident# {self.case}"
         if self.outcome == "new-case":
             return f"{self.message_id}: opened Incident# {self.case}"
         if self.outcome == "triage":
@@ -80,7 +96,9 @@ class Refused(DeskError):
 
 
 def case_in_subject(subject: str) -> int | None:
-    match = _INCIDENT.match(subject)
+    """The case a subject names: `Incident# N` anywhere in it (the desk's own subjects
+    read `Incident# N: ...`; customers' mailers put any prefix or tag before it)."""
+    match = _INCIDENT.search(subject)
     return int(match.group(1)) if match else None
 
 
@@ -94,7 +112,7 @@ def case_subject(subject: str) -> str:
 
 @dataclass(frozen=True)
 class _Route:
-    outcome: str  # reply, new-case, triage
+    outcome: str  # reply, automatic, new-case, triage
     case: int | None = None
     contact: Contact | None = None
     reason: str = ""
@@ -108,8 +126,10 @@ def _contacts(session: Session, address: str) -> list[Contact]:
     )
 
 
-def _case_of_thread(session: Session, mail: Incoming) -> int | None:
+def _case_of_thread(session: Session, mail: Incoming, enclosed: bool = False) -> int | None:
     ids = [*mail.in_reply_to, *reversed(mail.references)]
+    if enclosed:  # a bounce returns the desk's own message: its Message-ID names the case
+        ids += mail.enclosed_ids
     for message_id in ids:
         number = session.exec(
             select(Case.number)
@@ -127,11 +147,48 @@ def _case_of_thread(session: Session, mail: Incoming) -> int | None:
     return None
 
 
-def route(session: Session, mail: Incoming) -> _Route:
-    if mail.automatic:
-        # An out-of-office answering our mail must not stop the customer's clock,
-        # reopen a waiting case or open a new one.
-        return _Route("triage", reason=f"an automatic reply ({mail.automatic})")
+def _ours(session: Session, mail: Incoming, desk: Desk | None) -> str | None:
+    """The desk's own outgoing mail come back (a forwarding loop, a list echoing it)."""
+    if session.exec(select(Outbox.id).where(Outbox.message_id == mail.message_id)).first():
+        return "the desk's own message came back"
+    if desk is not None and desk.mail.relay:
+        ours = parseaddr(desk.mail.from_address)[1].lower()
+        if ours and mail.from_address == ours:
+            return f"sent from the desk's own address {ours}"
+    return None
+
+
+def _machine_route(session: Session, mail: Incoming, why: str) -> _Route:
+    """Machine mail lands on the case it names as an automatic message, else in triage;
+    it never opens a case."""
+    threaded = _case_of_thread(session, mail, enclosed=True)
+    if threaded is not None:
+        return _Route("automatic", threaded, reason=why)
+    for subject in (mail.subject, *mail.enclosed_subjects):
+        named = case_in_subject(subject)
+        if named is None:
+            continue
+        case = session.exec(select(Case).where(Case.number == named)).first()
+        if case is None:
+            continue
+        # Named by subject only: only from (or about) the case organization's contacts,
+        # so a stranger cannot write into a case's timeline.
+        addresses = {mail.from_address} | ({mail.bounce.recipient} if mail.bounce else set())
+        if any(
+            c.organization_id == case.organization_id
+            for address in addresses
+            for c in _contacts(session, address)
+        ):
+            return _Route("automatic", named, reason=why)
+    return _Route("triage", reason=f"an automatic message ({why})")
+
+
+def route(session: Session, mail: Incoming, desk: Desk | None = None) -> _Route:
+    why = _ours(session, mail, desk) or mail.automatic
+    if why:
+        # A bounce or an out-of-office answering our mail must not stop the customer's
+        # clock, reopen a waiting case or open a new one.
+        return _machine_route(session, mail, why)
     contacts = _contacts(session, mail.from_address)
     threaded = _case_of_thread(session, mail)
     if threaded is not None:
@@ -241,6 +298,37 @@ def _reply_on(desk: Desk, number: int, mail: Incoming, files: list[tuple[str, in
         _record(change.session, mail, change.at, change.case, None)
 
 
+def _automatic_on(
+    desk: Desk, number: int, mail: Incoming, files: list[tuple[str, int, str]], why: str
+) -> None:
+    """Machine mail on its case: an event of its own kind, no clock stopped, no status
+    moved; a permanent failure to a contact's address flagged on the contact."""
+    with changing(desk, number) as change:
+        if _seen(change.session, mail.message_id):
+            raise _Duplicate
+        bounce = mail.bounce
+        flagged = _flag_bounce(change.session, change.case, bounce) if bounce else None
+        change.record(
+            EventKind.AUTOMATIC_MAIL,
+            field_name="bounce" if flagged else None,
+            new=f"last reply bounced: {bounce.summary()}" if bounce and flagged else why,
+            text=_text_of(mail, files),
+            actor=mail.sender or "(no sender)",
+        )
+        _attach(change, files, mail.sender or "(no sender)")
+        _record(change.session, mail, change.at, change.case, None)
+
+
+def _flag_bounce(session: Session, case: Case, bounce: Bounce) -> Contact | None:
+    """The contact of the case's organization the bounce was for, flagged."""
+    for contact in _contacts(session, bounce.recipient):
+        if contact.organization_id == case.organization_id:
+            contact.mail_bounce = bounce.summary()
+            session.add(contact)
+            return contact
+    return None
+
+
 def _new_case(
     desk: Desk,
     session: Session,
@@ -312,13 +400,17 @@ def ingest(desk: Desk, raw: bytes) -> Ingested:
     # triage keeps the message whole, so an oversized one is refused there too.
     _check_sizes(desk, mail)
     with reading(desk.engine) as session:
-        where = route(session, mail)
+        where = route(session, mail, desk)
     files = _store_files(desk, mail) if where.outcome != "triage" else []
     try:
         if where.outcome == "reply":
             assert where.case is not None
             _reply_on(desk, where.case, mail, files)
             return Ingested("reply", mail.message_id, case=where.case)
+        if where.outcome == "automatic":
+            assert where.case is not None
+            _automatic_on(desk, where.case, mail, files, where.reason)
+            return Ingested("automatic", mail.message_id, case=where.case, reason=where.reason)
         with writing(desk.engine) as session:
             if _seen(session, mail.message_id):
                 raise _Duplicate
@@ -385,6 +477,25 @@ def triage(desk: Desk, *, everything: bool = False) -> list[TriageLine]:
         TriageLine(row.id, row.from_address, row.subject, row.reason, row.received_at, number)  # type: ignore[arg-type]
         for row, number in rows
     ]
+
+
+def triaged(desk: Desk, triage_id: int) -> dict[str, object]:
+    """One mail of triage, whole: what `mail show` prints."""
+    with reading(desk.engine) as session:
+        row = session.get(TriageMail, triage_id)
+        if row is None:
+            raise NotFound(f"no mail #{triage_id} in triage (see deskterm mail triage)")
+        taken = session.get(Case, row.case_id) if row.case_id is not None else None
+    mail = parse(row.raw)
+    return {
+        "id": row.id,
+        "from": mail.sender,
+        "subject": row.subject,
+        "received": row.received_at.isoformat(),
+        "why": row.reason if taken is None else f"taken into Incident# {taken.number}",
+        "attachments": [part.name for part in mail.attachments],
+        "text": mail.text,
+    }
 
 
 def take(

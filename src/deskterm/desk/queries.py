@@ -183,6 +183,7 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
                 "email": contact.email,
                 "phone": contact.phone,
                 "administrator": contact.is_admin,
+                "mail_bounce": contact.mail_bounce,
             },
             "contract_until": org.contract_until.isoformat() if org.contract_until else None,
             "contract_current": org.contract_current(now.date()),

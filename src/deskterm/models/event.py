@@ -30,6 +30,10 @@ class EventKind(StrEnum):
     ATTACH = "attach"  # a file attached: new value its name, text its size and SHA-256
     CHECKLIST = "checklist"  # a step of the Sev 1 phone intake: field the step, text the answer
     LINKED = "linked"  # reported together with other cases: new value their numbers
+    # Mail a machine sent about the case (a bounce, an out-of-office, a read receipt):
+    # on the timeline, never a customer's answer: no clock stops, no status changes.
+    # New value why it is a machine's; text the message's text, as for a customer reply.
+    AUTOMATIC_MAIL = "automatic-mail"
 
 
 class Event(SQLModel, table=True):

@@ -34,4 +34,7 @@ class Contact(SQLModel, table=True):
     email: str | None = Field(default=None, sa_type=ExactText)
     phone: str | None = Field(default=None, sa_type=ExactText)
     is_admin: bool = False  # an administrator of the product (Sev 1 checklist)
+    # The last permanent delivery failure of mail to `email` ("5.1.1 user unknown"), from
+    # a bounce (deskterm.desk.inbound); None once mail is known to reach the address.
+    mail_bounce: str | None = Field(default=None, sa_type=ExactText)
     created_at: datetime = Field(sa_type=UTCDateTime)

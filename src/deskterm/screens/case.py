@@ -216,6 +216,11 @@ class CaseScreen(Screen[None]):
             for detail in (person.phone, person.email):
                 if detail:
                     text.append("  " + safe_line(detail, 60))
+            if person.mail_bounce:  # phone instead: mail to this address bounces
+                text.append(
+                    "  BOUNCED: " + safe_line(person.mail_bounce, 60),
+                    style="bold reverse",
+                )
         text.append("\n")
         level = policy.severities.get(case.severity)
         text.append(f"{policy.label(case.severity)} {level.name if level else ''}", style="bold")

@@ -37,6 +37,7 @@ TAGS: dict[str, tuple[str, str, str]] = {
     K.AUTO_CLOSE_NOTICE: ("notice", "document--head", ""),
     K.CHECKLIST: ("check", "document--head", ""),
     K.LINKED: ("linked", "", ""),
+    K.AUTOMATIC_MAIL: ("automatic", "document--quiet", "document--quiet"),  # dimmed
 }
 TAG_WIDTH = 9
 UNKNOWN = ("event", "", "")
