@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from deskterm.desk import cases
+from deskterm.desk import cases, directory
 from deskterm.desk.context import Desk
+from deskterm.store import changes as feed
 from deskterm.store.changes import LOST, ChangeWatcher, parse_payload
 from deskterm.store.engine import make_engine
 from tests.desk.conftest import drop_pg_schema, pg_engine_in_fresh_schema
@@ -75,6 +76,67 @@ def test_nothing_committed_is_no_change(desk: Desk) -> None:
     try:
         watcher.changed()
         assert not within(0.3, watcher.changed)
+    finally:
+        watcher.close()
+
+
+def test_what_changed_is_named_by_case_number_and_version(desk: Desk) -> None:
+    first, second = open_case(desk), open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        assert watcher.poll() is None  # the starting point
+        cases.note(desk, first, "one")
+        cases.note(desk, first, "two")
+        cases.note(desk, second, "three")
+        named: dict[int, int] = {}
+
+        def heard_all() -> bool:
+            # PostgreSQL may deliver the three notifications over several questions.
+            change = watcher.poll()
+            if change is not None:
+                assert not change.unknown and not change.mail
+                for number, version in change.cases.items():
+                    named[number] = max(version, named.get(number, 0))
+            return named == {first: 3, second: 2}
+
+        assert within(2.0, heard_all), named
+        assert watcher.poll() is None  # heard once
+    finally:
+        watcher.close()
+
+
+def test_a_change_that_names_no_case_is_unknown(desk: Desk) -> None:
+    open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        watcher.poll()
+        directory.add_organization(desk, "Soylent Live", "business-hours-3")
+        if desk.engine.dialect.name == "sqlite":
+            changes = watcher.poll()
+            assert changes is not None and changes.unknown and not changes.cases
+        else:  # PostgreSQL announces case rows and the outbox only: as before
+            assert not within(0.3, lambda: watcher.poll() is not None)
+    finally:
+        watcher.close()
+
+
+def test_more_changes_than_are_worth_naming_are_unknown(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if desk.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL names every case it is told of")
+    monkeypatch.setattr(feed, "MOST_NAMED", 2)
+    number = open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        watcher.poll()
+        for text_ in ("a", "b", "c"):
+            cases.note(desk, number, text_)
+        changes = watcher.poll()
+        assert changes is not None and changes.unknown
+        cases.note(desk, number, "d")  # and the next is named again, from the newest seen
+        changes = watcher.poll()
+        assert changes is not None and dict(changes.cases) == {number: 5}
     finally:
         watcher.close()
 
