@@ -38,8 +38,11 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/desk_bench.py
 	$(BIN)/python bench/board_bench.py
 
+# The layers' contracts (pyproject.toml [tool.importlinter]) and the linter; CI runs
+# them before the tests (.ci/run).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache
