@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from deskterm import clock, settings
 from deskterm.desk.context import Desk
+from deskterm.errors import UserError
 from deskterm.mail.config import mail_config
 from deskterm.store import revision
 from deskterm.store.engine import database_url, make_engine, printable_url
@@ -26,7 +27,7 @@ BACKENDS = ("sqlite", "postgresql")
 URL_EXAMPLE = "a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 
 
-class OpenError(Exception):
+class OpenError(UserError):
     """The desk cannot be opened; the message says why. Nothing was written."""
 
 

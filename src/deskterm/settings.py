@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
+from deskterm.errors import UserError
+from deskterm.units import MB, SizeError, human_size, parse_size
+
 if TYPE_CHECKING:
     from deskterm.sla.catalog import PolicyCatalog
 
@@ -31,7 +34,10 @@ CONFIG_FILE = "config.toml"
 USER_NAME_LIMIT = 200  # characters: the desk's limit for a name (deskterm.desk.limits.NAME_LIMIT)
 
 
-class SettingError(ValueError):
+__all__ = ["human_size", "parse_size"]  # sizes are deskterm.units'; kept here for callers
+
+
+class SettingError(UserError, ValueError):
     """A setting (an environment variable, a config file) has a value deskterm cannot
     use; says which."""
 
@@ -246,40 +252,7 @@ def actor(option: str | None, config: Config | None = None) -> str:
 
 # --- attachments ------------------------------------------------------------------
 
-DEFAULT_ATTACHMENT_LIMIT = 20 * 1024 * 1024  # 20 MB
-_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-
-
-def human_size(size: int) -> str:
-    """`512 bytes`, `1.2 KB`, `20 MB`: powers of 1024, as the size settings count."""
-    if size < 1024:
-        return "1 byte" if size == 1 else f"{size} bytes"
-    value = float(size)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1024
-        if round(value, 1) < 1024 or unit == "TB":
-            break
-    shown = f"{value:.1f}".removesuffix(".0")
-    return f"{shown} {unit}"
-
-
-def parse_size(text: str) -> int:
-    """`20MB`, `500 KB`, `1.5GB`, `1G`, `20MiB` or a plain number of bytes (1 KB = 1024 bytes)."""
-    cleaned = text.strip().upper().replace(" ", "").replace("_", "")
-    unit = cleaned.lstrip("0123456789.")
-    number = cleaned[: len(cleaned) - len(unit)]
-    unit = unit.removesuffix("IB").removesuffix("B") if unit not in ("", "B") else unit
-    try:
-        scale = _UNITS[unit]
-        amount = float(number) if "." in number else int(number)
-    except (KeyError, ValueError):
-        raise SettingError(
-            f"{text!r} is not a size (e.g. 20MB, 500KB, 1GB or a number of bytes)"
-        ) from None
-    size = int(amount * scale)
-    if size < 1:
-        raise SettingError(f"{text!r} is not a size above zero (e.g. 20MB)")
-    return size
+DEFAULT_ATTACHMENT_LIMIT = 20 * MB
 
 
 def attachment_limit() -> int:
@@ -289,7 +262,7 @@ def attachment_limit() -> int:
         return DEFAULT_ATTACHMENT_LIMIT
     try:
         return parse_size(value)
-    except SettingError as error:
+    except SizeError as error:
         raise SettingError(f"DESKTERM_ATTACHMENT_LIMIT: {error}") from None
 
 

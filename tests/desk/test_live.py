@@ -27,6 +27,11 @@ needs_pg = pytest.mark.skipif(
 )
 
 
+# How long a test waits for what it expects to hear: generous, since a loaded
+# machine is slow, not wrong (a wait on a condition ends as soon as it holds).
+HEARD = 10.0
+
+
 def open_case(desk: Desk) -> int:
     return cases.open_case(
         desk, organization="Acme", contact="Bob Admin", severity=2, subject="Disk full"
@@ -46,7 +51,7 @@ def within(seconds: float, condition: Callable[[], bool], step: float = 0.05) ->
     return condition()
 
 
-def test_a_change_committed_by_another_process_is_seen_within_a_second(desk: Desk) -> None:
+def test_a_change_committed_by_another_process_is_seen(desk: Desk) -> None:
     number = open_case(desk)
     watcher = ChangeWatcher(desk.engine)
     try:
@@ -60,9 +65,9 @@ def test_a_change_committed_by_another_process_is_seen_within_a_second(desk: Des
             env={**os.environ, "DESKTERM_NOW": "2026-11-23T16:05:00Z"},
         )
         assert other.returncode == 0, other.stderr
-        committed = time.monotonic()
-        assert within(1.0, watcher.changed)
-        assert time.monotonic() - committed < 1.0
+        # Within a second on a quiet machine (the console asks every half second);
+        # how soon is a matter for bench/live_bench.py, not for a test on a busy one.
+        assert within(HEARD, watcher.changed)
         if desk.engine.dialect.name == "postgresql":
             assert (number, 2) in watcher.heard
         assert watcher.changed() is False  # heard once
@@ -99,7 +104,7 @@ def test_what_changed_is_named_by_case_number_and_version(desk: Desk) -> None:
                     named[number] = max(version, named.get(number, 0))
             return named == {first: 3, second: 2}
 
-        assert within(2.0, heard_all), named
+        assert within(HEARD, heard_all), named
         assert watcher.poll() is None  # heard once
     finally:
         watcher.close()
@@ -160,7 +165,7 @@ def test_desks_in_other_schemas_of_the_same_database_are_not_heard(desk: Desk) -
         mine.changed(), theirs.changed()
         assert mine.channel != theirs.channel
         open_case(desk)
-        assert within(1.0, mine.changed)
+        assert within(HEARD, mine.changed)
         assert not theirs.changed()
         mine.close(), theirs.close()
     finally:
@@ -189,7 +194,7 @@ def test_a_killed_listening_connection_is_reported_and_reconnected(desk: Desk) -
             said.append(watcher.problem)
             return changed
 
-        assert within(3.0, poll)
+        assert within(HEARD, poll)
         assert LOST in said  # the console said so while it was away
         assert watcher.problem is None and watcher.listener_pid() != pid
     finally:
@@ -208,15 +213,15 @@ def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> N
     try:
         watcher.changed()
         proxy.cut()
-        assert within(2.0, lambda: (watcher.changed(), watcher.problem)[1] == LOST)
+        assert within(HEARD, lambda: (watcher.changed(), watcher.problem)[1] == LOST)
         cases.note(desk, number, "written while the watcher's server was away")
         for _ in range(3):  # still away: still reported, no exception
             assert watcher.changed() is False and watcher.problem == LOST
         proxy.restore()
-        assert within(2.0, watcher.changed)  # back: reload
+        assert within(HEARD, watcher.changed)  # back: reload
         assert watcher.problem is None
         cases.note(desk, number, "and heard again")
-        assert within(1.0, watcher.changed)
+        assert within(HEARD, watcher.changed)
         assert (number, 3) in watcher.heard  # opened 1, two notes
     finally:
         watcher.close()

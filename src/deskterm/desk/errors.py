@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from deskterm.errors import SystemFailure, UserError
 
-class DeskError(Exception):
+
+class DeskError(UserError):
     """Bad input or a refused change; nothing was written."""
 
 
@@ -19,7 +21,7 @@ class Conflict(DeskError):
     """The case changed since the caller loaded it; the message names who and what."""
 
 
-class StorageError(DeskError):
+class StorageError(DeskError, SystemFailure):
     """The database could not take the change (disk full, read-only, I/O error, lost
     server); the transaction was rolled back, so nothing was written."""
 
