@@ -1,6 +1,6 @@
 """The queue's read side: open cases in deadline order, a window at a time.
 
-The queue never loads the whole table (architecture invariant 7). It asks for
+The queue never loads the whole table (docs/architecture.md, invariant 7). It asks for
 the rows it shows, walking the partial index on (queue_due, number); it counts
 in separate queries the screen can run in the background; and it turns stored
 deadlines into business time left at paint time (`countdown`), so the tick needs

@@ -573,7 +573,7 @@ class CaseScreen(Screen[None]):
         file = self.file
         if file is None:
             return
-        # The email subject of seed 001; OSC 52 carries it base64-encoded (inert).
+        # The subject mail about a case carries (docs/domain.md, "Statuses"); OSC 52 carries it base64-encoded (inert).
         subject = f"Incident# {self.number} - {safe_line(file.case.subject, SUBJECT_SHOWN)}"
         self.app.copy_to_clipboard(subject)
         self.app.push_screen(dialogs.CopyDialog(subject, copied=True))
