@@ -27,8 +27,10 @@ run: $(VENV)/.installed
 	$(BIN)/deskterm demo --if-empty
 	$(BIN)/deskterm
 
+# Spread over the cores (pytest-xdist): every test keeps its own HOME, database file
+# and PostgreSQL schema (tests/conftest.py), so workers share nothing.
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --durations=10
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sla_bench.py
@@ -38,8 +40,11 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/desk_bench.py
 	$(BIN)/python bench/board_bench.py
 
+# The layers' contracts (pyproject.toml [tool.importlinter]) and the linter; CI runs
+# them before the tests (.ci/run).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -1,6 +1,6 @@
 """Hostile text: what customers and users may write, what deskterm must show, never act on.
 
-One corpus for every test of invariant 6: the sanitizer's (tests/test_safe_text.py),
+One corpus for every test of invariant 6 (docs/architecture.md): the sanitizer's (tests/test_safe_text.py),
 the screens' under Pilot (tests/screens/) and the walk through the real console in a
 pseudo-terminal (tests/test_hostile_console.py). Each payload carries a marker of its
 own (`PWNED-...`) inside or right after its control sequence, so the bytes a terminal

@@ -1,4 +1,9 @@
-"""The console: a Textual app on the queue, with the sweep running in the background."""
+"""The console: a Textual app on the queue, with the sweep running in the background.
+
+The app owns the console's one `DeskMonitor` (deskterm.live.monitor): it hands
+each `DeskChanged` to every screen on the stack, and turns the connection's
+state and every storage failure a worker meets into one notice each.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,17 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 from sqlalchemy.exc import OperationalError
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
 from deskterm.desk.context import Desk
+from deskterm.desk.errors import StorageError
 from deskterm.desk.queue import VIEWS
+from deskterm.live.messages import ConnectionBack, ConnectionLost, DeskChanged, StorageFailed
+from deskterm.live.monitor import DeskMonitor
+from deskterm.screens import connection
 from deskterm.screens.queue import QueueScreen
 from deskterm.store import statistics
 
@@ -47,8 +56,12 @@ class DesktermApp(App[None]):
         # What to open on top of the queue: "board" (`deskterm board`), "sev1"
         # (`deskterm sev1`), "new" (`deskterm case new`), or "queue" for nothing more.
         self.start = start
+        self.monitor = DeskMonitor(self, desk.engine)
 
     def on_mount(self) -> None:
+        # The starting point for live changes, taken before any screen reads: a
+        # commit made while the first rows load is then heard as a change.
+        self.monitor.start()
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
         if self.first_case is not None:
             from deskterm.screens.case import CaseScreen  # only when asked for (start-up time)
@@ -72,6 +85,29 @@ class DesktermApp(App[None]):
         # collector's sight, a full collection later walks only what came since
         # (pauses of tens of milliseconds otherwise, felt as a stuck key).
         self.call_after_refresh(gc.freeze)
+
+    def on_unmount(self) -> None:
+        self.monitor.stop()
+
+    # -- the live desk ----------------------------------------------------------------
+
+    @on(DeskChanged)
+    def _desk_changed(self, message: DeskChanged) -> None:
+        # Every screen on the stack hears it; those hidden keep it for when they show.
+        for screen in self.screen_stack:
+            screen.post_message(message.copy())
+
+    @on(ConnectionLost)
+    def _connection_lost(self, message: ConnectionLost) -> None:
+        connection.announce_lost(self, message.problem)
+
+    @on(ConnectionBack)
+    def _connection_back(self) -> None:
+        connection.announce_back(self)
+
+    @on(StorageFailed)
+    def _storage_failed(self, message: StorageFailed) -> None:
+        connection.announce_failure(self, message.problem)
 
     # -- intake: the Severity 1 call and the new-case form ---------------------------
 
@@ -155,7 +191,7 @@ class DesktermApp(App[None]):
         try:
             sweep(self.desk)
             statistics.refresh(self.desk.engine)
-        except OperationalError:
+        except (OperationalError, StorageError):
             # The database is away (the change watcher says so on screen): the next
             # sweep, a minute on, does what this one could not.
             return

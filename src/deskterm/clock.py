@@ -1,4 +1,4 @@
-"""The one source of "now" (architecture invariant 1).
+"""The one source of "now" (docs/architecture.md, invariant 1).
 
 `DESKTERM_NOW` (ISO 8601 with an offset) freezes the clock for tests, demos and
 snapshots; with `DESKTERM_CLOCK=running` as well, the clock starts at that

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
-from deskterm.opening import OpenError, open_desk
+from deskterm.opening import OpenError, open_desk, start_settings
 from deskterm.safe_text import safe_line
 
 
@@ -17,7 +16,8 @@ def run_console(
     start: str = "queue",
 ) -> int:
     try:
-        desk, backup = open_desk(db, as_user)
+        chosen = start_settings(db, as_user)
+        desk, backup = open_desk(db, as_user, chosen)
     except OpenError as error:
         print(f"deskterm: {safe_line(str(error))}", file=sys.stderr, flush=True)
         return 2
@@ -39,6 +39,5 @@ def run_console(
             return 2
     from deskterm.app import DesktermApp
 
-    bell = os.environ.get("DESKTERM_BELL") == "1"
-    DesktermApp(desk, readonly=readonly, bell=bell, case=case, start=start).run()
+    DesktermApp(desk, readonly=readonly, bell=chosen.bell, case=case, start=start).run()
     return 0

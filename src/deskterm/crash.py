@@ -9,16 +9,11 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from pathlib import Path
 
-import platformdirs
+from deskterm.locations import CRASH_FILE, crash_file
 
+__all__ = ["CRASH_FILE", "crash_file"]  # where: deskterm.locations
 EX_SOFTWARE = 70  # sysexits.h: an internal software error
-CRASH_FILE = "last-crash.txt"
-
-
-def crash_file() -> Path:
-    return platformdirs.user_state_path("deskterm") / CRASH_FILE
 
 
 def report(error: BaseException) -> int:

@@ -19,17 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import platformdirs
-
 from deskterm.instants import parse_instant, to_iso
+from deskterm.locations import drafts_root
 
-APP = "deskterm"
-
-
-def drafts_root() -> Path:
-    """`DESKTERM_DRAFTS`, else the user's state directory (never shared with others)."""
-    override = os.environ.get("DESKTERM_DRAFTS")
-    return Path(override) if override else platformdirs.user_state_path(APP) / "drafts"
+__all__ = ["drafts_root"]  # where: deskterm.locations
 
 
 def database_key(database: str) -> str:

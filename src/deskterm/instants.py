@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from deskterm.errors import UserError
+
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 END = datetime(3000, 1, 1, tzinfo=UTC)  # the first instant too late
 _SHOWN = 60  # characters of a bad instant repeated in the message
 
 
-class InstantError(ValueError):
+class InstantError(UserError, ValueError):
     """An instant the user wrote that cannot be used; the message says why."""
 
 

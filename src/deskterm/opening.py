@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from deskterm import clock, settings
 from deskterm.desk.context import Desk
-from deskterm.mail.config import mail_config
+from deskterm.errors import UserError
 from deskterm.store import revision
 from deskterm.store.engine import database_url, make_engine, printable_url
 from deskterm.store.faults import explain
@@ -26,7 +26,7 @@ BACKENDS = ("sqlite", "postgresql")
 URL_EXAMPLE = "a file path, sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 
 
-class OpenError(Exception):
+class OpenError(UserError):
     """The desk cannot be opened; the message says why. Nothing was written."""
 
 
@@ -117,15 +117,23 @@ def refuse_foreign(engine: Engine, url: str) -> None:
         )
 
 
-def open_desk(db: str | None, as_user: str | None) -> tuple[Desk, Path | None]:
-    """The desk to work on, and the copy made if its schema was upgraded on the way."""
+def start_settings(db: str | None, as_user: str | None) -> settings.Settings:
+    """Every setting of this start, read once; one that cannot be used is refused."""
     where = location(db)
     try:
-        limit = settings.attachment_limit()
-        who = settings.actor(as_user)
-        mail = mail_config()
+        return settings.load_settings(where, as_user)
     except settings.SettingError as error:
         raise OpenError(str(error)) from None
+
+
+def open_desk(
+    db: str | None, as_user: str | None, chosen: settings.Settings | None = None
+) -> tuple[Desk, Path | None]:
+    """The desk to work on, and the copy made if its schema was upgraded on the way.
+
+    `chosen`: the settings already read (`start_settings`), else read here."""
+    chosen = start_settings(db, as_user) if chosen is None else chosen
+    where = chosen.database
     url = url_of(where)
     engine = open_engine(url)
     try:
@@ -135,10 +143,10 @@ def open_desk(db: str | None, as_user: str | None) -> tuple[Desk, Path | None]:
         raise
     desk = Desk(
         engine,
-        settings.policy_catalog(),
-        who,
-        attachments=settings.attachments_dir(where),
-        attachment_limit=limit,
-        mail=mail,
+        settings.policy_catalog(chosen.policy_dirs),
+        chosen.actor,
+        attachments=chosen.attachments,
+        attachment_limit=chosen.attachment_limit,
+        mail=chosen.mail,
     )
     return desk, backup

@@ -1,4 +1,4 @@
-"""Terminal-safe rendering of untrusted text (architecture invariant 6).
+"""Terminal-safe rendering of untrusted text (docs/architecture.md, invariant 6).
 
 Everything a customer or another user typed passes through here before it can
 reach a terminal. C0 controls (but newline and tab), ESC, DEL, C1 controls, the

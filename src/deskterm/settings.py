@@ -16,22 +16,48 @@ from __future__ import annotations
 import getpass
 import os
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
+from deskterm.errors import UserError
+from deskterm.locations import (
+    APP,
+    CONFIG_FILE,
+    attachments_dir,
+    default_database,
+    holiday_cache_dir,
+    named_config_file,
+    packaged_policy_dir,
+    policy_dirs,
+    site_config_file,
+    user_config_file,
+)
+from deskterm.units import MB, SizeError, human_size, parse_size
 
 if TYPE_CHECKING:
+    from deskterm.mail.config import MailConfig
     from deskterm.sla.catalog import PolicyCatalog
 
-APP = "deskterm"
-CONFIG_FILE = "config.toml"
 USER_NAME_LIMIT = 200  # characters: the desk's limit for a name (deskterm.desk.limits.NAME_LIMIT)
 
 
-class SettingError(ValueError):
+# Sizes are deskterm.units', places deskterm.locations': their names stay here for callers.
+__all__ = [
+    "APP",
+    "CONFIG_FILE",
+    "attachments_dir",
+    "default_database",
+    "human_size",
+    "packaged_policy_dir",
+    "parse_size",
+    "policy_dirs",
+    "site_config_file",
+]
+
+
+class SettingError(UserError, ValueError):
     """A setting (an environment variable, a config file) has a value deskterm cannot
     use; says which."""
 
@@ -41,14 +67,8 @@ class SettingError(ValueError):
 
 def config_files() -> list[Path]:
     """The config files deskterm reads, lowest precedence first (present or not)."""
-    files = [
-        site_config_file(),
-        platformdirs.user_config_path(APP) / CONFIG_FILE,
-    ]
-    named = os.environ.get("DESKTERM_CONFIG", "").strip()
-    if named:
-        files.append(Path(named).expanduser())
-    return files
+    named = named_config_file()
+    return [site_config_file(), user_config_file(), *([named] if named else [])]
 
 
 @dataclass(frozen=True)
@@ -98,9 +118,9 @@ def load_config() -> Config:
     values: dict[str, Any] = {}
     origin: dict[str, Path] = {}
     sources: list[Path] = []
-    named = os.environ.get("DESKTERM_CONFIG", "").strip()
+    named = named_config_file()
     for path in config_files():
-        explicit = bool(named) and path == Path(named).expanduser()
+        explicit = path == named
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -124,36 +144,14 @@ def load_config() -> Config:
     return Config(values, tuple(sources), origin)
 
 
-def packaged_policy_dir() -> Path:
-    installed = Path(str(resources.files(APP))) / "data" / "policies"
-    if installed.is_dir():
-        return installed
-    # An editable install runs from the source tree, where the presets sit at the
-    # repository's top (the wheel copies them into the package).
-    return Path(__file__).resolve().parents[2] / "data" / "policies"
-
-
-def policy_dirs() -> list[Path]:
-    extra = [Path(p) for p in os.environ.get("DESKTERM_POLICIES", "").split(os.pathsep) if p]
-    return [
-        packaged_policy_dir(),
-        platformdirs.site_config_path(APP) / "policies",
-        platformdirs.user_config_path(APP) / "policies",
-        *extra,
-    ]
-
-
-def policy_catalog() -> PolicyCatalog:
-    """The policies of `policy_dirs()`, their holiday dates remembered in the user's cache."""
+def policy_catalog(dirs: Sequence[Path] | None = None) -> PolicyCatalog:
+    """The policies of `dirs` (`policy_dirs()`), their holiday dates remembered in the
+    user's cache."""
     from deskterm.sla import holiday_dates
     from deskterm.sla.catalog import PolicyCatalog
 
-    holiday_dates.use_cache_dir(platformdirs.user_cache_path(APP))
-    return PolicyCatalog(policy_dirs())
-
-
-def default_database() -> Path:
-    return platformdirs.user_data_path(APP) / "deskterm.db"
+    holiday_dates.use_cache_dir(holiday_cache_dir())
+    return PolicyCatalog(list(policy_dirs() if dirs is None else dirs))
 
 
 def database_location(option: str | None, config: Config | None = None) -> str:
@@ -172,10 +170,6 @@ def database_location(option: str | None, config: Config | None = None) -> str:
             )
         return configured.strip()
     return str(default_database())
-
-
-def site_config_file() -> Path:
-    return platformdirs.site_config_path(APP) / CONFIG_FILE
 
 
 def _site_allows_as(config: Config) -> bool | None:
@@ -246,40 +240,7 @@ def actor(option: str | None, config: Config | None = None) -> str:
 
 # --- attachments ------------------------------------------------------------------
 
-DEFAULT_ATTACHMENT_LIMIT = 20 * 1024 * 1024  # 20 MB
-_UNITS = {"": 1, "B": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
-
-
-def human_size(size: int) -> str:
-    """`512 bytes`, `1.2 KB`, `20 MB`: powers of 1024, as the size settings count."""
-    if size < 1024:
-        return "1 byte" if size == 1 else f"{size} bytes"
-    value = float(size)
-    for unit in ("KB", "MB", "GB", "TB"):
-        value /= 1024
-        if round(value, 1) < 1024 or unit == "TB":
-            break
-    shown = f"{value:.1f}".removesuffix(".0")
-    return f"{shown} {unit}"
-
-
-def parse_size(text: str) -> int:
-    """`20MB`, `500 KB`, `1.5GB`, `1G`, `20MiB` or a plain number of bytes (1 KB = 1024 bytes)."""
-    cleaned = text.strip().upper().replace(" ", "").replace("_", "")
-    unit = cleaned.lstrip("0123456789.")
-    number = cleaned[: len(cleaned) - len(unit)]
-    unit = unit.removesuffix("IB").removesuffix("B") if unit not in ("", "B") else unit
-    try:
-        scale = _UNITS[unit]
-        amount = float(number) if "." in number else int(number)
-    except (KeyError, ValueError):
-        raise SettingError(
-            f"{text!r} is not a size (e.g. 20MB, 500KB, 1GB or a number of bytes)"
-        ) from None
-    size = int(amount * scale)
-    if size < 1:
-        raise SettingError(f"{text!r} is not a size above zero (e.g. 20MB)")
-    return size
+DEFAULT_ATTACHMENT_LIMIT = 20 * MB
 
 
 def attachment_limit() -> int:
@@ -289,39 +250,49 @@ def attachment_limit() -> int:
         return DEFAULT_ATTACHMENT_LIMIT
     try:
         return parse_size(value)
-    except SettingError as error:
+    except SizeError as error:
         raise SettingError(f"DESKTERM_ATTACHMENT_LIMIT: {error}") from None
-
-
-def _sqlite_file(database: str) -> Path | None:
-    """The file of an SQLite database given as a path or an SQLAlchemy URL, else None."""
-    if "://" not in database:
-        return Path(database).expanduser().resolve()
-    scheme, _, rest = database.partition("://")
-    if scheme.split("+")[0] != "sqlite":
-        return None
-    path = rest.removeprefix("/").split("?")[0]
-    if not path or path == ":memory:" or path.startswith("file:"):
-        return None
-    return Path(path).expanduser().resolve()
-
-
-def attachments_dir(database: str) -> Path:
-    """Where attached files are stored, by SHA-256, for this database (a path or a URL).
-
-    `DESKTERM_ATTACHMENTS` if set; for an SQLite file, `attachments/` beside it, so
-    everyone sharing the file (a jump host's desk) sees the same attachments; for
-    PostgreSQL, `attachments/` in the user's data directory.
-    """
-    override = os.environ.get("DESKTERM_ATTACHMENTS", "").strip()
-    if override:
-        return Path(override).expanduser().resolve()
-    file = _sqlite_file(database)
-    if file is not None:
-        return file.parent / "attachments"
-    return platformdirs.user_data_path(APP) / "attachments"
 
 
 def default_attachments_dir() -> Path:
     """The store of the database deskterm opens without `--db`."""
     return attachments_dir(database_location(None))
+
+
+# --- all of it, once ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a start of deskterm decided from its options, the environment and the
+    config files, read once and passed down (the console, the desk it opens)."""
+
+    database: str  # a path or an SQLAlchemy URL
+    actor: str
+    attachments: Path
+    attachment_limit: int
+    drafts: Path
+    policy_dirs: tuple[Path, ...]
+    mail: MailConfig
+    bell: bool  # ring the terminal bell on a breach or a new unassigned Sev 1
+
+
+def load_settings(database: str, as_user: str | None) -> Settings:
+    """Every setting for `database` (already located: `database_location`), acting
+    as `as_user`; a SettingError names the first one deskterm cannot use."""
+    from deskterm.locations import drafts_root
+    from deskterm.mail.config import mail_config
+
+    limit = attachment_limit()
+    config = load_config()
+    who = actor(as_user, config)
+    return Settings(
+        database=database,
+        actor=who,
+        attachments=attachments_dir(database),
+        attachment_limit=limit,
+        drafts=drafts_root(),
+        policy_dirs=tuple(policy_dirs()),
+        mail=mail_config(config),
+        bell=os.environ.get("DESKTERM_BELL") == "1",
+    )

@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from deskterm.desk import cases
+from deskterm.desk import cases, directory
 from deskterm.desk.context import Desk
+from deskterm.store import changes as feed
 from deskterm.store.changes import LOST, ChangeWatcher, parse_payload
 from deskterm.store.engine import make_engine
 from tests.desk.conftest import drop_pg_schema, pg_engine_in_fresh_schema
@@ -24,6 +25,11 @@ from tests.desk.tcp_proxy import TcpProxy
 needs_pg = pytest.mark.skipif(
     not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG names no PostgreSQL"
 )
+
+
+# How long a test waits for what it expects to hear: generous, since a loaded
+# machine is slow, not wrong (a wait on a condition ends as soon as it holds).
+HEARD = 10.0
 
 
 def open_case(desk: Desk) -> int:
@@ -45,7 +51,7 @@ def within(seconds: float, condition: Callable[[], bool], step: float = 0.05) ->
     return condition()
 
 
-def test_a_change_committed_by_another_process_is_seen_within_a_second(desk: Desk) -> None:
+def test_a_change_committed_by_another_process_is_seen(desk: Desk) -> None:
     number = open_case(desk)
     watcher = ChangeWatcher(desk.engine)
     try:
@@ -59,9 +65,9 @@ def test_a_change_committed_by_another_process_is_seen_within_a_second(desk: Des
             env={**os.environ, "DESKTERM_NOW": "2026-11-23T16:05:00Z"},
         )
         assert other.returncode == 0, other.stderr
-        committed = time.monotonic()
-        assert within(1.0, watcher.changed)
-        assert time.monotonic() - committed < 1.0
+        # Within a second on a quiet machine (the console asks every half second);
+        # how soon is a matter for bench/live_bench.py, not for a test on a busy one.
+        assert within(HEARD, watcher.changed)
         if desk.engine.dialect.name == "postgresql":
             assert (number, 2) in watcher.heard
         assert watcher.changed() is False  # heard once
@@ -75,6 +81,67 @@ def test_nothing_committed_is_no_change(desk: Desk) -> None:
     try:
         watcher.changed()
         assert not within(0.3, watcher.changed)
+    finally:
+        watcher.close()
+
+
+def test_what_changed_is_named_by_case_number_and_version(desk: Desk) -> None:
+    first, second = open_case(desk), open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        assert watcher.poll() is None  # the starting point
+        cases.note(desk, first, "one")
+        cases.note(desk, first, "two")
+        cases.note(desk, second, "three")
+        named: dict[int, int] = {}
+
+        def heard_all() -> bool:
+            # PostgreSQL may deliver the three notifications over several questions.
+            change = watcher.poll()
+            if change is not None:
+                assert not change.unknown and not change.mail
+                for number, version in change.cases.items():
+                    named[number] = max(version, named.get(number, 0))
+            return named == {first: 3, second: 2}
+
+        assert within(HEARD, heard_all), named
+        assert watcher.poll() is None  # heard once
+    finally:
+        watcher.close()
+
+
+def test_a_change_that_names_no_case_is_unknown(desk: Desk) -> None:
+    open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        watcher.poll()
+        directory.add_organization(desk, "Soylent Live", "business-hours-3")
+        if desk.engine.dialect.name == "sqlite":
+            changes = watcher.poll()
+            assert changes is not None and changes.unknown and not changes.cases
+        else:  # PostgreSQL announces case rows and the outbox only: as before
+            assert not within(0.3, lambda: watcher.poll() is not None)
+    finally:
+        watcher.close()
+
+
+def test_more_changes_than_are_worth_naming_are_unknown(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if desk.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL names every case it is told of")
+    monkeypatch.setattr(feed, "MOST_NAMED", 2)
+    number = open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        watcher.poll()
+        for text_ in ("a", "b", "c"):
+            cases.note(desk, number, text_)
+        changes = watcher.poll()
+        assert changes is not None and changes.unknown
+        cases.note(desk, number, "d")  # and the next is named again, from the newest seen
+        changes = watcher.poll()
+        assert changes is not None and dict(changes.cases) == {number: 5}
     finally:
         watcher.close()
 
@@ -98,7 +165,7 @@ def test_desks_in_other_schemas_of_the_same_database_are_not_heard(desk: Desk) -
         mine.changed(), theirs.changed()
         assert mine.channel != theirs.channel
         open_case(desk)
-        assert within(1.0, mine.changed)
+        assert within(HEARD, mine.changed)
         assert not theirs.changed()
         mine.close(), theirs.close()
     finally:
@@ -127,7 +194,7 @@ def test_a_killed_listening_connection_is_reported_and_reconnected(desk: Desk) -
             said.append(watcher.problem)
             return changed
 
-        assert within(3.0, poll)
+        assert within(HEARD, poll)
         assert LOST in said  # the console said so while it was away
         assert watcher.problem is None and watcher.listener_pid() != pid
     finally:
@@ -146,15 +213,15 @@ def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> N
     try:
         watcher.changed()
         proxy.cut()
-        assert within(2.0, lambda: (watcher.changed(), watcher.problem)[1] == LOST)
+        assert within(HEARD, lambda: (watcher.changed(), watcher.problem)[1] == LOST)
         cases.note(desk, number, "written while the watcher's server was away")
         for _ in range(3):  # still away: still reported, no exception
             assert watcher.changed() is False and watcher.problem == LOST
         proxy.restore()
-        assert within(2.0, watcher.changed)  # back: reload
+        assert within(HEARD, watcher.changed)  # back: reload
         assert watcher.problem is None
         cases.note(desk, number, "and heard again")
-        assert within(1.0, watcher.changed)
+        assert within(HEARD, watcher.changed)
         assert (number, 3) in watcher.heard  # opened 1, two notes
     finally:
         watcher.close()

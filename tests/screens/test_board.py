@@ -44,7 +44,8 @@ from tests.screens.conftest import (
 )
 
 WIDE = (160, 48)
-LIVE_SECONDS = 1.5
+# Generous: waited on as a condition (a loaded machine is slow, not wrong).
+LIVE_SECONDS = 10.0
 
 
 # -- the numbers ------------------------------------------------------------------------------

@@ -76,12 +76,12 @@ async def test_a_lost_server_is_announced_the_text_kept_and_the_case_reloaded(
         await paste(pilot, "We are restarting the service now")
         composer = app.screen
         proxy.cut()
-        assert await until(pilot, lambda: any(AWAY_TITLE in m for m in messages(app)), 5)
+        assert await until(pilot, lambda: any(AWAY_TITLE in m for m in messages(app)), 15)
         assert any("reconnecting" in m for m in messages(app))
         cases.note(bob, PRODUCTION_DOWN, "bob looked at it while the console was cut off")
         proxy.restore()
-        assert await until(pilot, lambda: any(BACK in m for m in messages(app)), 5)
-        assert await until(pilot, lambda: "bob looked at it" in timeline_text(screen), 5)
+        assert await until(pilot, lambda: any(BACK in m for m in messages(app)), 15)
+        assert await until(pilot, lambda: "bob looked at it" in timeline_text(screen), 15)
         # The composer is where it was, with every word typed.
         assert app.screen is composer
         assert "We are restarting the service now" in composer.query_one(TextArea).text

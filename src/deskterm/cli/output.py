@@ -16,22 +16,24 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+
+# The parser's own exceptions and context are click's, which typer carries inside
+# itself from 0.29 on (typer._click; pyproject.toml pins typer to that series).
 from typer._click import Context
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
-from deskterm.desk.errors import DeskError
-from deskterm.instants import InstantError
-from deskterm.opening import OpenError
+from deskterm.errors import UserError
 from deskterm.safe_text import ELLIPSIS, safe_line
-from deskterm.settings import SettingError
 
 EXIT_BAD_INPUT = 2
 # A message quoting what was typed must stay readable when that was a megabyte.
 LONGEST_MESSAGE = 600
 
-# What a user can act on; anything else escaping a command is a bug.
-REFUSALS = (DeskError, InstantError, SettingError, OpenError)
+# What a user can act on (a use case's DeskError, a malformed instant, a setting, a
+# database that cannot be opened, a policy file's problem ...); anything else
+# escaping a command is a bug.
+REFUSALS = (UserError,)
 
 
 def one_line(message: str) -> str:

@@ -93,7 +93,7 @@ class CaseFile:
         return self.organization.contract_current(today)
 
     def intake(self) -> list[tuple[str, str]]:
-        """Every intake field of domain.md in the order asked, empty ones included."""
+        """Every intake field of docs/domain.md in the order asked, empty ones included."""
         return [(name, getattr(self.case, name)) for name in INTAKE_FIELDS]
 
     def clocks(self, now: datetime) -> dict[ClockKind, Clock]:

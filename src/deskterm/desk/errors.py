@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from deskterm.errors import SystemFailure, UserError
 
-class DeskError(Exception):
+
+class DeskError(UserError):
     """Bad input or a refused change; nothing was written."""
 
 
@@ -19,6 +21,19 @@ class Conflict(DeskError):
     """The case changed since the caller loaded it; the message names who and what."""
 
 
-class StorageError(DeskError):
+class StorageError(DeskError, SystemFailure):
     """The database could not take the change (disk full, read-only, I/O error, lost
     server); the transaction was rolled back, so nothing was written."""
+
+
+def database_refusal(error: BaseException) -> str | None:
+    """One line for an error of the database's (a statement it refused, a connection
+    it dropped) that is not a storage failure already; None for anything else, which
+    is a bug and must be seen. For front ends that do not speak SQLAlchemy."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from deskterm.store.engine import first_line
+
+    if isinstance(error, SQLAlchemyError):
+        return f"the database refused the change: {first_line(error)}"
+    return None

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 from deskterm.desk.errors import DeskError
 from deskterm.sla import Status
+from deskterm.units import SPAN_MINUTES
 
 _DUE = re.compile(r"^due<([0-9]+)([mhd])$")
-_MINUTES = {"m": 1, "h": 60, "d": 24 * 60}
 LONGEST_DUE = timedelta(days=366)  # further ahead is every case with a deadline
 TOKENS_HELP = "sev:N status:NAME org:NAME @me @unassigned @USER breached due<2h"
 
@@ -64,7 +64,7 @@ def _severity(token: str, value: str, levels: Collection[int] | None) -> int:
 
 
 def _due_within(token: str, amount: str, unit: str) -> timedelta:
-    minutes = int(amount) * _MINUTES[unit] if len(amount) <= 9 else None
+    minutes = int(amount) * SPAN_MINUTES[unit] if len(amount) <= 9 else None
     if minutes is None or minutes > LONGEST_DUE.total_seconds() // 60:
         raise DeskError(f"{_shown(token)}: at most a year ahead (due<{LONGEST_DUE.days}d)")
     if minutes == 0:

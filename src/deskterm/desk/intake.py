@@ -1,4 +1,4 @@
-"""Intake use cases: the Severity 1 phone call (domain.md, seed 000) and the
+"""Intake use cases: the Severity 1 phone call (docs/domain.md, "The Severity 1 phone call") and the
 new-case form's several linked issues.
 
 The wizard and the form only read until their final confirm; each confirm is

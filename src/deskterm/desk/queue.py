@@ -1,6 +1,6 @@
 """The queue's read side: open cases in deadline order, a window at a time.
 
-The queue never loads the whole table (architecture invariant 7). It asks for
+The queue never loads the whole table (docs/architecture.md, invariant 7). It asks for
 the rows it shows, walking the partial index on (queue_due, number); it counts
 in separate queries the screen can run in the background; and it turns stored
 deadlines into business time left at paint time (`countdown`), so the tick needs
@@ -9,7 +9,7 @@ no query at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -201,6 +201,13 @@ def _beyond(query: QueueQuery, row: QueueRow, after: bool) -> Any:
     return or_(*(later if after else earlier))
 
 
+def sort_key(query: QueueQuery, row: QueueRow) -> tuple[float, int]:
+    """Where `row` stands in `query`'s order: smaller keys come first."""
+    if query.view == "closed":
+        return (-row.updated_at.timestamp(), -row.number)
+    return ((row.next_due or END_OF_TIME).timestamp(), row.number)
+
+
 def _needs_organization(query: QueueQuery) -> bool:
     return bool(query.filter.words or query.filter.organization)
 
@@ -246,6 +253,14 @@ class Queue:
         """The last `limit` rows, in queue order (`G` without walking the whole index)."""
         statement = self._select(query, now).order_by(*_order(query, reverse=True)).limit(limit)
         return list(reversed(self._fetch(statement)))
+
+    def rows_numbered(
+        self, query: QueueQuery, now: datetime, numbers: Collection[int]
+    ) -> list[QueueRow]:
+        """The rows of cases `numbers` that match `query` (a lookup by number each)."""
+        if not numbers:
+            return []
+        return self._fetch(self._select(query, now).where(_C.number.in_(sorted(numbers))))
 
     def position(self, query: QueueQuery, now: datetime, number: int) -> int | None:
         """Where case `number` stands in the queue now, or None if it has left it."""

@@ -7,7 +7,7 @@ from deskterm.desk.limits import quoted
 from deskterm.sla.history import Status
 
 S = Status
-# Re-opening is allowed from resolved and from closed (seed 001: "Once an
+# Re-opening is allowed from resolved and from closed (docs/domain.md, "Statuses"; the vendor terms say: "Once an
 # incident has been closed, it can be re-opened whenever necessary").
 MOVES: dict[Status, tuple[Status, ...]] = {
     S.NEW: (S.OPEN, S.WAITING, S.SOFTWARE_CHANGE, S.RESOLVED, S.CLOSED),

@@ -6,12 +6,13 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
+from deskterm.errors import SystemFailure
 from deskterm.mail.config import MailConfig
 
 TIMEOUT = 30  # seconds: a relay that hangs must not hold the outbox forever
 
 
-class Permanent(Exception):
+class Permanent(SystemFailure):
     """The relay refused the message for good (a 5xx answer): retrying will not help."""
 
 

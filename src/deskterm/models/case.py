@@ -1,4 +1,4 @@
-"""Support cases: the intake of domain.md, the workflow state and the stored deadlines."""
+"""Support cases: the intake of docs/domain.md, the workflow state and the stored deadlines."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from deskterm.models.types import ExactText, UTCDateTime
 
 FIRST_CASE_NUMBER = 40100
 
-# The intake fields a case records (domain.md, "Intake"), in the order asked.
+# The intake fields a case records (docs/domain.md, "Intake"), in the order asked.
 INTAKE_FIELDS = (
     "inquirer",
     "product",

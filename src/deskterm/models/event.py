@@ -1,4 +1,4 @@
-"""The audit trail: one append-only row per change (architecture invariant 3)."""
+"""The audit trail: one append-only row per change (docs/architecture.md, invariant 3)."""
 
 from __future__ import annotations
 

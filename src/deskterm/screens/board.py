@@ -2,7 +2,7 @@
 
 The next cases to breach with a large countdown, the desk's counts, the load per
 engineer and the deadlines of the next eight hours. Live like the queue: a change
-committed anywhere shows within a second (the change watcher), and time alone
+committed anywhere shows within a second (the console's `DeskChanged`), and time alone
 moves the counts (a refresh every half minute). Widgets are made once and
 updated in place, so a board left running for days keeps its memory flat.
 """
@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timedelta
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -23,13 +23,13 @@ from textual.widgets import Digits, Static
 from deskterm.desk import board
 from deskterm.desk.board import Board, BoardCounts, EngineerLoad, Forecast
 from deskterm.desk.context import Desk
+from deskterm.desk.errors import StorageError
 from deskterm.desk.queue import Countdown, QueueRow, countdown
+from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.safe_text import safe_line
-from deskterm.store.changes import ChangeWatcher
 from deskterm.widgets.bars import bar_chart
 from deskterm.widgets.keys_footer import KeysFooter
 
-CHANGE_POLL_SECONDS = 0.5
 # Time alone changes what is breached and what falls due within the hour; the
 # countdowns tick on their own, so the counts may lag time by up to a minute.
 REFRESH_SECONDS = 60
@@ -170,7 +170,7 @@ class BoardScreen(Screen[None]):
         super().__init__()
         self.desk = desk
         self.readonly = readonly
-        self.watcher = ChangeWatcher(desk.engine)
+        self._pending = False  # a change heard while another screen was on top
         self.data: Board | None = None
         self._last_load = 0.0
         self._load_pending = False
@@ -190,13 +190,11 @@ class BoardScreen(Screen[None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.watcher.changed()  # the starting point, taken before the first read
         for card in self.query(BreachCard):
             card.display = False
         self.load()
         self._intervals = [
             self.set_interval(1, self.tick),
-            self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes),
             self.set_interval(REFRESH_SECONDS, self.refresh_time),
         ]
 
@@ -207,10 +205,9 @@ class BoardScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         for timer in self._intervals:
             timer.resume()
-        self._watch_changes()
-
-    def on_unmount(self) -> None:
-        self.watcher.close()
+        if self._pending:
+            self._pending = False
+            self.load()
 
     # -- reading ------------------------------------------------------------------
 
@@ -237,22 +234,22 @@ class BoardScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="board")
     def _read(self, known: board.Standing | None = None) -> None:
-        data = board.board(self.desk, known=known)
+        try:
+            data = board.board(self.desk, known=known)
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # shown as it was; read on the next change
+            return
         self.app.call_from_thread(self.show, data)
 
-    def _watch_changes(self) -> None:
-        # On SQLite the question is a pragma on a connection held open, microseconds:
-        # asked here, it spares a wall screen two threads a second for days on end.
-        if self.desk.engine.dialect.name == "sqlite":
-            if self.watcher.changed():
-                self.load()
+    @on(DeskChanged)
+    def _desk_changed(self, change: DeskChanged) -> None:
+        if not change.everything and not change.cases:
+            return  # the outbox only: nothing the board shows
+        # Every figure of the board is of the whole desk: any case may move them.
+        if self.app.screen is self:
+            self.load()
         else:
-            self._watch_changes_in_thread()
-
-    @work(thread=True, exclusive=True, group="board-changes")
-    def _watch_changes_in_thread(self) -> None:
-        if self.watcher.changed():
-            self.app.call_from_thread(self.load)
+            self._pending = True
 
     def show(self, data: Board) -> None:
         if not self.is_attached:

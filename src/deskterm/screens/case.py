@@ -15,7 +15,6 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,25 +26,22 @@ from deskterm.desk import attachments, case_file, cases
 from deskterm.desk.case_file import CaseFile
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
-from deskterm.desk.errors import Conflict, DeskError, NotFound
+from deskterm.desk.errors import Conflict, DeskError, NotFound, StorageError, database_refusal
 from deskterm.desk.workflow import allowed_moves
 from deskterm.drafts import Draft, Drafts
+from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.memory import collector_paused
 from deskterm.safe_text import safe_line
 from deskterm.screens import case_dialogs as dialogs
-from deskterm.screens.connection import show_connection
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
 from deskterm.sla import Clock, ClockKind
-from deskterm.store.changes import ChangeWatcher
-from deskterm.store.engine import first_line
 from deskterm.widgets.clock_panel import ClockPanel
 from deskterm.widgets.document import Block, Document
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.timeline import timeline_blocks
 
-CHANGE_POLL_SECONDS = 0.5
 # Chars of a subject shown in the header and copied with `y`: a megabyte-long one
 # would be a megabyte of OSC 52 over the line, and an input a megabyte wide.
 SUBJECT_SHOWN = 300
@@ -104,7 +100,6 @@ class CaseScreen(Screen[None]):
         self.drafts = drafts or Drafts(desk.engine.url.render_as_string(hide_password=True))
         self.readonly = readonly
         self.file: CaseFile | None = None
-        self.watcher = ChangeWatcher(desk.engine)
         # Versions this screen wrote: its own changes are not announced as someone else's.
         self._own_versions: set[int] = set()
         self._offered_drafts = False
@@ -124,7 +119,6 @@ class CaseScreen(Screen[None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.watcher.changed()  # the starting point, before the first read
         self.query_one("#timeline-doc", Document).focus()
         # The first read is done here, before the first paint, not in a worker: a
         # worker thread fetching 10,000 rows waits for the interpreter lock once per
@@ -136,10 +130,6 @@ class CaseScreen(Screen[None]):
             self.call_later(self._gone, str(error))
             return
         self.set_interval(1, self._tick)
-        self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes)
-
-    def on_unmount(self) -> None:
-        self.watcher.close()
 
     def when(self, instant: datetime | None) -> str:
         return short(instant, self.desk.now())
@@ -161,6 +151,9 @@ class CaseScreen(Screen[None]):
             read = self._read()
         except NotFound as error:
             self.app.call_from_thread(self._gone, str(error))
+            return
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # shown as it was; tried on the next change
             return
         self.app.call_from_thread(self._show, *read)
 
@@ -273,13 +266,23 @@ class CaseScreen(Screen[None]):
     def _tick(self) -> None:
         self.query_one(ClockPanel).tick(self.desk.now())
 
-    @work(thread=True, exclusive=True, group="changes")
-    def _watch_changes(self) -> None:
-        changed = self.watcher.changed()
-        self.app.call_from_thread(show_connection, self.app, self.watcher.problem)
-        if not changed or self.file is None:
+    @on(DeskChanged)
+    def _desk_changed(self, change: DeskChanged) -> None:
+        """Read the case again if it is the one that changed, or a mail of it was sent."""
+        file = self.file
+        if file is None:
             return
-        if case_file.version_of(self.desk, self.number) != self.file.version:
+        if change.everything:
+            self._check_version()  # not told which: ask (one row by number)
+        elif change.cases.get(self.number, file.version) != file.version:
+            self.load()
+        elif change.mail and any(state.startswith("mail pending") for state in file.mail.values()):
+            self.load()  # its mark beside the reply goes from "pending" to "sent"
+
+    @work(thread=True, exclusive=True, group="changes")
+    def _check_version(self) -> None:
+        file = self.file
+        if file is not None and case_file.version_of(self.desk, self.number) != file.version:
             self.app.call_from_thread(self.load)
 
     # -- drafts -------------------------------------------------------------------------
@@ -345,11 +348,20 @@ class CaseScreen(Screen[None]):
         except Conflict as error:
             call(self._conflict, str(error), done, change, after, refused)
             return
+        except StorageError as error:
+            if refused is not None:  # the dialog asks again, with the reason
+                call(refused, str(error))
+            else:
+                self.post_message(StorageFailed(str(error)))  # the app's one notice
+            return
         except DeskError as error:
             call(refused or self._refused, str(error))
             return
-        except SQLAlchemyError as error:
-            call(self._refused, f"the database refused the change: {first_line(error)}")
+        except Exception as error:
+            problem = database_refusal(error)
+            if problem is None:
+                raise
+            call(self._refused, problem)
             return
         call(self._written, done, version + 1, result, after)
 
@@ -566,7 +578,7 @@ class CaseScreen(Screen[None]):
         file = self.file
         if file is None:
             return
-        # The email subject of seed 001; OSC 52 carries it base64-encoded (inert).
+        # The subject mail about a case carries (docs/domain.md, "Statuses"); OSC 52 carries it base64-encoded (inert).
         subject = f"Incident# {self.number} - {safe_line(file.case.subject, SUBJECT_SHOWN)}"
         self.app.copy_to_clipboard(subject)
         self.app.push_screen(dialogs.CopyDialog(subject, copied=True))

@@ -3,7 +3,9 @@
 Where the on-call engineer lives all night. Rows come from `desk.queue` a page at
 a time; counts run in thread workers; a change committed anywhere (another
 terminal, the CLI, another user) is picked up within a second and the selection
-stays on the same case.
+stays on the same case. The console's monitor says which cases changed
+(`DeskChanged`): the rows shown are read again only when one of them is among
+them or now sorts among them; otherwise only the counts are asked again.
 """
 
 from __future__ import annotations
@@ -20,19 +22,25 @@ from textual.timer import Timer
 from textual.widgets import Input, Static, Tab, Tabs
 
 from deskterm.desk.context import Desk
-from deskterm.desk.errors import DeskError
+from deskterm.desk.errors import DeskError, StorageError
 from deskterm.desk.filters import TOKENS_HELP, parse_filter
-from deskterm.desk.queue import VIEWS, Countdown, Counts, Queue, QueueQuery, QueueRow, countdown
+from deskterm.desk.queue import (
+    VIEWS,
+    Countdown,
+    Counts,
+    Queue,
+    QueueQuery,
+    QueueRow,
+    countdown,
+    sort_key,
+)
+from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.safe_text import safe_line
-from deskterm.screens.connection import show_connection
 from deskterm.screens.help import HelpScreen
 from deskterm.screens.local_time import short
-from deskterm.store.changes import ChangeWatcher
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
 
-# How often the console asks whether anyone changed the desk.
-CHANGE_POLL_SECONDS = 0.5
 # While a filter is being typed, the count of matching rows (a scan when it matches
 # text) waits for a pause in typing: one count per pause, not one per key.
 COUNT_AFTER_TYPING_SECONDS = 0.3
@@ -121,8 +129,11 @@ class QueueScreen(Screen[None]):
         self.readonly = readonly
         self.bell = bell
         self.source = QueueSource(desk)
-        self.watcher = ChangeWatcher(desk.engine)
         self.counts: Counts | None = None
+        self._desk_counting = False  # a count of the desk is running
+        self._desk_count_again = False  # and the desk changed since it began
+        # Changes heard while another screen was on top: applied when this one shows.
+        self._pending: DeskChanged | None = None
         self._count_timer: Timer | None = None
         self._summary_text = ""
         # Rows per query counted since the desk last changed: going back to a view or
@@ -151,9 +162,6 @@ class QueueScreen(Screen[None]):
         return self._table
 
     def on_mount(self) -> None:
-        # The starting point for live changes, taken before any row is read: a commit
-        # made while the first rows load is then seen as a change.
-        self.watcher.changed()
         self.query_one("#filter", Input).display = False
         self.query_one("#problems", Static).display = False
         self.query_one("#who", Static).update(safe_line(self.desk.actor))
@@ -161,13 +169,10 @@ class QueueScreen(Screen[None]):
         # Counting waits for the first rows to be painted: its threads would compete
         # with the first paint for the interpreter.
         self.call_after_refresh(self._recount)
-        self._intervals = [
-            self.set_interval(1, self.table.tick),
-            self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes),
-        ]
+        self._intervals = [self.set_interval(1, self.table.tick)]
 
     def on_screen_suspend(self) -> None:
-        # Under the case screen nothing here is seen: no ticking, no polling.
+        # Under the case screen nothing here is seen: no ticking, no reloading.
         for timer in getattr(self, "_intervals", ()):
             timer.pause()
 
@@ -175,10 +180,9 @@ class QueueScreen(Screen[None]):
         for timer in getattr(self, "_intervals", ()):
             timer.resume()
         self.table.tick()
-        self._watch_changes()  # what changed meanwhile (the case just worked on) shows now
-
-    def on_unmount(self) -> None:
-        self.watcher.close()
+        pending, self._pending = self._pending, None
+        if pending is not None:  # what changed meanwhile (the case just worked on) shows now
+            self._apply(pending)
 
     # -- counting in the background ------------------------------------------
 
@@ -196,8 +200,17 @@ class QueueScreen(Screen[None]):
         self.app.call_from_thread(arrive)
 
     def _recount(self) -> None:
-        self._count_rows(self.source.query)
+        self._count_rows_unless_desk(self.source.query)
         self._count_desk()
+
+    def _count_rows_unless_desk(self, query: QueueQuery) -> None:
+        # The whole open queue is counted with the desk's counts ("open"): not twice.
+        if query != self._whole_queue:
+            self._count_rows(query)
+
+    @property
+    def _whole_queue(self) -> QueueQuery:
+        return QueueQuery(me=self.desk.actor)
 
     def _count_rows_soon(self) -> None:
         """Count the rows of the current query once typing pauses."""
@@ -224,12 +237,36 @@ class QueueScreen(Screen[None]):
             self.table.total_changed()
             self._update_summary()
 
-    @work(thread=True, exclusive=True, group="count-desk")
     def _count_desk(self) -> None:
-        counts = self.source.queue.counts(self.desk.now())
-        self._deliver(self._desk_counted, counts)
+        """Count the desk again; changes heard while it counts make one count more.
 
-    def _desk_counted(self, counts: Counts) -> None:
+        A count of a big desk takes longer than changes take to come: counts
+        started per change would run side by side, each a core's worth.
+        """
+        if self._desk_counting:
+            self._desk_count_again = True
+            return
+        self._desk_counting, self._desk_count_again = True, False
+        self._count_desk_now()
+
+    @work(thread=True, group="count-desk")
+    def _count_desk_now(self) -> None:
+        counts = None
+        try:
+            counts = self.source.queue.counts(self.desk.now())
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # the app's one notice
+        finally:
+            self._deliver(self._desk_counted, counts)
+
+    def _desk_counted(self, counts: Counts | None) -> None:
+        self._desk_counting = False
+        if self._desk_count_again:
+            self._count_desk()
+        if counts is None:
+            return
+        if self.source.query == self._whole_queue:
+            self._rows_counted(self.source.query, counts.open)
         before, self.counts = self.counts, counts
         if (
             self.bell
@@ -285,19 +322,65 @@ class QueueScreen(Screen[None]):
 
     # -- live ---------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="changes")
-    def _watch_changes(self) -> None:
-        changed = self.watcher.changed()
-        self.app.call_from_thread(show_connection, self.app, self.watcher.problem)
-        if changed:
-            self._deliver(self.reload_data)
+    @on(DeskChanged)
+    def _desk_changed(self, message: DeskChanged) -> None:
+        if self.app.screen is not self:  # under another screen
+            self._pending = message if self._pending is None else self._pending.merged(message)
+            return
+        self._apply(message)
+
+    def _apply(self, change: DeskChanged) -> None:
+        if change.everything:
+            self.reload_data()
+            return
+        numbers = set(change.numbers)
+        if not numbers:
+            return  # the outbox only: nothing the queue shows
+        held = self.table.loaded_from_top()
+        if held is None or any(row.number in numbers for row in held):
+            self.reload_data()
+            return
+        # None of them is shown: read them (by number) to see whether one now sorts
+        # among the rows shown; the counts are asked again either way.
+        self._recount_changed()
+        self._changed_rows(self.source.query, frozenset(numbers))
+
+    @work(thread=True, exclusive=True, group="changed-rows")
+    def _changed_rows(self, query: QueueQuery, numbers: frozenset[int]) -> None:
+        rows = self.source.queue.rows_numbered(query, self.desk.now(), numbers)
+        if rows:
+            self._deliver(self._place_changed, query, rows)
+
+    def _place_changed(self, query: QueueQuery, rows: list[QueueRow]) -> None:
+        """Rows of changed cases that match the query: reload if one lands in view."""
+        if query != self.source.query:
+            return  # the view or filter changed since: it was read afresh
+        held = self.table.loaded_from_top()
+        if held is None or not held:
+            self.reload_rows()
+            return
+        total = self.source.total()
+        end_in_sight = len(held) % PAGE != 0 or (total is not None and total <= len(held))
+        last = sort_key(query, held[-1])
+        if end_in_sight or any(sort_key(query, row) <= last for row in rows):
+            self.reload_rows()
 
     def reload_data(self) -> None:
         """Someone changed the desk: reload what is shown, keeping the selected case."""
+        self.reload_rows()
+        self._recount_changed()
+
+    def _recount_changed(self) -> None:
+        # Every count may have changed; the old ones stand until the new arrive.
+        self._counted.clear()
+        self._count_rows_unless_desk(self.source.query)
+        self._count_desk()
+
+    def reload_rows(self) -> None:
+        """Read the rows shown again, keeping the selected case."""
         selected, cursor = self.table.selected, self.table.cursor
         # The old count stands until the new one arrives: no scrollbar flicker per change.
         self.source.forget(count_too=False)
-        self._counted.clear()
         self.table.reload(keep=cursor)
         if selected is not None and self.table.selected != selected:
             # Most changes leave the selected case where it was, or near: look there
@@ -307,8 +390,6 @@ class QueueScreen(Screen[None]):
                 self.table.cursor = found
             else:
                 self._locate(self.source.query, selected.number)
-        self._count_rows(self.source.query)
-        self._count_desk()
 
     @work(thread=True, exclusive=True, group="locate")
     def _locate(self, query: QueueQuery, number: int) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from deskterm.errors import UserError
 from deskterm.sla.holiday_dates import HolidayDates
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -37,7 +38,7 @@ MAX_YEARS_SEARCHED = 10
 Minutes = tuple[int, int]  # (start, end) minutes after local midnight; end may be 1440
 
 
-class CalendarError(ValueError):
+class CalendarError(UserError, ValueError):
     """A calendar that cannot produce a deadline (for instance, it never opens)."""
 
 

@@ -16,10 +16,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from deskterm.errors import UserError
 from deskterm.sla.policy import Policy, PolicyError, load_policy
 
 
-class UnknownPolicy(LookupError):
+class UnknownPolicy(UserError, LookupError):
     pass
 
 

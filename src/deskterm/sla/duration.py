@@ -10,8 +10,13 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from deskterm.errors import UserError
+from deskterm.units import format_hours_minutes
 
-class DurationError(ValueError):
+__all__ = ["format_hours_minutes"]  # a plain span: deskterm.units; kept for callers
+
+
+class DurationError(UserError, ValueError):
     """A target that is not one of the documented forms."""
 
 
@@ -88,15 +93,3 @@ def parse_duration(text: str) -> Target:
     if cleaned and elapsed and (elapsed["h"] or elapsed["m"]):
         return Elapsed(timedelta(hours=int(elapsed["h"] or 0), minutes=int(elapsed["m"] or 0)))
     raise DurationError(f"{text!r} is not a duration (use {FORMS})")
-
-
-def format_hours_minutes(amount: timedelta) -> str:
-    """`1h 30m`, `8h`, `45m`, `0m` (rounded down to the minute), signed."""
-    sign = "-" if amount < timedelta(0) else ""
-    minutes = int(abs(amount) // timedelta(minutes=1))
-    hours, minutes = divmod(minutes, 60)
-    if hours and minutes:
-        return f"{sign}{hours}h {minutes:02d}m"
-    if hours:
-        return f"{sign}{hours}h"
-    return f"{sign}{minutes}m"

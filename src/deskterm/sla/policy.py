@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from deskterm.errors import UserError
 from deskterm.sla import holiday_dates
 from deskterm.sla.calendar import WEEKDAYS, WHOLE_DAY, BusinessCalendar, Minutes
 from deskterm.sla.duration import (
@@ -32,7 +33,7 @@ from deskterm.sla.duration import (
 )
 
 
-class PolicyError(ValueError):
+class PolicyError(UserError, ValueError):
     """A policy file with problems; `problems` holds one line each, file named."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from deskterm.errors import SystemFailure
 from deskterm.store.migrate import SchemaError, pending_revisions
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -25,7 +26,7 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 DESK_TABLES = frozenset({"alembic_version", "cases", "events", "organizations", "contacts"})
 
 
-class BackupError(RuntimeError):
+class BackupError(SystemFailure, RuntimeError):
     """The backup or restore was refused or failed; the message says why and what to do."""
 
 

@@ -8,14 +8,24 @@ where a trigger (migration 0002_desk) announces every case written as
 0002_mail) says `outbox:<n>` when the mail sender records a mail sent or failed,
 which writes no case row.
 
+What changed is told too (`poll`), so that a screen refreshes only the rows it
+shows of the cases named: on PostgreSQL from the payloads; on SQLite from the
+events written since the last event seen (every change to a case writes one, in
+its transaction; `events.id` is the primary key, so this is a range read of the
+new rows only) and the outbox's counter. Anything else written (a directory
+change, a case row touched without an event, more events than are worth
+naming) is told as `Changes.unknown`: reload everything, as before.
+
 A watcher never raises for a lost server: it says so (`problem`), tries again on
 the next question, and answers "changed" once it is back, since changes made
-while it was away were not heard.
+while it was away were not heard (that answer is `unknown`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from contextlib import suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
@@ -25,6 +35,22 @@ LOST = "lost the connection to the database"
 # The channel: the table's schema, as the trigger's TG_TABLE_SCHEMA names it. Tests
 # (and desks) in different schemas of one database then hear only their own.
 CHANNEL_SQL = "SELECT left('deskterm:' || current_schema(), 63)"
+
+
+# More events than this since the last question (a bulk import, the demo): naming
+# the cases would cost more than reloading what is shown.
+MOST_NAMED = 1000
+OUTBOX_COUNTER = "outbox_changes"  # bumped by the mail sender (migration 0002_mail)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What was committed since the last question."""
+
+    # case number -> the newest version heard of it
+    cases: Mapping[int, int] = field(default_factory=dict)
+    mail: bool = False  # the outbox changed (a mail sent or failed): no case row written
+    unknown: bool = False  # something the feed cannot name: reload everything
 
 
 def parse_payload(payload: str) -> tuple[int, int] | None:
@@ -44,6 +70,9 @@ class ChangeWatcher:
         self._token: object = None
         self._started = False
         self._channel: str | None = None
+        # SQLite: the newest event and outbox counter seen at the last question.
+        self._last_event = 0
+        self._outbox = 0
         # Why the watcher cannot hear the desk now (None: it can).
         self.problem: str | None = None
         # (case number, version) of the changes heard at the last question (PostgreSQL).
@@ -56,15 +85,46 @@ class ChangeWatcher:
 
     # -- SQLite ----------------------------------------------------------------------
 
-    def _data_version(self) -> object:
+    def _query(self, sql: str, *parameters: object) -> list[tuple[Any, ...]]:
         if self._connection is None:
             # A raw DBAPI connection held open: data_version is per connection.
             self._connection = self.engine.raw_connection()
         cursor = self._connection.cursor()
         try:
-            return cursor.execute("PRAGMA data_version").fetchone()[0]
+            return list(cursor.execute(sql, parameters).fetchall())
         finally:
             cursor.close()
+
+    def _data_version(self) -> object:
+        return self._query("PRAGMA data_version")[0][0]
+
+    def _marks(self) -> tuple[int, int]:
+        """The newest event's id and the outbox counter, to name what comes after."""
+        last = self._query("SELECT coalesce(max(id), 0) FROM events")[0][0]
+        outbox = self._query("SELECT value FROM counters WHERE name = ?", OUTBOX_COUNTER)
+        return int(last), int(outbox[0][0]) if outbox else 0
+
+    def _sqlite_changes(self) -> Changes:
+        rows = self._query(
+            "SELECT events.id, cases.number, events.version FROM events "
+            "JOIN cases ON cases.id = events.case_id WHERE events.id > ? "
+            "ORDER BY events.id LIMIT ?",
+            self._last_event,
+            MOST_NAMED + 1,
+        )
+        outbox = self._query("SELECT value FROM counters WHERE name = ?", OUTBOX_COUNTER)
+        counter = int(outbox[0][0]) if outbox else 0
+        mail, self._outbox = counter != self._outbox, counter
+        if len(rows) > MOST_NAMED:
+            self._last_event = self._marks()[0]
+            return Changes(unknown=True, mail=mail)
+        named: dict[int, int] = {}
+        for event_id, number, version in rows:
+            named[number] = max(version, named.get(number, 0))
+            self._last_event = event_id
+        # Committed, yet neither an event nor a mail: a directory change, a row
+        # written without an event. Nothing to name: reload all.
+        return Changes(named, mail, unknown=not named and not mail)
 
     # -- PostgreSQL ------------------------------------------------------------------
 
@@ -94,8 +154,8 @@ class ChangeWatcher:
                 self._listener.close()
             self._listener = None
 
-    def _notified(self) -> bool:
-        """True when notifications arrived; (re)connects first if need be."""
+    def _notified(self) -> Changes | None:
+        """What the notifications that arrived name; (re)connects first if need be."""
         reconnected = False
         try:
             if self._listener is None:
@@ -112,21 +172,37 @@ class ChangeWatcher:
             self._drop_listener()
             self.heard = []
             self.problem = LOST
-            return False
+            return None
         self.problem = None
-        return reconnected or bool(payloads)
+        if not reconnected and not payloads:
+            return None
+        named: dict[int, int] = {}
+        for number, version in self.heard:
+            named[number] = max(version, named.get(number, 0))
+        mail = any(payload.startswith("outbox:") for payload in payloads)
+        return Changes(named, mail, unknown=reconnected)
 
     # -- both ------------------------------------------------------------------------
 
-    def changed(self) -> bool:
-        """True when something was committed since the last call (False the first time)."""
+    def poll(self) -> Changes | None:
+        """What was committed since the last call; None for nothing (and the first time)."""
         if self.engine.dialect.name != "sqlite":
             first, self._started = not self._started, True
-            return self._notified() and not first
+            changes = self._notified()
+            return None if first else changes
         token = self._data_version()
-        changed = self._token is not None and token != self._token
+        if self._token is None:
+            self._token = token
+            self._last_event, self._outbox = self._marks()
+            return None
+        if token == self._token:
+            return None
         self._token = token
-        return changed
+        return self._sqlite_changes()
+
+    def changed(self) -> bool:
+        """True when something was committed since the last call (False the first time)."""
+        return self.poll() is not None
 
     def close(self) -> None:
         if self._connection is not None:

@@ -3,7 +3,7 @@
 SQLite is opened in WAL mode with a busy timeout and foreign keys on, and write
 transactions begin with BEGIN IMMEDIATE: a deferred transaction that reads and
 then writes gets "database is locked" at once whatever the timeout, while an
-immediate one waits its turn (architecture invariant 5).
+immediate one waits its turn (docs/architecture.md, invariant 5).
 
 A new SQLite file is created mode 0660 (`DATABASE_MODE`), whatever the umask, and
 SQLite gives its -wal and -shm files the database file's mode: on a jump host

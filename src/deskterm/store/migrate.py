@@ -18,6 +18,7 @@ from alembic.script.revision import RevisionError
 from alembic.util import CommandError
 from sqlalchemy import Engine
 
+from deskterm.errors import SystemFailure
 from deskterm.store.engine import create_database_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,7 +31,7 @@ def _config(engine: Engine) -> Config:
     return config
 
 
-class SchemaError(RuntimeError):
+class SchemaError(SystemFailure, RuntimeError):
     """The database's schema cannot be brought up to date by this deskterm."""
 
 

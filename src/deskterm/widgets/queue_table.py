@@ -207,6 +207,18 @@ class QueueTable(ScrollView, can_focus=True):
                 return candidate
         return None
 
+    def loaded_from_top(self) -> list[QueueRow] | None:
+        """The rows held, in order, when they run unbroken from the first row; None
+        when pages are missing in between (scrolled far down). Whether the end of
+        the list is among them: `len(...) < ` a whole number of pages, or the count.
+        """
+        if not self._pages or sorted(self._pages) != list(range(len(self._pages))):
+            return None
+        rows: list[QueueRow] = []
+        for number in range(len(self._pages)):
+            rows.extend(self._pages[number])
+        return rows
+
     @property
     def row_count(self) -> int:
         total = self.source.total()

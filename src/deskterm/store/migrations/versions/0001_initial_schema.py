@@ -186,7 +186,7 @@ def upgrade() -> None:
 
 def _append_only_events() -> None:
     # The audit trail is evidence of what was promised and done: the database
-    # itself refuses to change or remove an event (architecture invariant 3).
+    # itself refuses to change or remove an event (docs/architecture.md, invariant 3).
     if op.get_bind().dialect.name == "sqlite":
         for action in ("UPDATE", "DELETE"):
             op.execute(

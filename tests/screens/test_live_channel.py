@@ -1,0 +1,187 @@
+"""The live-desk channel: one monitor per console tells the screens what changed
+(`DeskChanged`, with case numbers and versions) and whether the database can be
+reached (`ConnectionLost`, `ConnectionBack`); each screen reads again only what
+the change touches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.message import Message
+
+from deskterm.desk import cases
+from deskterm.live.messages import ConnectionBack, ConnectionLost, DeskChanged
+from deskterm.live.monitor import DeskMonitor
+from deskterm.screens import queue as queue_screen
+from deskterm.screens.case import CaseScreen
+from deskterm.screens.connection import AWAY_TITLE, BACK
+from deskterm.store.changes import LOST, Changes
+from deskterm.widgets import queue_table
+
+from .conftest import (
+    LOGIN_BROKEN,
+    PRODUCTION_DOWN,
+    SLOW_REPORTS,
+    Seeded,
+    make_app,
+    settle,
+    shown_numbers,
+    until,
+)
+from .test_case import WIDE, open_case
+
+# Generous: a condition waited on, never a pause; a loaded machine is slow, not wrong.
+HEARD_SECONDS = 10
+
+
+class Recorder:
+    """What the monitor needs of an app: somewhere to post."""
+
+    def __init__(self) -> None:
+        self.posted: list[Message] = []
+
+    def post_message(self, message: Message) -> bool:
+        self.posted.append(message)
+        return True
+
+
+def test_the_monitor_names_the_cases_and_versions_that_changed(seeded: Seeded) -> None:
+    recorder = Recorder()
+    monitor = DeskMonitor(recorder, seeded.desk.engine)  # type: ignore[arg-type]
+    try:
+        monitor.watcher.poll()  # the starting point
+        bob = seeded.as_user("bob")
+        cases.note(bob, SLOW_REPORTS, "looked at it")
+        cases.note(bob, SLOW_REPORTS, "and again")
+        cases.note(bob, LOGIN_BROKEN, "this one too")
+        monitor.ask()
+        (change,) = recorder.posted
+        assert isinstance(change, DeskChanged)
+        assert change.cases == {SLOW_REPORTS: 3, LOGIN_BROKEN: 2}
+        assert not change.everything and not change.mail
+        assert change.touches(SLOW_REPORTS) and not change.touches(PRODUCTION_DOWN)
+        monitor.ask()
+        assert len(recorder.posted) == 1  # nothing more: nothing posted
+    finally:
+        monitor.stop()
+
+
+def test_the_monitor_says_once_that_the_database_is_lost_and_once_that_it_is_back(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = Recorder()
+    monitor = DeskMonitor(recorder, seeded.desk.engine)  # type: ignore[arg-type]
+    # What the feed answers while the server is away, when it is back, and after.
+    answers: list[tuple[str | None, Changes | None]] = [
+        (LOST, None),
+        (LOST, None),
+        (None, Changes(unknown=True)),  # back: what was said meanwhile was not heard
+        (None, None),
+    ]
+
+    def poll() -> Changes | None:
+        problem, change = answers.pop(0)
+        monitor.watcher.problem = problem
+        return change
+
+    monkeypatch.setattr(monitor.watcher, "poll", poll)
+    for _ in range(4):
+        monitor.ask()
+    kinds = [type(message) for message in recorder.posted]
+    assert kinds == [ConnectionLost, ConnectionBack, DeskChanged]
+    lost = recorder.posted[0]
+    assert isinstance(lost, ConnectionLost) and lost.problem == LOST
+    back_change = recorder.posted[2]
+    assert isinstance(back_change, DeskChanged) and back_change.everything
+    monitor.stop()
+
+
+def test_changes_heard_while_hidden_add_up() -> None:
+    one = DeskChanged({40100: 2, 40101: 3})
+    two = DeskChanged({40100: 4}, mail=True)
+    both = one.merged(two)
+    assert both.cases == {40100: 4, 40101: 3} and both.mail and not both.everything
+    assert one.merged(DeskChanged(everything=True)).everything
+
+
+async def test_the_console_announces_a_lost_database_and_its_return(seeded: Seeded) -> None:
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.post_message(ConnectionLost(LOST))
+        assert await until(pilot, lambda: any(n.title == AWAY_TITLE for n in app._notifications))
+        said = next(n.message for n in app._notifications if n.title == AWAY_TITLE)
+        assert "reconnecting" in said and said.startswith("Lost the connection")
+        app.post_message(ConnectionBack())
+        assert await until(pilot, lambda: any(BACK in n.message for n in app._notifications))
+        assert not any(n.title == AWAY_TITLE for n in app._notifications)
+
+
+@pytest.fixture
+def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Pages of 20 rows: the sixty-case queue is then longer than the rows held."""
+    monkeypatch.setattr(queue_table, "PAGE", 20)
+    monkeypatch.setattr(queue_screen, "PAGE", 20)
+    return 20
+
+
+async def test_a_change_to_a_case_far_below_the_rows_held_reads_no_rows(
+    long_queue: Seeded, small_pages: int
+) -> None:
+    app = make_app(long_queue.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, queue_screen.QueueScreen)
+        held = screen.table.loaded_from_top()
+        assert held is not None and 0 < len(held) < 60
+        pages: list[int] = []
+        applied: list[DeskChanged] = []
+        real_page, real_apply = screen.source.page, screen._apply
+
+        def page(start: int, limit: int) -> Any:
+            pages.append(start)
+            return real_page(start, limit)
+
+        def apply(change: DeskChanged) -> None:
+            applied.append(change)
+            real_apply(change)
+
+        screen.source.page = page  # type: ignore[method-assign]
+        screen._apply = apply  # type: ignore[method-assign]
+        bob = long_queue.as_user("bob")
+        last = 40159  # due last: far below the rows held
+        cases.note(bob, last, "nothing urgent")
+        assert await until(pilot, lambda: last in {n for a in applied for n in a.cases}, HEARD_SECONDS)
+        await settle(pilot)
+        assert pages == []  # no row read again
+        first = shown_numbers(app)[0]
+        cases.assign(bob, first, "bob")  # a row shown: read again, and shows it
+        assert await until(pilot, lambda: first in {n for a in applied for n in a.cases}, HEARD_SECONDS)
+        await settle(pilot)
+        assert pages != []
+
+
+async def test_a_case_screen_reads_again_only_for_its_own_case(seeded: Seeded) -> None:
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_case(pilot, PRODUCTION_DOWN)
+        reads: list[int] = []
+        real_read = screen._read
+
+        def read() -> Any:
+            reads.append(1)
+            return real_read()
+
+        screen._read = read  # type: ignore[method-assign]
+        (queue,) = [s for s in app.screen_stack if isinstance(s, queue_screen.QueueScreen)]
+        bob = seeded.as_user("bob")
+        cases.note(bob, SLOW_REPORTS, "another case")
+        # The queue beneath hears it too, and keeps it for when it shows again.
+        assert await until(pilot, lambda: queue._pending is not None, HEARD_SECONDS)
+        await settle(pilot)
+        assert reads == []
+        cases.note(bob, PRODUCTION_DOWN, "this case")
+        assert await until(pilot, lambda: reads != [], HEARD_SECONDS)
+        assert isinstance(app.screen, CaseScreen)
