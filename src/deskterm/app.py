@@ -48,6 +48,22 @@ class DesktermApp(App[None]):
         # (`deskterm sev1`), "new" (`deskterm case new`), or "queue" for nothing more.
         self.start = start
 
+    def _handle_exception(self, error: Exception) -> None:
+        # A worker's read or write that met a lost database server (a restart, a
+        # failover, a cut network) is not a bug: the console says it is reconnecting
+        # and goes on; the change watcher says "back" and the screens reload. Every
+        # other error still ends the app with its traceback.
+        from textual.worker import WorkerFailed
+
+        from deskterm.screens.connection import show_connection
+        from deskterm.store.changes import LOST, is_lost
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, Exception) and is_lost(cause):
+            show_connection(self, LOST)
+            return
+        super()._handle_exception(error)
+
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
         if self.first_case is not None:

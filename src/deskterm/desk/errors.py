@@ -22,3 +22,15 @@ class Conflict(DeskError):
 class StorageError(DeskError):
     """The database could not take the change (disk full, read-only, I/O error, lost
     server); the transaction was rolled back, so nothing was written."""
+
+
+SERVER_GONE = "the database server went away; nothing was written"
+
+
+class ServerGone(StorageError):
+    """The connection to the database server was lost mid-use: a restart, a failover,
+    a terminated backend or a cut network. The transaction died with the connection,
+    so nothing was written; the pool opens a fresh connection for the next use."""
+
+    def __init__(self, message: str = SERVER_GONE) -> None:
+        super().__init__(message)

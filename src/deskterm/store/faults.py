@@ -32,13 +32,34 @@ _SQLITE_MESSAGES = {
 _PG_MESSAGES = {
     "53100": "the disk holding the database server's data is full",
     "25006": "the database server only allows reading (a read-only transaction or replica)",
-    "57P01": "the database server is shutting down",
-    "57P03": "the database server is not accepting connections yet",
+    "57P03": "the database server is not accepting connections (starting up or shutting down)",
 }
 _PG_CLASSES = {
-    "08": "the connection to the database server was lost",
     "53": "the database server has run out of resources (disk, memory or connections)",
 }
+
+
+# The server ended the connection: a terminated backend (57P01 is what
+# pg_terminate_backend and a fast shutdown send), a crash (57P02), or a lost link
+# (class 08). The connection is dead; a new one may well work.
+_PG_GONE_STATES = ("57P01", "57P02")
+_PG_GONE_CLASSES = ("08",)
+
+
+def server_gone(error: BaseException) -> bool:
+    """True when a DB-API error means the database server went away from this connection."""
+    if isinstance(error, sqlite3.Error):
+        return False
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if isinstance(state, str):
+        return state in _PG_GONE_STATES or state[:2] in _PG_GONE_CLASSES
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover  (psycopg is a dependency)
+        return False
+    # psycopg's OperationalError without a SQLSTATE: the socket closed, refused or
+    # timed out; the server never answered with an error of its own.
+    return isinstance(error, psycopg.OperationalError)
 
 
 def storage_problem(error: BaseException) -> str | None:
