@@ -43,6 +43,7 @@ from sqlmodel import SQLModel
 import deskterm.models  # noqa: F401  (registers the tables)
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.store import chain
 from deskterm.store.engine import reading, writing
 from deskterm.store.revision import HEAD
 
@@ -249,7 +250,33 @@ def check_lines(lines: Iterable[str], source: str = "the file") -> Checked:
         rows[name].append(decoded)
     if not header:
         raise BadImport(f"{source} is empty: not a deskterm export")
+    check_history(rows, source)
     return Checked(rows)
+
+
+def check_history(rows: dict[str, list[dict[str, Any]]], source: str) -> None:
+    """Every case's events follow its hash chain, and its version is what they record."""
+    numbers = {case["id"]: case["number"] for case in rows["cases"]}
+    by_case: dict[int, list[dict[str, Any]]] = {}
+    for event in rows["events"]:
+        by_case.setdefault(event["case_id"], []).append(event)
+    ordered = [event for case_id in sorted(by_case) for event in by_case[case_id]]
+    ordered.sort(key=lambda event: (event["case_id"], event["id"]))
+    broken = chain.first_break(ordered)
+    if broken is not None:
+        raise BadImport(
+            f"{source}: case {numbers.get(broken.case_id)}: event {broken.event_id} (version "
+            f"{broken.version}, {broken.kind}) does not follow its case's hash chain: the "
+            "file was changed after it was exported"
+        )
+    for case in sorted(rows["cases"], key=lambda case: case["number"]):
+        versions = {event["version"] for event in by_case.get(case["id"], [])}
+        if max(versions, default=None) != case["version"] or len(versions) != case["version"]:
+            raise BadImport(
+                f"{source}: case {case['number']}: version {case['version']}, but its events "
+                f"record {len(versions)} change(s) (the newest version "
+                f"{max(versions, default=None)}): the file was changed after it was exported"
+            )
 
 
 def _unique_columns(table: Table) -> list[tuple[str, ...]]:
