@@ -93,7 +93,7 @@ def open_engine(url: str) -> Engine:
     except NoSuchModuleError as error:
         raise cannot_open(url, str(error)) from None
     except (DBAPIError, OSError) as error:
-        raise cannot_open(url, explain(error)) from None
+        raise cannot_open(url, explain(error, make_url(url).database)) from None
 
 
 def upgraded(engine: Engine, url: str) -> Path | None:
@@ -110,7 +110,7 @@ def upgraded(engine: Engine, url: str) -> Path | None:
         except SchemaError as error:
             raise OpenError(f"{printable_url(url)}: {error}") from None
     except (DBAPIError, OSError) as error:
-        raise cannot_open(url, explain(error)) from None
+        raise cannot_open(url, explain(error, make_url(url).database)) from None
 
 
 def refuse_foreign(engine: Engine, url: str) -> None:

@@ -73,7 +73,7 @@ def _storage_refused(context: ExceptionContext) -> None:
         return
     if context.is_disconnect:
         raise ServerGone() from original
-    problem = storage_problem(original)
+    problem = storage_problem(original, context.engine.url.database if context.engine else None)
     if problem is not None:
         # Raised from the hook, it replaces SQLAlchemy's error after the connection
         # has been cleaned up; the transaction around it rolls back as for any error.

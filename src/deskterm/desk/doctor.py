@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import chain, revision
+from deskterm.store.faults import ROOM_NEEDED
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -79,8 +80,79 @@ def _sqlite_checks(path: Path, mounts: Path, sqlite_version: str) -> list[Check]
     if not path.exists():
         return checks
     checks.append(modes_check(path))
-    checks.extend(_schema_and_integrity(path))
+    space = free_space_check(path)
+    writable = writable_check(path)
+    checks += [space, writable]
+    if not _header_intact(path):
+        checks.append(
+            Check(
+                "integrity",
+                "fail",
+                f"{path}: its first bytes are not an SQLite header: the header is damaged "
+                "(deskterm cannot open it, and restore --force replaces only a database)",
+                f"stop every deskterm using it, then mv {path} {path}.damaged and restore the "
+                "newest backup into its place (deskterm restore FILE)",
+            )
+        )
+        return checks
+    integrity = _schema_and_integrity(path)
+    if space.status == "fail" and any(check.status == "fail" for check in integrity):
+        # Reading needs room for SQLite's shared-memory file: on a full disk the
+        # check itself fails, which says nothing about the database.
+        return checks
+    checks.extend(integrity)
     return checks
+
+
+def free_space_check(path: Path) -> Check:
+    try:
+        found = os.statvfs(path.parent)
+    except OSError:
+        return Check("free space", "ok", "unknown")
+    free = found.f_bavail * found.f_frsize
+    if free < ROOM_NEEDED:
+        return Check(
+            "free space",
+            "fail",
+            f"the disk holding {path} is full ({free:,} bytes free): nothing can be written, "
+            "and reading needs room too; the database itself is not damaged",
+            f"free space on the file system holding {path.parent} (the database needs no repair)",
+        )
+    return Check("free space", "ok", f"{free // (1024 * 1024):,} MB free")
+
+
+def writable_check(path: Path) -> Check:
+    mode = path.stat().st_mode
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP) or not os.access(path, os.W_OK):
+        return Check(
+            "database file",
+            "fail",
+            f"{path} is read-only ({stat.filemode(mode)}): every change is refused; the "
+            "database itself is not damaged",
+            f"chmod ug+w {path} (as its owner), or run as a user of its group",
+        )
+    try:
+        read_only_mount = bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_mount = False
+    if read_only_mount:
+        return Check(
+            "database file",
+            "fail",
+            f"{path} is on a read-only file system: every change is refused",
+            "remount that file system read-write (mount -o remount,rw)",
+        )
+    return Check("database file", "ok", "writable")
+
+
+def _header_intact(path: Path) -> bool:
+    """An SQLite file begins with 'SQLite format 3' (an empty file is a new desk)."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(16)
+    except OSError:
+        return True  # unreadable: the open below says why
+    return not start or start == b"SQLite format 3\x00"
 
 
 def location_check(path: Path, mounts: Path = Path("/proc/mounts")) -> Check:
