@@ -167,3 +167,24 @@ def test_import_refuses_a_case_whose_version_disagrees_with_its_events(
     lines[at] = json.dumps(raised)
     with pytest.raises(DeskError, match=f"case {number}: version 52"):
         transfer.check_lines(lines)
+
+
+def test_import_refuses_a_case_whose_clocks_disagree_with_its_events(
+    desk: Desk, tmp_path: Path
+) -> None:
+    number = open_case(desk)
+    cases.note(desk, number, "the real note")
+    path = tmp_path / "desk.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        transfer.export_desk(desk, out)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if json.loads(line).get("table") == "cases")
+    moved = json.loads(lines[at])
+    assert moved["row"]["first_response_due"] is not None
+    moved["row"]["first_response_due"] = "2027-01-01T00:00:00.000000Z"  # a deadline pushed
+    lines[at] = json.dumps(moved)
+    forged = tmp_path / "forged.jsonl"
+    forged.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.unlink()
+    with pytest.raises(DeskError, match=f"case {number}: its stored first_response_due"):
+        transfer.import_file(desk, forged)
