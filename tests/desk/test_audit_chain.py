@@ -133,15 +133,24 @@ def test_doctor_finds_a_case_version_that_disagrees_with_its_events(desk: Desk) 
     assert check.status == "fail" and f"case {number}: version 52" in check.message
 
 
-def test_export_carries_the_chain_and_import_refuses_a_rewritten_event(
-    desk: Desk, tmp_path: Path
-) -> None:
+def exported_case(desk: Desk, tmp_path: Path) -> tuple[int, list[str]]:
+    """A case with a note, and the desk's export file, line by line."""
     number = open_case(desk)
     cases.note(desk, number, "the real note")
     path = tmp_path / "desk.jsonl"
     with path.open("w", encoding="utf-8") as out:
         transfer.export_desk(desk, out)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    return number, path.read_text(encoding="utf-8").splitlines()
+
+
+def first_of(lines: list[str], table: str) -> int:
+    return next(i for i, line in enumerate(lines) if json.loads(line).get("table") == table)
+
+
+def test_export_carries_the_chain_and_import_refuses_a_rewritten_event(
+    desk: Desk, tmp_path: Path
+) -> None:
+    number, lines = exported_case(desk, tmp_path)
     events = [i for i, line in enumerate(lines) if json.loads(line).get("table") == "events"]
     assert all(json.loads(lines[i])["row"]["hash"] for i in events)
     transfer.check_lines(lines)  # the file as written checks
@@ -155,13 +164,8 @@ def test_export_carries_the_chain_and_import_refuses_a_rewritten_event(
 def test_import_refuses_a_case_whose_version_disagrees_with_its_events(
     desk: Desk, tmp_path: Path
 ) -> None:
-    number = open_case(desk)
-    cases.note(desk, number, "the real note")
-    path = tmp_path / "desk.jsonl"
-    with path.open("w", encoding="utf-8") as out:
-        transfer.export_desk(desk, out)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    at = next(i for i, line in enumerate(lines) if json.loads(line).get("table") == "cases")
+    number, lines = exported_case(desk, tmp_path)
+    at = first_of(lines, "cases")
     raised = json.loads(lines[at])
     raised["row"]["version"] += 50
     lines[at] = json.dumps(raised)
@@ -172,19 +176,13 @@ def test_import_refuses_a_case_whose_version_disagrees_with_its_events(
 def test_import_refuses_a_case_whose_clocks_disagree_with_its_events(
     desk: Desk, tmp_path: Path
 ) -> None:
-    number = open_case(desk)
-    cases.note(desk, number, "the real note")
-    path = tmp_path / "desk.jsonl"
-    with path.open("w", encoding="utf-8") as out:
-        transfer.export_desk(desk, out)
-    lines = path.read_text(encoding="utf-8").splitlines()
-    at = next(i for i, line in enumerate(lines) if json.loads(line).get("table") == "cases")
+    number, lines = exported_case(desk, tmp_path)
+    at = first_of(lines, "cases")
     moved = json.loads(lines[at])
     assert moved["row"]["first_response_due"] is not None
     moved["row"]["first_response_due"] = "2027-01-01T00:00:00.000000Z"  # a deadline pushed
     lines[at] = json.dumps(moved)
     forged = tmp_path / "forged.jsonl"
     forged.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    path.unlink()
     with pytest.raises(DeskError, match=f"case {number}: its stored first_response_due"):
         transfer.import_file(desk, forged)
