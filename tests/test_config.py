@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from deskterm import settings
 from deskterm.cli import app
-from deskterm.store.engine import database_url, make_engine
+from deskterm.store.engine import create_database_folder, database_url, make_engine
 from deskterm.store.migrate import backup_sqlite, upgrade
 from tests.desk.conftest import MONDAY
 
@@ -207,6 +207,7 @@ def test_the_database_and_its_wal_and_shm_files_are_group_writable_never_world_r
     old = os.umask(0o022)  # the usual umask, which would make the files 0644
     try:
         path = tmp_path / "shared" / "desk.db"
+        create_database_folder(path)  # a new desk's folder (deskterm.opening)
         engine = make_engine(database_url(str(path)))
         upgrade(engine, MONDAY)
         with engine.connect() as connection:  # the WAL and SHM exist while one is open

@@ -58,6 +58,22 @@ class DesktermApp(App[None]):
         self.start = start
         self.monitor = DeskMonitor(self, desk.engine)
 
+    def _handle_exception(self, error: Exception) -> None:
+        # A worker's read or write that met a lost database server (a restart, a
+        # failover, a cut network) is not a bug: the console says it is reconnecting
+        # and goes on; the change watcher says "back" and the screens reload. Every
+        # other error still ends the app with its traceback.
+        from textual.worker import WorkerFailed
+
+        from deskterm.screens.connection import show_connection
+        from deskterm.store.changes import LOST, is_lost
+
+        cause = error.error if isinstance(error, WorkerFailed) else error
+        if isinstance(cause, Exception) and is_lost(cause):
+            show_connection(self, LOST)
+            return
+        super()._handle_exception(error)
+
     def on_mount(self) -> None:
         # The starting point for live changes, taken before any screen reads: a
         # commit made while the first rows load is then heard as a change.

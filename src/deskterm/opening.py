@@ -19,7 +19,12 @@ from deskterm import clock, settings
 from deskterm.desk.context import Desk
 from deskterm.errors import UserError
 from deskterm.store import revision
-from deskterm.store.engine import database_url, make_engine, printable_url
+from deskterm.store.engine import (
+    create_database_folder,
+    database_url,
+    make_engine,
+    printable_url,
+)
 from deskterm.store.faults import explain
 
 BACKENDS = ("sqlite", "postgresql")
@@ -77,11 +82,18 @@ def cannot_open(url: str, why: str) -> OpenError:
 def open_engine(url: str) -> Engine:
     """The engine, its schema brought up to date (after a backup copy); see `opened`."""
     try:
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            path = Path(parsed.database)
+            if path == settings.default_database() and not path.parent.exists():
+                # The default place is made on first use (url_of refuses a typed
+                # path in a missing folder); nothing else creates a desk's folder.
+                create_database_folder(path)
         return make_engine(url)
     except NoSuchModuleError as error:
         raise cannot_open(url, str(error)) from None
     except (DBAPIError, OSError) as error:
-        raise cannot_open(url, explain(error)) from None
+        raise cannot_open(url, explain(error, make_url(url).database)) from None
 
 
 def upgraded(engine: Engine, url: str) -> Path | None:
@@ -98,7 +110,7 @@ def upgraded(engine: Engine, url: str) -> Path | None:
         except SchemaError as error:
             raise OpenError(f"{printable_url(url)}: {error}") from None
     except (DBAPIError, OSError) as error:
-        raise cannot_open(url, explain(error)) from None
+        raise cannot_open(url, explain(error, make_url(url).database)) from None
 
 
 def refuse_foreign(engine: Engine, url: str) -> None:

@@ -181,3 +181,23 @@ def test_the_console_refuses_a_bad_limit_setting_before_opening(
         "deskterm: DESKTERM_ATTACHMENT_LIMIT: 'lots' is not a size "
         "(e.g. 20MB, 500KB, 1GB or a number of bytes)\n"
     )
+
+
+def test_attach_prints_the_version_its_own_commit_made(
+    opened: Desk, log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another writer's change landing between the commit and the print is not ours."""
+    from deskterm.cli import cases as case_commands
+    from deskterm.desk import queries
+
+    real_show = queries.show_case
+
+    def another_writer_first(desk: object, number: int) -> object:
+        from tests.cli.runner import invoke
+
+        invoke(["--db", str(opened.db), "--as", "bob", "case", "note", str(number), "mine"])
+        return real_show(desk, number)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(case_commands.queries, "show_case", another_writer_first)
+    out = opened.ok("case", "attach", "40100", str(log))
+    assert out.endswith("(version 2)\n"), out

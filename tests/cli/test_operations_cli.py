@@ -79,8 +79,12 @@ def test_doctor_passes_a_healthy_desk_with_one_line_per_check(db: Path) -> None:
         "database location",
         "SQLite library",
         "file modes",
+        "free space",
+        "database file",
         "migrations",
         "integrity",
+        "audit trail",
+        "case versions",
         "policies",
         "time zones",
     ]

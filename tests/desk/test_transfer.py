@@ -221,3 +221,35 @@ def test_export_never_overwrites_a_file(fresh: Fresh, tmp_path: Path) -> None:
     code, _, err = cli("--db", url(desk), "export", str(existing))
     assert code == 2 and "exists" in err
     assert existing.read_text(encoding="utf-8") == "precious\n"
+
+
+def test_a_partial_file_of_a_killed_export_does_not_block_the_next(
+    fresh: Fresh, tmp_path: Path
+) -> None:
+    desk = fresh("sqlite")
+    filled(desk, tmp_path)
+    target = tmp_path / "desk.jsonl"
+    # What an export killed mid-way leaves (this deskterm's name for it, and the older one).
+    (tmp_path / ".desk.jsonl.partial").write_text('{"deskterm"', encoding="utf-8")
+    (tmp_path / ".desk.jsonl.999999999.partial").write_text('{"desk', encoding="utf-8")
+    code, out, err = cli("--db", url(desk), "export", str(target))
+    assert code == 0, (out, err)
+    assert target.read_text(encoding="utf-8").startswith('{"deskterm":"export"')
+    assert sorted(p.name for p in tmp_path.glob(".desk.jsonl*")) == []
+
+
+def test_a_failed_export_leaves_no_partial_file(
+    fresh: Fresh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskterm.desk.errors import StorageError
+
+    desk = fresh("sqlite")
+    filled(desk, tmp_path)
+
+    def refused(*_: object) -> None:
+        raise StorageError("the disk holding the database is full: nothing was saved")
+
+    monkeypatch.setattr(transfer, "export_desk", refused)
+    code, _, err = cli("--db", url(desk), "export", str(tmp_path / "desk.jsonl"))
+    assert code == 2 and "disk" in err
+    assert sorted(p.name for p in tmp_path.iterdir() if "desk.jsonl" in p.name) == []

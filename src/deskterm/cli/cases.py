@@ -648,7 +648,9 @@ def attach(
     """Attach a file: copied into deskterm's store under its SHA-256 (limit: 20 MB,
     or DESKTERM_ATTACHMENT_LIMIT)."""
     the_desk = desk(ctx)
-    attachment = files.attach(the_desk, number, path, name=name, expected_version=if_version)
+    attachment, version = files.attach_versioned(
+        the_desk, number, path, name=name, expected_version=if_version
+    )
     detail = queries.show_case(the_desk, number)
     if as_json:
         print_json(detail)
@@ -656,7 +658,7 @@ def attach(
     line = (
         f"{title(number)}: attached {attachment.name} "
         f"({files.human_size(attachment.size)}, sha256 {attachment.sha256[:12]}) "
-        f"(version {detail['version']})"
+        f"(version {version})"
     )
     console().print(Text(safe_line(line)))
 

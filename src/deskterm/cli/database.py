@@ -48,6 +48,10 @@ def _missing_file(url: str) -> Path | None:
     return None if path.exists() else path
 
 
+def _explained(error: BaseException, url: str) -> str:
+    return explain(error, make_url(url).database)
+
+
 def _engine(url: str) -> Engine:
     return open_engine(url)
 
@@ -63,7 +67,7 @@ def _current(engine: Engine, url: str) -> str | None:
     try:
         return current_revision(engine)
     except (DBAPIError, OSError) as error:
-        fail(f"cannot read the database {printable_url(url)}: {explain(error)}")
+        fail(f"cannot read the database {printable_url(url)}: {_explained(error, url)}")
 
 
 @app.command("status")
@@ -112,11 +116,11 @@ def upgrade_command(ctx: typer.Context) -> None:
     try:
         refuse_foreign(engine, url)
     except DBAPIError as error:
-        fail(f"cannot read the database {printable_url(url)}: {explain(error)}")
+        fail(f"cannot read the database {printable_url(url)}: {_explained(error, url)}")
     try:
         backup = upgrade(engine, clock.now())
     except (DBAPIError, OSError, SchemaError) as error:
-        fail(f"cannot upgrade the database {printable_url(url)}: {explain(error)}")
+        fail(f"cannot upgrade the database {printable_url(url)}: {_explained(error, url)}")
     if before is None:
         typer.echo(f"created the schema at revision {head} in {printable_url(url)}")
     elif backup is not None:

@@ -3,6 +3,7 @@ between databases (SQLite and PostgreSQL, either way); see deskterm.desk.transfe
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 from typing import Annotated
@@ -32,7 +33,10 @@ def export_command(
     if file.exists():
         fail(f"{file} exists: name a new file (an export never overwrites one)")
     the_desk = desk(ctx)
-    partial = file.with_name(f".{file.name}.partial")
+    remove_stale_partials(file)
+    # Named by the process writing it: a partial file whose process is gone was left
+    # by a killed export and is removed by the next, never a reason to refuse.
+    partial = file.with_name(f".{file.name}.{os.getpid()}.partial")
     try:
         # The whole desk, customers' words included: readable by its owner only.
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -40,9 +44,31 @@ def export_command(
             exported = transfer.export_desk(the_desk, out)
         os.replace(partial, file)  # whole or not at all
     except OSError as error:
-        partial.unlink(missing_ok=True)
         fail(f"cannot write {file}: {error.strerror or error}")
+    finally:
+        partial.unlink(missing_ok=True)
     typer.echo(f"exported {_summary(exported.counts)} to {file}")
+
+
+def remove_stale_partials(file: Path) -> None:
+    """Remove what killed exports to `file` left: partial files whose process is gone."""
+    for partial in file.parent.glob(f".{glob.escape(file.name)}.*partial"):
+        middle = partial.name[len(file.name) + 2 : -len(".partial")]
+        if middle and middle.isdigit() and _running(int(middle)):
+            continue  # another export to the same file, still at work
+        partial.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return pid > 0
+    return True
 
 
 def import_command(

@@ -34,7 +34,7 @@ from deskterm.desk.errors import DeskError, NotFound
 from deskterm.instants import to_iso
 from deskterm.models import Attachment, Case, EventKind
 from deskterm.settings import human_size
-from deskterm.store.engine import reading
+from deskterm.store.engine import check_same_file, reading
 
 __all__ = [
     "TEXT_LIMIT",
@@ -71,7 +71,20 @@ def attach(
     name: str | None = None,
     expected_version: int | None = None,
 ) -> Attachment:
-    """Attach the file at `path` to case `number`; returns the new attachment.
+    """Attach the file at `path` to case `number`; returns the new attachment."""
+    return attach_versioned(desk, number, path, name=name, expected_version=expected_version)[0]
+
+
+def attach_versioned(
+    desk: Desk,
+    number: int,
+    path: str | os.PathLike[str],
+    *,
+    name: str | None = None,
+    expected_version: int | None = None,
+) -> tuple[Attachment, int]:
+    """Attach the file at `path` to case `number`: the new attachment, and the case's
+    version its own commit made (read after, it could be another writer's).
 
     Refused, with nothing written, when the path is missing, a directory, not a
     regular file, unreadable or larger than `desk.attachment_limit`. `name` is
@@ -82,6 +95,7 @@ def attach(
     with _open_source(source, shown, desk.attachment_limit) as reader:
         name = _attachment_name(source, name)
         _check_case(desk, number, expected_version)
+        check_same_file(desk.engine)  # before the store beside it is written
         size, digest = _copy_in(desk, reader, shown)
     with changing(desk, number, expected_version) as change:
         attachment = Attachment(
@@ -99,7 +113,7 @@ def attach(
             new=name,
             text=f"{size:,} byte{'' if size == 1 else 's'}, sha256 {digest}",
         )
-    return attachment
+    return attachment, change.case.version
 
 
 def store_content(desk: Desk, data: bytes, shown: str) -> tuple[int, str]:

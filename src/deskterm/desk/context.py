@@ -12,12 +12,12 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
 
 from deskterm import clock, settings
-from deskterm.desk.errors import DeskError, StorageError
+from deskterm.desk.errors import DeskError, ServerGone, StorageError
 from deskterm.desk.limits import quoted
 from deskterm.mail.config import NO_RELAY, MailConfig
 from deskterm.sla import Policy, PolicyError
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
-from deskterm.store.faults import storage_problem
+from deskterm.store.faults import server_gone, storage_problem
 
 SYSTEM_ACTOR = "deskterm"  # the sweep's name in the audit trail
 
@@ -62,7 +62,18 @@ class Desk:
 
 
 def _storage_refused(context: ExceptionContext) -> None:
-    problem = storage_problem(context.original_exception)
+    original = context.original_exception
+    if server_gone(original):
+        # The connection is dead: SQLAlchemy invalidates it (and the pool's other
+        # connections of the same age) so the next use connects afresh.
+        context.is_disconnect = True
+    if context.is_pre_ping:
+        # The pool's health check on checkout: it replaces a dead connection on
+        # its own, which an error raised here would stop.
+        return
+    if context.is_disconnect:
+        raise ServerGone() from original
+    problem = storage_problem(original, context.engine.url.database if context.engine else None)
     if problem is not None:
         # Raised from the hook, it replaces SQLAlchemy's error after the connection
         # has been cleaned up; the transaction around it rolls back as for any error.

@@ -46,7 +46,7 @@ from deskterm.models import (
 )
 from deskterm.models.types import UTCDateTime
 from deskterm.sla import CaseHistory, ClockKind, Elapsed, Policy, Scheduled, Status, compute_clocks
-from deskterm.store import statistics
+from deskterm.store import chain, statistics
 from deskterm.store.engine import writing
 
 DEFAULT_CASES = 60
@@ -930,7 +930,10 @@ CASE_TABLE: Table = Case.__table__  # type: ignore[attr-defined]
 EVENT_TABLE: Table = Event.__table__  # type: ignore[attr-defined]
 COUNTER_TABLE: Table = Counter.__table__  # type: ignore[attr-defined]
 CASE_COLUMNS = tuple(column.name for column in CASE_TABLE.columns)
-EVENT_COLUMNS = tuple(column.name for column in EVENT_TABLE.columns if column.name != "id")
+# An event as built: every column but its id and its hash (added when it is written).
+EVENT_COLUMNS = tuple(
+    column.name for column in EVENT_TABLE.columns if column.name not in ("id", "hash")
+)
 CLOCK_COLUMNS = (
     "first_response_state",
     "first_response_due",
@@ -1209,6 +1212,18 @@ def _compact(value: Any) -> Any:
 # --- writing -----------------------------------------------------------------------
 
 
+def _chained(events: list[list[Any]]) -> list[list[Any]]:
+    """A new case's events, each with its hash (deskterm.store.chain) appended."""
+    previous = chain.START
+    chained = []
+    for event in events:
+        content = dict(zip(EVENT_COLUMNS, event, strict=True))
+        content["at"] = _at(content["at"]) if isinstance(content["at"], int) else content["at"]
+        previous = chain.event_hash(previous, content)
+        chained.append([*event, previous])
+    return chained
+
+
 class _BulkInsert:
     """executemany of one compiled INSERT, each value through its column's own bind
     processor (instants given as epoch seconds are made datetimes first).
@@ -1354,7 +1369,7 @@ def fill(
             generator, lambda row, events, policy: replay_clocks(row, events, policy, now)
         )
         insert_cases = _BulkInsert(connection, CASE_TABLE, CASE_COLUMNS)
-        insert_events = _BulkInsert(connection, EVENT_TABLE, EVENT_COLUMNS)
+        insert_events = _BulkInsert(connection, EVENT_TABLE, (*EVENT_COLUMNS, "hash"))
         weights = _org_weights(orgs)
         case_rows: list[list[Any]] = []
         event_rows: list[list[Any]] = []
@@ -1364,7 +1379,7 @@ def fill(
                 first_id + index, last_number + 1 + index, org, generator.skeleton(org.policy)
             )
             case_rows.append([row[name] for name in CASE_COLUMNS])
-            event_rows.extend(events)
+            event_rows.extend(_chained(events))
             if len(case_rows) >= CHUNK or index == cases - 1:
                 insert_cases(case_rows)  # before their events: the foreign keys are checked at once
                 insert_events(event_rows)

@@ -9,18 +9,19 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import TZPATH, ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from deskterm.sla.catalog import PolicyCatalog
-from deskterm.store import revision
+from deskterm.store import chain, revision
+from deskterm.store.faults import ROOM_NEEDED
 
 Status = Literal["ok", "warn", "fail"]
 
@@ -79,8 +80,79 @@ def _sqlite_checks(path: Path, mounts: Path, sqlite_version: str) -> list[Check]
     if not path.exists():
         return checks
     checks.append(modes_check(path))
-    checks.extend(_schema_and_integrity(path))
+    space = free_space_check(path)
+    writable = writable_check(path)
+    checks += [space, writable]
+    if not _header_intact(path):
+        checks.append(
+            Check(
+                "integrity",
+                "fail",
+                f"{path}: its first bytes are not an SQLite header: the header is damaged "
+                "(deskterm cannot open it, and restore --force replaces only a database)",
+                f"stop every deskterm using it, then mv {path} {path}.damaged and restore the "
+                "newest backup into its place (deskterm restore FILE)",
+            )
+        )
+        return checks
+    integrity = _schema_and_integrity(path)
+    if space.status == "fail" and any(check.status == "fail" for check in integrity):
+        # Reading needs room for SQLite's shared-memory file: on a full disk the
+        # check itself fails, which says nothing about the database.
+        return checks
+    checks.extend(integrity)
     return checks
+
+
+def free_space_check(path: Path) -> Check:
+    try:
+        found = os.statvfs(path.parent)
+    except OSError:
+        return Check("free space", "ok", "unknown")
+    free = found.f_bavail * found.f_frsize
+    if free < ROOM_NEEDED:
+        return Check(
+            "free space",
+            "fail",
+            f"the disk holding {path} is full ({free:,} bytes free): nothing can be written, "
+            "and reading needs room too; the database itself is not damaged",
+            f"free space on the file system holding {path.parent} (the database needs no repair)",
+        )
+    return Check("free space", "ok", f"{free // (1024 * 1024):,} MB free")
+
+
+def writable_check(path: Path) -> Check:
+    mode = path.stat().st_mode
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP) or not os.access(path, os.W_OK):
+        return Check(
+            "database file",
+            "fail",
+            f"{path} is read-only ({stat.filemode(mode)}): every change is refused; the "
+            "database itself is not damaged",
+            f"chmod ug+w {path} (as its owner), or run as a user of its group",
+        )
+    try:
+        read_only_mount = bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_mount = False
+    if read_only_mount:
+        return Check(
+            "database file",
+            "fail",
+            f"{path} is on a read-only file system: every change is refused",
+            "remount that file system read-write (mount -o remount,rw)",
+        )
+    return Check("database file", "ok", "writable")
+
+
+def _header_intact(path: Path) -> bool:
+    """An SQLite file begins with 'SQLite format 3' (an empty file is a new desk)."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(16)
+    except OSError:
+        return True  # unreadable: the open below says why
+    return not start or start == b"SQLite format 3\x00"
 
 
 def location_check(path: Path, mounts: Path = Path("/proc/mounts")) -> Check:
@@ -206,6 +278,10 @@ def _schema_and_integrity(path: Path) -> list[Check]:
     checks = [migrations_check(stored)]
     if problems == ["ok"]:
         checks.append(Check("integrity", "ok", "PRAGMA integrity_check: ok"))
+        if stored == revision.HEAD:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)) as again:
+                again.row_factory = sqlite3.Row
+                checks.extend(audit_checks(_SqliteRows(again)))
     else:
         first = "; ".join(problems[:INTEGRITY_PROBLEMS_SHOWN])
         more = len(problems) - INTEGRITY_PROBLEMS_SHOWN
@@ -256,6 +332,80 @@ def migrations_check(stored: str | None) -> Check:
     return Check("migrations", "ok", f"at revision {stored} (the newest)")
 
 
+# --- the audit trail --------------------------------------------------------------------
+
+
+class _SqliteRows:
+    """Rows of a query as mappings, from a raw sqlite3 connection (doctor opens the file
+    read-only itself) or, below, from an SQLAlchemy connection."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __call__(self, sql: str) -> Iterator[Mapping[str, Any]]:
+        yield from self.connection.execute(sql)
+
+
+class _ServerRows:
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    def __call__(self, sql: str) -> Iterator[Mapping[str, Any]]:
+        result = self.connection.execution_options(yield_per=5000).execute(text(sql))
+        yield from result.mappings()
+
+
+_CASE_VERSIONS = (
+    "SELECT c.number, c.version, max(e.version) AS newest, count(DISTINCT e.version) AS changes "
+    "FROM cases c LEFT JOIN events e ON e.case_id = c.id "
+    "GROUP BY c.id, c.number, c.version "
+    "HAVING coalesce(max(e.version), -1) <> c.version OR count(DISTINCT e.version) <> c.version "
+    "ORDER BY c.number LIMIT 1"
+)
+
+
+def audit_checks(rows: Any) -> list[Check]:
+    """The hash chain of every case's events, and every case's version against them."""
+    columns = ", ".join(("id", "hash", *chain.CONTENT))
+    broken = chain.first_break(rows(f"SELECT {columns} FROM events ORDER BY case_id, id"))
+    checks = []
+    if broken is None:
+        checks.append(Check("audit trail", "ok", "every event follows its case's hash chain"))
+    else:
+        number = next(iter(rows(f"SELECT number FROM cases WHERE id = {int(broken.case_id)}")))
+        checks.append(
+            Check(
+                "audit trail",
+                "fail",
+                f"case {number['number']}: event {broken.event_id} (version {broken.version}, "
+                f"{broken.kind}) does not follow its case's hash chain: an event was changed, "
+                "removed or inserted behind deskterm's back",
+                "stop every deskterm using it, keep this file as evidence (copy it), and "
+                "restore the newest backup made before the change (deskterm restore FILE --force)",
+            )
+        )
+    sql = _CASE_VERSIONS
+    if "Server" in type(rows).__name__:
+        sql = sql.replace(
+            "c.version IS NOT max(e.version)", "c.version IS DISTINCT FROM max(e.version)"
+        )
+    wrong = next(iter(rows(sql)), None)
+    if wrong is None:
+        checks.append(Check("case versions", "ok", "every case's version matches its events"))
+    else:
+        checks.append(
+            Check(
+                "case versions",
+                "fail",
+                f"case {wrong['number']}: version {wrong['version']}, but its events record "
+                f"{wrong['changes']} change(s) (the newest version {wrong['newest']})",
+                "stop every deskterm using it and restore the newest backup "
+                "(deskterm restore FILE --force)",
+            )
+        )
+    return checks
+
+
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
@@ -270,6 +420,10 @@ def _server_checks(url: str) -> list[Check]:
         with engine.connect() as connection:
             version = connection.execute(text("SHOW server_version")).scalar()
         stored = revision.stored_revision(engine)
+        audit: list[Check] = []
+        if stored == revision.HEAD:
+            with engine.connect() as connection:
+                audit = audit_checks(_ServerRows(connection))
     except SQLAlchemyError as error:
         return [
             Check(
@@ -285,6 +439,7 @@ def _server_checks(url: str) -> list[Check]:
         Check("database connection", "ok", shown),
         Check("server version", "ok", f"PostgreSQL {version}"),
         migrations_check(stored),
+        *audit,
     ]
 
 

@@ -37,3 +37,15 @@ def database_refusal(error: BaseException) -> str | None:
     if isinstance(error, SQLAlchemyError):
         return f"the database refused the change: {first_line(error)}"
     return None
+
+
+SERVER_GONE = "the database server went away; nothing was written"
+
+
+class ServerGone(StorageError):
+    """The connection to the database server was lost mid-use: a restart, a failover,
+    a terminated backend or a cut network. The transaction died with the connection,
+    so nothing was written; the pool opens a fresh connection for the next use."""
+
+    def __init__(self, message: str = SERVER_GONE) -> None:
+        super().__init__(message)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -43,6 +43,7 @@ from sqlmodel import SQLModel
 import deskterm.models  # noqa: F401  (registers the tables)
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.store import chain
 from deskterm.store.engine import reading, writing
 from deskterm.store.revision import HEAD
 
@@ -249,7 +250,33 @@ def check_lines(lines: Iterable[str], source: str = "the file") -> Checked:
         rows[name].append(decoded)
     if not header:
         raise BadImport(f"{source} is empty: not a deskterm export")
+    check_history(rows, source)
     return Checked(rows)
+
+
+def check_history(rows: dict[str, list[dict[str, Any]]], source: str) -> None:
+    """Every case's events follow its hash chain, and its version is what they record."""
+    numbers = {case["id"]: case["number"] for case in rows["cases"]}
+    by_case: dict[int, list[dict[str, Any]]] = {}
+    for event in rows["events"]:
+        by_case.setdefault(event["case_id"], []).append(event)
+    ordered = [event for case_id in sorted(by_case) for event in by_case[case_id]]
+    ordered.sort(key=lambda event: (event["case_id"], event["id"]))
+    broken = chain.first_break(ordered)
+    if broken is not None:
+        raise BadImport(
+            f"{source}: case {numbers.get(broken.case_id)}: event {broken.event_id} (version "
+            f"{broken.version}, {broken.kind}) does not follow its case's hash chain: the "
+            "file was changed after it was exported"
+        )
+    for case in sorted(rows["cases"], key=lambda case: case["number"]):
+        versions = {event["version"] for event in by_case.get(case["id"], [])}
+        if max(versions, default=None) != case["version"] or len(versions) != case["version"]:
+            raise BadImport(
+                f"{source}: case {case['number']}: version {case['version']}, but its events "
+                f"record {len(versions)} change(s) (the newest version "
+                f"{max(versions, default=None)}): the file was changed after it was exported"
+            )
 
 
 def _unique_columns(table: Table) -> list[tuple[str, ...]]:
@@ -320,5 +347,40 @@ def import_file(desk: Desk, path: Path) -> Checked:
         raise BadImport(f"{path}: not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise DeskError(f"cannot read {path}: {error.strerror or error}") from None
+    check_clocks(desk, checked, str(path))
     import_checked(desk, checked)
     return checked
+
+
+def check_clocks(desk: Desk, checked: Checked, source: str) -> None:
+    """Every case's stored clock fields are what replaying its events gives."""
+    from deskterm.desk.demo import CLOCK_COLUMNS, EVENT_COLUMNS, replay_clocks
+    from deskterm.sla.catalog import PolicyError, UnknownPolicy
+
+    by_case: dict[int, list[list[Any]]] = {}
+    for event in checked.rows["events"]:
+        by_case.setdefault(event["case_id"], []).append([event[c] for c in EVENT_COLUMNS])
+    for case in sorted(checked.rows["cases"], key=lambda case: case["number"]):
+        try:
+            policy = desk.policies.get(case["policy"])
+        except (UnknownPolicy, PolicyError):
+            continue  # not this desk's to judge: its clocks are replayed when it changes
+        events = by_case.get(case["id"], [])
+        # Replayed as the desk did at the case's last change (the stored fields do
+        # not depend on when they are replayed, only on the events and the policy).
+        last = max((event[EVENT_COLUMNS.index("at")] for event in events), default=None)
+        replayed = replay_clocks(dict(case), events, policy, last or case["updated_at"])
+        for name in CLOCK_COLUMNS:
+            stored = case[name]
+            again = replayed[name]
+            if isinstance(again, int) and not isinstance(again, bool):
+                again = _EPOCH + timedelta(seconds=again)
+            if stored != again:
+                raise BadImport(
+                    f"{source}: case {case['number']}: its stored {name} ({_encode(stored)}) is "
+                    f"not what its events give ({_encode(again)}): the file was changed after "
+                    "it was exported"
+                )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

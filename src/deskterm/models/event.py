@@ -6,9 +6,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import Index
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
 from deskterm.models.types import ExactText, UTCDateTime
+from deskterm.store import chain
 
 
 class EventKind(StrEnum):
@@ -51,3 +54,11 @@ class Event(SQLModel, table=True):
     old_value: str | None = Field(default=None, sa_type=ExactText)
     new_value: str | None = Field(default=None, sa_type=ExactText)
     text: str | None = Field(default=None, sa_type=ExactText)
+    # SHA-256 of this event's content and of the previous event of its case
+    # (deskterm.store.chain): a rewrite behind the triggers' back shows.
+    hash: str | None = None
+
+
+# Every event the ORM inserts, whichever use case writes it, carries its hash.
+sa_event.listen(Event, "before_insert", chain.hash_on_insert)
+sa_event.listen(Session, "after_transaction_end", chain.forget)

@@ -64,7 +64,16 @@ class QueueSource(RowSource):
         self.bounds.clear()
 
     def page(self, start: int, limit: int) -> list[QueueRow]:
-        rows = self._fetch(start, limit)
+        from deskterm.store.changes import is_lost
+
+        try:
+            rows = self._fetch(start, limit)
+        except Exception as error:
+            # Fetched while painting: a lost server leaves the page empty for now
+            # (the watcher says "reconnecting", and reloads the table once back).
+            if not is_lost(error):
+                raise
+            return []
         if rows:
             self.bounds[start] = (rows[0], rows[-1])
         if len(rows) < limit:

@@ -167,7 +167,7 @@ class ChangeWatcher:
                 parsed for payload in payloads if (parsed := parse_payload(payload)) is not None
             ]
         except Exception as error:
-            if not _lost(error):
+            if not is_lost(error):
                 raise
             self._drop_listener()
             self.heard = []
@@ -211,10 +211,14 @@ class ChangeWatcher:
         self._drop_listener()
 
 
-def _lost(error: BaseException) -> bool:
+def is_lost(error: BaseException) -> bool:
     """A lost or refused connection, as opposed to a bug (which must be seen)."""
     import psycopg
 
+    from deskterm.desk.errors import ServerGone
+
+    if isinstance(error, ServerGone):
+        return True
     if isinstance(error, DBAPIError):
         return error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError)
     return isinstance(error, psycopg.OperationalError | OSError)

@@ -8,11 +8,17 @@ immediate one waits its turn (docs/architecture.md, invariant 5).
 A new SQLite file is created mode 0660 (`DATABASE_MODE`), whatever the umask, and
 SQLite gives its -wal and -shm files the database file's mode: on a jump host
 everyone in the desk's group reads and writes the desk, nobody else reads it.
+
+Before each write transaction an SQLite desk checks that its path still names the
+file it opened (device and inode): a connection held open on a deleted or replaced
+file would otherwise go on acknowledging changes nobody will ever read. The engine
+never creates a missing directory (see `deskterm.opening` for the one place that does).
 """
 
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,8 +56,10 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
+    identity: tuple[int, int] | None = None
     if parsed.database and parsed.database != ":memory:":
         create_database_file(Path(parsed.database))
+        identity = file_identity(Path(parsed.database))
     engine = create_engine(
         url,
         # pysqlite's own transaction handling is switched off so that the begin
@@ -59,17 +67,65 @@ def make_engine(url: str) -> Engine:
         connect_args={"isolation_level": None, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(engine, "connect", _sqlite_pragmas)
+    if identity is not None:  # checked before BEGIN: a refused write begins nothing
+        event.listen(engine, "begin", _same_file_check(Path(parsed.database), identity))
+        _OPENED[engine] = (Path(parsed.database), identity)
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
+def file_identity(path: Path) -> tuple[int, int]:
+    found = path.stat()
+    return found.st_dev, found.st_ino
+
+
+# Each SQLite engine's file and the (device, inode) it had when opened.
+_OPENED: weakref.WeakKeyDictionary[Engine, tuple[Path, tuple[int, int]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def check_same_file(engine: Engine) -> None:
+    """Refuse (StorageError) when the engine's SQLite file is no longer the one it opened."""
+    opened = _OPENED.get(engine)
+    if opened is not None:
+        _refuse_if_replaced(*opened)
+
+
+def _same_file_check(path: Path, identity: tuple[int, int]) -> Any:
+    def check(connection: Any) -> None:
+        if connection.get_execution_options().get(_WRITE):
+            _refuse_if_replaced(path, identity)
+
+    return check
+
+
+def _refuse_if_replaced(path: Path, identity: tuple[int, int]) -> None:
+    try:
+        now = file_identity(path)
+    except OSError:
+        now = None
+    if now != identity:
+        # A refusal the front ends say in one line (store never imports desk at load).
+        from deskterm.desk.errors import StorageError
+
+        raise StorageError(
+            f"the database file {path} was deleted or replaced since deskterm opened "
+            "it: nothing was written; restart deskterm on the right file"
+        )
+
+
+def create_database_folder(path: Path) -> None:
+    """Create the folder a new desk's file goes in (0770): only for a new desk."""
+    path.parent.mkdir(mode=0o770, parents=True, exist_ok=True)
+
+
 def create_database_file(path: Path) -> None:
-    """Create an empty SQLite file mode 0660 if there is none (its folder too, 0770).
+    """Create an empty SQLite file mode 0660 if there is none; never its folder.
 
     SQLite would create it with 0644 minus the umask: world-readable, and not
     writable for the rest of the group. chmod is not subject to the umask.
     """
-    path.parent.mkdir(mode=0o770, parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, DATABASE_MODE)
     except FileExistsError:

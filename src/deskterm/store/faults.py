@@ -5,6 +5,7 @@ case that the storage refused says so instead of ending in a traceback.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 # SQLite's primary result codes (the low byte of an extended code).
@@ -32,26 +33,69 @@ _SQLITE_MESSAGES = {
 _PG_MESSAGES = {
     "53100": "the disk holding the database server's data is full",
     "25006": "the database server only allows reading (a read-only transaction or replica)",
-    "57P01": "the database server is shutting down",
-    "57P03": "the database server is not accepting connections yet",
+    "57P03": "the database server is not accepting connections (starting up or shutting down)",
 }
 _PG_CLASSES = {
-    "08": "the connection to the database server was lost",
     "53": "the database server has run out of resources (disk, memory or connections)",
 }
 
 
-def storage_problem(error: BaseException) -> str | None:
+# The server ended the connection: a terminated backend (57P01 is what
+# pg_terminate_backend and a fast shutdown send), a crash (57P02), or a lost link
+# (class 08). The connection is dead; a new one may well work.
+_PG_GONE_STATES = ("57P01", "57P02")
+_PG_GONE_CLASSES = ("08",)
+
+
+def server_gone(error: BaseException) -> bool:
+    """True when a DB-API error means the database server went away from this connection."""
+    if isinstance(error, sqlite3.Error):
+        return False
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if isinstance(state, str):
+        return state in _PG_GONE_STATES or state[:2] in _PG_GONE_CLASSES
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover  (psycopg is a dependency)
+        return False
+    # psycopg's OperationalError without a SQLSTATE: the socket closed, refused or
+    # timed out; the server never answered with an error of its own.
+    return isinstance(error, psycopg.OperationalError)
+
+
+# The least free space SQLite needs to write a transaction, its WAL and its index.
+ROOM_NEEDED = 1024 * 1024
+
+
+def disk_full(database: str | None) -> bool:
+    """Whether the file system holding the SQLite file `database` has no room left."""
+    if not database or database == ":memory:":
+        return False
+    try:
+        found = os.statvfs(os.path.dirname(os.path.abspath(database)))
+    except OSError:
+        return False
+    return found.f_bavail * found.f_frsize < ROOM_NEEDED
+
+
+def storage_problem(error: BaseException, database: str | None = None) -> str | None:
     """A sentence for a DB-API error that is the storage's fault, else None.
 
     None for everything else (constraint violations, a query interrupted on
-    purpose, programming errors): those keep their own handling.
+    purpose, programming errors): those keep their own handling. `database`, the
+    SQLite file, tells a full disk from other I/O errors: SQLite says "disk I/O
+    error" when it cannot grow its WAL or shared-memory file on a full disk.
     """
     if isinstance(error, sqlite3.Error):
         code = getattr(error, "sqlite_errorcode", None)
-        if code is None:
-            return _sqlite_by_message(str(error))
-        return _SQLITE_MESSAGES.get(code & 0xFF)
+        problem = (
+            _sqlite_by_message(str(error)) if code is None else _SQLITE_MESSAGES.get(code & 0xFF)
+        )
+        if problem in (_SQLITE_MESSAGES[_SQLITE_IOERR], _SQLITE_MESSAGES[_SQLITE_CANTOPEN]) and (
+            disk_full(database)
+        ):
+            return _SQLITE_MESSAGES[_SQLITE_FULL]
+        return problem
     state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
     if isinstance(state, str):
         return _PG_MESSAGES.get(state) or _PG_CLASSES.get(state[:2])
@@ -75,9 +119,9 @@ def _sqlite_by_message(message: str) -> str | None:
     return None
 
 
-def explain(error: BaseException) -> str:
+def explain(error: BaseException, database: str | None = None) -> str:
     """A database error in one line: the storage problem in words if it is one."""
     from deskterm.store.engine import first_line
 
     original = getattr(error, "orig", None) or error
-    return storage_problem(original) or first_line(error)
+    return storage_problem(original, database) or first_line(error)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0003_mail_bounces"
+HEAD = "0004_chain"
 
 
 def stored_revision(engine: Engine) -> str | None:

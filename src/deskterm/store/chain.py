@@ -1,0 +1,96 @@
+"""The audit trail's hash chain: each event stores the SHA-256 of its content and of
+the previous event of its case, so a rewrite made behind the triggers' back (an
+event changed, removed or inserted with the triggers dropped) shows as the first
+event whose stored hash no longer follows (`deskterm doctor`, `deskterm import`).
+
+The hash is computed when the ORM inserts an event (`before_insert` on Event, for
+every use case alike); the first event of a case chains from the empty string.
+Migration 0004_chain fills it for desks written before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+START = ""  # what the first event of a case chains from
+_INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
+_CACHE = "deskterm_chain"  # Session.info: case id -> hash of its newest event
+# The columns the hash covers, in order (everything but the row's id and the hash).
+CONTENT = ("case_id", "version", "at", "actor", "kind", "field", "old_value", "new_value", "text")
+
+
+def _instant(value: Any) -> Any:
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(UTC).strftime(_INSTANT)
+    if isinstance(value, str) and " " in value and not value.endswith("Z"):
+        # SQLite's stored form, read by raw SQL: naive UTC text.
+        return _instant(datetime.fromisoformat(value))
+    return value
+
+
+def event_hash(previous: str, row: Mapping[str, Any]) -> str:
+    """The hash of an event with this content following an event hashed `previous`."""
+    content = [_instant(row[name]) if name == "at" else row[name] for name in CONTENT]
+    encoded = json.dumps([previous, *content], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first event whose stored hash does not follow from its case's chain."""
+
+    case_id: int
+    event_id: int
+    version: int
+    kind: str
+
+
+def first_break(rows: Iterable[Mapping[str, Any]]) -> Break | None:
+    """Walk events ordered by case, then id; the first whose hash does not follow."""
+    case_id: int | None = None
+    previous = START
+    for row in rows:
+        if row["case_id"] != case_id:
+            case_id, previous = row["case_id"], START
+        expected = event_hash(previous, row)
+        if row["hash"] != expected:
+            return Break(row["case_id"], row["id"], row["version"], row["kind"])
+        previous = expected
+    return None
+
+
+def _previous_hash(connection: Connection, session_info: dict[str, Any], case_id: int) -> str:
+    cache = session_info.setdefault(_CACHE, {})
+    if case_id not in cache:
+        cache[case_id] = (
+            connection.execute(
+                text("SELECT hash FROM events WHERE case_id = :c ORDER BY id DESC LIMIT 1"),
+                {"c": case_id},
+            ).scalar()
+            or START
+        )
+    return cache[case_id]
+
+
+def hash_on_insert(_mapper: Any, connection: Connection, target: Any) -> None:
+    """Event's before_insert (deskterm.models.event): its hash, from its case's newest."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(target)
+    info: dict[str, Any] = session.info if session is not None else {}
+    previous = _previous_hash(connection, info, target.case_id)
+    target.hash = event_hash(previous, {name: getattr(target, name) for name in CONTENT})
+    info.setdefault(_CACHE, {})[target.case_id] = target.hash
+
+
+def forget(session: Any, _transaction: Any) -> None:
+    """Session's after_transaction_end: the next transaction reads the chain afresh."""
+    session.info.pop(_CACHE, None)
