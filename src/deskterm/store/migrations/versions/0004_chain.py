@@ -1,6 +1,6 @@
 """events: a hash chain, and no REPLACE on SQLite
 
-Revision ID: 0003_chain
+Revision ID: 0004_chain
 Revises: 0002_board
 
 Each event stores the SHA-256 of its content and of the previous event of its case
