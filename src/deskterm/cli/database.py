@@ -123,3 +123,20 @@ def upgrade_command(ctx: typer.Context) -> None:
         typer.echo(f"upgraded to {head}, backup at {backup} (was at {before})")
     else:
         typer.echo(f"upgraded to {head} (was at {before})")
+
+
+@app.command("recount")
+def recount_command(ctx: typer.Context) -> None:
+    """Rewrite the desk's counters from its cases (when deskterm doctor finds them wrong)."""
+    from deskterm.desk import counts
+
+    url = _url(ctx)
+    engine = _engine(url)
+    if _current(engine, url) != head_revision():
+        fail("the schema is not current: run deskterm db upgrade first")
+    try:
+        wrong = counts.differences_on(engine)
+        counts.rebuild(engine)
+    except DBAPIError as error:
+        fail(f"cannot recount {printable_url(url)}: {explain(error)}")
+    typer.echo(f"recounted: {len(wrong)} counter(s) were wrong, now equal to the cases")

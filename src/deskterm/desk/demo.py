@@ -942,6 +942,7 @@ CLOCK_COLUMNS = (
     "auto_close_due",
     "next_due",
     "queue_due",
+    "promise_due",
     "sweep_at",
 )
 # An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from deskterm.models.attachment import Attachment, Counter
     from deskterm.models.case import FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
     from deskterm.models.columns import END_OF_TIME
+    from deskterm.models.counts import DeskCount
     from deskterm.models.event import Event, EventKind
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
@@ -33,9 +34,10 @@ _HOMES = {
     "OutboxStatus": "mail",
     "TriageMail": "mail",
     "Contact": "org",
+    "DeskCount": "counts",
     "Organization": "org",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment", "mail")
+_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts")
 
 __all__ = [
     "END_OF_TIME",
@@ -45,6 +47,7 @@ __all__ = [
     "Case",
     "Contact",
     "Counter",
+    "DeskCount",
     "Event",
     "EventKind",
     "IngestedMail",
