@@ -82,6 +82,7 @@ def test_doctor_passes_a_healthy_desk_with_one_line_per_check(db: Path) -> None:
         "migrations",
         "integrity",
         "counters",
+        "SLA outcomes",
         "policies",
         "time zones",
     ]
@@ -328,6 +329,7 @@ def test_db_recount_rewrites_counters_the_doctor_found_wrong(db: Path) -> None:
     code, checks = doctor(db)
     assert code == 1 and checks["counters"]["status"] == "fail"
     assert "deskterm db recount" in checks["counters"]["advice"]
+    assert checks["SLA outcomes"]["status"] == "ok"
     code, out, _ = run(db, "db", "recount")
     assert code == 0 and "were wrong" in out
     code, checks = doctor(db)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from deskterm.models.event import Event, EventKind
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
+    from deskterm.models.outcome import SlaOutcome
 
 _HOMES = {
     "Attachment": "attachment",
@@ -35,9 +36,10 @@ _HOMES = {
     "TriageMail": "mail",
     "Contact": "org",
     "DeskCount": "counts",
+    "SlaOutcome": "outcome",
     "Organization": "org",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts")
+_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts", "outcome")
 
 __all__ = [
     "END_OF_TIME",
@@ -54,6 +56,7 @@ __all__ = [
     "Organization",
     "Outbox",
     "OutboxStatus",
+    "SlaOutcome",
     "TriageMail",
 ]
 

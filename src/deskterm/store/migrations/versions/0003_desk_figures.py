@@ -8,7 +8,10 @@ on `cases` keep it in the same transaction as every insert, delete and change of
 those columns, so the header's and the board's standing counts read a few rows.
 `cases.promise_due` is the soonest due of support's live promises (first
 response, update), indexed over open cases: breached and due-within counts are
-index range counts. Both are filled here for an existing desk.
+index range counts. `sla_outcomes` holds each settled first response as the
+reports count it (deskterm.desk.outcomes). All three are filled here for an
+existing desk (the outcomes with a progress bar: every answered case is replayed
+once).
 """
 
 from __future__ import annotations
@@ -146,10 +149,44 @@ def upgrade() -> None:
     )
     op.execute(RECOUNT)
     create_triggers(dialect)
+    op.create_table(
+        "sla_outcomes",
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("clock", sa.String(), nullable=False),
+        sa.Column("policy", sa.String(), nullable=False),
+        sa.Column("severity", sa.Integer(), nullable=False),
+        sa.Column("engineer", sa.String(), nullable=False),
+        sa.Column("organization_id", sa.Integer(), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("answered_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("state", sa.String(), nullable=False),
+        sa.Column("business_us", sa.BigInteger(), nullable=True),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
+        sa.PrimaryKeyConstraint("case_id", "clock"),
+    )
+    op.create_index("ix_sla_outcomes_received_at", "sla_outcomes", ["received_at"], unique=False)
+    fill_outcomes()
+
+
+def fill_outcomes() -> None:
+    from deskterm import clock, settings
+    from deskterm.desk import outcomes
+    from deskterm.sla.catalog import PolicyCatalog
+
+    outcomes.fill(
+        op.get_bind(),
+        outcomes.known_policies(PolicyCatalog(settings.policy_dirs())),
+        clock.now(),
+        outcomes.progress_bar("storing SLA outcomes"),
+    )
 
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.drop_index("ix_sla_outcomes_received_at", table_name="sla_outcomes")
+    op.drop_table("sla_outcomes")
     if dialect == "postgresql":
         for trigger in ("cases_count_rows", "cases_count_update"):
             op.execute(f"DROP TRIGGER {trigger} ON cases")
