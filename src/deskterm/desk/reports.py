@@ -23,6 +23,7 @@ or to whom the case was assigned then ("unassigned" when nobody).
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import defaultdict
@@ -38,7 +39,7 @@ from deskterm.desk import deadlines
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.limits import quoted
-from deskterm.desk.outcomes import UNASSIGNED, Replay
+from deskterm.desk.outcomes import FIRST_RESPONSE, UNASSIGNED, Replay
 from deskterm.instants import InstantError, in_range, to_iso
 from deskterm.models import Case, Event, EventKind, Organization, SlaOutcome
 from deskterm.sla import ClockState, Policy, Status
@@ -195,10 +196,11 @@ def _check(by: str, start: datetime, end: datetime) -> None:
 def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> Report:
     """The period's figures from stored outcomes and grouped queries over its events.
 
-    First responses answered before the period's end are read from `sla_outcomes`;
-    only the cases received in the period and not answered by its end (still
-    running, or breached without an answer) are replayed. A period ending in the
-    future is seen as it stands now.
+    First responses answered by the period's end are read from `sla_outcomes`. A
+    case received in the period and not answered by then that nothing has touched
+    since has the clock stored on the case. Only the rest (answered later, or
+    changed since) are replayed. A period ending in the future is seen as it
+    stands now.
     """
     _check(by, start, end)
     at = min(end, desk.now())
@@ -206,22 +208,38 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
     policy_of = _Policies(desk)
     with desk.engine.connect() as connection:
         names = dict(connection.execute(select(_O.id, _O.name)).all())
-        settled = _stored_first_responses(connection, start, end, at, by, names, policy_of, tally)
-        unsettled = [
-            case_id
-            for case_id in connection.execute(
-                select(_C.id).where(_C.received_at >= start, _C.received_at < end)
-            ).scalars()
-            if case_id not in settled
-        ]
-        for case, organization, events in _cases_with_events(connection, unsettled, end, names):
-            policy = policy_of(case.policy)
-            _count_first_response(policy, case, organization, events, at, by, tally)
+        _count_answered(connection, start, end, at, by, names, policy_of, tally)
+        replay = _count_unanswered(connection, start, end, at, by, names, policy_of, tally)
+        for case_, organization, events in _cases_with_events(connection, replay, end, names):
+            policy = policy_of(case_.policy)
+            _count_first_response(policy, case_, organization, events, at, by, tally)
         _count_events(connection, start, end, by, names, policy_of, tally)
     return tally.report(start, end, by)
 
 
-def _stored_first_responses(
+_OC = SlaOutcome.__table__.c  # type: ignore[attr-defined]
+# What moves a first-response clock, or the severity and assignee a figure is filed under.
+_CLOCK_EVENTS = tuple(
+    kind.value
+    for kind in (
+        EventKind.OPENED,
+        EventKind.STATUS,
+        EventKind.SEVERITY,
+        EventKind.REPLY,
+        EventKind.CALL,
+        EventKind.CUSTOMER_REPLY,
+        EventKind.SCHEDULED,
+        EventKind.ASSIGN,
+    )
+)
+_UNANSWERED_STATES = ("running", "paused", "not-applicable")
+
+
+def _answered(end: datetime, at: datetime) -> tuple[Any, ...]:
+    return (_OC.answered_at < end, _OC.answered_at <= at)
+
+
+def _count_answered(
     connection: Any,
     start: datetime,
     end: datetime,
@@ -230,23 +248,16 @@ def _stored_first_responses(
     names: dict[int, str],
     policy_of: _Policies,
     tally: _Tally,
-) -> set[int]:
-    """Count the first responses settled by the period's end; their cases' ids."""
-    o = SlaOutcome.__table__.c  # type: ignore[attr-defined]
+) -> None:
+    """The first responses settled by `at`: one GROUP BY, and their times in group order."""
     group = {
-        "severity": (o.policy, o.severity),
-        "organization": (o.organization_id,),
-        "engineer": (o.engineer,),
+        "severity": (_OC.policy, _OC.severity),
+        "organization": (_OC.organization_id,),
+        "engineer": (_OC.engineer,),
     }[by]
-    answered = (
-        o.received_at >= start,
-        o.received_at < end,
-        o.answered_at < end,
-        o.answered_at <= at,
-    )
-    settled = set(connection.execute(select(o.case_id).where(*answered)).scalars())
+    period = (_OC.received_at >= start, _OC.received_at < end, *_answered(end, at))
     for row in connection.execute(
-        select(*group, o.state, func.count()).where(*answered).group_by(*group, o.state)
+        select(*group, _OC.state, func.count()).where(*period).group_by(*group, _OC.state)
     ):
         key, order = _group_key(by, row, names, policy_of)
         for figures in tally(key, order):
@@ -256,13 +267,72 @@ def _stored_first_responses(
                 figures.met += count
             elif row.state == ClockState.BREACHED.value:
                 figures.missed += count
+    times = connection.execute(
+        select(*group, _OC.business_us)
+        .where(*period, _OC.business_us.is_not(None))
+        .order_by(*group)
+    )
+    for values, rows in itertools.groupby(times, key=lambda row: row[:-1]):
+        key, order = _group_key(by, values, names, policy_of)
+        found = [timedelta(microseconds=row[-1]) for row in rows]
+        for figures in tally(key, order):
+            figures.response_times.extend(found)
+
+
+def _count_unanswered(
+    connection: Any,
+    start: datetime,
+    end: datetime,
+    at: datetime,
+    by: str,
+    names: dict[int, str],
+    policy_of: _Policies,
+    tally: _Tally,
+) -> list[int]:
+    """Count the cases received in the period, not answered by `at`, that nothing has
+    touched since: their clock then is the one stored on the case (running: missed
+    once past its due), under the severity and assignee they still have. Returns the
+    other unanswered cases, to be replayed."""
+    settled = (
+        select(_OC.case_id)
+        .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE, *_answered(end, at))
+        .exists()
+    )
+    touched = (
+        select(_E.id)
+        .where(_E.case_id == _C.id, _E.kind.in_(_CLOCK_EVENTS), _E.at > at)
+        .exists()
+    )
+    unanswered = (_C.received_at >= start, _C.received_at < end, ~settled)
+    as_stored = (*unanswered, _C.first_response_state.in_(_UNANSWERED_STATES), ~touched)
+    group = {
+        "severity": (_C.policy, _C.severity),
+        "organization": (_C.organization_id,),
+        "engineer": (_C.assignee,),
+    }[by]
+    missed = and_(
+        _C.first_response_state == "running",
+        _C.first_response_due.is_not(None),
+        _C.first_response_due < at,
+    )
+    missed_flag = case((missed, 1), else_=0).label("missed")
     for row in connection.execute(
-        select(*group, o.business_us).where(*answered, o.business_us.is_not(None))
+        select(*group, missed_flag, func.count()).where(*as_stored).group_by(*group, missed_flag)
     ):
         key, order = _group_key(by, row, names, policy_of)
         for figures in tally(key, order):
-            figures.response_times.append(timedelta(microseconds=row.business_us))
-    return settled
+            figures.received += row[-1]
+            figures.missed += row[-1] if row.missed else 0
+    return list(
+        connection.execute(
+            select(_C.id)
+            .where(
+                *unanswered,
+                or_(_C.first_response_state.not_in(_UNANSWERED_STATES), touched),
+            )
+            .order_by(_C.id)
+        ).scalars()
+    )
 
 
 def _group_key(by: str, row: Any, names: dict[int, str], policy_of: _Policies) -> tuple[str, float]:
@@ -270,7 +340,7 @@ def _group_key(by: str, row: Any, names: dict[int, str], policy_of: _Policies) -
         return severity_key(policy_of(row[0]), int(row[1]))
     if by == "organization":
         return names[row[0]], math.inf
-    return row[0], math.inf
+    return row[0] or UNASSIGNED, math.inf
 
 
 def severity_key(policy: Policy, severity: int) -> tuple[str, float]:
