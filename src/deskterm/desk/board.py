@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from deskterm.desk import counts as desk_counts
 from deskterm.desk.context import Desk
@@ -116,21 +116,22 @@ def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[Engin
     (past due; due within NEXT_DUE_WITHIN), not over the engineer's whole queue.
     """
     known = standing(desk) if known is None else known
+    # Rows of the two index ranges, tallied here: a GROUP BY on assignee would lead the
+    # planner to walk the assignee index over the whole desk instead.
+    late: dict[str, int] = {}
+    upcoming: dict[str, datetime] = {}
     with desk.engine.connect() as connection:
-        late = dict(
-            connection.execute(
-                select(_C.assignee, func.count())
-                .where(desk_counts.breached_condition(now), _C.assignee.is_not(None))
-                .group_by(_C.assignee)
-            ).all()
-        )
-        upcoming = dict(
-            connection.execute(
-                select(_C.assignee, func.min(_C.promise_due))
-                .where(desk_counts.promise_within(now, NEXT_DUE_WITHIN), _C.assignee.is_not(None))
-                .group_by(_C.assignee)
-            ).all()
-        )
+        for (name,) in connection.execute(
+            select(_C.assignee).where(desk_counts.breached_condition(now), _C.assignee.is_not(None))
+        ):
+            late[name] = late.get(name, 0) + 1
+        for name, due in connection.execute(
+            select(_C.assignee, _C.promise_due).where(
+                desk_counts.promise_within(now, NEXT_DUE_WITHIN), _C.assignee.is_not(None)
+            )
+        ):
+            if name not in upcoming or due < upcoming[name]:
+                upcoming[name] = due
     return [
         EngineerLoad(
             engineer=name,

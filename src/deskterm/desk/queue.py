@@ -297,7 +297,7 @@ class Queue:
                 breached=desk_counts.count(connection, desk_counts.breached_condition(now)),
                 due_soon=desk_counts.count(
                     connection,
-                    and_(_C.status != CLOSED, _C.queue_due >= now, _C.queue_due < now + DUE_SOON),
+                    desk_counts.and_open(_C.queue_due >= now, _C.queue_due < now + DUE_SOON),
                 ),
                 unassigned_sev1=known.unassigned_sev1,
             )
