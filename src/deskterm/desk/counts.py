@@ -12,7 +12,7 @@ the recount (`deskterm doctor --rebuild-counts`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,8 @@ class Standing:
     waiting: int
     unassigned_sev1: int
     engineers: tuple[tuple[str, int, int], ...]  # (engineer, open, Sev 1), the busiest first
+    # Open cases not yet resolved, by severity (the handoff's "in flight").
+    in_flight: dict[int, int] = field(default_factory=dict, compare=False)
 
     @property
     def open(self) -> int:
@@ -47,11 +49,14 @@ def standing(connection: Connection, engineers: int | None = None) -> Standing:
     ).all()
     by_severity: dict[int, int] = {}
     per_engineer: dict[str, list[int]] = {}
+    in_flight: dict[int, int] = {}
     waiting = unassigned_sev1 = 0
     for status, severity, assignee, count in rows:
         if status == CLOSED:
             continue
         by_severity[severity] = by_severity.get(severity, 0) + count
+        if status != Status.RESOLVED.value:
+            in_flight[severity] = in_flight.get(severity, 0) + count
         if status == Status.WAITING.value:
             waiting += count
         if assignee:
@@ -68,6 +73,7 @@ def standing(connection: Connection, engineers: int | None = None) -> Standing:
         waiting=waiting,
         unassigned_sev1=unassigned_sev1,
         engineers=tuple((name, n, s1) for name, (n, s1) in busiest),
+        in_flight=in_flight,
     )
 
 

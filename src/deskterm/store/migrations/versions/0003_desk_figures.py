@@ -25,6 +25,7 @@ branch_labels = None
 depends_on = None
 
 _OPEN = sa.text("status != 'closed'")
+_ESCALATED = sa.text("escalation != 'support-engineer'")
 
 _SQLITE_TRIGGERS = (
     """
@@ -147,6 +148,14 @@ def upgrade() -> None:
         sqlite_where=_OPEN,
         postgresql_where=_OPEN,
     )
+    op.create_index(
+        "ix_cases_escalated",
+        "cases",
+        ["status"],
+        unique=False,
+        sqlite_where=_ESCALATED,
+        postgresql_where=_ESCALATED,
+    )
     op.execute(RECOUNT)
     create_triggers(dialect)
     op.create_table(
@@ -194,6 +203,7 @@ def downgrade() -> None:
     else:
         for trigger in ("cases_count_insert", "cases_count_update", "cases_count_delete"):
             op.execute(f"DROP TRIGGER {trigger}")
+    op.drop_index("ix_cases_escalated", table_name="cases")
     op.drop_index("ix_cases_promise", table_name="cases")
     op.drop_column("cases", "promise_due")
     op.drop_table("desk_counts")
