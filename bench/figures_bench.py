@@ -54,7 +54,7 @@ def cpu(action: Callable[[], Any], repeats: int) -> float:
     return statistics.median(runs)
 
 
-def measure(path: str, repeats: int, replay: bool) -> dict[str, float]:
+def measure(path: str, repeats: int, replay: bool, report: bool = True) -> dict[str, float]:
     desk = Desk(
         make_engine(database_url(path)),
         PolicyCatalog(settings.policy_dirs()),
@@ -72,8 +72,9 @@ def measure(path: str, repeats: int, replay: bool) -> dict[str, float]:
         "header_counts": cpu(lambda: Queue(desk).counts(NOW), repeats),
         "board_counts": cpu(lambda: board.counts(desk, NOW), repeats),
         "board_load": cpu(lambda: board.load(desk, NOW), repeats),
-        "report_30d": cpu(lambda: reports.report(desk, START, END), max(1, repeats // 2)),
     }
+    if report:
+        figures["report_30d"] = cpu(lambda: reports.report(desk, START, END), max(1, repeats // 2))
     if replay:
         figures["report_30d_replayed"] = cpu(lambda: reports.replayed_report(desk, START, END), 1)
     desk.engine.dispose()
@@ -85,19 +86,22 @@ def main() -> None:
     parser.add_argument("desks", nargs="+", help="copies of the 100k (and 1M) demo desks")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--replay", action="store_true")
+    parser.add_argument(
+        "--counts-only", action="store_true", help="no report (a desk without stored outcomes)"
+    )
     args = parser.parse_args()
     load = os.getloadavg()
     print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
     found: dict[str, dict[str, float]] = {}
     for path in args.desks:
-        figures = found[path] = measure(path, args.repeats, args.replay)
+        figures = found[path] = measure(path, args.repeats, args.replay, not args.counts_only)
         floor = figures["floor_plain_count"]
         print(path)
         for name, seconds in figures.items():
             print(f"  {name:<22} {seconds * 1000:9.1f} ms CPU  ({seconds / floor:6.2f}x the floor)")
     if len(found) == 2:
         small, large = found.values()
-        for name in small:
+        for name in small.keys() & large.keys():
             print(f"growth 100k -> 1M, {name}: {large[name] / small[name]:.1f}x")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "figures_bench.json").write_text(
