@@ -39,6 +39,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/case_bench.py
 	$(BIN)/python bench/desk_bench.py
 	$(BIN)/python bench/board_bench.py
+	@if [ -n "$(DESKS)" ]; then $(BIN)/python bench/figures_bench.py $(DESKS); \
+	else echo "figures_bench: skipped (DESKS='copy-of-100k.db copy-of-1m.db', at the newest schema)"; fi
 
 # The layers' contracts (pyproject.toml [tool.importlinter]) and the linter; CI runs
 # them before the tests (.ci/run).

@@ -85,6 +85,8 @@ def test_doctor_passes_a_healthy_desk_with_one_line_per_check(db: Path) -> None:
         "integrity",
         "audit trail",
         "case versions",
+        "counters",
+        "SLA outcomes",
         "policies",
         "time zones",
     ]
@@ -323,3 +325,16 @@ def test_backup_and_restore_point_a_postgresql_desk_to_its_own_tools() -> None:
     assert (code, out) == (2, "") and "pg_dump" in err
     code, out, err = invoke(["--db", url, "restore", "x.bak"])
     assert (code, out) == (2, "") and "pg_restore" in err
+
+
+def test_db_recount_rewrites_counters_the_doctor_found_wrong(db: Path) -> None:
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE desk_counts SET cases = cases + 3 WHERE severity = 2")
+    code, checks = doctor(db)
+    assert code == 1 and checks["counters"]["status"] == "fail"
+    assert "deskterm db recount" in checks["counters"]["advice"]
+    assert checks["SLA outcomes"]["status"] == "ok"
+    code, out, _ = run(db, "db", "recount")
+    assert code == 0 and "were wrong" in out
+    code, checks = doctor(db)
+    assert code == 0 and checks["counters"]["status"] == "ok", checks

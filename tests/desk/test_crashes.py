@@ -18,7 +18,7 @@ from contextlib import closing
 from pathlib import Path
 
 from deskterm import settings
-from deskterm.desk import cases, directory
+from deskterm.desk import cases, counts, directory, outcomes
 from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
@@ -119,3 +119,9 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -
             "HAVING count(DISTINCT e.version) != c.version OR max(e.version) != c.version"
         ).fetchall()
         assert broken == []
+    # The counters the triggers keep, and the outcomes stored with each answer, died
+    # and rolled back with each killed writer's change.
+    engine = make_engine(database_url(str(database)))
+    assert counts.differences_on(engine) == []
+    with engine.connect() as connection:
+        assert outcomes.missing(connection) == 0

@@ -127,3 +127,34 @@ def upgrade_command(ctx: typer.Context) -> None:
         typer.echo(f"upgraded to {head}, backup at {backup} (was at {before})")
     else:
         typer.echo(f"upgraded to {head} (was at {before})")
+
+
+@app.command("recount")
+def recount_command(ctx: typer.Context) -> None:
+    """Rewrite the desk's counters from its cases and store missing SLA outcomes (when
+    deskterm doctor finds them wrong)."""
+    from deskterm import settings
+    from deskterm.desk import counts, outcomes
+    from deskterm.sla.catalog import PolicyCatalog
+
+    url = _url(ctx)
+    engine = _engine(url)
+    if _current(engine, url) != head_revision():
+        fail("the schema is not current: run deskterm db upgrade first")
+    catalog = PolicyCatalog(settings.policy_dirs())
+    try:
+        wrong = counts.differences_on(engine)
+        counts.rebuild(engine)
+        with engine.begin() as connection:
+            stored = outcomes.fill(
+                connection,
+                outcomes.known_policies(catalog),
+                clock.now(),
+                outcomes.progress_bar("storing SLA outcomes"),
+            )
+    except DBAPIError as error:
+        fail(f"cannot recount {printable_url(url)}: {explain(error)}")
+    typer.echo(
+        f"recounted: {len(wrong)} counter(s) were wrong, now equal to the cases; "
+        f"{stored} missing SLA outcome(s) stored"
+    )

@@ -1,8 +1,9 @@
 """The shift lead's breach board, as numbers: what breaches next, how loaded the desk is.
 
-Every read is a count, a GROUP BY or a LIMIT on an indexed column (queue_due,
-assignee, severity, status): a desk of a million cases costs the board what a
-desk of a hundred does. Business time left is not computed here but at paint
+Standing counts come from the counters the database keeps (deskterm.desk.counts);
+every other read is a count, a GROUP BY or a LIMIT over an index range around now
+(queue_due, promise_due): a desk of a million cases costs the board what a desk
+of a hundred does. Business time left is not computed here but at paint
 time (`desk.queue.countdown`), so the board's tick needs no query.
 """
 
@@ -12,19 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
+from deskterm.desk import counts as desk_counts
 from deskterm.desk.context import Desk
-from deskterm.desk.queue import (
-    CLOSED,
-    Queue,
-    QueueQuery,
-    QueueRow,
-    breached_condition,
-    promise_due,
-)
+from deskterm.desk.queue import Queue, QueueQuery, QueueRow, promise_due
 from deskterm.models.columns import cases
-from deskterm.sla import Status
 
 NEXT_CASES = 8  # the most cases the board shows with their countdown
 ENGINEERS = 30  # the most engineers in the load table (the busiest first)
@@ -89,64 +83,27 @@ def next_to_breach(desk: Desk, now: datetime, limit: int = NEXT_CASES) -> list[Q
     return queue._fetch(statement)
 
 
-@dataclass(frozen=True)
-class Standing:
-    """What changes only when the desk does, not as time passes: read again on a change only.
-
-    These counts walk every open case (a GROUP BY over a million rows takes seconds);
-    the board's refresh as time passes reads only index ranges around now.
-    """
-
-    open_by_severity: tuple[tuple[int, int], ...]
-    waiting: int
-    unassigned_sev1: int
-    engineers: tuple[tuple[str, int, int], ...]  # (engineer, open, Sev 1), the busiest first
+Standing = desk_counts.Standing
 
 
 def standing(desk: Desk, limit: int = ENGINEERS) -> Standing:
-    open_ = _C.status != CLOSED
-    sev1 = func.sum(case((_C.severity == 1, 1), else_=0))
+    """Open cases by severity and engineer, waiting, unassigned Sev 1: from the counters."""
     with desk.engine.connect() as connection:
-
-        def count(*conditions: Any) -> int:
-            statement = select(func.count()).select_from(cases).where(open_, *conditions)
-            return int(connection.execute(statement).scalar_one())
-
-        by_severity = connection.execute(
-            select(_C.severity, func.count())
-            .where(open_)
-            .group_by(_C.severity)
-            .order_by(_C.severity)
-        ).all()
-        engineers = connection.execute(
-            select(_C.assignee, func.count(), sev1)
-            .where(open_, _C.assignee.is_not(None))
-            .group_by(_C.assignee)
-            .order_by(func.count().desc(), _C.assignee)
-            .limit(limit)
-        ).all()
-        return Standing(
-            open_by_severity=tuple((int(s), int(n)) for s, n in by_severity),
-            waiting=count(_C.status == Status.WAITING.value),
-            unassigned_sev1=count(_C.severity == 1, _C.assignee.is_(None)),
-            engineers=tuple((name, int(n), int(s1 or 0)) for name, n, s1 in engineers),
-        )
+        return desk_counts.standing(connection, engineers=limit)
 
 
 def counts(desk: Desk, now: datetime, known: Standing | None = None) -> BoardCounts:
     known = standing(desk) if known is None else known
-    open_ = _C.status != CLOSED
     with desk.engine.connect() as connection:
 
-        def count(*conditions: Any) -> int:
-            statement = select(func.count()).select_from(cases).where(open_, *conditions)
-            return int(connection.execute(statement).scalar_one())
+        def count(condition: Any) -> int:
+            return desk_counts.count(connection, condition)
 
         return BoardCounts(
             open_by_severity=known.open_by_severity,
-            breached=count(breached_condition(now)),
-            within_1h=count(promise_due(now), _C.queue_due < now + timedelta(hours=1)),
-            within_4h=count(promise_due(now), _C.queue_due < now + timedelta(hours=4)),
+            breached=count(desk_counts.breached_condition(now)),
+            within_1h=count(desk_counts.promise_within(now, timedelta(hours=1))),
+            within_4h=count(desk_counts.promise_within(now, timedelta(hours=4))),
             waiting=known.waiting,
             unassigned_sev1=known.unassigned_sev1,
         )
@@ -155,31 +112,26 @@ def counts(desk: Desk, now: datetime, known: Standing | None = None) -> BoardCou
 def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[EngineerLoad]:
     """Open cases per engineer, the most loaded first, with what is late and what comes next.
 
-    What is late and what is next are GROUP BYs over index ranges around now (past
-    due; due within NEXT_DUE_WITHIN), not over the engineer's whole queue.
+    What is late and what is next are GROUP BYs over ranges of the promise index
+    (past due; due within NEXT_DUE_WITHIN), not over the engineer's whole queue.
     """
     known = standing(desk) if known is None else known
-    open_ = _C.status != CLOSED
+    # Rows of the two index ranges, tallied here: a GROUP BY on assignee would lead the
+    # planner to walk the assignee index over the whole desk instead.
+    late: dict[str, int] = {}
+    upcoming: dict[str, datetime] = {}
     with desk.engine.connect() as connection:
-        late = dict(
-            connection.execute(
-                select(_C.assignee, func.count())
-                .where(open_, _C.assignee.is_not(None), breached_condition(now))
-                .group_by(_C.assignee)
-            ).all()
-        )
-        upcoming = dict(
-            connection.execute(
-                select(_C.assignee, func.min(_C.queue_due))
-                .where(
-                    open_,
-                    _C.assignee.is_not(None),
-                    promise_due(now),
-                    _C.queue_due < now + NEXT_DUE_WITHIN,
-                )
-                .group_by(_C.assignee)
-            ).all()
-        )
+        for (name,) in connection.execute(
+            select(_C.assignee).where(desk_counts.breached_condition(now), _C.assignee.is_not(None))
+        ):
+            late[name] = late.get(name, 0) + 1
+        for name, due in connection.execute(
+            select(_C.assignee, _C.promise_due).where(
+                desk_counts.promise_within(now, NEXT_DUE_WITHIN), _C.assignee.is_not(None)
+            )
+        ):
+            if name not in upcoming or due < upcoming[name]:
+                upcoming[name] = due
     return [
         EngineerLoad(
             engineer=name,
@@ -198,12 +150,8 @@ def forecast(desk: Desk, now: datetime, hours: int = FORECAST_HOURS) -> Forecast
     with desk.engine.connect() as connection:
         for hour in range(hours):
             start, end = now + timedelta(hours=hour), now + timedelta(hours=hour + 1)
-            statement = (
-                select(func.count())
-                .select_from(cases)
-                .where(_C.status != CLOSED, promise_due(start), _C.queue_due < end)
-            )
-            per_hour.append(int(connection.execute(statement).scalar_one()))
+            condition = desk_counts.promise_within(start, end - start)
+            per_hour.append(desk_counts.count(connection, condition))
     return Forecast(now, tuple(per_hour))
 
 

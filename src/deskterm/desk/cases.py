@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from deskterm.desk import deadlines, limits
+from deskterm.desk import deadlines, limits, outcomes
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.directory import find_contact, find_organization
@@ -23,7 +23,7 @@ from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Case, Contact, Counter, Event, EventKind, Organization
-from deskterm.sla import Policy, Status
+from deskterm.sla import ClockKind, Policy, Status
 from deskterm.store.engine import writing
 
 INFORMATION = (
@@ -121,6 +121,7 @@ def refresh(session: Session, case: Case, policy: Policy, now: datetime) -> None
     clocks = deadlines.clocks_of(case, events, policy, now)
     deadlines.store_clocks(case, clocks, deadlines.plan(case, events, policy, clocks))
     session.add(case)
+    outcomes.record(session, policy, case, events, clocks[ClockKind.FIRST_RESPONSE])
 
 
 def _next_number(session: Session) -> int:

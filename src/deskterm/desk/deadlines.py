@@ -144,6 +144,15 @@ def store_clocks(
     case.auto_close_state, case.auto_close_due = _state(clocks[ClockKind.AUTO_CLOSE])
     case.next_due = next_due(clocks)
     case.queue_due = case.next_due or END_OF_TIME
+    promises = [
+        due
+        for state, due in (
+            (case.first_response_state, case.first_response_due),
+            (case.update_state, case.update_due),
+        )
+        if state == ClockState.RUNNING.value and due is not None
+    ]
+    case.promise_due = min(promises) if promises else None
     case.sweep_at = actions[0].at if actions else None
 
 

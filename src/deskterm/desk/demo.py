@@ -28,7 +28,7 @@ from sqlalchemy import Table, func, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from deskterm.desk import deadlines
+from deskterm.desk import deadlines, outcomes
 from deskterm.desk.cases import ESCALATION_LEVELS
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
@@ -43,9 +43,11 @@ from deskterm.models import (
     Event,
     EventKind,
     Organization,
+    SlaOutcome,
 )
 from deskterm.models.types import UTCDateTime
 from deskterm.sla import CaseHistory, ClockKind, Elapsed, Policy, Scheduled, Status, compute_clocks
+from deskterm.sla.clocks import first_response_clock
 from deskterm.store import chain, statistics
 from deskterm.store.engine import writing
 
@@ -578,6 +580,8 @@ class _Skeleton:
     final_severity: int
     scheduled_for: int | None = None
     clocks: dict[str, Any] | None = None  # the stored clock columns, once replayed
+    # The settled first response (deskterm.desk.outcomes), once replayed; {} if none.
+    first_response: dict[str, Any] | None = None
     received_iso: str = ""
 
     def __post_init__(self) -> None:
@@ -934,6 +938,8 @@ CASE_COLUMNS = tuple(column.name for column in CASE_TABLE.columns)
 EVENT_COLUMNS = tuple(
     column.name for column in EVENT_TABLE.columns if column.name not in ("id", "hash")
 )
+OUTCOME_TABLE: Table = SlaOutcome.__table__  # type: ignore[attr-defined]
+OUTCOME_COLUMNS = tuple(column.name for column in OUTCOME_TABLE.columns)
 CLOCK_COLUMNS = (
     "first_response_state",
     "first_response_due",
@@ -945,6 +951,7 @@ CLOCK_COLUMNS = (
     "auto_close_due",
     "next_due",
     "queue_due",
+    "promise_due",
     "sweep_at",
 )
 # An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.
@@ -980,6 +987,7 @@ class _CaseBuilder:
 
     def __init__(self, generator: _Generator, replay: Replay) -> None:
         self.now_s = generator.now_s
+        self.now = _at(generator.now_s)
         self.rng = generator.rng
         self.replay = replay
 
@@ -1107,8 +1115,32 @@ class _CaseBuilder:
         }
         if skeleton.clocks is None:
             skeleton.clocks = self.replay(row, events, policy)
+            skeleton.first_response = settle_first_response(row, events, policy, self.now)
         row.update(skeleton.clocks)
         return row, events
+
+    def outcome(
+        self, row: dict[str, Any], events: list[list[Any]], skeleton: _Skeleton
+    ) -> list[Any] | None:
+        """The case's stored first-response outcome: the skeleton's, with its own engineer."""
+        settled = skeleton.first_response
+        if not settled:
+            return None
+        answered = _seconds(settled["answered_at"])
+        engineer = next((e[ACTOR] for e in events if e[AT] == answered), None)
+        if engineer is None:
+            index = sum(1 for e in events if e[AT] <= answered)
+            for event in events[:index]:
+                if event[KIND] == EventKind.ASSIGN:
+                    engineer = event[NEW] or None
+            engineer = engineer or outcomes.UNASSIGNED
+        values = {
+            **settled,
+            "case_id": row["id"],
+            "organization_id": row["organization_id"],
+            "engineer": engineer,
+        }
+        return [values[name] for name in OUTCOME_COLUMNS]
 
     def _step_event(self, at: int, step: _Step, contact: str, fill: dict[str, str]) -> list[Any]:
         rng = self.rng
@@ -1200,6 +1232,19 @@ def replay_clocks(
     actions = deadlines.plan(case, history, policy, clocks)  # type: ignore[arg-type]
     deadlines.store_clocks(case, clocks, actions)  # type: ignore[arg-type]
     return {name: _compact(getattr(case, name)) for name in CLOCK_COLUMNS}
+
+
+def settle_first_response(
+    row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
+) -> dict[str, Any]:
+    """The case's first-response outcome as the use cases store it; {} while it runs."""
+    case = _Row(row, CASE_INSTANTS)
+    history = [
+        _Row({"id": None, **dict(zip(EVENT_COLUMNS, event, strict=True))}, EVENT_INSTANTS)
+        for event in events
+    ]
+    clock = first_response_clock(policy, deadlines.history_of(case, history), now)  # type: ignore[arg-type]
+    return outcomes.settled(policy, case, history, clock) or {}
 
 
 def _compact(value: Any) -> Any:
@@ -1370,22 +1415,28 @@ def fill(
         )
         insert_cases = _BulkInsert(connection, CASE_TABLE, CASE_COLUMNS)
         insert_events = _BulkInsert(connection, EVENT_TABLE, (*EVENT_COLUMNS, "hash"))
+        insert_outcomes = _BulkInsert(connection, OUTCOME_TABLE, OUTCOME_COLUMNS)
+        outcome_rows: list[list[Any]] = []
         weights = _org_weights(orgs)
         case_rows: list[list[Any]] = []
         event_rows: list[list[Any]] = []
         for index in range(cases):
             org = rng.choices(orgs, weights)[0]
-            row, events = builder.build(
-                first_id + index, last_number + 1 + index, org, generator.skeleton(org.policy)
-            )
+            skeleton = generator.skeleton(org.policy)
+            row, events = builder.build(first_id + index, last_number + 1 + index, org, skeleton)
             case_rows.append([row[name] for name in CASE_COLUMNS])
+            outcome = builder.outcome(row, events, skeleton)
             event_rows.extend(_chained(events))
+            if outcome is not None:
+                outcome_rows.append(outcome)
             if len(case_rows) >= CHUNK or index == cases - 1:
                 insert_cases(case_rows)  # before their events: the foreign keys are checked at once
                 insert_events(event_rows)
+                insert_outcomes(outcome_rows)
                 report.events += len(event_rows)
                 case_rows.clear()
                 event_rows.clear()
+                outcome_rows.clear()
         report.cases = cases
         report.first_number = last_number + 1
         report.last_number = last_number + cases

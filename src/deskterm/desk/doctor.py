@@ -69,7 +69,48 @@ def examine(
             checks = _sqlite_checks(Path(database), mounts, sqlite_version)
     else:
         checks = _server_checks(url)
+    if any(c.name == "migrations" and c.status == "ok" for c in checks):
+        checks.extend(figures_checks(url))
     return checks + policy_checks(policy_dirs)
+
+
+# --- the desk's stored figures ----------------------------------------------------------
+
+
+def figures_checks(url: str) -> list[Check]:
+    """The counters and stored SLA outcomes against a recount from the cases and events."""
+    from deskterm.desk import counts, outcomes
+    from deskterm.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        wrong = counts.differences_on(engine)
+        with engine.connect() as connection:
+            unstored = outcomes.missing(connection)
+    finally:
+        engine.dispose()
+    if unstored:
+        outcome = Check(
+            "SLA outcomes",
+            "fail",
+            f"{unstored} case(s) answered without a stored first-response outcome",
+            "run deskterm db recount (it stores them from the cases' events)",
+        )
+    else:
+        outcome = Check("SLA outcomes", "ok", "every settled first response is stored")
+    if not wrong:
+        return [Check("counters", "ok", "the desk's counters equal a recount of its cases"), outcome]
+    (status, severity, assignee), stored, recounted = wrong[0]
+    return [
+        Check(
+            "counters",
+            "fail",
+            f"{len(wrong)} counter(s) differ from a recount, e.g. {status} Sev {severity} "
+            f"{assignee or 'unassigned'}: {stored} stored, {recounted} counted",
+            "run deskterm db recount (it rewrites them from the cases, in one transaction)",
+        ),
+        outcome,
+    ]
 
 
 # --- SQLite -----------------------------------------------------------------------------

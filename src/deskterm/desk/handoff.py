@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, text
 
+from deskterm.desk import counts as desk_counts
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError
 from deskterm.desk.limits import quoted
-from deskterm.desk.queue import CLOSED, promise_due
+from deskterm.desk.queue import promise_due
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind, Organization
 from deskterm.safe_text import safe_line
@@ -30,6 +31,8 @@ DEFAULT_SINCE = timedelta(hours=8)
 LISTED = 50  # the most cases a section lists (its count says how many there are)
 FIRST_LEVEL = "support-engineer"
 RESOLVED = (Status.RESOLVED.value, Status.CLOSED.value)
+# Escalated beyond the first level, as the partial index ix_cases_escalated says it.
+_ESCALATED = text("escalation != 'support-engineer'")
 
 _C = Case.__table__.c  # type: ignore[attr-defined]
 _O = Organization.__table__.c  # type: ignore[attr-defined]
@@ -181,7 +184,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         )
 
         # Falls due next shift: support's own deadlines ahead, soonest first.
-        due = and_(_C.status != CLOSED, promise_due(now, _C), _C.queue_due < next_until)
+        due = and_(desk_counts.and_open(), promise_due(now, _C), _C.queue_due < next_until)
         due_rows = connection.execute(
             select(*_CASE_COLUMNS, _C.queue_due, _C.first_response_due)
             .select_from(_cases_joined())
@@ -192,12 +195,14 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         falls_due = Section(
             "falls_due",
             "Falls due next shift",
-            count(select(func.count()).select_from(Case.__table__).where(due)),
+            desk_counts.count(connection, desk_counts.promise_within(now, next_until - now)),
             tuple(_item(r, r[6], "first response" if r[7] == r[6] else "update") for r in due_rows),
         )
 
         # In flight: neither closed nor resolved (awaiting the customer's confirmation).
-        in_flight = _C.status.not_in(RESOLVED)
+        # Open as the partial indexes say it: the lists walk the queue index in
+        # deadline order and stop at LISTED; the counts read counters and indexes.
+        in_flight = and_(desk_counts.and_open(), _C.status.not_in(RESOLVED))
         sev1 = and_(in_flight, _C.severity == 1)
         sev1_rows = connection.execute(
             select(*_CASE_COLUMNS, _C.updated_at, _C.id)
@@ -210,14 +215,14 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         sev1_section = Section(
             "sev1",
             "Sev 1s in flight",
-            count(select(func.count()).select_from(Case.__table__).where(sev1)),
+            _in_flight(desk_counts.standing(connection), severity=1),
             tuple(
                 _item(r, last[r[7]].at if r[7] in last else r[6], _last_words(last.get(r[7])))
                 for r in sev1_rows
             ),
         )
 
-        escalated = and_(in_flight, _C.escalation != FIRST_LEVEL)
+        escalated = and_(in_flight, _ESCALATED)
         escalated_rows = connection.execute(
             select(*_CASE_COLUMNS, _C.escalation, _C.id)
             .select_from(_cases_joined())
@@ -229,7 +234,11 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         escalations = Section(
             "escalations",
             "Open escalations",
-            count(select(func.count()).select_from(Case.__table__).where(escalated)),
+            count(
+                select(func.count())
+                .select_from(Case.__table__)
+                .where(_ESCALATED, _C.status.not_in(RESOLVED))
+            ),
             tuple(
                 _item(
                     r,
@@ -247,6 +256,11 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         next_until,
         (came_in, breached, resolved, falls_due, sev1_section, escalations),
     )
+
+
+def _in_flight(standing: desk_counts.Standing, severity: int) -> int:
+    """Open cases of `severity` not resolved, from the counters."""
+    return standing.in_flight.get(severity, 0)
 
 
 def _last_events(

@@ -19,6 +19,7 @@ from sqlalchemy import String, and_, cast, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError
 
+from deskterm.desk import counts as desk_counts
 from deskterm.desk.context import Desk
 from deskterm.desk.filters import QueueFilter
 from deskterm.models.columns import END_OF_TIME, cases, organizations
@@ -104,16 +105,10 @@ _COLUMNS = (
 def breached_condition(now: datetime) -> Any:
     """Support's own promises past due: a live first-response or update clock.
 
-    Such a case's next deadline is at or before that due, so `queue_due < now`
-    lets the database answer from the queue index instead of scanning.
+    `promise_due` is the soonest of them (deadlines.store_clocks), so the database
+    answers from the promise index instead of scanning.
     """
-    return and_(
-        _C.queue_due < now,
-        or_(
-            and_(_C.first_response_state == "running", _C.first_response_due < now),
-            and_(_C.update_state == "running", _C.update_due < now),
-        ),
-    )
+    return _C.promise_due < now
 
 
 def promise_due(now: datetime, columns: Any = _C) -> Any:
@@ -309,18 +304,17 @@ class Queue:
             return int(connection.execute(statement).scalar_one())
 
     def counts(self, now: datetime) -> Counts:
-        open_ = _C.status != CLOSED
+        """The header's counts: counters and index range counts, never a walk of the desk."""
         with self.desk.engine.connect() as connection:
-
-            def count(*conditions: Any) -> int:
-                statement = select(func.count()).select_from(cases).where(open_, *conditions)
-                return int(connection.execute(statement).scalar_one())
-
+            known = desk_counts.standing(connection)
             return Counts(
-                open=count(),
-                breached=count(breached_condition(now)),
-                due_soon=count(_C.queue_due >= now, _C.queue_due < now + DUE_SOON),
-                unassigned_sev1=count(_C.severity == 1, _C.assignee.is_(None)),
+                open=known.open,
+                breached=desk_counts.count(connection, desk_counts.breached_condition(now)),
+                due_soon=desk_counts.count(
+                    connection,
+                    desk_counts.and_open(_C.queue_due >= now, _C.queue_due < now + DUE_SOON),
+                ),
+                unassigned_sev1=known.unassigned_sev1,
             )
 
     def _fetch(self, statement: Any) -> list[QueueRow]:

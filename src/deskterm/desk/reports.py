@@ -23,6 +23,7 @@ or to whom the case was assigned then ("unassigned" when nobody).
 
 from __future__ import annotations
 
+import itertools
 import math
 import statistics
 from collections import defaultdict
@@ -31,19 +32,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy.orm import aliased
 
 from deskterm.desk import deadlines
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.limits import quoted
+from deskterm.desk.outcomes import FIRST_RESPONSE, UNASSIGNED, Replay
 from deskterm.instants import InstantError, in_range, to_iso
-from deskterm.models import Case, Event, EventKind, Organization
+from deskterm.models import Case, Event, EventKind, Organization, SlaOutcome
 from deskterm.sla import ClockState, Policy, Status
 from deskterm.sla.clocks import first_response_clock
 
 GROUPINGS = ("severity", "organization", "engineer")
-UNASSIGNED = "unassigned"
 TOTAL = "all"
 # Cases whose events are read in one query (a bound on the size of `IN (...)`).
 CHUNK = 500
@@ -157,115 +159,378 @@ class Report:
 class _Tally:
     def __init__(self) -> None:
         self.groups: dict[str, Figures] = {}
+        self.order: dict[str, tuple[float, str]] = {}
         self.total = Figures(TOTAL)
 
-    def __call__(self, key: str) -> Iterable[Figures]:
+    def __call__(self, key: str, order: float = math.inf) -> Iterable[Figures]:
         if key not in self.groups:
             self.groups[key] = Figures(key)
+            self.order[key] = (order, key)
         return (self.groups[key], self.total)
 
+    def report(self, start: datetime, end: datetime, by: str) -> Report:
+        keys = sorted(self.groups, key=lambda k: self.order[k])
+        return Report(start, end, by, tuple(self.groups[k] for k in keys), self.total)
 
-def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> Report:
+
+class _Policies:
+    """Each policy read once per report, not once per case."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.found: dict[str, Policy] = {}
+
+    def __call__(self, name: str) -> Policy:
+        if name not in self.found:
+            self.found[name] = self.desk.policy(name)
+        return self.found[name]
+
+
+def _check(by: str, start: datetime, end: datetime) -> None:
     if by not in GROUPINGS:
         raise DeskError(f"--by must be one of {', '.join(GROUPINGS)} (got {by!r})")
     if end <= start:
         raise DeskError("the period is empty: --to must come after --from")
+
+
+def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> Report:
+    """The period's figures from stored outcomes and grouped queries over its events.
+
+    First responses answered by the period's end are read from `sla_outcomes`. A
+    case received in the period and not answered by then that nothing has touched
+    since has the clock stored on the case. Only the rest (answered later, or
+    changed since) are replayed. A period ending in the future is seen as it
+    stands now.
+    """
+    _check(by, start, end)
+    at = min(end, desk.now())
     tally = _Tally()
-    policies: dict[str, Policy] = {}  # read once per report, not once per case
-    for case, organization, events in _cases_in(desk, start, end):
-        if case.policy not in policies:
-            policies[case.policy] = desk.policy(case.policy)
-        _count_case(policies[case.policy], case, organization, events, start, end, by, tally)
-    keys = sorted(tally.groups, key=lambda k: (int(k), "") if k.isdigit() else (math.inf, k))
-    return Report(start, end, by, tuple(tally.groups[k] for k in keys), tally.total)
-
-
-def _cases_in(desk: Desk, start: datetime, end: datetime) -> Iterable[tuple[Any, str, list[Any]]]:
-    """Each case the period touches, with its organization and its events before `end`."""
+    policy_of = _Policies(desk)
     with desk.engine.connect() as connection:
-        received = connection.execute(
-            select(_C.id).where(_C.received_at >= start, _C.received_at < end)
-        ).scalars()
-        counted = connection.execute(
-            select(_E.case_id)
-            .where(
-                or_(
-                    _E.kind.in_([EventKind.BREACH.value, EventKind.CUSTOMER_TIMEOUT.value]),
-                    and_(
-                        _E.kind == EventKind.STATUS.value,
-                        _E.new_value == Status.CLOSED.value,
-                        _E.actor == SYSTEM_ACTOR,
-                    ),
-                ),
-                _E.at >= start,
-                _E.at < end,
-            )
-            .distinct()
-        ).scalars()
-        ids = sorted(set(received) | set(counted))
         names = dict(connection.execute(select(_O.id, _O.name)).all())
-        for i in range(0, len(ids), CHUNK):
-            chunk = ids[i : i + CHUNK]
-            # Rows, not models: building a million validated models would cost minutes,
-            # and the replay reads only attributes.
-            cases = {
-                row.id: row
-                for row in connection.execute(
-                    select(_C.id, _C.policy, _C.severity, _C.received_at, _C.organization_id).where(
-                        _C.id.in_(chunk)
-                    )
-                )
-            }
-            events: dict[int, list[Any]] = defaultdict(list)
-            for row in connection.execute(
-                select(_E.case_id, _E.id, _E.at, _E.actor, _E.kind, _E.new_value)
-                .where(_E.case_id.in_(chunk), _E.at < end)
-                .order_by(_E.case_id, _E.id)
-            ):
-                events[row.case_id].append(row)
-            for case_id in chunk:
-                case = cases[case_id]
-                yield case, names[case.organization_id], events[case_id]
+        _count_answered(connection, start, end, at, by, names, policy_of, tally)
+        replay = _count_unanswered(connection, start, end, at, by, names, policy_of, tally)
+        for case_, organization, events in _cases_with_events(connection, replay, end, names):
+            policy = policy_of(case_.policy)
+            _count_first_response(policy, case_, organization, events, at, by, tally)
+        _count_events(connection, start, end, by, names, policy_of, tally)
+    return tally.report(start, end, by)
 
 
-class _Replay:
-    """Severity and assignee of one case at any instant, from its events."""
-
-    def __init__(self, case: Any, events: Sequence[Any]) -> None:
-        opened = next((e for e in events if e.kind == EventKind.OPENED), None)
-        self.initial = int(opened.new_value) if opened and opened.new_value else case.severity
-        self.events = events
-
-    def severity_before(self, index: int) -> int:
-        severity = self.initial
-        for event in self.events[:index]:
-            if event.kind == EventKind.SEVERITY and event.new_value:
-                severity = int(event.new_value)
-        return severity
-
-    def assignee_before(self, index: int) -> str:
-        assignee: str | None = None
-        for event in self.events[:index]:
-            if event.kind == EventKind.ASSIGN:
-                assignee = event.new_value or None
-        return assignee or UNASSIGNED
-
-    def index_at(self, instant: datetime) -> int:
-        """Events up to and including `instant`."""
-        return sum(1 for e in self.events if e.at <= instant)
+_OC = SlaOutcome.__table__.c  # type: ignore[attr-defined]
+# What moves a first-response clock, or the severity and assignee a figure is filed under.
+_CLOCK_EVENTS = tuple(
+    kind.value
+    for kind in (
+        EventKind.OPENED,
+        EventKind.STATUS,
+        EventKind.SEVERITY,
+        EventKind.REPLY,
+        EventKind.CALL,
+        EventKind.CUSTOMER_REPLY,
+        EventKind.SCHEDULED,
+        EventKind.ASSIGN,
+    )
+)
+_UNANSWERED_STATES = ("running", "paused", "not-applicable")
 
 
-def _key(by: str, replay: _Replay, organization: str, index: int, engineer: str | None) -> str:
+def _answered(end: datetime, at: datetime) -> tuple[Any, ...]:
+    return (_OC.answered_at < end, _OC.answered_at <= at)
+
+
+def _count_answered(
+    connection: Any,
+    start: datetime,
+    end: datetime,
+    at: datetime,
+    by: str,
+    names: dict[int, str],
+    policy_of: _Policies,
+    tally: _Tally,
+) -> None:
+    """The first responses settled by `at`: one GROUP BY, and their times in group order."""
+    group = {
+        "severity": (_OC.policy, _OC.severity),
+        "organization": (_OC.organization_id,),
+        "engineer": (_OC.engineer,),
+    }[by]
+    period = (_OC.received_at >= start, _OC.received_at < end, *_answered(end, at))
+    for row in connection.execute(
+        select(*group, _OC.state, func.count()).where(*period).group_by(*group, _OC.state)
+    ):
+        key, order = _group_key(by, row, names, policy_of)
+        for figures in tally(key, order):
+            count = row[-1]
+            figures.received += count
+            if row.state == ClockState.MET.value:
+                figures.met += count
+            elif row.state == ClockState.BREACHED.value:
+                figures.missed += count
+    times = connection.execute(
+        select(*group, _OC.business_us)
+        .where(*period, _OC.business_us.is_not(None))
+        .order_by(*group)
+    )
+    for values, rows in itertools.groupby(times, key=lambda row: row[:-1]):
+        key, order = _group_key(by, values, names, policy_of)
+        found = [timedelta(microseconds=row[-1]) for row in rows]
+        for figures in tally(key, order):
+            figures.response_times.extend(found)
+
+
+def _count_unanswered(
+    connection: Any,
+    start: datetime,
+    end: datetime,
+    at: datetime,
+    by: str,
+    names: dict[int, str],
+    policy_of: _Policies,
+    tally: _Tally,
+) -> list[int]:
+    """Count the cases received in the period, not answered by `at`, that nothing has
+    touched since: their clock then is the one stored on the case (running: missed
+    once past its due), under the severity and assignee they still have. Returns the
+    other unanswered cases, to be replayed."""
+    settled = (
+        select(_OC.case_id)
+        .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE, *_answered(end, at))
+        .exists()
+    )
+    touched = (
+        select(_E.id)
+        .where(_E.case_id == _C.id, _E.kind.in_(_CLOCK_EVENTS), _E.at > at)
+        .exists()
+    )
+    unanswered = (_C.received_at >= start, _C.received_at < end, ~settled)
+    as_stored = (*unanswered, _C.first_response_state.in_(_UNANSWERED_STATES), ~touched)
+    group = {
+        "severity": (_C.policy, _C.severity),
+        "organization": (_C.organization_id,),
+        "engineer": (_C.assignee,),
+    }[by]
+    missed = and_(
+        _C.first_response_state == "running",
+        _C.first_response_due.is_not(None),
+        _C.first_response_due < at,
+    )
+    missed_flag = case((missed, 1), else_=0).label("missed")
+    for row in connection.execute(
+        select(*group, missed_flag, func.count()).where(*as_stored).group_by(*group, missed_flag)
+    ):
+        key, order = _group_key(by, row, names, policy_of)
+        for figures in tally(key, order):
+            figures.received += row[-1]
+            figures.missed += row[-1] if row.missed else 0
+    return list(
+        connection.execute(
+            select(_C.id)
+            .where(
+                *unanswered,
+                or_(_C.first_response_state.not_in(_UNANSWERED_STATES), touched),
+            )
+            .order_by(_C.id)
+        ).scalars()
+    )
+
+
+def _group_key(by: str, row: Any, names: dict[int, str], policy_of: _Policies) -> tuple[str, float]:
     if by == "severity":
-        return str(replay.severity_before(index))
+        return severity_key(policy_of(row[0]), int(row[1]))
     if by == "organization":
-        return organization
-    return engineer or replay.assignee_before(index)
+        return names[row[0]], math.inf
+    return row[0] or UNASSIGNED, math.inf
 
 
-def _count_case(
+def severity_key(policy: Policy, severity: int) -> tuple[str, float]:
+    """A level's row is its label in its policy: "Sev 1" and "P1" are separate rows."""
+    return policy.label(severity), severity
+
+
+def _count_events(
+    connection: Any,
+    start: datetime,
+    end: datetime,
+    by: str,
+    names: dict[int, str],
+    policy_of: _Policies,
+    tally: _Tally,
+) -> None:
+    """Breaches, customer timeouts and auto-closures in the period, grouped by what held
+    just before each: the case's severity, organization or assignee then (its events
+    before it, found through the index on events by case)."""
+    earlier = aliased(Event.__table__)  # type: ignore[attr-defined]
+    kind = case(
+        (_E.kind == EventKind.STATUS.value, literal("auto-close")), else_=_E.kind
+    ).label("counted")
+    if by == "severity":
+        opened = aliased(Event.__table__)  # type: ignore[attr-defined]
+        changed = (
+            select(earlier.c.new_value)
+            .where(
+                earlier.c.case_id == _E.case_id,
+                earlier.c.kind == EventKind.SEVERITY.value,
+                earlier.c.id < _E.id,
+                earlier.c.new_value.is_not(None),
+                earlier.c.new_value != "",
+            )
+            .order_by(earlier.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        initial = (
+            select(opened.c.new_value)
+            .where(opened.c.case_id == _E.case_id, opened.c.kind == EventKind.OPENED.value)
+            .order_by(opened.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        group: tuple[Any, ...] = (
+            _C.policy,
+            func.coalesce(changed, func.nullif(initial, ""), cast(_C.severity, String)).label(
+                "key"
+            ),
+        )
+    elif by == "organization":
+        group = (_C.organization_id.label("key"),)
+    else:
+        assigned = (
+            select(earlier.c.new_value)
+            .where(
+                earlier.c.case_id == _E.case_id,
+                earlier.c.kind == EventKind.ASSIGN.value,
+                earlier.c.id < _E.id,
+            )
+            .order_by(earlier.c.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        group = (assigned.label("key"),)
+    counted = (
+        select(*group, kind)
+        .select_from(Event.__table__.join(Case.__table__, _C.id == _E.case_id))  # type: ignore[attr-defined]
+        .where(
+            or_(
+                _E.kind.in_([EventKind.BREACH.value, EventKind.CUSTOMER_TIMEOUT.value]),
+                and_(
+                    _E.kind == EventKind.STATUS.value,
+                    _E.new_value == Status.CLOSED.value,
+                    _E.actor == SYSTEM_ACTOR,
+                ),
+            ),
+            _E.at >= start,
+            _E.at < end,
+        )
+        .subquery()
+    )
+    columns = [counted.c[column.name] for column in group]
+    rows = connection.execute(
+        select(*columns, counted.c.counted, func.count()).group_by(*columns, counted.c.counted)
+    )
+    for row in rows:
+        if by == "severity":
+            key, order = severity_key(policy_of(row[0]), int(row[1]))
+        elif by == "organization":
+            key, order = names[row[0]], math.inf
+        else:
+            key, order = row[0] or UNASSIGNED, math.inf
+        for figures in tally(key, order):
+            if row.counted == EventKind.BREACH.value:
+                figures.breaches += row[-1]
+            elif row.counted == EventKind.CUSTOMER_TIMEOUT.value:
+                figures.customer_timeouts += row[-1]
+            else:
+                figures.auto_closures += row[-1]
+
+
+# -- the replay: every figure from the events, case by case --------------------------
+
+
+def replayed_report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> Report:
+    """The same report replayed from every case's events (what the stored outcomes must
+    equal: tests/desk/test_report_outcomes.py compares the two)."""
+    _check(by, start, end)
+    at = min(end, desk.now())
+    tally = _Tally()
+    policy_of = _Policies(desk)
+    with desk.engine.connect() as connection:
+        names = dict(connection.execute(select(_O.id, _O.name)).all())
+        for case_, organization, events in _cases_in(connection, start, end, names):
+            policy = policy_of(case_.policy)
+            _count_case_events(policy, case_, organization, events, start, end, by, tally)
+            if start <= case_.received_at < end:
+                _count_first_response(policy, case_, organization, events, at, by, tally)
+    return tally.report(start, end, by)
+
+
+def _cases_in(
+    connection: Any, start: datetime, end: datetime, names: dict[int, str]
+) -> Iterable[tuple[Any, str, list[Any]]]:
+    """Each case the period touches, with its organization and its events before `end`."""
+    received = connection.execute(
+        select(_C.id).where(_C.received_at >= start, _C.received_at < end)
+    ).scalars()
+    counted = connection.execute(
+        select(_E.case_id)
+        .where(
+            or_(
+                _E.kind.in_([EventKind.BREACH.value, EventKind.CUSTOMER_TIMEOUT.value]),
+                and_(
+                    _E.kind == EventKind.STATUS.value,
+                    _E.new_value == Status.CLOSED.value,
+                    _E.actor == SYSTEM_ACTOR,
+                ),
+            ),
+            _E.at >= start,
+            _E.at < end,
+        )
+        .distinct()
+    ).scalars()
+    ids = sorted(set(received) | set(counted))
+    return _cases_with_events(connection, ids, end, names)
+
+
+def _cases_with_events(
+    connection: Any, ids: Sequence[int], end: datetime, names: dict[int, str]
+) -> Iterable[tuple[Any, str, list[Any]]]:
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        # Rows, not models: building a million validated models would cost minutes,
+        # and the replay reads only attributes.
+        cases = {
+            row.id: row
+            for row in connection.execute(
+                select(
+                    _C.id, _C.policy, _C.severity, _C.received_at, _C.organization_id
+                ).where(_C.id.in_(chunk))
+            )
+        }
+        events: dict[int, list[Any]] = defaultdict(list)
+        for row in connection.execute(
+            select(_E.case_id, _E.id, _E.at, _E.actor, _E.kind, _E.new_value)
+            .where(_E.case_id.in_(chunk), _E.at < end)
+            .order_by(_E.case_id, _E.id)
+        ):
+            events[row.case_id].append(row)
+        for case_id in chunk:
+            found = cases[case_id]
+            yield found, names[found.organization_id], events[case_id]
+
+
+def _key(
+    by: str, policy: Policy, replay: Replay, organization: str, index: int, engineer: str | None
+) -> tuple[str, float]:
+    if by == "severity":
+        return severity_key(policy, replay.severity_before(index))
+    if by == "organization":
+        return organization, math.inf
+    return engineer or replay.assignee_before(index), math.inf
+
+
+def _count_case_events(
     policy: Policy,
-    case: Any,
+    case_: Any,
     organization: str,
     events: list[Any],
     start: datetime,
@@ -273,7 +538,7 @@ def _count_case(
     by: str,
     tally: _Tally,
 ) -> None:
-    replay = _Replay(case, events)
+    replay = Replay(case_, events)
     for index, event in enumerate(events):
         if not start <= event.at < end:
             continue
@@ -286,7 +551,7 @@ def _count_case(
         if kind not in (EventKind.BREACH, EventKind.CUSTOMER_TIMEOUT) and not closed_by_sweep:
             continue
         # The severity a timeout lowered is the one it belonged to: before the event.
-        for figures in tally(_key(by, replay, organization, index, None)):
+        for figures in tally(*_key(by, policy, replay, organization, index, None)):
             if kind == EventKind.BREACH:
                 figures.breaches += 1
             elif kind == EventKind.CUSTOMER_TIMEOUT:
@@ -294,16 +559,26 @@ def _count_case(
             else:
                 figures.auto_closures += 1
 
-    if not start <= case.received_at < end:
-        return
-    history = deadlines.history_of(case, events)
-    clock = first_response_clock(policy, history, end)
-    instant = clock.stopped or end
+
+def _count_first_response(
+    policy: Policy,
+    case_: Any,
+    organization: str,
+    events: list[Any],
+    at: datetime,
+    by: str,
+    tally: _Tally,
+) -> None:
+    """A case received in the period: its first-response clock as it stood at `at`."""
+    replay = Replay(case_, events)
+    history = deadlines.history_of(case_, events)
+    clock = first_response_clock(policy, history, at)
+    instant = clock.stopped or at
     index = replay.index_at(instant)
     responder = None
     if clock.stopped is not None:
         responder = next((e.actor for e in events if e.at == clock.stopped), None)
-    for figures in tally(_key(by, replay, organization, index, responder)):
+    for figures in tally(*_key(by, policy, replay, organization, index, responder)):
         figures.received += 1
         if clock.state is ClockState.MET:
             figures.met += 1

@@ -15,9 +15,11 @@ if TYPE_CHECKING:
     from deskterm.models.attachment import Attachment, Counter
     from deskterm.models.case import FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
     from deskterm.models.columns import END_OF_TIME
+    from deskterm.models.counts import DeskCount
     from deskterm.models.event import Event, EventKind
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
+    from deskterm.models.outcome import SlaOutcome
 
 _HOMES = {
     "Attachment": "attachment",
@@ -33,9 +35,11 @@ _HOMES = {
     "OutboxStatus": "mail",
     "TriageMail": "mail",
     "Contact": "org",
+    "DeskCount": "counts",
+    "SlaOutcome": "outcome",
     "Organization": "org",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment", "mail")
+_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts", "outcome")
 
 __all__ = [
     "END_OF_TIME",
@@ -45,12 +49,14 @@ __all__ = [
     "Case",
     "Contact",
     "Counter",
+    "DeskCount",
     "Event",
     "EventKind",
     "IngestedMail",
     "Organization",
     "Outbox",
     "OutboxStatus",
+    "SlaOutcome",
     "TriageMail",
 ]
 

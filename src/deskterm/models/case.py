@@ -29,6 +29,7 @@ INTAKE_FIELDS = (
 
 _OPEN = text("status != 'closed'")
 _CLOSED = text("status = 'closed'")
+_ESCALATED = text("escalation != 'support-engineer'")
 
 
 class Case(SQLModel, table=True):
@@ -41,6 +42,22 @@ class Case(SQLModel, table=True):
         Index("ix_cases_assignee_queue", "assignee", "queue_due", "number"),
         # What came in during a shift or a report's period.
         Index("ix_cases_received_at", "received_at"),
+        # Support's promises by deadline: breached and due-within counts are index
+        # range counts, per engineer too, whatever the size of the desk.
+        Index(
+            "ix_cases_promise",
+            "promise_due",
+            "assignee",
+            sqlite_where=_OPEN,
+            postgresql_where=_OPEN,
+        ),
+        # The handoff's open escalations: a few cases of the desk, counted from here.
+        Index(
+            "ix_cases_escalated",
+            "status",
+            sqlite_where=_ESCALATED,
+            postgresql_where=_ESCALATED,
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -84,6 +101,9 @@ class Case(SQLModel, table=True):
     # The soonest live deadline: what the queue sorts by.
     next_due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     queue_due: datetime = Field(default=END_OF_TIME, sa_type=UTCDateTime)  # next_due, never NULL
+    # The soonest due of support's own live promises (first response, update); None
+    # when neither runs. Past it the case is breached (desk.counts).
+    promise_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # When the sweep next has something to do for this case (record a breach, lower
     # the severity, send the auto-close notice, close); None when nothing is coming.
     sweep_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

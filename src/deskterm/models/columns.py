@@ -36,6 +36,7 @@ cases = table(
     column("assignee", ExactText),
     column("next_due", UTCDateTime),
     column("queue_due", UTCDateTime),
+    column("promise_due", UTCDateTime),
     column("updated_at", UTCDateTime),
     *(
         clock_column
@@ -51,4 +52,14 @@ organizations = table(
     "organizations",
     column("id", Integer),
     column("name", ExactText),
+)
+
+# Cases per (status, severity, assignee), kept by triggers on `cases` in the same
+# transaction as every change (migration 0005_desk_figures; deskterm.desk.counts).
+desk_counts = table(
+    "desk_counts",
+    column("status", String),
+    column("severity", Integer),
+    column("assignee", ExactText),  # "" for nobody
+    column("cases", Integer),
 )

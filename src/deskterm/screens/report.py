@@ -31,13 +31,15 @@ def _duration(value: timedelta | None) -> str:
 def report_table(found: Report) -> Table:
     table = Table(box=None, padding=(0, 1), header_style="bold")
     table.add_column(reports.report_rows_for(found.by), no_wrap=True, max_width=24)
-    for title in ("Recv", "Met %", "Median", "P90", "Breach", "Downgr", "Auto-cl"):
+    for title in ("Recv", "Met", "Missed", "Met %", "Median", "P90", "Breach", "Downgr", "Auto-cl"):
         table.add_column(title, justify="right", no_wrap=True)
     for row in (*found.rows, found.total):
         met = row.met_percent
         table.add_row(
             Text(safe_line(row.key if row is not found.total else "All")),
             str(row.received),
+            str(row.met),
+            str(row.missed),
             "-" if met is None else f"{met:.1f}",
             _duration(row.median_response),
             _duration(row.p90_response),

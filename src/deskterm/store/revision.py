@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0004_chain"
+HEAD = "0005_desk_figures"
 
 
 def stored_revision(engine: Engine) -> str | None:

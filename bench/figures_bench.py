@@ -1,0 +1,113 @@
+"""The desk's figures at 100k and 1M cases: header and board counts, the 30-day report,
+each beside a floor measured in the same run.
+
+Figures (CPU seconds of this process, median of `--repeats`, default 5):
+
+- header counts (`Queue.counts`), board counts (`board.standing` + `board.counts`),
+  engineers' load: what a console pays for counts on a change. Floor: one plain
+  `SELECT count(*) FROM cases WHERE status != 'closed'` (the walk they replaced).
+- `report` for 30 days (2026-10-21 to 2026-11-19), from stored outcomes; with
+  `--replay` also the replay it replaced (minutes at 100k: once).
+
+The desk is a COPY of a demo desk (DESKTERM_NOW=2026-11-20T15:00:00Z, seed 7)
+already at the newest schema: `sqlite3 /work/desks/100k.db ".backup COPY"` then
+`deskterm --db COPY db upgrade` (the migration stores the SLA outcomes). Never
+point it at a shared original. The load average is printed with the figures: the
+machine may be shared. Writes bench/results/figures_bench.json.
+
+    .venv/bin/python bench/figures_bench.py COPY [COPY_1M] [--replay]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from deskterm import settings
+from deskterm.desk import board, reports
+from deskterm.desk.context import Desk
+from deskterm.desk.queue import Queue
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store.engine import database_url, make_engine
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+START = reports.parse_day("2026-10-21")
+END = reports.parse_day("2026-11-19", end=True)
+
+
+def cpu(action: Callable[[], Any], repeats: int) -> float:
+    runs = []
+    for _ in range(repeats):
+        started = time.process_time()
+        action()
+        runs.append(time.process_time() - started)
+    return statistics.median(runs)
+
+
+def measure(path: str, repeats: int, replay: bool, report: bool = True) -> dict[str, float]:
+    desk = Desk(
+        make_engine(database_url(path)),
+        PolicyCatalog(settings.policy_dirs()),
+        "bench",
+        now=lambda: NOW,
+    )
+
+    def floor() -> None:
+        with desk.engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM cases WHERE status != 'closed'"))
+
+    floor()  # warm the page cache for every figure alike
+    figures = {
+        "floor_plain_count": cpu(floor, repeats),
+        "header_counts": cpu(lambda: Queue(desk).counts(NOW), repeats),
+        "board_counts": cpu(lambda: board.counts(desk, NOW), repeats),
+        "board_load": cpu(lambda: board.load(desk, NOW), repeats),
+    }
+    if report:
+        figures["report_30d"] = cpu(lambda: reports.report(desk, START, END), max(1, repeats // 2))
+    if replay:
+        figures["report_30d_replayed"] = cpu(lambda: reports.replayed_report(desk, START, END), 1)
+    desk.engine.dispose()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("desks", nargs="+", help="copies of the 100k (and 1M) demo desks")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--replay", action="store_true")
+    parser.add_argument(
+        "--counts-only", action="store_true", help="no report (a desk without stored outcomes)"
+    )
+    args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} on {os.cpu_count()} cores")
+    found: dict[str, dict[str, float]] = {}
+    for path in args.desks:
+        figures = found[path] = measure(path, args.repeats, args.replay, not args.counts_only)
+        floor = figures["floor_plain_count"]
+        print(path)
+        for name, seconds in figures.items():
+            print(f"  {name:<22} {seconds * 1000:9.1f} ms CPU  ({seconds / floor:6.2f}x the floor)")
+    if len(found) == 2:
+        small, large = found.values()
+        for name in small.keys() & large.keys():
+            print(f"growth 100k -> 1M, {name}: {large[name] / small[name]:.1f}x")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "figures_bench.json").write_text(
+        json.dumps({"load": load, "figures": found}, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,206 @@
+"""SLA outcomes written when a clock settles, so that reports read instead of replaying.
+
+`settled` computes a case's first-response outcome from its history exactly as
+the report's replay counts it (deskterm.desk.reports): the severity it had when
+support answered, who answered, met or missed, and the business time taken.
+`cases.refresh` stores it in the transaction of the change that answered; `fill`
+stores it for every case of an existing desk (migration 0005_desk_figures, and
+the demo after its bulk insert).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from deskterm.sla import Clock, ClockKind, Policy
+from deskterm.sla.clocks import first_response_clock
+
+FIRST_RESPONSE = ClockKind.FIRST_RESPONSE.value
+UNASSIGNED = "unassigned"
+CHUNK = 500  # cases whose events are read in one query
+# Clock states of a first-response clock that has not settled yet.
+UNSETTLED = ("running", "paused")
+
+
+class Replay:
+    """Severity and assignee of one case at any instant, from its events (in id order)."""
+
+    def __init__(self, case: Any, events: Sequence[Any]) -> None:
+        opened = next((e for e in events if e.kind == "opened"), None)
+        self.initial = int(opened.new_value) if opened and opened.new_value else case.severity
+        self.events = events
+
+    def severity_before(self, index: int) -> int:
+        severity = self.initial
+        for event in self.events[:index]:
+            if event.kind == "severity" and event.new_value:
+                severity = int(event.new_value)
+        return severity
+
+    def assignee_before(self, index: int) -> str:
+        assignee: str | None = None
+        for event in self.events[:index]:
+            if event.kind == "assign":
+                assignee = event.new_value or None
+        return assignee or UNASSIGNED
+
+    def index_at(self, instant: datetime) -> int:
+        """Events up to and including `instant`."""
+        return sum(1 for e in self.events if e.at <= instant)
+
+
+def settled(policy: Policy, case: Any, events: Sequence[Any], clock: Clock) -> dict[str, Any] | None:
+    """The stored row of a first-response clock that has stopped; None while it runs."""
+    if clock.stopped is None:
+        return None
+    replay = Replay(case, events)
+    index = replay.index_at(clock.stopped)
+    severity = replay.severity_before(index)
+    responder = next((e.actor for e in events if e.at == clock.stopped), None)
+    business: timedelta | None = None
+    if clock.started is not None:
+        business = policy.level(severity).calendar.open_time_between(clock.started, clock.stopped)
+    return {
+        "case_id": case.id,
+        "clock": FIRST_RESPONSE,
+        "policy": policy.name,
+        "severity": severity,
+        "engineer": responder or replay.assignee_before(index),
+        "organization_id": case.organization_id,
+        "received_at": case.received_at,
+        "started_at": clock.started,
+        "answered_at": clock.stopped,
+        "due": clock.due,
+        "state": clock.state.value,
+        "business_us": None if business is None else business // timedelta(microseconds=1),
+    }
+
+
+def record(session: Any, policy: Policy, case: Any, events: Sequence[Any], clock: Clock) -> None:
+    """Store the outcome of `case`'s first response in this change's transaction, once."""
+    from deskterm.models import SlaOutcome
+
+    if clock.stopped is None or session.get(SlaOutcome, (case.id, FIRST_RESPONSE)) is not None:
+        return
+    row = settled(policy, case, events, clock)
+    assert row is not None
+    session.add(SlaOutcome(**row))
+
+
+# -- filling an existing desk -------------------------------------------------------
+
+
+def fill(
+    connection: Connection,
+    policy_of: Callable[[str], Policy | None],
+    now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Store the settled first responses of every case that has none yet; returns how many."""
+    from deskterm.models import Case, Event, SlaOutcome
+
+    outcomes = SlaOutcome.__table__  # type: ignore[attr-defined]
+    e = Event.__table__.c  # type: ignore[attr-defined]
+    c = Case.__table__.c  # type: ignore[attr-defined]
+    done = set(connection.execute(select(outcomes.c.case_id)).scalars())
+    ids = [
+        i
+        for i in connection.execute(
+            select(c.id).where(c.first_response_state.not_in(UNSETTLED)).order_by(c.id)
+        ).scalars()
+        if i not in done
+    ]
+    written = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = connection.execute(
+            select(c.id, c.policy, c.severity, c.received_at, c.organization_id).where(
+                c.id.in_(chunk)
+            )
+        ).all()
+        events: dict[int, list[Any]] = defaultdict(list)
+        for event in connection.execute(
+            select(e.case_id, e.id, e.at, e.actor, e.kind, e.new_value)
+            .where(e.case_id.in_(chunk))
+            .order_by(e.case_id, e.id)
+        ):
+            events[event.case_id].append(event)
+        batch = list(_settled_rows(rows, events, policy_of, now))
+        if batch:
+            connection.execute(insert(outcomes), batch)
+            written += len(batch)
+        if progress is not None:
+            progress(min(start + CHUNK, len(ids)), len(ids))
+    return written
+
+
+def _settled_rows(
+    rows: Iterable[Any],
+    events: dict[int, list[Any]],
+    policy_of: Callable[[str], Policy | None],
+    now: datetime,
+) -> Iterable[dict[str, Any]]:
+    from deskterm.desk.deadlines import history_of
+
+    for case in rows:
+        policy = policy_of(case.policy)
+        if policy is None:
+            continue  # a policy file gone: the report replays such a case
+        history = events[case.id]
+        clock = first_response_clock(policy, history_of(case, history), now)  # type: ignore[arg-type]
+        row = settled(policy, case, history, clock)
+        if row is not None:
+            yield row
+
+
+def known_policies(catalog: Any) -> Callable[[str], Policy | None]:
+    """Each policy of the catalog read once; None for one that is gone or broken."""
+    found: dict[str, Policy | None] = {}
+
+    def policy_of(name: str) -> Policy | None:
+        if name not in found:
+            try:
+                found[name] = catalog.get(name)
+            except Exception:  # unknown or broken: the report replays such cases
+                found[name] = None
+        return found[name]
+
+    return policy_of
+
+
+def progress_bar(label: str) -> Callable[[int, int], None]:
+    """`label: 12,000 / 100,000 cases` redrawn in place on standard error."""
+
+    def show(done: int, total: int) -> None:
+        if total < CHUNK * 4:
+            return
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\r{label}: {done:,} / {total:,} cases{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+
+def missing(connection: Connection) -> int:
+    """Cases whose first response has settled (met or missed) but has no stored outcome."""
+    from sqlalchemy import exists, func
+
+    from deskterm.models import Case, SlaOutcome
+
+    c = Case.__table__.c  # type: ignore[attr-defined]
+    o = SlaOutcome.__table__.c  # type: ignore[attr-defined]
+    stored = exists().where(o.case_id == c.id, o.clock == FIRST_RESPONSE)
+    return int(
+        connection.execute(
+            select(func.count())
+            .select_from(Case.__table__)  # type: ignore[attr-defined]
+            .where(c.first_response_state.in_(("met", "breached")), ~stored)
+        ).scalar_one()
+    )

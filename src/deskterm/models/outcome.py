@@ -1,0 +1,37 @@
+"""SLA outcomes, stored when a clock settles: reports group them instead of replaying.
+
+A first-response clock settles when support first answers (a reply, a call, or a
+move to a status that answers); from then on nothing the case does changes it. The
+row says what the report needs at that instant: the severity and policy it ran
+under, who answered, when it was due and when it was answered, met or missed, and
+the business time taken on the severity's calendar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index
+from sqlmodel import Field, SQLModel
+
+from deskterm.models.types import ExactText, UTCDateTime
+
+
+class SlaOutcome(SQLModel, table=True):
+    __tablename__ = "sla_outcomes"
+    # A report's period selects by the instant the case came in.
+    __table_args__ = (Index("ix_sla_outcomes_received_at", "received_at"),)
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    clock: str = Field(primary_key=True)  # ClockKind value: "first_response"
+    policy: str
+    severity: int  # the level the clock ran under when it settled
+    engineer: str = Field(sa_type=ExactText)  # who answered (else the assignee then)
+    organization_id: int
+    received_at: datetime = Field(sa_type=UTCDateTime)  # the case's
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # from ...
+    answered_at: datetime = Field(sa_type=UTCDateTime)  # ... to
+    due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state: str  # ClockState value: "met", "breached" (missed) or "not-applicable"
+    # Business time from start to answer, in microseconds (exact, as the replay has it).
+    business_us: int | None = Field(default=None, sa_type=BigInteger)
