@@ -7,7 +7,7 @@ One document per case, in four fields a query can name:
               digits as one word, whole and its last 7 to 15 digits, so `5550100`
               finds `+1 (555) 0100`), and who asked (intake)
     author    who wrote each entry of the timeline (`from:`)
-    body      description and intake answers, the organization's name, every
+    body      the case number, description and intake answers, the organization's name, every
               timeline text (replies, notes, calls, customer messages, reasons),
               attachment names and the text of text attachments
 
@@ -41,6 +41,13 @@ FIELDS = ("subject", "contact", "author", "body")
 ACCENTED = "àáâãäåāăąçćĉčďèéêëēĕėęěĝğġģĥìíîïĩīĭįĵķĺļľñńņňòóôõöōŏőŕřśŝşšţťùúûüũūŭůűųŵýÿŷźżž"
 PLAIN = "aaaaaaaaaccccdeeeeeeeeegggghiiiiiiiijklllnnnnoooooooorrssssttuuuuuuuuuuwyyyzzz"
 assert len(ACCENTED) == len(PLAIN)
+# Invisible format characters (bidi controls, zero-width, soft hyphen) that unicode61
+# would keep inside a word: separators, as they are to PostgreSQL's [[:alnum:]] and to
+# the queries' words (desk/search_query.py).
+SEPARATORS = (
+    "\u00ad\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2066\u2067\u2068\u2069\ufeff"
+)
 # The first this many characters of each timeline text are indexed: a pasted
 # megabyte log is found by its head, and PostgreSQL's tsvector (1 MB at most) fits.
 TEXT_INDEXED = 65_536
@@ -87,8 +94,11 @@ def _sqlite_document(case: str, skipped_event: str) -> str:
     """SELECT case_id, subject, contact, author, body for case `case` (SQL expression), its
     timeline without event `skipped_event` (the one being added: its old document)."""
     timeline = (
-        "SELECT e.actor AS actor, substr(CASE WHEN e.kind = 'attach' THEN e.new_value "
-        f"ELSE e.text END, 1, {TEXT_INDEXED}) AS words FROM events e "
+        # Cut as bytes: substr() on text stops at a NUL, and the words after it would
+        # be lost (a cut inside a character only drops that character).
+        "SELECT e.actor AS actor, CAST(substr(CAST(CASE WHEN e.kind = 'attach' THEN "
+        f"e.new_value ELSE e.text END AS BLOB), 1, {TEXT_INDEXED}) AS TEXT) AS words "
+        "FROM events e "
         f"WHERE e.case_id = c.id AND e.id IS NOT {skipped_event} ORDER BY e.id"
     )
     attachments = (
@@ -100,7 +110,7 @@ def _sqlite_document(case: str, skipped_event: str) -> str:
     coalesce(p.name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.phone, '')
         || ' ' || {_sqlite_phone_words("p.phone")} || ' ' || c.inquirer AS contact,
     coalesce((SELECT group_concat(actor, ' ') FROM ({timeline})), '') AS author,
-    {intake} || ' ' || o.name
+    c.number || ' ' || {intake} || ' ' || o.name
         || ' ' || coalesce((SELECT group_concat(words, ' ') FROM ({timeline})), '')
         || ' ' || coalesce((SELECT group_concat(words, ' ') FROM ({attachments})), '') AS body
 FROM cases c JOIN organizations o ON o.id = c.organization_id
@@ -122,7 +132,7 @@ def _pg_document(case: str) -> str:
         || ' ' || coalesce({phone_digits} || ' ' || coalesce({suffixes}, ''), '')
         || ' ' || c.inquirer AS contact,
     coalesce((SELECT string_agg(e.actor, ' ' ORDER BY e.id) {timeline}), '') AS author,
-    {intake} || ' ' || o.name
+    c.number::text || ' ' || {intake} || ' ' || o.name
         || ' ' || coalesce((SELECT string_agg({words}, ' ' ORDER BY e.id) {timeline}), '')
         || ' ' || coalesce((SELECT string_agg(left(t.text, {ATTACHMENT_INDEXED}), ' '
             ORDER BY t.attachment_id) FROM attachment_texts t WHERE t.case_id = c.id), '')
@@ -173,7 +183,7 @@ def sqlite_statements() -> list[str]:
         f"CREATE VIEW search_documents AS {_sqlite_document('1', 'NULL')}",
         "CREATE VIRTUAL TABLE case_search USING fts5(subject, contact, author, body, "
         "content='search_documents', content_rowid='case_id', "
-        "tokenize='unicode61 remove_diacritics 2')",
+        f"tokenize=\"unicode61 remove_diacritics 2 separators '{SEPARATORS}'\")",
         # A new case: its document as first written.
         f"CREATE TRIGGER search_case_added AFTER INSERT ON cases "
         f"WHEN {_sqlite_when('NEW.id')} BEGIN {_sqlite_insert('c.id = NEW.id')} END",
@@ -233,9 +243,10 @@ SQLITE_DROP = [
 
 
 def _pg_vector(field: str, weight: str) -> str:
+    # ExactText stores a NUL as U+FFFF "0" here (deskterm.models.types): a separator.
     folded = (
-        f"translate(regexp_replace(lower(d.{field}), '[^[:alnum:]]+', ' ', 'g'), "
-        f"'{ACCENTED}', '{PLAIN}')"
+        f"translate(regexp_replace(lower(replace(d.{field}, chr(65535) || '0', ' ')), "
+        f"'[^[:alnum:]]+', ' ', 'g'), '{ACCENTED}', '{PLAIN}')"
     )
     return f"setweight(to_tsvector('simple', {folded}), '{weight}')"
 
