@@ -740,6 +740,7 @@ FLAGS_ONLY = {
     "org list",
     "db status",
     "db upgrade",
+    "db reindex",
     "mail send",
     "mail triage",
 }
@@ -1047,6 +1048,7 @@ GOOD: dict[str, tuple[str, ...]] = {
     "contact add": ("Zed", "--org", "Acme"),
     "db status": (),
     "db upgrade": (),
+    "db reindex": (),
     "mail ingest": (),
     "mail send": (),
     "mail retry": ("1",),
