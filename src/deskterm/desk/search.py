@@ -10,11 +10,11 @@ whose matched words are marked ⟦like this⟧ (readable without colour).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, String, bindparam, select, text
+from sqlalchemy import Boolean, Integer, String, bindparam, column, select, table, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -59,6 +59,9 @@ def _pg_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
     )
 
 
+_FTS = table("case_search", column("rowid", Integer), column("case_search", String))
+
+
 def matching(terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement[bool]:
     return _Matching(column, terms)
 
@@ -100,15 +103,30 @@ def search(desk: Desk, query: str, *, statuses: Sequence[str] = (), limit: int =
             "(subject:login)"
         )
     wanted = {match_status(name).value for name in statuses}  # names or prefixes
-    conditions = filter_conditions(QueueQuery(view="any", filter=parsed, me=desk.actor), desk.now())
+    others = replace(parsed, terms=())
+    conditions = filter_conditions(QueueQuery(view="any", filter=others, me=desk.actor), desk.now())
     if wanted:
         conditions.append(cases.c.status.in_(sorted(wanted)))
-    statement = (
-        select(cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
-        .where(*conditions)
-        .order_by(cases.c.number.desc())
-        .limit(limit)
-    )
+    columns = (cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
+    if desk.engine.dialect.name == "sqlite":
+        # Newest first straight from the index: FTS5 walks its matches by rowid (the
+        # case id, in case-number order) from the top and stops at the limit, where
+        # `id IN (matches) ORDER BY number` would first collect every match.
+        statement = (
+            select(*columns)
+            .select_from(_FTS.join(cases, cases.c.id == _FTS.c.rowid))
+            .where(_FTS.c.case_search.op("MATCH")(search_query.fts5_match(parsed.terms)))
+            .where(*conditions)
+            .order_by(_FTS.c.rowid.desc())
+            .limit(limit)
+        )
+    else:
+        statement = (
+            select(*columns)
+            .where(matching(parsed.terms), *conditions)
+            .order_by(cases.c.number.desc())
+            .limit(limit)
+        )
     with desk.engine.connect() as connection:
         rows = connection.execute(statement).all()
     found = places(desk, [row.id for row in rows], parsed.terms)
