@@ -37,6 +37,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/case_bench.py
 	$(BIN)/python bench/desk_bench.py
 	$(BIN)/python bench/board_bench.py
+	$(BIN)/python bench/search_bench.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench

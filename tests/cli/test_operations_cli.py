@@ -81,6 +81,7 @@ def test_doctor_passes_a_healthy_desk_with_one_line_per_check(db: Path) -> None:
         "file modes",
         "migrations",
         "integrity",
+        "search index",
         "policies",
         "time zones",
     ]

@@ -205,8 +205,6 @@ def _schema_and_integrity(path: Path) -> list[Check]:
                 )
             ]
     checks = [migrations_check(stored)]
-    if stored == revision.HEAD:
-        checks.append(search_check(database_url(str(path))))
     if problems == ["ok"]:
         checks.append(Check("integrity", "ok", "PRAGMA integrity_check: ok"))
     else:
@@ -222,6 +220,8 @@ def _schema_and_integrity(path: Path) -> list[Check]:
                 "(deskterm restore FILE --force)",
             )
         )
+    if stored == revision.HEAD:
+        checks.append(search_check(database_url(str(path))))
     return checks
 
 

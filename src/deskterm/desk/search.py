@@ -177,6 +177,22 @@ def places(
     return found
 
 
+def places_of_numbers(
+    desk: Desk, numbers: Sequence[int], terms: tuple[Term, ...]
+) -> dict[int, tuple[str, str]]:
+    """`places`, by case number (the queue's rows know their numbers)."""
+    if not numbers:
+        return {}
+    wanted = bindparam("numbers", list(numbers), expanding=True)
+    with desk.engine.connect() as connection:
+        ids = dict(
+            connection.execute(
+                text("SELECT id, number FROM cases WHERE number IN :numbers").bindparams(wanted)
+            ).all()
+        )
+    return {ids[case_id]: found for case_id, found in places(desk, list(ids), terms).items()}
+
+
 def _fields(desk: Desk, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
     """(where, index field, text) of each case, in the order a match is reported."""
     ids = bindparam("ids", list(case_ids), expanding=True)
@@ -251,7 +267,7 @@ def snippet_of(words: str, terms: Iterable[Term]) -> str | None:
         return None
     marked.sort()
     first = marked[0][0]
-    start = max(0, first - SNIPPET // 3)
+    start = max(0, first - SNIPPET // 6)  # a narrow column still shows the match
     if start:
         # Start at a word's beginning, not in the middle of one.
         space = words.rfind(" ", 0, first)
@@ -291,4 +307,13 @@ def count_hint(terms: tuple[Term, ...]) -> str:
     return " ".join(" ".join(t.words) for t in terms if not t.negated)
 
 
-__all__ = ["Hit", "count_hint", "matching", "places", "search", "snippet_of", "words_of"]
+__all__ = [
+    "Hit",
+    "count_hint",
+    "matching",
+    "places",
+    "places_of_numbers",
+    "search",
+    "snippet_of",
+    "words_of",
+]
