@@ -263,3 +263,10 @@ def test_doctor_fails_an_index_out_of_step_and_reindex_mends_it(desk: Desk, sso:
     search_index.build(desk.engine)
     assert doctor.search_check(url).status == "ok"
     assert numbers(desk, "platypus") == [sso]
+
+
+def test_the_index_holds_every_intake_field_the_model_has() -> None:
+    from deskterm.models import INTAKE_FIELDS
+
+    # Named apart from the models so that the queue's import stays light.
+    assert ("description", *INTAKE_FIELDS) == search_index._INTAKE

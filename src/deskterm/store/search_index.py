@@ -169,17 +169,24 @@ def _changed(columns: tuple[str, ...]) -> str:
     return "(" + " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in columns) + ")"
 
 
+# Both databases: what is still to index, and the words of text attachments (the
+# database cannot read the files; deskterm.desk.attachments writes them).
+_TABLES = (
+    "CREATE TABLE search_backlog (id INTEGER PRIMARY KEY CHECK (id = 1), "
+    "done_upto INTEGER NOT NULL, last INTEGER NOT NULL)",
+    "CREATE TABLE attachment_texts (attachment_id INTEGER PRIMARY KEY "
+    "REFERENCES attachments(id), case_id INTEGER NOT NULL REFERENCES cases(id), "
+    "text TEXT NOT NULL)",
+    "CREATE INDEX ix_attachment_texts_case_id ON attachment_texts (case_id)",
+)
+
+
 def sqlite_statements() -> list[str]:
     case_changed = _changed(_CASE_COLUMNS)
     contact_changed = _changed(("name", "email", "phone"))
     of_case = ", ".join(_CASE_COLUMNS)
     return [
-        "CREATE TABLE search_backlog (id INTEGER PRIMARY KEY CHECK (id = 1), "
-        "done_upto INTEGER NOT NULL, last INTEGER NOT NULL)",
-        "CREATE TABLE attachment_texts (attachment_id INTEGER PRIMARY KEY "
-        "REFERENCES attachments(id), case_id INTEGER NOT NULL REFERENCES cases(id), "
-        "text TEXT NOT NULL)",
-        "CREATE INDEX ix_attachment_texts_case_id ON attachment_texts (case_id)",
+        *_TABLES,
         f"CREATE VIEW search_documents AS {_sqlite_document('1', 'NULL')}",
         "CREATE VIRTUAL TABLE case_search USING fts5(subject, contact, author, body, "
         "content='search_documents', content_rowid='case_id', "
@@ -266,12 +273,7 @@ def pg_statements() -> list[str]:
         "EXISTS (SELECT 1 FROM search_backlog b WHERE target > b.done_upto AND target <= b.last)"
     )
     return [
-        "CREATE TABLE search_backlog (id INTEGER PRIMARY KEY CHECK (id = 1), "
-        "done_upto INTEGER NOT NULL, last INTEGER NOT NULL)",
-        "CREATE TABLE attachment_texts (attachment_id INTEGER PRIMARY KEY "
-        "REFERENCES attachments(id), case_id INTEGER NOT NULL REFERENCES cases(id), "
-        "text TEXT NOT NULL)",
-        "CREATE INDEX ix_attachment_texts_case_id ON attachment_texts (case_id)",
+        *_TABLES,
         "CREATE TABLE case_search (case_id INTEGER PRIMARY KEY REFERENCES cases(id), "
         "document tsvector NOT NULL)",
         "CREATE INDEX ix_case_search_document ON case_search USING gin (document)",
