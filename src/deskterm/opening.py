@@ -100,6 +100,7 @@ def upgraded(engine: Engine, url: str) -> Path | None:
     """Apply pending migrations (Alembic is imported only then); the backup made, if any."""
     try:
         if revision.is_current(engine):
+            _finish_search_index(engine)
             return None
         refuse_foreign(engine, url)
         # Only now pay for Alembic: a pending migration, applied after a backup copy.
@@ -111,6 +112,18 @@ def upgraded(engine: Engine, url: str) -> Path | None:
             raise OpenError(f"{printable_url(url)}: {error}") from None
     except (DBAPIError, OSError) as error:
         raise cannot_open(url, explain(error, make_url(url).database)) from None
+
+
+def _finish_search_index(engine: Engine) -> None:
+    """An index build that was interrupted (a killed upgrade) goes on where it stopped."""
+    from deskterm.store import search_index
+
+    with engine.connect() as connection:
+        state = search_index.backlog(connection)
+    if state is not None and not state.empty:
+        from deskterm.store.migrate import build_search_index
+
+        build_search_index(engine)
 
 
 def refuse_foreign(engine: Engine, url: str) -> None:

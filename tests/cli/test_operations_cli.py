@@ -87,6 +87,7 @@ def test_doctor_passes_a_healthy_desk_with_one_line_per_check(db: Path) -> None:
         "case versions",
         "counters",
         "SLA outcomes",
+        "search index",
         "policies",
         "time zones",
     ]

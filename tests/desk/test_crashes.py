@@ -18,7 +18,7 @@ from contextlib import closing
 from pathlib import Path
 
 from deskterm import settings
-from deskterm.desk import cases, counts, directory, outcomes
+from deskterm.desk import cases, counts, directory, doctor, outcomes
 from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
@@ -102,6 +102,22 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -
     done = acknowledged(logs)
     assert len(done) >= ACKNOWLEDGED, f"only {len(done)} changes in {TIME_LIMIT:.0f} s"
     assert kills >= 10
+    # The full-text index is in step with what survived: what deskterm doctor checks.
+    assert doctor.search_check(database_url(str(database))).status == "ok"
+    with closing(sqlite3.connect(database)) as connection:
+        noted = set(
+            connection.execute(
+                "SELECT DISTINCT c.number FROM events e JOIN cases c ON c.id = e.case_id "
+                "WHERE e.kind = 'note'"
+            )
+        )
+        found = set(
+            connection.execute(
+                "SELECT c.number FROM case_search s JOIN cases c ON c.id = s.rowid "
+                "WHERE case_search MATCH '\"checked the logs\"'"
+            )
+        )
+    assert noted and found == noted
     with closing(sqlite3.connect(database)) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
         events = set(

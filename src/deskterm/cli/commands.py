@@ -16,6 +16,7 @@ from deskterm.cli import (
     mail,
     params,
     policy,
+    search,
     shift,
     transfer,
 )
@@ -41,6 +42,7 @@ app.command("import")(transfer.import_command)
 app.command("doctor")(doctor.doctor_command)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)
+app.command("search")(search.search_command)
 app.command("handoff")(shift.handoff_command)
 app.command("report")(shift.report_command)
 app.command("serve")(shift.serve_command)

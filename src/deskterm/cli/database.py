@@ -158,3 +158,23 @@ def recount_command(ctx: typer.Context) -> None:
         f"recounted: {len(wrong)} counter(s) were wrong, now equal to the cases; "
         f"{stored} missing SLA outcome(s) stored"
     )
+
+
+@app.command("reindex")
+def reindex_command(ctx: typer.Context) -> None:
+    """Rebuild the search index from the cases, a batch at a time with progress (an
+    interrupted rebuild goes on where it stopped, here or when the desk next opens)."""
+    from deskterm.cli.context import desk
+    from deskterm.store import search_index
+    from deskterm.store.migrate import build_search_index
+
+    engine = desk(ctx).engine  # brought up to date: the index exists
+    with engine.connect() as connection:
+        state = search_index.backlog(connection)
+    if state is None or state.empty:
+        search_index.reset(engine)
+    try:
+        indexed = build_search_index(engine)
+    except (DBAPIError, OSError) as error:
+        fail(f"cannot rebuild the search index: {explain(error)}")
+    typer.echo(f"indexed {indexed:,} case(s)")

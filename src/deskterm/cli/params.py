@@ -51,6 +51,7 @@ positive = whole_number(1)  # ids, versions, counts
 any_seed = whole_number(-limits.MAX_INTEGER)
 demo_cases = whole_number(1, MAX_DEMO_CASES)
 port = whole_number(1, MAX_PORT)
+search_limit = whole_number(1, 1000)  # each hit is read whole for its snippet
 
 
 def case_number(text: str) -> int:
@@ -110,8 +111,20 @@ def instant(text: str) -> datetime:
         raise typer.BadParameter(str(error)) from None
 
 
+def status_name(text: str) -> str:
+    """A status as the queue's filter takes it: its name or a prefix (`waiting`)."""
+    from deskterm.desk.filters import match_status
+
+    try:
+        return match_status(text).value
+    except DeskError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
 PARSERS = (
     positive,
+    search_limit,
+    status_name,
     any_seed,
     demo_cases,
     port,

@@ -25,7 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlmodel import col, select
+from sqlalchemy import text as sql_text
+from sqlmodel import Session, col, select
 
 from deskterm.desk import limits
 from deskterm.desk.cases import changing
@@ -34,6 +35,7 @@ from deskterm.desk.errors import DeskError, NotFound
 from deskterm.instants import to_iso
 from deskterm.models import Attachment, Case, EventKind
 from deskterm.settings import human_size
+from deskterm.store import search_index
 from deskterm.store.engine import check_same_file, reading
 
 __all__ = [
@@ -107,6 +109,7 @@ def attach_versioned(
             added_at=change.at,
         )
         change.session.add(attachment)
+        index_contents(desk, change.session, attachment)
         change.record(
             EventKind.ATTACH,
             field_name="attachment",
@@ -114,6 +117,26 @@ def attach_versioned(
             text=f"{size:,} byte{'' if size == 1 else 's'}, sha256 {digest}",
         )
     return attachment, change.case.version
+
+
+def index_contents(desk: Desk, session: Session, attachment: Attachment) -> None:
+    """Give the search index a text attachment's first words, in the attaching
+    transaction (deskterm.store.search_index: the database cannot read the file)."""
+    session.flush()  # the attachment's id
+    try:
+        with open(attachment_path(desk, attachment), "rb") as stored:
+            head = stored.read(search_index.ATTACHMENT_INDEXED)
+    except OSError:
+        return  # the store's own checks report a missing copy where it is read
+    words = _decode(head, truncated=attachment.size > len(head))
+    if words is None or not words.strip():
+        return
+    session.execute(
+        sql_text(
+            "INSERT INTO attachment_texts (attachment_id, case_id, text) VALUES (:a, :c, :t)"
+        ),
+        {"a": attachment.id, "c": attachment.case_id, "t": words.replace("\x00", "")},
+    )
 
 
 def store_content(desk: Desk, data: bytes, shown: str) -> tuple[int, str]:

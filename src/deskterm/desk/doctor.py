@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import chain, revision
+from deskterm.store.engine import database_url
 from deskterm.store.faults import ROOM_NEEDED
 
 Status = Literal["ok", "warn", "fail"]
@@ -336,6 +337,8 @@ def _schema_and_integrity(path: Path) -> list[Check]:
                 "(deskterm restore FILE --force)",
             )
         )
+    if stored == revision.HEAD:
+        checks.append(search_check(database_url(str(path))))
     return checks
 
 
@@ -476,12 +479,35 @@ def _server_checks(url: str) -> list[Check]:
         ]
     finally:
         engine.dispose()
-    return [
+    checks = [
         Check("database connection", "ok", shown),
         Check("server version", "ok", f"PostgreSQL {version}"),
         migrations_check(stored),
         *audit,
     ]
+    if stored == revision.HEAD:
+        checks.append(search_check(url))
+    return checks
+
+
+def search_check(url: str) -> Check:
+    """The full-text index holds exactly the words of the cases it indexes (SQLite: FTS5's
+    integrity-check against its content; PostgreSQL: each stored tsvector recomputed)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from deskterm.store import search_index
+    from deskterm.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        found = search_index.problems(engine)
+    except SQLAlchemyError as error:
+        found = [f"cannot check it: {str(error.orig or error).splitlines()[0]}"]  # type: ignore[attr-defined]
+    finally:
+        engine.dispose()
+    if found:
+        return Check("search index", "fail", "; ".join(found), "run deskterm db reindex")
+    return Check("search index", "ok", "matches the cases it indexes")
 
 
 # --- policies and time zones ------------------------------------------------------------

@@ -2,8 +2,9 @@
 
     crash sev:1 status:waiting org:acme @me @unassigned @bob breached due<2h
 
-Free words match the case number, the organization and the subject. Parsing is
-pure; `desk.queue` turns a QueueFilter into SQL.
+Free words are a search of everything on the case, in the search language of
+deskterm.desk.search_query ("phrases", -excluded, prefix*, subject:/from:/contact:).
+Parsing is pure; `desk.queue` turns a QueueFilter into SQL.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from deskterm.desk import search_query
 from deskterm.desk.errors import DeskError
+from deskterm.desk.search_query import Term
 from deskterm.sla import Status
 from deskterm.units import SPAN_MINUTES
 
@@ -24,7 +27,8 @@ TOKENS_HELP = "sev:N status:NAME org:NAME @me @unassigned @USER breached due<2h"
 
 @dataclass(frozen=True)
 class QueueFilter:
-    words: tuple[str, ...] = ()
+    words: tuple[str, ...] = ()  # the search's pieces as typed
+    terms: tuple[Term, ...] = ()  # the search they make
     severities: frozenset[int] = frozenset()
     statuses: frozenset[Status] = frozenset()
     organization: str | None = None
@@ -87,8 +91,16 @@ def parse_filter(text: str, me: str, levels: Collection[int] | None = None) -> Q
     statuses: set[Status] = set()
     values: dict[str, object] = {}
     problems: list[str] = []
-    for token in text.split():
+    terms: list[Term] = []
+    for piece in search_query.tokens(text):
+        token = piece.raw
         lowered = token.lower()
+        if not piece.plain:
+            found = search_query.term(piece)
+            if found is not None:
+                words.append(token)
+                terms.append(found)
+            continue
         key, _, value = lowered.partition(":")
         due = _DUE.match(lowered)
         try:
@@ -111,11 +123,19 @@ def parse_filter(text: str, me: str, levels: Collection[int] | None = None) -> Q
             elif lowered.startswith("due<"):
                 raise DeskError(f"{_shown(token)}: write due<30m, due<2h or due<1d")
             else:
-                words.append(token)
+                found = search_query.term(piece)
+                if found is not None:
+                    words.append(token)
+                    terms.append(found)
         except DeskError as error:
             problems.append(str(error))
+    trouble = search_query.problem(tuple(terms))
+    if trouble:
+        problems.append(trouble)
+        terms = []
     return QueueFilter(
         words=tuple(words),
+        terms=tuple(terms),
         severities=frozenset(severities),
         statuses=frozenset(statuses),
         problems=tuple(problems),

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from deskterm.desk import limits
-from deskterm.desk.attachments import store_content
+from deskterm.desk.attachments import index_contents, store_content
 from deskterm.desk.cases import Change, changing, create_case, record_customer_reply, refresh
 from deskterm.desk.context import Desk
 from deskterm.desk.directory import find_contact, find_organization
@@ -243,16 +243,16 @@ def _store_files(desk: Desk, mail: Incoming) -> list[tuple[str, int, str]]:
 
 def _attach(change: Change, files: list[tuple[str, int, str]], actor: str) -> None:
     for name, size, digest in files:
-        change.session.add(
-            Attachment(
-                case_id=change.case.id,  # type: ignore[arg-type]
-                name=name,
-                size=size,
-                sha256=digest,
-                added_by=actor,
-                added_at=change.at,
-            )
+        attachment = Attachment(
+            case_id=change.case.id,  # type: ignore[arg-type]
+            name=name,
+            size=size,
+            sha256=digest,
+            added_by=actor,
+            added_at=change.at,
         )
+        change.session.add(attachment)
+        index_contents(change.desk, change.session, attachment)
         change.record(
             EventKind.ATTACH,
             field_name="attachment",

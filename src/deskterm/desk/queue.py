@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError
 
 from deskterm.desk import counts as desk_counts
+from deskterm.desk import search
 from deskterm.desk.context import Desk
 from deskterm.desk.filters import QueueFilter
 from deskterm.models.columns import END_OF_TIME, cases, organizations
@@ -133,12 +134,19 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def filter_conditions(query: QueueQuery, now: datetime) -> list[Any]:
+    """The WHERE conditions of `query` (view "any": every case, open or closed)."""
+    return _conditions(query, now)
+
+
 def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
     view, flt = query.view, query.filter
     conditions: list[Any] = []
     if view == "closed":
         conditions += [_C.status == CLOSED, _C.updated_at >= now - RECENTLY]
-    else:
+    elif view == "everything":
+        pass
+    elif view != "any":
         conditions.append(_C.status != CLOSED)
     if view == "mine":
         conditions.append(_C.assignee == query.me)
@@ -149,15 +157,9 @@ def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
         conditions += [_C.queue_due >= now, _C.queue_due < now + DUE_SOON]
     elif view == "waiting":
         conditions.append(_C.status == Status.WAITING.value)
-    for word in flt.words:
-        matches = [
-            _O.name.ilike(_like(word), escape="\\"),
-            _C.subject.ilike(_like(word), escape="\\"),
-        ]
-        digits = word.lstrip("#")
-        if digits.isdigit():
-            matches.append(cast(_C.number, String).like(f"{digits}%"))
-        conditions.append(or_(*matches))
+    if flt.terms:
+        # Every word anyone wrote on the case, from the database's full-text index.
+        conditions.append(search.matching(flt.terms))
     if flt.severities:
         conditions.append(_C.severity.in_(sorted(flt.severities)))
     if flt.statuses:
@@ -204,7 +206,7 @@ def sort_key(query: QueueQuery, row: QueueRow) -> tuple[float, int]:
 
 
 def _needs_organization(query: QueueQuery) -> bool:
-    return bool(query.filter.words or query.filter.organization)
+    return bool(query.filter.organization)
 
 
 class Queue:

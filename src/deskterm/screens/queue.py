@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static, Tab, Tabs
 
+from deskterm.desk import search
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, StorageError
 from deskterm.desk.filters import TOKENS_HELP, parse_filter
@@ -56,6 +57,8 @@ class QueueSource(RowSource):
         self.counted: int | None = None
         # First and last row of each page fetched, for keyset paging from a neighbour.
         self.bounds: dict[int, tuple[QueueRow, QueueRow]] = {}
+        # Case number -> (where, snippet) of the search's match, for the rows fetched.
+        self.matched: dict[int, tuple[str, str]] = {}
 
     def forget(self, count_too: bool = True) -> None:
         """Drop what was fetched; keep the count as a good guess while recounting."""
@@ -74,6 +77,11 @@ class QueueSource(RowSource):
             if not is_lost(error):
                 raise
             return []
+        terms = self.query.filter.terms
+        if rows and terms:
+            # Where each row matched, for the rows fetched only (a page, never all).
+            found = search.places_of_numbers(self.desk, [row.number for row in rows], terms)
+            self.matched.update(found)
         if rows:
             self.bounds[start] = (rows[0], rows[-1])
         if len(rows) < limit:
@@ -105,6 +113,16 @@ class QueueSource(RowSource):
 
     def due_text(self, row: QueueRow) -> str:
         return short(row.next_due, self.desk.now(), year=False)  # the viewer's own zone
+
+    def subject_text(self, row: QueueRow) -> str:
+        found = self.matched.get(row.number) if self.query.filter.terms else None
+        if found is None:
+            return row.subject
+        where, snippet = found
+        if where == "subject":
+            return snippet
+        # Where it matched first: a narrow subject column shows that much.
+        return f"{where}: {snippet} · {row.subject}"
 
 
 def _timeless(query: QueueQuery) -> bool:
@@ -414,6 +432,8 @@ class QueueScreen(Screen[None]):
 
     def _set_query(self, query: QueueQuery, typing: bool = False) -> None:
         """Show `query`'s rows; the desk's own counts do not depend on it."""
+        if query.filter.terms != self.source.query.filter.terms:
+            self.source.matched.clear()
         self.source.query = query
         self.source.forget()
         if query.filter.words or query.filter.organization:
@@ -433,11 +453,18 @@ class QueueScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="first-page")
     def _first_page(self, query: QueueQuery) -> None:
         rows = self.source.queue.rows(query, self.desk.now(), 0, PAGE)
-        self._deliver(self._first_page_fetched, query, rows)
+        found = {}
+        if rows and query.filter.terms:
+            numbers = [row.number for row in rows]
+            found = search.places_of_numbers(self.desk, numbers, query.filter.terms)
+        self._deliver(self._first_page_fetched, query, rows, found)
 
-    def _first_page_fetched(self, query: QueueQuery, rows: list[QueueRow]) -> None:
+    def _first_page_fetched(
+        self, query: QueueQuery, rows: list[QueueRow], found: dict[int, tuple[str, str]]
+    ) -> None:
         if query != self.source.query:
             return  # typed on since
+        self.source.matched.update(found)
         if rows:
             self.source.bounds[0] = (rows[0], rows[-1])
         if len(rows) < PAGE:

@@ -7,6 +7,7 @@ failed or unwanted migration can be undone by putting the copy back.
 from __future__ import annotations
 
 import sqlite3
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from alembic.util import CommandError
 from sqlalchemy import Engine
 
 from deskterm.errors import SystemFailure
+from deskterm.store import search_index
 from deskterm.store.engine import create_database_file
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -94,4 +96,31 @@ def upgrade(engine: Engine, now: datetime) -> Path | None:
         return None
     backup = backup_sqlite(engine, now)
     command.upgrade(_config(engine), "head")
+    build_search_index(engine)
     return backup
+
+
+def build_search_index(engine: Engine) -> int:
+    """Index the cases still in the search index's backlog, showing progress on stderr
+    (an interrupted build resumes here: see deskterm.store.search_index)."""
+    return search_index.build(engine, progress_on_stderr("building the search index"))
+
+
+def progress_on_stderr(what: str) -> search_index.Progress:
+    """A progress bar on a terminal; elsewhere a line every tenth of the way."""
+    terminal = sys.stderr.isatty()
+    shown = [-1]
+
+    def report(done: int, total: int) -> None:
+        share = done / total if total else 1.0
+        if terminal:
+            bar = "#" * int(share * 30)
+            sys.stderr.write(f"\r{what}: [{bar:<30}] {done:,} of {total:,} cases")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif int(share * 10) > shown[0]:
+            shown[0] = int(share * 10)
+            print(f"{what}: {done:,} of {total:,} cases", file=sys.stderr, flush=True)
+
+    return report

@@ -110,6 +110,10 @@ class RowSource:
     def due_text(self, row: QueueRow) -> str:
         raise NotImplementedError
 
+    def subject_text(self, row: QueueRow) -> str:
+        """The subject cell: the subject, or where a search matched the row and why."""
+        return row.subject
+
 
 class QueueTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
@@ -385,14 +389,15 @@ class QueueTable(ScrollView, can_focus=True):
         head = _cell_text(cells[:split], {"mark": _mark(countdown), "left": countdown.left})
         # The rest of the line stays as it was while only the time left moves: built
         # once, not every second (a fresh strip per tick for every ticking row).
-        tail_key = (row, countdown.note, width)
+        subject = self.source.subject_text(row)
+        tail_key = (row, countdown.note, width, subject)
         tail = self._tails.get(tail_key)
         if tail is None:
             values = {
                 "severity": self.source.label(row),
                 "number": str(row.number),
                 "organization": row.organization,
-                "subject": row.subject,
+                "subject": subject,
                 "status": STATUS_SHORT.get(row.status, row.status),
                 "assignee": row.assignee or "-",
                 "due": self.source.due_text(row),

@@ -1,0 +1,147 @@
+"""Search targets (issue 21) on a copy of a demo desk: index build, query and keystroke
+latency, the cost of a write, database size.
+
+    python bench/search_bench.py [--desk /work/desks/100k.db] [--work DIR] [--skip-build]
+
+The desk is copied (the demo desks are shared and read-only); the copy is upgraded,
+which builds the index with progress. Latencies are medians and p95 of warm runs;
+the machine is shared, so the load average is printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import statistics
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from deskterm import settings
+from deskterm.desk import cases, search
+from deskterm.desk.context import Desk
+from deskterm.desk.filters import parse_filter
+from deskterm.desk.queue import Queue, QueueQuery
+from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store import search_index
+from deskterm.store.engine import database_url, make_engine
+from deskterm.store.migrate import upgrade
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+TWO_WORDS = [
+    "patch windows", "server logs", "customer update", "timeout error", "login failed",
+    "disk full", "certificate expired", "memory leak", "slow report", "license key",
+]  # fmt: skip
+KEYSTROKES = ["sev:1", "sev:1 status:open", "breached", "@unassigned", "due<2h"]
+WRITES = 40
+BODY = ("The patch is rolled out; please check the server logs again. " * 40)[:2048]
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.1f}/{five:.1f} on {os.cpu_count()} cores"
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"median {statistics.median(ordered) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms"
+
+
+def copy(source: Path, target: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def desk_on(path: Path) -> Desk:
+    engine = make_engine(database_url(str(path)))
+    return Desk(engine, PolicyCatalog(settings.policy_dirs()), "bench", now=lambda: NOW)
+
+
+def write_cost(desk: Desk, numbers: list[int]) -> list[float]:
+    spent = []
+    for number in numbers:
+        started = time.perf_counter()
+        cases.reply(desk, number, BODY)
+        spent.append(time.perf_counter() - started)
+    return spent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--desk", default="/work/desks/100k.db")
+    parser.add_argument("--work", default="/tmp/search-bench")
+    parser.add_argument("--skip-build", action="store_true")
+    arguments = parser.parse_args()
+    work = Path(arguments.work)
+    work.mkdir(parents=True, exist_ok=True)
+    source = Path(arguments.desk)
+    indexed = work / "indexed.db"
+    plain = work / "plain.db"
+    print(f"desk {source} ({source.stat().st_size / 2**20:.0f} MiB); {load()}")
+    if not arguments.skip_build or not indexed.exists():
+        copy(source, plain)
+        copy(source, indexed)
+        engine = make_engine(database_url(str(indexed)))
+        before = indexed.stat().st_size
+        started = time.perf_counter()
+        upgrade(engine, NOW)  # the migration, then the build with its progress bar
+        built = time.perf_counter() - started
+        engine.dispose()
+        with sqlite3.connect(indexed) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        after = indexed.stat().st_size
+        print(
+            f"index build: {built:.0f} s ({load()}); database {before / 2**20:.0f} MiB -> "
+            f"{after / 2**20:.0f} MiB, index share {(after - before) / after:.0%}"
+        )
+    desk = desk_on(indexed)
+    with desk.engine.connect() as connection:
+        state = search_index.backlog(connection)
+    assert state is not None and state.empty, "the index is not built"
+
+    # Two-word queries, first page (20 newest), warm: each query once to warm, then 5x.
+    samples = []
+    for query in TWO_WORDS:
+        search.search(desk, query)
+        for _ in range(5):
+            started = time.perf_counter()
+            search.search(desk, query)
+            samples.append(time.perf_counter() - started)
+    print(f"two-word query, first page, warm (SQLite): {percentiles(samples)}; {load()}")
+
+    # A filter keystroke in the queue with a search active: the first window of rows.
+    queue = Queue(desk)
+    samples = []
+    for words in TWO_WORDS[:5]:
+        for tokens in KEYSTROKES:
+            query = QueueQuery(filter=parse_filter(f"{words} {tokens}", "bench"), me="bench")
+            queue.rows(query, NOW, 0, 50)
+            started = time.perf_counter()
+            queue.rows(query, NOW, 0, 50)
+            samples.append(time.perf_counter() - started)
+    print(f"queue keystroke with a search (50 rows): {percentiles(samples)}; {load()}")
+
+    # The cost of a reply with a 2 KB body, with and without the index (same cases).
+    chooser = random.Random(7)
+    with desk.engine.connect() as connection:
+        top = connection.exec_driver_sql("SELECT max(number) FROM cases").scalar_one()
+    numbers = [chooser.randint(40100, top) for _ in range(WRITES)]
+    without = desk_on(plain)
+    spent_plain, spent_indexed = [], []
+    for number in numbers:  # interleaved: the machine's load falls on both alike
+        spent_plain += write_cost(without, [number])
+        spent_indexed += write_cost(desk, [number])
+    a, b = statistics.median(spent_plain), statistics.median(spent_indexed)
+    print(
+        f"reply with a 2 KB body: {a * 1000:.1f} ms without the index, {b * 1000:.1f} ms "
+        f"with it (medians of {WRITES}): +{(b - a) / a:.0%}; {load()}"
+    )
+
+
+if __name__ == "__main__":
+    main()

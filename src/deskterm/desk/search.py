@@ -1,0 +1,319 @@
+"""Searching the whole desk: which cases match, and where on each case.
+
+`matching(terms)` is a condition on `cases.id` that each database answers from its
+own index (FTS5 MATCH, tsvector @@ tsquery; deskterm.store.search_index); the
+queue adds it to its filters, and `search` runs it for the command line. `places`
+says, for the few cases on screen, where each matched, with a one-line snippet
+whose matched words are marked ⟦like this⟧ (readable without colour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Integer, String, bindparam, column, select, table, text
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+
+from deskterm.desk import search_query
+from deskterm.desk.context import Desk
+from deskterm.desk.errors import DeskError
+from deskterm.desk.search_query import Term, fold, words_of
+from deskterm.models.columns import cases
+from deskterm.safe_text import safe_line
+from deskterm.store.search_index import ATTACHMENT_INDEXED, TEXT_INDEXED
+
+MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
+SNIPPET = 72  # characters of context in a snippet, about a narrow terminal's line
+
+
+class _Matching(ColumnElement[bool]):
+    """`column IN (the cases whose document matches terms)`, in each dialect's words."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, terms: tuple[Term, ...]) -> None:
+        self.column = column
+        self.terms = terms
+
+
+@compiles(_Matching, "sqlite")
+def _sqlite_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
+    found = bindparam("search", search_query.fts5_match(element.terms), String, unique=True)
+    return (
+        f"{compiler.process(element.column, **kw)} IN (SELECT rowid FROM case_search "
+        f"WHERE case_search MATCH {compiler.process(found, **kw)})"
+    )
+
+
+@compiles(_Matching, "postgresql")
+def _pg_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
+    found = bindparam("search", search_query.tsquery(element.terms), String, unique=True)
+    return (
+        f"{compiler.process(element.column, **kw)} IN (SELECT case_id FROM case_search "
+        f"WHERE document @@ CAST({compiler.process(found, **kw)} AS tsquery))"
+    )
+
+
+_FTS = table("case_search", column("rowid", Integer), column("case_search", String))
+
+
+def matching(terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement[bool]:
+    return _Matching(column, terms)
+
+
+# --- the command line's search ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hit:
+    number: int
+    subject: str
+    status: str
+    where: str  # "subject", "note by alice", "contact", ...
+    snippet: str  # one line, sanitized, matched words between ⟦ ⟧
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "subject": self.subject,
+            "status": self.status,
+            "where": self.where,
+            "snippet": self.snippet,
+        }
+
+
+def search(desk: Desk, query: str, *, statuses: Sequence[str] = (), limit: int = 20) -> list[Hit]:
+    """Cases matching `query` (the search language with the queue's filter tokens),
+    open or closed, newest first. Refuses, in one line, a query that finds nothing to
+    search for."""
+    from deskterm.desk.filters import match_status, parse_filter
+    from deskterm.desk.queue import QueueQuery, filter_conditions
+
+    parsed = parse_filter(query, desk.actor, desk.severity_levels())
+    if parsed.problems:
+        raise DeskError(parsed.problems[0])
+    if not parsed.terms:
+        raise DeskError(
+            'nothing to search for: give a word (saml), a "phrase", a prefix* or a field '
+            "(subject:login)"
+        )
+    wanted = {match_status(name).value for name in statuses}  # names or prefixes
+    others = replace(parsed, terms=())
+    conditions = filter_conditions(QueueQuery(view="any", filter=others, me=desk.actor), desk.now())
+    if wanted:
+        conditions.append(cases.c.status.in_(sorted(wanted)))
+    columns = (cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
+    if desk.engine.dialect.name == "sqlite":
+        # Newest first straight from the index: FTS5 walks its matches by rowid (the
+        # case id, in case-number order) from the top and stops at the limit, where
+        # `id IN (matches) ORDER BY number` would first collect every match.
+        statement = (
+            select(*columns)
+            .select_from(_FTS.join(cases, cases.c.id == _FTS.c.rowid))
+            .where(_FTS.c.case_search.op("MATCH")(search_query.fts5_match(parsed.terms)))
+            .where(*conditions)
+            .order_by(_FTS.c.rowid.desc())
+            .limit(limit)
+        )
+    else:
+        statement = (
+            select(*columns)
+            .where(matching(parsed.terms), *conditions)
+            .order_by(cases.c.number.desc())
+            .limit(limit)
+        )
+    with desk.engine.connect() as connection:
+        rows = connection.execute(statement).all()
+    found = places(desk, [row.id for row in rows], parsed.terms)
+    return [Hit(row.number, row.subject, row.status, *found.get(row.id, ("", ""))) for row in rows]
+
+
+# --- where a case matched -----------------------------------------------------------------
+
+_INTAKE = (
+    ("description", "description"),
+    ("inquirer", "inquirer"),
+    ("product", "product"),
+    ("product_version", "product version"),
+    ("error_messages", "error messages"),
+    ("steps_to_reproduce", "steps to reproduce"),
+    ("actions_before", "actions before"),
+    ("changes_made", "changes made"),
+    ("persisted_for", "persisted for"),
+    ("operating_system", "operating system"),
+    ("server_roles", "server roles"),
+)
+_KIND_NAMES = {
+    "reply": "reply",
+    "note": "note",
+    "call": "call",
+    "customer-reply": "customer message",
+    "opened": "opened",
+}
+
+
+def places(
+    desk: Desk, case_ids: Sequence[int], terms: tuple[Term, ...]
+) -> dict[int, tuple[str, str]]:
+    """For each case: where its first match is (newest timeline entry first) and a
+    snippet of it. Computed only for the rows shown (a page), never for all matches."""
+    if not case_ids:
+        return {}
+    wanted = [t for t in terms if not t.negated]
+    fields = _fields(desk, case_ids)
+    found: dict[int, tuple[str, str]] = {}
+    for case_id in case_ids:
+        for where, field, words in fields.get(case_id, ()):
+            applicable = [t for t in wanted if t.field in (None, field)]
+            snippet = snippet_of(words, applicable)
+            if snippet is not None:
+                found[case_id] = (where, snippet)
+                break
+    return found
+
+
+def places_of_numbers(
+    desk: Desk, numbers: Sequence[int], terms: tuple[Term, ...]
+) -> dict[int, tuple[str, str]]:
+    """`places`, by case number (the queue's rows know their numbers)."""
+    if not numbers:
+        return {}
+    wanted = bindparam("numbers", list(numbers), expanding=True)
+    with desk.engine.connect() as connection:
+        ids = dict(
+            connection.execute(
+                text("SELECT id, number FROM cases WHERE number IN :numbers").bindparams(wanted)
+            ).all()
+        )
+    return {ids[case_id]: found for case_id, found in places(desk, list(ids), terms).items()}
+
+
+def _fields(desk: Desk, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+    """(where, index field, text) of each case, in the order a match is reported."""
+    ids = bindparam("ids", list(case_ids), expanding=True)
+    intake = ", ".join(f"c.{column}" for column, _ in _INTAKE)
+    fields: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}
+    later: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}
+    with desk.engine.connect() as connection:
+        for row in connection.execute(
+            text(
+                f"SELECT c.id, c.subject, p.name, p.email, p.phone, o.name, {intake} "
+                "FROM cases c JOIN organizations o ON o.id = c.organization_id "
+                "LEFT JOIN contacts p ON p.id = c.contact_id WHERE c.id IN :ids"
+            ).bindparams(ids)
+        ):
+            case_id, subject, name, email, phone, organization, *answers = row
+            fields[case_id].append(("subject", "subject", subject))
+            contact = " ".join(part for part in (name, email, phone) if part)
+            fields[case_id].append(("contact", "contact", contact))
+            for (_, label), answer in zip(_INTAKE, answers, strict=True):
+                later[case_id].append((label, "body", answer))
+            later[case_id].append(("organization", "body", organization))
+        events = connection.execute(
+            text(
+                "SELECT case_id, kind, actor, at, text, new_value FROM events "
+                "WHERE case_id IN :ids ORDER BY id DESC"
+            ).bindparams(ids)
+        )
+        for case_id, kind, actor, at, words, new_value in events:
+            when = _day(at)
+            if kind == "attach":
+                fields[case_id].append((f"attachment {new_value}", "body", new_value or ""))
+            elif words:
+                label = _KIND_NAMES.get(kind, kind)
+                where = f"{label} by {actor}" + (f", {when}" if when else "")
+                fields[case_id].append((where, "body", words[:TEXT_INDEXED]))
+            fields[case_id].append((f"from {actor}", "author", actor))
+        for case_id, attachment, words in connection.execute(
+            text(
+                "SELECT t.case_id, a.name, t.text FROM attachment_texts t "
+                "JOIN attachments a ON a.id = t.attachment_id WHERE t.case_id IN :ids"
+            ).bindparams(ids)
+        ):
+            later[case_id].append((f"in {attachment}", "body", words[:ATTACHMENT_INDEXED]))
+    for case_id in case_ids:
+        fields[case_id] += later[case_id]
+    return fields
+
+
+def _day(at: Any) -> str:
+    if isinstance(at, datetime):
+        return f"{at:%Y-%m-%d}"
+    return str(at)[:10] if at else ""
+
+
+# --- snippets ------------------------------------------------------------------------------
+
+
+def snippet_of(words: str, terms: Iterable[Term]) -> str | None:
+    """A line of `words` around the first place one of `terms` matches, the matched words
+    between ⟦ ⟧ and every control character shown, not acted on; None: no match."""
+    terms = list(terms)
+    if not words or not terms:
+        return None
+    folded = fold(words)
+    if len(folded) != len(words):  # a rare case change of length: match on the original
+        folded = words.lower()
+    spans = [(m.start(), m.end(), m.group()) for m in search_query._WORD.finditer(folded)]
+    marked: list[tuple[int, int]] = []
+    for term in terms:
+        marked += _term_spans(spans, term)
+    if not marked:
+        return None
+    marked.sort()
+    first = marked[0][0]
+    start = max(0, first - SNIPPET // 6)  # a narrow column still shows the match
+    if start:
+        # Start at a word's beginning, not in the middle of one.
+        space = words.rfind(" ", 0, first)
+        start = space + 1 if space >= start else start
+    end = min(len(words), start + SNIPPET)
+    pieces, position = [], start
+    for a, b in marked:
+        if a < position or b > end:
+            continue
+        pieces.append(safe_line(words[position:a]))
+        pieces.append(MARK_OPEN + safe_line(words[a:b]) + MARK_CLOSE)
+        position = b
+    pieces.append(safe_line(words[position:end]))
+    line = "".join(pieces).strip()
+    return ("…" if start else "") + line + ("…" if end < len(words) else "")
+
+
+def _term_spans(spans: list[tuple[int, int, str]], term: Term) -> list[tuple[int, int]]:
+    found = []
+    size = len(term.words)
+    for n in range(len(spans) - size + 1):
+        window = spans[n : n + size]
+        if all(
+            word == expected or (term.prefix and k == size - 1 and word.startswith(expected))
+            for k, ((_, _, word), expected) in enumerate(zip(window, term.words, strict=True))
+        ):
+            found += [(a, b) for a, b, _ in window]
+    if not found and term.phone is not None:
+        digits = "".join(word for _, _, word in spans if word.isdigit())
+        if term.phone in digits:
+            found += [(a, b) for a, b, word in spans if word.isdigit()]
+    return found
+
+
+def count_hint(terms: tuple[Term, ...]) -> str:
+    """The words searched for, as the screens show them."""
+    return " ".join(" ".join(t.words) for t in terms if not t.negated)
+
+
+__all__ = [
+    "Hit",
+    "count_hint",
+    "matching",
+    "places",
+    "places_of_numbers",
+    "search",
+    "snippet_of",
+    "words_of",
+]
