@@ -85,9 +85,9 @@ def test_doctor_passes_a_healthy_desk_with_one_line_per_check(db: Path) -> None:
         "integrity",
         "audit trail",
         "case versions",
+        "search index",
         "counters",
         "SLA outcomes",
-        "search index",
         "policies",
         "time zones",
     ]
