@@ -128,6 +128,8 @@ def check(
         policy = catalog().load_file(file)
     except PolicyError as error:
         fail_lines(error.problems)
+    for warning in policy.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(
         f"{file}: ok: policy {policy.name!r}, {len(policy.severities)} severities "
         f"({policy.level_range()}), "

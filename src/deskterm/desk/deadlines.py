@@ -121,7 +121,7 @@ def due_after(calendar: BusinessCalendar, start: datetime, target: Target) -> da
     if isinstance(target, BusinessDays):
         return calendar.add_business_days(start, target.days)
     if isinstance(target, Elapsed):
-        return calendar.add(start, target.amount)
+        return calendar.due(start, target.amount)
     return start
 
 

@@ -33,6 +33,7 @@ WEEKDAY_NAMES = (
 WHOLE_DAY = 24 * 60
 # A calendar that stays closed this long is a mistake in the policy, not a deadline.
 MAX_YEARS_SEARCHED = 10
+FIRST_YEAR = 1969
 
 Minutes = tuple[int, int]  # (start, end) minutes after local midnight; end may be 1440
 
@@ -87,6 +88,14 @@ class _Timeline:
     def instant_at(self, open_time: int) -> int | None:
         """Earliest instant by which `open_time` has accrued (a close, not the next opening)."""
         i = bisect.bisect_left(self.through, open_time)
+        if i == len(self.through):
+            return None
+        return self.starts[i] + (open_time - self.before[i])
+
+    def instant_past(self, open_time: int) -> int | None:
+        """Last instant at which no more than `open_time` has accrued (the next opening
+        rather than a close: past it, more than `open_time` has)."""
+        i = bisect.bisect_right(self.through, open_time)
         if i == len(self.through):
             return None
         return self.starts[i] + (open_time - self.before[i])
@@ -154,6 +163,21 @@ class BusinessCalendar:
             text += " (closed on " + ", ".join(extras) + ")"
         return f"{text}, {self.zone.key}"
 
+    @property
+    def holiday_years(self) -> tuple[int, int] | None:
+        """The years the `holidays` package knows this calendar's holidays for."""
+        return self._holidays.known_years if self._holidays is not None else None
+
+    def years_without_holidays(self, first: date, last: date) -> list[int]:
+        """Years from `first` to `last` in which public holidays are not known (so none
+        closes the calendar): the package covers a range of years per country only."""
+        known = self.holiday_years
+        if known is None:
+            return []
+        return [
+            year for year in range(first.year, last.year + 1) if not known[0] <= year <= known[1]
+        ]
+
     # -- days -------------------------------------------------------------
 
     def closure(self, day: date) -> Closure | None:
@@ -206,7 +230,9 @@ class BusinessCalendar:
         return self._build(min(year - 1, timeline.first_year), max(year + 1, timeline.last_year))
 
     def _build(self, first_year: int, last_year: int) -> _Timeline:
-        first_year = max(first_year, 1971)
+        # 1969: the local dates of the first instants accepted (1 Jan 1970 UTC) begin
+        # on 31 Dec 1969 west of Greenwich.
+        first_year = max(first_year, FIRST_YEAR)
         timeline = _Timeline(first_year, last_year)
         starts, ends = timeline.starts, timeline.ends
         day = date(first_year, 1, 1)
@@ -229,11 +255,11 @@ class BusinessCalendar:
         self._timeline = timeline
         return timeline
 
-    def _add_micros(self, start: int, amount: int) -> int:
+    def _add_micros(self, start: int, amount: int, *, past_close: bool = False) -> int:
         timeline = self._timeline_for(start)
         target = timeline.open_before(start) + amount
         for _ in range(MAX_YEARS_SEARCHED):
-            found = timeline.instant_at(target)
+            found = timeline.instant_past(target) if past_close else timeline.instant_at(target)
             if found is not None and found < timeline.span_end:
                 return found
             # Extending forward keeps the first year, so `target` stays valid.
@@ -284,6 +310,20 @@ class BusinessCalendar:
         if amount <= timedelta(0):
             return self.next_opening(start)
         return from_micros(self._add_micros(to_micros(start), amount // MICROSECOND))
+
+    def due(self, start: datetime, amount: timedelta) -> datetime:
+        """The deadline of an `amount` of open time from `start`: the last instant at
+        which no more than `amount` has elapsed.
+
+        It is `add` except where `amount` runs out exactly at a close: then the
+        deadline is the next opening, since no business time passes in between (as
+        Request Tracker's Business::Hours and Zammad do). A clock is breached only
+        once more business time than its target has passed.
+        """
+        if amount <= timedelta(0):
+            return self.next_opening(start)
+        micros = self._add_micros(to_micros(start), amount // MICROSECOND, past_close=True)
+        return from_micros(micros)
 
     def open_into_day(self, instant: datetime) -> timedelta:
         """Open time on the instant's local date before the instant."""

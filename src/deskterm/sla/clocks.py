@@ -37,6 +37,7 @@ from deskterm.sla.history import (
 )
 from deskterm.sla.policy import Policy
 
+MICROSECOND = timedelta(microseconds=1)
 # A clock is in warning once this share of its business time or less is left.
 WARNING_SHARE = 0.25
 
@@ -189,8 +190,14 @@ def _deadline(
         reason = calendar.closed_reason(start) or "closed"
         shifted = f" (received {_when(start, calendar)} while closed: {reason})"
     if isinstance(target, Elapsed):
-        due = calendar.add(start, target.amount)
+        due = calendar.due(start, target.amount)
         why = f"{target} of {calendar.title} from {_when(clock_start, calendar)}{shifted}"
+        if due > clock_start and not calendar.is_open(due - MICROSECOND):
+            runs_out = calendar.add(start, target.amount)
+            why += (
+                f"; it runs out at the close, {_when(runs_out, calendar)}, "
+                "so it is due when the calendar next opens"
+            )
     elif isinstance(target, BusinessDays):
         due = calendar.add_business_days(start, target.days)
         into = calendar.open_into_day(clock_start)
@@ -213,7 +220,22 @@ def _deadline(
     closures = calendar.closures_between(start, due)
     if closures:
         why += "; " + "; ".join(closure.describe() for closure in closures)
+    why += _unknown_holidays(calendar, start, due)
     return _Deadline(clock_start, due, why)
+
+
+def _unknown_holidays(calendar: BusinessCalendar, start: datetime, due: datetime) -> str:
+    """`; US holidays are known to 2100 only: none is counted in 2201`, when it matters."""
+    years = calendar.years_without_holidays(calendar.local_date(start), calendar.local_date(due))
+    if not years:
+        return ""
+    known = calendar.holiday_years
+    assert known is not None
+    limit = f"to {known[1]}" if years[0] > known[1] else f"from {known[0]}"
+    counted = ", ".join(str(year) for year in years)
+    return (
+        f"; {calendar.holidays_spec} holidays are known {limit} only: none is counted in {counted}"
+    )
 
 
 def _when(instant: datetime, calendar: BusinessCalendar, zone_name: bool = False) -> str:
@@ -402,19 +424,20 @@ def _update(policy: Policy, story: _Story) -> Clock:
     due: datetime | None = None
     for begin, end in stretches:
         span = calendar.open_time_between(begin, end or story.now)
-        if due is None and (end is None or elapsed + span >= target.amount):
-            due = calendar.add(begin, target.amount - elapsed)
+        # Due once more than the target has run: a pause that begins exactly as the
+        # target runs out leaves the clock due when the next stretch opens.
+        if due is None and (end is None or elapsed + span > target.amount):
+            due = calendar.due(begin, target.amount - elapsed)
         elapsed += span
     left = target.amount - elapsed
-    paused_words = ""
-    if len(stretches) > 1 or paused_since is not None:
-        paused_words = " (time waiting on the customer does not count)"
+    paused_words = _pauses_words(calendar, story, anchor, due or story.now)
     reason = calendar.closed_reason(story.now)
     if due is None:  # paused before the target was reached
         assert paused_since is not None
         explanation = (
             f"paused since {_when(paused_since, calendar)} while waiting on the customer; "
             f"{format_hours_minutes(left)} of {target} of {calendar.title} left, {anchor_words}"
+            f"{_pauses_words(calendar, story, anchor, paused_since)}"
         )
         return Clock(
             kind,
@@ -452,6 +475,35 @@ def _update(policy: Policy, story: _Story) -> Clock:
         reason,
         _warning(left, target.amount, past_due=breached),
     )
+
+
+def _pauses_words(
+    calendar: BusinessCalendar, story: _Story, since: datetime, until: datetime
+) -> str:
+    """`, not counting 15m waiting on the customer (Mon 16 Nov 12:15-12:30)`: every
+    stretch between `since` and `until` the clock did not count, so that the target
+    plus these is all the business time from the one to the other."""
+    pauses = []
+    for entered, exited in story.waiting_periods():
+        begin = max(entered, since)
+        end = min(exited or until, until)
+        if end > begin:
+            pauses.append((begin, end))
+    if not pauses:
+        return ""
+    parts = []
+    for begin, end in pauses:
+        spent = format_hours_minutes(calendar.open_time_between(begin, end))
+        parts.append(f"{spent} waiting on the customer ({_span(begin, end, calendar)})")
+    return ", not counting " + ", ".join(parts)
+
+
+def _span(begin: datetime, end: datetime, calendar: BusinessCalendar) -> str:
+    """`Mon 16 Nov 12:15-12:30`, or `Mon 16 Nov 16:00-Tue 17 Nov 10:00` over days."""
+    first, last = begin.astimezone(calendar.zone), end.astimezone(calendar.zone)
+    if first.date() == last.date():
+        return f"{_when(begin, calendar)}-{last:%H:%M}"
+    return f"{_when(begin, calendar)}-{_when(end, calendar)}"
 
 
 def _auto_close(policy: Policy, story: _Story) -> Clock:

@@ -80,6 +80,8 @@ class Policy:
     # The severity of a case opened from an email: `email_severity` in the file, else
     # the least urgent level that is neither scheduled work nor a phone-intake level.
     email_severity: int | None = None
+    # What `policy check` says without refusing the file (holidays the package stops at).
+    warnings: tuple[str, ...] = ()
 
     def level(self, severity: int) -> SeverityLevel:
         try:
@@ -134,6 +136,8 @@ RULE_CHOICES = {
     "severity_change": ("recompute", "restart"),
     "customer_timeout": ("lower-severity", "none"),
 }
+# The years deskterm takes instants in (deskterm.instants).
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -164,6 +168,7 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self.problems: list[str] = []
+        self.warnings: list[str] = []
         # Names of calendars the file declares, valid or not: a reference to a
         # broken calendar is not a second problem.
         self.declared_calendars: set[str] = set()
@@ -217,6 +222,7 @@ class _Reader:
             rules=rules,
             source=self.source,
             email_severity=email_severity,
+            warnings=tuple(self.warnings),
         )
 
     def zone(self, value: Any, path: str, required: bool) -> ZoneInfo | None:
@@ -322,6 +328,14 @@ class _Reader:
         if subdivision and subdivision not in holiday_dates.subdivisions(country):
             self.problem(path, f"{subdivision!r} is not a subdivision of {country}")
             return None
+        first, last = holiday_dates.HolidayDates(value).known_years
+        if first > EARLIEST_YEAR or last < LATEST_YEAR:
+            self.warnings.append(
+                f"{self.source}: {path}: the holidays package knows {value} holidays from "
+                f"{first} to {last} only: outside those years (deskterm takes instants from "
+                f"{EARLIEST_YEAR} to {LATEST_YEAR}) this calendar closes for no public holiday; "
+                "list them under `closed` if you need them"
+            )
         return value
 
     def closed_dates(self, value: Any, path: str) -> frozenset[date]:
