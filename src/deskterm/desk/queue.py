@@ -85,6 +85,8 @@ _CLOCK_DUES = (
     (ClockKind.CUSTOMER_RESPONSE, _C.customer_response_state, _C.customer_response_due),
     (ClockKind.UPDATE, _C.update_state, _C.update_due),
     (ClockKind.AUTO_CLOSE, _C.auto_close_state, _C.auto_close_due),
+    (ClockKind.RESOLUTION, _C.resolution_state, _C.resolution_due),
+    (ClockKind.NEXT_RESPONSE, _C.next_response_state, _C.next_response_due),
 )
 _COLUMNS = (
     _C.number,
@@ -112,6 +114,8 @@ def breached_condition(now: datetime) -> Any:
         or_(
             and_(_C.first_response_state == "running", _C.first_response_due < now),
             and_(_C.update_state == "running", _C.update_due < now),
+            and_(_C.resolution_state == "running", _C.resolution_due < now),
+            and_(_C.next_response_state == "running", _C.next_response_due < now),
         ),
     )
 
@@ -129,6 +133,8 @@ def promise_due(now: datetime, columns: Any = _C) -> Any:
         or_(
             and_(c.first_response_state == "running", c.first_response_due == c.queue_due),
             and_(c.update_state == "running", c.update_due == c.queue_due),
+            and_(c.resolution_state == "running", c.resolution_due == c.queue_due),
+            and_(c.next_response_state == "running", c.next_response_due == c.queue_due),
         ),
     )
 

@@ -37,7 +37,7 @@ from deskterm.screens.connection import show_connection
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
-from deskterm.sla import Clock, ClockKind
+from deskterm.sla import Clock, ClockKind, shown_clocks
 from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import first_line
 from deskterm.widgets.clock_panel import ClockPanel
@@ -626,7 +626,7 @@ class CaseScreen(Screen[None]):
         if file is None:
             return
         clocks = file.clocks(self.desk.now())
-        items = [(kind.label, clocks[kind].explanation) for kind in ClockKind]
+        items = [(kind.label, clocks[kind].explanation) for kind in shown_clocks(clocks)]
         self.app.push_screen(
             dialogs.WhyDialog(f"Why: the SLA clocks of Incident# {self.number}", items)
         )

@@ -50,6 +50,10 @@ class SeverityLevel:
     customer_response: Target
     update_every: Target
     phone_intake: bool
+    # Optional clocks (issue 22): received to resolved, and each customer message to
+    # the next response; m/h targets, `none` when the policy has no such promise.
+    resolution: Target = NoTarget()
+    next_response: Target = NoTarget()
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,8 @@ class AutoClose:
 class Rules:
     severity_change: str  # "recompute" | "restart"
     customer_timeout: str  # "lower-severity" | "none"
+    # Statuses in which the update and resolution clocks stand still.
+    pause_statuses: frozenset[str] = frozenset({"waiting-on-customer"})
 
 
 @dataclass(frozen=True)
@@ -141,7 +147,11 @@ SEVERITY_KEYS = {
     "customer_response",
     "update_every",
     "phone_intake",
+    "resolution",
+    "next_response",
 }
+# Statuses that may pause a clock: neither the start of a case nor its end.
+PAUSABLE_STATUSES = ("waiting-on-customer", "software-change-required", "open")
 AUTO_CLOSE_KEYS = {"calendar", "resolved_after", "waiting_after", "notice_before"}
 RULE_CHOICES = {
     "severity_change": ("recompute", "restart"),
@@ -571,6 +581,8 @@ class _Reader:
             first = self.target(table, "first_response", path, required=True)
             customer = self.target(table, "customer_response", path, False, _elapsed_or_days)
             update = self.target(table, "update_every", path, False, _elapsed_only)
+            resolution = self.target(table, "resolution", path, False, _elapsed_only)
+            next_response = self.target(table, "next_response", path, False, _elapsed_only)
             phone = table.get("phone_intake", False)
             if not isinstance(phone, bool):
                 self.problem(f"{path}phone_intake", "must be true or false")
@@ -586,6 +598,8 @@ class _Reader:
                 customer_response=customer,
                 update_every=update,
                 phone_intake=phone,
+                resolution=resolution,
+                next_response=next_response,
             )
         return dict(sorted(result.items()))
 
@@ -666,7 +680,8 @@ class _Reader:
         if not isinstance(value, dict):
             self.problem("rules", "must be a table")
             return Rules(**chosen)
-        self.unknown_keys(value, set(RULE_CHOICES), "rules.")
+        self.unknown_keys(value, set(RULE_CHOICES) | {"pause_statuses"}, "rules.")
+        pauses = self.pause_statuses(value.get("pause_statuses"))
         for key, choices in RULE_CHOICES.items():
             if key not in value:
                 continue
@@ -675,7 +690,28 @@ class _Reader:
                 self.problem(f"rules.{key}", f"{value[key]!r}: use {options}")
             else:
                 chosen[key] = value[key]
-        return Rules(**chosen)
+        if pauses is None:
+            return Rules(**chosen)
+        return Rules(**chosen, pause_statuses=pauses)
+
+    def pause_statuses(self, value: Any) -> frozenset[str] | None:
+        """`["waiting-on-customer", "software-change-required"]`: statuses that pause."""
+        if value is None:
+            return None
+        path = "rules.pause_statuses"
+        if not isinstance(value, list):
+            self.problem_at(path, 'must be a list like ["waiting-on-customer"]')
+            return None
+        found = set()
+        for index, item in enumerate(value):
+            if item not in PAUSABLE_STATUSES:
+                choices = ", ".join(PAUSABLE_STATUSES)
+                self.problem_at(
+                    f"{path}[{index}]", f"{item!r}: a status that may pause ({choices})"
+                )
+                continue
+            found.add(item)
+        return frozenset(found)
 
 
 def _elapsed_or_days(target: Target) -> str | None:
