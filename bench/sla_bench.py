@@ -12,6 +12,12 @@ looking holidays up as it goes (no precomputed timeline), on a smaller sample. I
 must agree with the engine on every instant of that sample; the ratio is engine
 median / baseline.
 
+The deadline an m/h clock uses is `BusinessCalendar.due` (`add`, moved past a close
+to the next opening). It is timed against main's tree in the same run (`--against`,
+default `main`: its `src` exported with `git archive` into a temporary directory and
+timed in a subprocess on the same instants); a drop of more than 10% is reported as
+a regression (exit 1).
+
 Run with `make bench`. Prints the figures and writes bench/results/sla_bench.json.
 """
 
@@ -23,7 +29,9 @@ import json
 import platform
 import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -98,6 +106,61 @@ def rate(add: Callable[[datetime, timedelta], datetime], instants: Sequence[date
     return len(instants) / (time.perf_counter() - started)
 
 
+# Times the tree under `src` (argv[1]) on the instants of a JSON file (argv[2], epoch
+# microseconds): its deadline function is `due` where it has one, else `add`.
+_OTHER_TREE = """
+import gc, json, statistics, sys, time
+from datetime import UTC, datetime, timedelta
+sys.path.insert(0, sys.argv[1])
+from deskterm.sla import load_policy
+from pathlib import Path
+calendar = load_policy(Path(sys.argv[3])).calendars["office"]
+deadline = getattr(calendar, "due", calendar.add)
+epoch = datetime(1970, 1, 1, tzinfo=UTC)
+instants = [epoch + timedelta(microseconds=m) for m in json.loads(Path(sys.argv[2]).read_text())]
+deadline(instants[0], timedelta(hours=8))
+rates = []
+for _ in range(int(sys.argv[4])):
+    gc.collect()
+    started = time.perf_counter()
+    for received in instants:
+        deadline(received, timedelta(hours=8))
+    rates.append(len(instants) / (time.perf_counter() - started))
+print(json.dumps(rates))
+"""
+MAX_DROP = 0.10
+
+
+def other_tree_rates(ref: str, instants: Sequence[datetime], runs: int) -> list[float] | None:
+    """Deadlines per second of `ref`'s tree on the same instants, or None without git."""
+    with tempfile.TemporaryDirectory(prefix="sla-bench-") as temporary:
+        folder = Path(temporary)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", ref, "src"], capture_output=True, check=False
+        )
+        if archive.returncode != 0:
+            return None
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        micros = [(instant - epoch) // timedelta(microseconds=1) for instant in instants]
+        (folder / "instants.json").write_text(json.dumps(micros))
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                _OTHER_TREE,
+                str(folder / "src"),
+                str(folder / "instants.json"),
+                str(POLICY_FILE),
+                str(runs),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return [float(rate) for rate in json.loads(done.stdout)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -105,6 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--baseline-sample", type=int, default=5_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--against", default="main", help="git ref whose tree is the baseline")
     args = parser.parse_args(argv)
 
     calendar = load_policy(POLICY_FILE).calendars["office"]
@@ -123,10 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if naive.add(received, TARGET) != calendar.add(received, TARGET)
     ]
 
-    rates = [rate(calendar.add, instants) for _ in range(args.runs)]
+    rates = [rate(calendar.due, instants) for _ in range(args.runs)]
     baseline_rates = [rate(naive.add, sample) for _ in range(3)]
     median = statistics.median(rates)
     baseline = statistics.median(baseline_rates)
+    against = other_tree_rates(args.against, instants, args.runs)
+    against_median = statistics.median(against) if against else None
+    change = median / against_median - 1 if against_median else None
 
     results = {
         "benchmark": "sla deadlines per second",
@@ -155,6 +222,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "agrees_with_engine": not disagreements,
         },
         "speedup_over_baseline": round(median / baseline, 1),
+        "against_tree": {
+            "ref": args.against,
+            "deadlines_per_second": round(against_median) if against_median else None,
+            "change": round(change, 3) if change is not None else None,
+            "max_drop": MAX_DROP,
+        },
         "target_deadlines_per_second": TARGET_RATE,
         "meets_target": median >= TARGET_RATE,
         "python": platform.python_version(),
@@ -179,6 +252,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"(median of {len(baseline_rates)} runs)"
     )
     print(f"  ratio      engine is {median / baseline:.1f}x the baseline")
+    if against_median is not None and change is not None:
+        print(
+            f"  {args.against:<10} {against_median:,.0f}/s on the same instants: this tree "
+            f"{change:+.1%} ({'ok' if change >= -MAX_DROP else 'REGRESSION'}, at most "
+            f"-{MAX_DROP:.0%})"
+        )
+    else:
+        print(f"  {args.against:<10} not measured (no git ref {args.against!r})")
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -191,6 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"first {disagreements[0].isoformat()}",
             file=sys.stderr,
         )
+        return 1
+    if change is not None and change < -MAX_DROP:
+        print(f"ERROR: {change:+.1%} deadlines per second against {args.against}", file=sys.stderr)
         return 1
     return 0
 

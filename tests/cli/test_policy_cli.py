@@ -188,3 +188,12 @@ def test_due_refuses_bad_input_with_one_line_and_exit_2(args: list[str], message
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1 and message in err
+
+
+def test_check_warns_that_holidays_stop_at_the_packages_last_year() -> None:
+    # Issue 22: Christmas 2201 would count as a business day without a word.
+    preset = Path(__file__).resolve().parents[2] / "data" / "policies" / "business-hours-3.toml"
+    code, out, err = run("policy", "check", str(preset))
+    assert code == 0 and out.count("\n") == 1
+    assert "warning: " in err
+    assert "holidays package knows US holidays from 1777 to 2100 only" in err

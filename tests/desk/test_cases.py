@@ -239,9 +239,11 @@ def test_a_severity_change_needs_a_reason_and_recomputes_the_deadline(
     desk: Desk, clock: FrozenClock
 ) -> None:
     number = open_sev(desk, severity=2)
+    # 24h of New York office time from Mon 11:00 runs out at Wednesday's 17:00 close;
+    # no office time passes until Friday 08:00 (Thursday is Thanksgiving): due then.
     assert (
         queries.show_case(desk, number)["clocks"]["first_response"]["due"]
-        == "2026-11-25T22:00:00+00:00"
+        == "2026-11-27T13:00:00+00:00"
     )
     with pytest.raises(DeskError, match="reason"):
         cases.change_severity(desk, number, 1, "")

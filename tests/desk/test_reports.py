@@ -11,8 +11,10 @@ The period is 2026-11-23 to 2026-11-25 (UTC days): Monday 00:00 to Thursday 00:0
     A  Sev 1  received Mon 16:00, alice replies 16:10 (10m, met), resolved
     B  Sev 1  received Mon 16:00, bob's; the sweep at 16:40 records the breach;
               bob replies 16:50 (50m, missed), resolved
-    C  Sev 2  received Mon 16:00, never answered: due 24 business hours later,
-              Wed 17:00 New York = 22:00 UTC, before the period ends: missed
+    C  Sev 2  received Mon 15:59, never answered: due 24 business hours later,
+              Wed 16:59 New York = 21:59 UTC, before the period ends: missed
+              (received at 16:00 its 24h would run out at Wednesday's close and
+              be due at Thursday's opening, after the period)
     D  Sev 1  received Mon 16:20, unassigned, never answered: the sweep at 16:56
               records the breach (due 16:50): missed
     E  Sev 3  received Mon 16:30, alice replies 17:00 (30m, met)
@@ -84,7 +86,7 @@ def period_desk(desk: Desk, clock: FrozenClock) -> dict[str, int]:
     numbers["A"] = open_acme(desk, 1, "A", MON)
     numbers["B"] = open_acme(desk, 1, "B", MON)
     cases.assign(desk, numbers["B"], "bob")
-    numbers["C"] = open_acme(desk, 2, "C", MON)
+    numbers["C"] = open_acme(desk, 2, "C", MON - M)
     numbers["F"] = open_acme(desk, 1, "F", MON)
     cases.take(desk, numbers["F"])
     at(clock, MON + 5 * M)

@@ -111,15 +111,15 @@ def due(clock: Clock) -> str:
 
 
 def test_first_response_runs_with_business_time_left():
-    clock = clocks("2026-11-16 09:00", 2, now="2026-11-16 10:00")[FIRST]
+    clock = clocks("2026-11-16 10:00", 2, now="2026-11-16 11:00")[FIRST]
     assert clock.state is ClockState.RUNNING
-    assert due(clock) == "Mon 2026-11-16 17:00 MST"
+    assert due(clock) == "Tue 2026-11-17 10:00 MST"
     assert clock.left == hours(7)
-    assert clock.started == at("2026-11-16 09:00")
+    assert clock.started == at("2026-11-16 10:00")
     assert (clock.calendar, clock.calendar_closed, clock.closed_reason) == ("office", False, None)
     assert clock.warning is WarningLevel.OK
     assert clock.live
-    assert clock.explanation == "due Mon 16 Nov 17:00 MST: 8h of office hours from Mon 16 Nov 09:00"
+    assert clock.explanation == "due Tue 17 Nov 10:00 MST: 8h of office hours from Mon 16 Nov 10:00"
 
 
 def test_first_response_is_met_by_a_reply_before_the_deadline():
@@ -181,15 +181,16 @@ def test_an_unanswered_clock_past_its_deadline_is_breached_and_still_live():
     assert clock.left == -hours(2)
     assert clock.warning is WarningLevel.BREACHED
     assert clock.live
-    assert clock.explanation.startswith("breached 2h of office hours ago, due Mon 16 Nov 17:00 MST")
+    assert clock.explanation.startswith("breached 2h of office hours ago, due Tue 17 Nov 09:00 MST")
 
 
 def test_a_clock_past_its_deadline_out_of_hours_is_breached_not_a_warning():
-    # Due Mon 17:00; at 18:00 no office time has passed since, but the deadline has.
-    clock = clocks("2026-11-16 09:00", 2, now="2026-11-16 18:00")[FIRST]
+    # Due Tue 10:00; at Tue 18:00 the office has closed, 7h of office time past due.
+    clock = clocks("2026-11-16 10:00", 2, now="2026-11-17 18:00")[FIRST]
     assert clock.state is ClockState.BREACHED
     assert clock.warning is WarningLevel.BREACHED
-    assert clock.left == timedelta(0)
+    assert clock.left == -hours(7)
+    assert clock.calendar_closed
     assert clock.live
 
 
@@ -235,8 +236,9 @@ def test_received_while_closed_the_explanation_says_when_the_clock_started_and_w
     clock = clocks("2026-11-21 10:00", 2, now="2026-11-21 10:00")[FIRST]
     assert clock.started == at("2026-11-23 09:00")
     assert clock.explanation == (
-        "due Mon 23 Nov 17:00 MST: 8h of office hours from Mon 23 Nov 09:00 "
-        "(received Sat 21 Nov 10:00 while closed: weekend)"
+        "due Tue 24 Nov 09:00 MST: 8h of office hours from Mon 23 Nov 09:00 "
+        "(received Sat 21 Nov 10:00 while closed: weekend); it runs out at the close, "
+        "Mon 23 Nov 17:00, so it is due when the calendar next opens"
     )
 
 
@@ -244,7 +246,7 @@ def test_received_exactly_at_the_close_the_clock_starts_at_the_next_opening():
     clock = clocks("2026-11-16 17:00", 2, now="2026-11-16 17:00")[FIRST]
     assert clock.started == at("2026-11-17 09:00")
     assert clock.closed_reason == "out of hours"
-    assert clock.explanation.endswith("(received Mon 16 Nov 17:00 while closed: out of hours)")
+    assert "(received Mon 16 Nov 17:00 while closed: out of hours)" in clock.explanation
 
 
 def test_next_business_day_explains_the_holiday_it_skips():
@@ -340,7 +342,7 @@ def test_lowering_severity_relaxes_the_deadline():
         "2026-11-16 09:00", 1, SeverityChanged(at("2026-11-16 09:30"), 2), now="2026-11-16 11:00"
     )[FIRST]
     assert clock.state is ClockState.RUNNING
-    assert due(clock) == "Mon 2026-11-16 17:00 MST"
+    assert due(clock) == "Tue 2026-11-17 09:00 MST"
 
 
 def test_a_severity_change_after_the_first_response_leaves_it_met():
@@ -352,7 +354,7 @@ def test_a_severity_change_after_the_first_response_leaves_it_met():
         now="2026-11-16 14:00",
     )[FIRST]
     assert clock.state is ClockState.MET
-    assert due(clock) == "Mon 2026-11-16 17:00 MST"
+    assert due(clock) == "Tue 2026-11-17 09:00 MST"
 
 
 # -- customer response ------------------------------------------------------------------------
@@ -504,7 +506,9 @@ def test_update_resumes_where_it_paused_when_the_case_stops_waiting():
     assert clock.state is ClockState.RUNNING
     assert due(clock) == "Mon 2026-11-16 14:00 MST"
     assert clock.left == timedelta(minutes=30)
-    assert clock.explanation.endswith("(time waiting on the customer does not count)")
+    assert clock.explanation.endswith(
+        "not counting 2h 30m waiting on the customer (Mon 16 Nov 10:30-13:00)"
+    )
 
 
 def test_update_is_breached_when_no_update_goes_out():
@@ -517,14 +521,20 @@ def test_update_is_breached_when_no_update_goes_out():
     assert clock.live
 
 
-def test_update_due_at_the_close_is_breached_once_the_close_has_passed():
-    # Sev 2 updates every 4h of office time: replied Mon 13:00, due Mon 17:00.
+def test_update_running_out_at_the_close_is_due_at_the_next_opening():
+    # Sev 2 updates every 4h of office time: replied Mon 13:00, runs out at Mon 17:00;
+    # no office time passes overnight, so it is due Tue 09:00 and not breached before.
     clock = clocks("2026-11-16 09:00", 2, responded("2026-11-16 13:00"), now="2026-11-16 18:00")[
         UPDATE
     ]
-    assert due(clock) == "Mon 2026-11-16 17:00 MST"
-    assert clock.state is ClockState.BREACHED
-    assert clock.warning is WarningLevel.BREACHED
+    assert due(clock) == "Tue 2026-11-17 09:00 MST"
+    assert clock.state is ClockState.RUNNING
+    assert clock.left == timedelta(0)
+    late = clocks("2026-11-16 09:00", 2, responded("2026-11-16 13:00"), now="2026-11-17 09:01")[
+        UPDATE
+    ]
+    assert late.state is ClockState.BREACHED
+    assert late.warning is WarningLevel.BREACHED
 
 
 def test_update_counts_office_hours_only():
@@ -696,3 +706,46 @@ def test_next_due_is_none_when_no_clock_is_live():
         now="2026-11-16 11:00",
     )
     assert next_due(result) is None
+
+
+# -- every minute accounted for (issue 22, item 4) ----------------------------------------------
+
+
+def test_update_explains_a_pause_that_began_before_the_last_update():
+    # Waiting from 12:00 to 12:30, a reply at 12:15 while waiting: the 2h count from
+    # 12:15 does not start until 12:30, so 2h of round-the-clock time is due 14:30.
+    clock = clocks(
+        "2026-11-16 09:00",
+        1,
+        responded("2026-11-16 09:30"),
+        status("2026-11-16 12:00", Status.WAITING),
+        responded("2026-11-16 12:15"),
+        status("2026-11-16 12:30", Status.OPEN),
+        now="2026-11-16 13:00",
+    )[UPDATE]
+    assert due(clock) == "Mon 2026-11-16 14:30 MST"
+    assert clock.explanation == (
+        "due Mon 16 Nov 14:30 MST: 2h of round-the-clock time since the last update to the "
+        "customer at Mon 16 Nov 12:15, not counting 15m waiting on the customer "
+        "(Mon 16 Nov 12:15-12:30)"
+    )
+
+
+def test_update_explains_each_pause_with_its_business_time():
+    # Sev 2, 4h of office hours: waiting Mon 16:00 to Tue 10:00 holds 2h of office time.
+    clock = clocks(
+        "2026-11-16 09:00",
+        2,
+        responded("2026-11-16 15:00"),
+        status("2026-11-16 16:00", Status.WAITING),
+        status("2026-11-17 10:00", Status.OPEN),
+        now="2026-11-17 10:30",
+    )[UPDATE]
+    assert due(clock) == "Tue 2026-11-17 13:00 MST"
+    assert clock.explanation.endswith(
+        "not counting 2h waiting on the customer (Mon 16 Nov 16:00-Tue 17 Nov 10:00)"
+    )
+    # 4h counted plus 2h paused is all the office time from the update to the due.
+    assert clock.started is not None and clock.due is not None
+    policy_calendar = RECOMPUTE.calendars["office"]
+    assert policy_calendar.open_time_between(clock.started, clock.due) == hours(4 + 2)

@@ -45,8 +45,10 @@ def test_received_late_sunday_night_accrues_from_monday_morning():
 # -- hours and minutes ---------------------------------------------------------
 
 
-def test_eight_hours_from_the_opening_is_due_at_that_days_close_not_the_next_opening():
-    assert due_after(OFFICE, "2026-11-16 09:00", "8h") == "Mon 2026-11-16 17:00 MST"
+def test_eight_hours_from_the_opening_runs_out_at_the_close_and_is_due_at_the_next_opening():
+    # A clock breaches only once more business time than its target has run (issue 22).
+    assert due_after(OFFICE, "2026-11-16 09:00", "8h") == "Tue 2026-11-17 09:00 MST"
+    assert due_after(OFFICE, "2026-11-16 09:00", "7h59m") == "Mon 2026-11-16 16:59 MST"
 
 
 def test_eight_hours_from_midday_carries_over_to_the_next_day():
@@ -58,15 +60,15 @@ def test_hours_and_minutes_together_carry_over_the_night():
 
 
 def test_twenty_four_hours_on_office_hours_is_three_working_days():
-    assert due_after(OFFICE, "2026-11-16 09:00", "24h") == "Wed 2026-11-18 17:00 MST"
+    assert due_after(OFFICE, "2026-11-16 09:00", "24h") == "Thu 2026-11-19 09:00 MST"
 
 
 def test_friday_afternoon_deadlines_skip_the_weekend():
     assert due_after(OFFICE, "2026-11-20 16:00", "8h") == "Mon 2026-11-23 16:00 MST"
 
 
-def test_a_deadline_landing_on_fridays_close_stays_on_friday():
-    assert due_after(OFFICE, "2026-11-20 09:00", "8h") == "Fri 2026-11-20 17:00 MST"
+def test_a_deadline_landing_on_fridays_close_is_due_monday_morning():
+    assert due_after(OFFICE, "2026-11-20 09:00", "8h") == "Mon 2026-11-23 09:00 MST"
 
 
 @pytest.mark.parametrize("target", ["0m", "immediate"])
@@ -86,9 +88,9 @@ def test_the_lunch_break_does_not_count():
     assert due_after(weekdays(SPLIT_DAY), "2026-11-16 11:00", "2h") == "Mon 2026-11-16 14:00 MST"
 
 
-def test_a_deadline_landing_at_lunch_is_the_morning_close_not_the_afternoon_opening():
-    assert due_after(weekdays(SPLIT_DAY), "2026-11-16 09:00", "3h") == "Mon 2026-11-16 12:00 MST"
-    assert due_after(weekdays(SPLIT_DAY), "2026-11-16 11:30", "30m") == "Mon 2026-11-16 12:00 MST"
+def test_a_deadline_landing_at_lunch_is_due_at_the_afternoon_opening():
+    assert due_after(weekdays(SPLIT_DAY), "2026-11-16 09:00", "3h") == "Mon 2026-11-16 13:00 MST"
+    assert due_after(weekdays(SPLIT_DAY), "2026-11-16 11:30", "30m") == "Mon 2026-11-16 13:00 MST"
 
 
 def test_one_minute_past_the_morning_close_is_one_minute_into_the_afternoon():
@@ -115,9 +117,9 @@ def test_whole_weekdays_stop_over_the_weekend():
     assert due_after(weekdays(WHOLE_DAY), "2026-11-20 20:00", "8h") == "Mon 2026-11-23 04:00 MST"
 
 
-def test_a_whole_weekday_deadline_landing_at_midnight_is_fridays_close():
-    # 12h from Fri 12:00 ends exactly at Friday's 24:00, which is Saturday 00:00.
-    assert due_after(weekdays(WHOLE_DAY), "2026-11-20 12:00", "12h") == "Sat 2026-11-21 00:00 MST"
+def test_a_whole_weekday_deadline_landing_at_midnight_is_due_monday_at_midnight():
+    # 12h from Fri 12:00 runs out at Friday's 24:00; the next opening is Monday 00:00.
+    assert due_after(weekdays(WHOLE_DAY), "2026-11-20 12:00", "12h") == "Mon 2026-11-23 00:00 MST"
 
 
 def test_twenty_four_hours_of_a_whole_day_is_the_next_midnight():

@@ -235,6 +235,59 @@ def test_deadlines_are_the_same_instant_whatever_zone_the_start_was_written_in(
     assert calendar.next_business_day_close(elsewhere) == calendar.next_business_day_close(received)
 
 
+@settings(max_examples=25, deadline=None)  # each year is a fresh timeline: slow
+@given(
+    st.sampled_from(FIXED_CALENDARS),
+    st.datetimes(datetime(1970, 1, 1), datetime(2999, 12, 24)).map(lambda d: d.replace(tzinfo=UTC)),
+    amounts,
+)
+def test_the_whole_accepted_range_1970_to_2999_is_exact(calendar, received, amount):
+    due = calendar.due(received, amount)
+    assert reference_open_time(calendar, received, due) == amount
+    end = received + timedelta(days=9)
+    assert calendar.open_time_between(received, end) == reference_open_time(calendar, received, end)
+
+
+# -- the due instant of an elapsed target (issue 22: a close is not a breach) ----------------
+
+
+@PROPERTY
+@given(cases(), amounts)
+def test_a_due_instant_is_never_before_the_clock_start(case, amount):
+    calendar, received = case
+    assert calendar.due(received, amount) >= calendar.next_opening(received) >= received
+
+
+@PROPERTY
+@given(cases(), amounts)
+def test_business_time_from_start_to_due_equals_the_target_by_a_day_by_day_count(case, amount):
+    calendar, received = case
+    due = calendar.due(received, amount)
+    assert calendar.open_time_between(received, due) == amount
+    assert reference_open_time(calendar, received, due) == amount
+
+
+@PROPERTY
+@given(cases(), positive_amounts)
+def test_the_due_instant_is_the_last_with_no_more_than_the_target(case, amount):
+    # Open at the due instant: a microsecond later, more than the target has run.
+    calendar, received = case
+    due = calendar.due(received, amount)
+    assert calendar.is_open(due)
+    assert calendar.open_time_between(received, due + MICROSECOND) > amount
+    # It is `add` moved past a close, never anything else.
+    assert due == calendar.next_opening(calendar.add(received, amount))
+
+
+@PROPERTY
+@given(cases(), amounts, st.sampled_from(ZONES))
+def test_the_due_instant_is_the_same_whatever_zone_the_start_was_written_in(case, amount, zone):
+    calendar, received = case
+    assert calendar.due(received.astimezone(ZoneInfo(zone)), amount) == calendar.due(
+        received, amount
+    )
+
+
 # -- business days ----------------------------------------------------------------------------
 
 

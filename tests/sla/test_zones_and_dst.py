@@ -62,16 +62,23 @@ def test_round_the_clock_skips_the_missing_spring_forward_hour():
 
 
 def test_night_hours_across_spring_forward_hold_one_hour_less():
-    # Sundays 00:00-06:00 hold 5h on 8 Mar: 6h runs over to the next Sunday.
+    # Sundays 00:00-06:00 hold 5h on 8 Mar: 5h runs out at its close (so is due at the
+    # next opening, a week later) and 6h runs over to the next Sunday.
     sundays = '{ sun = "00:00-06:00" }'
-    assert due_after(sundays, "2026-03-08 00:00", "5h", zone=DENVER) == "Sun 2026-03-08 06:00 MDT"
+    assert due_after(sundays, "2026-03-08 00:00", "5h", zone=DENVER) == "Sun 2026-03-15 00:00 MDT"
+    assert due_after(sundays, "2026-03-08 00:00", "4h59m", zone=DENVER) == (
+        "Sun 2026-03-08 05:59 MDT"
+    )
     assert due_after(sundays, "2026-03-08 00:00", "6h", zone=DENVER) == "Sun 2026-03-15 01:00 MDT"
 
 
 def test_night_hours_across_fall_back_hold_one_hour_more():
     sundays = '{ sun = "00:00-06:00" }'
     assert due_after(sundays, "2026-11-01 00:00", "6h", zone=DENVER) == "Sun 2026-11-01 05:00 MST"
-    assert due_after(sundays, "2026-11-01 00:00", "7h", zone=DENVER) == "Sun 2026-11-01 06:00 MST"
+    assert due_after(sundays, "2026-11-01 00:00", "6h59m", zone=DENVER) == (
+        "Sun 2026-11-01 05:59 MST"
+    )
+    assert due_after(sundays, "2026-11-01 00:00", "7h", zone=DENVER) == "Sun 2026-11-08 00:00 MST"
 
 
 def test_an_opening_the_spring_forward_gap_swallows_holds_no_time():
@@ -132,9 +139,9 @@ def test_berlin_easter_closes_good_friday_and_easter_monday():
 def test_a_berlin_calendar_opens_at_nine_berlin_time_while_only_the_us_has_changed():
     # 16 Mar 2026: New York is on EDT already, Berlin still on CET (5h apart, not 6h).
     policy = make_policy(OFFICE, zone=BERLIN, holidays="DE")
-    due = first_response_due(policy, at("2026-03-16 04:00", NEW_YORK))  # 09:00 CET
-    assert show(due, BERLIN) == "Mon 2026-03-16 17:00 CET"
-    assert show(due, NEW_YORK) == "Mon 2026-03-16 12:00 EDT"
+    due = first_response_due(policy, at("2026-03-16 05:00", NEW_YORK))  # 10:00 CET
+    assert show(due, BERLIN) == "Tue 2026-03-17 10:00 CET"
+    assert show(due, NEW_YORK) == "Tue 2026-03-17 05:00 EDT"
 
 
 # -- Asia/Kolkata, no DST, half-hour offset --------------------------------------------

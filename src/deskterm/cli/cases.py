@@ -31,7 +31,7 @@ from deskterm.desk.workflow import parse_status
 from deskterm.models import Case, Event
 from deskterm.safe_text import safe_line as one_line
 from deskterm.safe_text import safe_text
-from deskterm.sla import Clock, ClockKind, ClockState
+from deskterm.sla import Clock, ClockKind, ClockState, shown_clocks
 from deskterm.sla.duration import format_hours_minutes
 
 app = typer.Typer(
@@ -307,7 +307,9 @@ def list_cases(
 def _next_clock(row: dict[str, Any]) -> tuple[str, str]:
     """The clock the case is sorted by (the one falling due next) and its state."""
     for kind in ClockKind:
-        clock = row["clocks"][kind.value]
+        clock = row["clocks"].get(kind.value)
+        if clock is None:
+            continue
         if row["next_due"] is not None and clock["due"] == row["next_due"]:
             return kind.label, clock["state"]
     return "", ""
@@ -395,7 +397,9 @@ def _print_case(detail: dict[str, Any]) -> None:
     out.print(Text("\nClocks", style="bold underline"))
     clocks = grid()
     for kind in ClockKind:
-        clock = detail["clocks"][kind.value]
+        clock = detail["clocks"].get(kind.value)
+        if clock is None:
+            continue  # a clock this policy does not have
         state = clock["state"].upper() if clock["state"] == ClockState.BREACHED else clock["state"]
         line = f"{state}, due {local(clock['due'], year=True)}" if clock["due"] else state
         if clock["state"] in _COUNTING and clock["left_seconds"] is not None:
@@ -715,7 +719,9 @@ def why(
                 "severity_label": policy.label(case.severity),
                 "status": case.status,
                 "version": case.version,
-                "clocks": {kind.value: queries.clock_json(clock) for kind, clock in clocks.items()},
+                "clocks": {
+                    kind.value: queries.clock_json(clocks[kind]) for kind in shown_clocks(clocks)
+                },
             }
         )
         return
@@ -729,7 +735,8 @@ def why(
             style="bold",
         )
     )
-    for kind, clock in clocks.items():
+    for kind in shown_clocks(clocks):
+        clock = clocks[kind]
         out.print(Text(safe_line(f"{kind.label}: {_clock_line(clock)}")))
         out.print(Text(safe(f"  {clock.explanation}")))
 

@@ -94,6 +94,18 @@ def show(name: Annotated[str, typer.Argument(help="Policy name or .toml file.")]
         )
     out.print(matrix)
     for level in policy.severities.values():
+        # The optional clocks, only where a level has them (most policies do not).
+        extra = [
+            f"{words} {level_target}"
+            for words, level_target in (
+                ("resolution within", level.resolution),
+                ("each customer message answered within", level.next_response),
+            )
+            if not isinstance(level_target, NoTarget)
+        ]
+        if extra:
+            out.print(Text(f"{policy.label(level.level)}: " + "; ".join(extra) + "."))
+    for level in policy.severities.values():
         if level.meaning:
             out.print(Text(f"{policy.label(level.level)}: {level.meaning}"))
     rule = policy.auto_close
@@ -108,7 +120,14 @@ def show(name: Annotated[str, typer.Argument(help="Policy name or .toml file.")]
     out.print(
         Text(
             f"Rules: severity change {policy.rules.severity_change}s the clocks; "
-            f"customer timeout: {policy.rules.customer_timeout}."
+            f"customer timeout: {policy.rules.customer_timeout}; "
+            + (
+                "update and resolution clocks paused while "
+                + " or ".join(sorted(policy.rules.pause_statuses))
+                if policy.rules.pause_statuses
+                else "no status pauses a clock"
+            )
+            + "."
         )
     )
     if policy.email_severity is not None:
@@ -128,6 +147,8 @@ def check(
         policy = catalog().load_file(file)
     except PolicyError as error:
         fail_lines(error.problems)
+    for warning in policy.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(
         f"{file}: ok: policy {policy.name!r}, {len(policy.severities)} severities "
         f"({policy.level_range()}), "
@@ -236,3 +257,76 @@ def _print_due(policy: Policy, severity: int, received: datetime, first: Clock) 
             ),
         )
     out.print(rows)
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The policy in use, by name.")],
+    file: Annotated[
+        Path, typer.Argument(parser=params.path, help="The edited policy file to compare.")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object, with every case that moves.")
+    ] = False,
+) -> None:
+    """What an edited policy changes, and how it would move the open cases' deadlines."""
+    from deskterm.cli.context import desk
+    from deskterm.desk import policy_impact
+
+    current = resolve(name)
+    try:
+        edited = catalog().load_file(file)
+    except PolicyError as error:
+        fail_lines(error.problems)
+    if edited.name != current.name:
+        fail(f"{file} is policy {edited.name!r}, not {current.name!r}")
+    found = policy_impact.impact(desk(ctx), current, edited)
+    if as_json:
+        print_json(found.json())
+        return
+    out = console()
+    out.print(Text(f"policy {current.name}: {current.source} -> {file}", style="bold"))
+    for line in found.changes or ["no change to targets, hours, holidays or rules"]:
+        out.print(Text(f"  {line}"))
+    summary = found.summary()
+    out.print(
+        Text(
+            f"{found.open_cases} open case(s): {found.earlier} deadline(s) earlier, "
+            f"{found.later} later, {found.unchanged} unchanged"
+            + (f", {found.gained} gained" if found.gained else "")
+            + (f", {found.lost} lost" if found.lost else "")
+        )
+    )
+    if found.moves:
+        out.print(
+            Text(
+                "moves: min "
+                + policy_impact.format_shift(summary["min_seconds"])
+                + ", median "
+                + policy_impact.format_shift(summary["median_seconds"])
+                + ", max "
+                + policy_impact.format_shift(summary["max_seconds"])
+            )
+        )
+    breached = found.breach_at_once
+    out.print(
+        Text(
+            f"breached at once: {len(breached)}"
+            + (": " + ", ".join(str(n) for n in sorted(breached)[:20]) if breached else "")
+            + (" ..." if len(breached) > 20 else "")
+        )
+    )
+    table = Table("case", "due now", "would be due", "move", box=None)
+    for move in found.largest():
+        table.add_row(
+            str(move.number),
+            to_iso(move.old_due) or "-",
+            to_iso(move.new_due) or "-",
+            policy_impact.format_shift(move.seconds),
+        )
+    if found.moves:
+        out.print(table)
+    out.print(
+        Text(f"impact hash {found.json()['impact_hash']}; computed in {found.seconds_taken:.1f} s")
+    )

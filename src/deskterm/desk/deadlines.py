@@ -36,7 +36,13 @@ from deskterm.sla.history import HistoryEvent
 
 RESPONSE_KINDS = frozenset({EventKind.REPLY, EventKind.CALL})
 # Clocks whose breach the sweep records as an event (auto-close is not a promise).
-BREACH_CLOCKS = (ClockKind.FIRST_RESPONSE, ClockKind.CUSTOMER_RESPONSE, ClockKind.UPDATE)
+BREACH_CLOCKS = (
+    ClockKind.FIRST_RESPONSE,
+    ClockKind.CUSTOMER_RESPONSE,
+    ClockKind.UPDATE,
+    ClockKind.RESOLUTION,
+    ClockKind.NEXT_RESPONSE,
+)
 
 
 def history_of(case: Case, events: Sequence[Event]) -> CaseHistory:
@@ -121,7 +127,7 @@ def due_after(calendar: BusinessCalendar, start: datetime, target: Target) -> da
     if isinstance(target, BusinessDays):
         return calendar.add_business_days(start, target.days)
     if isinstance(target, Elapsed):
-        return calendar.add(start, target.amount)
+        return calendar.due(start, target.amount)
     return start
 
 
@@ -142,6 +148,8 @@ def store_clocks(
     )
     case.update_state, case.update_due = _state(clocks[ClockKind.UPDATE])
     case.auto_close_state, case.auto_close_due = _state(clocks[ClockKind.AUTO_CLOSE])
+    case.resolution_state, case.resolution_due = _state(clocks[ClockKind.RESOLUTION])
+    case.next_response_state, case.next_response_due = _state(clocks[ClockKind.NEXT_RESPONSE])
     case.next_due = next_due(clocks)
     case.queue_due = case.next_due or END_OF_TIME
     promises = [
@@ -149,6 +157,8 @@ def store_clocks(
         for state, due in (
             (case.first_response_state, case.first_response_due),
             (case.update_state, case.update_due),
+            (case.resolution_state, case.resolution_due),
+            (case.next_response_state, case.next_response_due),
         )
         if state == ClockState.RUNNING.value and due is not None
     ]

@@ -22,7 +22,8 @@ from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.workflow import parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Attachment, Case, Contact, Event, Organization
-from deskterm.sla import Clock, ClockKind, ClockState, Policy
+from deskterm.sla import Clock, ClockKind, ClockState, Policy, shown_clocks
+from deskterm.sla.clocks import OPTIONAL_CLOCKS
 from deskterm.store.engine import reading
 
 CLOCK_COLUMNS = {
@@ -30,6 +31,8 @@ CLOCK_COLUMNS = {
     ClockKind.CUSTOMER_RESPONSE: ("customer_response_state", "customer_response_due"),
     ClockKind.UPDATE: ("update_state", "update_due"),
     ClockKind.AUTO_CLOSE: ("auto_close_state", "auto_close_due"),
+    ClockKind.RESOLUTION: ("resolution_state", "resolution_due"),
+    ClockKind.NEXT_RESPONSE: ("next_response_state", "next_response_due"),
 }
 UNASSIGNED = "none"
 SEVERITY_DIGITS = 6  # a level is a small number; more digits are a typo, not a level
@@ -49,6 +52,8 @@ def _breached_condition(now: datetime) -> Any:
     return or_(
         and_(col(Case.first_response_state) == "running", col(Case.first_response_due) < now),
         and_(col(Case.update_state) == "running", col(Case.update_due) < now),
+        and_(col(Case.resolution_state) == "running", col(Case.resolution_due) < now),
+        and_(col(Case.next_response_state) == "running", col(Case.next_response_due) < now),
     )
 
 
@@ -100,6 +105,8 @@ def summary(
     clocks = {}
     for kind in ClockKind:
         state, due = stored_state(case, kind, now)
+        if kind in OPTIONAL_CLOCKS and state == ClockState.NOT_APPLICABLE:
+            continue  # a clock the case's policy does not have (the JSON shape stays)
         clocks[kind.value] = {"state": state, "due": to_iso(due)}
     return {
         "number": case.number,
@@ -170,7 +177,7 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
     policy = desk.policy(case.policy)
     detail = summary(desk, case, org.name, parent.number if parent else None, now)
     clocks = deadlines.clocks_of(case, events, policy, now)
-    detail["clocks"] = {kind.value: clock_json(clock) for kind, clock in clocks.items()}
+    detail["clocks"] = {kind.value: clock_json(clocks[kind]) for kind in shown_clocks(clocks)}
     level = policy.severities.get(case.severity)
     detail.update(
         {

@@ -87,6 +87,8 @@ _CLOCK_DUES = (
     (ClockKind.CUSTOMER_RESPONSE, _C.customer_response_state, _C.customer_response_due),
     (ClockKind.UPDATE, _C.update_state, _C.update_due),
     (ClockKind.AUTO_CLOSE, _C.auto_close_state, _C.auto_close_due),
+    (ClockKind.RESOLUTION, _C.resolution_state, _C.resolution_due),
+    (ClockKind.NEXT_RESPONSE, _C.next_response_state, _C.next_response_due),
 )
 _COLUMNS = (
     _C.number,
@@ -125,6 +127,8 @@ def promise_due(now: datetime, columns: Any = _C) -> Any:
         or_(
             and_(c.first_response_state == "running", c.first_response_due == c.queue_due),
             and_(c.update_state == "running", c.update_due == c.queue_due),
+            and_(c.resolution_state == "running", c.resolution_due == c.queue_due),
+            and_(c.next_response_state == "running", c.next_response_due == c.queue_due),
         ),
     )
 

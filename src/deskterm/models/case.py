@@ -98,6 +98,10 @@ class Case(SQLModel, table=True):
     update_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     auto_close_state: str = "not-applicable"
     auto_close_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    resolution_state: str = "not-applicable"
+    resolution_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_response_state: str = "not-applicable"
+    next_response_due: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The soonest live deadline: what the queue sorts by.
     next_due: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     queue_due: datetime = Field(default=END_OF_TIME, sa_type=UTCDateTime)  # next_due, never NULL

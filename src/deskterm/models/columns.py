@@ -21,7 +21,14 @@ from deskterm.models.types import ExactText, UTCDateTime
 # "NULLs last" order, so the key is never NULL.
 END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
 
-_CLOCKS = ("first_response", "customer_response", "update", "auto_close")
+_CLOCKS = (
+    "first_response",
+    "customer_response",
+    "update",
+    "auto_close",
+    "resolution",
+    "next_response",
+)
 
 cases = table(
     "cases",

@@ -36,7 +36,7 @@ from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
-from deskterm.sla import Clock, ClockKind
+from deskterm.sla import Clock, ClockKind, shown_clocks
 from deskterm.widgets.clock_panel import ClockPanel
 from deskterm.widgets.document import Block, Document
 from deskterm.widgets.keys_footer import KeysFooter
@@ -643,7 +643,7 @@ class CaseScreen(Screen[None]):
         if file is None:
             return
         clocks = file.clocks(self.desk.now())
-        items = [(kind.label, clocks[kind].explanation) for kind in ClockKind]
+        items = [(kind.label, clocks[kind].explanation) for kind in shown_clocks(clocks)]
         self.app.push_screen(
             dialogs.WhyDialog(f"Why: the SLA clocks of Incident# {self.number}", items)
         )

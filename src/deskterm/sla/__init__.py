@@ -5,7 +5,15 @@ needs, so the engine is fast, property-testable and explainable.
 """
 
 from deskterm.sla.calendar import BusinessCalendar, CalendarError
-from deskterm.sla.clocks import Clock, ClockKind, ClockState, WarningLevel, compute_clocks, next_due
+from deskterm.sla.clocks import (
+    Clock,
+    ClockKind,
+    ClockState,
+    WarningLevel,
+    compute_clocks,
+    next_due,
+    shown_clocks,
+)
 from deskterm.sla.duration import (
     BusinessDays,
     DurationError,
@@ -56,4 +64,5 @@ __all__ = [
     "next_due",
     "parse_duration",
     "parse_policy",
+    "shown_clocks",
 ]

@@ -34,6 +34,7 @@ WEEKDAY_NAMES = (
 WHOLE_DAY = 24 * 60
 # A calendar that stays closed this long is a mistake in the policy, not a deadline.
 MAX_YEARS_SEARCHED = 10
+FIRST_YEAR = 1969
 
 Minutes = tuple[int, int]  # (start, end) minutes after local midnight; end may be 1440
 
@@ -92,6 +93,14 @@ class _Timeline:
             return None
         return self.starts[i] + (open_time - self.before[i])
 
+    def instant_past(self, open_time: int) -> int | None:
+        """Last instant at which no more than `open_time` has accrued (the next opening
+        rather than a close: past it, more than `open_time` has)."""
+        i = bisect.bisect_right(self.through, open_time)
+        if i == len(self.through):
+            return None
+        return self.starts[i] + (open_time - self.before[i])
+
 
 class BusinessCalendar:
     """Weekly hours in one IANA zone, minus holidays and closed dates."""
@@ -105,6 +114,11 @@ class BusinessCalendar:
         holidays: str | None = None,
         closed: frozenset[date] = frozenset(),
         title: str | None = None,
+        special_hours: Mapping[date, Sequence[Minutes]] | None = None,
+        closed_hours: Mapping[date, Sequence[Minutes]] | None = None,
+        holidays_except: frozenset[date] = frozenset(),
+        closed_yearly: frozenset[tuple[int, int]] = frozenset(),
+        named_closures: Mapping[date, str] | None = None,
     ) -> None:
         self.name = name
         self.zone = zone
@@ -113,6 +127,14 @@ class BusinessCalendar:
         )
         self.holidays_spec = holidays
         self.closed = closed
+        # Dated exceptions: hours that replace a date's weekly hours (24 Dec 09:00-13:00),
+        # ranges closed within a date's hours, days taken off the country's holiday
+        # list, dates closed every year (month, day), and named closed dates (.ics).
+        self.special_hours = {day: tuple(sorted(r)) for day, r in (special_hours or {}).items()}
+        self.closed_hours = {day: tuple(sorted(r)) for day, r in (closed_hours or {}).items()}
+        self.holidays_except = holidays_except
+        self.closed_yearly = closed_yearly
+        self.named_closures = dict(named_closures or {})
         self.title = title or ("round-the-clock time" if self.is_always_open else f"{name} hours")
         self._holidays = HolidayDates(holidays) if holidays else None
         self._days: dict[date, tuple[tuple[int, int], ...]] = {}
@@ -126,6 +148,10 @@ class BusinessCalendar:
             all(hours == ((0, WHOLE_DAY),) for hours in self.weekly)
             and not self.holidays_spec
             and not self.closed
+            and not self.special_hours
+            and not self.closed_hours
+            and not self.closed_yearly
+            and not self.named_closures
         )
 
     def describe_hours(self) -> str:
@@ -151,9 +177,30 @@ class BusinessCalendar:
             extras.append(f"{self.holidays_spec} holidays")
         if self.closed:
             extras.append(f"{len(self.closed)} closed date(s)")
+        if self.closed_yearly:
+            extras.append(f"{len(self.closed_yearly)} yearly date(s)")
+        if self.named_closures:
+            extras.append(f"{len(self.named_closures)} imported date(s)")
+        if self.special_hours or self.closed_hours:
+            extras.append(f"{len(self.special_hours) + len(self.closed_hours)} dated exception(s)")
         if extras:
             text += " (closed on " + ", ".join(extras) + ")"
         return f"{text}, {self.zone.key}"
+
+    @property
+    def holiday_years(self) -> tuple[int, int] | None:
+        """The years the `holidays` package knows this calendar's holidays for."""
+        return self._holidays.known_years if self._holidays is not None else None
+
+    def years_without_holidays(self, first: date, last: date) -> list[int]:
+        """Years from `first` to `last` in which public holidays are not known (so none
+        closes the calendar): the package covers a range of years per country only."""
+        known = self.holiday_years
+        if known is None:
+            return []
+        return [
+            year for year in range(first.year, last.year + 1) if not known[0] <= year <= known[1]
+        ]
 
     # -- days -------------------------------------------------------------
 
@@ -161,19 +208,36 @@ class BusinessCalendar:
         """Why `day` is closed all day although its weekday has hours, if it is."""
         if day in self.closed:
             return Closure(day, "closed", "closed date")
+        if (day.month, day.day) in self.closed_yearly:
+            return Closure(day, "closed", "closed every year")
+        named = self.named_closures.get(day)
+        if named is not None:
+            return Closure(day, "holiday", named)
+        if day in self.holidays_except:
+            return None
         name = self._holidays.name(day) if self._holidays is not None else None
         if name is not None:
             return Closure(day, "holiday", name)
         return None
+
+    def hours_on(self, day: date) -> tuple[Minutes, ...]:
+        """The date's opening hours before closures: its special hours, else its weekday's."""
+        special = self.special_hours.get(day)
+        return special if special is not None else self.weekly[day.weekday()]
 
     def day_intervals(self, day: date) -> tuple[tuple[int, int], ...]:
         """Open intervals of a local date, as UTC microseconds (cached per date)."""
         cached = self._days.get(day)
         if cached is not None:
             return cached
-        hours = self.weekly[day.weekday()]
+        hours = self.hours_on(day)
+        # Special hours are an explicit opening: they open a date a holiday would close.
+        closed = day in self.closed if day in self.special_hours else self.closure(day) is not None
+        cut = self.closed_hours.get(day)
+        if cut:
+            hours = _subtract(hours, cut)
         intervals: list[tuple[int, int]] = []
-        if hours and self.closure(day) is None:
+        if hours and not closed:
             for start, end in hours:
                 opens = to_micros(self._local(day, start))
                 closes = to_micros(self._local(day, end))
@@ -207,7 +271,9 @@ class BusinessCalendar:
         return self._build(min(year - 1, timeline.first_year), max(year + 1, timeline.last_year))
 
     def _build(self, first_year: int, last_year: int) -> _Timeline:
-        first_year = max(first_year, 1971)
+        # 1969: the local dates of the first instants accepted (1 Jan 1970 UTC) begin
+        # on 31 Dec 1969 west of Greenwich.
+        first_year = max(first_year, FIRST_YEAR)
         timeline = _Timeline(first_year, last_year)
         starts, ends = timeline.starts, timeline.ends
         day = date(first_year, 1, 1)
@@ -230,11 +296,11 @@ class BusinessCalendar:
         self._timeline = timeline
         return timeline
 
-    def _add_micros(self, start: int, amount: int) -> int:
+    def _add_micros(self, start: int, amount: int, *, past_close: bool = False) -> int:
         timeline = self._timeline_for(start)
         target = timeline.open_before(start) + amount
         for _ in range(MAX_YEARS_SEARCHED):
-            found = timeline.instant_at(target)
+            found = timeline.instant_past(target) if past_close else timeline.instant_at(target)
             if found is not None and found < timeline.span_end:
                 return found
             # Extending forward keeps the first year, so `target` stays valid.
@@ -285,6 +351,20 @@ class BusinessCalendar:
         if amount <= timedelta(0):
             return self.next_opening(start)
         return from_micros(self._add_micros(to_micros(start), amount // MICROSECOND))
+
+    def due(self, start: datetime, amount: timedelta) -> datetime:
+        """The deadline of an `amount` of open time from `start`: the last instant at
+        which no more than `amount` has elapsed.
+
+        It is `add` except where `amount` runs out exactly at a close: then the
+        deadline is the next opening, since no business time passes in between (as
+        Request Tracker's Business::Hours and Zammad do). A clock is breached only
+        once more business time than its target has passed.
+        """
+        if amount <= timedelta(0):
+            return self.next_opening(start)
+        micros = self._add_micros(to_micros(start), amount // MICROSECOND, past_close=True)
+        return from_micros(micros)
 
     def open_into_day(self, instant: datetime) -> timedelta:
         """Open time on the instant's local date before the instant."""
@@ -345,7 +425,7 @@ class BusinessCalendar:
         found = []
         day, last = self.local_date(start), self.local_date(end)
         while day <= last:
-            closure = self.closure(day) if self.weekly[day.weekday()] else None
+            closure = self._closure_of_open_day(day)
             if closure is not None:
                 found.append(closure)
             day += timedelta(days=1)
@@ -356,12 +436,45 @@ class BusinessCalendar:
         if self.is_open(instant):
             return None
         day = self.local_date(instant)
-        closure = self.closure(day)
-        if closure is not None and self.weekly[day.weekday()]:
+        closure = self._closure_of_open_day(day)
+        if closure is not None:
             return f"holiday: {closure.name}" if closure.reason == "holiday" else "closed date"
-        if not self.weekly[day.weekday()]:
+        if not self.hours_on(day):
             return "weekend" if day.weekday() >= 5 else f"closed on {WEEKDAY_NAMES[day.weekday()]}"
+        if day in self.closed_hours and any(
+            start <= self._minute_of(instant) < end for start, end in self.closed_hours[day]
+        ):
+            return "closed part of the day"
         return "out of hours"
+
+    def _closure_of_open_day(self, day: date) -> Closure | None:
+        """Why a date that has hours is closed all day (special hours open it again)."""
+        if not self.hours_on(day):
+            return None
+        if day in self.special_hours:
+            return Closure(day, "closed", "closed date") if day in self.closed else None
+        return self.closure(day)
+
+    def _minute_of(self, instant: datetime) -> int:
+        local = instant.astimezone(self.zone)
+        return local.hour * 60 + local.minute
+
+
+def _subtract(hours: Sequence[Minutes], cut: Sequence[Minutes]) -> tuple[Minutes, ...]:
+    """`hours` without the ranges of `cut` (a partial closure of a date)."""
+    result = list(hours)
+    for cut_start, cut_end in cut:
+        kept: list[Minutes] = []
+        for start, end in result:
+            if cut_end <= start or end <= cut_start:
+                kept.append((start, end))
+                continue
+            if start < cut_start:
+                kept.append((start, cut_start))
+            if cut_end < end:
+                kept.append((cut_end, end))
+        result = kept
+    return tuple(result)
 
 
 def _format_range(minutes: Minutes) -> str:

@@ -37,6 +37,7 @@ from deskterm.sla.history import (
 )
 from deskterm.sla.policy import Policy
 
+MICROSECOND = timedelta(microseconds=1)
 # A clock is in warning once this share of its business time or less is left.
 WARNING_SHARE = 0.25
 
@@ -46,6 +47,8 @@ class ClockKind(StrEnum):
     CUSTOMER_RESPONSE = "customer_response"
     UPDATE = "update"
     AUTO_CLOSE = "auto_close"
+    RESOLUTION = "resolution"
+    NEXT_RESPONSE = "next_response"
 
     @property
     def label(self) -> str:
@@ -54,7 +57,12 @@ class ClockKind(StrEnum):
     @property
     def owed_by_support(self) -> bool:
         """Whether a breach of this clock is a breach of support's promise."""
-        return self in (ClockKind.FIRST_RESPONSE, ClockKind.UPDATE)
+        return self in (
+            ClockKind.FIRST_RESPONSE,
+            ClockKind.UPDATE,
+            ClockKind.RESOLUTION,
+            ClockKind.NEXT_RESPONSE,
+        )
 
 
 class ClockState(StrEnum):
@@ -102,12 +110,28 @@ def compute_clocks(policy: Policy, history: CaseHistory, now: datetime) -> dict[
         ClockKind.CUSTOMER_RESPONSE: _customer_response(policy, story),
         ClockKind.UPDATE: _update(policy, story),
         ClockKind.AUTO_CLOSE: _auto_close(policy, story),
+        ClockKind.RESOLUTION: _resolution(policy, story),
+        ClockKind.NEXT_RESPONSE: _next_response(policy, story),
     }
 
 
 def first_response_clock(policy: Policy, history: CaseHistory, now: datetime) -> Clock:
     """The first-response clock alone, as `compute_clocks` gives it (reports replay only this)."""
     return _first_response(policy, _Story(history, now))
+
+
+# Clocks a policy may leave out: shown only where the policy sets them for the level.
+OPTIONAL_CLOCKS = frozenset({ClockKind.RESOLUTION, ClockKind.NEXT_RESPONSE})
+
+
+def shown_clocks(clocks: dict[ClockKind, Clock]) -> list[ClockKind]:
+    """The clocks a screen or report lists: the four always, the optional ones that apply."""
+    return [
+        kind
+        for kind in ClockKind
+        if kind in clocks
+        and (kind not in OPTIONAL_CLOCKS or clocks[kind].state is not ClockState.NOT_APPLICABLE)
+    ]
 
 
 def next_due(clocks: dict[ClockKind, Clock]) -> datetime | None:
@@ -162,6 +186,35 @@ class _Story:
                 periods[-1] = (periods[-1][0], at)
         return periods
 
+    def paused_periods(
+        self, pausing: frozenset[str]
+    ) -> list[tuple[datetime, datetime | None, Status]]:
+        """(entered, left, status) for each stretch in a pausing status; left None if still.
+
+        Consecutive pausing statuses (waiting, then software change) are separate
+        stretches that touch: each is named in explanations by its own status.
+        """
+        periods: list[tuple[datetime, datetime | None, Status]] = []
+        for at, status in self.statuses:
+            if periods and periods[-1][1] is None:
+                if status is periods[-1][2]:
+                    continue
+                periods[-1] = (periods[-1][0], at, periods[-1][2])
+            if status in pausing:
+                periods.append((at, None, status))
+        return periods
+
+    def resolved_at(self) -> datetime | None:
+        """When the case entered the resolved or closed status it is in now, if it is."""
+        if self.status not in FINISHED_STATUSES:
+            return None
+        entered = self.statuses[-1][0]
+        for at, status in reversed(self.statuses):
+            if status not in FINISHED_STATUSES:
+                break
+            entered = at
+        return entered
+
     def entered_current_status(self) -> datetime:
         current = self.status
         entered = self.statuses[-1][0]
@@ -189,8 +242,14 @@ def _deadline(
         reason = calendar.closed_reason(start) or "closed"
         shifted = f" (received {_when(start, calendar)} while closed: {reason})"
     if isinstance(target, Elapsed):
-        due = calendar.add(start, target.amount)
+        due = calendar.due(start, target.amount)
         why = f"{target} of {calendar.title} from {_when(clock_start, calendar)}{shifted}"
+        if due > clock_start and not calendar.is_open(due - MICROSECOND):
+            runs_out = calendar.add(start, target.amount)
+            why += (
+                f"; it runs out at the close, {_when(runs_out, calendar)}, "
+                "so it is due when the calendar next opens"
+            )
     elif isinstance(target, BusinessDays):
         due = calendar.add_business_days(start, target.days)
         into = calendar.open_into_day(clock_start)
@@ -213,7 +272,22 @@ def _deadline(
     closures = calendar.closures_between(start, due)
     if closures:
         why += "; " + "; ".join(closure.describe() for closure in closures)
+    why += _unknown_holidays(calendar, start, due)
     return _Deadline(clock_start, due, why)
+
+
+def _unknown_holidays(calendar: BusinessCalendar, start: datetime, due: datetime) -> str:
+    """`; US holidays are known to 2100 only: none is counted in 2201`, when it matters."""
+    years = calendar.years_without_holidays(calendar.local_date(start), calendar.local_date(due))
+    if not years:
+        return ""
+    known = calendar.holiday_years
+    assert known is not None
+    limit = f"to {known[1]}" if years[0] > known[1] else f"from {known[0]}"
+    counted = ", ".join(str(year) for year in years)
+    return (
+        f"; {calendar.holidays_spec} holidays are known {limit} only: none is counted in {counted}"
+    )
 
 
 def _when(instant: datetime, calendar: BusinessCalendar, zone_name: bool = False) -> str:
@@ -381,14 +455,84 @@ def _update(policy: Policy, story: _Story) -> Clock:
         anchor_words = (
             f"since the severity became {policy.label(changes[-1][1])} at {_when(anchor, calendar)}"
         )
+    return _paused_clock(kind, policy, story, calendar, target, anchor, anchor_words, None, "")
 
-    # Business time counts only in running stretches: waiting on the customer pauses it.
+
+def _resolution(policy: Policy, story: _Story) -> Clock:
+    """From the received instant to the resolution, paused in the policy's pause statuses."""
+    kind = ClockKind.RESOLUTION
+    stop = story.resolved_at()
+    level = policy.level(story.severity_at(stop or story.now))
+    target = level.resolution
+    if not isinstance(target, Elapsed):
+        return _not_applicable(kind, f"{policy.label(level.level)} has no resolution target")
+    calendar = level.calendar
+    anchor = story.received
+    anchor_words = f"since the case was received at {_when(anchor, calendar)}"
+    changes = story.severity_changes(story.received, stop or story.now)
+    if changes and policy.rules.severity_change == "restart":
+        anchor = changes[-1][0]
+        anchor_words = (
+            f"since the severity became {policy.label(changes[-1][1])} at {_when(anchor, calendar)}"
+        )
+    return _paused_clock(
+        kind, policy, story, calendar, target, anchor, anchor_words, stop, "resolved"
+    )
+
+
+def _next_response(policy: Policy, story: _Story) -> Clock:
+    """From each customer message not yet answered to the next response to the customer."""
+    kind = ClockKind.NEXT_RESPONSE
+    level = policy.level(story.severity_at(story.now))
+    target = level.next_response
+    if not isinstance(target, Elapsed):
+        return _not_applicable(kind, f"{policy.label(level.level)} has no next-response target")
+    first = story.first_response_stop()
+    # Before the first response, the first-response clock is the one owed.
+    messages = [at for at in story.customer_replies if first is not None and at > first]
+    if not messages:
+        return _not_applicable(kind, "no customer message since the first response", target)
+    last = messages[-1]
+    answered_before = [at for at in story.responses if at < last]
+    since = answered_before[-1] if answered_before else first
+    assert since is not None
+    start = min(at for at in messages if at > since)
+    answers = [at for at in story.responses if at >= last]
+    stop = answers[0] if answers else None
+    calendar = level.calendar
+    deadline = _deadline(calendar, start, target, None)
+    assert deadline is not None
+    deadline = _Deadline(
+        deadline.clock_start,
+        deadline.due,
+        f"{deadline.why}, to answer the customer's message of {_when(start, calendar)}",
+    )
+    return _one_shot(kind, calendar, target, deadline, stop, "responded", story.now)
+
+
+def _paused_clock(
+    kind: ClockKind,
+    policy: Policy,
+    story: _Story,
+    calendar: BusinessCalendar,
+    target: Elapsed,
+    anchor: datetime,
+    anchor_words: str,
+    stop: datetime | None,
+    stop_words: str,
+) -> Clock:
+    """A clock counting `target` of business time from `anchor`, standing still while the
+    case is in one of the policy's pause statuses, until `stop` (if it has stopped)."""
+    horizon = stop or story.now
+    periods = story.paused_periods(policy.rules.pause_statuses)
     stretches: list[tuple[datetime, datetime | None]] = []
     paused_since: datetime | None = None
     cursor = anchor
-    for entered, exited in story.waiting_periods():
+    for entered, exited, _ in periods:
         if exited is not None and exited <= anchor:
             continue
+        if entered >= horizon:
+            break
         if entered > cursor:
             stretches.append((cursor, entered))
         if exited is None:
@@ -401,20 +545,22 @@ def _update(policy: Policy, story: _Story) -> Clock:
     elapsed = timedelta(0)
     due: datetime | None = None
     for begin, end in stretches:
-        span = calendar.open_time_between(begin, end or story.now)
-        if due is None and (end is None or elapsed + span >= target.amount):
-            due = calendar.add(begin, target.amount - elapsed)
+        span = calendar.open_time_between(begin, end or horizon)
+        # Due once more than the target has run: a pause that begins exactly as the
+        # target runs out leaves the clock due when the next stretch opens.
+        if due is None and (end is None or elapsed + span > target.amount):
+            due = calendar.due(begin, target.amount - elapsed)
         elapsed += span
     left = target.amount - elapsed
-    paused_words = ""
-    if len(stretches) > 1 or paused_since is not None:
-        paused_words = " (time waiting on the customer does not count)"
+    paused_words = _pauses_words(calendar, periods, anchor, due or horizon)
     reason = calendar.closed_reason(story.now)
     if due is None:  # paused before the target was reached
         assert paused_since is not None
         explanation = (
-            f"paused since {_when(paused_since, calendar)} while waiting on the customer; "
+            f"paused since {_when(paused_since, calendar)} "
+            f"{_pause_words(story.status)}; "
             f"{format_hours_minutes(left)} of {target} of {calendar.title} left, {anchor_words}"
+            f"{_pauses_words(calendar, periods, anchor, paused_since)}"
         )
         return Clock(
             kind,
@@ -430,18 +576,26 @@ def _update(policy: Policy, story: _Story) -> Clock:
             reason,
             _warning(left, target.amount),
         )
-    # A due instant at a close is passed once the close is, though no open time has run since.
+    due_words = (
+        f"due {_when(due, calendar, zone_name=True)}: {target} of {calendar.title} "
+        f"{anchor_words}{paused_words}"
+    )
+    if stop is not None:
+        met = stop <= due
+        state = ClockState.MET if met else ClockState.BREACHED
+        side = "before" if met else "after"
+        explanation = (
+            f"{state}: {stop_words} {_when(stop, calendar)}, {format_hours_minutes(abs(left))} "
+            f"of {calendar.title} {side} the deadline ({due_words})"
+        )
+        return Clock(kind, state, explanation, target, anchor, due, stop, left, calendar.name)
     breached = left < timedelta(0) or story.now > due
     state = ClockState.BREACHED if breached else ClockState.RUNNING
     prefix = f"breached {format_hours_minutes(-left)} of {calendar.title} ago, " if breached else ""
-    explanation = (
-        f"{prefix}due {_when(due, calendar, zone_name=True)}: {target} of {calendar.title} "
-        f"{anchor_words}{paused_words}"
-    )
     return Clock(
         kind,
         state,
-        explanation,
+        f"{prefix}{due_words}",
         target,
         anchor,
         due,
@@ -452,6 +606,40 @@ def _update(policy: Policy, story: _Story) -> Clock:
         reason,
         _warning(left, target.amount, past_due=breached),
     )
+
+
+def _pause_words(status: Status) -> str:
+    if status is Status.WAITING:
+        return "while waiting on the customer"
+    return f"while {status.label}"
+
+
+def _pauses_words(
+    calendar: BusinessCalendar,
+    periods: list[tuple[datetime, datetime | None, Status]],
+    since: datetime,
+    until: datetime,
+) -> str:
+    """`, not counting 15m waiting on the customer (Mon 16 Nov 12:15-12:30)`: every
+    stretch between `since` and `until` the clock did not count, so that the target
+    plus these is all the business time from the one to the other."""
+    parts = []
+    for entered, exited, status in periods:
+        begin = max(entered, since)
+        end = min(exited or until, until)
+        if end > begin:
+            spent = format_hours_minutes(calendar.open_time_between(begin, end))
+            what = "waiting on the customer" if status is Status.WAITING else f"in {status.label}"
+            parts.append(f"{spent} {what} ({_span(begin, end, calendar)})")
+    return ", not counting " + ", ".join(parts) if parts else ""
+
+
+def _span(begin: datetime, end: datetime, calendar: BusinessCalendar) -> str:
+    """`Mon 16 Nov 12:15-12:30`, or `Mon 16 Nov 16:00-Tue 17 Nov 10:00` over days."""
+    first, last = begin.astimezone(calendar.zone), end.astimezone(calendar.zone)
+    if first.date() == last.date():
+        return f"{_when(begin, calendar)}-{last:%H:%M}"
+    return f"{_when(begin, calendar)}-{_when(end, calendar)}"
 
 
 def _auto_close(policy: Policy, story: _Story) -> Clock:

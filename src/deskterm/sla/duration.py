@@ -69,6 +69,10 @@ Target = Elapsed | BusinessDays | NextBusinessDay | Scheduled | NoTarget
 _ELAPSED = re.compile(r"^(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?$")
 _BUSINESS_DAYS = re.compile(r"^(?P<n>\d+)\s*bd$")
 FORMS = "30m, 8h, 1h30m, 0m, immediate, 3bd, nbd, scheduled or none"
+# `45s`, `0.5m`: under a minute, which a peer may accept; deskterm counts whole minutes.
+_UNDER_A_MINUTE = re.compile(
+    r"^(?:\d+(?:\.\d*)?\s*(?:s|secs?|seconds?)|0*\.\d+\s*m|0+(?:\.\d*)?\s*m)$", re.I
+)
 
 
 def parse_duration(text: str) -> Target:
@@ -92,4 +96,9 @@ def parse_duration(text: str) -> Target:
     elapsed = _ELAPSED.match(cleaned)
     if cleaned and elapsed and (elapsed["h"] or elapsed["m"]):
         return Elapsed(timedelta(hours=int(elapsed["h"] or 0), minutes=int(elapsed["m"] or 0)))
+    if _UNDER_A_MINUTE.match(cleaned):
+        raise DurationError(
+            f"{text!r}: targets are whole minutes; the shortest is 1m "
+            "(0m or immediate for due at once)"
+        )
     raise DurationError(f"{text!r} is not a duration (use {FORMS})")

@@ -48,6 +48,7 @@ class HolidayDates:
     def __init__(self, spec: str) -> None:
         self.spec = spec
         self._years: dict[int, dict[date, str]] = {}
+        self._known: tuple[int, int] | None = None
 
     def name(self, day: date) -> str | None:
         """The holiday's name on `day` (names joined by "; " when several), or None."""
@@ -55,6 +56,14 @@ class HolidayDates:
         if year is None:
             year = self._years[day.year] = _year(self.spec, day.year)
         return year.get(day)
+
+    @property
+    def known_years(self) -> tuple[int, int]:
+        """The first and last years the package has this country's rules for."""
+        if self._known is None:
+            first, last = _remembered(("range", self.spec), lambda: _package_range(self.spec))
+            self._known = (int(first), int(last))
+        return self._known
 
 
 def country_codes() -> frozenset[str]:
@@ -90,13 +99,24 @@ def _package_subdivisions(country: str) -> list[str]:
     return sorted(getattr(holidays, country).subdivisions)
 
 
-def _package_year(spec: str, year: int) -> list[list[str]]:
+def _package_rules(spec: str) -> HolidayBase:
     rules = _rules.get(spec)
     if rules is None:
         import holidays
 
         country, _, subdivision = spec.partition("-")
         rules = _rules[spec] = holidays.country_holidays(country, subdiv=subdivision or None)
+    return rules
+
+
+def _package_range(spec: str) -> list[int]:
+    # Outside these years the package answers no holiday at all, without saying so.
+    rules = _package_rules(spec)
+    return [int(rules.start_year), int(rules.end_year)]
+
+
+def _package_year(spec: str, year: int) -> list[list[str]]:
+    rules = _package_rules(spec)
     # The package fills in a whole year at a time (observed days included, each in
     # the year it falls in): this year's dates are exactly what it answers for them.
     rules.get(date(year, 1, 1))

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from deskterm.errors import UserError
-from deskterm.sla import holiday_dates
+from deskterm.sla import holiday_dates, ical_holidays
 from deskterm.sla.calendar import WEEKDAYS, WHOLE_DAY, BusinessCalendar, Minutes
 from deskterm.sla.duration import (
     BusinessDays,
@@ -51,6 +51,10 @@ class SeverityLevel:
     customer_response: Target
     update_every: Target
     phone_intake: bool
+    # Optional clocks (issue 22): received to resolved, and each customer message to
+    # the next response; m/h targets, `none` when the policy has no such promise.
+    resolution: Target = NoTarget()
+    next_response: Target = NoTarget()
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class AutoClose:
 class Rules:
     severity_change: str  # "recompute" | "restart"
     customer_timeout: str  # "lower-severity" | "none"
+    # Statuses in which the update and resolution clocks stand still.
+    pause_statuses: frozenset[str] = frozenset({"waiting-on-customer"})
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,8 @@ class Policy:
     # The severity of a case opened from an email: `email_severity` in the file, else
     # the least urgent level that is neither scheduled work nor a phone-intake level.
     email_severity: int | None = None
+    # What `policy check` says without refusing the file (holidays the package stops at).
+    warnings: tuple[str, ...] = ()
 
     def level(self, severity: int) -> SeverityLevel:
         try:
@@ -120,7 +128,18 @@ TOP_KEYS = {
     "rules",
     "email_severity",
 }
-CALENDAR_KEYS = {"hours", "holidays", "closed", "timezone", "title"}
+CALENDAR_KEYS = {
+    "hours",
+    "holidays",
+    "closed",
+    "timezone",
+    "title",
+    "special_hours",
+    "closed_hours",
+    "holidays_except",
+    "closed_yearly",
+    "holidays_file",
+}
 SEVERITY_KEYS = {
     "name",
     "meaning",
@@ -129,12 +148,48 @@ SEVERITY_KEYS = {
     "customer_response",
     "update_every",
     "phone_intake",
+    "resolution",
+    "next_response",
 }
+# Statuses that may pause a clock: neither the start of a case nor its end.
+PAUSABLE_STATUSES = ("waiting-on-customer", "software-change-required", "open")
 AUTO_CLOSE_KEYS = {"calendar", "resolved_after", "waiting_after", "notice_before"}
 RULE_CHOICES = {
     "severity_change": ("recompute", "restart"),
     "customer_timeout": ("lower-severity", "none"),
 }
+
+
+def _line_of(text: str, path: str) -> int | None:
+    """The line of `text` that sets `path` (`calendars.office.special_hours.2026-12-24`):
+    the line whose table and key cover most of the path (tomllib keeps no positions)."""
+    wanted = [part for part in re.split(r"[.\[\]]", path) if part]
+    table: list[str] = []
+    best, best_length = None, 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        header = re.fullmatch(r"\[\[?([^\]]+)\]\]?\s*(#.*)?", stripped)
+        if header:
+            table = [part.strip().strip('"') for part in header[1].split(".")]
+            keys = table
+        else:
+            key = re.match(r"([A-Za-z0-9_\-.\" ]+?)\s*=", stripped)
+            if not key:
+                continue
+            keys = table + [part.strip().strip('"') for part in key[1].split(".")]
+            # An inline table on the line: its keys count too.
+            inner = re.findall(r"[{,]\s*\"?([A-Za-z0-9_\-]+)\"?\s*=", stripped)
+            matching = [k for k in inner if len(wanted) > len(keys) and wanted[len(keys)] == k]
+            if matching:
+                keys = keys + matching[:1]
+        length = len(keys)
+        if length > best_length and wanted[:length] == keys:
+            best, best_length = number, length
+    return best
+
+
+# The years deskterm takes instants in (deskterm.instants).
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2999
 _RANGE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -156,21 +211,29 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError([f"{source}: TOML syntax: {error}"]) from None
-    return _Reader(source).read(data)
+    return _Reader(source, text).read(data)
 
 
 class _Reader:
     """Walks a parsed TOML document, collecting every problem before giving up."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, text: str = "") -> None:
         self.source = source
+        self.text = text
         self.problems: list[str] = []
+        self.warnings: list[str] = []
         # Names of calendars the file declares, valid or not: a reference to a
         # broken calendar is not a second problem.
         self.declared_calendars: set[str] = set()
 
     def problem(self, path: str, message: str) -> None:
         self.problems.append(f"{self.source}: {path}: {message}")
+
+    def problem_at(self, path: str, message: str) -> None:
+        """A problem named by file, line and key: `policy.toml:12: calendars.x.key: ...`."""
+        line = _line_of(self.text, path)
+        where = f"{self.source}:{line}" if line else self.source
+        self.problems.append(f"{where}: {path}: {message}")
 
     def unknown_keys(self, table: Mapping[str, Any], allowed: set[str], path: str) -> None:
         for key in table:
@@ -218,6 +281,7 @@ class _Reader:
             rules=rules,
             source=self.source,
             email_severity=email_severity,
+            warnings=tuple(self.warnings),
         )
 
     def zone(self, value: Any, path: str, required: bool) -> ZoneInfo | None:
@@ -252,6 +316,13 @@ class _Reader:
             weekly = self.hours(table.get("hours"), f"{path}hours")
             holidays = self.holidays(table.get("holidays"), f"{path}holidays")
             closed = self.closed_dates(table.get("closed", []), f"{path}closed")
+            special = self.dated_hours(table.get("special_hours"), f"{path}special_hours")
+            cut = self.dated_hours(table.get("closed_hours"), f"{path}closed_hours")
+            taken_off = self.holidays_except(
+                table.get("holidays_except"), holidays, f"{path}holidays_except"
+            )
+            yearly = self.closed_yearly(table.get("closed_yearly"), f"{path}closed_yearly")
+            imported = self.holidays_file(table.get("holidays_file"), f"{path}holidays_file")
             title = self.string(table, "title", path, required=False)
             calendar_zone = own_zone or zone
             if weekly is None:
@@ -263,7 +334,17 @@ class _Reader:
             if calendar_zone is None:
                 continue
             result[name] = BusinessCalendar(
-                name, calendar_zone, weekly, holidays=holidays, closed=closed, title=title
+                name,
+                calendar_zone,
+                weekly,
+                holidays=holidays,
+                closed=closed,
+                title=title,
+                special_hours=special,
+                closed_hours=cut,
+                holidays_except=taken_off,
+                closed_yearly=yearly,
+                named_closures=imported,
             )
         return result
 
@@ -279,13 +360,28 @@ class _Reader:
             if key not in WEEKDAYS:
                 self.problem(f"{path}.{key}", f"not a weekday (use {', '.join(WEEKDAYS)})")
                 continue
-            ranges = self.ranges(text, f"{path}.{key}")
+            ranges = self.ranges(text, f"{path}.{key}", overnight=True)
             if ranges is not None:
-                weekly[WEEKDAYS.index(key)] = ranges
+                weekly.setdefault(WEEKDAYS.index(key), []).extend(ranges)
+        # A range across midnight (mon = "22:00-06:00") opens the next day until its end.
+        for day in list(weekly):
+            after_midnight = [(0, end - WHOLE_DAY) for _, end in weekly[day] if end > WHOLE_DAY]
+            weekly[day] = [(start, min(end, WHOLE_DAY)) for start, end in weekly[day]]
+            if after_midnight:
+                weekly.setdefault((day + 1) % 7, []).extend(after_midnight)
+        for day, ranges in weekly.items():
+            ranges.sort()
+            for (_, end), (start, _) in zip(ranges, ranges[1:], strict=False):
+                if start < end:
+                    key = WEEKDAYS[day]
+                    self.problem(
+                        f"{path}.{key}", "ranges overlap (with the previous day's overnight range)"
+                    )
+                    break
         # A day already reported is not also "never open".
         return weekly if len(self.problems) == reported else None
 
-    def ranges(self, text: Any, path: str) -> list[Minutes] | None:
+    def ranges(self, text: Any, path: str, overnight: bool = False) -> list[Minutes] | None:
         if not isinstance(text, str):
             self.problem(path, 'must be a string like "09:00-12:00,13:00-17:00"')
             return None
@@ -297,10 +393,17 @@ class _Reader:
                 return None
             h1, m1, h2, m2 = (int(g) for g in match.groups())
             start, end = h1 * 60 + m1, h2 * 60 + m2
-            if h1 > 23 or m1 > 59 or m2 > 59 or end > WHOLE_DAY or end <= start:
-                self.problem(
-                    path, f"{part!r}: a range runs forward within one day (00:00-24:00 at most)"
+            if h1 > 23 or m1 > 59 or m2 > 59 or end > WHOLE_DAY:
+                end = start  # refused below
+            elif overnight and end < start:
+                end += WHOLE_DAY  # 22:00-06:00: until 06:00 the next day
+            if end <= start:
+                rule = (
+                    "a range runs forward, or across midnight like 22:00-06:00"
+                    if overnight
+                    else "a range runs forward within one day (00:00-24:00 at most)"
                 )
+                self.problem(path, f"{part!r}: {rule}")
                 return None
             ranges.append((start, end))
         ranges.sort()
@@ -323,7 +426,98 @@ class _Reader:
         if subdivision and subdivision not in holiday_dates.subdivisions(country):
             self.problem(path, f"{subdivision!r} is not a subdivision of {country}")
             return None
+        first, last = holiday_dates.HolidayDates(value).known_years
+        if first > EARLIEST_YEAR or last < LATEST_YEAR:
+            self.warnings.append(
+                f"{self.source}: {path}: the holidays package knows {value} holidays from "
+                f"{first} to {last} only: outside those years (deskterm takes instants from "
+                f"{EARLIEST_YEAR} to {LATEST_YEAR}) this calendar closes for no public holiday; "
+                "list them under `closed` if you need them"
+            )
         return value
+
+    def dated_hours(self, value: Any, path: str) -> dict[date, list[Minutes]]:
+        """`{ 2026-12-24 = "09:00-13:00" }`: ranges by date (special hours, partial closures)."""
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem_at(path, 'must be a table like { 2026-12-24 = "09:00-13:00" }')
+            return {}
+        result = {}
+        for key, text in value.items():
+            try:
+                day = date.fromisoformat(str(key))
+            except ValueError:
+                self.problem_at(f"{path}.{key}", f"{key!r} is not a date like 2026-12-24")
+                continue
+            reported = len(self.problems)
+            ranges = self.ranges(text, f"{path}.{key}")
+            if ranges is None:
+                # Say where: the range reader names only the key.
+                message = self.problems.pop(reported).split(": ", 2)[-1]
+                self.problem_at(f"{path}.{key}", message)
+                continue
+            result[day] = ranges
+        return result
+
+    def holidays_except(self, value: Any, spec: str | None, path: str) -> frozenset[date]:
+        """Days taken off the country's list: each must be one of its holidays."""
+        if value is None:
+            return frozenset()
+        if spec is None:
+            self.problem_at(path, "needs `holidays` (a country whose list it takes days off)")
+            return frozenset()
+        if not isinstance(value, list):
+            self.problem_at(path, 'must be a list of dates like ["2026-11-27"]')
+            return frozenset()
+        country = holiday_dates.HolidayDates(spec)
+        days = set()
+        for index, item in enumerate(value):
+            try:
+                day = item if isinstance(item, date) else date.fromisoformat(str(item))
+            except ValueError:
+                self.problem_at(f"{path}[{index}]", f"{item!r} is not a date like 2026-11-27")
+                continue
+            if country.name(day) is None:
+                self.problem_at(f"{path}[{index}]", f"{day} is not a {spec} holiday")
+                continue
+            days.add(day)
+        return frozenset(days)
+
+    def closed_yearly(self, value: Any, path: str) -> frozenset[tuple[int, int]]:
+        """`["12-24", "12-31"]`: dates closed every year, by month and day."""
+        if value is None:
+            return frozenset()
+        if not isinstance(value, list):
+            self.problem_at(path, 'must be a list of month-days like ["12-24", "12-31"]')
+            return frozenset()
+        result = set()
+        for index, item in enumerate(value):
+            match = re.fullmatch(r"(\d{2})-(\d{2})", str(item))
+            try:
+                month, day = (int(g) for g in match.groups()) if match else (0, 0)
+                date(2000, month, day)  # a leap year: 02-29 is a date some years
+            except ValueError:
+                self.problem_at(f"{path}[{index}]", f"{item!r} is not a month-day like 12-24")
+                continue
+            result.add((month, day))
+        return frozenset(result)
+
+    def holidays_file(self, value: Any, path: str) -> dict[date, str]:
+        """An iCalendar file of holidays the administrator downloaded (read now, no network)."""
+        if value is None:
+            return {}
+        if not isinstance(value, str) or not value.strip():
+            self.problem_at(path, 'must be the path of an .ics file, like "holidays.ics"')
+            return {}
+        file = Path(value).expanduser()
+        if not file.is_absolute() and Path(self.source).is_file():
+            file = Path(self.source).parent / file
+        try:
+            return ical_holidays.read(file)
+        except ical_holidays.IcsError as error:
+            self.problem_at(path, str(error))
+            return {}
 
     def closed_dates(self, value: Any, path: str) -> frozenset[date]:
         if not isinstance(value, list):
@@ -388,6 +582,8 @@ class _Reader:
             first = self.target(table, "first_response", path, required=True)
             customer = self.target(table, "customer_response", path, False, _elapsed_or_days)
             update = self.target(table, "update_every", path, False, _elapsed_only)
+            resolution = self.target(table, "resolution", path, False, _elapsed_only)
+            next_response = self.target(table, "next_response", path, False, _elapsed_only)
             phone = table.get("phone_intake", False)
             if not isinstance(phone, bool):
                 self.problem(f"{path}phone_intake", "must be true or false")
@@ -403,6 +599,8 @@ class _Reader:
                 customer_response=customer,
                 update_every=update,
                 phone_intake=phone,
+                resolution=resolution,
+                next_response=next_response,
             )
         return dict(sorted(result.items()))
 
@@ -483,7 +681,8 @@ class _Reader:
         if not isinstance(value, dict):
             self.problem("rules", "must be a table")
             return Rules(**chosen)
-        self.unknown_keys(value, set(RULE_CHOICES), "rules.")
+        self.unknown_keys(value, set(RULE_CHOICES) | {"pause_statuses"}, "rules.")
+        pauses = self.pause_statuses(value.get("pause_statuses"))
         for key, choices in RULE_CHOICES.items():
             if key not in value:
                 continue
@@ -492,7 +691,28 @@ class _Reader:
                 self.problem(f"rules.{key}", f"{value[key]!r}: use {options}")
             else:
                 chosen[key] = value[key]
-        return Rules(**chosen)
+        if pauses is None:
+            return Rules(**chosen)
+        return Rules(**chosen, pause_statuses=pauses)
+
+    def pause_statuses(self, value: Any) -> frozenset[str] | None:
+        """`["waiting-on-customer", "software-change-required"]`: statuses that pause."""
+        if value is None:
+            return None
+        path = "rules.pause_statuses"
+        if not isinstance(value, list):
+            self.problem_at(path, 'must be a list like ["waiting-on-customer"]')
+            return None
+        found = set()
+        for index, item in enumerate(value):
+            if item not in PAUSABLE_STATUSES:
+                choices = ", ".join(PAUSABLE_STATUSES)
+                self.problem_at(
+                    f"{path}[{index}]", f"{item!r}: a status that may pause ({choices})"
+                )
+                continue
+            found.add(item)
+        return frozenset(found)
 
 
 def _elapsed_or_days(target: Target) -> str | None:

@@ -17,7 +17,7 @@ from textual.widget import Widget
 
 from deskterm.desk.case_file import ticked
 from deskterm.desk.queue import WARNING_LEFT, format_left
-from deskterm.sla import Clock, ClockKind, ClockState, Policy
+from deskterm.sla import Clock, ClockKind, ClockState, Policy, shown_clocks
 from deskterm.sla.clocks import WarningLevel
 
 MARKS = {
@@ -89,11 +89,17 @@ class ClockPanel(Widget):
         self.policy: Policy | None = None
         self.clocks: dict[ClockKind, Clock] = {}
         self._lines: list[tuple[str, str, str]] = []
+        self._height = 5  # the CSS height: a heading and the four clocks every policy has
 
     def show(self, title: str, policy: Policy, clocks: dict[ClockKind, Clock]) -> None:
         """New clocks (the case was loaded or changed): repaint the panel."""
         self.heading, self.policy, self.clocks = title, policy, clocks
         self._lines = self._render_lines(clocks)
+        # A policy's optional clocks (resolution, next response) add lines.
+        height = 1 + len(self._lines)
+        if height != self._height:
+            self._height = height
+            self.styles.height = height
         self.refresh()
 
     def tick(self, now: datetime) -> None:
@@ -109,7 +115,7 @@ class ClockPanel(Widget):
         self._lines = lines
 
     def _render_lines(self, clocks: dict[ClockKind, Clock]) -> list[tuple[str, str, str]]:
-        return [clock_line(clocks[kind], self.when) for kind in ClockKind if kind in clocks]
+        return [clock_line(clocks[kind], self.when) for kind in shown_clocks(clocks)]
 
     def line_text(self, y: int) -> str:
         """What line `y` says (for tests and screen readers of the dump)."""
