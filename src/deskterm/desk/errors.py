@@ -49,3 +49,11 @@ class ServerGone(StorageError):
 
     def __init__(self, message: str = SERVER_GONE) -> None:
         super().__init__(message)
+
+
+def is_connection_lost(error: BaseException) -> bool:
+    """A lost or refused connection to the database, as opposed to a bug (which must be
+    seen): for front ends, which do not speak SQLAlchemy or psycopg."""
+    from deskterm.store.changes import is_lost
+
+    return is_lost(error)

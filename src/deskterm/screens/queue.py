@@ -23,7 +23,7 @@ from textual.widgets import Input, Static, Tab, Tabs
 
 from deskterm.desk import search
 from deskterm.desk.context import Desk
-from deskterm.desk.errors import DeskError, StorageError
+from deskterm.desk.errors import DeskError, StorageError, is_connection_lost
 from deskterm.desk.filters import TOKENS_HELP, parse_filter
 from deskterm.desk.queue import (
     VIEWS,
@@ -67,14 +67,12 @@ class QueueSource(RowSource):
         self.bounds.clear()
 
     def page(self, start: int, limit: int) -> list[QueueRow]:
-        from deskterm.store.changes import is_lost
-
         try:
             rows = self._fetch(start, limit)
         except Exception as error:
             # Fetched while painting: a lost server leaves the page empty for now
             # (the watcher says "reconnecting", and reloads the table once back).
-            if not is_lost(error):
+            if not is_connection_lost(error):
                 raise
             return []
         terms = self.query.filter.terms
