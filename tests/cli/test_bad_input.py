@@ -628,6 +628,24 @@ BAD: list[Bad] = [
         says="title: must be a non-empty",
         every_line_names="{policies}/broken.toml",
     ),  # fmt: skip
+    bad("policy diff", "name", "nope", "{missing}", says="no policy named 'nope'"),
+    bad(
+        "policy diff",
+        "file",
+        "business-hours-3",
+        "{missing}",
+        says="No such file",
+        every_line_names="{missing}",
+    ),  # fmt: skip
+    bad("policy diff", "file", "business-hours-3", "", says="the path is empty"),
+    bad(
+        "policy diff",
+        "file",
+        "standard-tier",
+        "{policies}/broken.toml",
+        says="title: must be a non-empty",
+        every_line_names="{policies}/broken.toml",
+    ),  # fmt: skip
     bad(
         "policy due",
         "policy_name",
@@ -1013,6 +1031,7 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(
 # --- every command that opens the desk, on a --db it cannot use ------------------------
 
 # A well-formed call of each command, which only the --db can spoil.
+BUSINESS_HOURS_3 = Path(__file__).resolve().parents[2] / "data" / "policies" / "business-hours-3.toml"
 GOOD: dict[str, tuple[str, ...]] = {
     "sweep": (),
     "demo": ("--cases", "1"),
@@ -1043,6 +1062,7 @@ GOOD: dict[str, tuple[str, ...]] = {
     "case attach": (N, "{notes}"),
     "case attachments": (N,),
     "case why": (N,),
+    "policy diff": ("business-hours-3", str(BUSINESS_HOURS_3)),
     "org add": ("Initech", "--policy", "standard-tier"),
     "org list": (),
     "contact add": ("Zed", "--org", "Acme"),
