@@ -16,6 +16,7 @@ from textual.screen import Screen
 from deskterm.desk.context import Desk
 from deskterm.desk.queue import VIEWS
 from deskterm.screens.queue import QueueScreen
+from deskterm.screens.ticking import TICK_SECONDS, tick_screens
 from deskterm.store import statistics
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class DesktermApp(App[None]):
         self.start = start
 
     def on_mount(self) -> None:
+        # The one clock of every countdown and count on screen (screens/ticking.py).
+        self.set_interval(TICK_SECONDS, self._tick)
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
         if self.first_case is not None:
             from deskterm.screens.case import CaseScreen  # only when asked for (start-up time)
@@ -72,6 +75,9 @@ class DesktermApp(App[None]):
         # collector's sight, a full collection later walks only what came since
         # (pauses of tens of milliseconds otherwise, felt as a stuck key).
         self.call_after_refresh(gc.freeze)
+
+    def _tick(self) -> None:
+        tick_screens(self.screen_stack)
 
     # -- intake: the Severity 1 call and the new-case form ---------------------------
 

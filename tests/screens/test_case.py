@@ -585,11 +585,11 @@ async def test_y_copies_the_mail_subject(seeded: Seeded) -> None:
         assert app.clipboard == f"Incident# {PRODUCTION_DOWN} - Production down"
 
 
-async def test_question_mark_explains_the_clocks(seeded: Seeded) -> None:
+async def test_w_explains_the_clocks(seeded: Seeded) -> None:
     app = make_app(seeded.desk)
     async with app.run_test(size=WIDE) as pilot:
         await open_case(pilot, PRODUCTION_DOWN)
-        await dialog(pilot, "question_mark", dialogs.WhyDialog)
+        await dialog(pilot, "w", dialogs.WhyDialog)
         assert await until(pilot, lambda: "30m of office hours" in screen_text(app), 3)
         await pilot.press("escape")
         await settle(pilot)

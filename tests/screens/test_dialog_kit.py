@@ -149,3 +149,23 @@ async def test_a_scroller_moves_by_the_list_keys() -> None:
 
 def test_shown_names_look_up_the_stored_name() -> None:
     assert shown_names(["a\x1bb", "plain"]) == {"a␛b": "a\x1bb", "plain": "plain"}
+
+
+async def test_a_heading_cut_at_the_width_ends_with_an_ellipsis() -> None:
+    from deskterm.widgets.document import Block, Document
+
+    head = (("Mon 23 Nov 16:00  ESCALATE  ", ""), ("escalation support-engineer -> " * 4, ""))
+
+    class Page(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Document(id="doc")
+
+        def on_mount(self) -> None:
+            self.query_one(Document).set_blocks([Block(head, "body")])
+
+    app = Page()
+    async with app.run_test(size=(60, 10)) as pilot:
+        await settle(pilot)
+        first = screen_lines(app)[0]
+        assert first.rstrip().endswith("…"), first
+        assert len(first.rstrip()) <= 60

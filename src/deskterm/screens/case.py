@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -35,6 +34,7 @@ from deskterm.safe_text import safe_line
 from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.connection import show_connection
+from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
@@ -42,6 +42,7 @@ from deskterm.sla import Clock, ClockKind
 from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import first_line
 from deskterm.widgets.clock_panel import ClockPanel
+from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.document import Block, Document
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.timeline import timeline_blocks
@@ -70,9 +71,9 @@ def intake_blocks(file: CaseFile) -> list[Block]:
     return blocks
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(GrammarScreen):
+    CSS_PATH = [STYLES / "case.tcss"]
     BINDINGS = [
-        Binding("escape", "back", "Back"),
         Binding("r", "compose('reply')", "Reply"),
         Binding("n", "compose('note')", "Note"),
         Binding("c", "compose('call')", "Call"),
@@ -86,7 +87,7 @@ class CaseScreen(Screen[None]):
         Binding("y", "copy_subject", "Copy subject"),
         Binding("f", "attach", "Attach"),
         Binding("v", "view_attachment", "View file"),
-        Binding("question_mark", "why", "Why (SLA)"),
+        Binding("w", "why", "Why (SLA)"),
         Binding("1", "tab('timeline')", "Timeline", show=False),
         Binding("2", "tab('intake')", "Intake", show=False),
         Binding("3", "tab('files')", "Attachments", show=False),
@@ -95,6 +96,7 @@ class CaseScreen(Screen[None]):
     CHANGING = frozenset(
         {"compose", "move", "severity", "assign", "take", "release", "escalate", "split", "attach"}
     )
+    WRITES = CHANGING
 
     def __init__(
         self, desk: Desk, number: int, *, readonly: bool = False, drafts: Drafts | None = None
@@ -136,7 +138,6 @@ class CaseScreen(Screen[None]):
         except NotFound as error:
             self.call_later(self._gone, str(error))
             return
-        self.set_interval(1, self._tick)
         self.set_interval(CHANGE_POLL_SECONDS, self._watch_changes)
 
     def on_unmount(self) -> None:
@@ -266,8 +267,10 @@ class CaseScreen(Screen[None]):
 
     # -- time and other people ----------------------------------------------------------
 
-    def _tick(self) -> None:
-        self.query_one(ClockPanel).tick(self.desk.now())
+    def tick(self) -> None:
+        """The app's one clock (screens/ticking.py): the clocks panel moves on."""
+        for panel in self.query(ClockPanel):  # none while the screen is still being built
+            panel.tick(self.desk.now())
 
     @work(thread=True, exclusive=True, group="changes")
     def _watch_changes(self) -> None:
@@ -353,9 +356,9 @@ class CaseScreen(Screen[None]):
         self, done: str, version: int, result: Any, after: Callable[[Any], None] | None
     ) -> None:
         self._own_versions.add(version)
-        if after is not None:
-            after(result)
-        self.notify(done, markup=False)
+        said = after(result) if after is not None else None
+        # One toast per action: what `after` says (a name, a number) replaces `done`.
+        self.notify(said if isinstance(said, str) else done, markup=False)
         self.load()
 
     def _refused(self, message: str) -> None:
@@ -553,7 +556,7 @@ class CaseScreen(Screen[None]):
                 lambda v: cases.split(
                     self.desk, self.number, subject, description, expected_version=v
                 ),
-                after=lambda child: self.notify(f"split off as Incident# {child.number}"),
+                after=lambda child: f"split off as Incident# {child.number}",
             )
 
         self.app.push_screen(dialogs.SplitDialog(self.number, file.case.subject), chosen)
@@ -578,9 +581,8 @@ class CaseScreen(Screen[None]):
             self._write(
                 "attached",
                 lambda v: attachments.attach(self.desk, self.number, path, expected_version=v),
-                after=lambda attached: self.notify(
-                    f"attached {safe_line(attached.name, 60)} ({human_size(attached.size)})",
-                    markup=False,
+                after=lambda attached: (
+                    f"attached {safe_line(attached.name, 60)} ({human_size(attached.size)})"
                 ),
                 refused=lambda message: self.action_attach(path, message),
             )

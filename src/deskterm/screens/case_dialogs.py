@@ -435,7 +435,7 @@ class CopyDialog(Dialog[None]):
         self.copied = copied
 
     def compose(self) -> ComposeResult:
-        field = TextField(value=safe_line(self.text), id="copied")
+        field = TextField(value=safe_line(self.text), id="copied", select_on_focus=False)
         field.border_title = "copied text"
         if self.copied:
             words = (
@@ -451,7 +451,10 @@ class CopyDialog(Dialog[None]):
             yield Static(hint(("esc/enter", "close")), classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one("#copied", Input).focus()
+        field = self.query_one("#copied", Input)
+        field.focus()
+        # The start shows ("Incident# N - subject"), not its end scrolled into view.
+        self.call_after_refresh(setattr, field, "cursor_position", 0)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -506,7 +509,6 @@ class AttachDialog(Dialog[str]):
 
 class ChooseAttachment(Dialog[int]):
     """Pick one of the case's attachments; the result is its index in `items`."""
-
 
     def __init__(self, items: Sequence[tuple[str, str]]) -> None:
         super().__init__()
