@@ -21,6 +21,8 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
+from deskterm.widgets.keys_footer import key_display
+
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
@@ -55,21 +57,6 @@ class KeyHelp:
     node: DOMNode
     key: str
     writes: bool
-
-
-def key_display(key: str) -> str:
-    names = {
-        "question_mark": "?",
-        "slash": "/",
-        "exclamation_mark": "!",
-        "escape": "esc",
-        "left_square_bracket": "[",
-        "right_square_bracket": "]",
-        "pagedown": "PgDn",
-        "pageup": "PgUp",
-        "full_stop": ".",
-    }
-    return names.get(key, key)
 
 
 def keys_of(screen: Screen[Any]) -> list[KeyHelp]:

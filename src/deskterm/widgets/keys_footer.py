@@ -26,10 +26,25 @@ SEPARATOR = "  "
 KeysShown = tuple[tuple[str, str, bool], ...]
 
 
-def _display(key: str) -> str:
-    from deskterm.screens.grammar import key_display  # screens build on widgets, not back
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "exclamation_mark": "!",
+    "escape": "esc",
+    "left_square_bracket": "[",
+    "right_square_bracket": "]",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "full_stop": ".",
+}
 
-    return key_display(key)
+
+def key_display(key: str) -> str:
+    """A key as the footer and help write it: `?`, `esc`, `PgDn`."""
+    return KEY_NAMES.get(key, key)
+
+
+_display = key_display
 
 
 def fit_keys(keys: KeysShown, width: int) -> KeysShown:
