@@ -451,10 +451,9 @@ class CopyDialog(Dialog[None]):
             yield Static(hint(("esc/enter", "close")), classes="hint")
 
     def on_mount(self) -> None:
-        field = self.query_one("#copied", Input)
-        field.focus()
-        # The start shows ("Incident# N - subject"), not its end scrolled into view.
-        self.call_after_refresh(setattr, field, "cursor_position", 0)
+        # Not focused: a focused input scrolls its cursor (the end) into view, and the
+        # start must show ("Incident# N - subject"); enter and esc close it anyway.
+        self.query_one("#copied", Input).cursor_position = 0
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
