@@ -372,9 +372,8 @@ def walk_case(console: Console, case: HostileCase, row: int, stored: Stored) -> 
             shows=[first(safe_line(file_name), 40), "1│ " + first(content, 40), "line 1 of"],
         )
         console.step(f"{name}: viewer {index + 1} closed", "\x1b", shows=["sha256"])
+    # The copy dialog shows the start of what was copied, a huge subject's too.
     copied = f"Incident# {case.number} - " + first(case.shown("sub"), 40)
-    if case.payload is HUGE:  # its first 300 chars, the field scrolled to their end
-        copied = "WWWW…"
     console.step(f"{name}: copy", "y", shows=[copied, "OSC 52"])
     console.step(f"{name}: copy closed", "\x1b", until=lambda screen: "OSC 52" not in screen)
     console.step(f"{name}: back", "\x1b", until=lambda screen: "All open" in screen)

@@ -25,6 +25,7 @@ from deskterm.live.messages import ConnectionBack, ConnectionLost, DeskChanged, 
 from deskterm.live.monitor import DeskMonitor
 from deskterm.screens import connection
 from deskterm.screens.queue import QueueScreen
+from deskterm.screens.ticking import TICK_SECONDS, tick_screens
 from deskterm.store import statistics
 
 if TYPE_CHECKING:
@@ -65,12 +66,16 @@ class DesktermApp(App[None]):
         # other error still ends the app with its traceback.
         from textual.worker import WorkerFailed
 
-        from deskterm.screens.connection import show_connection
         from deskterm.store.changes import LOST, is_lost
 
         cause = error.error if isinstance(error, WorkerFailed) else error
         if isinstance(cause, Exception) and is_lost(cause):
-            show_connection(self, LOST)
+            problem = str(cause) if isinstance(cause, StorageError) else LOST
+            connection.announce_failure(self, problem)
+            # The monitor says "reconnecting" if the server is still away, and the
+            # screens reload what the failed worker was fetching.
+            self.monitor.poll()
+            self.post_message(DeskChanged(everything=True))
             return
         super()._handle_exception(error)
 
@@ -78,6 +83,8 @@ class DesktermApp(App[None]):
         # The starting point for live changes, taken before any screen reads: a
         # commit made while the first rows load is then heard as a change.
         self.monitor.start()
+        # The one clock of every countdown and count on screen (screens/ticking.py).
+        self.set_interval(TICK_SECONDS, self._tick)
         self.push_screen(QueueScreen(self.desk, readonly=self.readonly, bell=self.bell_on_alert))
         if self.first_case is not None:
             from deskterm.screens.case import CaseScreen  # only when asked for (start-up time)
@@ -124,6 +131,9 @@ class DesktermApp(App[None]):
     @on(StorageFailed)
     def _storage_failed(self, message: StorageFailed) -> None:
         connection.announce_failure(self, message.problem)
+
+    def _tick(self) -> None:
+        tick_screens(self.screen_stack)
 
     # -- intake: the Severity 1 call and the new-case form ---------------------------
 

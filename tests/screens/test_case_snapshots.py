@@ -74,3 +74,12 @@ def test_case_no_color_80x24(snap_compare: Compare, worked: Seeded) -> None:
     # Tags and marks in words and symbols: the kinds of event and the clock states
     # read the same on a monochrome terminal.
     assert snap_compare(app_on(worked), terminal_size=NARROW, run_before=on_case())
+
+
+def test_case_no_color_120x40(snap_compare: Compare, worked: Seeded) -> None:
+    assert snap_compare(app_on(worked), terminal_size=WIDE, run_before=on_case())
+
+
+@pytest.mark.usefixtures("colour")
+def test_case_help_120x40(snap_compare: Compare, worked: Seeded) -> None:
+    assert snap_compare(app_on(worked), terminal_size=WIDE, run_before=on_case("question_mark"))

@@ -82,3 +82,13 @@ def test_queue_no_color_80x24(
     app = app_on(seeded)
     assert app.no_color
     assert snap_compare(app, terminal_size=NARROW, run_before=keys())
+
+
+def test_queue_no_color_120x40(snap_compare: Compare, seeded: Seeded) -> None:
+    # NO_COLOR (the suite's default): the breached row bold and underlined, the
+    # selection in reverse video, never a dimmer grey.
+    assert snap_compare(app_on(seeded), terminal_size=WIDE, run_before=keys())
+
+
+def test_help_no_color_80x24(snap_compare: Compare, seeded: Seeded) -> None:
+    assert snap_compare(app_on(seeded), terminal_size=NARROW, run_before=keys("question_mark"))

@@ -323,6 +323,20 @@ class Queue:
                 unassigned_sev1=known.unassigned_sev1,
             )
 
+    def next_count_change(self, now: datetime) -> datetime | None:
+        """The first instant after `now` at which `counts` can change with no write:
+        the next deadline passing, or coming within `DUE_SOON` (two index seeks)."""
+        open_ = _C.status != CLOSED
+        first = select(func.min(_C.queue_due)).where(open_, _C.queue_due >= now)
+        later = select(func.min(_C.queue_due)).where(open_, _C.queue_due >= now + DUE_SOON)
+        with self.desk.engine.connect() as connection:
+            found = [connection.execute(first).scalar_one(), connection.execute(later).scalar_one()]
+        candidates = [found[0]] if found[0] is not None and found[0] < END_OF_TIME else []
+        if found[1] is not None and found[1] < END_OF_TIME:
+            candidates.append(found[1] - DUE_SOON)
+        # Just past the instant: a deadline counts as passed once `now` is beyond it.
+        return min(candidates) + timedelta(microseconds=1) if candidates else None
+
     def _fetch(self, statement: Any) -> list[QueueRow]:
         with self.desk.engine.connect() as connection:
             return [_row(row) for row in connection.execute(statement)]
@@ -430,6 +444,33 @@ def countdown(row: QueueRow, policy: Policy, now: datetime) -> Countdown:
     note = closed or ("waiting on customer" if waiting else "")
     if not note and row.next_clock is ClockKind.AUTO_CLOSE:
         note = "auto-close"
-    # Past due with the calendar closed since: no business time has run, still breached.
-    text = format_left(left) if state != "breached" or left < timedelta(0) else "-0m 00s"
+    if state == "breached":
+        text = breached_ago(now - row.next_due)
+    elif left >= BUSINESS_DAYS_FROM and not calendar.is_always_open:
+        text = f"{business_days_between(calendar, now, row.next_due)}bd"
+    else:
+        text = format_left(left)
     return Countdown(state, text, note, left, closed is not None, waiting)
+
+
+# From this much business time left a calendar with closing hours counts business
+# days (`10bd`): "2d 16h" of 24-hour business days read as eleven calendar days.
+BUSINESS_DAYS_FROM = timedelta(hours=24)
+
+
+def breached_ago(overdue: timedelta) -> str:
+    """How long ago a deadline passed, in wall-clock time: `-12m 40s`, `-3h 05m`, `-2d 4h`.
+
+    Never `-0m 00s`: a case breached at a close has been breached all night, and a
+    breach under a second old reads `-0m 01s`."""
+    return format_left(-max(overdue, timedelta(seconds=1)))
+
+
+def business_days_between(calendar: Any, start: datetime, end: datetime) -> int:
+    """Business days after `start`'s date up to and including `end`'s (the calendar's zone)."""
+    day, last = calendar.local_date(start), calendar.local_date(end)
+    count = 0
+    while day < last and count < 1000:
+        day += timedelta(days=1)
+        count += calendar.is_business_day(day)
+    return count

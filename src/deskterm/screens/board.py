@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Digits, Static
 
 from deskterm.desk import board
@@ -27,7 +26,9 @@ from deskterm.desk.errors import StorageError
 from deskterm.desk.queue import Countdown, QueueRow, countdown
 from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.safe_text import safe_line
+from deskterm.screens.grammar import GrammarScreen
 from deskterm.widgets.bars import bar_chart
+from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
 
 # Time alone changes what is breached and what falls due within the hour; the
@@ -99,14 +100,6 @@ def forecast_text(forecast: Forecast, width: int) -> Text:
 class BreachCard(Horizontal):
     """One case about to breach: its countdown in large digits, then who and what."""
 
-    DEFAULT_CSS = """
-    BreachCard { height: 3; }
-    BreachCard Digits { width: auto; min-width: 17; padding: 0 1 0 0; }
-    BreachCard .card-label { width: 1fr; height: 3; text-wrap: nowrap; text-overflow: ellipsis; }
-    BreachCard.-breached Digits { color: $error; }
-    BreachCard.-warning Digits { color: $warning; }
-    """
-
     def __init__(self) -> None:
         super().__init__()
         self.row: QueueRow | None = None
@@ -143,28 +136,18 @@ class BreachCard(Horizontal):
         self.set_class(when.state == "warning", "-warning")
 
 
-class BoardScreen(Screen[None]):
+class BoardScreen(GrammarScreen):
+    CSS_PATH = [STYLES / "board.tcss"]
     BINDINGS = [
-        Binding("escape,b", "back", "Queue"),
+        Binding("escape,b", "back", "Back"),
         Binding("h", "handoff", "Handoff"),
         Binding("s", "report", "SLA report"),
         Binding("r", "refresh", "Refresh"),
-        Binding("q", "app.quit", "Quit"),
         *(
             Binding(str(n), f"open_card({n - 1})", f"Open case {n}", show=False)
             for n in range(1, board.NEXT_CASES + 1)
         ),
     ]
-
-    DEFAULT_CSS = """
-    BoardScreen #board-counts { height: auto; background: $panel; padding: 0 1; }
-    BoardScreen #board-body { height: 1fr; }
-    BoardScreen #board-next { width: 3fr; padding: 0 1; overflow: hidden; }
-    BoardScreen #board-side { width: 2fr; padding: 0 1; }
-    BoardScreen .board-title { text-style: bold; height: 1; }
-    BoardScreen #board-load { height: 1fr; overflow: hidden; text-wrap: nowrap; }
-    BoardScreen #board-forecast { height: auto; text-wrap: nowrap; }
-    """
 
     def __init__(self, desk: Desk, *, readonly: bool = False) -> None:
         super().__init__()
@@ -193,8 +176,8 @@ class BoardScreen(Screen[None]):
         for card in self.query(BreachCard):
             card.display = False
         self.load()
+        # The countdowns tick from the app's one clock (screens/ticking.py).
         self._intervals = [
-            self.set_interval(1, self.tick),
             self.set_interval(REFRESH_SECONDS, self.refresh_time),
         ]
 

@@ -18,7 +18,6 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -32,12 +31,15 @@ from deskterm.drafts import Draft, Drafts
 from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.memory import collector_paused
 from deskterm.safe_text import safe_line
+from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
+from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
 from deskterm.sla import Clock, ClockKind, shown_clocks
 from deskterm.widgets.clock_panel import ClockPanel
+from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.document import Block, Document
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.timeline import timeline_blocks
@@ -65,9 +67,9 @@ def intake_blocks(file: CaseFile) -> list[Block]:
     return blocks
 
 
-class CaseScreen(Screen[None]):
+class CaseScreen(GrammarScreen):
+    CSS_PATH = [STYLES / "case.tcss"]
     BINDINGS = [
-        Binding("escape", "back", "Back"),
         Binding("r", "compose('reply')", "Reply"),
         Binding("n", "compose('note')", "Note"),
         Binding("c", "compose('call')", "Call"),
@@ -81,7 +83,7 @@ class CaseScreen(Screen[None]):
         Binding("y", "copy_subject", "Copy subject"),
         Binding("f", "attach", "Attach"),
         Binding("v", "view_attachment", "View file"),
-        Binding("question_mark", "why", "Why (SLA)"),
+        Binding("w", "why", "Why (SLA)"),
         Binding("1", "tab('timeline')", "Timeline", show=False),
         Binding("2", "tab('intake')", "Intake", show=False),
         Binding("3", "tab('files')", "Attachments", show=False),
@@ -90,6 +92,7 @@ class CaseScreen(Screen[None]):
     CHANGING = frozenset(
         {"compose", "move", "severity", "assign", "take", "release", "escalate", "split", "attach"}
     )
+    WRITES = CHANGING
 
     def __init__(
         self, desk: Desk, number: int, *, readonly: bool = False, drafts: Drafts | None = None
@@ -129,7 +132,6 @@ class CaseScreen(Screen[None]):
         except NotFound as error:
             self.call_later(self._gone, str(error))
             return
-        self.set_interval(1, self._tick)
 
     def when(self, instant: datetime | None) -> str:
         return short(instant, self.desk.now())
@@ -263,8 +265,10 @@ class CaseScreen(Screen[None]):
 
     # -- time and other people ----------------------------------------------------------
 
-    def _tick(self) -> None:
-        self.query_one(ClockPanel).tick(self.desk.now())
+    def tick(self) -> None:
+        """The app's one clock (screens/ticking.py): the clocks panel moves on."""
+        for panel in self.query(ClockPanel):  # none while the screen is still being built
+            panel.tick(self.desk.now())
 
     @on(DeskChanged)
     def _desk_changed(self, change: DeskChanged) -> None:
@@ -290,7 +294,7 @@ class CaseScreen(Screen[None]):
     def _offer_drafts(self) -> None:
         found = [d for d in self.drafts.of_case(self.number) if d.kind in COMPOSER_KINDS]
         if found and not self.readonly:
-            self.app.push_screen(dialogs.DraftOffer(found, stamp), self._draft_chosen)
+            self.app.push_screen(writing.DraftOffer(found, stamp), self._draft_chosen)
 
     def _draft_chosen(self, choice: tuple[str, Draft] | None) -> None:
         if choice is None:
@@ -369,9 +373,9 @@ class CaseScreen(Screen[None]):
         self, done: str, version: int, result: Any, after: Callable[[Any], None] | None
     ) -> None:
         self._own_versions.add(version)
-        if after is not None:
-            after(result)
-        self.notify(done, markup=False)
+        said = after(result) if after is not None else None
+        # One toast per action: what `after` says (a name, a number) replaces `done`.
+        self.notify(said if isinstance(said, str) else done, markup=False)
         self.load()
 
     def _refused(self, message: str) -> None:
@@ -393,7 +397,7 @@ class CaseScreen(Screen[None]):
             else:
                 self.notify("not applied; any text you wrote is kept as a draft")
 
-        self.app.push_screen(dialogs.ConflictDialog(message), decided)
+        self.app.push_screen(writing.ConflictDialog(message), decided)
 
     # -- the actions --------------------------------------------------------------------
 
@@ -421,7 +425,7 @@ class CaseScreen(Screen[None]):
         file = self.file
         assert file is not None
         seen = file.version if base is None else base
-        composer = dialogs.Composer(
+        composer = writing.Composer(
             kind, self.number, file.case.subject, self.drafts, self.desk.now, seen, initial
         )
         self.app.push_screen(composer, lambda fields: self._composed(kind, fields, seen))
@@ -569,7 +573,7 @@ class CaseScreen(Screen[None]):
                 lambda v: cases.split(
                     self.desk, self.number, subject, description, expected_version=v
                 ),
-                after=lambda child: self.notify(f"split off as Incident# {child.number}"),
+                after=lambda child: f"split off as Incident# {child.number}",
             )
 
         self.app.push_screen(dialogs.SplitDialog(self.number, file.case.subject), chosen)
@@ -594,9 +598,8 @@ class CaseScreen(Screen[None]):
             self._write(
                 "attached",
                 lambda v: attachments.attach(self.desk, self.number, path, expected_version=v),
-                after=lambda attached: self.notify(
-                    f"attached {safe_line(attached.name, 60)} ({human_size(attached.size)})",
-                    markup=False,
+                after=lambda attached: (
+                    f"attached {safe_line(attached.name, 60)} ({human_size(attached.size)})"
                 ),
                 refused=lambda message: self.action_attach(path, message),
             )

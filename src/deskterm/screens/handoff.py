@@ -6,15 +6,16 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from deskterm.desk import handoff as handoffs
 from deskterm.desk.context import Desk
 from deskterm.desk.handoff import Handoff
 from deskterm.safe_text import safe_line
+from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import stamp
+from deskterm.widgets.choice_list import Scroller
+from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
 
 # `[` and `]` step the shift's length through these.
@@ -49,18 +50,14 @@ def handoff_text(found: Handoff, width: int) -> Text:
     return text
 
 
-class HandoffScreen(Screen[None]):
+class HandoffScreen(GrammarScreen):
+    CSS_PATH = [STYLES / "board.tcss"]
     BINDINGS = [
-        Binding("escape,h", "app.pop_screen", "Back"),
+        Binding("escape,h", "back", "Back"),
         Binding("left_square_bracket", "span(-1)", "Shorter shift"),
         Binding("right_square_bracket", "span(1)", "Longer shift"),
         Binding("r", "refresh", "Refresh"),
     ]
-
-    DEFAULT_CSS = """
-    HandoffScreen #handoff-body { height: 1fr; padding: 0 1; scrollbar-gutter: stable; }
-    HandoffScreen #handoff { width: auto; }
-    """
 
     def __init__(self, desk: Desk, hours: int = 8) -> None:
         super().__init__()
@@ -69,7 +66,7 @@ class HandoffScreen(Screen[None]):
         self.found: Handoff | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="handoff-body"):
+        with Scroller(id="handoff-body"):
             yield Static("reading the shift ...", id="handoff", markup=False)
         yield KeysFooter()
 

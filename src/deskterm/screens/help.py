@@ -1,67 +1,65 @@
-"""`?`: the keys of the screen underneath, and the filter language."""
+"""`?`: the grammar, and the keys of what is on screen, read from its bindings.
+
+Nothing here is written by hand per screen: the keys listed are the bindings
+active on the screen underneath (its focused widget's, its own, the app's), so
+help cannot fall behind the keys. A screen may add a section of its own
+(`help_sections()`: the queue's filter language and row marks).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from deskterm.desk.filters import TOKENS_HELP
+from deskterm.screens.grammar import GRAMMAR, KeyHelp, keys_of
+from deskterm.widgets.choice_list import Scroller
+from deskterm.widgets.dialog import STYLES
 
-KEYS_OF_THE_LIST = [
-    ("j / k, arrows", "move the selection"),
-    ("g / G", "first / last case"),
-    ("PgUp / PgDn", "a page up / down"),
-    ("enter", "open the case"),
-    ("1-6", "views: all open, mine, unassigned, breaching soon, waiting, recently closed"),
-    ("b / h", "the breach board / the shift handoff"),
-    ("ctrl+p", "command palette (also the SLA report)"),
-]
+KEY_WIDTH = 18
+
+
+def help_text(under: Screen[Any], entries: list[KeyHelp]) -> Text:
+    text = Text()
+    text.append("Everywhere\n", style="bold")
+    for key, what in GRAMMAR:
+        text.append(f"  {key:<{KEY_WIDTH}}", style="bold")
+        text.append(f"{what}\n")
+    text.append("\nOn this screen\n", style="bold")
+    for entry in entries:
+        text.append(f"  {entry.keys:<{KEY_WIDTH}}", style="bold")
+        text.append(entry.description)
+        if entry.writes:
+            text.append("  (refused: read-only console)", style="italic")
+        text.append("\n")
+    sections = getattr(under, "help_sections", None)
+    if sections is not None:
+        for title, body in sections():
+            text.append(f"\n{title}\n", style="bold")
+            text.append(body.rstrip("\n") + "\n")
+    return text
 
 
 class HelpScreen(ModalScreen[None]):
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll {
-        width: 80%; max-width: 90; height: auto; max-height: 90%;
-        border: round $accent; padding: 0 1; background: $surface;
-    }
-    """
-    BINDINGS = [Binding("escape,question_mark,q", "app.pop_screen", "Close")]
+    CSS_PATH = [STYLES / "dialogs.tcss"]
+    BINDINGS = [Binding("escape,question_mark,q", "close", "close")]
 
-    def __init__(self, screen: Screen[object]) -> None:
+    def __init__(self, screen: Screen[Any]) -> None:
         super().__init__()
         self.under = screen
+        # Read now: the focused widget's keys are those of the moment `?` was pressed.
+        self.entries = keys_of(screen)
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        text.append("Keys\n", style="bold")
-        rows = list(KEYS_OF_THE_LIST)
-        for binding in self.under.BINDINGS:
-            if isinstance(binding, Binding) and binding.show:
-                rows.append(
-                    (
-                        binding.key.replace("slash", "/")
-                        .replace("question_mark", "?")
-                        .replace("exclamation_mark", "!"),
-                        binding.description,
-                    )
-                )
-        for key, what in rows:
-            text.append(f"  {key:<16}", style="bold")
-            text.append(f"{what}\n")
-        text.append("\nFilter (/)\n", style="bold")
-        text.append(
-            f"  free words match number, organization and subject; tokens:\n  {TOKENS_HELP}\n"
-        )
-        text.append("  all combine: sev:1 @unassigned due<2h\n")
-        text.append("\nMarks\n", style="bold")
-        text.append(
-            "  ✖ breached   ▲ under an hour left   ☾ stopped: calendar closed\n"
-            "  ‖ paused: waiting on the customer   · no clock running\n"
-        )
-        with VerticalScroll():
-            yield Static(text, markup=False)
+        with Scroller(id="help"):
+            yield Static(help_text(self.under, self.entries), markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Scroller).focus()
+
+    def action_close(self) -> None:
+        self.dismiss()

@@ -17,7 +17,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Input, Static, Tab, Tabs
 
@@ -37,8 +36,9 @@ from deskterm.desk.queue import (
 )
 from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.safe_text import safe_line
-from deskterm.screens.help import HelpScreen
+from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import short
+from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
 
@@ -129,24 +129,26 @@ def _timeless(query: QueueQuery) -> bool:
     return query.view not in ("soon", "closed") and not flt.breached and flt.due_within is None
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(GrammarScreen):
+    CSS_PATH = [STYLES / "queue.tcss"]
+    # In order of importance: the footer shows as many as fit (and always ? and q).
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
         Binding("t", "take", "Take"),
         Binding("exclamation_mark", "app.sev1_call", "Sev 1"),
         Binding("n", "app.new_case", "New"),
+        Binding("b", "board", "Board"),
+        Binding("h", "handoff", "Handoff"),
         Binding("r", "refresh", "Refresh"),
-        # Out of the footer (it is full at 80 columns); in the help and the palette.
-        Binding("b", "board", "Board", show=False),
-        Binding("h", "handoff", "Handoff", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "app.quit", "Quit"),
+        Binding("q", "to_queue", "Quit"),
         *(
             Binding(str(n), f"view('{view.key}')", view.title, show=False)
             for n, view in enumerate(VIEWS, 1)
         ),
     ]
+
+    WRITES = frozenset({"take", "sev1_call", "new_case"})
 
     def __init__(self, desk: Desk, *, readonly: bool = False, bell: bool = False) -> None:
         super().__init__()
@@ -159,6 +161,9 @@ class QueueScreen(Screen[None]):
         self._desk_count_again = False  # and the desk changed since it began
         # Changes heard while another screen was on top: applied when this one shows.
         self._pending: DeskChanged | None = None
+        # When the desk's counts next change by time alone (a deadline passes, or
+        # comes within the hour): the tick recounts then, with the rows.
+        self._counts_change_at: datetime | None = None
         self._count_timer: Timer | None = None
         self._summary_text = ""
         # Rows per query counted since the desk last changed: going back to a view or
@@ -194,17 +199,27 @@ class QueueScreen(Screen[None]):
         # Counting waits for the first rows to be painted: its threads would compete
         # with the first paint for the interpreter.
         self.call_after_refresh(self._recount)
-        self._intervals = [self.set_interval(1, self.table.tick)]
+        # The countdowns tick from the app's one clock (`tick`, screens/ticking.py);
+        # changes come from the app's monitor (`DeskChanged`).
+        self._intervals: list[Timer] = []
+
+    def tick(self) -> None:
+        """The app's one clock: countdowns move, and the counts when one crosses a line."""
+        self.table.tick()
+        due = self._counts_change_at
+        if due is not None and self.desk.now() >= due:
+            self._counts_change_at = None
+            self._count_desk()
 
     def on_screen_suspend(self) -> None:
-        # Under the case screen nothing here is seen: no ticking, no reloading.
+        # Under the case screen nothing here is seen: no reloading.
         for timer in getattr(self, "_intervals", ()):
             timer.pause()
 
     def on_screen_resume(self) -> None:
         for timer in getattr(self, "_intervals", ()):
             timer.resume()
-        self.table.tick()
+        self.tick()
         pending, self._pending = self._pending, None
         if pending is not None:  # what changed meanwhile (the case just worked on) shows now
             self._apply(pending)
@@ -277,14 +292,17 @@ class QueueScreen(Screen[None]):
     @work(thread=True, group="count-desk")
     def _count_desk_now(self) -> None:
         counts = None
+        change_at = None
         try:
-            counts = self.source.queue.counts(self.desk.now())
+            now = self.desk.now()
+            counts = self.source.queue.counts(now)
+            change_at = self.source.queue.next_count_change(now)
         except StorageError as error:
             self.post_message(StorageFailed(str(error)))  # the app's one notice
         finally:
-            self._deliver(self._desk_counted, counts)
+            self._deliver(self._desk_counted, counts, change_at)
 
-    def _desk_counted(self, counts: Counts | None) -> None:
+    def _desk_counted(self, counts: Counts | None, change_at: datetime | None = None) -> None:
         self._desk_counting = False
         if self._desk_count_again:
             self._count_desk()
@@ -293,6 +311,7 @@ class QueueScreen(Screen[None]):
         if self.source.query == self._whole_queue:
             self._rows_counted(self.source.query, counts.open)
         before, self.counts = self.counts, counts
+        self._counts_change_at = change_at
         if (
             self.bell
             and before is not None
@@ -546,8 +565,20 @@ class QueueScreen(Screen[None]):
 
         self.app.push_screen(ReportScreen(self.desk))
 
-    def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self))
+    def help_sections(self) -> list[tuple[str, str]]:
+        """What help adds to the keys: the filter language and the marks of a row."""
+        return [
+            (
+                "Filter (/)",
+                "  free words match number, organization and subject; tokens:\n"
+                f"  {TOKENS_HELP}\n  all combine: sev:1 @unassigned due<2h",
+            ),
+            (
+                "Marks",
+                "  ✖ breached   ▲ under an hour left   ☾ stopped: calendar closed\n"
+                "  ‖ paused: waiting on the customer   · no clock running",
+            ),
+        ]
 
     @on(QueueTable.Opened)
     def _open(self, event: QueueTable.Opened) -> None:

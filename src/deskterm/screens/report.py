@@ -10,15 +10,16 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Static
 
 from deskterm.desk import reports
 from deskterm.desk.context import Desk
 from deskterm.desk.reports import Report
 from deskterm.safe_text import safe_line
+from deskterm.screens.grammar import GrammarScreen
 from deskterm.sla.duration import format_hours_minutes
 from deskterm.widgets.bars import bar_chart
+from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
 
 PERIOD = timedelta(days=7)
@@ -68,19 +69,14 @@ def charts_text(found: Report, width: int) -> Text:
     return text
 
 
-class ReportScreen(Screen[None]):
+class ReportScreen(GrammarScreen):
+    CSS_PATH = [STYLES / "board.tcss"]
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
         Binding("g", "group", "Group by"),
         Binding("left_square_bracket", "period(-1)", "Earlier"),
         Binding("right_square_bracket", "period(1)", "Later"),
         Binding("r", "refresh", "Refresh"),
     ]
-
-    DEFAULT_CSS = """
-    ReportScreen #report-body { height: 1fr; padding: 0 1; }
-    ReportScreen #report-title { text-style: bold; }
-    """
 
     def __init__(self, desk: Desk, end: datetime | None = None, by: str = "severity") -> None:
         super().__init__()

@@ -11,11 +11,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from deskterm.safe_text import safe_line
+from deskterm.screens.grammar import GrammarScreen
 from deskterm.settings import human_size
+from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.text_viewer import TextViewer
 
@@ -35,20 +36,11 @@ class SearchField(Input):
         return safe_line(value)
 
 
-class TextViewerScreen(Screen[None]):
-    DEFAULT_CSS = """
-    TextViewerScreen #viewer-header { height: 1; background: $panel; }
-    TextViewerScreen #viewer-title { width: 1fr; padding: 0 1; text-style: bold; }
-    TextViewerScreen #viewer-size { width: auto; padding: 0 1; color: $text-muted; }
-    TextViewerScreen #viewer-status { height: 1; padding: 0 1; background: $panel; }
-    TextViewerScreen #viewer-search-bar { height: 1; }
-    TextViewerScreen #viewer-search-prompt { width: 2; padding: 0 0 0 1; text-style: bold; }
-    TextViewerScreen #viewer-search { width: 1fr; }
-    """
+class TextViewerScreen(GrammarScreen):
+    CSS_PATH = [STYLES / "case.tcss"]
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("escape", "back", "Back"),
-        Binding("q", "close", "Close"),
     ]
 
     def __init__(self, title: str, text: str, *, size: int | None = None) -> None:

@@ -16,7 +16,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from deskterm.desk.case_file import ticked
-from deskterm.desk.queue import WARNING_LEFT, format_left
+from deskterm.desk.queue import WARNING_LEFT, breached_ago, format_left
 from deskterm.sla import Clock, ClockKind, ClockState, Policy, shown_clocks
 from deskterm.sla.clocks import WarningLevel
 
@@ -38,7 +38,9 @@ STATE_WORDS = {
 }
 
 
-def clock_line(clock: Clock, when: Callable[[datetime | None], str]) -> tuple[str, str, str]:
+def clock_line(
+    clock: Clock, when: Callable[[datetime | None], str], now: datetime | None = None
+) -> tuple[str, str, str]:
     """(mark, text, component class) of one clock's line."""
     warning = clock.state is ClockState.RUNNING and (
         clock.warning is WarningLevel.WARNING
@@ -48,8 +50,12 @@ def clock_line(clock: Clock, when: Callable[[datetime | None], str]) -> tuple[st
     if clock.live and clock.calendar_closed and clock.state is ClockState.RUNNING:
         mark = CLOSED_MARK
     left = format_left(clock.left) if clock.live and clock.left is not None else ""
-    if clock.state is ClockState.BREACHED and clock.left is not None and clock.left >= timedelta(0):
-        left = "-0m 00s"  # past due while the calendar is closed: still breached
+    if clock.state is ClockState.BREACHED and clock.live:
+        # How long ago, in wall-clock time: a clock breached at a close is not "-0m 00s".
+        if now is not None and clock.due is not None:
+            left = breached_ago(now - clock.due)
+        elif clock.left is not None and clock.left >= timedelta(0):
+            left = "breached"
     if clock.live:
         note = clock.closed_reason or ""
     elif clock.state is ClockState.MET and clock.stopped is not None:
@@ -90,6 +96,7 @@ class ClockPanel(Widget):
         self.clocks: dict[ClockKind, Clock] = {}
         self._lines: list[tuple[str, str, str]] = []
         self._height = 5  # the CSS height: a heading and the four clocks every policy has
+        self._now: datetime | None = None  # the last tick
 
     def show(self, title: str, policy: Policy, clocks: dict[ClockKind, Clock]) -> None:
         """New clocks (the case was loaded or changed): repaint the panel."""
@@ -104,6 +111,7 @@ class ClockPanel(Widget):
 
     def tick(self, now: datetime) -> None:
         """Time moved: repaint only the clocks whose line changed."""
+        self._now = now
         if self.policy is None:
             return
         policy = self.policy
@@ -115,7 +123,8 @@ class ClockPanel(Widget):
         self._lines = lines
 
     def _render_lines(self, clocks: dict[ClockKind, Clock]) -> list[tuple[str, str, str]]:
-        return [clock_line(clocks[kind], self.when) for kind in shown_clocks(clocks)]
+        now = self._now
+        return [clock_line(clocks[kind], self.when, now) for kind in shown_clocks(clocks)]
 
     def line_text(self, y: int) -> str:
         """What line `y` says (for tests and screen readers of the dump)."""

@@ -21,7 +21,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from deskterm.safe_text import safe_text
+from deskterm.safe_text import ELLIPSIS, safe_text
 
 # Lines longer than this are cut at the width rather than word-wrapped: textwrap
 # on a megabyte-long line costs seconds, a slice costs nothing.
@@ -193,7 +193,13 @@ class Document(ScrollView, can_focus=True):
             segments = [Segment(piece, self._style(cls)) for piece, cls in self.head_of(index)]
         else:
             segments = [Segment(" " * self.indent), Segment(text, self._style(block.body_class))]
-        return Strip(segments).crop_extend(0, width, base).apply_style(base)
+        strip = Strip(segments)
+        if text is None and strip.cell_length > width > 1:
+            # A heading cut at the width says so: it ends with an ellipsis.
+            kept = list(strip.crop(0, width - 1))
+            style = kept[-1].style if kept else None
+            strip = Strip([*kept, Segment(ELLIPSIS, style)])
+        return strip.crop_extend(0, width, base).apply_style(base)
 
     def _style(self, component: str) -> Style:
         if not component:

@@ -34,14 +34,8 @@ PAGE = 100
 MAX_PAGES = 40
 MAX_STRIPS = 400
 
-STATUS_SHORT = {
-    Status.NEW.value: "new",
-    Status.OPEN.value: "open",
-    Status.WAITING.value: "waiting",
-    Status.SOFTWARE_CHANGE.value: "sw change",
-    Status.RESOLVED.value: "resolved",
-    Status.CLOSED.value: "closed",
-}
+# The queue column's short form of each status (the command line accepts it too).
+STATUS_SHORT = {status.value: status.short for status in Status}
 # Marks readable without colour (NO_COLOR, monochrome terminals).
 MARKS = {"breached": "✖", "warning": "▲", "ok": " ", "paused": "‖", "none": "·"}
 CALENDAR_CLOSED_MARK = "☾"  # the clock stands still: out of hours, weekend, holiday
@@ -68,9 +62,11 @@ COLUMNS = (
     Column("due", "due", 9),
     Column("note", "note", 20),
 )
-# Narrow terminals drop columns in this order (the header says which are hidden).
-HIDE_ORDER = ("note", "assignee", "status", "organization", "due")
-SUBJECT_MIN = 18
+# Narrow terminals drop columns in this order (the header says which are hidden):
+# time left, severity, case, subject and who owns it stay at 80 columns; the
+# assignee goes only on a terminal narrower still. Wider ones give the subject the room.
+HIDE_ORDER = ("note", "due", "status", "organization", "assignee")
+SUBJECT_MIN = 26
 GAP = 1
 
 
@@ -116,18 +112,6 @@ class RowSource:
 
 
 class QueueTable(ScrollView, can_focus=True):
-    DEFAULT_CSS = """
-    QueueTable {
-        height: 1fr;
-        background: $surface;
-        overflow-x: hidden;  /* rows are laid out to the width: never a sideways bar */
-    }
-    QueueTable > .queue--header { text-style: bold; background: $panel; }
-    QueueTable > .queue--cursor { background: $accent 40%; text-style: bold; }
-    QueueTable > .queue--breached { color: $error; text-style: bold; }
-    QueueTable > .queue--warning { color: $warning; }
-    QueueTable > .queue--quiet { color: $text-muted; }
-    """
     COMPONENT_CLASSES = {
         "queue--header",
         "queue--cursor",
@@ -315,10 +299,16 @@ class QueueTable(ScrollView, can_focus=True):
         now = self.now()
         region = self.scrollable_content_region
         left_cell = _cell_region("left", region.width)
-        for index in range(top, top + region.height):
+        rows = self.row_count
+        for index in range(top, min(top + region.height, rows)):
             painted = self._painted.get(index)
-            row = self.row_at(index) if painted is not None else None
-            if row is None or painted is None:
+            if painted is None:
+                # Not painted since the table was last laid out (a header that grew a
+                # line resizes it): paint it now, or its countdown would stand still.
+                self.refresh_line(index)
+                continue
+            row = self.row_at(index)
+            if row is None:
                 continue
             key, _ = self._line_key(row, index, now, region.width)
             if key == painted:
@@ -389,8 +379,9 @@ class QueueTable(ScrollView, can_focus=True):
         head = _cell_text(cells[:split], {"mark": _mark(countdown), "left": countdown.left})
         # The rest of the line stays as it was while only the time left moves: built
         # once, not every second (a fresh strip per tick for every ticking row).
+        note = _note(row, countdown)
         subject = self.source.subject_text(row)
-        tail_key = (row, countdown.note, width, subject)
+        tail_key = (row, note, width, subject)
         tail = self._tails.get(tail_key)
         if tail is None:
             values = {
@@ -401,7 +392,7 @@ class QueueTable(ScrollView, can_focus=True):
                 "status": STATUS_SHORT.get(row.status, row.status),
                 "assignee": row.assignee or "-",
                 "due": self.source.due_text(row),
-                "note": countdown.note,
+                "note": note,
             }
             tail = _cell_text(cells[split:], values)
             self._tails[tail_key] = tail
@@ -413,6 +404,17 @@ class QueueTable(ScrollView, can_focus=True):
             return Strip([Segment(head, base)]).adjust_cell_length(width, base)
         segments = [Segment(head + " " * GAP, base), Segment(tail, base)]
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def _note(row: QueueRow, countdown: Countdown) -> str:
+    """What the mark does not say: why the calendar stands still (the mark says only
+    that it does), else which clock falls due next; empty when waiting on the customer
+    (the mark and the status say it)."""
+    if countdown.calendar_closed:
+        return countdown.note
+    if countdown.waiting or row.next_clock is None:
+        return ""
+    return row.next_clock.label
 
 
 def _mark(countdown: Countdown) -> str:
@@ -483,10 +485,6 @@ def _fit(text: str, width: int, right: bool = False) -> str:
 
 class ColumnHeader(Widget):
     """The column titles above the table, laid out by the same rule as its rows."""
-
-    DEFAULT_CSS = """
-    ColumnHeader { height: 1; text-style: bold; background: $panel; }
-    """
 
     def __init__(self, table: QueueTable) -> None:
         super().__init__()

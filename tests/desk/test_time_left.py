@@ -1,0 +1,60 @@
+"""Issue 16, item 9: time left reads right.
+
+A deadline ten business days out read `2d 16h` (days of 24 business hours) while
+it was eleven calendar days off; a case breached at a close read `-0m 00s` all
+night. Acme's business-hours-3 policy: 08-17 New York, weekdays, US holidays.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from deskterm import settings
+from deskterm.desk.queue import QueueRow, countdown
+from deskterm.sla import ClockKind
+from deskterm.sla.catalog import PolicyCatalog
+
+MONDAY_NOON = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # Mon 30 Nov, 12:00 New York
+
+
+def row(due: datetime) -> QueueRow:
+    return QueueRow(
+        number=40100,
+        version=1,
+        severity=2,
+        policy="business-hours-3",
+        organization="Acme",
+        subject="s",
+        status="open",
+        assignee=None,
+        next_due=due,
+        next_clock=ClockKind.UPDATE,
+        updated_at=MONDAY_NOON,
+    )
+
+
+def policy():  # type: ignore[no-untyped-def]
+    return PolicyCatalog([settings.packaged_policy_dir()]).get("business-hours-3")
+
+
+def test_ten_business_days_out_reads_10bd() -> None:
+    due = datetime(2026, 12, 14, 17, 0, tzinfo=UTC)  # Mon 14 Dec, 12:00 New York
+    shown = countdown(row(due), policy(), MONDAY_NOON)
+    assert shown.state == "ok"
+    assert shown.left == "10bd", shown
+
+
+def test_under_a_day_of_business_time_reads_hours_and_minutes() -> None:
+    due = MONDAY_NOON + timedelta(hours=3, minutes=5)
+    assert countdown(row(due), policy(), MONDAY_NOON).left == "3h 05m"
+
+
+def test_a_case_breached_at_a_close_says_how_long_ago_all_night() -> None:
+    close = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)  # Mon 17:00 New York
+    for later in (timedelta(seconds=0.2), timedelta(hours=3, minutes=5), timedelta(hours=26)):
+        shown = countdown(row(close), policy(), close + later)
+        assert shown.state == "breached"
+        assert shown.left != "-0m 00s"
+        assert shown.left.startswith("-")
+    assert countdown(row(close), policy(), close + timedelta(hours=3, minutes=5)).left == "-3h 05m"
+    assert countdown(row(close), policy(), close + timedelta(seconds=0.2)).left == "-0m 01s"
