@@ -9,6 +9,10 @@ Policies: later sources override earlier ones: the presets inside the package,
 then the host's site config (`/etc/xdg/deskterm/policies` on Linux), then the
 user's own config, then the directories named in `DESKTERM_POLICIES`
 (os.pathsep-separated).
+
+Templates (canned replies) are found the same way: the package's, then `templates/`
+beside the site config, then the user's `~/.config/deskterm/templates/`, then the
+directories named in `DESKTERM_TEMPLATES` (which must exist).
 """
 
 from __future__ import annotations
@@ -140,6 +144,29 @@ def policy_dirs() -> list[Path]:
         platformdirs.site_config_path(APP) / "policies",
         platformdirs.user_config_path(APP) / "policies",
         *extra,
+    ]
+
+
+def packaged_template_dir() -> Path:
+    installed = Path(str(resources.files(APP))) / "data" / "templates"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "data" / "templates"
+
+
+def named_template_dirs() -> list[Path]:
+    """The directories named in DESKTERM_TEMPLATES: a missing one is a mistake to report."""
+    named = os.environ.get("DESKTERM_TEMPLATES", "")
+    return [Path(part).expanduser() for part in named.split(os.pathsep) if part]
+
+
+def template_dirs() -> list[Path]:
+    """Where canned replies are found, lowest precedence first (see the module's doc)."""
+    return [
+        packaged_template_dir(),
+        site_config_file().parent / "templates",
+        platformdirs.user_config_path(APP) / "templates",
+        *named_template_dirs(),
     ]
 
 

@@ -154,9 +154,9 @@ def queue(templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     return copy_of(templates(queue_of_cases), tmp_path)
 
 
-def assert_refused_and_unchanged(desk: Desk, *args: str) -> str:
+def assert_refused_and_unchanged(desk: Desk, *args: str, user: str = "alice") -> str:
     before = dump(desk.db)
-    message = desk.bad(*args)
+    message = desk.bad(*args, user=user)
     assert dump(desk.db) == before
     return message
 
@@ -466,7 +466,9 @@ def test_why_explains_each_clock(desk: Desk) -> None:
 
 def test_reply_is_a_response_and_prints_one_line(opened: Desk) -> None:
     out = opened.ok("case", "reply", "40100", "We are on it.")
-    assert out == "Incident# 40100: reply to the customer recorded (version 2)\n"
+    assert out == (
+        "Incident# 40100: reply recorded, not mailed: no mail relay configured (version 2)\n"
+    )
     case = opened.show(40100)
     assert case["clocks"]["first_response"]["state"] == "met"
     assert case["events"][-1]["kind"] == "reply" and case["events"][-1]["text"] == "We are on it."
@@ -590,7 +592,13 @@ def test_assign_take_release(opened: Desk) -> None:
         opened.ok("case", "assign", "40100", "bob")
         == "Incident# 40100 assigned to bob (version 2)\n"
     )
-    assert opened.json("case", "take", "40100", user="carol")["assignee"] == "carol"
+    said = assert_refused_and_unchanged(opened, "case", "take", "40100", user="carol")
+    assert said == (
+        "deskterm: case 40100 is held by bob: take it from them with --from-holder "
+        "(or ask them to release it)"
+    )
+    taken = opened.json("case", "take", "40100", "--from-holder", user="carol")
+    assert taken["assignee"] == "carol"
     assert (
         opened.ok("case", "release", "40100")
         == "Incident# 40100 released (unassigned) (version 4)\n"

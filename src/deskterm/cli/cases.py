@@ -31,7 +31,7 @@ from deskterm.desk.workflow import parse_status
 from deskterm.models import Case, Event
 from deskterm.safe_text import safe_line as one_line
 from deskterm.safe_text import safe_text
-from deskterm.sla import Clock, ClockKind, ClockState
+from deskterm.sla import Clock, ClockKind, ClockState, Status
 from deskterm.sla.duration import format_hours_minutes
 
 app = typer.Typer(
@@ -451,14 +451,71 @@ def _event(data: dict[str, Any]) -> Event:
 def reply(
     ctx: typer.Context,
     number: Number,
-    text: Annotated[str, typer.Argument(help="The reply to the customer (public).")],
+    text: Annotated[
+        str | None,
+        typer.Argument(help="The reply to the customer (public); or --template."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="A canned reply, filled in (see deskterm template list)."),
+    ] = None,
+    values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", metavar="NAME=VALUE", help="A placeholder's value (repeatable)."
+        ),
+    ] = None,
+    no_move: Annotated[
+        bool,
+        typer.Option("--no-move", help="Leave the status where it is (a template's move)."),
+    ] = False,
     if_version: IfVersion = None,
     as_json: JsonOption = False,
 ) -> None:
     """Reply to the customer: a response (stops the first-response clock)."""
+    from deskterm.desk.outbox import last_mail_outcome
+
+    if (text is None) == (template is None):
+        fail("give the reply's TEXT or --template NAME (one of them)")
+    if values and template is None:
+        fail("--set fills a template's placeholders: give --template NAME")
     the_desk = desk(ctx)
-    case = use_cases.reply(the_desk, number, text, expected_version=if_version)
-    done(the_desk, case, f"{title(case.number)}: reply to the customer recorded", as_json)
+    move = None
+    if template is not None:
+        text, move = _from_template(the_desk, number, template, values or [])
+    assert text is not None
+    case = use_cases.reply(
+        the_desk, number, text, expected_version=if_version, move=None if no_move else move
+    )
+    said = f"{title(case.number)}: reply {last_mail_outcome(the_desk, case.number)}"
+    if move is not None and not no_move:
+        said += f", status {case.status}"
+    done(the_desk, case, said, as_json)
+
+
+def _from_template(
+    the_desk: Desk, number: int, name: str, values: list[str]
+) -> tuple[str, Status | None]:
+    """A template's text filled in for the case; every placeholder without a value named."""
+    from deskterm.cli.templates import catalog
+    from deskterm.desk import templates
+
+    chosen = templates.get_template(catalog(), name)
+    detail = queries.show_case(the_desk, number)
+    filled_in = templates.case_values(detail, the_desk.actor, the_desk.policy(detail["policy"]))
+    for item in values:
+        key, equals, value = item.partition("=")
+        key = key.strip()
+        if not equals or key not in templates.PLACEHOLDERS:
+            fail(
+                f"--set {item!r}: give NAME=VALUE with NAME one of "
+                f"{', '.join(templates.PLACEHOLDERS)}"
+            )
+        filled_in[key] = value
+    filled = templates.fill(chosen.body, filled_in)
+    if filled.missing:
+        fail(templates.missing_line(chosen.name, filled.missing))
+    return filled.text, chosen.move
 
 
 @app.command("note")
@@ -558,11 +615,20 @@ def assign(
 
 @app.command("take")
 def take(
-    ctx: typer.Context, number: Number, if_version: IfVersion = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    number: Number,
+    from_holder: Annotated[
+        bool,
+        typer.Option("--from-holder", help="Take it even though someone else holds it."),
+    ] = False,
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Take the case yourself (the --as user)."""
+    """Take the case yourself (the --as user); a colleague's case needs --from-holder."""
     the_desk = desk(ctx)
-    case = use_cases.take(the_desk, number, expected_version=if_version)
+    case = use_cases.take(
+        the_desk, number, expected_version=if_version, from_holder=from_holder
+    )
     done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
 
 

@@ -24,7 +24,7 @@ from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Case, Contact, Counter, Event, EventKind, Organization
 from deskterm.sla import Policy, Status
-from deskterm.store.engine import writing
+from deskterm.store.engine import reading, writing
 
 INFORMATION = (
     "We need more information from you to continue working on this case. "
@@ -312,11 +312,33 @@ def insert_case(
     return case
 
 
-def reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
-    """A public reply to the customer: a response (stops the first-response clock)."""
+def reply(
+    desk: Desk,
+    number: int,
+    text: str,
+    expected_version: int | None = None,
+    move: Status | None = None,
+) -> Case:
+    """A public reply to the customer: a response (stops the first-response clock).
+
+    `move`: the status move that goes with it (a template's, such as the information
+    request's move to waiting on the customer), in the same transaction. The reply is
+    the one mail the customer gets; a case already there is left where it is.
+    """
     with changing(desk, number, expected_version) as change:
         event = change.record(EventKind.REPLY, text=required(text, "the reply"))
         change.mail(event, "reply", text)
+        current = Status(change.case.status)
+        if move is not None and move != current:
+            check_move(current, move)
+            change.record(
+                EventKind.STATUS,
+                field_name="status",
+                old=current.value,
+                new=move.value,
+                text="with the reply",
+            )
+            change.case.status = move.value
     return change.case
 
 
@@ -416,8 +438,40 @@ def assign(desk: Desk, number: int, user: str | None, expected_version: int | No
     return change.case
 
 
-def take(desk: Desk, number: int, expected_version: int | None = None) -> Case:
-    return assign(desk, number, desk.actor, expected_version)
+class HeldByOther(DeskError):
+    """Taking a case a colleague holds, without saying so: names the holder."""
+
+    def __init__(self, number: int, holder: str) -> None:
+        super().__init__(
+            f"case {number} is held by {holder}: take it from them with --from-holder "
+            "(or ask them to release it)"
+        )
+        self.holder = holder
+
+
+def take(
+    desk: Desk, number: int, expected_version: int | None = None, from_holder: bool = False
+) -> Case:
+    """Take the case yourself; one held by someone else only when `from_holder` says so."""
+    actor = name(desk.actor, "the assignee")
+    with changing(desk, number, expected_version) as change:
+        holder = change.case.assignee
+        if holder and holder != actor and not from_holder:
+            raise HeldByOther(number, holder)
+        if holder == actor:
+            raise DeskError(f"case {number} is already assigned to {holder}")
+        change.record(EventKind.ASSIGN, field_name="assignee", old=holder, new=actor)
+        change.case.assignee = actor
+    return change.case
+
+
+def holder_of(desk: Desk, number: int) -> str | None:
+    """Who holds case `number` now (None: nobody)."""
+    with reading(desk.engine) as session:
+        case = session.exec(select(Case).where(Case.number == number)).first()
+        if case is None:
+            raise NotFound(f"no case {number}")
+        return case.assignee
 
 
 def release(desk: Desk, number: int, expected_version: int | None = None) -> Case:
