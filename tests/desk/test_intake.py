@@ -102,13 +102,22 @@ def test_an_expired_contract_needs_a_supervisor_override_and_records_it(desk: De
     with pytest.raises(DeskError, match="maintenance contract ended on 2026-01-31"):
         intake.confirm_sev1(desk, call)
     assert case_count(desk) == 0
-    call.override = "renewal signed yesterday (Dana, supervisor)"
+    call.override = "renewal signed yesterday"
+    # Who authorised it is recorded with why (issue 20): a reason alone is refused.
+    with pytest.raises(DeskError, match="name of the supervisor who authorised it"):
+        intake.confirm_sev1(desk, call)
+    assert case_count(desk) == 0
+    call.supervisor = "Dana Shift"
     case = intake.confirm_sev1(desk, call)
     written = events(desk, case.number)
-    assert "entitlement override: renewal signed" in (written[0].text or "")
+    assert "entitlement override authorised by Dana Shift: renewal signed" in (
+        written[0].text or ""
+    )
     step = next(e for e in written if e.field == "entitlement")
     assert step.new_value == "override"
-    assert "Supervisor override: renewal signed yesterday (Dana, supervisor)" in (step.text or "")
+    assert "Supervisor override authorised by Dana Shift: renewal signed yesterday" in (
+        step.text or ""
+    )
 
 
 def test_a_caller_added_on_the_call_joins_the_directory_with_the_case(desk: Desk) -> None:

@@ -150,6 +150,17 @@ def new(
             "--override", help="Entitlement override for an expired contract: its reason."
         ),
     ] = None,
+    supervisor: Annotated[
+        str | None,
+        typer.Option("--supervisor", help="Who authorised the --override (the supervisor)."),
+    ] = None,
+    checklist_done: Annotated[
+        bool,
+        typer.Option(
+            "--checklist-done",
+            help="Severity 1: the phone call's checklist was run (else it is recorded as not).",
+        ),
+    ] = False,
     inquirer: Annotated[str | None, _text_option("--inquirer", "Who reported it.")] = None,
     product: Annotated[str | None, _text_option("--product", "The product.")] = None,
     product_version: Annotated[
@@ -197,6 +208,10 @@ def new(
     assert subject is not None
     if not contact.strip():
         fail("--contact is empty: name a contact of the organization")
+    if supervisor is not None and override is None:
+        fail("--supervisor names who authorised an --override: give its reason with --override")
+    if checklist_done and severity != 1:
+        fail("--checklist-done is for a Severity 1 case (the phone call's checklist)")
     given = {
         "inquirer": inquirer,
         "product": product,
@@ -221,7 +236,15 @@ def new(
         received=received,
         intake=intake,
         entitlement_override=override,
+        supervisor=supervisor,
+        sev1_checklist=checklist_done if severity == 1 else None,
     )
+    if severity == 1 and not checklist_done:
+        typer.echo(
+            f"deskterm: warning: {title(case.number)} is Severity 1 without the phone checklist "
+            "(recorded on the case; deskterm sev1 runs it, --checklist-done says it was run)",
+            err=True,
+        )
     label = the_desk.policy(case.policy).label(case.severity)
     due = f", next due {local(case.next_due)}" if case.next_due else ""
     done(the_desk, case, f"{title(case.number)} opened: {label} for {org}{due}", as_json)
@@ -374,6 +397,7 @@ def _print_case(detail: dict[str, Any]) -> None:
     ]
     if detail["split_from"] is not None:
         rows.append(("split from", title(detail["split_from"])))
+    rows.extend(_intake_notes(detail["events"]))
     if detail["scheduled_for"]:
         rows.append(("scheduled for", local(detail["scheduled_for"], year=True)))
     for name, value in rows:
@@ -425,6 +449,20 @@ def _print_case(detail: dict[str, Any]) -> None:
 _COUNTING = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
 
 
+def _intake_notes(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """What the intake left to know at a glance: a Sev 1 checklist not run, an override."""
+    notes: list[tuple[str, str]] = []
+    for event in events:
+        if event["kind"] == "checklist" and event["field"] == "phone-checklist":
+            state = "NOT RUN" if event["new"] == "not run" else event["new"]
+            notes.append(("Sev 1 checklist", f"{state}: {event['text']}"))
+        elif event["kind"] == "checklist" and event["new"] == "override":
+            notes.append(("override", event["text"] or ""))
+        elif event["kind"] == "opened" and "entitlement override" in (event["text"] or ""):
+            notes.append(("override", event["text"].split("; ", 1)[-1]))
+    return notes
+
+
 def _left(seconds: int) -> str:
     amount = timedelta(seconds=seconds)
     if amount < timedelta(0):
@@ -462,7 +500,10 @@ def reply(
     values: Annotated[
         list[str] | None,
         typer.Option(
-            "--set", metavar="NAME=VALUE", help="A placeholder's value (repeatable)."
+            "--set",
+            metavar="NAME=VALUE",
+            parser=params.assignment,
+            help="A placeholder's value (repeatable).",
         ),
     ] = None,
     no_move: Annotated[

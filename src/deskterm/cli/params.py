@@ -110,7 +110,15 @@ def instant(text: str) -> datetime:
         raise typer.BadParameter(str(error)) from None
 
 
+def assignment(text: str) -> str:
+    """`NAME=VALUE` (a template placeholder's value): the name is checked where it is used."""
+    if "=" not in text or not text.partition("=")[0].strip():
+        raise typer.BadParameter(f"{text!r} is not NAME=VALUE")
+    return text
+
+
 PARSERS = (
+    assignment,
     positive,
     any_seed,
     demo_cases,

@@ -144,10 +144,17 @@ def open_case(
     received: datetime | None = None,
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
+    supervisor: str | None = None,
+    sev1_checklist: bool | None = None,
 ) -> Case:
-    """Log a new case; its clocks start at `received` (default: now)."""
+    """Log a new case; its clocks start at `received` (default: now).
+
+    `sev1_checklist`: for a Severity 1 case opened outside the wizard, whether the
+    engineer says the phone call's checklist (seed 000) was run; either way it is
+    recorded on the case, so nobody mistakes the case for one that went through it.
+    """
     with writing(desk.engine) as session:
-        return create_case(
+        case = create_case(
             session,
             desk,
             desk.now(),
@@ -159,7 +166,40 @@ def open_case(
             received=received,
             intake=intake,
             entitlement_override=entitlement_override,
+            supervisor=supervisor,
         )
+        if sev1_checklist is not None and severity == 1:
+            _record_checklist_outside_wizard(session, desk, case, sev1_checklist)
+        return case
+
+
+CHECKLIST_NOT_RUN = (
+    "opened at Severity 1 outside the phone-call wizard: the Severity 1 checklist (administrative "
+    "access, product, emergency, impact, scope and urgency) was not run"
+)
+
+
+def _record_checklist_outside_wizard(
+    session: Session, desk: Desk, case: Case, done: bool
+) -> None:
+    text = (
+        f"{desk.actor} says the Severity 1 phone checklist was run (not recorded step by step)"
+        if done
+        else CHECKLIST_NOT_RUN
+    )
+    session.add(
+        Event(
+            case_id=case.id,  # type: ignore[arg-type]
+            version=case.version,
+            at=case.created_at,
+            actor=desk.actor,
+            kind=EventKind.CHECKLIST.value,
+            field="phone-checklist",
+            new_value="said to be done" if done else "not run",
+            text=text,
+        )
+    )
+    session.flush()
 
 
 def create_case(
@@ -175,6 +215,7 @@ def create_case(
     received: datetime | None = None,
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
+    supervisor: str | None = None,
 ) -> Case:
     """open_case inside the caller's transaction, by names (mail opens a case with its
     attachments); its clocks replayed."""
@@ -193,6 +234,7 @@ def create_case(
         received=received,
         intake=intake,
         entitlement_override=entitlement_override,
+        supervisor=supervisor,
         now=now,
     )
     refresh(session, case, policy, now)
@@ -239,6 +281,7 @@ def insert_case(
     received: datetime | None = None,
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
+    supervisor: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
 ) -> Case:
@@ -253,6 +296,7 @@ def insert_case(
     subject = required(subject, "the subject", limits.LINE_LIMIT)
     optional(description, "the description")
     optional(entitlement_override, "the override's reason")
+    supervisor = limits.optional_name(supervisor, "the supervisor's name")
     intake = dict(intake or {})
     check_intake(intake)
     now = now or desk.now()
@@ -295,7 +339,8 @@ def insert_case(
     session.flush()
     notes = [f"received {to_iso(received)} under {policy.name}"]
     if entitlement_override:
-        notes.append(f"entitlement override: {entitlement_override}")
+        by = f" authorised by {supervisor.strip()}" if supervisor and supervisor.strip() else ""
+        notes.append(f"entitlement override{by}: {entitlement_override}")
     session.add(
         Event(
             case_id=case.id,  # type: ignore[arg-type]

@@ -221,6 +221,7 @@ class Sev1Call:
     contact_phone: str = ""
     contact_is_admin: bool = False
     override: str = ""  # the supervisor override's reason, when entitlement fails
+    supervisor: str = ""  # who authorised the override (required with it)
     admin_access: bool = False
     product: str = ""
     version: str = ""
@@ -244,6 +245,7 @@ SEV1_ANSWERS = {  # field: (what it is called, one line or a text)
     "scope": ("the scope", "text"),
     "urgency": ("the urgency", "text"),
     "override": ("the override's reason", "text"),
+    "supervisor": ("the supervisor's name", "line"),
     "contact": ("the caller", "line"),
 }
 
@@ -281,8 +283,12 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
     scope = _required(call.scope, "scope")
     urgency = _required(call.urgency, "urgency")
     override = call.override.strip()
+    supervisor = ""
     if override:
         _required(override, "override")
+        if not call.supervisor.strip():
+            raise DeskError("the override needs the name of the supervisor who authorised it")
+        supervisor = limits.name(call.supervisor, "the supervisor's name")
     contact = _required(call.contact, "contact")
     if call.new_contact:
         check_new_contact(contact, call.contact_email, call.contact_phone)
@@ -324,6 +330,7 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
                 f"Systems: {systems}",
                 intake={"product": product, "product_version": version},
                 entitlement_override=override or None,
+                supervisor=supervisor or None,
                 now=now,
             )
             version_number, upgraded_from = 1, None
@@ -401,7 +408,11 @@ def _checklist(
         standing = ("current", f"{contract}; {person.name} is a contact of the organization")
     else:
         reasons = "; ".join(entitlement.problems)
-        standing = ("override", f"{reasons}. Supervisor override: {call.override.strip()}")
+        standing = (
+            "override",
+            f"{reasons}. Supervisor override authorised by {call.supervisor.strip()}: "
+            f"{call.override.strip()}",
+        )
     if upgraded_from is None:
         number = ("new", "a new case, opened on the call")
     else:

@@ -28,6 +28,7 @@ from deskterm.desk.case_file import CaseFile
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.errors import Conflict, DeskError, NotFound
+from deskterm.desk.outbox import last_mail_outcome
 from deskterm.desk.workflow import allowed_moves
 from deskterm.drafts import Draft, Drafts
 from deskterm.memory import collector_paused
@@ -50,6 +51,9 @@ CHANGE_POLL_SECONDS = 0.5
 # would be a megabyte of OSC 52 over the line, and an input a megabyte wide.
 SUBJECT_SHOWN = 300
 COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call logged"}
+# What a write says once done: a sentence, or one made from the change's result
+# (a reply says where its mail went: "reply mailed to ann@acme.example").
+Done = str | Callable[[Any], str]
 NOT_ESCALATED = cases.ESCALATION_LEVELS[0]
 
 
@@ -309,7 +313,7 @@ class CaseScreen(Screen[None]):
 
     def _write(
         self,
-        done: str,
+        done: Done,
         change: Callable[[int], Any],
         after: Callable[[Any], None] | None = None,
         refused: Callable[[str], None] | None = None,
@@ -328,7 +332,7 @@ class CaseScreen(Screen[None]):
     @work(thread=True, group="write")
     def _run_write(
         self,
-        done: str,
+        done: Done,
         change: Callable[[int], Any],
         version: int,
         after: Callable[[Any], None] | None,
@@ -349,12 +353,12 @@ class CaseScreen(Screen[None]):
         call(self._written, done, version + 1, result, after)
 
     def _written(
-        self, done: str, version: int, result: Any, after: Callable[[Any], None] | None
+        self, done: Done, version: int, result: Any, after: Callable[[Any], None] | None
     ) -> None:
         self._own_versions.add(version)
         if after is not None:
             after(result)
-        self.notify(done, markup=False)
+        self.notify(done(result) if callable(done) else done, markup=False)
         self.load()
 
     def _refused(self, message: str) -> None:
@@ -363,7 +367,7 @@ class CaseScreen(Screen[None]):
     def _conflict(
         self,
         message: str,
-        done: str,
+        done: Done,
         change: Callable[[int], Any],
         after: Callable[[Any], None] | None,
         refused: Callable[[str], None] | None,
@@ -413,8 +417,14 @@ class CaseScreen(Screen[None]):
         if fields is None:
             return
         desk, number, text = self.desk, self.number, fields["text"]
+        done: Done = COMPOSER_KINDS[kind]
         if kind == "reply":
-            change = lambda v: cases.reply(desk, number, text, expected_version=v)  # noqa: E731
+
+            def change(v: int) -> tuple[Any, str]:
+                case = cases.reply(desk, number, text, expected_version=v)
+                return case, last_mail_outcome(desk, number)
+
+            done = lambda result: f"reply {result[1]}"  # noqa: E731
         elif kind == "note":
             change = lambda v: cases.note(desk, number, text, expected_version=v)  # noqa: E731
         else:
@@ -430,7 +440,7 @@ class CaseScreen(Screen[None]):
                 expected_version=v,
             )
         self._write(
-            COMPOSER_KINDS[kind],
+            done,
             change,
             after=lambda _: self.drafts.discard(number, kind),
             version=seen,
@@ -503,11 +513,34 @@ class CaseScreen(Screen[None]):
         )
 
     def action_take(self) -> None:
-        if self._may_change() is not None:
+        file = self._may_change()
+        if file is None:
+            return
+        holder = file.case.assignee
+        if not holder or holder == self.desk.actor:
             self._write(
                 f"Incident# {self.number} is yours",
                 lambda v: cases.take(self.desk, self.number, expected_version=v),
             )
+            return
+        from deskterm.screens.sev1 import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(
+                    f"Incident# {self.number} is yours (taken from {safe_line(holder, 40)})",
+                    lambda v: cases.take(
+                        self.desk, self.number, expected_version=v, from_holder=True
+                    ),
+                )
+
+        self.app.push_screen(
+            Confirm(
+                f"Incident# {self.number} is held by {safe_line(holder, 60)}. "
+                "Take it from them?"
+            ),
+            answered,
+        )
 
     def action_release(self) -> None:
         if self._may_change() is not None:

@@ -27,6 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import Checkbox, ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -67,6 +68,13 @@ def call_time(seconds: float) -> str:
     return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes:02}:{seconds:02}"
 
 
+class SpaceCheckbox(Checkbox, inherit_bindings=False):
+    """A checkbox that only space ticks: `enter` means "next" on every step, and a
+    Sev 1 entitlement check must not record a fact the engineer never ticked."""
+
+    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
+
+
 def labelled(widget_id: str, label: str, placeholder: str = "") -> Input:
     field = Input(placeholder=placeholder, id=widget_id)
     field.border_title = label
@@ -83,7 +91,7 @@ class Sev1Wizard(Screen[Case | None]):
     Sev1Wizard #wizard-head { height: 1; background: $panel; }
     Sev1Wizard #step-title { width: 1fr; text-style: bold; padding: 0 1; }
     Sev1Wizard #timer { width: auto; padding: 0 1; text-style: bold; }
-    Sev1Wizard #caller-line { height: 1; padding: 0 1; color: $text-muted; }
+    Sev1Wizard #caller-line { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
     Sev1Wizard #steps { height: auto; padding: 0 1; }
     Sev1Wizard #add-contact { height: auto; }
     Sev1Wizard #rest { height: 1fr; }
@@ -152,7 +160,7 @@ class Sev1Wizard(Screen[Case | None]):
                 with Vertical(id="add-contact"):
                     yield labelled("new-org", "organization *")
                     yield labelled("new-name", "name *")
-                    yield Checkbox(ADMIN_NO, id="new-admin")
+                    yield SpaceCheckbox(ADMIN_NO, id="new-admin")
                     yield labelled("new-phone", "phone")
                     yield labelled("new-email", "e-mail")
             with Vertical(id="step-2", classes="step"):
@@ -160,6 +168,7 @@ class Sev1Wizard(Screen[Case | None]):
                 yield labelled(
                     "override", "supervisor override: its reason", "only if a check fails"
                 )
+                yield labelled("supervisor", "supervisor who authorised it *", "their name")
             with Vertical(id="step-3", classes="step"):
                 yield Static(id="access-text", classes="text", markup=False)
             with Vertical(id="step-4", classes="step"):
@@ -184,6 +193,9 @@ class Sev1Wizard(Screen[Case | None]):
 
     def on_mount(self) -> None:
         self.query_one("#add-contact").display = False
+        self.query_one("#new-org", Input).suggester = SuggestFromList(
+            shown_names(intake.organization_names(self.desk)), case_sensitive=False
+        )
         if self.saved is not None:
             for name, value in self.saved.fields.items():
                 if name in self.choices:
@@ -261,14 +273,14 @@ class Sev1Wizard(Screen[Case | None]):
             else "NOT an administrator of the product"
         )
         new = " (new contact)" if self.choices["new_contact"] == "1" else ""
+        # Wrapped, never cut: the end of the line says whether the caller is an
+        # administrator, the fact the checklist turns on.
         line.update(
             Text(
                 safe_line(
                     f"caller: {self.choices['contact']}{new} · {self.choices['organization']} · "
                     f"{admin}"
-                ),
-                no_wrap=True,
-                overflow="ellipsis",
+                )
             )
         )
 
@@ -512,6 +524,7 @@ class Sev1Wizard(Screen[Case | None]):
         if e is None:
             self.query_one("#entitlement", Static).update(plain(safe_line(problem or "")))
             self.query_one("#override", Input).display = False
+            self.query_one("#supervisor", Input).display = False
             self.set_focus(None)
             return
         text = Text()
@@ -539,10 +552,11 @@ class Sev1Wizard(Screen[Case | None]):
             text.append("\nNo further support, because:\n", "bold")
             for problem in e.problems:
                 text.append(f"  - {safe_line(problem)}\n")
-            text.append("unless a supervisor gives an override: type its reason below.")
+            text.append("unless a supervisor gives an override: type its reason and their name.")
         self.query_one("#entitlement", Static).update(text)
         override = self.query_one("#override", Input)
         override.display = not e.ok
+        self.query_one("#supervisor", Input).display = not e.ok
         if e.ok:
             self.set_focus(None)
         else:
@@ -563,7 +577,7 @@ class Sev1Wizard(Screen[Case | None]):
                 "override",
             )
             return
-        if override.strip() and not self._required("override"):
+        if override.strip() and not self._required("override", "supervisor"):
             return
         self._show_step(3)
 
@@ -706,6 +720,11 @@ class Sev1Wizard(Screen[Case | None]):
         elif name == "new-email":
             self._add_contact()
         elif name == "override":
+            if not field.value.strip():
+                self._entitlement_done()  # says why the wizard stops
+            elif self._required("override"):
+                self.focus_after(field)
+        elif name == "supervisor":
             self._entitlement_done()
         elif name in ("product", "version"):
             if self._required(name):
@@ -766,6 +785,9 @@ class Sev1Wizard(Screen[Case | None]):
             contact_phone=values["new-phone"] if self.choices["new_contact"] else "",
             contact_is_admin=self.choices["is_admin"] == "1",
             override=values["override"] if self.entitlement and not self.entitlement.ok else "",
+            supervisor=(
+                values["supervisor"] if self.entitlement and not self.entitlement.ok else ""
+            ),
             admin_access=self.choices["admin_access"] == "1",
             product=values["product"],
             version=values["version"],
@@ -787,7 +809,9 @@ class Sev1Wizard(Screen[Case | None]):
             ("caller", f"{call.contact} ({call.organization})"),
             (
                 "entitlement",
-                "current" if not call.override else f"override: {call.override}",
+                "current"
+                if not call.override
+                else f"override by {call.supervisor}: {call.override}",
             ),
             ("admin access", "confirmed"),
             ("product", f"{call.product} {call.version}; systems: {call.systems}"),
