@@ -53,6 +53,12 @@ def test_a_wheel_contains_every_preset_and_an_installed_copy_finds_them(tmp_path
         sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("deskterm/data/templates/"))
         == TEMPLATES
     )
+    # The console's stylesheets travel with it (a screen without them draws unstyled).
+    stylesheets = sorted(
+        "deskterm/" + str(p.relative_to(ROOT / "src" / "deskterm"))
+        for p in (ROOT / "src" / "deskterm").rglob("*.tcss")
+    )
+    assert stylesheets and set(stylesheets) <= set(names)
 
     site = tmp_path / "site"
     subprocess.run(

@@ -319,7 +319,7 @@ def test_expired_contract_opens_with_an_override_and_says_why(desk: Desk) -> Non
 
 
 def test_list_sorts_by_next_deadline_with_undated_cases_last(queue: Desk) -> None:
-    listed = queue.json("case", "list")
+    listed = queue.json("case", "list", "--all")
     assert [case["number"] for case in listed] == [
         QUEUE["late"],
         QUEUE["sev1"],
@@ -349,11 +349,13 @@ def test_list_sorts_by_next_deadline_with_undated_cases_last(queue: Desk) -> Non
     [
         (["--status", "closed"], ["closed"]),
         (["--status", "new"], ["late", "sev1", "sev2", "nbd"]),
-        (["--severity", "1"], ["late", "sev1", "closed"]),
+        (["--severity", "1"], ["late", "sev1"]),
+        (["--severity", "1", "--all"], ["late", "sev1", "closed"]),
         (["--severity", "Sev 3"], ["nbd"]),
         (["--assignee", "bob"], ["sev1"]),
         (["--assignee", "alice"], ["sev2"]),
-        (["--assignee", "none"], ["late", "nbd", "closed"]),
+        (["--assignee", "none"], ["late", "nbd"]),
+        ([], ["late", "sev1", "sev2", "nbd"]),  # the console's "All open" view
         (["--breached"], ["late"]),
         (["--limit", "2"], ["late", "sev1"]),
         (["--status", "new", "--severity", "1", "--assignee", "none"], ["late"]),
@@ -395,7 +397,32 @@ def test_list_table_prints_customer_text_literally_and_marks_breaches(queue: Des
 
 def test_list_of_an_empty_desk(desk: Desk) -> None:
     assert desk.json("case", "list") == []
-    assert "no cases" in desk.ok("case", "list")
+    assert "no open cases" in desk.ok("case", "list")
+
+
+def test_list_says_it_is_the_all_open_view_and_how_to_see_closed_ones(queue: Desk) -> None:
+    out = queue.ok("case", "list")
+    assert "4 open cases (the console's All open view); closed ones with --status closed" in out
+    assert str(QUEUE["closed"]) not in out
+    assert str(QUEUE["closed"]) in queue.ok("case", "list", "--all")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["waiting", "waiting-on-customer", "Customer Information Requested", "WAITING_ON_CUSTOMER"],
+)
+def test_every_name_of_a_status_is_accepted(opened: Desk, name: str) -> None:
+    assert opened.json("case", "list", "--status", name) == []
+    moved = opened.json("case", "move", "40100", name)
+    assert moved["status"] == "waiting-on-customer"
+    assert [c["number"] for c in opened.json("case", "list", "--status", name)] == [40100]
+
+
+def test_the_queue_short_forms_are_accepted(opened: Desk) -> None:
+    assert opened.json("case", "move", "40100", "sw change")["status"] == "software-change-required"
+    assert opened.json("case", "move", "40100", "resolved")["status"] == (
+        "resolved-pending-confirmation"
+    )
 
 
 # --- case show and why -----------------------------------------------------------
@@ -557,8 +584,8 @@ def test_refused_move_names_the_allowed_moves(opened: Desk) -> None:
 
 
 def test_unknown_status_names_the_statuses(opened: Desk) -> None:
-    message = assert_refused_and_unchanged(opened, "case", "move", "40100", "waiting")
-    assert "unknown status 'waiting'" in message and "waiting-on-customer" in message
+    message = assert_refused_and_unchanged(opened, "case", "move", "40100", "waitin")
+    assert "unknown status 'waitin'" in message and "waiting-on-customer" in message
 
 
 def test_customer_reply_reopens_a_waiting_case(opened: Desk) -> None:

@@ -22,6 +22,7 @@ from textual.widgets import Input, Static, TextArea
 
 from deskterm.desk import cases, directory, limits, transfer
 from deskterm.desk.context import Desk
+from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.case import CaseScreen
 from deskterm.screens.new_case import NewCaseForm
@@ -283,10 +284,10 @@ def dialog_error(pilot: Pilot[Any]) -> str:
 
 DIALOGS = [
     # (key, dialog, [(field, value)], the key that confirms, what the error says)
-    ("r", dialogs.Composer, [("text", OVER_TEXT)], "ctrl+s", "your reply is 5,004 characters"),
-    ("n", dialogs.Composer, [("text", " \n ")], "ctrl+s", "write the note first"),
-    ("c", dialogs.Composer, [("who", OVER_LINE), ("text", "ok")], "ctrl+s", "who was on the call"),
-    ("c", dialogs.Composer, [("outcome", OVER_LINE), ("text", "ok")], "ctrl+s", "the outcome is"),
+    ("r", writing.Composer, [("text", OVER_TEXT)], "ctrl+s", "your reply is 5,004 characters"),
+    ("n", writing.Composer, [("text", " \n ")], "ctrl+s", "write the note first"),
+    ("c", writing.Composer, [("who", OVER_LINE), ("text", "ok")], "ctrl+s", "who was on the call"),
+    ("c", writing.Composer, [("outcome", OVER_LINE), ("text", "ok")], "ctrl+s", "the outcome is"),
     ("m", dialogs.MoveDialog, [("note", OVER_TEXT.replace("\n", " "))], "enter", "the note is"),
     ("s", dialogs.SeverityDialog, [("reason", "  ")], "ctrl+s", "a reason is required"),
     ("s", dialogs.SeverityDialog, [("reason", OVER_LINE * 101)], "ctrl+s", "the reason is 101,101"),
@@ -320,7 +321,7 @@ async def test_each_dialog_names_the_bad_value_and_keeps_it(seeded: Seeded) -> N
             assert [(field, value_of(pilot, field)) for field, _ in typed] == typed
             await pilot.press("escape")
             await settle(pilot)
-            if isinstance(app.screen, dialogs.ConfirmDiscard):
+            if isinstance(app.screen, writing.ConfirmDiscard):
                 await pilot.press("d")
                 await settle(pilot)
             assert app.screen is screen

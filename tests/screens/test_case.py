@@ -16,6 +16,7 @@ from textual.widgets import Input, TextArea
 from deskterm.desk import attachments, case_file, cases, queries
 from deskterm.drafts import Drafts
 from deskterm.models import Case, Event
+from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.case import CaseScreen
 from deskterm.screens.text_viewer import TextViewerScreen
@@ -303,9 +304,9 @@ async def test_ten_thousand_events_open_and_scroll(seeded: Seeded) -> None:
 # -- text, drafts and conflicts -------------------------------------------------------------
 
 
-async def compose(pilot: Pilot[Any], key: str, text: str) -> dialogs.Composer:
+async def compose(pilot: Pilot[Any], key: str, text: str) -> writing.Composer:
     await pilot.press(key)
-    assert await until(pilot, lambda: isinstance(pilot.app.screen, dialogs.Composer))
+    assert await until(pilot, lambda: isinstance(pilot.app.screen, writing.Composer))
     await paste(pilot, text)
     return pilot.app.screen  # type: ignore[return-value]
 
@@ -349,10 +350,10 @@ async def test_a_draft_survives_the_console_and_is_offered_back(seeded: Seeded) 
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         app.push_screen(CaseScreen(seeded.desk, PRODUCTION_DOWN))
-        assert await until(pilot, lambda: isinstance(app.screen, dialogs.DraftOffer), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.DraftOffer), 3)
         assert await until(pilot, lambda: "half a reply" in screen_text(app), 3)
         await pilot.press("enter")
-        assert await until(pilot, lambda: isinstance(app.screen, dialogs.Composer), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer), 3)
         editor = app.screen.query_one(TextArea)
         assert editor.text == "half a reply when the session dropped"
         await pilot.press("ctrl+s")
@@ -372,7 +373,7 @@ async def test_saving_over_someone_elses_change_is_a_conflict_and_one_key_reappl
         # While the engineer writes, Bob answers the customer.
         cases.reply(seeded.as_user("bob"), PRODUCTION_DOWN, "bob's quick answer")
         await pilot.press("ctrl+s")
-        assert await until(pilot, lambda: isinstance(app.screen, dialogs.ConflictDialog), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.ConflictDialog), 3)
         assert "bob replied to the customer" in screen_text(app)
         assert [e["text"] for e in events_of(seeded, PRODUCTION_DOWN)][-1] == "bob's quick answer"
         assert drafts_of(seeded).get(PRODUCTION_DOWN, "reply") is not None  # text kept
@@ -462,7 +463,7 @@ async def test_c_logs_a_call_with_who_and_outcome(seeded: Seeded) -> None:
     app = make_app(seeded.desk)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_case(pilot, PRODUCTION_DOWN)
-        await dialog(pilot, "c", dialogs.Composer)
+        await dialog(pilot, "c", writing.Composer)
         await paste(pilot, "Bob Admin")  # who: the first field of a call
         await pilot.press("tab")
         await paste(pilot, "restart scheduled")

@@ -17,7 +17,7 @@ from textual.widgets import TextArea
 from deskterm import settings
 from deskterm.desk import cases
 from deskterm.desk.context import Desk
-from deskterm.screens import case_dialogs as dialogs
+from deskterm.screens import case_compose as writing
 from deskterm.screens.connection import AWAY_TITLE, BACK
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import make_engine
@@ -72,7 +72,7 @@ async def test_a_lost_server_is_announced_the_text_kept_and_the_case_reloaded(
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_case(pilot, PRODUCTION_DOWN)
         await pilot.press("r")
-        assert await until(pilot, lambda: isinstance(app.screen, dialogs.Composer))
+        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer))
         await paste(pilot, "We are restarting the service now")
         composer = app.screen
         proxy.cut()

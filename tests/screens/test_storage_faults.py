@@ -9,7 +9,7 @@ from sqlalchemy import event
 from textual.widgets import TextArea
 
 from deskterm.desk import queries
-from deskterm.screens import case_dialogs as dialogs
+from deskterm.screens import case_compose as writing
 
 from .conftest import PRODUCTION_DOWN, Seeded, make_app, until
 from .test_case import WIDE, compose, drafts_of, events_of, open_case
@@ -47,7 +47,7 @@ async def test_a_reply_the_database_refuses_is_kept_and_saved_once_it_accepts(
             engine.dispose()
 
         await pilot.press("r")  # the database writes again: the text comes back
-        assert await until(pilot, lambda: isinstance(app.screen, dialogs.Composer), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer), 3)
         assert app.screen.query_one(TextArea).text == text
         await pilot.press("ctrl+s")
         assert await until(pilot, lambda: events_of(seeded, PRODUCTION_DOWN)[-1]["text"] == text, 5)

@@ -254,7 +254,12 @@ def new(
 def list_cases(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option("--status", help="Only this status, e.g. waiting-on-customer.")
+        str | None,
+        typer.Option(
+            "--status",
+            help="Only this status: a token (waiting-on-customer), its short form (waiting) "
+            "or its name (Customer Information Requested); closed lists closed cases.",
+        ),
     ] = None,
     severity: Annotated[
         int | None,
@@ -272,9 +277,13 @@ def list_cases(
         int | None,
         typer.Option("--limit", parser=params.positive, help="At most this many cases."),
     ] = None,
+    every: Annotated[
+        bool, typer.Option("--all", help="Closed cases too (by default: open cases only).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="A JSON list of cases.")] = False,
 ) -> None:
-    """The queue: cases by next deadline, soonest first, cases without one last."""
+    """What the console's "All open" view lists: open cases by next deadline, soonest
+    first, cases without one last. Closed ones with --status closed or --all."""
     if status is not None:
         parse_status(status)
     the_desk = desk(ctx)
@@ -285,13 +294,15 @@ def list_cases(
         assignee=assignee,
         breached=breached,
         limit=limit,
+        open_only=not every and status is None,
     )
     if as_json:
         print_json(rows)
         return
     out = console()
+    scope = "cases" if every or status is not None else "open cases (the console's All open view)"
     if not rows:
-        out.print("no cases")
+        out.print(f"no {scope}")
         return
     table = Table(
         "sev",
@@ -325,6 +336,8 @@ def list_cases(
             marked,
         )
     out.print(table)
+    more = "" if every or status is not None else "; closed ones with --status closed or --all"
+    out.print(f"{len(rows)} {scope}{more}")
 
 
 def _next_clock(row: dict[str, Any]) -> tuple[str, str]:

@@ -22,7 +22,7 @@ from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.workflow import parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Attachment, Case, Contact, Event, Organization
-from deskterm.sla import Clock, ClockKind, ClockState, Policy
+from deskterm.sla import Clock, ClockKind, ClockState, Policy, Status
 from deskterm.store.engine import reading
 
 CLOCK_COLUMNS = {
@@ -60,8 +60,11 @@ def list_cases(
     assignee: str | None = None,
     breached: bool = False,
     limit: int | None = None,
+    open_only: bool = False,
 ) -> list[dict[str, Any]]:
-    """Cases sorted by next deadline, soonest first, cases without one last."""
+    """Cases sorted by next deadline, soonest first, cases without one last.
+
+    `open_only`: the cases the console's "All open" view lists (not closed)."""
     now = desk.now()
     parent = aliased(Case)
     query = (
@@ -71,6 +74,8 @@ def list_cases(
     )
     if status is not None:
         query = query.where(col(Case.status) == parse_status(status).value)
+    elif open_only:
+        query = query.where(col(Case.status) != Status.CLOSED.value)
     if severity is not None:
         check_severity(desk, severity)
         query = query.where(col(Case.severity) == severity)

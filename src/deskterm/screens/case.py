@@ -33,6 +33,7 @@ from deskterm.desk.workflow import allowed_moves
 from deskterm.drafts import Draft, Drafts
 from deskterm.memory import collector_paused
 from deskterm.safe_text import safe_line
+from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.connection import show_connection
 from deskterm.screens.local_time import short, stamp
@@ -286,7 +287,7 @@ class CaseScreen(Screen[None]):
     def _offer_drafts(self) -> None:
         found = [d for d in self.drafts.of_case(self.number) if d.kind in COMPOSER_KINDS]
         if found and not self.readonly:
-            self.app.push_screen(dialogs.DraftOffer(found, stamp), self._draft_chosen)
+            self.app.push_screen(writing.DraftOffer(found, stamp), self._draft_chosen)
 
     def _draft_chosen(self, choice: tuple[str, Draft] | None) -> None:
         if choice is None:
@@ -380,7 +381,7 @@ class CaseScreen(Screen[None]):
             else:
                 self.notify("not applied; any text you wrote is kept as a draft")
 
-        self.app.push_screen(dialogs.ConflictDialog(message), decided)
+        self.app.push_screen(writing.ConflictDialog(message), decided)
 
     # -- the actions --------------------------------------------------------------------
 
@@ -408,7 +409,7 @@ class CaseScreen(Screen[None]):
         file = self.file
         assert file is not None
         seen = file.version if base is None else base
-        composer = dialogs.Composer(
+        composer = writing.Composer(
             kind, self.number, file.case.subject, self.drafts, self.desk.now, seen, initial
         )
         self.app.push_screen(composer, lambda fields: self._composed(kind, fields, seen))

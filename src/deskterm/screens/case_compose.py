@@ -19,7 +19,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import VerticalScroll
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
@@ -27,7 +26,9 @@ from textual.widgets.option_list import Option
 from deskterm.desk import limits
 from deskterm.drafts import Draft, Drafts
 from deskterm.safe_text import safe_line, safe_text
-from deskterm.screens.case_dialogs import Dialog, hint, plain
+from deskterm.widgets.choice_list import ChoiceList, Scroller
+from deskterm.widgets.dialog import Dialog, hint, plain
+from deskterm.widgets.fields import TextBox, TextField
 
 Kind = Literal["reply", "note", "call"]
 
@@ -54,9 +55,6 @@ SAFETY_NET_SECONDS = 3.0
 class ConfirmDiscard(Dialog[str]):
     """esc on a composer holding text: "discard", "keep" (as a draft), or None (go back)."""
 
-    DEFAULT_CSS = """
-    ConfirmDiscard > #frame { width: 72; max-width: 100%; }
-    """
     BINDINGS = [
         Binding("d", "choose('discard')", show=False),
         Binding("k", "choose('keep')", show=False),
@@ -86,13 +84,6 @@ class ConfirmDiscard(Dialog[str]):
 class Composer(Dialog[dict[str, str]]):
     """The editor for a reply, a note or a call; the result is its fields."""
 
-    DEFAULT_CSS = """
-    Composer > #frame { width: 96%; max-width: 110; height: 100%; max-height: 36; }
-    Composer TextArea { height: 1fr; min-height: 3; }
-    Composer #status { height: 1; color: $text-muted; }
-    Composer #to-customer { border: none; height: 1; padding: 0 1; background: transparent; }
-    Composer .hint { margin-top: 0; }
-    """
     BINDINGS = [Binding("ctrl+s", "send", show=False)]
 
     def __init__(
@@ -135,20 +126,15 @@ class Composer(Dialog[dict[str, str]]):
                 classes="one-line",
             )
             if self.kind == "call":
-                who = Input(value=safe_text(initial.get("who", "")), id="who")
+                who = TextField(value=initial.get("who", ""), id="who")
                 who.border_title = "who was on the call"
-                outcome = Input(value=safe_text(initial.get("outcome", "")), id="outcome")
+                outcome = TextField(value=initial.get("outcome", ""), id="outcome")
                 outcome.border_title = "outcome"
                 self._fields["who"] = who
                 self._fields["outcome"] = outcome
                 yield who
                 yield outcome
-            text = TextArea(
-                safe_text(initial.get("text", "")),
-                soft_wrap=True,
-                show_line_numbers=False,
-                id="text",
-            )
+            text = TextBox(initial.get("text", ""), id="text")
             text.border_title = TEXT_LABEL[self.kind]
             self._text = text
             yield text
@@ -319,9 +305,6 @@ def first_line(draft: Draft, limit: int = 70) -> str:
 class DraftOffer(Dialog[tuple[str, Draft]]):
     """Text left unsent on this case (a crash, a dropped session): resume it, or discard it."""
 
-    DEFAULT_CSS = """
-    DraftOffer OptionList { height: auto; max-height: 14; }
-    """
     BINDINGS = [Binding("d", "discard", show=False)]
 
     def __init__(self, drafts: Sequence[Draft], when: Callable[[datetime], str]) -> None:
@@ -340,20 +323,20 @@ class DraftOffer(Dialog[tuple[str, Draft]]):
             options.append(Option(text))
         with self.frame():
             yield Static(plain("You have unsaved text on this case"), classes="title")
-            yield OptionList(*options)
+            yield ChoiceList(*options)
             yield Static(
                 hint(("enter", "resume"), ("d", "discard it"), ("esc", "later")),
                 classes="hint",
             )
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(ChoiceList)
         if self.drafts:
             options.highlighted = 0
         options.focus()
 
     def _highlighted(self) -> Draft | None:
-        index = self.query_one(OptionList).highlighted
+        index = self.query_one(ChoiceList).highlighted
         return self.drafts[index] if index is not None else None
 
     @on(OptionList.OptionSelected)
@@ -373,9 +356,6 @@ class DraftOffer(Dialog[tuple[str, Draft]]):
 class ConflictDialog(Dialog[bool]):
     """Someone changed the case first: say who and what; apply again, or go back."""
 
-    DEFAULT_CSS = """
-    ConflictDialog VerticalScroll { height: auto; max-height: 14; }
-    """
     BINDINGS = [
         Binding("enter,a", "again", show=False),
         Binding("escape", "back", show=False),
@@ -388,7 +368,7 @@ class ConflictDialog(Dialog[bool]):
     def compose(self) -> ComposeResult:
         with self.frame():
             yield Static(plain("The case changed while you worked on it"), classes="title")
-            with VerticalScroll():
+            with Scroller():
                 yield Static(plain(safe_text(self.message)), markup=False)
             yield Static(plain("Your text is kept."), classes="note")
             yield Static(

@@ -7,172 +7,34 @@ the work (through `desk/`) and reports errors. `esc` cancels with None unless a
 dialog says otherwise. Everything another person typed (subjects, user names,
 conflict messages, drafts) goes through `safe_line` / `safe_text` and is shown as
 `rich.text.Text`, never as markup (architecture invariant 6). What the user
-types here is made inert as it arrives: a pasted ESC or C1 byte becomes its
-visible placeholder, so what is sent is what was seen.
+types is made inert as it arrives by the kit's text fields.
 
-What keeps the user's own text alive (the composer for replies, notes and calls,
-its discard confirmation, the draft offer and the conflict dialog) lives in
-`case_compose.py`; those can be imported from either module.
+They are built from the dialog kit (`widgets/dialog.py`, `widgets/fields.py`,
+`widgets/choice_list.py`); their styles are in `styles/dialogs.tcss`. What keeps
+the user's own text alive (the composer for replies, notes and calls, its discard
+confirmation, the draft offer and the conflict dialog) lives in `case_compose.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static, TextArea
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.desk import limits
 from deskterm.desk.case_file import DeadlineChange, SeverityChoice
-from deskterm.desk.errors import DeskError
-from deskterm.safe_text import UNSAFE, safe_line, safe_text
+from deskterm.safe_text import safe_line, safe_text
 from deskterm.sla.clocks import Clock, ClockState
 from deskterm.sla.history import Status
-
-ResultT = TypeVar("ResultT")
-
-
-def hint(*keys: tuple[str, str]) -> Text:
-    """The dialog's one-line key hint: `ctrl+s send · esc close` (keys in bold)."""
-    text = Text(no_wrap=True, overflow="ellipsis")
-    for index, (key, what) in enumerate(keys):
-        if index:
-            text.append(" · ")
-        text.append(key, style="bold")
-        text.append(f" {what}")
-    return text
-
-
-def plain(text: str, style: str = "") -> Text:
-    """Our own words, as Text (never parsed as markup)."""
-    return Text(text, style=style)
-
-
-def shown_names(names: Iterable[str]) -> dict[str, str]:
-    """Stored names by the form a field shows them in (and a user types them back in).
-
-    A completion offers a name as the sanitizer shows it: painted as stored, a name
-    holding ESC [2J would clear the terminal. What is picked is looked up here.
-    """
-    shown: dict[str, str] = {}
-    for name in names:
-        shown.setdefault(safe_line(name), name)
-    return shown
-
-
-class Dialog(ModalScreen[ResultT]):
-    """The frame every case dialog shares: a bordered box, an error line, a key hint."""
-
-    DEFAULT_CSS = """
-    Dialog { align: center middle; }
-    Dialog > #frame {
-        width: 94%; max-width: 100; height: auto; max-height: 100%;
-        border: round $accent; padding: 0 1; background: $surface;
-        overflow-y: auto;
-    }
-    Dialog .title { text-style: bold; height: auto; }
-    Dialog .one-line { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
-    Dialog .error { height: auto; color: $error; text-style: bold; }
-    Dialog .error.-empty { display: none; }
-    Dialog .note { height: auto; color: $text-muted; }
-    Dialog .hint { height: 1; margin-top: 1; color: $text-muted; }
-    /* A round border when idle, a heavy one with focus: visible without colour. */
-    Dialog Input, Dialog TextArea, Dialog OptionList {
-        border: round $border-blurred; background: $surface;
-    }
-    Dialog Input:focus, Dialog TextArea:focus, Dialog OptionList:focus {
-        border: heavy $accent;
-    }
-    Dialog Input { height: 3; }
-    /* Textual drops "reverse" from option styles: without colour, underline the highlight. */
-    Dialog OptionList:nocolor > .option-list--option-highlighted { text-style: bold underline; }
-    Dialog OptionList > .option-list--option-disabled { text-style: italic; }
-    """
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=False)]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._dismissed = False
-
-    def close(self, result: ResultT | None) -> None:
-        """Dismiss once: a key pressed twice before the screen is gone does nothing more."""
-        if self._dismissed:
-            return
-        self._dismissed = True
-        self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.close(None)
-
-    def frame(self) -> Vertical:
-        """The bordered box holding the dialog (use as `with self.frame():`)."""
-        return Vertical(id="frame")
-
-    def error_line(self) -> Static:
-        return Static("", id="error", classes="error -empty", markup=False)
-
-    def show_error(self, message: str) -> None:
-        line = self.query_one("#error", Static)
-        line.update(plain(f"! {message}"))
-        line.set_class(not message, "-empty")
-
-    def clear_error(self) -> None:
-        line = self.query_one("#error", Static)
-        line.update("")
-        line.add_class("-empty")
-
-    def fits(self, value: str, what: str, limit: int, field_id: str) -> bool:
-        """Whether `value` is within what the desk takes; if not, say so here, on the
-        field, and keep what was typed (the desk would refuse it after the dialog)."""
-        try:
-            limits.check_length(value, what, limit)
-        except DeskError as error:
-            self.show_error(str(error))
-            self.query_one(f"#{field_id}").focus()
-            return False
-        return True
-
-    # -- what the user types stays inert ---------------------------------------
-
-    @on(Input.Changed)
-    def _inert_input(self, event: Input.Changed) -> None:
-        field = event.input
-        if UNSAFE.search(field.value):
-            before = field.value[: field.cursor_position]
-            field.value = safe_text(field.value)
-            field.cursor_position = len(safe_text(before))
-
-    @on(TextArea.Changed)
-    def _inert_text_area(self, event: TextArea.Changed) -> None:
-        area = event.text_area
-        found = list(UNSAFE.finditer(area.text))
-        if not found:
-            return
-        document = area.document
-        # From the end, so earlier offsets stay valid; each replace keeps the cursor's place.
-        for match in reversed(found):
-            start = document.get_location_from_index(match.start())
-            end = document.get_location_from_index(match.end())
-            area.replace(safe_text(match.group()), start, end, maintain_selection_offset=True)
-
-    # -- arrows in an input move the list above it --------------------------------
-
-    def arrows_move(self, option_list: OptionList, step: int) -> None:
-        if option_list.option_count == 0:
-            return
-        if step > 0:
-            option_list.action_cursor_down()
-        else:
-            option_list.action_cursor_up()
-
+from deskterm.widgets.choice_list import ChoiceList, Scroller
+from deskterm.widgets.dialog import Dialog, hint, plain
+from deskterm.widgets.fields import TextBox, TextField
 
 # -- 2. move --------------------------------------------------------------------------
 
@@ -191,9 +53,9 @@ class MoveDialog(Dialog[tuple[Status, str]]):
         self.allowed = list(allowed)
 
     def compose(self) -> ComposeResult:
-        options = OptionList(*(Option(plain(s.label), id=s.value) for s in self.allowed))
+        options = ChoiceList(*(Option(plain(s.label), id=s.value) for s in self.allowed))
         options.border_title = "move to"
-        note = Input(placeholder="a few words for the timeline", id="note")
+        note = TextField(placeholder="a few words for the timeline", id="note")
         note.border_title = "note (optional)"
         with self.frame():
             yield Static(plain(f"Move the case: it is {self.current.label} now"), classes="title")
@@ -206,16 +68,16 @@ class MoveDialog(Dialog[tuple[Status, str]]):
             )
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(ChoiceList)
         if self.allowed:
             options.highlighted = 0
         options.focus()
 
     def action_arrow(self, step: int) -> None:
-        self.arrows_move(self.query_one(OptionList), step)
+        self.query_one(ChoiceList).move(step)
 
     def _chosen(self) -> Status | None:
-        index = self.query_one(OptionList).highlighted
+        index = self.query_one(ChoiceList).highlighted
         return self.allowed[index] if index is not None else None
 
     def _move(self) -> None:
@@ -274,11 +136,6 @@ def preview_text(
 class SeverityDialog(Dialog[tuple[int, str]]):
     """Change the severity: each level's targets, what it would do to the deadlines, a reason."""
 
-    DEFAULT_CSS = """
-    SeverityDialog OptionList { height: auto; max-height: 45vh; }
-    SeverityDialog #preview { height: auto; }
-    SeverityDialog .hint { margin-top: 0; }
-    """
     BINDINGS = [
         Binding("ctrl+s", "confirm", show=False),
         Binding("up", "arrow(-1)", show=False),
@@ -300,9 +157,9 @@ class SeverityDialog(Dialog[tuple[int, str]]):
         self._previews: dict[int, Text] = {}
 
     def compose(self) -> ComposeResult:
-        options = OptionList(*(self._option(choice) for choice in self.choices))
+        options = ChoiceList(*(self._option(choice) for choice in self.choices))
         options.border_title = "new severity"
-        reason = Input(placeholder="why the severity changes", id="reason")
+        reason = TextField(placeholder="why the severity changes", id="reason")
         reason.border_title = "reason (required)"
         with self.frame():
             yield Static(
@@ -334,7 +191,7 @@ class SeverityDialog(Dialog[tuple[int, str]]):
         return Option(text, id=f"level-{choice.level}", disabled=choice.current)
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(ChoiceList)
         first = next((i for i, c in enumerate(self.choices) if not c.current), None)
         if first is not None:
             options.highlighted = first
@@ -342,7 +199,7 @@ class SeverityDialog(Dialog[tuple[int, str]]):
         options.focus()
 
     def action_arrow(self, step: int) -> None:
-        self.arrows_move(self.query_one(OptionList), step)
+        self.query_one(ChoiceList).move(step)
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -373,7 +230,7 @@ class SeverityDialog(Dialog[tuple[int, str]]):
         self.action_confirm()
 
     def action_confirm(self) -> None:
-        index = self.query_one(OptionList).highlighted
+        index = self.query_one(ChoiceList).highlighted
         if index is None or self.choices[index].current:
             self.show_error("choose a new level first")
             return
@@ -392,9 +249,6 @@ class SeverityDialog(Dialog[tuple[int, str]]):
 class AssignDialog(Dialog[str]):
     """Type a name, or pick one of the desk's users (filtered by what is typed)."""
 
-    DEFAULT_CSS = """
-    AssignDialog OptionList { height: auto; max-height: 12; }
-    """
     BINDINGS = [
         Binding("up", "arrow(-1)", show=False),
         Binding("down", "arrow(1)", show=False),
@@ -408,9 +262,9 @@ class AssignDialog(Dialog[str]):
         self.shown: list[str] = []
 
     def compose(self) -> ComposeResult:
-        name = Input(placeholder="a name", id="name")
+        name = TextField(placeholder="a name", id="name")
         name.border_title = "assign to"
-        options = OptionList()
+        options = ChoiceList()
         options.border_title = "users on this desk"
         now = f"assigned to {safe_line(self.current, 40)}" if self.current else "unassigned"
         with self.frame():
@@ -426,7 +280,7 @@ class AssignDialog(Dialog[str]):
     def on_mount(self) -> None:
         self._fill("")
         if self.me in self.shown:
-            self.query_one(OptionList).highlighted = self.shown.index(self.me)
+            self.query_one(ChoiceList).highlighted = self.shown.index(self.me)
         self.query_one("#name", Input).focus()
 
     def _label(self, user: str) -> Text:
@@ -441,7 +295,7 @@ class AssignDialog(Dialog[str]):
     def _fill(self, typed: str) -> None:
         wanted = typed.strip().casefold()
         self.shown = [user for user in self.users if wanted in user.casefold()]
-        options = self.query_one(OptionList)
+        options = self.query_one(ChoiceList)
         options.clear_options()
         options.add_options([Option(self._label(user)) for user in self.shown])
         options.highlighted = 0 if self.shown and wanted else None
@@ -452,10 +306,10 @@ class AssignDialog(Dialog[str]):
         self._fill(event.value)
 
     def action_arrow(self, step: int) -> None:
-        self.arrows_move(self.query_one(OptionList), step)
+        self.query_one(ChoiceList).move(step)
 
     def _assign(self) -> None:
-        index = self.query_one(OptionList).highlighted
+        index = self.query_one(ChoiceList).highlighted
         if index is not None and index < len(self.shown):
             self.close(self.shown[index])
             return
@@ -490,7 +344,7 @@ class ReasonDialog(Dialog[str]):
         self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
-        reason = Input(placeholder=self.placeholder, id="reason")
+        reason = TextField(placeholder=self.placeholder, id="reason")
         reason.border_title = "reason (required)"
         with self.frame():
             yield Static(plain(safe_line(self.title_text)), classes="title")
@@ -520,10 +374,6 @@ class ReasonDialog(Dialog[str]):
 class SplitDialog(Dialog[tuple[str, str]]):
     """Split a new case off this one: its subject (required) and description."""
 
-    DEFAULT_CSS = """
-    SplitDialog > #frame { height: 100%; max-height: 30; }
-    SplitDialog TextArea { height: 1fr; }
-    """
     BINDINGS = [Binding("ctrl+s", "confirm", show=False)]
 
     def __init__(self, number: int, subject: str) -> None:
@@ -532,9 +382,9 @@ class SplitDialog(Dialog[tuple[str, str]]):
         self.subject = subject
 
     def compose(self) -> ComposeResult:
-        subject = Input(placeholder="what the new case is about", id="subject")
+        subject = TextField(placeholder="what the new case is about", id="subject")
         subject.border_title = "new subject (required)"
-        description = TextArea(soft_wrap=True, show_line_numbers=False, id="description")
+        description = TextBox(id="description")
         description.border_title = "description"
         with self.frame():
             yield Static(plain("Split a new case off this one"), classes="title")
@@ -556,7 +406,7 @@ class SplitDialog(Dialog[tuple[str, str]]):
     @on(Input.Submitted, "#subject")
     def _next(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one("#description", TextArea).focus()
+        self.query_one("#description", TextBox).focus()
 
     def action_confirm(self) -> None:
         subject = self.query_one("#subject", Input).value.strip()
@@ -564,7 +414,7 @@ class SplitDialog(Dialog[tuple[str, str]]):
             self.show_error("the new case needs a subject")
             self.query_one("#subject", Input).focus()
             return
-        description = self.query_one("#description", TextArea).text
+        description = self.query_one("#description", TextBox).text
         if self.fits(subject, "the subject", limits.LINE_LIMIT, "subject") and self.fits(
             description, "the description", limits.TEXT_LIMIT, "description"
         ):
@@ -585,7 +435,7 @@ class CopyDialog(Dialog[None]):
         self.copied = copied
 
     def compose(self) -> ComposeResult:
-        field = Input(value=safe_line(self.text), id="copied")
+        field = TextField(value=safe_line(self.text), id="copied")
         field.border_title = "copied text"
         if self.copied:
             words = (
@@ -622,7 +472,7 @@ class AttachDialog(Dialog[str]):
         self.error = error
 
     def compose(self) -> ComposeResult:
-        path = Input(value=safe_text(self.initial), placeholder="~/path/to/file", id="path")
+        path = TextField(value=safe_text(self.initial), placeholder="~/path/to/file", id="path")
         path.border_title = "file to attach"
         with self.frame():
             yield Static(plain("Attach a file"), classes="title")
@@ -657,9 +507,6 @@ class AttachDialog(Dialog[str]):
 class ChooseAttachment(Dialog[int]):
     """Pick one of the case's attachments; the result is its index in `items`."""
 
-    DEFAULT_CSS = """
-    ChooseAttachment OptionList { height: auto; max-height: 16; }
-    """
 
     def __init__(self, items: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -673,13 +520,13 @@ class ChooseAttachment(Dialog[int]):
             options.append(Option(text))
         with self.frame():
             yield Static(plain("Choose an attachment"), classes="title")
-            yield OptionList(*options)
+            yield ChoiceList(*options)
             yield Static(
                 hint(("↑↓", "choose"), ("enter", "open"), ("esc", "cancel")), classes="hint"
             )
 
     def on_mount(self) -> None:
-        options = self.query_one(OptionList)
+        options = self.query_one(ChoiceList)
         if self.items:
             options.highlighted = 0
         options.focus()
@@ -696,9 +543,6 @@ class ChooseAttachment(Dialog[int]):
 class WhyDialog(Dialog[None]):
     """Why each SLA clock stands where it does, in words."""
 
-    DEFAULT_CSS = """
-    WhyDialog VerticalScroll { height: auto; max-height: 30; }
-    """
     BINDINGS = [Binding("escape,q,question_mark", "cancel", show=False)]
 
     def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
@@ -715,18 +559,9 @@ class WhyDialog(Dialog[None]):
             text.append("\n  " + safe_text(explanation).replace("\n", "\n  "))
         with self.frame():
             yield Static(plain(safe_line(self.title_text, 200)), classes="title")
-            with VerticalScroll(id="why"):
+            with Scroller(id="why"):
                 yield Static(text, markup=False)
             yield Static(hint(("↑↓", "scroll"), ("esc/q", "close")), classes="hint")
 
     def on_mount(self) -> None:
-        self.query_one("#why", VerticalScroll).focus()
-
-
-def __getattr__(name: str) -> Any:
-    # The composer lives next door; importing it lazily keeps either import order working.
-    if name in ("Composer", "ConfirmDiscard", "DraftOffer", "ConflictDialog"):
-        from deskterm.screens import case_compose
-
-        return getattr(case_compose, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        self.query_one("#why", Scroller).focus()

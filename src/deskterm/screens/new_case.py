@@ -32,9 +32,11 @@ from deskterm.desk import cases, intake, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
-from deskterm.safe_text import UNSAFE, safe_line, safe_text
-from deskterm.screens.case_dialogs import hint, plain, shown_names
+from deskterm.safe_text import safe_line
 from deskterm.sla import Policy
+from deskterm.widgets.choice_list import ChoiceList
+from deskterm.widgets.dialog import STYLES, hint, plain
+from deskterm.widgets.fields import Field, shown_names
 
 # (field id, label, required); the intake fields in domain.md's order.
 ISSUE_FIELDS = (
@@ -63,27 +65,7 @@ def label_of(label: str, required: bool) -> str:
 class NewCaseForm(Screen[list[Case] | None]):
     """Dismissed with the cases opened, or None (esc: the form is kept for next time)."""
 
-    DEFAULT_CSS = """
-    NewCaseForm { layout: vertical; }
-    NewCaseForm #form-head { height: 1; background: $panel; }
-    NewCaseForm #form-title { width: 1fr; text-style: bold; padding: 0 1; }
-    NewCaseForm #pending { height: auto; padding: 0 1; color: $text-muted; }
-    NewCaseForm #pending.-empty { display: none; }
-    NewCaseForm #form { height: 1fr; padding: 0 1; }
-    NewCaseForm Input, NewCaseForm OptionList {
-        border: round $border-blurred; background: $surface;
-    }
-    NewCaseForm Input:focus, NewCaseForm OptionList:focus { border: heavy $accent; }
-    NewCaseForm Input { height: 3; }
-    NewCaseForm #severity { height: auto; max-height: 8; }
-    NewCaseForm .field-error { height: auto; color: $error; text-style: bold; }
-    NewCaseForm .field-error.-empty { display: none; }
-    NewCaseForm #entitlement { height: auto; }
-    NewCaseForm #error { height: auto; color: $error; text-style: bold; padding: 0 1; }
-    NewCaseForm #error.-empty { display: none; }
-    NewCaseForm #hint { height: 1; color: $text-muted; padding: 0 1; }
-    NewCaseForm OptionList:nocolor > .option-list--option-highlighted { text-style: bold underline; }
-    """
+    CSS_PATH = [STYLES / "dialogs.tcss", STYLES / "forms.tcss"]
     BINDINGS = [
         Binding("escape", "leave", show=False),
         Binding("ctrl+s", "create", show=False),
@@ -125,7 +107,7 @@ class NewCaseForm(Screen[list[Case] | None]):
             yield from self._field("contact", "contact *")
             yield Static(id="entitlement", markup=False)
             yield from self._field("override", "supervisor override: its reason *")
-            severity = OptionList(id="severity")
+            severity = ChoiceList(id="severity")
             severity.border_title = "severity *"
             yield severity
             yield Static("", id="severity-error", classes="field-error -empty", markup=False)
@@ -143,10 +125,7 @@ class NewCaseForm(Screen[list[Case] | None]):
         )
 
     def _field(self, name: str, label: str) -> ComposeResult:
-        field = Input(id=name)
-        field.border_title = label
-        yield field
-        yield Static("", id=f"{name}-error", classes="field-error -empty", markup=False)
+        yield Field(name, label)
 
     def on_mount(self) -> None:
         self._organizations = shown_names(intake.organization_names(self.desk))
@@ -239,11 +218,6 @@ class NewCaseForm(Screen[list[Case] | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
-        if UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
-            before = field.value[: field.cursor_position]
-            field.value = safe_text(field.value)
-            field.cursor_position = len(safe_text(before))
-            return
         if field.id:
             self.clear_field_error(field.id)
         if field.id == "organization":

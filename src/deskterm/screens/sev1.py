@@ -37,9 +37,11 @@ from deskterm.desk import intake, limits
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.models import Case
-from deskterm.safe_text import UNSAFE, safe_line, safe_text
-from deskterm.screens.case_dialogs import Dialog, hint, plain, shown_names
+from deskterm.safe_text import safe_line
 from deskterm.screens.local_time import short
+from deskterm.widgets.choice_list import ChoiceList
+from deskterm.widgets.dialog import STYLES, Dialog, hint, plain
+from deskterm.widgets.fields import TextField, shown_names
 
 STEPS = (
     "Caller",
@@ -75,8 +77,8 @@ class SpaceCheckbox(Checkbox, inherit_bindings=False):
     BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
-def labelled(widget_id: str, label: str, placeholder: str = "") -> Input:
-    field = Input(placeholder=placeholder, id=widget_id)
+def labelled(widget_id: str, label: str, placeholder: str = "") -> TextField:
+    field = TextField(placeholder=placeholder, id=widget_id)
     field.border_title = label
     return field
 
@@ -85,32 +87,8 @@ class Sev1Wizard(Screen[Case | None]):
     """The call, step by step; dismissed with the Sev 1 case once confirmed."""
 
     AUTO_FOCUS = None  # each step focuses its own first field (or none)
+    CSS_PATH = [STYLES / "dialogs.tcss", STYLES / "forms.tcss"]
 
-    DEFAULT_CSS = """
-    Sev1Wizard { layout: vertical; }
-    Sev1Wizard #wizard-head { height: 1; background: $panel; }
-    Sev1Wizard #step-title { width: 1fr; text-style: bold; padding: 0 1; }
-    Sev1Wizard #timer { width: auto; padding: 0 1; text-style: bold; }
-    Sev1Wizard #caller-line { height: auto; max-height: 3; padding: 0 1; color: $text-muted; }
-    Sev1Wizard #steps { height: auto; padding: 0 1; }
-    Sev1Wizard #add-contact { height: auto; }
-    Sev1Wizard #rest { height: 1fr; }
-    Sev1Wizard .step { height: auto; }
-    Sev1Wizard .text { height: auto; }
-    Sev1Wizard .question { height: auto; margin: 1 0; text-style: bold; }
-    Sev1Wizard #error { height: auto; color: $error; text-style: bold; padding: 0 1; }
-    Sev1Wizard #error.-empty { display: none; }
-    Sev1Wizard #hint { height: 1; color: $text-muted; padding: 0 1; }
-    Sev1Wizard Input, Sev1Wizard OptionList, Sev1Wizard Checkbox {
-        border: round $border-blurred; background: $surface;
-    }
-    Sev1Wizard Input:focus, Sev1Wizard OptionList:focus, Sev1Wizard Checkbox:focus {
-        border: heavy $accent;
-    }
-    Sev1Wizard Input { height: 3; }
-    Sev1Wizard #callers { height: auto; max-height: 11; }
-    Sev1Wizard OptionList:nocolor > .option-list--option-highlighted { text-style: bold underline; }
-    """
     BINDINGS = [
         Binding("escape", "back", "Back", show=False),
         Binding("up", "arrow(-1)", show=False),
@@ -156,7 +134,7 @@ class Sev1Wizard(Screen[Case | None]):
         with ContentSwitcher(id="steps", initial="step-1"):
             with Vertical(id="step-1", classes="step"):
                 yield labelled("search", "find the caller", "name, organization, e-mail or phone")
-                yield OptionList(id="callers")
+                yield ChoiceList(id="callers")
                 with Vertical(id="add-contact"):
                     yield labelled("new-org", "organization *")
                     yield labelled("new-name", "name *")
@@ -363,11 +341,6 @@ class Sev1Wizard(Screen[Case | None]):
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
-        if UNSAFE.search(field.value):  # a pasted ESC or C1 byte becomes visible, inert
-            before = field.value[: field.cursor_position]
-            field.value = safe_text(field.value)
-            field.cursor_position = len(safe_text(before))
-            return
         if field.id == "search":
             self._refresh_callers()
         self._changed_soon()
@@ -870,9 +843,6 @@ class Sev1Wizard(Screen[Case | None]):
 class ResumeCall(Dialog[str]):
     """At start-up: a Severity 1 call was left mid-way. "resume", "discard" or None (later)."""
 
-    DEFAULT_CSS = """
-    ResumeCall > #frame { width: 72; max-width: 100%; }
-    """
     BINDINGS = [
         Binding("enter,r", "choose('resume')", show=False),
         Binding("d", "choose('discard')", show=False),
@@ -911,9 +881,6 @@ class ResumeCall(Dialog[str]):
 class Confirm(Dialog[bool]):
     """y or n to a question that throws typing away."""
 
-    DEFAULT_CSS = """
-    Confirm > #frame { width: 72; max-width: 100%; }
-    """
     BINDINGS = [
         Binding("y", "choose(True)", show=False),
         Binding("n", "choose(False)", show=False),

@@ -24,6 +24,25 @@ class Status(StrEnum):
         """The words the support documents use (`Customer Information Requested`)."""
         return _LABELS[self]
 
+    @property
+    def token(self) -> str:
+        """The one word the command line and JSON use: the stored value."""
+        return self.value
+
+    @property
+    def short(self) -> str:
+        """The queue column's few letters (also accepted as a status on the command line)."""
+        return _SHORT[self]
+
+
+_SHORT = {
+    Status.NEW: "new",
+    Status.OPEN: "open",
+    Status.WAITING: "waiting",
+    Status.SOFTWARE_CHANGE: "sw change",
+    Status.RESOLVED: "resolved",
+    Status.CLOSED: "closed",
+}
 
 _LABELS = {
     Status.NEW: "New",
