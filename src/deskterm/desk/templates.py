@@ -260,3 +260,29 @@ def _due(detail: Mapping[str, object], policy: object) -> str | None:
             when = datetime.fromisoformat(str(next_due))
             return due_words(when, clock.get("left_seconds"), str(zone), zone)
     return None
+
+
+def file_values(file: object, engineer: str, now: datetime) -> dict[str, str | None]:
+    """`case_values` for a case the console has loaded (`deskterm.desk.case_file.CaseFile`):
+    the same values, without reading the database again."""
+    from deskterm.desk.queries import clock_json
+
+    case = file.case  # type: ignore[attr-defined]
+    contact = file.contact  # type: ignore[attr-defined]
+    clocks = file.clocks(now)  # type: ignore[attr-defined]
+    detail = {
+        "number": case.number,
+        "subject": case.subject,
+        "organization": file.organization.name,  # type: ignore[attr-defined]
+        "contact": {"name": contact.name} if contact else None,
+        "intake": {name: getattr(case, name) for name in INTAKE_FIELDS},
+        "next_due": _iso(case.next_due),
+        "clocks": {kind.value: clock_json(clock) for kind, clock in clocks.items()},
+    }
+    return case_values(detail, engineer, file.policy)  # type: ignore[attr-defined]
+
+
+def _iso(value: datetime | None) -> str | None:
+    from deskterm.instants import to_iso
+
+    return to_iso(value) if value is not None else None

@@ -32,6 +32,7 @@ from deskterm.desk.outbox import last_mail_outcome
 from deskterm.desk.workflow import allowed_moves
 from deskterm.drafts import Draft, Drafts
 from deskterm.memory import collector_paused
+from deskterm.models import EventKind
 from deskterm.safe_text import safe_line
 from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
@@ -39,7 +40,7 @@ from deskterm.screens.connection import show_connection
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
-from deskterm.sla import Clock, ClockKind
+from deskterm.sla import Clock, ClockKind, Status
 from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import first_line
 from deskterm.widgets.clock_panel import ClockPanel
@@ -410,9 +411,62 @@ class CaseScreen(Screen[None]):
         assert file is not None
         seen = file.version if base is None else base
         composer = writing.Composer(
-            kind, self.number, file.case.subject, self.drafts, self.desk.now, seen, initial
+            kind,
+            self.number,
+            file.case.subject,
+            self.drafts,
+            self.desk.now,
+            seen,
+            initial,
+            context=self._compose_context(file),
         )
         self.app.push_screen(composer, lambda fields: self._composed(kind, fields, seen))
+
+    def _compose_context(self, file: CaseFile) -> writing.ComposeContext:
+        """The case in view while writing: recipient, mail, last words, clocks, templates."""
+        from deskterm import settings
+        from deskterm.desk import templates
+
+        person = file.contact
+        if person is None:
+            recipient, address = "nobody: the case has no contact", None
+        elif not (person.email or "").strip():
+            recipient, address = f"{person.name}: no address on file", None
+        else:
+            recipient, address = f"{person.name} <{person.email}>", person.email
+        if address is None:
+            mailed = "recorded, not mailed"
+        elif self.desk.mail.relay:
+            mailed = "will be mailed"
+        else:
+            mailed = "recorded, not mailed: no mail relay configured"
+        said = [e for e in file.events if e.kind == EventKind.CUSTOMER_REPLY.value]
+        if said:
+            heading = f"The customer wrote, {self.when(said[-1].at)}"
+            last = said[-1].text or ""
+        else:
+            heading, last = "The report (nothing from the customer since)", file.case.description
+        now = self.desk.now()
+
+        def load_templates() -> dict[str, templates.Template]:
+            return templates.find_templates(
+                settings.template_dirs(), settings.named_template_dirs()
+            )
+
+        return writing.ComposeContext(
+            recipient=recipient,
+            mailed=mailed,
+            last_heading=heading,
+            last_text=last,
+            contact=person.name if person else "",
+            phone=(person.phone or "") if person else "",
+            clock_title=f"SLA under {file.policy.title}",
+            policy=file.policy,
+            clocks=file.clocks(now),
+            when=self.when,
+            load_templates=load_templates,
+            values=templates.file_values(file, self.desk.actor, now),
+        )
 
     def _composed(self, kind: str, fields: dict[str, str] | None, seen: int) -> None:
         if fields is None:
@@ -420,12 +474,14 @@ class CaseScreen(Screen[None]):
         desk, number, text = self.desk, self.number, fields["text"]
         done: Done = COMPOSER_KINDS[kind]
         if kind == "reply":
+            move = Status(fields["move"]) if fields.get("move") else None
 
             def change(v: int) -> tuple[Any, str]:
-                case = cases.reply(desk, number, text, expected_version=v)
+                case = cases.reply(desk, number, text, expected_version=v, move=move)
                 return case, last_mail_outcome(desk, number)
 
-            done = lambda result: f"reply {result[1]}"  # noqa: E731
+            moved = f", moved to {move.label}" if move else ""
+            done = lambda result: f"reply {result[1]}{moved}"  # noqa: E731
         elif kind == "note":
             change = lambda v: cases.note(desk, number, text, expected_version=v)  # noqa: E731
         else:
@@ -537,8 +593,7 @@ class CaseScreen(Screen[None]):
 
         self.app.push_screen(
             Confirm(
-                f"Incident# {self.number} is held by {safe_line(holder, 60)}. "
-                "Take it from them?"
+                f"Incident# {self.number} is held by {safe_line(holder, 60)}. Take it from them?"
             ),
             answered,
         )
