@@ -76,3 +76,23 @@ async def test_the_caller_line_wraps_instead_of_cutting_the_admin_fact(seeded: S
         assert "NOT an administrator of the product" in shown
         assert line.region.height >= 2
     assert new_cases(seeded.desk) == []
+
+
+async def test_ctrl_a_adds_another_issue_from_a_text_field(seeded: Seeded) -> None:
+    from tests.screens.test_intake import open_form
+
+    app = make_app(seeded.desk)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await open_form(pilot)
+        await pilot.press(*keys("Acme"), "enter", *keys("Bob Admin"), "enter")
+        await settle(pilot)
+        subject = form.query_one("#subject", Input)
+        subject.value = "Reports time out"
+        form.query_one("#product", Input).value = "Ledger"
+        subject.focus()
+        await settle(pilot)
+        await pilot.press("ctrl+a")
+        await settle(pilot)
+        assert subject.value == ""  # the next issue's, not the cursor at the line's start
+        assert "1. Reports time out" in str(form.query_one("#pending").render())
+    assert new_cases(seeded.desk) == []

@@ -69,7 +69,9 @@ class NewCaseForm(Screen[list[Case] | None]):
     BINDINGS = [
         Binding("escape", "leave", show=False),
         Binding("ctrl+s", "create", show=False),
-        Binding("ctrl+a", "another", show=False),
+        # Before a text field's own ctrl+a (start of line): "add another issue" from
+        # every field, as the footer says.
+        Binding("ctrl+a", "another", show=False, priority=True),
         # Before the inputs' own ctrl+x (cut); asked for first.
         Binding("ctrl+x", "discard", show=False, priority=True),
         Binding("enter", "next", show=False),  # on the severity list
