@@ -84,3 +84,34 @@ async def test_a_reply_says_it_was_recorded_but_not_mailed(seeded: Seeded) -> No
             3,
         )
         assert "reply recorded" not in said(app)
+
+
+async def test_related_cases_are_one_key_away_and_esc_comes_back(seeded: Seeded) -> None:
+    from deskterm.desk import cases
+    from deskterm.screens.case import CaseScreen
+    from tests.screens.conftest import EXPORT_QUESTION, LOGIN_BROKEN
+
+    child = cases.split(seeded.desk, PRODUCTION_DOWN, "Second node also down").number
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_case(pilot, PRODUCTION_DOWN)
+        assert await until(pilot, lambda: len(screen.related) > 0, 10)
+        await pilot.press("4")
+        await settle(pilot)
+        text = screen_text(app)
+        assert f"#{child}  split off" in text
+        assert f"#{LOGIN_BROKEN}  same contact (Bob Admin)" in text
+        assert f"#{EXPORT_QUESTION}  same contact (Bob Admin)" in text
+        assert f"#{PRODUCTION_DOWN} " not in text.split("Related")[1]  # not itself
+        await pilot.press("enter")
+        assert await until(
+            pilot, lambda: isinstance(app.screen, CaseScreen) and app.screen.number == child, 10
+        )
+        other = app.screen
+        assert await until(pilot, lambda: len(other.related) > 0, 10)  # type: ignore[attr-defined]
+        assert f"#{PRODUCTION_DOWN}  split from" in " ".join(
+            f"#{r.number}  {r.relation}"
+            for r in other.related  # type: ignore[attr-defined]
+        )
+        await pilot.press("escape")
+        assert await until(pilot, lambda: app.screen is screen, 10)

@@ -95,6 +95,7 @@ class CaseScreen(Screen[None]):
         Binding("1", "tab('timeline')", "Timeline", show=False),
         Binding("2", "tab('intake')", "Intake", show=False),
         Binding("3", "tab('files')", "Attachments", show=False),
+        Binding("4", "tab('related')", "Related", show=False),
     ]
     # What each changing key does, for the read-only console's refusal.
     CHANGING = frozenset(
@@ -114,6 +115,7 @@ class CaseScreen(Screen[None]):
         # Versions this screen wrote: its own changes are not announced as someone else's.
         self._own_versions: set[int] = set()
         self._offered_drafts = False
+        self.related: list[Any] = []
 
     # -- layout ---------------------------------------------------------------------
 
@@ -127,6 +129,8 @@ class CaseScreen(Screen[None]):
                 yield Document(indent=2, id="intake-doc")
             with TabPane("Attachments", id="files"):
                 yield OptionList(id="attachment-list")
+            with TabPane("Related", id="related"):
+                yield OptionList(id="related-list")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -170,6 +174,43 @@ class CaseScreen(Screen[None]):
             return
         self.app.call_from_thread(self._show, *read)
 
+    # -- related cases: each one key away (enter opens it, esc comes back) ---------------
+
+    def _related_of(self, file: CaseFile) -> list[Any]:
+        from deskterm.desk.related import related_cases
+
+        try:
+            return related_cases(self.desk, file)
+        except (DeskError, SQLAlchemyError):
+            return []  # the case itself is shown; its relations come with the next load
+
+    @work(thread=True, exclusive=True, group="related")
+    def _load_related(self, file: CaseFile) -> None:
+        self.app.call_from_thread(self._show_related, self._related_of(file))
+
+    def _show_related(self, found: list[Any]) -> None:
+        self.related = found
+        listing = self.query_one("#related-list", OptionList)
+        highlighted = listing.highlighted
+        listing.clear_options()
+        for item in found:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"#{item.number}  ", style="bold")
+            line.append(f"{safe_line(item.relation, 60)}  ")
+            line.append(f"[{item.status}]  ")
+            line.append(safe_line(item.subject, 200))
+            listing.add_option(Option(line))
+        if found:
+            listing.highlighted = min(highlighted or 0, len(found) - 1)
+        tab = self.query_one(TabbedContent).get_tab("related")
+        tab.label = f"Related {len(found)}"  # type: ignore[assignment]
+
+    @on(OptionList.OptionSelected, "#related-list")
+    def _related_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        item = self.related[event.option_index]
+        self.app.push_screen(CaseScreen(self.desk, item.number, readonly=self.readonly))
+
     def _gone(self, message: str) -> None:
         self.notify(safe_line(message), severity="error", markup=False)
         self.dismiss()
@@ -192,6 +233,10 @@ class CaseScreen(Screen[None]):
         empty = sum(1 for _, value in file.intake() if not value.strip())
         tabs.get_tab("intake").label = f"Intake ({empty} empty)" if empty else "Intake"  # type: ignore[assignment]
         tabs.get_tab("files").label = f"Attachments {len(file.attachments)}"  # type: ignore[assignment]
+        if previous is None:  # the first paint shows them (a few indexed rows)
+            self._show_related(self._related_of(file))
+        else:
+            self._load_related(file)
         if previous is not None and file.version != previous.version:
             self._announce(file.since(previous.version))
         if previous is None and not self._offered_drafts:
@@ -391,7 +436,12 @@ class CaseScreen(Screen[None]):
 
     def action_tab(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        target = {"timeline": "#timeline-doc", "intake": "#intake-doc", "files": "#attachment-list"}
+        target = {
+            "timeline": "#timeline-doc",
+            "intake": "#intake-doc",
+            "files": "#attachment-list",
+            "related": "#related-list",
+        }
         self.query_one(target[pane]).focus()
 
     def action_compose(self, kind: str) -> None:
