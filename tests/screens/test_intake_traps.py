@@ -96,3 +96,40 @@ async def test_ctrl_a_adds_another_issue_from_a_text_field(seeded: Seeded) -> No
         assert subject.value == ""  # the next issue's, not the cursor at the line's start
         assert "1. Reports time out" in str(form.query_one("#pending").render())
     assert new_cases(seeded.desk) == []
+
+
+async def test_the_form_adds_a_new_reporter_with_the_case(seeded: Seeded) -> None:
+    from deskterm.desk import directory
+    from deskterm.screens.queue import QueueScreen
+    from tests.screens.test_intake import events_of, open_form, until
+
+    app = make_app(seeded.desk)
+    async with app.run_test(size=(120, 40)) as pilot:
+        form = await open_form(pilot)
+        await pilot.press(*keys("Acme"), "enter", *keys("Nora New"), "enter")
+        await settle(pilot)
+        error = str(form.query_one("#contact-error", Static).render())
+        assert "not a contact of Acme" in error and "add them as a new contact" in error
+        await pilot.press("tab")
+        await settle(pilot)
+        assert app.focused is form.query_one("#new-contact")
+        await pilot.press("enter")  # enter goes on; it never ticks
+        await settle(pilot)
+        assert not form.query_one("#new-contact", Checkbox).value
+        form.query_one("#new-contact").focus()
+        await pilot.press("space")
+        await settle(pilot)
+        assert form.query_one("#new-contact-details").display
+        form.query_one("#contact-email", Input).value = "nora@acme.test"
+        form.query_one("#subject", Input).value = "Reports time out"
+        form.query_one("#product", Input).value = "Ledger"
+        assert [c.name for c, _ in directory.contacts(seeded.desk, "Acme")] == ["Bob Admin"]
+        await pilot.press("ctrl+s")
+        assert await until(pilot, lambda: isinstance(app.screen, QueueScreen), 10)
+    [case] = new_cases(seeded.desk)
+    [(nora, _)] = [
+        (c, o) for c, o in directory.contacts(seeded.desk, "Acme") if c.name == "Nora New"
+    ]
+    assert nora.email == "nora@acme.test" and not nora.is_admin
+    assert case.contact_id == nora.id
+    assert events_of(seeded.desk, case.number)[0].kind == "opened"

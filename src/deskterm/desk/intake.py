@@ -443,6 +443,15 @@ class Issue:
     intake: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NewContact:
+    """A reporter not in the directory yet: added with the cases, in their transaction."""
+
+    email: str = ""
+    phone: str = ""
+    is_admin: bool = False
+
+
 def open_issues(
     desk: Desk,
     *,
@@ -450,6 +459,7 @@ def open_issues(
     contact: str,
     issues: Sequence[Issue],
     entitlement_override: str | None = None,
+    new_contact: NewContact | None = None,
 ) -> list[Case]:
     """Open one case per issue in one transaction; several are linked to each other.
 
@@ -460,6 +470,8 @@ def open_issues(
         raise DeskError("no issue to open: write a subject")
     if not contact or not contact.strip():
         raise DeskError("the contact is empty: name a contact of the organization")
+    if new_contact is not None:
+        check_new_contact(contact, new_contact.email, new_contact.phone)
     now = desk.now()
     opened: list[Case] = []
     with writing(desk.engine) as session:
@@ -467,8 +479,22 @@ def open_issues(
         person = session.exec(
             select(Contact).where(Contact.organization_id == org.id, Contact.name == contact)
         ).first()
-        if person is None:
+        if person is not None and new_contact is not None:
+            raise DeskError(f"{org.name} has a contact named {contact!r} already: choose it")
+        if person is None and new_contact is None:
             raise NotFound(f"no contact named {contact!r} at {org.name}")
+        if person is None and new_contact is not None:  # joins the directory with the cases
+            person = Contact(
+                organization_id=org.id,  # type: ignore[arg-type]
+                name=contact.strip(),
+                email=new_contact.email.strip() or None,
+                phone=new_contact.phone.strip() or None,
+                is_admin=new_contact.is_admin,
+                created_at=now,
+            )
+            session.add(person)
+            session.flush()
+        assert person is not None
         policy = desk.policy(org.policy)
         for issue in issues:
             opened.append(

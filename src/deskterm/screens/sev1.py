@@ -42,6 +42,7 @@ from deskterm.screens.local_time import short
 from deskterm.widgets.choice_list import ChoiceList
 from deskterm.widgets.dialog import STYLES, Dialog, hint, plain
 from deskterm.widgets.fields import TextField, shown_names
+from deskterm.widgets.tick_box import ADMIN_NO, ADMIN_YES, SpaceCheckbox
 
 STEPS = (
     "Caller",
@@ -54,9 +55,6 @@ STEPS = (
     "Confirm",
 )
 ADD_OPTION = "+add"
-# The checkbox says its state in words: without colour its mark looks the same either way.
-ADMIN_NO = "administrator of the product: no (space: yes)"
-ADMIN_YES = "administrator of the product: YES (space: no)"
 # Saved this long after the last change, so a kill mid-step loses no typing.
 SAVE_AFTER_SECONDS = 0.5
 # The answers that are not typed into an input: flags and the caller chosen.
@@ -68,13 +66,6 @@ def call_time(seconds: float) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, seconds = divmod(rest, 60)
     return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes:02}:{seconds:02}"
-
-
-class SpaceCheckbox(Checkbox, inherit_bindings=False):
-    """A checkbox that only space ticks: `enter` means "next" on every step, and a
-    Sev 1 entitlement check must not record a fact the engineer never ticked."""
-
-    BINDINGS = [Binding("space", "toggle_button", "Toggle", show=False)]
 
 
 def labelled(widget_id: str, label: str, placeholder: str = "") -> TextField:
