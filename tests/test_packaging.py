@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PRESETS = sorted(p.name for p in (ROOT / "data" / "policies").glob("*.toml"))
+TEMPLATES = sorted(p.name for p in (ROOT / "data" / "templates").glob("*.md"))
 
 
 def build_wheel(tmp_path: Path) -> Path:
@@ -47,6 +48,11 @@ def test_a_wheel_contains_every_preset_and_an_installed_copy_finds_them(tmp_path
         sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("deskterm/data/policies/"))
         == PRESETS
     )
+    # The canned replies travel the same way (issue 20).
+    assert TEMPLATES and (
+        sorted(n.rsplit("/", 1)[1] for n in names if n.startswith("deskterm/data/templates/"))
+        == TEMPLATES
+    )
     # The console's stylesheets travel with it (a screen without them draws unstyled).
     stylesheets = sorted(
         "deskterm/" + str(p.relative_to(ROOT / "src" / "deskterm"))
@@ -74,7 +80,8 @@ def test_a_wheel_contains_every_preset_and_an_installed_copy_finds_them(tmp_path
         "from deskterm.sla.catalog import PolicyCatalog;"
         "print(deskterm.__file__);"
         "print(s.packaged_policy_dir());"
-        "print(','.join(PolicyCatalog([s.packaged_policy_dir()]).entries()))"
+        "print(','.join(PolicyCatalog([s.packaged_policy_dir()]).entries()));"
+        "print(s.packaged_template_dir())"
     )
     result = subprocess.run(
         [sys.executable, "-c", probe],
@@ -83,7 +90,8 @@ def test_a_wheel_contains_every_preset_and_an_installed_copy_finds_them(tmp_path
         text=True,
         check=True,
     )
-    module_file, policy_dir, names_found = result.stdout.split("\n")[:3]
+    module_file, policy_dir, names_found, template_dir = result.stdout.split("\n")[:4]
+    assert template_dir.startswith(str(site))
     assert module_file.startswith(str(site))
     assert policy_dir.startswith(str(site))
     assert names_found.split(",") == [

@@ -6,6 +6,7 @@
 | user config | ~/.config/deskterm/config.toml | XDG_CONFIG_HOME |
 | one more config file | - | DESKTERM_CONFIG |
 | policies | the package's presets, /etc/xdg/deskterm/policies, ~/.config/deskterm/policies | DESKTERM_POLICIES (more directories) |
+| templates (canned replies) | the package's, /etc/xdg/deskterm/templates, ~/.config/deskterm/templates | DESKTERM_TEMPLATES (more directories) |
 | the database | ~/.local/share/deskterm/deskterm.db | --db, DESKTERM_DB, `database` in a config |
 | attached files | attachments/ beside an SQLite file, else ~/.local/share/deskterm/attachments | DESKTERM_ATTACHMENTS |
 | drafts of text being written, calls in progress | ~/.local/state/deskterm/drafts | DESKTERM_DRAFTS |
@@ -59,6 +60,29 @@ def policy_dirs() -> list[Path]:
         platformdirs.site_config_path(APP) / "policies",
         platformdirs.user_config_path(APP) / "policies",
         *extra,
+    ]
+
+
+def packaged_template_dir() -> Path:
+    installed = Path(str(resources.files(APP))) / "data" / "templates"
+    if installed.is_dir():
+        return installed
+    return Path(__file__).resolve().parents[2] / "data" / "templates"
+
+
+def named_template_dirs() -> list[Path]:
+    """The directories named in DESKTERM_TEMPLATES: a missing one is a mistake to report."""
+    named = os.environ.get("DESKTERM_TEMPLATES", "")
+    return [Path(part).expanduser() for part in named.split(os.pathsep) if part]
+
+
+def template_dirs() -> list[Path]:
+    """Where canned replies are found, lowest precedence first (deskterm.desk.templates)."""
+    return [
+        packaged_template_dir(),
+        site_config_file().parent / "templates",
+        platformdirs.user_config_path(APP) / "templates",
+        *named_template_dirs(),
     ]
 
 

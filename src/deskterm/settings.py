@@ -9,6 +9,10 @@ Policies: later sources override earlier ones: the presets inside the package,
 then the host's site config (`/etc/xdg/deskterm/policies` on Linux), then the
 user's own config, then the directories named in `DESKTERM_POLICIES`
 (os.pathsep-separated).
+
+Templates (canned replies) are found the same way: the package's, then `templates/`
+beside the site config, then the user's `~/.config/deskterm/templates/`, then the
+directories named in `DESKTERM_TEMPLATES` (which must exist).
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ from deskterm.locations import (
     default_database,
     holiday_cache_dir,
     named_config_file,
+    named_template_dirs,
     packaged_policy_dir,
+    packaged_template_dir,
     policy_dirs,
     site_config_file,
+    template_dirs,
     user_config_file,
 )
 from deskterm.units import MB, SizeError, human_size, parse_size
@@ -54,6 +61,9 @@ __all__ = [
     "parse_size",
     "policy_dirs",
     "site_config_file",
+    "named_template_dirs",
+    "packaged_template_dir",
+    "template_dirs",
 ]
 
 

@@ -154,9 +154,9 @@ def queue(templates: Templates, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     return copy_of(templates(queue_of_cases), tmp_path)
 
 
-def assert_refused_and_unchanged(desk: Desk, *args: str) -> str:
+def assert_refused_and_unchanged(desk: Desk, *args: str, user: str = "alice") -> str:
     before = dump(desk.db)
-    message = desk.bad(*args)
+    message = desk.bad(*args, user=user)
     assert dump(desk.db) == before
     return message
 
@@ -204,7 +204,8 @@ def test_new_case_json_has_the_contract_shape(desk: Desk) -> None:
     # 4h of office hours from Mon 09:00 MST
     assert iso_with_offset(first["due"]) == iso_with_offset("2026-11-23T20:00:00+00:00")
     assert iso_with_offset(case["next_due"]) == iso_with_offset(first["due"])
-    assert [e["kind"] for e in case["events"]] == ["opened"]
+    # A Sev 1 from the command line: the phone checklist recorded as not run (issue 20).
+    assert [e["kind"] for e in case["events"]] == ["opened", "checklist"]
     event = case["events"][0]
     assert event["actor"] == "alice"
     iso_with_offset(event["at"])
@@ -493,7 +494,9 @@ def test_why_explains_each_clock(desk: Desk) -> None:
 
 def test_reply_is_a_response_and_prints_one_line(opened: Desk) -> None:
     out = opened.ok("case", "reply", "40100", "We are on it.")
-    assert out == "Incident# 40100: reply to the customer recorded (version 2)\n"
+    assert out == (
+        "Incident# 40100: reply recorded, not mailed: no mail relay configured (version 2)\n"
+    )
     case = opened.show(40100)
     assert case["clocks"]["first_response"]["state"] == "met"
     assert case["events"][-1]["kind"] == "reply" and case["events"][-1]["text"] == "We are on it."
@@ -617,7 +620,13 @@ def test_assign_take_release(opened: Desk) -> None:
         opened.ok("case", "assign", "40100", "bob")
         == "Incident# 40100 assigned to bob (version 2)\n"
     )
-    assert opened.json("case", "take", "40100", user="carol")["assignee"] == "carol"
+    said = assert_refused_and_unchanged(opened, "case", "take", "40100", user="carol")
+    assert said == (
+        "deskterm: case 40100 is held by bob: take it from them with --from-holder "
+        "(or ask them to release it)"
+    )
+    taken = opened.json("case", "take", "40100", "--from-holder", user="carol")
+    assert taken["assignee"] == "carol"
     assert (
         opened.ok("case", "release", "40100")
         == "Incident# 40100 released (unassigned) (version 4)\n"
@@ -741,3 +750,98 @@ def test_sweep_twice_equals_sweep_once(desk: Desk) -> None:
         "closed": 0,
     }
     assert dump(desk.db) == once
+
+
+# --- intake without traps (issue 20) ------------------------------------------------
+
+
+def test_a_sev1_from_the_command_line_records_that_the_checklist_was_not_run(
+    desk: Desk,
+) -> None:
+    code, out, err = desk.run(
+        "case", "new", "--org", "Acme", "--contact", "Bob", "--severity", "1", "--subject", "down"
+    )
+    assert code == 0 and out.startswith("Incident# 40100 opened")
+    assert err == (
+        "deskterm: warning: Incident# 40100 is Severity 1 without the phone checklist "
+        "(recorded on the case; deskterm sev1 runs it, --checklist-done says it was run)\n"
+    )
+    [step] = [e for e in desk.show(40100)["events"] if e["kind"] == "checklist"]
+    assert step["field"] == "phone-checklist" and step["new"] == "not run"
+    assert "Sev 1 checklist  NOT RUN: opened at Severity 1 outside the phone-call wizard" in (
+        desk.ok("case", "show", "40100")
+    )
+    code, _, err = desk.run(
+        "case",
+        "new",
+        "--org",
+        "Acme",
+        "--contact",
+        "Bob",
+        "--severity",
+        "1",
+        "--subject",
+        "down",
+        "--checklist-done",
+    )
+    assert code == 0 and err == ""
+    [step] = [e for e in desk.show(40101)["events"] if e["kind"] == "checklist"]
+    assert step["new"] == "said to be done" and "alice says" in step["text"]
+    # A lower severity has no phone checklist: nothing recorded, nothing said.
+    code, _, err = desk.run(
+        "case", "new", "--org", "Acme", "--contact", "Bob", "--severity", "2", "--subject", "slow"
+    )
+    assert code == 0 and err == ""
+    assert not [e for e in desk.show(40102)["events"] if e["kind"] == "checklist"]
+    assert "--checklist-done is for a Severity 1" in assert_refused_and_unchanged(
+        desk,
+        "case",
+        "new",
+        "--org",
+        "Acme",
+        "--contact",
+        "Bob",
+        "--severity",
+        "2",
+        "--subject",
+        "slow",
+        "--checklist-done",
+    )
+
+
+def test_an_override_records_who_authorised_it(desk: Desk) -> None:
+    desk.ok(
+        "case",
+        "new",
+        "--org",
+        "Lapsed",
+        "--contact",
+        "Lena",
+        "--severity",
+        "2",
+        "--subject",
+        "x",
+        "--override",
+        "renewal signed",
+        "--supervisor",
+        "Dana Shift",
+    )
+    shown = desk.ok("case", "show", "40100")
+    fields = shown.split("Description")[0]
+    assert "\noverride " in fields
+    assert "entitlement override authorised by Dana Shift: renewal signed" in fields
+    assert "--supervisor names who authorised an --override" in assert_refused_and_unchanged(
+        desk,
+        "case",
+        "new",
+        "--org",
+        "Acme",
+        "--contact",
+        "Bob",
+        "--severity",
+        "2",
+        "--subject",
+        "x",
+        "--supervisor",
+        "Dana",
+    )

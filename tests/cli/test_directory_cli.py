@@ -159,6 +159,35 @@ def test_contact_add_refuses_bad_input(db: Path, args: list[str], says: str) -> 
     assert says in refused(db, "contact", "add", *args)
 
 
+def test_contact_list_by_organization(db: Path) -> None:
+    """`deskterm contact list` (issue 20): who can be named in `case new --contact`."""
+    ok(db, "org", "add", "Acme", "--policy", "standard-tier")
+    ok(db, "org", "add", "Globex", "--policy", "standard-tier")
+    assert ok(db, "contact", "list") == "no contacts (add one with deskterm contact add)\n"
+    ok(db, "contact", "add", "Zed", "--org", "Acme", "--phone", "+1 555 0100", "--admin")
+    ok(db, "contact", "add", "Ann", "--org", "Acme", "--email", "ann@acme.example")
+    ok(db, "contact", "add", "Gina \x1b[31m", "--org", "Globex")
+    listed = json.loads(ok(db, "contact", "list", "--json"))
+    assert [(row["organization"], row["name"]) for row in listed] == [
+        ("Acme", "Ann"),
+        ("Acme", "Zed"),
+        ("Globex", "Gina \x1b[31m"),
+    ]
+    assert listed[1] == {
+        "name": "Zed",
+        "organization": "Acme",
+        "email": None,
+        "phone": "+1 555 0100",
+        "administrator": True,
+    }
+    out = ok(db, "contact", "list", "--org", "Acme")
+    assert "Ann" in out and "ann@acme.example" in out and "Gina" not in out
+    assert "\x1b" not in ok(db, "contact", "list") and "Gina ␛[31m" in ok(db, "contact", "list")
+    assert "no organization named 'Acmee' (did you mean 'Acme'?)" in refused(
+        db, "contact", "list", "--org", "Acmee"
+    )
+
+
 def test_contact_needs_an_organization_first(db: Path) -> None:
     ok(db, "db", "upgrade")
     assert "add one with deskterm org add" in refused(db, "contact", "add", "Bob", "--org", "Acme")

@@ -102,13 +102,22 @@ def test_an_expired_contract_needs_a_supervisor_override_and_records_it(desk: De
     with pytest.raises(DeskError, match="maintenance contract ended on 2026-01-31"):
         intake.confirm_sev1(desk, call)
     assert case_count(desk) == 0
-    call.override = "renewal signed yesterday (Dana, supervisor)"
+    call.override = "renewal signed yesterday"
+    # Who authorised it is recorded with why (issue 20): a reason alone is refused.
+    with pytest.raises(DeskError, match="name of the supervisor who authorised it"):
+        intake.confirm_sev1(desk, call)
+    assert case_count(desk) == 0
+    call.supervisor = "Dana Shift"
     case = intake.confirm_sev1(desk, call)
     written = events(desk, case.number)
-    assert "entitlement override: renewal signed" in (written[0].text or "")
+    assert "entitlement override authorised by Dana Shift: renewal signed" in (
+        written[0].text or ""
+    )
     step = next(e for e in written if e.field == "entitlement")
     assert step.new_value == "override"
-    assert "Supervisor override: renewal signed yesterday (Dana, supervisor)" in (step.text or "")
+    assert "Supervisor override authorised by Dana Shift: renewal signed yesterday" in (
+        step.text or ""
+    )
 
 
 def test_a_caller_added_on_the_call_joins_the_directory_with_the_case(desk: Desk) -> None:
@@ -247,3 +256,31 @@ def test_cases_open_while_the_clock_moves_on(desk: Desk) -> None:
     for case in (sev1, *linked, plain):
         assert case.first_response_state == "running"
         assert case.first_response_due is not None and case.first_response_due > case.received_at
+
+
+def test_a_new_reporter_joins_the_directory_with_the_cases(desk: Desk) -> None:
+    """The new-case form adds a contact the way the wizard does (issue 20): written with
+    the cases, in their transaction, not before."""
+    from deskterm.desk import directory
+
+    new = intake.NewContact(email="nora@acme.test", phone="+1 555 0142", is_admin=True)
+    issues = [intake.Issue(severity=2, subject="Slow"), intake.Issue(severity=3, subject="Typo")]
+    with pytest.raises(DeskError, match="the subject is empty"):
+        intake.open_issues(
+            desk,
+            organization="Acme",
+            contact="Nora New",
+            issues=[intake.Issue(2, " ")],
+            new_contact=new,
+        )
+    assert "Nora New" not in [c.name for c, _ in directory.contacts(desk, "Acme")]
+    opened = intake.open_issues(
+        desk, organization="Acme", contact="Nora New", issues=issues, new_contact=new
+    )
+    [(nora, _)] = [(c, o) for c, o in directory.contacts(desk, "Acme") if c.name == "Nora New"]
+    assert (nora.email, nora.phone, nora.is_admin) == ("nora@acme.test", "+1 555 0142", True)
+    assert all(case.contact_id == nora.id for case in opened)
+    with pytest.raises(DeskError, match="has a contact named 'Nora New' already"):
+        intake.open_issues(
+            desk, organization="Acme", contact="Nora New", issues=issues, new_contact=new
+        )

@@ -205,18 +205,29 @@ async def test_a_supervisor_override_lets_the_call_go_on_and_is_recorded(seeded:
         wizard = await open_wizard(pilot)
         await pilot.press(*keys("gina"), "enter")
         await settle(pilot)
-        await pilot.press(*keys("renewal signed, Dana"), "enter")
+        await pilot.press(*keys("renewal signed"), "enter")
+        await settle(pilot)
+        # Who authorised it is asked for too (issue 20): a reason alone does not go on.
+        assert wizard.step == 2 and app.focused is wizard.query_one("#supervisor")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert wizard.step == 2 and "supervisor who authorised it is empty" in error_text(pilot)
+        await pilot.press(*keys("Dana Shift"), "enter")
         await settle(pilot)
         assert wizard.step == 3
         await walk(pilot, 3, 4, 5, 6, 7)
-        assert "override: renewal signed, Dana" in str(wizard.query_one("#summary").render())
+        summary = str(wizard.query_one("#summary").render())
+        assert "override by Dana Shift: renewal signed" in summary
         await walk(pilot, 8)
         await settle(pilot)
     [case] = new_cases(seeded.desk)
     written = events_of(seeded.desk, case.number)
-    assert "entitlement override: renewal signed, Dana" in (written[0].text or "")
+    assert "entitlement override authorised by Dana Shift: renewal signed" in (
+        written[0].text or ""
+    )
     step = next(e for e in written if e.field == "entitlement")
-    assert step.new_value == "override" and "renewal signed, Dana" in (step.text or "")
+    assert step.new_value == "override"
+    assert "authorised by Dana Shift: renewal signed" in (step.text or "")
 
 
 async def test_not_an_emergency_continues_as_a_lower_severity_case(seeded: Seeded) -> None:

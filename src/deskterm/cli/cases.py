@@ -31,7 +31,7 @@ from deskterm.desk.workflow import parse_status
 from deskterm.models import Case, Event
 from deskterm.safe_text import safe_line as one_line
 from deskterm.safe_text import safe_text
-from deskterm.sla import Clock, ClockKind, ClockState, shown_clocks
+from deskterm.sla import Clock, ClockKind, ClockState, Status, shown_clocks
 from deskterm.sla.duration import format_hours_minutes
 
 app = typer.Typer(
@@ -150,6 +150,17 @@ def new(
             "--override", help="Entitlement override for an expired contract: its reason."
         ),
     ] = None,
+    supervisor: Annotated[
+        str | None,
+        typer.Option("--supervisor", help="Who authorised the --override (the supervisor)."),
+    ] = None,
+    checklist_done: Annotated[
+        bool,
+        typer.Option(
+            "--checklist-done",
+            help="Severity 1: the phone call's checklist was run (else it is recorded as not).",
+        ),
+    ] = False,
     inquirer: Annotated[str | None, _text_option("--inquirer", "Who reported it.")] = None,
     product: Annotated[str | None, _text_option("--product", "The product.")] = None,
     product_version: Annotated[
@@ -197,6 +208,10 @@ def new(
     assert subject is not None
     if not contact.strip():
         fail("--contact is empty: name a contact of the organization")
+    if supervisor is not None and override is None:
+        fail("--supervisor names who authorised an --override: give its reason with --override")
+    if checklist_done and severity != 1:
+        fail("--checklist-done is for a Severity 1 case (the phone call's checklist)")
     given = {
         "inquirer": inquirer,
         "product": product,
@@ -221,7 +236,15 @@ def new(
         received=received,
         intake=intake,
         entitlement_override=override,
+        supervisor=supervisor,
+        sev1_checklist=checklist_done if severity == 1 else None,
     )
+    if severity == 1 and not checklist_done:
+        typer.echo(
+            f"deskterm: warning: {title(case.number)} is Severity 1 without the phone checklist "
+            "(recorded on the case; deskterm sev1 runs it, --checklist-done says it was run)",
+            err=True,
+        )
     label = the_desk.policy(case.policy).label(case.severity)
     due = f", next due {local(case.next_due)}" if case.next_due else ""
     done(the_desk, case, f"{title(case.number)} opened: {label} for {org}{due}", as_json)
@@ -392,6 +415,7 @@ def _print_case(detail: dict[str, Any]) -> None:
     ]
     if detail["split_from"] is not None:
         rows.append(("split from", title(detail["split_from"])))
+    rows.extend(_intake_notes(detail["events"]))
     if detail["scheduled_for"]:
         rows.append(("scheduled for", local(detail["scheduled_for"], year=True)))
     for name, value in rows:
@@ -445,6 +469,20 @@ def _print_case(detail: dict[str, Any]) -> None:
 _COUNTING = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
 
 
+def _intake_notes(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """What the intake left to know at a glance: a Sev 1 checklist not run, an override."""
+    notes: list[tuple[str, str]] = []
+    for event in events:
+        if event["kind"] == "checklist" and event["field"] == "phone-checklist":
+            state = "NOT RUN" if event["new"] == "not run" else event["new"]
+            notes.append(("Sev 1 checklist", f"{state}: {event['text']}"))
+        elif event["kind"] == "checklist" and event["new"] == "override":
+            notes.append(("override", event["text"] or ""))
+        elif event["kind"] == "opened" and "entitlement override" in (event["text"] or ""):
+            notes.append(("override", event["text"].split("; ", 1)[-1]))
+    return notes
+
+
 def _left(seconds: int) -> str:
     amount = timedelta(seconds=seconds)
     if amount < timedelta(0):
@@ -471,14 +509,74 @@ def _event(data: dict[str, Any]) -> Event:
 def reply(
     ctx: typer.Context,
     number: Number,
-    text: Annotated[str, typer.Argument(help="The reply to the customer (public).")],
+    text: Annotated[
+        str | None,
+        typer.Argument(help="The reply to the customer (public); or --template."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="A canned reply, filled in (see deskterm template list)."),
+    ] = None,
+    values: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="NAME=VALUE",
+            parser=params.assignment,
+            help="A placeholder's value (repeatable).",
+        ),
+    ] = None,
+    no_move: Annotated[
+        bool,
+        typer.Option("--no-move", help="Leave the status where it is (a template's move)."),
+    ] = False,
     if_version: IfVersion = None,
     as_json: JsonOption = False,
 ) -> None:
     """Reply to the customer: a response (stops the first-response clock)."""
+    from deskterm.desk.outbox import last_mail_outcome
+
+    if (text is None) == (template is None):
+        fail("give the reply's TEXT or --template NAME (one of them)")
+    if values and template is None:
+        fail("--set fills a template's placeholders: give --template NAME")
     the_desk = desk(ctx)
-    case = use_cases.reply(the_desk, number, text, expected_version=if_version)
-    done(the_desk, case, f"{title(case.number)}: reply to the customer recorded", as_json)
+    move = None
+    if template is not None:
+        text, move = _from_template(the_desk, number, template, values or [])
+    assert text is not None
+    case = use_cases.reply(
+        the_desk, number, text, expected_version=if_version, move=None if no_move else move
+    )
+    said = f"{title(case.number)}: reply {last_mail_outcome(the_desk, case.number)}"
+    if move is not None and not no_move:
+        said += f", status {case.status}"
+    done(the_desk, case, said, as_json)
+
+
+def _from_template(
+    the_desk: Desk, number: int, name: str, values: list[str]
+) -> tuple[str, Status | None]:
+    """A template's text filled in for the case; every placeholder without a value named."""
+    from deskterm.cli.templates import catalog
+    from deskterm.desk import templates
+
+    chosen = templates.get_template(catalog(), name)
+    detail = queries.show_case(the_desk, number)
+    filled_in = templates.case_values(detail, the_desk.actor, the_desk.policy(detail["policy"]))
+    for item in values:
+        key, equals, value = item.partition("=")
+        key = key.strip()
+        if not equals or key not in templates.PLACEHOLDERS:
+            fail(
+                f"--set {item!r}: give NAME=VALUE with NAME one of "
+                f"{', '.join(templates.PLACEHOLDERS)}"
+            )
+        filled_in[key] = value
+    filled = templates.fill(chosen.body, filled_in)
+    if filled.missing:
+        fail(templates.missing_line(chosen.name, filled.missing))
+    return filled.text, chosen.move
 
 
 @app.command("note")
@@ -578,11 +676,20 @@ def assign(
 
 @app.command("take")
 def take(
-    ctx: typer.Context, number: Number, if_version: IfVersion = None, as_json: JsonOption = False
+    ctx: typer.Context,
+    number: Number,
+    from_holder: Annotated[
+        bool,
+        typer.Option("--from-holder", help="Take it even though someone else holds it."),
+    ] = False,
+    if_version: IfVersion = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Take the case yourself (the --as user)."""
+    """Take the case yourself (the --as user); a colleague's case needs --from-holder."""
     the_desk = desk(ctx)
-    case = use_cases.take(the_desk, number, expected_version=if_version)
+    case = use_cases.take(
+        the_desk, number, expected_version=if_version, from_holder=from_holder
+    )
     done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
 
 

@@ -18,6 +18,7 @@ from deskterm.cli import (
     policy,
     search,
     shift,
+    templates,
     transfer,
 )
 from deskterm.cli.context import Options, options
@@ -35,6 +36,7 @@ app.add_typer(directory.org_app, name="org")
 app.add_typer(directory.contact_app, name="contact")
 app.add_typer(database.app, name="db")
 app.add_typer(mail.app, name="mail")
+app.add_typer(templates.app, name="template")
 app.command("sweep")(cases.sweep_command)
 app.command("demo")(demo.demo_command)
 app.command("export")(transfer.export_command)

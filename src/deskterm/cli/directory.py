@@ -123,3 +123,32 @@ def add_contact(
         return
     role = " (administrator)" if contact.is_admin else ""
     console().print(Text(safe_line(f"added contact {contact.name}{role} at {org}")))
+
+
+@contact_app.command("list")
+def list_contacts(
+    ctx: typer.Context,
+    org: Annotated[
+        str | None, typer.Option("--org", help="Only the contacts of this organization.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="A JSON list.")] = False,
+) -> None:
+    """Every contact, by organization and name: e-mail, phone, administrator or not."""
+    found = directory.contacts(desk(ctx), org)
+    if as_json:
+        print_json([_contact_json(contact, org_name) for contact, org_name in found])
+        return
+    if not found:
+        where = f" at {org}" if org else ""
+        console().print(Text(safe_line(f"no contacts{where} (add one with deskterm contact add)")))
+        return
+    table = Table("contact", "organization", "email", "phone", "admin", box=None, pad_edge=False)
+    for contact, org_name in found:
+        table.add_row(
+            Text(safe_line(contact.name)),
+            Text(safe_line(org_name)),
+            Text(safe_line(contact.email or "-")),
+            Text(safe_line(contact.phone or "-")),
+            Text("yes" if contact.is_admin else "no"),
+        )
+    console().print(table)

@@ -121,7 +121,15 @@ def status_name(text: str) -> str:
         raise typer.BadParameter(str(error)) from None
 
 
+def assignment(text: str) -> str:
+    """`NAME=VALUE` (a template placeholder's value): the name is checked where it is used."""
+    if "=" not in text or not text.partition("=")[0].strip():
+        raise typer.BadParameter(f"{text!r} is not NAME=VALUE")
+    return text
+
+
 PARSERS = (
+    assignment,
     positive,
     search_limit,
     status_name,

@@ -24,7 +24,7 @@ from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Case, Contact, Counter, Event, EventKind, Organization
 from deskterm.sla import ClockKind, Policy, Status
-from deskterm.store.engine import writing
+from deskterm.store.engine import reading, writing
 
 INFORMATION = (
     "We need more information from you to continue working on this case. "
@@ -145,10 +145,17 @@ def open_case(
     received: datetime | None = None,
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
+    supervisor: str | None = None,
+    sev1_checklist: bool | None = None,
 ) -> Case:
-    """Log a new case; its clocks start at `received` (default: now)."""
+    """Log a new case; its clocks start at `received` (default: now).
+
+    `sev1_checklist`: for a Severity 1 case opened outside the wizard, whether the
+    engineer says the phone call's checklist (seed 000) was run; either way it is
+    recorded on the case, so nobody mistakes the case for one that went through it.
+    """
     with writing(desk.engine) as session:
-        return create_case(
+        case = create_case(
             session,
             desk,
             desk.now(),
@@ -160,7 +167,40 @@ def open_case(
             received=received,
             intake=intake,
             entitlement_override=entitlement_override,
+            supervisor=supervisor,
         )
+        if sev1_checklist is not None and severity == 1:
+            _record_checklist_outside_wizard(session, desk, case, sev1_checklist)
+        return case
+
+
+CHECKLIST_NOT_RUN = (
+    "opened at Severity 1 outside the phone-call wizard: the Severity 1 checklist (administrative "
+    "access, product, emergency, impact, scope and urgency) was not run"
+)
+
+
+def _record_checklist_outside_wizard(
+    session: Session, desk: Desk, case: Case, done: bool
+) -> None:
+    text = (
+        f"{desk.actor} says the Severity 1 phone checklist was run (not recorded step by step)"
+        if done
+        else CHECKLIST_NOT_RUN
+    )
+    session.add(
+        Event(
+            case_id=case.id,  # type: ignore[arg-type]
+            version=case.version,
+            at=case.created_at,
+            actor=desk.actor,
+            kind=EventKind.CHECKLIST.value,
+            field="phone-checklist",
+            new_value="said to be done" if done else "not run",
+            text=text,
+        )
+    )
+    session.flush()
 
 
 def create_case(
@@ -176,6 +216,7 @@ def create_case(
     received: datetime | None = None,
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
+    supervisor: str | None = None,
 ) -> Case:
     """open_case inside the caller's transaction, by names (mail opens a case with its
     attachments); its clocks replayed."""
@@ -194,6 +235,7 @@ def create_case(
         received=received,
         intake=intake,
         entitlement_override=entitlement_override,
+        supervisor=supervisor,
         now=now,
     )
     refresh(session, case, policy, now)
@@ -240,6 +282,7 @@ def insert_case(
     received: datetime | None = None,
     intake: Mapping[str, str] | None = None,
     entitlement_override: str | None = None,
+    supervisor: str | None = None,
     actor: str | None = None,
     now: datetime | None = None,
 ) -> Case:
@@ -254,6 +297,7 @@ def insert_case(
     subject = required(subject, "the subject", limits.LINE_LIMIT)
     optional(description, "the description")
     optional(entitlement_override, "the override's reason")
+    supervisor = limits.optional_name(supervisor, "the supervisor's name")
     intake = dict(intake or {})
     check_intake(intake)
     now = now or desk.now()
@@ -296,7 +340,8 @@ def insert_case(
     session.flush()
     notes = [f"received {to_iso(received)} under {policy.name}"]
     if entitlement_override:
-        notes.append(f"entitlement override: {entitlement_override}")
+        by = f" authorised by {supervisor.strip()}" if supervisor and supervisor.strip() else ""
+        notes.append(f"entitlement override{by}: {entitlement_override}")
     session.add(
         Event(
             case_id=case.id,  # type: ignore[arg-type]
@@ -313,11 +358,33 @@ def insert_case(
     return case
 
 
-def reply(desk: Desk, number: int, text: str, expected_version: int | None = None) -> Case:
-    """A public reply to the customer: a response (stops the first-response clock)."""
+def reply(
+    desk: Desk,
+    number: int,
+    text: str,
+    expected_version: int | None = None,
+    move: Status | None = None,
+) -> Case:
+    """A public reply to the customer: a response (stops the first-response clock).
+
+    `move`: the status move that goes with it (a template's, such as the information
+    request's move to waiting on the customer), in the same transaction. The reply is
+    the one mail the customer gets; a case already there is left where it is.
+    """
     with changing(desk, number, expected_version) as change:
         event = change.record(EventKind.REPLY, text=required(text, "the reply"))
         change.mail(event, "reply", text)
+        current = Status(change.case.status)
+        if move is not None and move != current:
+            check_move(current, move)
+            change.record(
+                EventKind.STATUS,
+                field_name="status",
+                old=current.value,
+                new=move.value,
+                text="with the reply",
+            )
+            change.case.status = move.value
     return change.case
 
 
@@ -417,8 +484,40 @@ def assign(desk: Desk, number: int, user: str | None, expected_version: int | No
     return change.case
 
 
-def take(desk: Desk, number: int, expected_version: int | None = None) -> Case:
-    return assign(desk, number, desk.actor, expected_version)
+class HeldByOther(DeskError):
+    """Taking a case a colleague holds, without saying so: names the holder."""
+
+    def __init__(self, number: int, holder: str) -> None:
+        super().__init__(
+            f"case {number} is held by {holder}: take it from them with --from-holder "
+            "(or ask them to release it)"
+        )
+        self.holder = holder
+
+
+def take(
+    desk: Desk, number: int, expected_version: int | None = None, from_holder: bool = False
+) -> Case:
+    """Take the case yourself; one held by someone else only when `from_holder` says so."""
+    actor = name(desk.actor, "the assignee")
+    with changing(desk, number, expected_version) as change:
+        holder = change.case.assignee
+        if holder and holder != actor and not from_holder:
+            raise HeldByOther(number, holder)
+        if holder == actor:
+            raise DeskError(f"case {number} is already assigned to {holder}")
+        change.record(EventKind.ASSIGN, field_name="assignee", old=holder, new=actor)
+        change.case.assignee = actor
+    return change.case
+
+
+def holder_of(desk: Desk, number: int) -> str | None:
+    """Who holds case `number` now (None: nobody)."""
+    with reading(desk.engine) as session:
+        case = session.exec(select(Case).where(Case.number == number)).first()
+        if case is None:
+            raise NotFound(f"no case {number}")
+        return case.assignee
 
 
 def release(desk: Desk, number: int, expected_version: int | None = None) -> Case:

@@ -107,3 +107,18 @@ def add_contact(
 def organizations(desk: Desk) -> list[Organization]:
     with reading(desk.engine) as session:
         return list(session.exec(select(Organization).order_by(col(Organization.name))))
+
+
+def contacts(desk: Desk, organization: str | None = None) -> list[tuple[Contact, str]]:
+    """Every contact with its organization's name, by organization then name; only those
+    of `organization` when given (an unknown one is refused with a suggestion)."""
+    with reading(desk.engine) as session:
+        query = (
+            select(Contact, Organization.name)
+            .join(Organization, col(Organization.id) == col(Contact.organization_id))
+            .order_by(col(Organization.name), col(Contact.name))
+        )
+        if organization is not None:
+            org = find_organization(session, organization)
+            query = query.where(Contact.organization_id == org.id)
+        return [(contact, org_name) for contact, org_name in session.exec(query)]

@@ -221,6 +221,7 @@ class Sev1Call:
     contact_phone: str = ""
     contact_is_admin: bool = False
     override: str = ""  # the supervisor override's reason, when entitlement fails
+    supervisor: str = ""  # who authorised the override (required with it)
     admin_access: bool = False
     product: str = ""
     version: str = ""
@@ -244,6 +245,7 @@ SEV1_ANSWERS = {  # field: (what it is called, one line or a text)
     "scope": ("the scope", "text"),
     "urgency": ("the urgency", "text"),
     "override": ("the override's reason", "text"),
+    "supervisor": ("the supervisor's name", "line"),
     "contact": ("the caller", "line"),
 }
 
@@ -281,8 +283,12 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
     scope = _required(call.scope, "scope")
     urgency = _required(call.urgency, "urgency")
     override = call.override.strip()
+    supervisor = ""
     if override:
         _required(override, "override")
+        if not call.supervisor.strip():
+            raise DeskError("the override needs the name of the supervisor who authorised it")
+        supervisor = limits.name(call.supervisor, "the supervisor's name")
     contact = _required(call.contact, "contact")
     if call.new_contact:
         check_new_contact(contact, call.contact_email, call.contact_phone)
@@ -324,6 +330,7 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
                 f"Systems: {systems}",
                 intake={"product": product, "product_version": version},
                 entitlement_override=override or None,
+                supervisor=supervisor or None,
                 now=now,
             )
             version_number, upgraded_from = 1, None
@@ -401,7 +408,11 @@ def _checklist(
         standing = ("current", f"{contract}; {person.name} is a contact of the organization")
     else:
         reasons = "; ".join(entitlement.problems)
-        standing = ("override", f"{reasons}. Supervisor override: {call.override.strip()}")
+        standing = (
+            "override",
+            f"{reasons}. Supervisor override authorised by {call.supervisor.strip()}: "
+            f"{call.override.strip()}",
+        )
     if upgraded_from is None:
         number = ("new", "a new case, opened on the call")
     else:
@@ -432,6 +443,15 @@ class Issue:
     intake: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class NewContact:
+    """A reporter not in the directory yet: added with the cases, in their transaction."""
+
+    email: str = ""
+    phone: str = ""
+    is_admin: bool = False
+
+
 def open_issues(
     desk: Desk,
     *,
@@ -439,6 +459,7 @@ def open_issues(
     contact: str,
     issues: Sequence[Issue],
     entitlement_override: str | None = None,
+    new_contact: NewContact | None = None,
 ) -> list[Case]:
     """Open one case per issue in one transaction; several are linked to each other.
 
@@ -449,6 +470,8 @@ def open_issues(
         raise DeskError("no issue to open: write a subject")
     if not contact or not contact.strip():
         raise DeskError("the contact is empty: name a contact of the organization")
+    if new_contact is not None:
+        check_new_contact(contact, new_contact.email, new_contact.phone)
     now = desk.now()
     opened: list[Case] = []
     with writing(desk.engine) as session:
@@ -456,8 +479,22 @@ def open_issues(
         person = session.exec(
             select(Contact).where(Contact.organization_id == org.id, Contact.name == contact)
         ).first()
-        if person is None:
+        if person is not None and new_contact is not None:
+            raise DeskError(f"{org.name} has a contact named {contact!r} already: choose it")
+        if person is None and new_contact is None:
             raise NotFound(f"no contact named {contact!r} at {org.name}")
+        if person is None and new_contact is not None:  # joins the directory with the cases
+            person = Contact(
+                organization_id=org.id,  # type: ignore[arg-type]
+                name=contact.strip(),
+                email=new_contact.email.strip() or None,
+                phone=new_contact.phone.strip() or None,
+                is_admin=new_contact.is_admin,
+                created_at=now,
+            )
+            session.add(person)
+            session.flush()
+        assert person is not None
         policy = desk.policy(org.policy)
         for issue in issues:
             opened.append(

@@ -293,6 +293,30 @@ def retry(desk: Desk, message: int) -> str:
 # --- reading ----------------------------------------------------------------------
 
 
+def outcome(row: Outbox | None) -> str:
+    """What became of a message to the customer, in the words a confirmation uses:
+    `mailed to ann@acme.example` or `recorded, not mailed: no mail relay configured`."""
+    if row is None:
+        return "recorded, not mailed"
+    if row.status in (OutboxStatus.PENDING.value, OutboxStatus.SENT.value) and row.to_address:
+        return f"mailed to {parseaddr(row.to_address)[1]}"
+    reason = (row.reason or "not sent").removeprefix("not sent: ")
+    return f"recorded, not mailed: {reason}"
+
+
+def last_mail_outcome(desk: Desk, number: int) -> str:
+    """`outcome` of the latest message to the customer on case `number`."""
+    with reading(desk.engine) as session:
+        row = session.exec(
+            select(Outbox)
+            .join(Case, col(Case.id) == col(Outbox.case_id))
+            .where(Case.number == number)
+            .order_by(col(Outbox.id).desc())
+            .limit(1)
+        ).first()
+        return outcome(row)
+
+
 @dataclass(frozen=True)
 class OutboxLine:
     id: int

@@ -26,10 +26,12 @@ from deskterm.desk.case_file import CaseFile
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.errors import Conflict, DeskError, NotFound, StorageError, database_refusal
+from deskterm.desk.outbox import last_mail_outcome
 from deskterm.desk.workflow import allowed_moves
 from deskterm.drafts import Draft, Drafts
 from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.memory import collector_paused
+from deskterm.models import EventKind
 from deskterm.safe_text import safe_line
 from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
@@ -37,7 +39,7 @@ from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import short, stamp
 from deskterm.screens.text_viewer import TextViewerScreen
 from deskterm.settings import human_size
-from deskterm.sla import Clock, ClockKind, shown_clocks
+from deskterm.sla import Clock, ClockKind, Status, shown_clocks
 from deskterm.widgets.clock_panel import ClockPanel
 from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.document import Block, Document
@@ -48,6 +50,9 @@ from deskterm.widgets.timeline import timeline_blocks
 # would be a megabyte of OSC 52 over the line, and an input a megabyte wide.
 SUBJECT_SHOWN = 300
 COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call logged"}
+# What a write says once done: a sentence, or one made from the change's result
+# (a reply says where its mail went: "reply mailed to ann@acme.example").
+Done = str | Callable[[Any], str]
 NOT_ESCALATED = cases.ESCALATION_LEVELS[0]
 
 
@@ -87,6 +92,7 @@ class CaseScreen(GrammarScreen):
         Binding("1", "tab('timeline')", "Timeline", show=False),
         Binding("2", "tab('intake')", "Intake", show=False),
         Binding("3", "tab('files')", "Attachments", show=False),
+        Binding("4", "tab('related')", "Related", show=False),
     ]
     # What each changing key does, for the read-only console's refusal.
     CHANGING = frozenset(
@@ -106,6 +112,7 @@ class CaseScreen(GrammarScreen):
         # Versions this screen wrote: its own changes are not announced as someone else's.
         self._own_versions: set[int] = set()
         self._offered_drafts = False
+        self.related: list[Any] = []
 
     # -- layout ---------------------------------------------------------------------
 
@@ -119,6 +126,8 @@ class CaseScreen(GrammarScreen):
                 yield Document(indent=2, id="intake-doc")
             with TabPane("Attachments", id="files"):
                 yield OptionList(id="attachment-list")
+            with TabPane("Related", id="related"):
+                yield OptionList(id="related-list")
         yield KeysFooter()
 
     def on_mount(self) -> None:
@@ -159,6 +168,47 @@ class CaseScreen(GrammarScreen):
             return
         self.app.call_from_thread(self._show, *read)
 
+    # -- related cases: each one key away (enter opens it, esc comes back) ---------------
+
+    def _related_of(self, file: CaseFile) -> list[Any]:
+        from deskterm.desk.related import related_cases
+
+        try:
+            return related_cases(self.desk, file)
+        except DeskError:
+            return []  # the case itself is shown; its relations come with the next load
+        except Exception as error:
+            if database_refusal(error) is None:
+                raise
+            return []
+
+    @work(thread=True, exclusive=True, group="related")
+    def _load_related(self, file: CaseFile) -> None:
+        self.app.call_from_thread(self._show_related, self._related_of(file))
+
+    def _show_related(self, found: list[Any]) -> None:
+        self.related = found
+        listing = self.query_one("#related-list", OptionList)
+        highlighted = listing.highlighted
+        listing.clear_options()
+        for item in found:
+            line = Text(no_wrap=True, overflow="ellipsis")
+            line.append(f"#{item.number}  ", style="bold")
+            line.append(f"{safe_line(item.relation, 60)}  ")
+            line.append(f"[{item.status}]  ")
+            line.append(safe_line(item.subject, 200))
+            listing.add_option(Option(line))
+        if found:
+            listing.highlighted = min(highlighted or 0, len(found) - 1)
+        tab = self.query_one(TabbedContent).get_tab("related")
+        tab.label = f"Related {len(found)}"  # type: ignore[assignment]
+
+    @on(OptionList.OptionSelected, "#related-list")
+    def _related_chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        item = self.related[event.option_index]
+        self.app.push_screen(CaseScreen(self.desk, item.number, readonly=self.readonly))
+
     def _gone(self, message: str) -> None:
         self.notify(safe_line(message), severity="error", markup=False)
         self.dismiss()
@@ -181,6 +231,10 @@ class CaseScreen(GrammarScreen):
         empty = sum(1 for _, value in file.intake() if not value.strip())
         tabs.get_tab("intake").label = f"Intake ({empty} empty)" if empty else "Intake"  # type: ignore[assignment]
         tabs.get_tab("files").label = f"Attachments {len(file.attachments)}"  # type: ignore[assignment]
+        if previous is None:  # the first paint shows them (a few indexed rows)
+            self._show_related(self._related_of(file))
+        else:
+            self._load_related(file)
         if previous is not None and file.version != previous.version:
             self._announce(file.since(previous.version))
         if previous is None and not self._offered_drafts:
@@ -321,7 +375,7 @@ class CaseScreen(GrammarScreen):
 
     def _write(
         self,
-        done: str,
+        done: Done,
         change: Callable[[int], Any],
         after: Callable[[Any], None] | None = None,
         refused: Callable[[str], None] | None = None,
@@ -340,7 +394,7 @@ class CaseScreen(GrammarScreen):
     @work(thread=True, group="write")
     def _run_write(
         self,
-        done: str,
+        done: Done,
         change: Callable[[int], Any],
         version: int,
         after: Callable[[Any], None] | None,
@@ -370,12 +424,14 @@ class CaseScreen(GrammarScreen):
         call(self._written, done, version + 1, result, after)
 
     def _written(
-        self, done: str, version: int, result: Any, after: Callable[[Any], None] | None
+        self, done: Done, version: int, result: Any, after: Callable[[Any], None] | None
     ) -> None:
         self._own_versions.add(version)
         said = after(result) if after is not None else None
         # One toast per action: what `after` says (a name, a number) replaces `done`.
-        self.notify(said if isinstance(said, str) else done, markup=False)
+        if not isinstance(said, str):
+            said = done(result) if callable(done) else done
+        self.notify(said, markup=False)
         self.load()
 
     def _refused(self, message: str) -> None:
@@ -384,7 +440,7 @@ class CaseScreen(GrammarScreen):
     def _conflict(
         self,
         message: str,
-        done: str,
+        done: Done,
         change: Callable[[int], Any],
         after: Callable[[Any], None] | None,
         refused: Callable[[str], None] | None,
@@ -406,7 +462,12 @@ class CaseScreen(GrammarScreen):
 
     def action_tab(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane
-        target = {"timeline": "#timeline-doc", "intake": "#intake-doc", "files": "#attachment-list"}
+        target = {
+            "timeline": "#timeline-doc",
+            "intake": "#intake-doc",
+            "files": "#attachment-list",
+            "related": "#related-list",
+        }
         self.query_one(target[pane]).focus()
 
     def action_compose(self, kind: str) -> None:
@@ -426,16 +487,77 @@ class CaseScreen(GrammarScreen):
         assert file is not None
         seen = file.version if base is None else base
         composer = writing.Composer(
-            kind, self.number, file.case.subject, self.drafts, self.desk.now, seen, initial
+            kind,
+            self.number,
+            file.case.subject,
+            self.drafts,
+            self.desk.now,
+            seen,
+            initial,
+            context=self._compose_context(file),
         )
         self.app.push_screen(composer, lambda fields: self._composed(kind, fields, seen))
+
+    def _compose_context(self, file: CaseFile) -> writing.ComposeContext:
+        """The case in view while writing: recipient, mail, last words, clocks, templates."""
+        from deskterm import settings
+        from deskterm.desk import templates
+
+        person = file.contact
+        if person is None:
+            recipient, address = "nobody: the case has no contact", None
+        elif not (person.email or "").strip():
+            recipient, address = f"{person.name}: no address on file", None
+        else:
+            recipient, address = f"{person.name} <{person.email}>", person.email
+        if address is None:
+            mailed = "recorded, not mailed"
+        elif self.desk.mail.relay:
+            mailed = "will be mailed"
+        else:
+            mailed = "recorded, not mailed: no mail relay configured"
+        said = [e for e in file.events if e.kind == EventKind.CUSTOMER_REPLY.value]
+        if said:
+            heading = f"The customer wrote, {self.when(said[-1].at)}"
+            last = said[-1].text or ""
+        else:
+            heading, last = "The report (nothing from the customer since)", file.case.description
+        now = self.desk.now()
+
+        def load_templates() -> dict[str, templates.Template]:
+            return templates.find_templates(
+                settings.template_dirs(), settings.named_template_dirs()
+            )
+
+        return writing.ComposeContext(
+            recipient=recipient,
+            mailed=mailed,
+            last_heading=heading,
+            last_text=last,
+            contact=person.name if person else "",
+            phone=(person.phone or "") if person else "",
+            clock_title=f"SLA under {file.policy.title}",
+            policy=file.policy,
+            clocks=file.clocks(now),
+            when=self.when,
+            load_templates=load_templates,
+            values=templates.file_values(file, self.desk.actor, now),
+        )
 
     def _composed(self, kind: str, fields: dict[str, str] | None, seen: int) -> None:
         if fields is None:
             return
         desk, number, text = self.desk, self.number, fields["text"]
+        done: Done = COMPOSER_KINDS[kind]
         if kind == "reply":
-            change = lambda v: cases.reply(desk, number, text, expected_version=v)  # noqa: E731
+            move = Status(fields["move"]) if fields.get("move") else None
+
+            def change(v: int) -> tuple[Any, str]:
+                case = cases.reply(desk, number, text, expected_version=v, move=move)
+                return case, last_mail_outcome(desk, number)
+
+            moved = f", moved to {move.label}" if move else ""
+            done = lambda result: f"reply {result[1]}{moved}"  # noqa: E731
         elif kind == "note":
             change = lambda v: cases.note(desk, number, text, expected_version=v)  # noqa: E731
         else:
@@ -451,7 +573,7 @@ class CaseScreen(GrammarScreen):
                 expected_version=v,
             )
         self._write(
-            COMPOSER_KINDS[kind],
+            done,
             change,
             after=lambda _: self.drafts.discard(number, kind),
             version=seen,
@@ -524,11 +646,33 @@ class CaseScreen(GrammarScreen):
         )
 
     def action_take(self) -> None:
-        if self._may_change() is not None:
+        file = self._may_change()
+        if file is None:
+            return
+        holder = file.case.assignee
+        if not holder or holder == self.desk.actor:
             self._write(
                 f"Incident# {self.number} is yours",
                 lambda v: cases.take(self.desk, self.number, expected_version=v),
             )
+            return
+        from deskterm.screens.sev1 import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._write(
+                    f"Incident# {self.number} is yours (taken from {safe_line(holder, 40)})",
+                    lambda v: cases.take(
+                        self.desk, self.number, expected_version=v, from_holder=True
+                    ),
+                )
+
+        self.app.push_screen(
+            Confirm(
+                f"Incident# {self.number} is held by {safe_line(holder, 60)}. Take it from them?"
+            ),
+            answered,
+        )
 
     def action_release(self) -> None:
         if self._may_change() is not None:

@@ -10,24 +10,29 @@ closing an empty editor) removes it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
+from dataclasses import field as default
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Checkbox, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from deskterm.desk import limits
+from deskterm.desk import limits, templates
 from deskterm.drafts import Draft, Drafts
 from deskterm.safe_text import safe_line, safe_text
+from deskterm.sla import Status
 from deskterm.widgets.choice_list import ChoiceList, Scroller
-from deskterm.widgets.dialog import Dialog, hint, plain
+from deskterm.widgets.clock_panel import ClockPanel
+from deskterm.widgets.dialog import STYLES, Dialog, hint, plain
 from deskterm.widgets.fields import TextBox, TextField
 
 Kind = Literal["reply", "note", "call"]
@@ -45,6 +50,29 @@ BLANK = {
 SEND = {"reply": "send", "note": "add the note", "call": "log the call"}
 TEXT_LABEL = {"reply": "your reply", "note": "note", "call": "summary of the call"}
 FIELD_LABEL = {"who": "who was on the call", "outcome": "the outcome"}
+
+# Narrower than this, the editor and the case's context take turns (ctrl+o).
+SIDE_BY_SIDE_WIDTH = 100
+
+
+@dataclass(frozen=True)
+class ComposeContext:
+    """What the engineer needs in view while writing: who it goes to and whether it is
+    mailed, the customer's last words, the SLA clocks (ticking), the canned replies."""
+
+    recipient: str  # "Bob Admin <bob@acme.test>", or "Bob Admin: no address on file"
+    mailed: str  # "will be mailed", or "recorded, not mailed: no mail relay configured"
+    last_heading: str  # "the customer wrote, Mon 23 Nov 16:00" / "the report"
+    last_text: str
+    contact: str = ""  # the case's contact, for the call log's "who"
+    phone: str = ""  # their phone number ("" when none is on file)
+    clock_title: str = "SLA"
+    policy: Any = None  # the case's Policy, for the ticking clocks
+    clocks: Mapping[Any, Any] = default(default_factory=dict)
+    when: Callable[[datetime | None], str] | None = None
+    load_templates: Callable[[], dict[str, templates.Template]] | None = None
+    values: Mapping[str, str | None] = default(default_factory=dict)
+
 
 # A draft is written this long after the last change ...
 DEBOUNCE_SECONDS = 1.0
@@ -84,7 +112,12 @@ class ConfirmDiscard(Dialog[str]):
 class Composer(Dialog[dict[str, str]]):
     """The editor for a reply, a note or a call; the result is its fields."""
 
-    BINDINGS = [Binding("ctrl+s", "send", show=False)]
+    CSS_PATH = [STYLES / "dialogs.tcss", STYLES / "composer.tcss"]
+    BINDINGS = [
+        Binding("ctrl+s", "send", show=False),
+        Binding("ctrl+o", "toggle_context", show=False),
+        Binding("ctrl+t", "templates", show=False),
+    ]
 
     def __init__(
         self,
@@ -95,6 +128,7 @@ class Composer(Dialog[dict[str, str]]):
         now: Callable[[], datetime],
         base_version: int,
         initial: dict[str, str] | None = None,
+        context: ComposeContext | None = None,
     ) -> None:
         if kind not in TITLES:
             raise ValueError(f"unknown kind of text {kind!r} (kinds: {', '.join(TITLES)})")
@@ -114,50 +148,104 @@ class Composer(Dialog[dict[str, str]]):
         self._fields: dict[str, Input] = {}
         self._to_customer: Checkbox | None = None
         self._status_line: Static | None = None
+        self.context = context
+        self._who_default = ""
+        self._move: Checkbox | None = None
+        self._move_to: Status | None = None
+        if initial and initial.get("move"):
+            with suppress(ValueError):
+                self._move_to = Status(initial["move"])
 
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        initial = self.initial
+        initial, context = self.initial, self.context
         with self.frame():
             yield Static(plain(TITLES[self.kind]), classes="title")
             yield Static(
                 plain(f"Incident# {self.number} - {safe_line(self.subject, 300)}"),
                 classes="one-line",
             )
-            if self.kind == "call":
-                who = TextField(value=initial.get("who", ""), id="who")
-                who.border_title = "who was on the call"
-                outcome = TextField(value=initial.get("outcome", ""), id="outcome")
-                outcome.border_title = "outcome"
-                self._fields["who"] = who
-                self._fields["outcome"] = outcome
-                yield who
-                yield outcome
-            text = TextBox(initial.get("text", ""), id="text")
-            text.border_title = TEXT_LABEL[self.kind]
-            self._text = text
-            yield text
-            if self.kind == "call":
-                # What was agreed, in writing: the summary is mailed to the contact.
-                self._to_customer = Checkbox(
-                    "also mail the summary to the customer",
-                    value=initial.get("to_customer") == "yes",
-                    id="to-customer",
+            if context is not None and self.kind != "note":
+                yield Static(
+                    plain(safe_line(f"to {context.recipient} · {context.mailed}", 300)),
+                    id="recipient",
                 )
-                yield self._to_customer
+            with Horizontal(id="body"):
+                if context is not None:
+                    with Vertical(id="context"):
+                        yield Static(plain(safe_line(context.last_heading, 200)), classes="heading")
+                        with Scroller(id="last-message"):
+                            yield Static(
+                                plain(safe_text(context.last_text) or "(nothing yet)"),
+                                markup=False,
+                            )
+                        yield ClockPanel(context.when or _no_when, id="clocks")
+                with Vertical(id="editor"):
+                    yield from self._editor(initial, context)
             yield self.error_line()
             self._status_line = Static("", id="status", markup=False)
             yield self._status_line
             keys = [("ctrl+s", SEND[self.kind])]
             if self.kind == "call":
                 keys.append(("tab", "next field"))
+            if self.kind == "reply" and context is not None and context.load_templates:
+                keys.append(("ctrl+t", "templates"))
+            if context is not None:
+                keys.append(("ctrl+o", "case/editor"))
             keys.append(("esc", "close"))
             yield Static(hint(*keys), classes="hint")
+
+    def _editor(self, initial: dict[str, str], context: ComposeContext | None) -> ComposeResult:
+        if self.kind == "call":
+            # The case's contact is who was on the call unless the engineer says otherwise.
+            who_default = context.contact if context is not None and "who" not in initial else ""
+            self._who_default = who_default
+            who = TextField(value=initial.get("who", who_default), id="who")
+            who.border_title = "who was on the call"
+            outcome = TextField(value=initial.get("outcome", ""), id="outcome")
+            outcome.border_title = "outcome"
+            self._fields["who"] = who
+            self._fields["outcome"] = outcome
+            if context is not None:
+                phone = context.phone or "no phone number on file"
+                yield Static(
+                    plain(safe_line(f"phone: {phone}", 200)), id="phone", classes="one-line"
+                )
+            yield who
+            yield outcome
+        text = TextBox(initial.get("text", ""), id="text")
+        text.border_title = TEXT_LABEL[self.kind]
+        self._text = text
+        yield text
+        if self.kind == "reply":
+            self._move = Checkbox(self._move_label(), value=self._move_to is not None, id="move")
+            self._move.display = self._move_to is not None
+            yield self._move
+        if self.kind == "call":
+            # What was agreed, in writing: the summary is mailed to the contact.
+            self._to_customer = Checkbox(
+                "also mail the summary to the customer",
+                value=initial.get("to_customer") == "yes",
+                id="to-customer",
+            )
+            yield self._to_customer
+
+    def _move_label(self) -> str:
+        if self._move_to is None:
+            return ""
+        return f"then move to {self._move_to.label} (space: untick)"
 
     def on_mount(self) -> None:
         self._saved = self.fields()
         self.set_interval(SAFETY_NET_SECONDS, self._safety_net)
+        self._fit(self.app.size.width)
+        context = self.context
+        if context is not None and context.policy is not None:
+            panel = self.query_one(ClockPanel)
+            panel.show(context.clock_title, context.policy, dict(context.clocks))
+            panel.tick(self.now())
+            self.set_interval(1, lambda: panel.tick(self.now()))
         text = self.query_one("#text", TextArea)
         text.move_cursor(text.document.end)
         if self.kind == "call" and not self.query_one("#who", Input).value:
@@ -175,11 +263,16 @@ class Composer(Dialog[dict[str, str]]):
             found[name] = field.value
         if self._to_customer is not None:
             found["to_customer"] = "yes" if self._to_customer.value else ""
+        if self._move_to is not None and self._move is not None:
+            found["move"] = self._move_to.value if self._move.value else ""
         return found
 
     def _blank(self) -> bool:
         fields = self.fields()
         fields.pop("to_customer", None)  # a ticked box alone is not something written
+        fields.pop("move", None)
+        if fields.get("who") == self._who_default:
+            fields.pop("who")  # the contact filled in for them is not something written
         return not any(value.strip() for value in fields.values())
 
     @on(Input.Changed)
@@ -190,7 +283,9 @@ class Composer(Dialog[dict[str, str]]):
         if self._discarded or fields == self._saved:
             return
         self._dirty = True
-        if fields["text"].strip():
+        # The line naming a template's unfilled placeholders stays until they are filled.
+        waiting = self.kind == "reply" and "{" in fields["text"]
+        if fields["text"].strip() and not (waiting and templates.unfilled(fields["text"])):
             self.clear_error()
         if self._debounce is not None:
             self._debounce.stop()
@@ -258,6 +353,12 @@ class Composer(Dialog[dict[str, str]]):
             self.show_error(BLANK[self.kind])
             self.query_one("#text", TextArea).focus()
             return
+        unfilled = templates.unfilled(fields["text"]) if self.kind == "reply" else []
+        if unfilled:
+            named = ", ".join("{" + name + "}" for name in unfilled)
+            self.show_error(f"no value for {named}: write it in before sending")
+            self.query_one("#text", TextArea).focus()
+            return
         if not self.fits(fields["text"], TEXT_LABEL[self.kind], limits.TEXT_LIMIT, "text"):
             return
         for name in self._fields:
@@ -266,6 +367,68 @@ class Composer(Dialog[dict[str, str]]):
         # Kept until the caller has written it: a failed write must not lose the text.
         self.save_draft()
         self.close(fields)
+
+    # -- the case in view, canned replies ---------------------------------------------------
+
+    def on_resize(self) -> None:
+        self._fit(self.app.size.width)
+
+    def _fit(self, width: int) -> None:
+        """Side by side when wide; narrower, the editor and the context take turns."""
+        self.set_class(width < SIDE_BY_SIDE_WIDTH, "-narrow")
+
+    def action_toggle_context(self) -> None:
+        if self.context is None:
+            return
+        if not self.has_class("-narrow"):
+            self.notify("the case is beside the editor", timeout=3)
+            return
+        showing = not self.has_class("-show-context")
+        self.set_class(showing, "-show-context")
+        if showing:
+            self.query_one("#last-message").focus()
+        else:
+            self.query_one("#text", TextArea).focus()
+
+    def action_templates(self) -> None:
+        context = self.context
+        if self.kind != "reply" or context is None or context.load_templates is None:
+            return
+        try:
+            found = context.load_templates()
+        except templates.TemplateError as error:
+            self.show_error(str(error))
+            return
+        from deskterm.screens.template_picker import TemplatePicker
+
+        self.app.push_screen(TemplatePicker(found, context.values), self._template_chosen)
+
+    def _template_chosen(self, name: str | None) -> None:
+        context = self.context
+        if name is None or context is None or context.load_templates is None:
+            return
+        try:
+            template = templates.get_template(context.load_templates(), name)
+        except templates.TemplateError as error:
+            self.show_error(str(error))
+            return
+        filled = templates.fill(template.body, context.values)
+        text = self.query_one("#text", TextArea)
+        if text.text.strip():
+            text.insert(filled.text)
+        else:
+            text.load_text(filled.text)
+            text.move_cursor(text.document.end)
+        text.focus()
+        if template.move is not None and self._move is not None:
+            self._move_to = template.move
+            self._move.label = self._move_label()
+            self._move.value = True
+            self._move.display = True
+        if filled.missing:
+            named = ", ".join("{" + name + "}" for name in filled.missing)
+            self.show_error(f"no value for {named}: write it in before sending")
+        self._changed()
 
     def action_cancel(self) -> None:
         if self._blank():
@@ -281,6 +444,10 @@ class Composer(Dialog[dict[str, str]]):
         elif choice == "keep":
             self.save_draft()
             self.close(None)
+
+
+def _no_when(instant: datetime | None) -> str:
+    return "-" if instant is None else instant.strftime("%a %d %b %H:%M")
 
 
 # -- 10. draft offer ------------------------------------------------------------------

@@ -20,11 +20,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Checkbox, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskterm.call_state import CallStore, SavedCall
@@ -37,6 +37,7 @@ from deskterm.sla import Policy
 from deskterm.widgets.choice_list import ChoiceList
 from deskterm.widgets.dialog import STYLES, hint, plain
 from deskterm.widgets.fields import Field, shown_names
+from deskterm.widgets.tick_box import ADMIN_NO, ADMIN_YES, SpaceCheckbox
 
 # (field id, label, required); the intake fields in domain.md's order.
 ISSUE_FIELDS = (
@@ -58,6 +59,9 @@ PER_ISSUE = ("subject", "description", "error_messages", "steps_to_reproduce", "
 LOWEST_FORM_SEVERITY = 2  # Severity 1 goes through the phone wizard (!)
 
 
+NEW_CONTACT_LABEL = "not in the directory: add as a new contact, with the case (space)"
+
+
 def label_of(label: str, required: bool) -> str:
     return f"{label} *" if required else label
 
@@ -69,7 +73,9 @@ class NewCaseForm(Screen[list[Case] | None]):
     BINDINGS = [
         Binding("escape", "leave", show=False),
         Binding("ctrl+s", "create", show=False),
-        Binding("ctrl+a", "another", show=False),
+        # Before a text field's own ctrl+a (start of line): "add another issue" from
+        # every field, as the footer says.
+        Binding("ctrl+a", "another", show=False, priority=True),
         # Before the inputs' own ctrl+x (cut); asked for first.
         Binding("ctrl+x", "discard", show=False, priority=True),
         Binding("enter", "next", show=False),  # on the severity list
@@ -105,6 +111,13 @@ class NewCaseForm(Screen[list[Case] | None]):
         with VerticalScroll(id="form"):
             yield from self._field("organization", "organization *")
             yield from self._field("contact", "contact *")
+            # A reporter not in the directory yet is added with the case, as the wizard
+            # does: space ticks it (enter goes on), and their details are asked.
+            yield SpaceCheckbox(NEW_CONTACT_LABEL, id="new-contact")
+            with Vertical(id="new-contact-details"):
+                yield from self._field("contact-email", "new contact's e-mail")
+                yield from self._field("contact-phone", "new contact's phone")
+                yield SpaceCheckbox(ADMIN_NO, id="contact-admin")
             yield Static(id="entitlement", markup=False)
             yield from self._field("override", "supervisor override: its reason *")
             severity = ChoiceList(id="severity")
@@ -128,6 +141,8 @@ class NewCaseForm(Screen[list[Case] | None]):
         yield Field(name, label)
 
     def on_mount(self) -> None:
+        self.query_one("#new-contact").display = False
+        self.query_one("#new-contact-details").display = False
         self._organizations = shown_names(intake.organization_names(self.desk))
         self.query_one("#organization", Input).suggester = SuggestFromList(
             self._organizations, case_sensitive=False
@@ -172,8 +187,13 @@ class NewCaseForm(Screen[list[Case] | None]):
         index = self.query_one("#severity", OptionList).highlighted
         return self.levels[index] if index is not None and index < len(self.levels) else None
 
+    def adding_contact(self) -> bool:
+        return self.query_one("#new-contact", Checkbox).value
+
     def fields(self) -> dict[str, str]:
         values = {field.id: field.value for field in self.query(Input) if field.id}
+        values["new-contact"] = "1" if self.adding_contact() else ""
+        values["contact-admin"] = "1" if self.query_one("#contact-admin", Checkbox).value else ""
         level = self.severity()
         values["severity"] = str(level) if level is not None else ""
         values["pending"] = json.dumps([vars(issue) for issue in self.pending])
@@ -275,13 +295,20 @@ class NewCaseForm(Screen[list[Case] | None]):
         override = self.query_one("#override", Input)
         self.entitlement = None
         try:
-            self.entitlement = intake.check_entitlement(self.desk, org, contact or None)
+            self.entitlement = intake.check_entitlement(
+                self.desk, org, contact or None, new_contact=self.adding_contact()
+            )
         except DeskError:
             status.update("")
+            self.query_one("#new-contact").display = self.adding_contact()
             override.display = False
             self.clear_field_error("override")
             return False
         e = self.entitlement
+        # Offered only for a name the directory does not know (or once ticked).
+        self.query_one("#new-contact").display = self.adding_contact() or bool(
+            contact and not e.contact_known
+        )
         override.display = not e.contract_current
         if e.contract_current:
             self.clear_field_error("override")
@@ -298,10 +325,22 @@ class NewCaseForm(Screen[list[Case] | None]):
         status.update(text)
         contact_problem = e.contact_problem
         if contact_problem and contact and not quiet:
+            if not e.contact_known and not self.adding_contact():
+                contact_problem += " (tab, then space: add them as a new contact)"
             self.field_error("contact", contact_problem)
         if not contact and not quiet:
             self.field_error("contact", "the contact is empty: who reported it?")
         return contact_problem is None
+
+    @on(Checkbox.Changed, "#new-contact")
+    def _new_contact_ticked(self, event: Checkbox.Changed) -> None:
+        self.query_one("#new-contact-details").display = event.value
+        self.clear_field_error("contact")
+        self._check_entitlement(quiet=True)
+
+    @on(Checkbox.Changed, "#contact-admin")
+    def _admin_ticked(self, event: Checkbox.Changed) -> None:
+        event.checkbox.label = ADMIN_YES if event.value else ADMIN_NO
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -430,6 +469,15 @@ class NewCaseForm(Screen[list[Case] | None]):
                 issues=[*self.pending, issue],
                 entitlement_override=(
                     self.value("override").strip() if e and not e.contract_current else None
+                ),
+                new_contact=(
+                    intake.NewContact(
+                        self.value("contact-email"),
+                        self.value("contact-phone"),
+                        self.query_one("#contact-admin", Checkbox).value,
+                    )
+                    if self.adding_contact()
+                    else None
                 ),
             )
         except DeskError as error:

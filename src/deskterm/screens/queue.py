@@ -595,14 +595,35 @@ class QueueScreen(GrammarScreen):
         if self.readonly:
             self.notify("read-only console: nothing can be changed here", severity="warning")
             return
+        if row.assignee and row.assignee != self.desk.actor:
+            self._ask_to_take(row, row.assignee)
+            return
         self._take(row)
 
+    def _ask_to_take(self, row: QueueRow, holder: str) -> None:
+        """A colleague's case is taken only once the engineer says so, naming the holder."""
+        from deskterm.screens.sev1 import Confirm
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._take(row, from_holder=True)
+
+        self.app.push_screen(
+            Confirm(
+                f"Incident# {row.number} is held by {safe_line(holder, 60)}. "
+                "Take it from them?"
+            ),
+            answered,
+        )
+
     @work(thread=True, group="write")
-    def _take(self, row: QueueRow) -> None:
+    def _take(self, row: QueueRow, from_holder: bool = False) -> None:
         from deskterm.desk import cases  # the ORM on the first write, not at start-up
 
         try:
-            cases.take(self.desk, row.number, expected_version=row.version)
+            cases.take(
+                self.desk, row.number, expected_version=row.version, from_holder=from_holder
+            )
         except DeskError as error:
             self.app.call_from_thread(
                 self.notify, safe_line(str(error)), severity="error", timeout=8, markup=False

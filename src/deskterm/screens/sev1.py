@@ -27,6 +27,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import Checkbox, ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -41,6 +42,7 @@ from deskterm.screens.local_time import short
 from deskterm.widgets.choice_list import ChoiceList
 from deskterm.widgets.dialog import STYLES, Dialog, hint, plain
 from deskterm.widgets.fields import TextField, shown_names
+from deskterm.widgets.tick_box import ADMIN_NO, ADMIN_YES, SpaceCheckbox
 
 STEPS = (
     "Caller",
@@ -53,9 +55,6 @@ STEPS = (
     "Confirm",
 )
 ADD_OPTION = "+add"
-# The checkbox says its state in words: without colour its mark looks the same either way.
-ADMIN_NO = "administrator of the product: no (space: yes)"
-ADMIN_YES = "administrator of the product: YES (space: no)"
 # Saved this long after the last change, so a kill mid-step loses no typing.
 SAVE_AFTER_SECONDS = 0.5
 # The answers that are not typed into an input: flags and the caller chosen.
@@ -130,7 +129,7 @@ class Sev1Wizard(Screen[Case | None]):
                 with Vertical(id="add-contact"):
                     yield labelled("new-org", "organization *")
                     yield labelled("new-name", "name *")
-                    yield Checkbox(ADMIN_NO, id="new-admin")
+                    yield SpaceCheckbox(ADMIN_NO, id="new-admin")
                     yield labelled("new-phone", "phone")
                     yield labelled("new-email", "e-mail")
             with Vertical(id="step-2", classes="step"):
@@ -138,6 +137,7 @@ class Sev1Wizard(Screen[Case | None]):
                 yield labelled(
                     "override", "supervisor override: its reason", "only if a check fails"
                 )
+                yield labelled("supervisor", "supervisor who authorised it *", "their name")
             with Vertical(id="step-3", classes="step"):
                 yield Static(id="access-text", classes="text", markup=False)
             with Vertical(id="step-4", classes="step"):
@@ -162,6 +162,9 @@ class Sev1Wizard(Screen[Case | None]):
 
     def on_mount(self) -> None:
         self.query_one("#add-contact").display = False
+        self.query_one("#new-org", Input).suggester = SuggestFromList(
+            shown_names(intake.organization_names(self.desk)), case_sensitive=False
+        )
         if self.saved is not None:
             for name, value in self.saved.fields.items():
                 if name in self.choices:
@@ -239,14 +242,14 @@ class Sev1Wizard(Screen[Case | None]):
             else "NOT an administrator of the product"
         )
         new = " (new contact)" if self.choices["new_contact"] == "1" else ""
+        # Wrapped, never cut: the end of the line says whether the caller is an
+        # administrator, the fact the checklist turns on.
         line.update(
             Text(
                 safe_line(
                     f"caller: {self.choices['contact']}{new} · {self.choices['organization']} · "
                     f"{admin}"
-                ),
-                no_wrap=True,
-                overflow="ellipsis",
+                )
             )
         )
 
@@ -485,6 +488,7 @@ class Sev1Wizard(Screen[Case | None]):
         if e is None:
             self.query_one("#entitlement", Static).update(plain(safe_line(problem or "")))
             self.query_one("#override", Input).display = False
+            self.query_one("#supervisor", Input).display = False
             self.set_focus(None)
             return
         text = Text()
@@ -512,10 +516,11 @@ class Sev1Wizard(Screen[Case | None]):
             text.append("\nNo further support, because:\n", "bold")
             for problem in e.problems:
                 text.append(f"  - {safe_line(problem)}\n")
-            text.append("unless a supervisor gives an override: type its reason below.")
+            text.append("unless a supervisor gives an override: type its reason and their name.")
         self.query_one("#entitlement", Static).update(text)
         override = self.query_one("#override", Input)
         override.display = not e.ok
+        self.query_one("#supervisor", Input).display = not e.ok
         if e.ok:
             self.set_focus(None)
         else:
@@ -536,7 +541,7 @@ class Sev1Wizard(Screen[Case | None]):
                 "override",
             )
             return
-        if override.strip() and not self._required("override"):
+        if override.strip() and not self._required("override", "supervisor"):
             return
         self._show_step(3)
 
@@ -679,6 +684,11 @@ class Sev1Wizard(Screen[Case | None]):
         elif name == "new-email":
             self._add_contact()
         elif name == "override":
+            if not field.value.strip():
+                self._entitlement_done()  # says why the wizard stops
+            elif self._required("override"):
+                self.focus_after(field)
+        elif name == "supervisor":
             self._entitlement_done()
         elif name in ("product", "version"):
             if self._required(name):
@@ -739,6 +749,9 @@ class Sev1Wizard(Screen[Case | None]):
             contact_phone=values["new-phone"] if self.choices["new_contact"] else "",
             contact_is_admin=self.choices["is_admin"] == "1",
             override=values["override"] if self.entitlement and not self.entitlement.ok else "",
+            supervisor=(
+                values["supervisor"] if self.entitlement and not self.entitlement.ok else ""
+            ),
             admin_access=self.choices["admin_access"] == "1",
             product=values["product"],
             version=values["version"],
@@ -760,7 +773,9 @@ class Sev1Wizard(Screen[Case | None]):
             ("caller", f"{call.contact} ({call.organization})"),
             (
                 "entitlement",
-                "current" if not call.override else f"override: {call.override}",
+                "current"
+                if not call.override
+                else f"override by {call.supervisor}: {call.override}",
             ),
             ("admin access", "confirmed"),
             ("product", f"{call.product} {call.version}; systems: {call.systems}"),
