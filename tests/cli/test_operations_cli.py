@@ -339,3 +339,29 @@ def test_db_recount_rewrites_counters_the_doctor_found_wrong(db: Path) -> None:
     assert code == 0 and "were wrong" in out
     code, checks = doctor(db)
     assert code == 0 and checks["counters"]["status"] == "ok", checks
+
+
+def test_doctor_clocks_replays_every_case_and_names_a_stored_clock_its_events_do_not_give(
+    db: Path,
+) -> None:
+    # Issue 19: import checks a file's stored clocks against its events; the doctor
+    # checks a live desk the same way when asked (it replays every case).
+    code, checks = doctor(db)
+    assert "case clocks" not in checks  # replaying is asked for, not done by default
+    code, out, err = run(db, "doctor", "--json", "--clocks")
+    assert code == 0, out + err
+    clocks = {c["name"]: c for c in json.loads(out)["checks"]}["case clocks"]
+    assert clocks["status"] == "ok" and clocks["message"].startswith("25 case(s)")
+    with closing(sqlite3.connect(db)) as connection, connection:
+        number = connection.execute(
+            "SELECT number FROM cases WHERE first_response_due IS NOT NULL ORDER BY number LIMIT 1"
+        ).fetchone()[0]
+        connection.execute(
+            "UPDATE cases SET first_response_due = '2030-01-01 00:00:00.000000' WHERE number = ?",
+            (number,),
+        )
+    code, out, err = run(db, "doctor", "--clocks")
+    assert code == 1
+    line = next(line for line in out.splitlines() if "case clocks" in line)
+    assert line.startswith(f"FAIL case clocks: case {number}: its stored first_response_due")
+    assert "restore the newest backup" in line

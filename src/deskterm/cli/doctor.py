@@ -21,13 +21,21 @@ LABELS = {"ok": "OK", "warn": "WARN", "fail": "FAIL"}
 def doctor_command(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object.")] = False,
+    clocks: Annotated[
+        bool,
+        typer.Option(
+            "--clocks",
+            help="Also replay every case's events and compare its stored clocks (as import "
+            "does; milliseconds a case).",
+        ),
+    ] = False,
 ) -> None:
     """Check the database, SQLite, file modes, migrations, policies and time zones.
 
     Exit code 1 when a check FAILs (warnings alone exit 0).
     """
     url = database_url(location(options(ctx).db))
-    checks = doctor.examine(url, settings.policy_dirs())
+    checks = doctor.examine(url, settings.policy_dirs(), clocks=clocks)
     if as_json:
         print_json(
             {

@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import chain, revision
-from deskterm.store.engine import database_url
+from deskterm.store.engine import database_url, first_line
 from deskterm.store.faults import ROOM_NEEDED
 
 Status = Literal["ok", "warn", "fail"]
@@ -59,8 +59,10 @@ def examine(
     *,
     mounts: Path = Path("/proc/mounts"),
     sqlite_version: str = sqlite3.sqlite_version,
+    clocks: bool = False,
 ) -> list[Check]:
-    """Every check, in the order a person would fix things."""
+    """Every check, in the order a person would fix things; with `clocks`, also every
+    case's stored clocks against a replay of its events (a while on a big desk)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
@@ -72,7 +74,70 @@ def examine(
         checks = _server_checks(url)
     if any(c.name == "migrations" and c.status == "ok" for c in checks):
         checks.extend(figures_checks(url))
+        if clocks:
+            checks.append(clock_check(url, policy_dirs))
     return checks + policy_checks(policy_dirs)
+
+
+# Cases replayed per read: their events come in one query.
+CLOCK_BATCH = 500
+
+
+def clock_check(url: str, policy_dirs: Sequence[Path]) -> Check:
+    """Each case's stored clock fields are what its events give (deskterm.desk.transfer's
+    clock_mismatch, which import applies to a file), a batch of cases at a time."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from deskterm.desk.demo import EVENT_COLUMNS
+    from deskterm.desk.transfer import clock_mismatch
+    from deskterm.models import Case, Event
+    from deskterm.store.engine import make_engine
+
+    cases = Case.__table__  # type: ignore[attr-defined]  # SQLModel's table is set at class creation
+    events = Event.__table__  # type: ignore[attr-defined]
+    policies = PolicyCatalog(list(policy_dirs))
+    engine = make_engine(url)
+    checked = 0
+    try:
+        with engine.connect() as connection:
+            after = -1
+            while True:
+                batch = [
+                    dict(row)
+                    for row in connection.execute(
+                        select(cases).where(cases.c.id > after).order_by(cases.c.id).limit(CLOCK_BATCH)
+                    ).mappings()
+                ]
+                if not batch:
+                    break
+                after = batch[-1]["id"]
+                by_case: dict[int, list[list[Any]]] = {}
+                found = connection.execute(
+                    select(events)
+                    .where(events.c.case_id.in_([case["id"] for case in batch]))
+                    .order_by(events.c.case_id, events.c.id)
+                ).mappings()
+                for event in found:
+                    by_case.setdefault(event["case_id"], []).append(
+                        [event[name] for name in EVENT_COLUMNS]
+                    )
+                for case in batch:
+                    wrong = clock_mismatch(policies, case, by_case.get(case["id"], []))
+                    if wrong is not None:
+                        return Check(
+                            "case clocks",
+                            "fail",
+                            f"case {case['number']}: {wrong}",
+                            "stop every deskterm using it and restore the newest backup "
+                            "(deskterm restore FILE --force)",
+                        )
+                checked += len(batch)
+    except SQLAlchemyError as error:
+        return Check("case clocks", "fail", f"cannot read the cases: {first_line(error)}")
+    finally:
+        engine.dispose()
+    return Check("case clocks", "ok", f"{checked:,} case(s): stored clocks match their events")
 
 
 # --- the desk's stored figures ----------------------------------------------------------

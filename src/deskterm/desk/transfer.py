@@ -354,33 +354,49 @@ def import_file(desk: Desk, path: Path) -> Checked:
 
 def check_clocks(desk: Desk, checked: Checked, source: str) -> None:
     """Every case's stored clock fields are what replaying its events gives."""
-    from deskterm.desk.demo import CLOCK_COLUMNS, EVENT_COLUMNS, replay_clocks
-    from deskterm.sla.catalog import PolicyError, UnknownPolicy
+    from deskterm.desk.demo import EVENT_COLUMNS
 
     by_case: dict[int, list[list[Any]]] = {}
     for event in checked.rows["events"]:
         by_case.setdefault(event["case_id"], []).append([event[c] for c in EVENT_COLUMNS])
     for case in sorted(checked.rows["cases"], key=lambda case: case["number"]):
-        try:
-            policy = desk.policies.get(case["policy"])
-        except (UnknownPolicy, PolicyError):
-            continue  # not this desk's to judge: its clocks are replayed when it changes
-        events = by_case.get(case["id"], [])
-        # Replayed as the desk did at the case's last change (the stored fields do
-        # not depend on when they are replayed, only on the events and the policy).
-        last = max((event[EVENT_COLUMNS.index("at")] for event in events), default=None)
-        replayed = replay_clocks(dict(case), events, policy, last or case["updated_at"])
-        for name in CLOCK_COLUMNS:
-            stored = case[name]
-            again = replayed[name]
-            if isinstance(again, int) and not isinstance(again, bool):
-                again = _EPOCH + timedelta(seconds=again)
-            if stored != again:
-                raise BadImport(
-                    f"{source}: case {case['number']}: its stored {name} ({_encode(stored)}) is "
-                    f"not what its events give ({_encode(again)}): the file was changed after "
-                    "it was exported"
-                )
+        wrong = clock_mismatch(desk.policies, case, by_case.get(case["id"], []))
+        if wrong is not None:
+            raise BadImport(
+                f"{source}: case {case['number']}: {wrong}: the file was changed after "
+                "it was exported"
+            )
+
+
+def clock_mismatch(policies: Any, case: dict[str, Any], events: list[list[Any]]) -> str | None:
+    """How `case`'s stored clock fields differ from a replay of its `events` (rows in
+    deskterm.desk.demo.EVENT_COLUMNS order), or None when they agree or its policy is
+    not this desk's to judge (its clocks are replayed when it next changes).
+
+    Import checks a file's cases with it, and `deskterm doctor --clocks` a live desk's.
+    """
+    from deskterm.desk.demo import CLOCK_COLUMNS, EVENT_COLUMNS, replay_clocks
+    from deskterm.sla.catalog import PolicyError, UnknownPolicy
+
+    try:
+        policy = policies.get(case["policy"])
+    except (UnknownPolicy, PolicyError):
+        return None
+    # Replayed as the desk did at the case's last change (the stored fields do
+    # not depend on when they are replayed, only on the events and the policy).
+    last = max((event[EVENT_COLUMNS.index("at")] for event in events), default=None)
+    replayed = replay_clocks(dict(case), events, policy, last or case["updated_at"])
+    for name in CLOCK_COLUMNS:
+        stored = case[name]
+        again = replayed[name]
+        if isinstance(again, int) and not isinstance(again, bool):
+            again = _EPOCH + timedelta(seconds=again)
+        if stored != again:
+            return (
+                f"its stored {name} ({_encode(stored)}) is not what its events give "
+                f"({_encode(again)})"
+            )
+    return None
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
