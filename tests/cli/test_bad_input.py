@@ -730,6 +730,9 @@ BAD: list[Bad] = [
     bad("mail take", "triage_id", BIG, "--case", N, says="too large"),
     bad("mail take", "triage_id", "999", "--case", N, says="no mail #999 in triage", pg=True),
     bad("mail take", "triage_id", "1", says="onto a case (--case N) or into a new case"),
+    bad("mail show", "triage_id", "abc", says="not a whole number"),
+    bad("mail show", "triage_id", "0", says="too small"),
+    bad("mail show", "triage_id", "999", says="no mail #999 in triage", pg=True),
     bad("mail take", "case", "1", "--case", "99999", says="no case 99999", pg=True),
     bad("mail take", "case", "1", "--case", "abc", says="not a case number"),
     bad("mail take", "org", "1", "--org", "Nope", says="no organization named 'Nope'", pg=True),
@@ -767,6 +770,7 @@ FLAGS_ONLY = {
     "db status",
     "db upgrade",
     "db reindex",
+    "db recount",
     "mail send",
     "mail triage",
 }
@@ -1078,11 +1082,13 @@ GOOD: dict[str, tuple[str, ...]] = {
     "db status": (),
     "db upgrade": (),
     "db reindex": (),
+    "db recount": (),
     "mail ingest": (),
     "mail send": (),
     "mail retry": ("1",),
     "mail outbox": (),
     "mail triage": (),
+    "mail show": ("1",),
     "mail take": ("1", "--case", N),
 }
 # Commands that never open the desk, and why.
