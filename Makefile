@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 # them before the tests (.ci/run).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
 
 clean:

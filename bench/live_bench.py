@@ -120,9 +120,11 @@ def main() -> None:
             f"min {ms[0]:.0f}, max {ms[-1]:.0f} ms CPU per change ({len(ms)} changes)"
         )
 
-    print(f"desk {args.db.name}; console from {args.code or 'this checkout'}; "
-          f"start to rows {seconds:.1f} s; idle {idle_rate * 1000:.0f} ms CPU/s; "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"desk {args.db.name}; console from {args.code or 'this checkout'}; "
+        f"start to rows {seconds:.1f} s; idle {idle_rate * 1000:.0f} ms CPU/s; "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     print(line("change to a case far down the queue", not_shown))
     print(line("change to a case on screen", on_screen))
 

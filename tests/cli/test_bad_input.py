@@ -251,7 +251,14 @@ BAD: list[Bad] = [
     ),  # fmt: skip
     *(new_case("received", "--received", v, says) for v, says in INSTANTS),
     new_case("received", "--received", "2999-12-31T00:00Z", "is in the future"),
-    bad("case new", "override", *LAPSED_CASE, "--override", TEN_MB, says="the override's reason is 10,485,760"),
+    bad(
+        "case new",
+        "override",
+        *LAPSED_CASE,
+        "--override",
+        TEN_MB,
+        says="the override's reason is 10,485,760",
+    ),
     bad("case new", "override", *LAPSED_CASE, "--override", " ", says="maintenance contract ended"),
     *(
         new_case(param, flag, TEN_MB, "characters long: at most")
@@ -279,11 +286,38 @@ BAD: list[Bad] = [
     bad("case reply", "text", N, "", says="the reply is empty", pg=True),
     bad("case reply", "template", N, "--template", "nope", says="no template named 'nope'"),
     bad("case reply", "template", N, "hi", "--template", "auto-close-notice", says="TEXT or"),
-    bad("case reply", "values", N, "--template", "auto-close-notice", "--set", "x", says="NAME=VALUE"),
-    bad("case reply", "values", N, "--template", "auto-close-notice", "--set", "nope=1", says="NAME one of"),
+    bad(
+        "case reply",
+        "values",
+        N,
+        "--template",
+        "auto-close-notice",
+        "--set",
+        "x",
+        says="NAME=VALUE",
+    ),
+    bad(
+        "case reply",
+        "values",
+        N,
+        "--template",
+        "auto-close-notice",
+        "--set",
+        "nope=1",
+        says="NAME one of",
+    ),
     bad("template show", "name", "nope", says="no template named 'nope'"),
     bad("contact list", "org", "--org", "Nope", says="no organization named 'Nope'"),
-    bad("case new", "supervisor", *LAPSED_CASE, "--override", "r", "--supervisor", " ", says="the supervisor's name is empty"),
+    bad(
+        "case new",
+        "supervisor",
+        *LAPSED_CASE,
+        "--override",
+        "r",
+        "--supervisor",
+        " ",
+        says="the supervisor's name is empty",
+    ),
     bad("case reply", "text", N, " \n\t ", says="the reply is empty"),
     bad("case reply", "text", N, TEN_MB, says="the reply is 10,485,760 characters long", pg=True),
     *versions("case reply", N, "hello", every=True),
@@ -1043,7 +1077,9 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(
 # --- every command that opens the desk, on a --db it cannot use ------------------------
 
 # A well-formed call of each command, which only the --db can spoil.
-BUSINESS_HOURS_3 = Path(__file__).resolve().parents[2] / "data" / "policies" / "business-hours-3.toml"
+BUSINESS_HOURS_3 = (
+    Path(__file__).resolve().parents[2] / "data" / "policies" / "business-hours-3.toml"
+)
 GOOD: dict[str, tuple[str, ...]] = {
     "sweep": (),
     "demo": ("--cases", "1"),

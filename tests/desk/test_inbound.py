@@ -79,9 +79,7 @@ def kinds(desk: Desk, number: int) -> list[str]:
         ("Incident 40100", None),  # the number alone is anyone's number
     ],
 )
-def test_the_case_number_is_read_from_the_subject(
-    subject: str, number: int | None
-) -> None:
+def test_the_case_number_is_read_from_the_subject(subject: str, number: int | None) -> None:
     assert case_in_subject(subject) == number
 
 
@@ -120,7 +118,9 @@ def test_an_out_of_office_reply_stops_no_clock_and_lands_on_the_timeline(
 
 
 def test_automatic_mail_naming_no_case_waits_in_triage_and_opens_none(mail_desk: Desk) -> None:
-    raw = eml("new_case.eml").replace(b"MIME-Version", b"Auto-Submitted: auto-replied\r\nMIME-Version")
+    raw = eml("new_case.eml").replace(
+        b"MIME-Version", b"Auto-Submitted: auto-replied\r\nMIME-Version"
+    )
     result = inbound.ingest(mail_desk, raw)
     assert result.outcome == "triage" and result.reason.startswith("an automatic message (")
     assert counts(mail_desk)["Case"] == 0

@@ -31,9 +31,7 @@ def periods(desk: Desk) -> list[tuple[Any, Any]]:
     ]
 
 
-def test_the_stored_report_equals_the_replay_on_a_demo_desk(
-    desk: Desk, clock: FrozenClock
-) -> None:
+def test_the_stored_report_equals_the_replay_on_a_demo_desk(desk: Desk, clock: FrozenClock) -> None:
     demo.fill(desk, cases=DEMO_CASES, seed=7)
     # The demo stores each skeleton's outcome once (with each case's own engineer):
     # the same rows as replaying every case.

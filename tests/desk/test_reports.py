@@ -194,9 +194,7 @@ def test_report_by_engineer_credits_the_responder_and_the_assignee_of_the_moment
     assert (nobody["breaches"], nobody["auto_closures"]) == (1, 1)
 
 
-def test_report_by_organization_has_one_row(
-    desk: Desk, after_the_period: dict[str, int]
-) -> None:
+def test_report_by_organization_has_one_row(desk: Desk, after_the_period: dict[str, int]) -> None:
     found = rows(both(desk, "organization"))
     assert set(found) == {"Acme", "all"}
     assert {k: v for k, v in found["Acme"].items() if k != "key"} == {

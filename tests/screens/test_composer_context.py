@@ -185,8 +185,10 @@ async def test_a_missing_template_dir_is_one_line_in_the_composer(
         # The refusal is a notice: wait for it to be drawn (a loaded machine is slow).
         assert await until(
             pilot,
-            lambda: "the template directory" in screen_text(app)
-            and "does not exist" in screen_text(app),
+            lambda: (
+                "the template directory" in screen_text(app)
+                and "does not exist" in screen_text(app)
+            ),
             10,
         )
         assert app.screen is screen

@@ -153,12 +153,16 @@ async def test_a_change_to_a_case_far_below_the_rows_held_reads_no_rows(
         bob = long_queue.as_user("bob")
         last = 40159  # due last: far below the rows held
         cases.note(bob, last, "nothing urgent")
-        assert await until(pilot, lambda: last in {n for a in applied for n in a.cases}, HEARD_SECONDS)
+        assert await until(
+            pilot, lambda: last in {n for a in applied for n in a.cases}, HEARD_SECONDS
+        )
         await settle(pilot)
         assert pages == []  # no row read again
         first = shown_numbers(app)[0]
         cases.assign(bob, first, "bob")  # a row shown: read again, and shows it
-        assert await until(pilot, lambda: first in {n for a in applied for n in a.cases}, HEARD_SECONDS)
+        assert await until(
+            pilot, lambda: first in {n for a in applied for n in a.cases}, HEARD_SECONDS
+        )
         await settle(pilot)
         assert pages != []
 

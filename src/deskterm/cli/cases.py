@@ -687,9 +687,7 @@ def take(
 ) -> None:
     """Take the case yourself (the --as user); a colleague's case needs --from-holder."""
     the_desk = desk(ctx)
-    case = use_cases.take(
-        the_desk, number, expected_version=if_version, from_holder=from_holder
-    )
+    case = use_cases.take(the_desk, number, expected_version=if_version, from_holder=from_holder)
     done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
 
 

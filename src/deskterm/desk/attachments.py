@@ -132,9 +132,7 @@ def index_contents(desk: Desk, session: Session, attachment: Attachment) -> None
     if words is None or not words.strip():
         return
     session.execute(
-        sql_text(
-            "INSERT INTO attachment_texts (attachment_id, case_id, text) VALUES (:a, :c, :t)"
-        ),
+        sql_text("INSERT INTO attachment_texts (attachment_id, case_id, text) VALUES (:a, :c, :t)"),
         {"a": attachment.id, "c": attachment.case_id, "t": words.replace("\x00", "")},
     )
 

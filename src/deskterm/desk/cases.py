@@ -180,9 +180,7 @@ CHECKLIST_NOT_RUN = (
 )
 
 
-def _record_checklist_outside_wizard(
-    session: Session, desk: Desk, case: Case, done: bool
-) -> None:
+def _record_checklist_outside_wizard(session: Session, desk: Desk, case: Case, done: bool) -> None:
     text = (
         f"{desk.actor} says the Severity 1 phone checklist was run (not recorded step by step)"
         if done

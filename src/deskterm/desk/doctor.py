@@ -106,7 +106,10 @@ def clock_check(url: str, policy_dirs: Sequence[Path]) -> Check:
                 batch = [
                     dict(row)
                     for row in connection.execute(
-                        select(cases).where(cases.c.id > after).order_by(cases.c.id).limit(CLOCK_BATCH)
+                        select(cases)
+                        .where(cases.c.id > after)
+                        .order_by(cases.c.id)
+                        .limit(CLOCK_BATCH)
                     ).mappings()
                 ]
                 if not batch:
@@ -165,7 +168,10 @@ def figures_checks(url: str) -> list[Check]:
     else:
         outcome = Check("SLA outcomes", "ok", "every settled first response is stored")
     if not wrong:
-        return [Check("counters", "ok", "the desk's counters equal a recount of its cases"), outcome]
+        return [
+            Check("counters", "ok", "the desk's counters equal a recount of its cases"),
+            outcome,
+        ]
     (status, severity, assignee), stored, recounted = wrong[0]
     return [
         Check(

@@ -15,7 +15,9 @@ LINE_LIMIT = 1_000  # characters of a one-line value: a subject, a product, a ph
 # PostgreSQL refuses an index key over about 2.7 KB, which a longer name in
 # four-byte characters would pass, failing the transaction instead of refusing it.
 NAME_LIMIT = 200
-TEXT_LIMIT = 2_000_000  # characters of a text: a reply, a note (a pasted log of a megabyte), a reason
+TEXT_LIMIT = (
+    2_000_000  # characters of a text: a reply, a note (a pasted log of a megabyte), a reason
+)
 MAX_INTEGER = 2**63 - 1  # the largest integer column value (BIGINT) on either backend
 QUOTE_WIDTH = 60  # characters of user input repeated in a message
 

@@ -83,9 +83,7 @@ def thread_of(session: Session, case: Case) -> list[str]:
     sent = [
         (at, 0, row_id, message_id)
         for at, row_id, message_id in session.exec(
-            select(Outbox.created_at, Outbox.id, Outbox.message_id).where(
-                Outbox.case_id == case.id
-            )
+            select(Outbox.created_at, Outbox.id, Outbox.message_id).where(Outbox.case_id == case.id)
         )
     ]
     received = [

@@ -55,7 +55,9 @@ class Replay:
         return sum(1 for e in self.events if e.at <= instant)
 
 
-def settled(policy: Policy, case: Any, events: Sequence[Any], clock: Clock) -> dict[str, Any] | None:
+def settled(
+    policy: Policy, case: Any, events: Sequence[Any], clock: Clock
+) -> dict[str, Any] | None:
     """The stored row of a first-response clock that has stopped; None while it runs."""
     if clock.stopped is None:
         return None
@@ -185,7 +187,6 @@ def progress_bar(label: str) -> Callable[[int, int], None]:
         sys.stderr.flush()
 
     return show
-
 
 
 def missing(connection: Connection) -> int:

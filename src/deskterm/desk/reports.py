@@ -299,9 +299,7 @@ def _count_unanswered(
         .exists()
     )
     touched = (
-        select(_E.id)
-        .where(_E.case_id == _C.id, _E.kind.in_(_CLOCK_EVENTS), _E.at > at)
-        .exists()
+        select(_E.id).where(_E.case_id == _C.id, _E.kind.in_(_CLOCK_EVENTS), _E.at > at).exists()
     )
     unanswered = (_C.received_at >= start, _C.received_at < end, ~settled)
     as_stored = (*unanswered, _C.first_response_state.in_(_UNANSWERED_STATES), ~touched)
@@ -361,9 +359,9 @@ def _count_events(
     just before each: the case's severity, organization or assignee then (its events
     before it, found through the index on events by case)."""
     earlier = aliased(Event.__table__)  # type: ignore[attr-defined]
-    kind = case(
-        (_E.kind == EventKind.STATUS.value, literal("auto-close")), else_=_E.kind
-    ).label("counted")
+    kind = case((_E.kind == EventKind.STATUS.value, literal("auto-close")), else_=_E.kind).label(
+        "counted"
+    )
     if by == "severity":
         opened = aliased(Event.__table__)  # type: ignore[attr-defined]
         changed = (
@@ -501,9 +499,9 @@ def _cases_with_events(
         cases = {
             row.id: row
             for row in connection.execute(
-                select(
-                    _C.id, _C.policy, _C.severity, _C.received_at, _C.organization_id
-                ).where(_C.id.in_(chunk))
+                select(_C.id, _C.policy, _C.severity, _C.received_at, _C.organization_id).where(
+                    _C.id.in_(chunk)
+                )
             )
         }
         events: dict[int, list[Any]] = defaultdict(list)

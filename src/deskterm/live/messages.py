@@ -22,7 +22,11 @@ class DeskChanged(Message, bubble=False):
     """
 
     def __init__(
-        self, cases: Mapping[int, int] | None = None, *, mail: bool = False, everything: bool = False
+        self,
+        cases: Mapping[int, int] | None = None,
+        *,
+        mail: bool = False,
+        everything: bool = False,
     ) -> None:
         super().__init__()
         self.cases: dict[int, int] = dict(cases or {})

@@ -164,7 +164,9 @@ class CaseScreen(GrammarScreen):
             self.app.call_from_thread(self._gone, str(error))
             return
         except StorageError as error:
-            self.post_message(StorageFailed(str(error)))  # shown as it was; tried on the next change
+            self.post_message(
+                StorageFailed(str(error))
+            )  # shown as it was; tried on the next change
             return
         self.app.call_from_thread(self._show, *read)
 

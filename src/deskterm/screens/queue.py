@@ -610,8 +610,7 @@ class QueueScreen(GrammarScreen):
 
         self.app.push_screen(
             Confirm(
-                f"Incident# {row.number} is held by {safe_line(holder, 60)}. "
-                "Take it from them?"
+                f"Incident# {row.number} is held by {safe_line(holder, 60)}. Take it from them?"
             ),
             answered,
         )
@@ -621,9 +620,7 @@ class QueueScreen(GrammarScreen):
         from deskterm.desk import cases  # the ORM on the first write, not at start-up
 
         try:
-            cases.take(
-                self.desk, row.number, expected_version=row.version, from_holder=from_holder
-            )
+            cases.take(self.desk, row.number, expected_version=row.version, from_holder=from_holder)
         except DeskError as error:
             self.app.call_from_thread(
                 self.notify, safe_line(str(error)), severity="error", timeout=8, markup=False

@@ -73,9 +73,7 @@ def country_codes() -> frozenset[str]:
 
 def subdivisions(country: str) -> frozenset[str]:
     """The subdivision codes of `country` (a code `country_codes()` holds)."""
-    return frozenset(
-        _remembered(("subdivisions", country), lambda: _package_subdivisions(country))
-    )
+    return frozenset(_remembered(("subdivisions", country), lambda: _package_subdivisions(country)))
 
 
 def _year(spec: str, year: int) -> dict[date, str]:
