@@ -183,10 +183,11 @@ def find_templates(dirs: Sequence[Path], required: Sequence[Path] = ()) -> dict[
             entries = sorted(directory.iterdir())
         except FileNotFoundError:
             if directory in required:
-                raise TemplateError(f"the template directory {directory} does not exist") from None
+                # What is wrong first: a long path is cut at the end of a one-line field.
+                raise TemplateError(f"the template directory does not exist: {directory}") from None
             continue
         except NotADirectoryError:
-            raise TemplateError(f"the template directory {directory} is not a directory") from None
+            raise TemplateError(f"the template directory is not a directory: {directory}") from None
         except OSError as error:
             raise TemplateError(
                 f"cannot read the template directory {directory}: {error.strerror or error}"
