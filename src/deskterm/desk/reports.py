@@ -346,6 +346,23 @@ def severity_key(policy: Policy, severity: int) -> tuple[str, float]:
     return policy.label(severity), severity
 
 
+def _counted_events(start: datetime, end: datetime) -> tuple[Any, ...]:
+    """The events the report counts in [start, end): breaches, customer timeouts and
+    the sweep's auto-closures (read by the stored report and the replay alike)."""
+    return (
+        or_(
+            _E.kind.in_([EventKind.BREACH.value, EventKind.CUSTOMER_TIMEOUT.value]),
+            and_(
+                _E.kind == EventKind.STATUS.value,
+                _E.new_value == Status.CLOSED.value,
+                _E.actor == SYSTEM_ACTOR,
+            ),
+        ),
+        _E.at >= start,
+        _E.at < end,
+    )
+
+
 def _count_events(
     connection: Any,
     start: datetime,
@@ -408,18 +425,7 @@ def _count_events(
     counted = (
         select(*group, kind)
         .select_from(Event.__table__.join(Case.__table__, _C.id == _E.case_id))  # type: ignore[attr-defined]
-        .where(
-            or_(
-                _E.kind.in_([EventKind.BREACH.value, EventKind.CUSTOMER_TIMEOUT.value]),
-                and_(
-                    _E.kind == EventKind.STATUS.value,
-                    _E.new_value == Status.CLOSED.value,
-                    _E.actor == SYSTEM_ACTOR,
-                ),
-            ),
-            _E.at >= start,
-            _E.at < end,
-        )
+        .where(*_counted_events(start, end))
         .subquery()
     )
     columns = [counted.c[column.name] for column in group]
@@ -470,20 +476,7 @@ def _cases_in(
         select(_C.id).where(_C.received_at >= start, _C.received_at < end)
     ).scalars()
     counted = connection.execute(
-        select(_E.case_id)
-        .where(
-            or_(
-                _E.kind.in_([EventKind.BREACH.value, EventKind.CUSTOMER_TIMEOUT.value]),
-                and_(
-                    _E.kind == EventKind.STATUS.value,
-                    _E.new_value == Status.CLOSED.value,
-                    _E.actor == SYSTEM_ACTOR,
-                ),
-            ),
-            _E.at >= start,
-            _E.at < end,
-        )
-        .distinct()
+        select(_E.case_id).where(*_counted_events(start, end)).distinct()
     ).scalars()
     ids = sorted(set(received) | set(counted))
     return _cases_with_events(connection, ids, end, names)
