@@ -1,10 +1,10 @@
 """A real database per test: an SQLite file in tmp_path (never :memory:, which hides
-locking), and the same tests on PostgreSQL when DESKTERM_TEST_PG names a database."""
+locking), and the same tests on PostgreSQL when DESKTERM_TEST_PG names a database.
+Each starts at the newest schema without running the migrations again (tests/migrated.py)."""
 
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,42 +16,27 @@ from deskterm import settings
 from deskterm.desk import directory
 from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
-from deskterm.store.engine import database_url, make_engine
-from deskterm.store.migrate import upgrade
 from tests.frozen import FrozenClock
+from tests.migrated import (  # noqa: F401 - drop_pg_schema and the fresh schema: for other tests
+    drop_pg_schema,
+    migrated_sqlite,
+    pg_engine_in_fresh_schema,
+    pg_engine_in_migrated_schema,
+)
 
 # Monday 23 November 2026, 16:00 UTC: 11:00 in New York, 09:00 in Denver.
 MONDAY = datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("DESKTERM_TEST_PG") else [])
 
 
-def pg_engine_in_fresh_schema() -> tuple[Engine, str, Engine]:
-    base = os.environ["DESKTERM_TEST_PG"]
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in base else "?"
-    return make_engine(f"{base}{separator}options=-csearch_path%3D{schema}"), schema, admin
-
-
-def drop_pg_schema(schema: str, admin: Engine) -> None:
-    """Undo pg_engine_in_fresh_schema: the schema and all in it, then the admin engine."""
-    with admin.begin() as connection:
-        connection.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-    admin.dispose()
-
-
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
-        engine = make_engine(database_url(str(tmp_path / "desk.db")))
-        upgrade(engine, MONDAY)
+        engine = migrated_sqlite(tmp_path / "desk.db")
         yield engine
         engine.dispose()
         return
-    engine, schema, admin = pg_engine_in_fresh_schema()
-    upgrade(engine, MONDAY)
+    engine, schema, admin = pg_engine_in_migrated_schema()
     yield engine
     engine.dispose()
     drop_pg_schema(schema, admin)
