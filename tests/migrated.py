@@ -7,8 +7,14 @@ hundreds of tests. Instead:
 - SQLite: the migrations run once into a template file, which each test copies
   (`shutil.copy` keeps the file's 0660 mode, as `make_engine` creates it);
 - PostgreSQL: the statements the migrations send are recorded once, in a schema of
-  their own, and each test's fresh schema gets the same statements, in order, in one
-  transaction, as `env.py` runs them.
+  their own, and a new schema gets the same statements, in order, in one transaction,
+  as `env.py` runs them. Even so a schema's DDL is most of a PostgreSQL test's time
+  (tens of tables, indexes, triggers), so a schema a test is done with is emptied and
+  used again (`give_back_pg_schema`): TRUNCATE gives every table the test wrote to
+  new, empty files, the rows the migrations wrote are put back and the sequences
+  restart. A schema whose
+  catalog rows changed during the test (a trigger dropped, a column added) is dropped
+  instead.
 
 Tests of the migrations themselves (tests/desk/test_schema.py) still run them.
 """
@@ -16,6 +22,7 @@ Tests of the migrations themselves (tests/desk/test_schema.py) still run them.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -25,7 +32,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import DBAPIError
 
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import current_revision, head_revision, upgrade
@@ -92,8 +100,23 @@ class _Sent:
 _recorded: list[_Sent] | None = None
 
 
+# Schemas at the newest revision and as the migrations left them, ready for a test; and
+# each one's catalog fingerprint (`_SHAPE`) when it was made.
+_clean: list[str] = []
+_shapes: dict[str, str] = {}
+# The rows the migrations wrote, by table (the case-number counter, alembic_version).
+_initial_rows: dict[str, list[dict[str, Any]]] = {}
+
+
 def pg_engine_in_migrated_schema() -> tuple[Engine, str, Engine]:
-    """As pg_engine_in_fresh_schema, the schema at the newest revision."""
+    """As pg_engine_in_fresh_schema, the schema at the newest revision; hand it back with
+    give_back_pg_schema."""
+    if _clean:
+        schema = _clean.pop()
+        base = os.environ["DESKTERM_TEST_PG"]
+        separator = "&" if "?" in base else "?"
+        url = f"{base}{separator}options=-csearch_path%3D{schema}"
+        return make_engine(url), schema, make_engine(base)
     statements = _migration_statements()
     engine, schema, admin = pg_engine_in_fresh_schema()
     with engine.begin() as connection:
@@ -106,7 +129,139 @@ def pg_engine_in_migrated_schema() -> tuple[Engine, str, Engine]:
             else:
                 cursor.execute(sent.statement)
         cursor.close()
+        _shapes[schema] = connection.execute(_SHAPE, {"schema": schema}).scalar_one()
+        if not _initial_rows:
+            for table in _tables(connection, schema):
+                rows = connection.exec_driver_sql(f'SELECT * FROM "{table}"').mappings()
+                _initial_rows[table] = [dict(row) for row in rows]
     return engine, schema, admin
+
+
+def give_back_pg_schema(schema: str, admin: Engine) -> None:
+    """Empty a schema of pg_engine_in_migrated_schema for the next test, or drop it when
+    the test changed more than its rows. The test's engine must be disposed of first."""
+    try:
+        with admin.begin() as connection:
+            if connection.execute(_SHAPE, {"schema": schema}).scalar_one() != _shapes[schema]:
+                raise _Reshaped
+            # The append-only triggers (events refuse TRUNCATE) and the counters' are
+            # the schema's own business: off for this transaction only.
+            connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
+            written = _written_tables(connection, schema)
+            if written:
+                tables = ", ".join(f'"{schema}"."{table}"' for table in written)
+                # CASCADE: with the (empty) tables that refer to them, which TRUNCATE wants.
+                connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            connection.execute(_RESTART_SEQUENCES, {"schema": schema})
+            for table, rows in _initial_rows.items():
+                if table not in written:
+                    continue
+                for row in rows:
+                    columns = ", ".join(f'"{name}"' for name in row)
+                    values = ", ".join(f":{name}" for name in row)
+                    connection.execute(
+                        text(f'INSERT INTO "{schema}"."{table}" ({columns}) VALUES ({values})'),
+                        row,
+                    )
+            if connection.execute(_SHAPE, {"schema": schema}).scalar_one() != _shapes[schema]:
+                raise _Reshaped  # rolled back: the schema is dropped below
+    except (_Reshaped, DBAPIError):
+        drop_pg_schema(schema, admin)
+        _shapes.pop(schema, None)
+        return
+    admin.dispose()
+    _clean.append(schema)
+    if len(_clean) == 1:
+        atexit.register(_drop_clean_schemas)
+
+
+class _Reshaped(Exception):
+    """The schema's catalog is not what the migrations made."""
+
+
+def _drop_clean_schemas() -> None:
+    base = os.environ.get("DESKTERM_TEST_PG")
+    if not base or not _clean:
+        return
+    with contextlib.suppress(DBAPIError):
+        admin = make_engine(base)
+        while _clean:
+            drop_pg_schema(_clean.pop(), admin)
+        admin.dispose()
+
+
+def _written_tables(connection: Any, schema: str) -> list[str]:
+    """The tables to empty: those with rows other than the migrations' own.
+
+    A table nobody wrote to still has an empty file (size 0), and TRUNCATE, which
+    gives a table and each of its indexes new files, is most of the cost of giving a
+    schema back; a write that was rolled back still grew the file.
+    """
+    sizes = connection.execute(
+        text(
+            "SELECT tablename, pg_relation_size(format('%I.%I', schemaname, tablename)) "
+            "FROM pg_tables WHERE schemaname = :schema ORDER BY 1"
+        ),
+        {"schema": schema},
+    ).all()
+    written = []
+    for table, size in sizes:
+        if table in _initial_rows:
+            rows = connection.exec_driver_sql(f'SELECT * FROM "{schema}"."{table}"').mappings()
+            if [dict(row) for row in rows] == _initial_rows[table]:
+                continue
+        elif size == 0:
+            continue
+        written.append(table)
+    return written
+
+
+# A sequence nobody called has no last_value; any other starts again (as TRUNCATE's
+# RESTART IDENTITY does for the tables it empties).
+_RESTART_SEQUENCES = text(
+    "SELECT setval(format('%I.%I', schemaname, sequencename), start_value, false) "
+    "FROM pg_sequences WHERE schemaname = :schema AND last_value IS NOT NULL"
+)
+
+
+def _tables(connection: Any, schema: str) -> list[str]:
+    return list(
+        connection.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = :schema ORDER BY 1"),
+            {"schema": schema},
+        ).scalars()
+    )
+
+
+# A fingerprint of a schema's catalog rows: each object's oid and the transaction that
+# last wrote its row (xmin), so any DDL shows. pg_class is left out of the xmins, as
+# TRUNCATE writes its rows (new files); its oids, names and column counts are in.
+_SHAPE = text(
+    """
+    WITH n AS (SELECT oid FROM pg_namespace WHERE nspname = :schema),
+    rel AS (SELECT c.oid FROM pg_class c, n WHERE c.relnamespace = n.oid)
+    SELECT md5(coalesce(string_agg(item, ',' ORDER BY item), '')) FROM (
+        SELECT concat_ws(' ', 'c', c.oid, c.relname, c.relkind, c.relnatts)
+            FROM pg_class c, n WHERE c.relnamespace = n.oid
+        UNION ALL SELECT concat_ws(' ', 'a', a.attrelid, '.', a.attnum, '@', a.xmin)
+            FROM pg_attribute a WHERE a.attrelid IN (SELECT oid FROM rel)
+        UNION ALL SELECT concat_ws(' ', 't', t.oid, '@', t.xmin)
+            FROM pg_trigger t WHERE t.tgrelid IN (SELECT oid FROM rel)
+        UNION ALL SELECT concat_ws(' ', 'i', i.indexrelid, '@', i.xmin)
+            FROM pg_index i WHERE i.indrelid IN (SELECT oid FROM rel)
+        UNION ALL SELECT concat_ws(' ', 'd', d.oid, '@', d.xmin)
+            FROM pg_attrdef d WHERE d.adrelid IN (SELECT oid FROM rel)
+        UNION ALL SELECT concat_ws(' ', 's', s.seqrelid, '@', s.xmin)
+            FROM pg_sequence s WHERE s.seqrelid IN (SELECT oid FROM rel)
+        UNION ALL SELECT concat_ws(' ', 'k', k.oid, '@', k.xmin) FROM pg_constraint k, n
+            WHERE k.connamespace = n.oid
+        UNION ALL SELECT concat_ws(' ', 'p', p.oid, '@', p.xmin) FROM pg_proc p, n
+            WHERE p.pronamespace = n.oid
+        UNION ALL SELECT concat_ws(' ', 'y', y.oid, '@', y.xmin) FROM pg_type y, n
+            WHERE y.typnamespace = n.oid
+    ) AS shape(item)
+    """
+)
 
 
 def _migration_statements() -> list[_Sent]:

@@ -19,6 +19,7 @@ from deskterm.sla.catalog import PolicyCatalog
 from tests.frozen import FrozenClock
 from tests.migrated import (  # noqa: F401 - drop_pg_schema and the fresh schema: for other tests
     drop_pg_schema,
+    give_back_pg_schema,
     migrated_sqlite,
     pg_engine_in_fresh_schema,
     pg_engine_in_migrated_schema,
@@ -39,7 +40,7 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     engine, schema, admin = pg_engine_in_migrated_schema()
     yield engine
     engine.dispose()
-    drop_pg_schema(schema, admin)
+    give_back_pg_schema(schema, admin)
 
 
 @pytest.fixture
