@@ -25,9 +25,9 @@ from deskterm.desk.workflow import MOVES
 from deskterm.models import Case, Contact, Counter, Event, EventKind, Organization
 from deskterm.sla import Status
 from deskterm.sla.catalog import PolicyCatalog
-from deskterm.store.engine import database_url, make_engine, reading, writing
-from deskterm.store.migrate import upgrade
-from tests.desk.conftest import BACKENDS, MONDAY, drop_pg_schema, pg_engine_in_fresh_schema
+from deskterm.store.engine import reading, writing
+from tests.desk.conftest import BACKENDS, MONDAY
+from tests.migrated import give_back_pg_schema, migrated_sqlite, pg_engine_in_migrated_schema
 
 NOW = MONDAY  # Monday 23 November 2026, 16:00 UTC
 SHIPPED = {"business-hours-3", "initial-response-3", "p1-p6", "premium-tier", "standard-tier"}
@@ -56,13 +56,11 @@ def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDe
 
     def make() -> Desk:
         if request.param == "sqlite":
-            engine = make_engine(database_url(str(tmp_path / f"demo{len(engines)}.db")))
+            engine = migrated_sqlite(tmp_path / f"demo{len(engines)}.db")
         else:
-            engine, schema, admin = pg_engine_in_fresh_schema()
-
-            cleanups.append(lambda schema=schema, admin=admin: drop_pg_schema(schema, admin))
+            engine, schema, admin = pg_engine_in_migrated_schema()
+            cleanups.append(lambda: give_back_pg_schema(schema, admin))
         engines.append(engine)
-        upgrade(engine, NOW)
         return Desk(engine, PolicyCatalog(settings.policy_dirs()), "tester", now=lambda: NOW)
 
     yield make
