@@ -17,6 +17,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import pytest
+
 from deskterm import settings
 from deskterm.desk import cases, counts, directory, doctor, outcomes
 from deskterm.desk.context import Desk
@@ -29,7 +31,9 @@ from tests.desk.crash_writer import COUNT, FIRST
 
 WRITERS = 3
 ACKNOWLEDGED = 1_000
-TIME_LIMIT = 50.0  # seconds: the kill loop stops here even if the machine is slow
+# Seconds without a single new acknowledged change: the writers are stuck, not slow.
+# The loop itself runs until the changes are there, however long a loaded machine takes.
+STUCK = 120.0
 
 
 def acknowledged(logs: Path) -> list[tuple[int, int, str]]:
@@ -43,6 +47,7 @@ def acknowledged(logs: Path) -> list[tuple[int, int, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -> None:
     database = tmp_path / "desk.db"
     engine = make_engine(database_url(str(database)))
@@ -80,9 +85,12 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -
     running = [start(slot) for slot in range(WRITERS)]
     writers = [writer for writer, _ in running]
     kills = 0
-    deadline = time.monotonic() + TIME_LIMIT
+    progress = (0, time.monotonic())  # changes acknowledged, and when that count was new
     try:
-        while len(acknowledged(logs)) < ACKNOWLEDGED and time.monotonic() < deadline:
+        while (count := len(acknowledged(logs))) < ACKNOWLEDGED or kills < 10:
+            if count > progress[0]:
+                progress = (count, time.monotonic())
+            assert time.monotonic() - progress[1] < STUCK, f"stuck at {count} changes"
             time.sleep(chooser.uniform(0.05, 0.4))
             slot = chooser.randrange(WRITERS)
             writer, log = running[slot]
@@ -100,8 +108,7 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -
             writer.join()
 
     done = acknowledged(logs)
-    assert len(done) >= ACKNOWLEDGED, f"only {len(done)} changes in {TIME_LIMIT:.0f} s"
-    assert kills >= 10
+    assert len(done) >= ACKNOWLEDGED and kills >= 10
     # The full-text index is in step with what survived: what deskterm doctor checks.
     assert doctor.search_check(database_url(str(database))).status == "ok"
     with closing(sqlite3.connect(database)) as connection:
