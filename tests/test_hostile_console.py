@@ -379,6 +379,7 @@ def walk_case(console: Console, case: HostileCase, row: int, stored: Stored) -> 
     console.step(f"{name}: back", "\x1b", until=lambda screen: "All open" in screen)
 
 
+@pytest.mark.slow
 def test_every_case_screen_shows_hostile_text_inert(
     sqlite_desk: HostileDesk, console_on: Callable[..., Console]
 ) -> None:
@@ -510,6 +511,7 @@ def new_case_completions(console: Console) -> None:
     console.step("discarded", "y", shows=["All open"])
 
 
+@pytest.mark.slow
 def test_the_desks_screens_show_hostile_text_inert(
     any_desk: HostileDesk, console_on: Callable[..., Console]
 ) -> None:

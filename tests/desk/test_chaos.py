@@ -63,6 +63,7 @@ def seed(url: str) -> Desk:
     return desk
 
 
+@pytest.mark.slow
 def test_writers_killed_and_servers_cut_lose_nothing_and_the_console_goes_on(
     url: str, tmp_path: Path
 ) -> None:

@@ -23,6 +23,7 @@ def stored(text: str) -> str:
     return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
+@pytest.mark.slow
 def test_every_payload_in_every_field_reads_back_as_written(desk: Desk, tmp_path: Path) -> None:
     desk.attachments = tmp_path / "store"
     written = fill(desk, tmp_path / "files")

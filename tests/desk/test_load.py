@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from bench import desk_load
 from sqlalchemy import Engine, text
 
@@ -23,6 +24,7 @@ def url_of(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+@pytest.mark.slow
 def test_eight_processes_on_three_cases_lose_nothing(engine: Engine) -> None:
     numbers = desk_load.set_up(url_of(engine), 3)
     run = desk_load.run_workers(url_of(engine), numbers, PROCESSES, CHANGES)

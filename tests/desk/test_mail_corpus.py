@@ -112,6 +112,7 @@ def test_every_part_is_kept_or_shown_and_every_text_is_shown() -> None:
             assert mail.text.strip(), f"{name}: it has text, none is shown"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_the_whole_corpus_is_taken_and_machine_mail_moves_no_case(
     desk: Desk, tmp_path: Path

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, select
 
 from deskterm.desk import demo, outcomes, reports
@@ -31,6 +32,7 @@ def periods(desk: Desk) -> list[tuple[Any, Any]]:
     ]
 
 
+@pytest.mark.slow
 def test_the_stored_report_equals_the_replay_on_a_demo_desk(desk: Desk, clock: FrozenClock) -> None:
     demo.fill(desk, cases=DEMO_CASES, seed=7)
     # The demo stores each skeleton's outcome once (with each case's own engineer):

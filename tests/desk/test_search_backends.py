@@ -41,6 +41,7 @@ def found_by_another_process(engine: Engine, query: str) -> list[int]:
     return [hit["number"] for hit in json.loads(done.stdout)]
 
 
+@pytest.mark.slow
 def test_a_change_is_searchable_in_its_transaction_and_elsewhere_once_committed(
     desk: Desk,
 ) -> None:

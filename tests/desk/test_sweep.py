@@ -7,6 +7,8 @@ import multiprocessing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from deskterm import settings
 from deskterm.desk import cases, queries
 from deskterm.desk.context import Desk
@@ -156,6 +158,7 @@ def _sweep_in_a_process(path: str, now: str, barrier: multiprocessing.synchroniz
     sweep(desk)
 
 
+@pytest.mark.slow
 def test_two_processes_sweeping_at_once_record_each_breach_once(
     tmp_path: Path, clock: FrozenClock
 ) -> None:

@@ -8,6 +8,7 @@ land exactly on openings and closes, including the repeated fall-back hour).
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -235,6 +236,7 @@ def test_deadlines_are_the_same_instant_whatever_zone_the_start_was_written_in(
     assert calendar.next_business_day_close(elsewhere) == calendar.next_business_day_close(received)
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)  # each year is a fresh timeline: slow
 @given(
     st.sampled_from(FIXED_CALENDARS),
