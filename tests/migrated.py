@@ -12,9 +12,8 @@ hundreds of tests. Instead:
   (tens of tables, indexes, triggers), so a schema a test is done with is emptied and
   used again (`give_back_pg_schema`): TRUNCATE gives every table the test wrote to
   new, empty files, the rows the migrations wrote are put back and the sequences
-  restart. A schema whose
-  catalog rows changed during the test (a trigger dropped, a column added) is dropped
-  instead.
+  restart. A schema whose catalog rows changed during the test (a trigger dropped, a
+  column added) is dropped instead.
 
 Tests of the migrations themselves (tests/desk/test_schema.py) still run them.
 """
@@ -120,7 +119,9 @@ def pg_engine_in_migrated_schema() -> tuple[Engine, str, Engine]:
     statements = _migration_statements()
     engine, schema, admin = pg_engine_in_fresh_schema()
     with engine.begin() as connection:
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        driver = connection.connection.dbapi_connection
+        assert driver is not None  # a connection in a transaction has its driver's
+        cursor = driver.cursor()
         for sent in statements:
             if sent.many:
                 cursor.executemany(sent.statement, sent.parameters)
