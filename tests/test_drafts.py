@@ -70,9 +70,12 @@ from datetime import datetime, UTC
 from pathlib import Path
 from deskterm.drafts import Drafts
 drafts = Drafts("db", Path(sys.argv[1]))
-print("ready", flush=True)
-for n in itertools.count():
+def save(n):
     drafts.save(40100, "reply", {"text": f"version {n} " + "x" * 20000}, datetime.now(UTC))
+save(0)
+print("ready", flush=True)  # a whole draft is there: what a kill must never lose
+for n in itertools.count(1):
+    save(n)
 """
 
 
