@@ -144,8 +144,10 @@ def test_serve_answers_a_browser_on_localhost(db: Path) -> None:
     )
     try:
         page = ""
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
+        # The server's start-up (imports) can take many seconds on a busy machine: the
+        # wait ends when it answers or exits, the deadline only catches a hang.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and server.poll() is None:
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as answer:
                     page = answer.read().decode()
