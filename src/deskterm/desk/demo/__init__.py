@@ -17,7 +17,7 @@ One module a job:
 
 from deskterm.desk.demo.columns import CLOCK_COLUMNS, EVENT_COLUMNS
 from deskterm.desk.demo.fill import DEFAULT_CASES, DEFAULT_SEED, DemoReport, fill
-from deskterm.desk.demo.replay import replay_clocks, settle_first_response
+from deskterm.desk.demo.replay import replay_case, replay_clocks
 from deskterm.desk.demo.texts import ORGANIZATIONS
 
 __all__ = [
@@ -28,6 +28,6 @@ __all__ = [
     "ORGANIZATIONS",
     "DemoReport",
     "fill",
+    "replay_case",
     "replay_clocks",
-    "settle_first_response",
 ]

@@ -8,6 +8,8 @@ and the same "now" give the same rows.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from deskterm.desk.context import Desk
 from deskterm.desk.demo.columns import (
+    AT,
     CASE_COLUMNS,
     CASE_INSTANTS,
     CASE_TABLE,
@@ -31,8 +34,8 @@ from deskterm.desk.demo.columns import (
     OUTCOME_INSTANTS,
     OUTCOME_TABLE,
 )
-from deskterm.desk.demo.history import Generator, epoch_seconds, from_epoch
-from deskterm.desk.demo.replay import replay_clocks
+from deskterm.desk.demo.history import DAY, HOUR, MINUTE, Generator, epoch_seconds, from_epoch
+from deskterm.desk.demo.replay import replay_case
 from deskterm.desk.demo.rows import CaseBuilder, Customer
 from deskterm.desk.demo.texts import FIRST_NAMES, LAST_NAMES, ORGANIZATIONS
 from deskterm.desk.errors import DeskError
@@ -51,6 +54,8 @@ DEFAULT_SEED = 7
 SKELETONS_PER_POLICY = 1000
 # Rows per executemany: bounds memory, not the transaction (there is one).
 CHUNK = 5000
+# _chained hashes an event list as it is: its columns are the chain's, in order.
+assert chain.CONTENT == EVENT_COLUMNS, (chain.CONTENT, EVENT_COLUMNS)
 SHIPPED_POLICIES = (
     "business-hours-3",
     "initial-response-3",
@@ -92,13 +97,22 @@ def _chained(events: list[list[Any]]) -> list[list[Any]]:
     previous = chain.START
     chained = []
     for event in events:
-        content = dict(zip(EVENT_COLUMNS, event, strict=True))
-        content["at"] = (
-            from_epoch(content["at"]) if isinstance(content["at"], int) else content["at"]
-        )
-        previous = chain.event_hash(previous, content)
+        at = event[AT]
+        content = [*event[:AT], _chain_instant(at) if type(at) is int else at, *event[AT + 1 :]]
+        previous = chain.content_hash(previous, content)
         chained.append([*event, previous])
     return chained
+
+
+def _chain_instant(seconds: int) -> str:
+    """The chain's text of a whole-second instant (chain.INSTANT_FORMAT), without a datetime."""
+    day, rest = divmod(seconds, DAY)
+    return f"{_day_text(day)}T{rest // HOUR:02d}:{rest // MINUTE % 60:02d}:{rest % 60:02d}.000000Z"
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(day: int) -> str:
+    return from_epoch(day * DAY).strftime("%Y-%m-%d")
 
 
 def _count_cases(connection: Connection) -> int:
@@ -155,7 +169,7 @@ def fill(
 
         generator = Generator(rng, now, skeletons_per_policy)
         builder = CaseBuilder(
-            generator, lambda row, events, policy: replay_clocks(row, events, policy, now)
+            generator, lambda row, events, policy: replay_case(row, events, policy, now)
         )
         insert_cases = BulkInsert(connection, CASE_TABLE, CASE_COLUMNS, CASE_INSTANTS)
         insert_events = BulkInsert(
@@ -163,11 +177,12 @@ def fill(
         )
         insert_outcomes = BulkInsert(connection, OUTCOME_TABLE, OUTCOME_COLUMNS, OUTCOME_INSTANTS)
         outcome_rows: list[list[Any]] = []
-        weights = _org_weights(orgs)
+        # Cumulative once: rng.choices would add them up again for every case (same draws).
+        cumulative = list(itertools.accumulate(_org_weights(orgs)))
         case_rows: list[list[Any]] = []
         event_rows: list[list[Any]] = []
         for index in range(cases):
-            org = rng.choices(orgs, weights)[0]
+            org = rng.choices(orgs, cum_weights=cumulative)[0]
             skeleton = generator.skeleton(org.policy)
             row, events = builder.build(first_id + index, last_number + 1 + index, org, skeleton)
             case_rows.append([row[name] for name in CASE_COLUMNS])

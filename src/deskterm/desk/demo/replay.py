@@ -13,8 +13,7 @@ from typing import Any
 from deskterm.desk import deadlines, outcomes
 from deskterm.desk.demo.columns import CASE_INSTANTS, CLOCK_COLUMNS, EVENT_COLUMNS, EVENT_INSTANTS
 from deskterm.desk.demo.history import epoch_seconds, from_epoch
-from deskterm.sla import Policy
-from deskterm.sla.clocks import first_response_clock
+from deskterm.sla import ClockKind, Policy
 
 
 class _Row:
@@ -38,28 +37,25 @@ def replay_clocks(
     row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
 ) -> dict[str, Any]:
     """The stored clock columns of a case, as the desk computes them after every change."""
+    return replay_case(row, events, policy, now)[0]
+
+
+def replay_case(
+    row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stored clock columns of a case, and its first-response outcome as the use cases
+    store it ({} while that clock runs): one replay of its history for both."""
     case = _Row(row, CASE_INSTANTS)
     history = [
         _Row({"id": None, **dict(zip(EVENT_COLUMNS, event, strict=True))}, EVENT_INSTANTS)
         for event in events
     ]
     clocks = deadlines.clocks_of(case, history, policy, now)  # type: ignore[arg-type]
+    # Read before store_clocks writes the clock columns onto `case`.
+    settled = outcomes.settled(policy, case, history, clocks[ClockKind.FIRST_RESPONSE]) or {}
     actions = deadlines.plan(case, history, policy, clocks)  # type: ignore[arg-type]
     deadlines.store_clocks(case, clocks, actions)  # type: ignore[arg-type]
-    return {name: _compact(getattr(case, name)) for name in CLOCK_COLUMNS}
-
-
-def settle_first_response(
-    row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
-) -> dict[str, Any]:
-    """The case's first-response outcome as the use cases store it; {} while it runs."""
-    case = _Row(row, CASE_INSTANTS)
-    history = [
-        _Row({"id": None, **dict(zip(EVENT_COLUMNS, event, strict=True))}, EVENT_INSTANTS)
-        for event in events
-    ]
-    clock = first_response_clock(policy, deadlines.history_of(case, history), now)  # type: ignore[arg-type]
-    return outcomes.settled(policy, case, history, clock) or {}
+    return {name: _compact(getattr(case, name)) for name in CLOCK_COLUMNS}, settled
 
 
 def _compact(value: Any) -> Any:
@@ -67,6 +63,3 @@ def _compact(value: Any) -> Any:
     if isinstance(value, datetime) and value.microsecond == 0:
         return epoch_seconds(value)
     return value
-
-
-# --- writing -----------------------------------------------------------------------

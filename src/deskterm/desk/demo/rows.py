@@ -24,8 +24,7 @@ from deskterm.desk.demo.columns import (
     VERSION,
     new_event,
 )
-from deskterm.desk.demo.history import Generator, Skeleton, Step, epoch_seconds, from_epoch
-from deskterm.desk.demo.replay import settle_first_response
+from deskterm.desk.demo.history import Generator, Skeleton, Step, epoch_seconds
 from deskterm.desk.demo.texts import (
     ACTIONS_BEFORE,
     CALL_OUTCOMES,
@@ -73,7 +72,8 @@ def _impact(policy: Policy, severity: int) -> str:
     return "major" if rank < 0.7 else "minor"
 
 
-Replay = Callable[[dict[str, Any], list[list[Any]], Policy], dict[str, Any]]
+# The stored clock columns and the settled first response of a case (deskterm.desk.demo.replay).
+Replay = Callable[[dict[str, Any], list[list[Any]], Policy], tuple[dict[str, Any], dict[str, Any]]]
 
 
 class CaseBuilder:
@@ -81,7 +81,6 @@ class CaseBuilder:
 
     def __init__(self, generator: Generator, replay: Replay) -> None:
         self.now_s = generator.now_s
-        self.now = from_epoch(generator.now_s)
         self.rng = generator.rng
         self.replay = replay
 
@@ -212,8 +211,7 @@ class CaseBuilder:
             "updated_at": updated,
         }
         if skeleton.clocks is None:
-            skeleton.clocks = self.replay(row, events, policy)
-            skeleton.first_response = settle_first_response(row, events, policy, self.now)
+            skeleton.clocks, skeleton.first_response = self.replay(row, events, policy)
         row.update(skeleton.clocks)
         return row, events
 
