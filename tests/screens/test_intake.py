@@ -19,6 +19,7 @@ from textual.widgets import Input, Static
 from deskterm.call_state import NEW_CASE, SEV1_CALL, CallStore
 from deskterm.desk import cases, directory, queries
 from deskterm.desk.context import Desk
+from deskterm.locations import drafts_root
 from deskterm.models import Case, Event
 from deskterm.screens.new_case import NewCaseForm
 from deskterm.screens.queue import QueueScreen
@@ -61,7 +62,7 @@ TYPED_FIRST = {1: 3, 4: 6, 7: 6}
 
 
 def store_of(desk: Desk, name: str = SEV1_CALL) -> CallStore:
-    return CallStore(desk.engine.url.render_as_string(hide_password=True), name=name)
+    return CallStore(desk.engine.url.render_as_string(hide_password=True), drafts_root(), name=name)
 
 
 def wizard_of(pilot: Pilot[Any]) -> Sev1Wizard:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -72,6 +72,10 @@ def intake_blocks(file: CaseFile) -> list[Block]:
     return blocks
 
 
+if TYPE_CHECKING:
+    from deskterm.app import DesktermApp
+
+
 class CaseScreen(GrammarScreen):
     CSS_PATH = [STYLES / "case.tcss"]
     BINDINGS = [
@@ -106,13 +110,21 @@ class CaseScreen(GrammarScreen):
         super().__init__()
         self.desk = desk
         self.number = number
-        self.drafts = drafts or Drafts(desk.engine.url.render_as_string(hide_password=True))
+        self._drafts = drafts
         self.readonly = readonly
         self.file: CaseFile | None = None
         # Versions this screen wrote: its own changes are not announced as someone else's.
         self._own_versions: set[int] = set()
         self._offered_drafts = False
         self.related: list[Any] = []
+
+    @property
+    def drafts(self) -> Drafts:
+        """This database's drafts, under the console's directory (Settings.drafts)."""
+        if self._drafts is None:
+            url = self.desk.engine.url.render_as_string(hide_password=True)
+            self._drafts = Drafts(url, cast("DesktermApp", self.app).drafts_root)
+        return self._drafts
 
     # -- layout ---------------------------------------------------------------------
 
