@@ -8,8 +8,8 @@ state and every storage failure a worker meets into one notice each.
 from __future__ import annotations
 
 import gc
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
