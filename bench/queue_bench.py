@@ -137,7 +137,8 @@ def deskterm_command() -> list[str]:
 DATABASE_SOURCES = (
     "src/deskterm/store/migrations",
     "src/deskterm/models",
-    "src/deskterm/desk/demo.py",
+    "src/deskterm/desk/demo",
+    "src/deskterm/store/bulk_insert.py",
     "src/deskterm/desk/deadlines.py",
 )
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from deskterm import locations
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import StorageError
 from deskterm.desk.queue import VIEWS
@@ -48,9 +50,13 @@ class DesktermApp(App[None]):
         bell: bool = False,
         case: int | None = None,
         start: str = "queue",
+        drafts: Path | None = None,
     ) -> None:
         super().__init__()
         self.desk = desk
+        # Drafts and calls in progress (deskterm.drafts, deskterm.call_state) live here:
+        # Settings.drafts, read once at the start; the default location when embedded.
+        self.drafts_root = drafts if drafts is not None else locations.drafts_root()
         self.readonly = readonly
         self.bell_on_alert = bell
         self.first_case = case  # `deskterm open N`: the case on top of the queue
@@ -140,7 +146,9 @@ class DesktermApp(App[None]):
     def intake_store(self, name: str) -> CallStore:
         from deskterm.call_state import CallStore
 
-        return CallStore(self.desk.engine.url.render_as_string(hide_password=True), name=name)
+        return CallStore(
+            self.desk.engine.url.render_as_string(hide_password=True), self.drafts_root, name=name
+        )
 
     def _offer_resume(self) -> None:
         """A call left mid-way (a closed terminal, a crash): offer to go on with it."""

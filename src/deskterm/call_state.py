@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from deskterm.drafts import database_key, drafts_root, write_atomically
+from deskterm.drafts import database_key, write_atomically
 from deskterm.instants import parse_instant, to_iso
 
 SEV1_CALL = "sev1-call"  # the wizard's call in progress
@@ -33,8 +33,9 @@ class SavedCall:
 class CallStore:
     """One user's call in progress (or new-case form) on one database."""
 
-    def __init__(self, database: str, root: Path | None = None, name: str = SEV1_CALL) -> None:
-        self.path = (root or drafts_root()) / database_key(database) / f"{name}.json"
+    def __init__(self, database: str, root: Path, name: str = SEV1_CALL) -> None:
+        """`root`: the drafts directory (Settings.drafts), shared with deskterm.drafts."""
+        self.path = root / database_key(database) / f"{name}.json"
 
     def save(self, call: SavedCall) -> None:
         payload = json.dumps(

@@ -39,5 +39,7 @@ def run_console(
             return 2
     from deskterm.app import DesktermApp
 
-    DesktermApp(desk, readonly=readonly, bell=chosen.bell, case=case, start=start).run()
+    DesktermApp(
+        desk, readonly=readonly, bell=chosen.bell, case=case, start=start, drafts=chosen.drafts
+    ).run()
     return 0

@@ -20,9 +20,6 @@ from datetime import datetime
 from pathlib import Path
 
 from deskterm.instants import parse_instant, to_iso
-from deskterm.locations import drafts_root
-
-__all__ = ["drafts_root"]  # where: deskterm.locations
 
 
 def database_key(database: str) -> str:
@@ -63,10 +60,11 @@ class Draft:
 
 
 class Drafts:
-    """One user's drafts on one database."""
+    """One user's drafts on one database, under `root` (Settings.drafts: the start of
+    deskterm decides where, deskterm.locations.drafts_root)."""
 
-    def __init__(self, database: str, root: Path | None = None) -> None:
-        self.directory = (root or drafts_root()) / database_key(database)
+    def __init__(self, database: str, root: Path) -> None:
+        self.directory = root / database_key(database)
 
     def _path(self, number: int, kind: str) -> Path:
         return self.directory / f"{number}.{kind}.json"

@@ -15,6 +15,7 @@ from textual.widgets import Input, TextArea
 
 from deskterm.desk import attachments, case_file, cases, queries
 from deskterm.drafts import Drafts
+from deskterm.locations import drafts_root
 from deskterm.models import Case, Event
 from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
@@ -332,7 +333,7 @@ async def compose(pilot: Pilot[Any], key: str, text: str) -> writing.Composer:
 
 
 def drafts_of(seeded: Seeded) -> Drafts:
-    return Drafts(seeded.desk.engine.url.render_as_string(hide_password=True))
+    return Drafts(seeded.desk.engine.url.render_as_string(hide_password=True), drafts_root())
 
 
 async def test_r_replies_and_the_first_response_clock_stops(seeded: Seeded) -> None:

@@ -8,6 +8,7 @@ app on the same state directory sees only what was saved as the call went on.
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from textual.widgets import Input, Static
 from deskterm.call_state import NEW_CASE, SEV1_CALL, CallStore
 from deskterm.desk import cases, directory, queries
 from deskterm.desk.context import Desk
+from deskterm.locations import drafts_root
 from deskterm.models import Case, Event
 from deskterm.screens.new_case import NewCaseForm
 from deskterm.screens.queue import QueueScreen
@@ -61,7 +63,7 @@ TYPED_FIRST = {1: 3, 4: 6, 7: 6}
 
 
 def store_of(desk: Desk, name: str = SEV1_CALL) -> CallStore:
-    return CallStore(desk.engine.url.render_as_string(hide_password=True), name=name)
+    return CallStore(desk.engine.url.render_as_string(hide_password=True), drafts_root(), name=name)
 
 
 def wizard_of(pilot: Pilot[Any]) -> Sev1Wizard:
@@ -273,6 +275,38 @@ async def test_bad_input_stays_at_its_field(seeded: Seeded) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert wizard.query_one("#product", Input).value == "Ledger"  # nothing lost on esc
+
+
+async def test_the_caller_search_reads_off_the_ui_thread_and_enter_waits_for_it(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from deskterm.desk import intake
+
+    released = threading.Event()
+    on_ui_thread: list[str] = []
+    find = intake.find_callers
+
+    def slow_find(desk: Desk, text: str, limit: int = 8) -> list[intake.Caller]:
+        if threading.current_thread() is threading.main_thread():
+            on_ui_thread.append(text)
+        else:
+            released.wait(10)  # a slow database, until the test lets it answer
+        return find(desk, text, limit)
+
+    monkeypatch.setattr(intake, "find_callers", slow_find)
+    app = make_app(seeded.desk)
+    async with app.run_test() as pilot:
+        await pilot.press("exclamation_mark")
+        assert await until(pilot, lambda: isinstance(app.screen, Sev1Wizard))
+        wizard = wizard_of(pilot)
+        await pilot.press(*keys("bob"), "enter")
+        # The keys are in while the reads wait; enter waits for the answer to "bob".
+        assert await until(pilot, lambda: wizard.query_one("#search", Input).value == "bob")
+        assert wizard.step == 1
+        released.set()
+        assert await until(pilot, lambda: wizard.step == 2)
+        assert wizard.choices["contact"] == "Bob Admin"
+    assert on_ui_thread == []
 
 
 async def test_the_call_timer_runs_from_step_1(seeded: Seeded) -> None:

@@ -716,8 +716,10 @@ async def test_an_answer_that_arrives_after_the_table_is_gone_is_dropped(seeded:
         screen = app.screen
         assert isinstance(screen, QueueScreen)
         await screen.table.remove()
+        from deskterm.screens.queue import RowsCounted  # what the count's worker posts
+
         late = threading.Thread(
-            target=screen._deliver, args=(screen._rows_counted, screen.source.query, 3)
+            target=screen.post_message, args=(RowsCounted(screen.source.query, 3),)
         )
         late.start()
         while late.is_alive():

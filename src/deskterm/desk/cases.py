@@ -151,8 +151,9 @@ def open_case(
     """Log a new case; its clocks start at `received` (default: now).
 
     `sev1_checklist`: for a Severity 1 case opened outside the wizard, whether the
-    engineer says the phone call's checklist (seed 000) was run; either way it is
-    recorded on the case, so nobody mistakes the case for one that went through it.
+    engineer says the phone call's checklist (docs/domain.md, "The Severity 1 phone
+    call") was run; either way it is recorded on the case, so nobody mistakes the
+    case for one that went through it.
     """
     with writing(desk.engine) as session:
         case = create_case(
@@ -549,7 +550,7 @@ def split(
     description: str = "",
     expected_version: int | None = None,
 ) -> Case:
-    """Split part of a case into a new one (seeds 001, 002: one issue, one case).
+    """Split part of a case into a new one (docs/domain.md, "Statuses": one issue, one case).
 
     The new case is received now: its clocks run from the moment support
     recognised it as a separate issue; the parent's responses covered the report.

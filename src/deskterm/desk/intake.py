@@ -110,7 +110,7 @@ def contact_names(desk: Desk, organization: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Entitlement:
-    """Whether the desk may support this caller (seeds 001, 002), and why not."""
+    """Whether the desk may support this caller (docs/domain.md, "Intake"), and why not."""
 
     organization: str
     policy: str

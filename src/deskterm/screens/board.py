@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widgets import Digits, Static
 
 from deskterm.desk import board
@@ -136,6 +137,14 @@ class BreachCard(Horizontal):
         self.set_class(when.state == "warning", "-warning")
 
 
+class BoardRead(Message, bubble=False):
+    """The board worker's result, for the screen's thread."""
+
+    def __init__(self, data: Board) -> None:
+        super().__init__()
+        self.data = data
+
+
 class BoardScreen(GrammarScreen):
     CSS_PATH = [STYLES / "board.tcss"]
     BINDINGS = [
@@ -222,7 +231,11 @@ class BoardScreen(GrammarScreen):
         except StorageError as error:
             self.post_message(StorageFailed(str(error)))  # shown as it was; read on the next change
             return
-        self.app.call_from_thread(self.show, data)
+        self.post_message(BoardRead(data))
+
+    @on(BoardRead)
+    def _board_read(self, message: BoardRead) -> None:
+        self.show(message.data)
 
     @on(DeskChanged)
     def _desk_changed(self, change: DeskChanged) -> None:

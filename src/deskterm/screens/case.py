@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -72,6 +73,90 @@ def intake_blocks(file: CaseFile) -> list[Block]:
     return blocks
 
 
+if TYPE_CHECKING:
+    from deskterm.app import DesktermApp
+
+
+# -- what the workers post back (on the screen's thread) ------------------------------
+
+
+class CaseRead(Message, bubble=False):
+    """The case, its clocks now, its timeline and intake blocks."""
+
+    def __init__(
+        self,
+        file: CaseFile,
+        clocks: dict[ClockKind, Clock],
+        timeline: list[Block],
+        intake: list[Block],
+    ) -> None:
+        super().__init__()
+        self.file, self.clocks, self.timeline, self.intake = file, clocks, timeline, intake
+
+
+class CaseGone(Message, bubble=False):
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
+
+
+class CaseMoved(Message, bubble=False):
+    """The case's version moved on since it was read: read it again."""
+
+
+class RelatedRead(Message, bubble=False):
+    def __init__(self, related: list[Any]) -> None:
+        super().__init__()
+        self.related = related
+
+
+class UsersRead(Message, bubble=False):
+    def __init__(self, users: list[str]) -> None:
+        super().__init__()
+        self.users = users
+
+
+class AttachmentRead(Message, bubble=False):
+    def __init__(self, name: str, text: str) -> None:
+        super().__init__()
+        self.name, self.text = name, text
+
+
+class Written(Message, bubble=False):
+    """A write went through: the case is at `version`; `after` says what came of it."""
+
+    def __init__(
+        self, done: Done, version: int, result: Any, after: Callable[[Any], None] | None
+    ) -> None:
+        super().__init__()
+        self.done, self.version, self.result, self.after = done, version, result, after
+
+
+class WriteConflict(Message, bubble=False):
+    """Someone else changed the case first: the engineer decides whether to apply again."""
+
+    def __init__(
+        self,
+        problem: str,
+        done: Done,
+        change: Callable[[int], Any],
+        after: Callable[[Any], None] | None,
+        refused: Callable[[str], None] | None,
+    ) -> None:
+        super().__init__()
+        self.problem, self.done, self.change = problem, done, change
+        self.after, self.refused = after, refused
+
+
+class Refused(Message, bubble=False):
+    """The desk refused a write or a read; `handler` (a dialog asking again) or the
+    screen's notice says why."""
+
+    def __init__(self, problem: str, handler: Callable[[str], None] | None = None) -> None:
+        super().__init__()
+        self.problem, self.handler = problem, handler
+
+
 class CaseScreen(GrammarScreen):
     CSS_PATH = [STYLES / "case.tcss"]
     BINDINGS = [
@@ -106,13 +191,21 @@ class CaseScreen(GrammarScreen):
         super().__init__()
         self.desk = desk
         self.number = number
-        self.drafts = drafts or Drafts(desk.engine.url.render_as_string(hide_password=True))
+        self._drafts = drafts
         self.readonly = readonly
         self.file: CaseFile | None = None
         # Versions this screen wrote: its own changes are not announced as someone else's.
         self._own_versions: set[int] = set()
         self._offered_drafts = False
         self.related: list[Any] = []
+
+    @property
+    def drafts(self) -> Drafts:
+        """This database's drafts, under the console's directory (Settings.drafts)."""
+        if self._drafts is None:
+            url = self.desk.engine.url.render_as_string(hide_password=True)
+            self._drafts = Drafts(url, cast("DesktermApp", self.app).drafts_root)
+        return self._drafts
 
     # -- layout ---------------------------------------------------------------------
 
@@ -161,14 +254,22 @@ class CaseScreen(GrammarScreen):
         try:
             read = self._read()
         except NotFound as error:
-            self.app.call_from_thread(self._gone, str(error))
+            self.post_message(CaseGone(str(error)))
             return
         except StorageError as error:
             self.post_message(
                 StorageFailed(str(error))
             )  # shown as it was; tried on the next change
             return
-        self.app.call_from_thread(self._show, *read)
+        self.post_message(CaseRead(*read))
+
+    @on(CaseRead)
+    def _case_read(self, message: CaseRead) -> None:
+        self._show(message.file, message.clocks, message.timeline, message.intake)
+
+    @on(CaseGone)
+    def _case_gone(self, message: CaseGone) -> None:
+        self._gone(message.problem)
 
     # -- related cases: each one key away (enter opens it, esc comes back) ---------------
 
@@ -186,7 +287,11 @@ class CaseScreen(GrammarScreen):
 
     @work(thread=True, exclusive=True, group="related")
     def _load_related(self, file: CaseFile) -> None:
-        self.app.call_from_thread(self._show_related, self._related_of(file))
+        self.post_message(RelatedRead(self._related_of(file)))
+
+    @on(RelatedRead)
+    def _related_read(self, message: RelatedRead) -> None:
+        self._show_related(message.related)
 
     def _show_related(self, found: list[Any]) -> None:
         self.related = found
@@ -342,8 +447,19 @@ class CaseScreen(GrammarScreen):
     @work(thread=True, exclusive=True, group="changes")
     def _check_version(self) -> None:
         file = self.file
-        if file is not None and case_file.version_of(self.desk, self.number) != file.version:
-            self.app.call_from_thread(self.load)
+        try:
+            moved = (
+                file is not None and case_file.version_of(self.desk, self.number) != file.version
+            )
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # the app's one notice
+            return
+        if moved:
+            self.post_message(CaseMoved())
+
+    @on(CaseMoved)
+    def _case_moved(self) -> None:
+        self.load()
 
     # -- drafts -------------------------------------------------------------------------
 
@@ -402,28 +518,41 @@ class CaseScreen(GrammarScreen):
         after: Callable[[Any], None] | None,
         refused: Callable[[str], None] | None,
     ) -> None:
-        call = self.app.call_from_thread
         try:
             result = change(version)
         except Conflict as error:
-            call(self._conflict, str(error), done, change, after, refused)
+            self.post_message(WriteConflict(str(error), done, change, after, refused))
             return
         except StorageError as error:
             if refused is not None:  # the dialog asks again, with the reason
-                call(refused, str(error))
+                self.post_message(Refused(str(error), refused))
             else:
                 self.post_message(StorageFailed(str(error)))  # the app's one notice
             return
         except DeskError as error:
-            call(refused or self._refused, str(error))
+            self.post_message(Refused(str(error), refused))
             return
         except Exception as error:
             problem = database_refusal(error)
             if problem is None:
                 raise
-            call(self._refused, problem)
+            self.post_message(Refused(problem))
             return
-        call(self._written, done, version + 1, result, after)
+        self.post_message(Written(done, version + 1, result, after))
+
+    @on(Written)
+    def _written_arrived(self, message: Written) -> None:
+        self._written(message.done, message.version, message.result, message.after)
+
+    @on(WriteConflict)
+    def _conflict_arrived(self, message: WriteConflict) -> None:
+        self._conflict(
+            message.problem, message.done, message.change, message.after, message.refused
+        )
+
+    @on(Refused)
+    def _refused_arrived(self, message: Refused) -> None:
+        (message.handler or self._refused)(message.problem)
 
     def _written(
         self, done: Done, version: int, result: Any, after: Callable[[Any], None] | None
@@ -629,8 +758,16 @@ class CaseScreen(GrammarScreen):
 
     @work(thread=True, exclusive=True, group="users")
     def _pick_assignee(self) -> None:
-        users = case_file.desk_users(self.desk)
-        self.app.call_from_thread(self._assign_from, users)
+        try:
+            users = case_file.desk_users(self.desk)
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # the app's one notice
+            return
+        self.post_message(UsersRead(users))
+
+    @on(UsersRead)
+    def _users_read(self, message: UsersRead) -> None:
+        self._assign_from(message.users)
 
     def _assign_from(self, users: list[str]) -> None:
         file = self.file
@@ -783,9 +920,13 @@ class CaseScreen(GrammarScreen):
         try:
             text = attachments.read_text(self.desk, attachment)
         except DeskError as error:
-            self.app.call_from_thread(self._refused, str(error))
+            self.post_message(Refused(str(error)))
             return
-        self.app.call_from_thread(self.app.push_screen, TextViewerScreen(attachment.name, text))
+        self.post_message(AttachmentRead(attachment.name, text))
+
+    @on(AttachmentRead)
+    def _attachment_read(self, message: AttachmentRead) -> None:
+        self.app.push_screen(TextViewerScreen(message.name, message.text))
 
     def action_why(self) -> None:
         file = self.file

@@ -6,7 +6,7 @@ line at the bottom, and hands a plain result back to the case screen, which does
 the work (through `desk/`) and reports errors. `esc` cancels with None unless a
 dialog says otherwise. Everything another person typed (subjects, user names,
 conflict messages, drafts) goes through `safe_line` / `safe_text` and is shown as
-`rich.text.Text`, never as markup (architecture invariant 6). What the user
+`rich.text.Text`, never as markup (docs/architecture.md, invariant 6). What the user
 types is made inert as it arrives by the kit's text fields.
 
 They are built from the dialog kit (`widgets/dialog.py`, `widgets/fields.py`,

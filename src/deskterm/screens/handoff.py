@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.widgets import Static
 
 from deskterm.desk import handoff as handoffs
 from deskterm.desk.context import Desk
+from deskterm.desk.errors import StorageError
 from deskterm.desk.handoff import Handoff
+from deskterm.live.messages import StorageFailed
 from deskterm.safe_text import safe_line
 from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import stamp
@@ -50,6 +53,14 @@ def handoff_text(found: Handoff, width: int) -> Text:
     return text
 
 
+class HandoffRead(Message, bubble=False):
+    """The handoff worker's result, for the screen's thread."""
+
+    def __init__(self, found: Handoff) -> None:
+        super().__init__()
+        self.found = found
+
+
 class HandoffScreen(GrammarScreen):
     CSS_PATH = [STYLES / "board.tcss"]
     BINDINGS = [
@@ -87,8 +98,16 @@ class HandoffScreen(GrammarScreen):
     def _read(self, hours: int) -> None:
         from datetime import timedelta
 
-        found = handoffs.handoff(self.desk, timedelta(hours=hours))
-        self.app.call_from_thread(self._show, found)
+        try:
+            found = handoffs.handoff(self.desk, timedelta(hours=hours))
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # the app's one notice
+            return
+        self.post_message(HandoffRead(found))
+
+    @on(HandoffRead)
+    def _handoff_read(self, message: HandoffRead) -> None:
+        self._show(message.found)
 
     def _show(self, found: Handoff) -> None:
         if not self.is_attached:

@@ -1,10 +1,10 @@
 """The new-case form: a report of Severity 2 and below, one or several issues.
 
 Organization and contact (completed as typed: `→` takes the suggestion), the
-entitlement check of seeds 001 and 002 with its supervisor override, the
+entitlement check (docs/domain.md, "Intake") with its supervisor override, the
 severity (each level with the policy's name and meaning, so the choice is
-informed), the subject and the intake fields of domain.md; required fields are
-marked `*`. Bad input is shown under its field, which keeps the focus. Nothing
+informed), the subject and the intake fields of docs/domain.md; required fields
+are marked `*`. Bad input is shown under its field, which keeps the focus. Nothing
 is written before ctrl+s, which opens every issue of the report in one
 transaction (`deskterm.desk.intake.open_issues`), linked to each other when
 there are several. esc keeps what was typed (a private file, as the drafts):
@@ -39,7 +39,7 @@ from deskterm.widgets.dialog import STYLES, hint, plain
 from deskterm.widgets.fields import Field, shown_names
 from deskterm.widgets.tick_box import ADMIN_NO, ADMIN_YES, SpaceCheckbox
 
-# (field id, label, required); the intake fields in domain.md's order.
+# (field id, label, required); the intake fields in docs/domain.md's order.
 ISSUE_FIELDS = (
     ("subject", "subject", True),
     ("description", "description", False),

@@ -10,13 +10,13 @@ them or now sorts among them; otherwise only the counts are asked again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, Static, Tab, Tabs
 
@@ -45,6 +45,57 @@ from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSour
 # While a filter is being typed, the count of matching rows (a scan when it matches
 # text) waits for a pause in typing: one count per pause, not one per key.
 COUNT_AFTER_TYPING_SECONDS = 0.3
+
+
+# -- what the workers post back (on the screen's thread) ------------------------------
+
+
+class RowsCounted(Message, bubble=False):
+    def __init__(self, query: QueueQuery, total: int) -> None:
+        super().__init__()
+        self.query, self.total = query, total
+
+
+class DeskCounted(Message, bubble=False):
+    """The desk's counts (None: the count failed) and when they next change by time."""
+
+    def __init__(self, counts: Counts | None, change_at: datetime | None) -> None:
+        super().__init__()
+        self.counts, self.change_at = counts, change_at
+
+
+class ChangedRowsRead(Message, bubble=False):
+    """Rows of changed cases that match `query`."""
+
+    def __init__(self, query: QueueQuery, rows: list[QueueRow]) -> None:
+        super().__init__()
+        self.query, self.rows = query, rows
+
+
+class Located(Message, bubble=False):
+    def __init__(self, query: QueueQuery, position: int) -> None:
+        super().__init__()
+        self.query, self.position = query, position
+
+
+class FirstPageRead(Message, bubble=False):
+    def __init__(
+        self, query: QueueQuery, rows: list[QueueRow], found: dict[int, tuple[str, str]]
+    ) -> None:
+        super().__init__()
+        self.query, self.rows, self.found = query, rows, found
+
+
+class Taken(Message, bubble=False):
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+
+
+class TakeRefused(Message, bubble=False):
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
 
 
 class QueueSource(RowSource):
@@ -226,18 +277,34 @@ class QueueScreen(GrammarScreen):
 
     # -- counting in the background ------------------------------------------
 
-    def _deliver(self, callback: Callable[..., None], *args: object) -> None:
-        """Hand a worker's result to the screen, from the worker's thread.
+    # Workers post their results as typed messages (below). A query cannot be stopped
+    # halfway, so its answer may come after the console has begun to quit and the
+    # table is gone: then nobody waits for it.
 
-        A query cannot be stopped halfway, so its answer may come after the console
-        has begun to quit and the table is gone: then nobody waits for it.
-        """
+    @on(RowsCounted)
+    def _rows_counted_arrived(self, message: RowsCounted) -> None:
+        if self.table.is_attached:
+            self._rows_counted(message.query, message.total)
 
-        def arrive() -> None:
-            if self.table.is_attached:
-                callback(*args)
+    @on(DeskCounted)
+    def _desk_counted_arrived(self, message: DeskCounted) -> None:
+        if self.table.is_attached:
+            self._desk_counted(message.counts, message.change_at)
 
-        self.app.call_from_thread(arrive)
+    @on(ChangedRowsRead)
+    def _changed_rows_arrived(self, message: ChangedRowsRead) -> None:
+        if self.table.is_attached:
+            self._place_changed(message.query, message.rows)
+
+    @on(Located)
+    def _located_arrived(self, message: Located) -> None:
+        if self.table.is_attached:
+            self._located(message.query, message.position)
+
+    @on(FirstPageRead)
+    def _first_page_arrived(self, message: FirstPageRead) -> None:
+        if self.table.is_attached:
+            self._first_page_fetched(message.query, message.rows, message.found)
 
     def _recount(self) -> None:
         self._count_rows_unless_desk(self.source.query)
@@ -267,7 +334,7 @@ class QueueScreen(GrammarScreen):
             query, self.desk.now(), stale=lambda: query != self.source.query
         )
         if total is not None:
-            self._deliver(self._rows_counted, query, total)
+            self.post_message(RowsCounted(query, total))
 
     def _rows_counted(self, query: QueueQuery, total: int) -> None:
         if _timeless(query):
@@ -300,7 +367,7 @@ class QueueScreen(GrammarScreen):
         except StorageError as error:
             self.post_message(StorageFailed(str(error)))  # the app's one notice
         finally:
-            self._deliver(self._desk_counted, counts, change_at)
+            self.post_message(DeskCounted(counts, change_at))
 
     def _desk_counted(self, counts: Counts | None, change_at: datetime | None = None) -> None:
         self._desk_counting = False
@@ -393,7 +460,7 @@ class QueueScreen(GrammarScreen):
     def _changed_rows(self, query: QueueQuery, numbers: frozenset[int]) -> None:
         rows = self.source.queue.rows_numbered(query, self.desk.now(), numbers)
         if rows:
-            self._deliver(self._place_changed, query, rows)
+            self.post_message(ChangedRowsRead(query, rows))
 
     def _place_changed(self, query: QueueQuery, rows: list[QueueRow]) -> None:
         """Rows of changed cases that match the query: reload if one lands in view."""
@@ -439,7 +506,7 @@ class QueueScreen(GrammarScreen):
     def _locate(self, query: QueueQuery, number: int) -> None:
         position = self.source.queue.position(query, self.desk.now(), number)
         if position is not None:
-            self._deliver(self._located, query, position)
+            self.post_message(Located(query, position))
 
     def _located(self, query: QueueQuery, position: int) -> None:
         if query == self.source.query:
@@ -474,7 +541,7 @@ class QueueScreen(GrammarScreen):
         if rows and query.filter.terms:
             numbers = [row.number for row in rows]
             found = search.places_of_numbers(self.desk, numbers, query.filter.terms)
-        self._deliver(self._first_page_fetched, query, rows, found)
+        self.post_message(FirstPageRead(query, rows, found))
 
     def _first_page_fetched(
         self, query: QueueQuery, rows: list[QueueRow], found: dict[int, tuple[str, str]]
@@ -622,9 +689,16 @@ class QueueScreen(GrammarScreen):
         try:
             cases.take(self.desk, row.number, expected_version=row.version, from_holder=from_holder)
         except DeskError as error:
-            self.app.call_from_thread(
-                self.notify, safe_line(str(error)), severity="error", timeout=8, markup=False
-            )
+            self.post_message(TakeRefused(str(error)))
             return
-        self.app.call_from_thread(self.notify, f"Incident# {row.number} is yours")
-        self._deliver(self.reload_data)
+        self.post_message(Taken(row.number))
+
+    @on(TakeRefused)
+    def _take_refused(self, message: TakeRefused) -> None:
+        self.notify(safe_line(message.problem), severity="error", timeout=8, markup=False)
+
+    @on(Taken)
+    def _taken(self, message: Taken) -> None:
+        self.notify(f"Incident# {message.number} is yours")
+        if self.table.is_attached:
+            self.reload_data()

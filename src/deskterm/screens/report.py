@@ -6,15 +6,18 @@ from datetime import datetime, timedelta
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
 
 from deskterm.desk import reports
 from deskterm.desk.context import Desk
+from deskterm.desk.errors import StorageError
 from deskterm.desk.reports import Report
+from deskterm.live.messages import StorageFailed
 from deskterm.safe_text import safe_line
 from deskterm.screens.grammar import GrammarScreen
 from deskterm.sla.duration import format_hours_minutes
@@ -69,6 +72,14 @@ def charts_text(found: Report, width: int) -> Text:
     return text
 
 
+class ReportComputed(Message, bubble=False):
+    """The report worker's result, for the screen's thread."""
+
+    def __init__(self, found: Report) -> None:
+        super().__init__()
+        self.found = found
+
+
 class ReportScreen(GrammarScreen):
     CSS_PATH = [STYLES / "board.tcss"]
     BINDINGS = [
@@ -116,8 +127,16 @@ class ReportScreen(GrammarScreen):
 
     @work(thread=True, exclusive=True, group="report")
     def _compute(self, start: datetime, end: datetime, by: str) -> None:
-        found = reports.report(self.desk, start, end, by)
-        self.app.call_from_thread(self._show, found)
+        try:
+            found = reports.report(self.desk, start, end, by)
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # the app's one notice
+            return
+        self.post_message(ReportComputed(found))
+
+    @on(ReportComputed)
+    def _computed(self, message: ReportComputed) -> None:
+        self._show(message.found)
 
     def _show(self, found: Report) -> None:
         if not self.is_attached:

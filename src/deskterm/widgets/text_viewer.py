@@ -1,8 +1,8 @@
 """A read-only viewer for log files attached to cases: a ScrollView over the Line API.
 
 Opening a 20 MB log costs one split into lines and nothing more. A line is
-sanitized (invariant 6), its tabs expanded and its cells measured only when it is
-first painted or searched, and kept in an LRU. Painting crops each line to the
+sanitized (docs/architecture.md, invariant 6), its tabs expanded and its cells
+measured only when it is first painted or searched, and kept in an LRU. Painting crops each line to the
 window by cells, so a megabyte-long line costs the width of the screen, and a
 double-width character cut by an edge becomes spaces instead of shifting the row.
 Nothing is ever parsed as markup: lines become Segments.

@@ -1,10 +1,18 @@
-"""The Severity 1 phone-call wizard: the checklist of seed 000, one step a screen.
+"""The Severity 1 phone-call wizard: the checklist of docs/domain.md ("The Severity 1
+phone call"), one step at a time.
 
 The on-call engineer is on the phone with the customer's administrator. Eight
-steps, keyboard only, each fitting 80x24: the caller, the entitlement checks,
-administrative access, the product, the emergency, the case number, the
-summary, and the confirm. `enter` moves on, `esc` goes back a step, and a
-running timer shows how long the call has lasted since step 1.
+steps (deskterm.screens.sev1.steps, one widget each), keyboard only, each fitting
+80x24: the caller, the entitlement checks, administrative access, the product,
+the emergency, the case number, the summary, and the confirm. `enter` moves on,
+`esc` goes back a step, and a running timer shows how long the call has lasted
+since step 1.
+
+Reads (the caller search, the entitlement, the case number, the policy) run in
+thread workers that post typed messages (deskterm.screens.sev1.reads): a keystroke
+never waits on the database. A key that moves on from an answer still being read
+(`enter` typed right after the search text, say) is held until the read is in,
+then handled as if it came after it.
 
 Nothing reaches the database before the confirm, which is one desk use case
 (`deskterm.desk.intake.confirm_sev1`). What has been said so far is saved to a
@@ -22,39 +30,49 @@ from datetime import datetime
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
+from textual.message import Message
 from textual.screen import Screen
 from textual.suggester import SuggestFromList
 from textual.timer import Timer
 from textual.widgets import Checkbox, ContentSwitcher, Input, OptionList, Static
-from textual.widgets.option_list import Option
 
 from deskterm.call_state import CallStore, SavedCall
 from deskterm.desk import intake, limits
 from deskterm.desk.context import Desk
-from deskterm.desk.errors import DeskError
+from deskterm.desk.errors import DeskError, StorageError
+from deskterm.live.messages import StorageFailed
 from deskterm.models import Case
 from deskterm.safe_text import safe_line
 from deskterm.screens.local_time import short
-from deskterm.widgets.choice_list import ChoiceList
-from deskterm.widgets.dialog import STYLES, Dialog, hint, plain
-from deskterm.widgets.fields import TextField, shown_names
-from deskterm.widgets.tick_box import ADMIN_NO, ADMIN_YES, SpaceCheckbox
-
-STEPS = (
-    "Caller",
-    "Entitlement",
-    "Administrative access",
-    "Product affected",
-    "Emergency",
-    "Case number",
-    "Summary",
-    "Confirm",
+from deskterm.screens.sev1.dialogs import Confirm
+from deskterm.screens.sev1.reads import (
+    CallersFound,
+    CaseLookedUp,
+    ClockRead,
+    EntitlementRead,
+    NewContactChecked,
+    OrganizationsRead,
+    Sev1Read,
 )
-ADD_OPTION = "+add"
+from deskterm.screens.sev1.steps import (
+    ADD_OPTION,
+    STEPS,
+    AccessStep,
+    CallerStep,
+    CaseNumberStep,
+    ConfirmStep,
+    EntitlementStep,
+    Step,
+    all_steps,
+)
+from deskterm.widgets.dialog import STYLES, hint, plain
+from deskterm.widgets.fields import shown_names
+from deskterm.widgets.tick_box import ADMIN_NO, ADMIN_YES
+
 # Saved this long after the last change, so a kill mid-step loses no typing.
 SAVE_AFTER_SECONDS = 0.5
 # The answers that are not typed into an input: flags and the caller chosen.
@@ -68,10 +86,13 @@ def call_time(seconds: float) -> str:
     return f"{hours}:{minutes:02}:{seconds:02}" if hours else f"{minutes:02}:{seconds:02}"
 
 
-def labelled(widget_id: str, label: str, placeholder: str = "") -> TextField:
-    field = TextField(placeholder=placeholder, id=widget_id)
-    field.border_title = label
-    return field
+class ReadFailed(Sev1Read):
+    """A read met a storage failure: the app says so (StorageFailed); keys held for it
+    are dropped, the engineer presses again."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
 
 
 class Sev1Wizard(Screen[Case | None]):
@@ -110,10 +131,16 @@ class Sev1Wizard(Screen[Case | None]):
         self.adding = False  # step 1: adding a new contact rather than finding one
         self.callers: list[intake.Caller] = []
         self.entitlement: intake.Entitlement | None = None
+        self.entitlement_problem: str | None = None
         self.existing: intake.CaseBrief | None = None
         self.lower_severity = lower_severity
         self._save_timer: Timer | None = None
         self._done = False
+        # Reads in flight, by kind, and the keys that wait for them (in order).
+        self._reading: set[str] = set()
+        self._held: list[Callable[[], None]] = []
+        self._after_case: Callable[[bool], None] | None = None
+        self._clock_words = ""
 
     # -- layout ---------------------------------------------------------------------
 
@@ -123,48 +150,13 @@ class Sev1Wizard(Screen[Case | None]):
             yield Static(id="timer", markup=False)
         yield Static(id="caller-line", markup=False)
         with ContentSwitcher(id="steps", initial="step-1"):
-            with Vertical(id="step-1", classes="step"):
-                yield labelled("search", "find the caller", "name, organization, e-mail or phone")
-                yield ChoiceList(id="callers")
-                with Vertical(id="add-contact"):
-                    yield labelled("new-org", "organization *")
-                    yield labelled("new-name", "name *")
-                    yield SpaceCheckbox(ADMIN_NO, id="new-admin")
-                    yield labelled("new-phone", "phone")
-                    yield labelled("new-email", "e-mail")
-            with Vertical(id="step-2", classes="step"):
-                yield Static(id="entitlement", classes="text", markup=False)
-                yield labelled(
-                    "override", "supervisor override: its reason", "only if a check fails"
-                )
-                yield labelled("supervisor", "supervisor who authorised it *", "their name")
-            with Vertical(id="step-3", classes="step"):
-                yield Static(id="access-text", classes="text", markup=False)
-            with Vertical(id="step-4", classes="step"):
-                yield labelled("product", "product affected *")
-                yield labelled("version", "version *")
-                yield labelled("systems", "systems involved *", "hosts, services, environments")
-            with Vertical(id="step-5", classes="step"):
-                yield Static(id="emergency-text", classes="text", markup=False)
-            with Vertical(id="step-6", classes="step"):
-                yield labelled("case-number", "the caller's case number", "empty: a new case")
-                yield labelled("subject", "subject (of a new case) *")
-                yield Static(id="case-found", classes="text", markup=False)
-            with Vertical(id="step-7", classes="step"):
-                yield labelled("impact", "impact *", "what does not work, for whom")
-                yield labelled("scope", "scope *", "how many users, sites, systems")
-                yield labelled("urgency", "urgency *", "why it cannot wait")
-            with Vertical(id="step-8", classes="step"):
-                yield Static(id="summary", classes="text", markup=False)
+            yield from all_steps()
         yield Static("", id="error", classes="-empty", markup=False)
         yield Static(id="rest")
         yield Static(id="hint", markup=False)
 
     def on_mount(self) -> None:
-        self.query_one("#add-contact").display = False
-        self.query_one("#new-org", Input).suggester = SuggestFromList(
-            shown_names(intake.organization_names(self.desk)), case_sensitive=False
-        )
+        self.read(lambda: OrganizationsRead(intake.organization_names(self.desk)), "organizations")
         if self.saved is not None:
             for name, value in self.saved.fields.items():
                 if name in self.choices:
@@ -178,9 +170,9 @@ class Sev1Wizard(Screen[Case | None]):
                         field.value = value
         self._tick()
         self.set_interval(1, self._tick)
-        self._refresh_callers()
-        if self.step > 1 and self._reachable(self.step):
-            self._load_entitlement()  # resumed past step 2: its answer still counts
+        self._search_callers()
+        if self.step > 2 and self._reachable(self.step):
+            self._read_entitlement()  # resumed past step 2: its answer still counts
         self._show_step(self.step if self._reachable(self.step) else 1)
 
     def on_screen_resume(self) -> None:
@@ -190,9 +182,11 @@ class Sev1Wizard(Screen[Case | None]):
 
     def _focus_step(self) -> None:
         """Steps answered with a key (y, n, enter) want no field focused."""
-        override = self.query_one("#override", Input)
-        if self.step in (3, 5, 8) or (self.step == 2 and not override.display):
+        if self._current().first_field() is None:
             self.set_focus(None)
+
+    def _current(self) -> Step:
+        return self.query_one(f"#step-{self.step}", Step)
 
     def _reachable(self, step: int) -> bool:
         """A saved step whose earlier answers are all there (else back to step 1)."""
@@ -201,6 +195,48 @@ class Sev1Wizard(Screen[Case | None]):
     def _tick(self) -> None:
         elapsed = (self.desk.now() - self.started_at).total_seconds()
         self.query_one("#timer", Static).update(plain(f"call {call_time(elapsed)}"))
+
+    # -- reading off the UI thread ---------------------------------------------------
+
+    def read(self, fetch: Callable[[], Sev1Read], kind: str) -> None:
+        """Run `fetch` in a worker; the message it makes comes back to `_read_back`.
+        Keys that move on wait (`when_read`) until no read is in flight."""
+        self._reading.add(kind)
+        self._fetch(fetch, kind)
+
+    @work(thread=True, group="sev1-reads")
+    def _fetch(self, fetch: Callable[[], Sev1Read], kind: str) -> None:
+        message: Message
+        try:
+            message = fetch()
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # the app's one notice
+            message = ReadFailed(kind)
+        self.post_message(message)
+
+    def when_read(self, action: Callable[[], None]) -> None:
+        """`action` now, or once the reads in flight are in (an answer may need them)."""
+        if self._reading:
+            self._held.append(action)
+        else:
+            action()
+
+    def _read_back(self, kind: str) -> None:
+        self._reading.discard(kind)
+        while self._held and not self._reading and not self._done:
+            self._held.pop(0)()
+
+    @on(ReadFailed)
+    def _read_failed(self, message: ReadFailed) -> None:
+        self._held.clear()
+        self._read_back(message.kind)
+
+    @on(OrganizationsRead)
+    def _organizations_read(self, message: OrganizationsRead) -> None:
+        self.query_one("#new-org", Input).suggester = SuggestFromList(
+            shown_names(message.names), case_sensitive=False
+        )
+        self._read_back(message.kind)
 
     # -- moving between steps ------------------------------------------------------------
 
@@ -212,13 +248,30 @@ class Sev1Wizard(Screen[Case | None]):
             plain(f"Severity 1 call · step {step}/8 · {STEPS[step - 1]}")
         )
         self._caller_line()
-        prepare = getattr(self, f"_enter_step_{step}", None)
-        if prepare is not None:
-            prepare()
+        self._enter(self._current())
         self.query_one("#hint", Static).update(self._hint())
         self.refresh_bindings()
         self._tick()
         self.save()
+
+    def _enter(self, step: Step) -> None:
+        """What entering `step` shows, reads and focuses."""
+        if isinstance(step, CallerStep):
+            self._set_adding(self.adding)
+            return
+        if isinstance(step, EntitlementStep):
+            self._read_entitlement(show=True)
+        elif isinstance(step, AccessStep):
+            step.show(self.choices["is_admin"] == "1", self.choices["admin_access"] == "1")
+        elif isinstance(step, CaseNumberStep):
+            step.offer_subject(self.query_one("#product", Input).value.strip())
+        elif isinstance(step, ConfirmStep):
+            self._read_summary()
+        field = step.first_field()
+        if field is None:
+            self.set_focus(None)
+        else:
+            field.focus()
 
     def _hint(self) -> Text:
         back = ("esc", "back") if self.step > 1 or self.adding else ("esc", "leave (kept)")
@@ -333,7 +386,7 @@ class Sev1Wizard(Screen[Case | None]):
     def _changed(self, event: Input.Changed) -> None:
         field = event.input
         if field.id == "search":
-            self._refresh_callers()
+            self._search_callers()
         self._changed_soon()
 
     def _changed_soon(self) -> None:
@@ -359,35 +412,36 @@ class Sev1Wizard(Screen[Case | None]):
 
     # -- step 1: the caller -------------------------------------------------------------
 
-    def _enter_step_1(self) -> None:
-        self._set_adding(self.adding)
-
     def _set_adding(self, adding: bool) -> None:
         self.adding = adding
-        self.query_one("#search").display = not adding
-        self.query_one("#callers").display = not adding
-        self.query_one("#add-contact").display = adding
+        step = self.query_one(CallerStep)
+        step.set_adding(adding)
         self.query_one("#step-title", Static).update(
             plain("Severity 1 call · step 1/8 · Caller" + (": a new contact" if adding else ""))
         )
-        self.query_one("#new-org" if adding else "#search").focus()
+        field = step.first_field()
+        if field is not None:
+            field.focus()
         self.query_one("#hint", Static).update(self._hint())
 
-    def _refresh_callers(self) -> None:
+    def _search_callers(self) -> None:
+        """The callers that match the search as typed; one read a keystroke, off the UI
+        thread. Only the answer to the text now in the field is shown."""
         text = self.query_one("#search", Input).value
-        self.callers = intake.find_callers(self.desk, text)
-        options = self.query_one("#callers", OptionList)
-        options.clear_options()
-        for index, caller in enumerate(self.callers):
-            admin = "administrator" if caller.is_admin else "not an administrator"
-            line = Text(no_wrap=True, overflow="ellipsis")
-            line.append(safe_line(caller.name, 30), style="bold")
-            line.append(safe_line(f"  {caller.organization}  ·  {admin}", 60))
-            options.add_option(Option(line, id=str(index)))
-        options.add_option(Option(plain("+ add a new contact"), id=ADD_OPTION))
-        options.highlighted = 0
+        self.read(lambda: CallersFound(text, intake.find_callers(self.desk, text)), "callers")
+
+    @on(CallersFound)
+    def _callers_found(self, message: CallersFound) -> None:
+        if message.search != self.query_one("#search", Input).value:
+            return  # typed on since: the read of the newer text is still to come
+        self.callers = message.callers
+        self.query_one(CallerStep).show_callers(message.callers)
+        self._read_back(message.kind)
 
     def action_arrow(self, step: int) -> None:
+        self.when_read(lambda: self._arrow(step))  # through the list the search will show
+
+    def _arrow(self, step: int) -> None:
         if self.step != 1 or self.adding:
             self.focus_next() if step > 0 else self.focus_previous()
             return
@@ -400,7 +454,7 @@ class Sev1Wizard(Screen[Case | None]):
     @on(OptionList.OptionSelected, "#callers")
     def _caller_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self._choose_highlighted()
+        self.when_read(self._choose_highlighted)
 
     def _choose_highlighted(self) -> None:
         options = self.query_one("#callers", OptionList)
@@ -432,12 +486,13 @@ class Sev1Wizard(Screen[Case | None]):
     def _add_contact(self) -> None:
         org = self.query_one("#new-org", Input).value.strip()
         name = self.query_one("#new-name", Input).value.strip()
-        for field, check in (
+        checks: tuple[tuple[str, Callable[[], object]], ...] = (
             ("new-org", lambda: limits.check_length(org, "the organization", limits.LINE_LIMIT)),
             ("new-name", lambda: limits.check_length(name, "the name", limits.NAME_LIMIT)),
             ("new-phone", lambda: limits.optional_name(self._typed("new-phone"), "the phone")),
             ("new-email", lambda: limits.check_email(self._typed("new-email"))),
-        ):
+        )
+        for field, check in checks:
             try:
                 check()
             except DeskError as error:
@@ -446,85 +501,73 @@ class Sev1Wizard(Screen[Case | None]):
         if not org:
             self.show_error("the organization is empty: name the caller's organization", "new-org")
             return
-        organizations = shown_names(intake.organization_names(self.desk))
-        if org not in organizations:
-            self.show_error(f"no organization named {org!r} (see deskterm org list)", "new-org")
-            return
-        org = organizations[org]  # as stored: the field shows it sanitized
-        if not name:
+
+        def fetch() -> NewContactChecked:
+            organizations = shown_names(intake.organization_names(self.desk))
+            stored = organizations.get(org)  # as stored: the field shows it sanitized
+            contacts = intake.contact_names(self.desk, stored) if stored and name else []
+            return NewContactChecked(stored, contacts)
+
+        self.read(fetch, "new contact")  # keys after this enter wait for the answer
+
+    @on(NewContactChecked)
+    def _new_contact_checked(self, message: NewContactChecked) -> None:
+        self._reading.discard(message.kind)  # handled here, before any key held for it
+        org = message.organization
+        name = self.query_one("#new-name", Input).value.strip()
+        if org is None:
+            typed = self.query_one("#new-org", Input).value.strip()
+            self.show_error(f"no organization named {typed!r} (see deskterm org list)", "new-org")
+        elif not name:
             self.show_error("the name is empty: who is calling?", "new-name")
-            return
-        if name in shown_names(intake.contact_names(self.desk, org)):
+        elif name in shown_names(message.contacts):
             self.show_error(f"{org} has a contact named {name!r} already: find it", "new-name")
-            return
-        self.choices.update(
-            organization=org,
-            contact=name,
-            is_admin="1" if self.query_one("#new-admin", Checkbox).value else "",
-            new_contact="1",
-        )
-        self.adding = False
-        self._show_step(2)
+        else:
+            self.choices.update(
+                organization=org,
+                contact=name,
+                is_admin="1" if self.query_one("#new-admin", Checkbox).value else "",
+                new_contact="1",
+            )
+            self.adding = False
+            self._show_step(2)
+        self._read_back(message.kind)
 
     # -- step 2: entitlement ----------------------------------------------------------------
 
-    def _load_entitlement(self) -> str | None:
-        """Read the checks again (the contract may have changed); the error, if any."""
-        try:
-            self.entitlement = intake.check_entitlement(
-                self.desk,
-                self.choices["organization"],
-                self.choices["contact"],
-                new_contact=self.choices["new_contact"] == "1",
-            )
-        except DeskError as error:
-            self.entitlement = None
-            return str(error)
-        return None
+    def _read_entitlement(self, show: bool = False) -> None:
+        """Read the checks again (the contract may have changed); shown if `show`."""
+        organization = self.choices["organization"]
+        contact = self.choices["contact"]
+        new_contact = self.choices["new_contact"] == "1"
 
-    def _enter_step_2(self) -> None:
-        problem = self._load_entitlement()
-        e = self.entitlement
-        if e is None:
-            self.query_one("#entitlement", Static).update(plain(safe_line(problem or "")))
-            self.query_one("#override", Input).display = False
-            self.query_one("#supervisor", Input).display = False
-            self.set_focus(None)
-            return
-        text = Text()
-        until = f"until {e.contract_until}" if e.contract_until else "no end date"
-        mark = "ok  " if e.contract_current else "FAIL"
-        text.append(f"{mark} maintenance contract of {safe_line(e.organization)}: ")
-        if e.contract_current:
-            text.append("current", "bold")
-            text.append(f" ({until}, policy {e.policy})\n")
-        else:
-            text.append(f"ENDED on {e.contract_until}", "bold")
-            text.append(f" (policy {e.policy})\n")
-        contact_ok = e.contact_problem is None
-        mark = "ok  " if contact_ok else "FAIL"
-        who = safe_line(self.choices["contact"])
-        standing = (
-            "a contact of the organization"
-            if e.contact_known
-            else "new: added to the directory at confirm"
-        )
-        text.append(f"{mark} caller {who}: {standing if contact_ok else 'not valid'}\n")
-        if e.ok:
-            text.append("\nEntitled to support: enter goes on.")
-        else:
-            text.append("\nNo further support, because:\n", "bold")
-            for problem in e.problems:
-                text.append(f"  - {safe_line(problem)}\n")
-            text.append("unless a supervisor gives an override: type its reason and their name.")
-        self.query_one("#entitlement", Static).update(text)
-        override = self.query_one("#override", Input)
-        override.display = not e.ok
-        self.query_one("#supervisor", Input).display = not e.ok
-        if e.ok:
-            self.set_focus(None)
-        else:
-            override.focus()
+        def fetch() -> EntitlementRead:
+            try:
+                checked = intake.check_entitlement(
+                    self.desk, organization, contact, new_contact=new_contact
+                )
+            except DeskError as error:
+                return EntitlementRead(None, str(error))
+            return EntitlementRead(checked, None)
+
+        if show:
+            # Until the checks are in: nothing to answer, no field to type in.
+            self.query_one(EntitlementStep).show(None, "", contact)
+        self.read(fetch, "entitlement")
+
+    @on(EntitlementRead)
+    def _entitlement_read(self, message: EntitlementRead) -> None:
+        self.entitlement = message.entitlement
+        self.entitlement_problem = message.problem
+        if self.step == 2:
+            step = self.query_one(EntitlementStep)
+            step.show(message.entitlement, message.problem, self.choices["contact"])
+            field = step.first_field()
+            if field is None:
+                self.set_focus(None)
+            else:
+                field.focus()
+        self._read_back(message.kind)
 
     def _entitlement_done(self) -> None:
         e = self.entitlement
@@ -547,37 +590,10 @@ class Sev1Wizard(Screen[Case | None]):
 
     # -- steps 3 and 5: yes or no -------------------------------------------------------------
 
-    def _enter_step_3(self) -> None:
-        self.set_focus(None)
-        text = Text()
-        text.append("Ask the caller:\n\n")
-        text.append(
-            "Do you have administrative access or credentials for the product and the "
-            "affected systems, and are you an administrator of the product?",
-            "bold",
-        )
-        if self.choices["is_admin"] != "1":
-            text.append(
-                "\n\nThe directory does not list this caller as an administrator of the product."
-            )
-        if self.choices["admin_access"] == "1":
-            text.append("\n\nConfirmed earlier in this call.")
-        self.query_one("#access-text", Static).update(text)
-
-    def _enter_step_5(self) -> None:
-        self.set_focus(None)
-        text = Text()
-        text.append("Ask the caller:\n\n")
-        text.append("Is this an emergency that cannot wait for business hours?\n", "bold")
-        text.append("Does a restart, bypass or workaround fail to resolve it?\n\n", "bold")
-        text.append(
-            "y: both yes, it is a Severity 1.\n"
-            "n: it can wait, or a workaround helps: continue as a lower-severity case "
-            "(the new-case form, with what the caller said so far)."
-        )
-        self.query_one("#emergency-text", Static).update(text)
-
     def action_answer(self, yes: bool) -> None:
+        self.when_read(lambda: self._answer(yes))
+
+    def _answer(self, yes: bool) -> None:
         if self.step == 3:
             if yes:
                 self.choices["admin_access"] = "1"
@@ -621,19 +637,6 @@ class Sev1Wizard(Screen[Case | None]):
 
     # -- steps 4, 6, 7: typed answers -----------------------------------------------------------
 
-    def _enter_step_4(self) -> None:
-        self.query_one("#product", Input).focus()
-
-    def _enter_step_6(self) -> None:
-        subject = self.query_one("#subject", Input)
-        if not subject.value.strip():
-            product = self.query_one("#product", Input).value.strip()
-            subject.value = f"Production down: {product}" if product else ""
-        self.query_one("#case-number", Input).focus()
-
-    def _enter_step_7(self) -> None:
-        self.query_one("#impact", Input).focus()
-
     def _required(self, *names: str) -> bool:
         for name in names:
             field = self.query_one(f"#{name}", Input)
@@ -648,30 +651,44 @@ class Sev1Wizard(Screen[Case | None]):
                 return False
         return True
 
-    def _case_number(self) -> bool:
-        """Step 6: an existing case of the caller's organization, or a new one."""
+    def _case_number(self, then: Callable[[bool], None]) -> None:
+        """Step 6: an existing case of the caller's organization, or a new one; `then`
+        hears whether the number stands (read off the UI thread when one is typed)."""
         text = self.query_one("#case-number", Input).value.strip()
-        found = self.query_one("#case-found", Static)
         self.existing = None
         if not text:
-            found.update(plain("a new case will be opened"))
-            return True
-        try:
-            self.existing = intake.case_for_call(
-                self.desk, limits.case_number(text), self.choices["organization"]
-            )
-        except DeskError as error:
-            found.update("")
-            self.show_error(str(error), "case-number")
-            return False
-        e = self.existing
-        found.update(plain(safe_line(f"case {e.number}: {e.subject} ({e.label}, {e.status})", 76)))
-        return True
+            self.query_one(CaseNumberStep).show_case(None, number_typed=False)
+            then(True)
+            return
+        organization = self.choices["organization"]
+
+        def fetch() -> CaseLookedUp:
+            try:
+                brief = intake.case_for_call(self.desk, limits.case_number(text), organization)
+            except DeskError as error:
+                return CaseLookedUp(None, str(error))
+            return CaseLookedUp(brief, None)
+
+        self._after_case = then
+        self.read(fetch, "case")
+
+    @on(CaseLookedUp)
+    def _case_looked_up(self, message: CaseLookedUp) -> None:
+        self._reading.discard(message.kind)  # handled here, before any key held for it
+        self.existing = message.brief
+        self.query_one(CaseNumberStep).show_case(message.brief, number_typed=True)
+        if message.problem is not None:
+            self.show_error(message.problem, "case-number")
+        then, self._after_case = self._after_case, None
+        if then is not None:
+            then(message.problem is None)
+        self._read_back(message.kind)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self._submit(event.input)
+        field = event.input
+        self.when_read(lambda: self._submit(field))
 
     def _submit(self, field: Input) -> None:
         """enter in `field`: check it, then the next field or the next step."""
@@ -697,19 +714,26 @@ class Sev1Wizard(Screen[Case | None]):
             if self._required("product", "version", "systems"):
                 self._show_step(5)
         elif name == "case-number":
-            if self._case_number():
-                if self.existing is not None:
-                    self._show_step(7)
-                else:
-                    self.query_one("#subject", Input).focus()
+            self._case_number(self._case_number_given)
         elif name == "subject":
-            if self._case_number() and (self.existing is not None or self._required("subject")):
-                self._show_step(7)
+            self._case_number(self._subject_given)
         elif name in ("impact", "scope"):
             if self._required(name):
                 self.focus_after(field)
         elif name == "urgency" and self._required("impact", "scope", "urgency"):
             self._show_step(8)
+
+    def _case_number_given(self, stands: bool) -> None:
+        if not stands:
+            return
+        if self.existing is not None:
+            self._show_step(7)
+        else:
+            self.query_one("#subject", Input).focus()
+
+    def _subject_given(self, stands: bool) -> None:
+        if stands and (self.existing is not None or self._required("subject")):
+            self._show_step(7)
 
     def focus_after(self, field: Input | Checkbox) -> None:
         """The field after `field`: not after whatever has the focus now, which keys
@@ -720,6 +744,9 @@ class Sev1Wizard(Screen[Case | None]):
 
     def action_next(self) -> None:
         """enter: the focused field's answer, or the step's when it has no field."""
+        self.when_read(self._next)
+
+    def _next(self) -> None:
         focused = self.focused
         if isinstance(focused, Input):
             self._submit(focused)
@@ -730,7 +757,7 @@ class Sev1Wizard(Screen[Case | None]):
         elif self.step == 2:
             self._entitlement_done()
         elif self.step == 8:
-            self.action_confirm(False)
+            self._confirm(False)
 
     # -- step 8: confirm -------------------------------------------------------------------------
 
@@ -764,53 +791,35 @@ class Sev1Wizard(Screen[Case | None]):
             urgency=values["urgency"],
         )
 
-    def _enter_step_8(self) -> None:
-        self.set_focus(None)
-        self._case_number()
-        call = self.call()
-        text = Text()
-        rows = [
-            ("caller", f"{call.contact} ({call.organization})"),
-            (
-                "entitlement",
-                "current"
-                if not call.override
-                else f"override by {call.supervisor}: {call.override}",
-            ),
-            ("admin access", "confirmed"),
-            ("product", f"{call.product} {call.version}; systems: {call.systems}"),
-            ("emergency", "confirmed: cannot wait, no workaround"),
-            (
-                "case",
-                f"upgrade case {self.existing.number} ({self.existing.label}) to Sev 1"
-                if self.existing
-                else f"new: {call.subject}",
-            ),
-            ("impact", call.impact),
-            ("scope", call.scope),
-            ("urgency", call.urgency),
-        ]
-        for label, value in rows:
-            text.append(f"{label:<13}", "bold")
-            text.append(safe_line(value, 62) + "\n")
-        text.append("\n")
-        text.append(self._clock_words())
-        self.query_one("#summary", Static).update(text)
+    def _read_summary(self) -> None:
+        """The case (again: it may have changed) and the clock words, then the summary."""
+        organization = self.choices["organization"]
 
-    def _clock_words(self) -> str:
-        try:
-            org = self.choices["organization"]
-            policy_name = intake.check_entitlement(self.desk, org, None).policy
-            policy = self.desk.policy(policy_name)
-            level = policy.level(intake.SEV1)
-        except (DeskError, KeyError):
-            return "The organization's policy has no Severity 1."
-        return (
-            f"Confirming starts the on-call callback clock: first response within "
-            f"{level.first_response} under {policy.name} (calendar {level.calendar.name!r})."
-        )
+        def fetch() -> ClockRead:
+            try:
+                policy_name = intake.check_entitlement(self.desk, organization, None).policy
+                policy = self.desk.policy(policy_name)
+                level = policy.level(intake.SEV1)
+            except (DeskError, KeyError):
+                return ClockRead("The organization's policy has no Severity 1.")
+            return ClockRead(
+                f"Confirming starts the on-call callback clock: first response within "
+                f"{level.first_response} under {policy.name} (calendar {level.calendar.name!r})."
+            )
+
+        self.query_one(ConfirmStep).show(self.call(), None, "")
+        self._case_number(lambda stands: self.read(fetch, "clock"))
+
+    @on(ClockRead)
+    def _clock_read(self, message: ClockRead) -> None:
+        if self.step == 8:
+            self.query_one(ConfirmStep).show(self.call(), self.existing, message.words)
+        self._read_back(message.kind)
 
     def action_confirm(self, take: bool) -> None:
+        self.when_read(lambda: self._confirm(take))
+
+    def _confirm(self, take: bool) -> None:
         if self.step != 8:
             return
         try:
@@ -829,62 +838,3 @@ class Sev1Wizard(Screen[Case | None]):
             from deskterm.screens.case import CaseScreen
 
             self.app.push_screen(CaseScreen(self.desk, case.number))
-
-
-class ResumeCall(Dialog[str]):
-    """At start-up: a Severity 1 call was left mid-way. "resume", "discard" or None (later)."""
-
-    BINDINGS = [
-        Binding("enter,r", "choose('resume')", show=False),
-        Binding("d", "choose('discard')", show=False),
-    ]
-
-    def __init__(self, saved: SavedCall, now: datetime) -> None:
-        super().__init__()
-        self.saved = saved
-        self.now = now
-
-    def compose(self) -> ComposeResult:
-        fields = self.saved.fields
-        caller = fields.get("contact") or "not chosen yet"
-        org = f" ({fields['organization']})" if fields.get("organization") else ""
-        step = min(max(self.saved.step, 1), len(STEPS))
-        with self.frame():
-            yield Static(plain("A Severity 1 call was in progress"), classes="title")
-            yield Static(
-                Text(
-                    safe_line(
-                        f"caller {caller}{org}; stopped at step {step}/8 "
-                        f"({STEPS[step - 1]}); the call began {short(self.saved.started_at, self.now)}"
-                    )
-                ),
-                classes="note",
-            )
-            yield Static(
-                hint(("enter", "resume it"), ("d", "discard it"), ("esc", "later (! resumes)")),
-                classes="hint",
-            )
-
-    def action_choose(self, choice: str) -> None:
-        self.close(choice)
-
-
-class Confirm(Dialog[bool]):
-    """y or n to a question that throws typing away."""
-
-    BINDINGS = [
-        Binding("y", "choose(True)", show=False),
-        Binding("n", "choose(False)", show=False),
-    ]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with self.frame():
-            yield Static(plain(self.question), classes="title")
-            yield Static(hint(("y", "yes"), ("n", "no"), ("esc", "no")), classes="hint")
-
-    def action_choose(self, yes: bool) -> None:
-        self.close(yes)

@@ -1,0 +1,78 @@
+"""The rows the demo writes: which columns, in which order, and an event while it is built.
+
+A case is a dict of its columns; an event is a list in EVENT_COLUMNS order with its
+instant in epoch seconds (deskterm.desk.demo.history), indexed by the names below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+
+from deskterm.models import Case, Counter, Event, EventKind, SlaOutcome
+from deskterm.models.types import UTCDateTime
+
+CASE_TABLE: Table = Case.__table__  # type: ignore[attr-defined]
+EVENT_TABLE: Table = Event.__table__  # type: ignore[attr-defined]
+COUNTER_TABLE: Table = Counter.__table__  # type: ignore[attr-defined]
+CASE_COLUMNS = tuple(column.name for column in CASE_TABLE.columns)
+# An event as built: every column but its id and its hash (added when it is written).
+EVENT_COLUMNS = tuple(
+    column.name for column in EVENT_TABLE.columns if column.name not in ("id", "hash")
+)
+OUTCOME_TABLE: Table = SlaOutcome.__table__  # type: ignore[attr-defined]
+OUTCOME_COLUMNS = tuple(column.name for column in OUTCOME_TABLE.columns)
+CLOCK_COLUMNS = (
+    "first_response_state",
+    "first_response_due",
+    "customer_response_state",
+    "customer_response_due",
+    "update_state",
+    "update_due",
+    "auto_close_state",
+    "auto_close_due",
+    "resolution_state",
+    "resolution_due",
+    "next_response_state",
+    "next_response_due",
+    "next_due",
+    "queue_due",
+    "promise_due",
+    "sweep_at",
+)
+# An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.
+CASE_ID, VERSION, AT, ACTOR, KIND, FIELD, OLD, NEW, TEXT = range(len(EVENT_COLUMNS))
+assert EVENT_COLUMNS == (
+    "case_id",
+    "version",
+    "at",
+    "actor",
+    "kind",
+    "field",
+    "old_value",
+    "new_value",
+    "text",
+), EVENT_COLUMNS
+
+
+def new_event(
+    at: int,
+    kind: EventKind,
+    field_name: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+    text: str | None = None,
+) -> list[Any]:
+    return [0, 0, at, None, kind.value, field_name, old, new, text]
+
+
+def _instant_columns(table: Table) -> frozenset[str]:
+    return frozenset(
+        column.name for column in table.columns if isinstance(column.type, UTCDateTime)
+    )
+
+
+CASE_INSTANTS = _instant_columns(CASE_TABLE)
+EVENT_INSTANTS = _instant_columns(EVENT_TABLE)
+OUTCOME_INSTANTS = _instant_columns(OUTCOME_TABLE)

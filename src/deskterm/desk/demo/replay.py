@@ -1,0 +1,65 @@
+"""A demo case's stored clocks and first-response outcome: the SLA engine's own answer.
+
+Every skeleton's history is replayed by deskterm.desk.deadlines (history_of,
+clocks_of, plan, store_clocks) at the demo's "now", as the use cases do after every
+change; deskterm.desk.transfer replays an imported case the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from deskterm.desk import deadlines, outcomes
+from deskterm.desk.demo.columns import CASE_INSTANTS, CLOCK_COLUMNS, EVENT_COLUMNS, EVENT_INSTANTS
+from deskterm.desk.demo.history import epoch_seconds, from_epoch
+from deskterm.sla import ClockKind, Policy
+
+
+class _Row:
+    """A case or event as plain attributes: every column of its row, instants as datetimes.
+
+    The replay reads cases and events by attribute only; building SQLModel objects
+    instead would cost a tenth of a millisecond each, most of the budget for
+    100,000 cases.
+    """
+
+    def __init__(self, columns: dict[str, Any], instants: frozenset[str]) -> None:
+        for name, value in columns.items():
+            setattr(
+                self,
+                name,
+                from_epoch(value) if name in instants and isinstance(value, int) else value,
+            )
+
+
+def replay_clocks(
+    row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
+) -> dict[str, Any]:
+    """The stored clock columns of a case, as the desk computes them after every change."""
+    return replay_case(row, events, policy, now)[0]
+
+
+def replay_case(
+    row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The stored clock columns of a case, and its first-response outcome as the use cases
+    store it ({} while that clock runs): one replay of its history for both."""
+    case = _Row(row, CASE_INSTANTS)
+    history = [
+        _Row({"id": None, **dict(zip(EVENT_COLUMNS, event, strict=True))}, EVENT_INSTANTS)
+        for event in events
+    ]
+    clocks = deadlines.clocks_of(case, history, policy, now)  # type: ignore[arg-type]
+    # Read before store_clocks writes the clock columns onto `case`.
+    settled = outcomes.settled(policy, case, history, clocks[ClockKind.FIRST_RESPONSE]) or {}
+    actions = deadlines.plan(case, history, policy, clocks)  # type: ignore[arg-type]
+    deadlines.store_clocks(case, clocks, actions)  # type: ignore[arg-type]
+    return {name: _compact(getattr(case, name)) for name in CLOCK_COLUMNS}, settled
+
+
+def _compact(value: Any) -> Any:
+    """A whole-second instant as epoch seconds (written faster), anything else as it is."""
+    if isinstance(value, datetime) and value.microsecond == 0:
+        return epoch_seconds(value)
+    return value
