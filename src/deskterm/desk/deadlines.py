@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from deskterm.instants import parse_instant, to_iso
-from deskterm.models import END_OF_TIME, Case, Event, EventKind
+from deskterm.models.columns import END_OF_TIME
+from deskterm.models.kinds import EventKind
 from deskterm.sla import (
     CaseHistory,
     Clock,
@@ -33,6 +35,9 @@ from deskterm.sla import (
 from deskterm.sla.calendar import BusinessCalendar
 from deskterm.sla.duration import BusinessDays, Elapsed, Target
 from deskterm.sla.history import HistoryEvent
+
+if TYPE_CHECKING:  # a replay reads rows as well as models (`deskterm case show`)
+    from deskterm.models import Case, Event
 
 RESPONSE_KINDS = frozenset({EventKind.REPLY, EventKind.CALL})
 # Clocks whose breach the sweep records as an event (auto-close is not a promise).
