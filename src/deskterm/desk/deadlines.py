@@ -40,6 +40,18 @@ if TYPE_CHECKING:  # a replay reads rows as well as models (`deskterm case show`
     from deskterm.models import Case, Event
 
 RESPONSE_KINDS = frozenset({EventKind.REPLY, EventKind.CALL})
+# The events `history_of` reads: an event of another kind (a breach, a note, a notice)
+# leaves the clocks as they were, and the sweep does not replay them again after it.
+HISTORY_KINDS = frozenset(
+    {
+        EventKind.OPENED,
+        EventKind.STATUS,
+        EventKind.SEVERITY,
+        *RESPONSE_KINDS,
+        EventKind.CUSTOMER_REPLY,
+        EventKind.SCHEDULED,
+    }
+)
 # Clocks whose breach the sweep records as an event (auto-close is not a promise).
 BREACH_CLOCKS = (
     ClockKind.FIRST_RESPONSE,

@@ -97,24 +97,29 @@ def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
 
 
 def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
+    case, policy = change.case, change.policy
+    events = events_of(change.session, case)
+    clocks = deadlines.clocks_of(case, events, policy, now)
     did_something = False
     for _ in range(MAX_ROUNDS):
-        change.session.flush()
-        case, policy = change.case, change.policy
-        events = events_of(change.session, case)
-        clocks = deadlines.clocks_of(case, events, policy, now)
         due = [a for a in deadlines.plan(case, events, policy, clocks) if a.at < now]
         if not due:
             # What the change stores on leaving: replayed after its last event, at `now`.
             change.replayed = events, clocks
             break
+        written = len(change.events)
         for action in due:
             _apply(change, action, clocks[action.clock].explanation, report)
         did_something = True
+        change.session.flush()
+        recorded = change.events[written:]
+        events = [*events, *recorded]
+        if any(event.kind in deadlines.HISTORY_KINDS for event in recorded):
+            clocks = deadlines.clocks_of(case, events, policy, now)  # a timeout, a close
     if not did_something:
         # A stale sweep instant (a policy file edited since, say): store the fresh one
         # so the case is not picked up again; the cached deadlines are not a change.
-        refresh(change.session, change.case, change.policy, now, change.replayed)
+        refresh(change.session, case, policy, now, change.replayed)
     return did_something
 
 
