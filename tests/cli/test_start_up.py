@@ -94,6 +94,7 @@ def test_a_write_still_loads_what_it_needs(demo_desk: Path) -> None:
 
 def test_the_root_help_lists_each_command_as_the_command_itself_would() -> None:
     root = typer.main.get_command(app)
+    assert isinstance(root, tree.LazyGroup)
     built = {name: root.commands[name] for name in tree.COMMANDS}  # every module imported
     assert list(built) == list(tree.COMMANDS)
     for name, command in built.items():
@@ -103,6 +104,7 @@ def test_the_root_help_lists_each_command_as_the_command_itself_would() -> None:
 
 def test_the_root_help_is_the_same_before_and_after_the_commands_load() -> None:
     lazy = typer.main.get_command(app)
+    assert isinstance(lazy, tree.LazyGroup)
     with lazy.make_context("deskterm", []) as ctx:
         before = lazy.get_help(ctx)
     for name in tree.COMMANDS:

@@ -176,7 +176,7 @@ def new(
         fail("--supervisor names who authorised an --override: give its reason with --override")
     if checklist_done and severity != 1:
         fail("--checklist-done is for a Severity 1 case (the phone call's checklist)")
-    given = {
+    typed = {
         "inquirer": inquirer,
         "product": product,
         "product_version": product_version,
@@ -188,7 +188,7 @@ def new(
         "operating_system": operating_system,
         "server_roles": server_roles,
     }
-    intake = {name: value for name, value in given.items() if value is not None}
+    intake = {name: value for name, value in typed.items() if value is not None}
     from deskterm.desk import cases as use_cases
 
     the_desk = desk(ctx)
