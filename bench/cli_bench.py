@@ -77,9 +77,9 @@ def first_open_case(db: Path) -> int:
 def start_up(db: Path, repeats: int) -> dict[str, Any]:
     # Byte-compiled first, as an installed wheel is: where PYTHONDONTWRITEBYTECODE is
     # set, each run would otherwise compile every module it imports from source.
-    import deskterm
+    import deskterm as package
 
-    compileall.compile_dir(Path(deskterm.__file__).parent, quiet=1)
+    compileall.compile_dir(Path(package.__file__).parent, quiet=1)
     env = {**os.environ, "DESKTERM_NOW": NOW}
     number = first_open_case(db)
     floor = median_of([sys.executable, "-c", "import sqlalchemy"], env, repeats)

@@ -1,7 +1,8 @@
 """The command line starts fast: `--help`, `policy due`, `case show` and `case list`
-load neither the ORM (SQLModel), Alembic nor Textual (issue 18), and the root help
-lists every command from the light table of deskterm.cli.tree exactly as the
-commands themselves would. The times are figures of bench/cli_bench.py."""
+load neither the ORM (SQLModel), Alembic, Textual nor pydantic (issue 18; see
+deskterm.cli.coercion), and the root help lists every command from the light table of
+deskterm.cli.tree exactly as the commands themselves would. The times are figures of
+bench/cli_bench.py."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from deskterm.cli import tree
 from deskterm.cli.commands import app
 from tests.cli.runner import invoke
 
-HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "textual")
+HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "textual", "pydantic")
 # Runs the real entry point, then names the heavy modules it loaded.
 PROBE = (
     "import sys\n"

@@ -6,9 +6,11 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli import params
+from deskterm.cli import coercion, params
 from deskterm.cli.context import Options, options
 from deskterm.cli.tree import LazyGroup
+
+coercion.install()  # values without pydantic (see deskterm.cli.coercion)
 
 # The subcommands are listed in deskterm.cli.tree and imported only when used.
 app = typer.Typer(
