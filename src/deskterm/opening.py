@@ -99,8 +99,10 @@ def open_engine(url: str) -> Engine:
 def upgraded(engine: Engine, url: str) -> Path | None:
     """Apply pending migrations (Alembic is imported only then); the backup made, if any."""
     try:
-        if revision.is_current(engine):
-            _finish_search_index(engine)
+        schema = revision.check(engine)  # one query when nothing is due
+        if schema.current:
+            if schema.index_unfinished:
+                _finish_search_index(engine)
             return None
         refuse_foreign(engine, url)
         # Only now pay for Alembic: a pending migration, applied after a backup copy.

@@ -70,14 +70,20 @@ def test_the_queues_core_tables_name_the_models_columns_with_their_types() -> No
     from sqlalchemy import String
     from sqlmodel.sql.sqltypes import AutoString
 
-    from deskterm.models import Case, Organization
-    from deskterm.models.columns import cases, organizations
+    from deskterm.models import Attachment, Case, Contact, Event, Organization
+    from deskterm.models.columns import attachments, cases, contacts, events, organizations
 
     def kind(column_type: object) -> type:
         # SQLModel's AutoString binds and reads back as a plain String.
         return String if isinstance(column_type, AutoString) else type(column_type)
 
-    for light, model in ((cases, Case), (organizations, Organization)):
+    for light, model in (
+        (cases, Case),
+        (organizations, Organization),
+        (contacts, Contact),
+        (events, Event),
+        (attachments, Attachment),
+    ):
         full = model.__table__.c  # type: ignore[attr-defined]
         for column in light.c:
             assert column.name in full, f"{light.name}.{column.name} is not in the model"

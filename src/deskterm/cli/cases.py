@@ -9,63 +9,40 @@ through `safe()` and as `rich.text.Text`, never as markup.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from deskterm.cli import params
+from deskterm.cli.case_render import (
+    local,
+    print_attachments,
+    print_case,
+    print_case_list,
+    print_line,
+    print_why,
+    title,
+)
 from deskterm.cli.context import desk
-from deskterm.cli.output import console, fail, print_json
-from deskterm.desk import attachments as files
-from deskterm.desk import cases as use_cases
+from deskterm.cli.output import fail, print_json
 from deskterm.desk import queries
-from deskterm.desk.context import Desk
-from deskterm.desk.describe import describe
-from deskterm.desk.sweep import sweep
 from deskterm.desk.workflow import parse_status
-from deskterm.models import Case, Event
-from deskterm.safe_text import safe_line as one_line
-from deskterm.safe_text import safe_text
-from deskterm.sla import Clock, ClockKind, ClockState, Status, shown_clocks
-from deskterm.sla.duration import format_hours_minutes
+from deskterm.sla.clocks import shown_clocks
+from deskterm.units import human_size
+
+if TYPE_CHECKING:
+    from deskterm.desk.context import Desk
+    from deskterm.models import Case
+    from deskterm.sla.history import Status
+
+# The write use cases (deskterm.desk.cases) and the sweep load the ORM: each command
+# that writes imports them itself, so that `case show` and `case list` start fast.
 
 app = typer.Typer(
     help="Support cases: open, list, show, work and explain them.", no_args_is_help=True
 )
-
-# --- terminal-safe text --------------------------------------------------------
-
-
-def safe(value: object) -> str:
-    """Untrusted text made inert for a terminal (see deskterm.safe_text)."""
-    return safe_text("" if value is None else str(value))
-
-
-def safe_line(value: object) -> str:
-    """As `safe`, on one line (stderr messages and table cells)."""
-    return one_line("" if value is None else str(value))
-
-
-# --- output helpers --------------------------------------------------------------
-
-
-def local(value: str | datetime | None, *, year: bool = False) -> str:
-    """An instant in the viewer's own time zone, e.g. `Mon 23 Nov 09:00 MST`."""
-    if value is None:
-        return "-"
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    when = when.astimezone()
-    pattern = "%a %d %b %Y %H:%M" if year else "%a %d %b %H:%M"
-    return f"{when.strftime(pattern)} {when.tzname()}"
-
-
-def title(number: int) -> str:
-    return f"Incident# {number}"
 
 
 def done(the_desk: Desk, case: Case, line: str, as_json: bool) -> None:
@@ -73,7 +50,7 @@ def done(the_desk: Desk, case: Case, line: str, as_json: bool) -> None:
     if as_json:
         print_json(queries.show_case(the_desk, case.number))
         return
-    console().print(Text(safe_line(f"{line} (version {case.version})")))
+    print_line(f"{line} (version {case.version})")
 
 
 JsonOption = Annotated[
@@ -95,19 +72,6 @@ Number = Annotated[
         help="Case number: 40100, #40100, 'Incident# 40100'.",
     ),
 ]
-
-INTAKE_LABELS = {
-    "inquirer": "inquirer",
-    "product": "product",
-    "product_version": "version",
-    "error_messages": "error messages",
-    "steps_to_reproduce": "steps to reproduce",
-    "actions_before": "actions before",
-    "changes_made": "changes made",
-    "persisted_for": "persisted for",
-    "operating_system": "operating system",
-    "server_roles": "server roles",
-}
 
 
 def _text_option(flag: str, text: str) -> Any:
@@ -212,7 +176,7 @@ def new(
         fail("--supervisor names who authorised an --override: give its reason with --override")
     if checklist_done and severity != 1:
         fail("--checklist-done is for a Severity 1 case (the phone call's checklist)")
-    given = {
+    typed = {
         "inquirer": inquirer,
         "product": product,
         "product_version": product_version,
@@ -224,7 +188,9 @@ def new(
         "operating_system": operating_system,
         "server_roles": server_roles,
     }
-    intake = {name: value for name, value in given.items() if value is not None}
+    intake = {name: value for name, value in typed.items() if value is not None}
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.open_case(
         the_desk,
@@ -299,56 +265,9 @@ def list_cases(
     if as_json:
         print_json(rows)
         return
-    out = console()
     scope = "cases" if every or status is not None else "open cases (the console's All open view)"
-    if not rows:
-        out.print(f"no {scope}")
-        return
-    table = Table(
-        "sev",
-        "case",
-        "organization",
-        "subject",
-        "status",
-        "assignee",
-        "due",
-        "state",
-        box=None,
-        pad_edge=False,
-    )
-    for column in table.columns:
-        column.no_wrap = True
-    for row in rows:
-        clock, state = _next_clock(row)
-        marked = (
-            Text(f"BREACHED {clock}", style="bold red")
-            if state == "breached"
-            else Text(f"{clock} {state}" if clock else "-")
-        )
-        table.add_row(
-            Text(row["severity_label"]),
-            str(row["number"]),
-            Text(safe_line(row["organization"])),
-            Text(safe_line(row["subject"])),
-            Text(row["status"]),
-            Text(safe_line(row["assignee"] or "-")),
-            Text(local(row["next_due"])),
-            marked,
-        )
-    out.print(table)
     more = "" if every or status is not None else "; closed ones with --status closed or --all"
-    out.print(f"{len(rows)} {scope}{more}")
-
-
-def _next_clock(row: dict[str, Any]) -> tuple[str, str]:
-    """The clock the case is sorted by (the one falling due next) and its state."""
-    for kind in ClockKind:
-        clock = row["clocks"].get(kind.value)
-        if clock is None:
-            continue
-        if row["next_due"] is not None and clock["due"] == row["next_due"]:
-            return kind.label, clock["state"]
-    return "", ""
+    print_case_list(rows, scope, more)
 
 
 @app.command("show")
@@ -363,146 +282,7 @@ def show(
     if as_json:
         print_json(detail)
         return
-    _print_case(detail)
-
-
-def _print_case(detail: dict[str, Any]) -> None:
-    out = console()
-    out.print(Text(safe_line(f"{title(detail['number'])} - {detail['subject']}"), style="bold"))
-
-    def grid() -> Table:
-        table = Table(box=None, show_header=False, pad_edge=False)
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
-        return table
-
-    fields = grid()
-    contact = detail["contact"]
-    if contact is None:
-        who = "-"
-    else:
-        who = " ".join(
-            part
-            for part in (
-                contact["name"],
-                f"<{contact['email']}>" if contact["email"] else "",
-                contact["phone"] or "",
-                "(administrator)" if contact["administrator"] else "",
-                f"LAST REPLY BOUNCED: {contact['mail_bounce']} (phone instead)"
-                if contact.get("mail_bounce")
-                else "",
-            )
-            if part
-        )
-    contract = detail["contract_until"] or "no end date"
-    if not detail["contract_current"]:
-        contract += " (EXPIRED)"
-    severity = detail["severity_label"] + (
-        f" {detail['severity_name']}" if detail["severity_name"] else ""
-    )
-    rows = [
-        ("organization", detail["organization"]),
-        ("contract until", contract),
-        ("contact", who),
-        ("policy", detail["policy"]),
-        ("severity", severity),
-        ("status", detail["status"]),
-        ("assignee", detail["assignee"] or "-"),
-        ("escalation", detail["escalation"]),
-        ("received", local(detail["received"], year=True)),
-        ("next due", local(detail["next_due"], year=True)),
-        ("version", str(detail["version"])),
-    ]
-    if detail["split_from"] is not None:
-        rows.append(("split from", title(detail["split_from"])))
-    rows.extend(_intake_notes(detail["events"]))
-    if detail["scheduled_for"]:
-        rows.append(("scheduled for", local(detail["scheduled_for"], year=True)))
-    for name, value in rows:
-        fields.add_row(name, Text(safe(value)))
-    out.print(fields)
-
-    out.print(Text("\nDescription", style="bold underline"))
-    out.print(Text(safe(detail["description"]) or "-"))
-
-    out.print(Text("\nIntake", style="bold underline"))
-    intake = grid()
-    for name, label in INTAKE_LABELS.items():
-        intake.add_row(label, Text(safe(detail["intake"].get(name)) or "-"))
-    out.print(intake)
-
-    out.print(Text("\nClocks", style="bold underline"))
-    clocks = grid()
-    for kind in ClockKind:
-        clock = detail["clocks"].get(kind.value)
-        if clock is None:
-            continue  # a clock this policy does not have
-        state = clock["state"].upper() if clock["state"] == ClockState.BREACHED else clock["state"]
-        line = f"{state}, due {local(clock['due'], year=True)}" if clock["due"] else state
-        if clock["state"] in _COUNTING and clock["left_seconds"] is not None:
-            line += f", {_left(clock['left_seconds'])}"
-        clocks.add_row(kind.label, Text(safe(f"{line}\n{clock['explanation']}")))
-    out.print(clocks)
-
-    if detail["attachments"]:
-        out.print(Text("\nAttachments", style="bold underline"))
-        for attachment in detail["attachments"]:
-            added = f"added by {attachment['added_by']} {local(attachment['added_at'], year=True)}"
-            out.print(
-                Text(
-                    safe_line(
-                        f"{attachment['name']} ({files.human_size(attachment['size'])}, {added})"
-                    )
-                )
-            )
-
-    out.print(Text("\nTimeline", style="bold underline"))
-    timeline = grid()
-    for event in detail["events"]:
-        said = describe(_event(event))
-        if event["text"]:
-            said += "\n" + event["text"]
-        timeline.add_row(local(event["at"], year=True), Text(safe(said)))
-    out.print(timeline)
-
-
-_COUNTING = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
-
-
-def _intake_notes(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """What the intake left to know at a glance: a Sev 1 checklist not run, an override."""
-    notes: list[tuple[str, str]] = []
-    for event in events:
-        if event["kind"] == "checklist" and event["field"] == "phone-checklist":
-            state = "NOT RUN" if event["new"] == "not run" else event["new"]
-            notes.append(("Sev 1 checklist", f"{state}: {event['text']}"))
-        elif event["kind"] == "checklist" and event["new"] == "override":
-            notes.append(("override", event["text"] or ""))
-        elif event["kind"] == "opened" and "entitlement override" in (event["text"] or ""):
-            notes.append(("override", event["text"].split("; ", 1)[-1]))
-    return notes
-
-
-def _left(seconds: int) -> str:
-    amount = timedelta(seconds=seconds)
-    if amount < timedelta(0):
-        return f"{format_hours_minutes(-amount)} of business time overdue"
-    return f"{format_hours_minutes(amount)} of business time left"
-
-
-def _event(data: dict[str, Any]) -> Event:
-    """An event row again from its JSON form, for `describe`."""
-    return Event(
-        case_id=0,
-        version=data["version"],
-        at=datetime.fromisoformat(data["at"]),
-        actor=data["actor"],
-        kind=data["kind"],
-        field=data["field"],
-        old_value=data["old"],
-        new_value=data["new"],
-        text=data["text"],
-    )
+    print_case(detail)
 
 
 @app.command("reply")
@@ -540,6 +320,8 @@ def reply(
         fail("give the reply's TEXT or --template NAME (one of them)")
     if values and template is None:
         fail("--set fills a template's placeholders: give --template NAME")
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     move = None
     if template is not None:
@@ -588,6 +370,8 @@ def note(
     as_json: JsonOption = False,
 ) -> None:
     """Add an internal note: stops no clock."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.note(the_desk, number, text, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)}: internal note added", as_json)
@@ -608,6 +392,8 @@ def call(
     as_json: JsonOption = False,
 ) -> None:
     """Log a phone call with the customer: counts as a response."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.log_call(
         the_desk,
@@ -634,6 +420,8 @@ def move(
 ) -> None:
     """Move the case along the workflow (refused moves name the allowed ones)."""
     target = parse_status(status)
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.move(the_desk, number, target, note_text, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} moved to {case.status}", as_json)
@@ -654,6 +442,8 @@ def change_severity(
     as_json: JsonOption = False,
 ) -> None:
     """Change the severity; the clocks follow the policy's rule."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.change_severity(the_desk, number, level, reason, expected_version=if_version)
     label = the_desk.policy(case.policy).label(case.severity)
@@ -669,6 +459,8 @@ def assign(
     as_json: JsonOption = False,
 ) -> None:
     """Give the case to a user."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.assign(the_desk, number, user, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
@@ -686,6 +478,8 @@ def take(
     as_json: JsonOption = False,
 ) -> None:
     """Take the case yourself (the --as user); a colleague's case needs --from-holder."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.take(the_desk, number, expected_version=if_version, from_holder=from_holder)
     done(the_desk, case, f"{title(case.number)} assigned to {case.assignee}", as_json)
@@ -696,6 +490,8 @@ def release(
     ctx: typer.Context, number: Number, if_version: IfVersion = None, as_json: JsonOption = False
 ) -> None:
     """Give the case back to the queue (unassigned)."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.release(the_desk, number, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} released (unassigned)", as_json)
@@ -712,6 +508,8 @@ def escalate(
     as_json: JsonOption = False,
 ) -> None:
     """One step up: support engineer -> product support engineer -> supervisor."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.escalate(the_desk, number, reason, expected_version=if_version)
     done(the_desk, case, f"{title(case.number)} escalated to {case.escalation}", as_json)
@@ -731,6 +529,8 @@ def split(
     ] = False,
 ) -> None:
     """Split part of a case into a new case (one issue, one case)."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     child = use_cases.split(the_desk, number, subject, description, expected_version=if_version)
     done(the_desk, child, f"{title(child.number)} split from {title(number)}", as_json)
@@ -745,6 +545,8 @@ def customer_reply(
     as_json: JsonOption = False,
 ) -> None:
     """Record the customer's answer: their clock stops; a waiting case reopens."""
+    from deskterm.desk import cases as use_cases
+
     the_desk = desk(ctx)
     case = use_cases.customer_reply(the_desk, number, text, expected_version=if_version)
     done(
@@ -769,6 +571,8 @@ def attach(
 ) -> None:
     """Attach a file: copied into deskterm's store under its SHA-256 (limit: 20 MB,
     or DESKTERM_ATTACHMENT_LIMIT)."""
+    from deskterm.desk import attachments as files
+
     the_desk = desk(ctx)
     attachment, version = files.attach_versioned(
         the_desk, number, path, name=name, expected_version=if_version
@@ -779,10 +583,10 @@ def attach(
         return
     line = (
         f"{title(number)}: attached {attachment.name} "
-        f"({files.human_size(attachment.size)}, sha256 {attachment.sha256[:12]}) "
+        f"({human_size(attachment.size)}, sha256 {attachment.sha256[:12]}) "
         f"(version {version})"
     )
-    console().print(Text(safe_line(line)))
+    print_line(line)
 
 
 @app.command("attachments")
@@ -794,29 +598,15 @@ def list_attachments(
     ] = False,
 ) -> None:
     """The files attached to a case, oldest first."""
+    from deskterm.desk import attachments as files
+
     the_desk = desk(ctx)
     attached = files.attachments_of(the_desk, number)
     rows = [files.attachment_json(the_desk, attachment) for attachment in attached]
     if as_json:
         print_json(rows)
         return
-    out = console()
-    if not rows:
-        out.print(Text(f"no attachments on {title(number)}"))
-        return
-    table = Table("name", "size", "sha256", "added by", "added at", box=None, pad_edge=False)
-    for column in table.columns:
-        column.no_wrap = True
-    table.columns[1].justify = "right"
-    for row in rows:
-        table.add_row(
-            Text(safe_line(row["name"])),
-            Text(files.human_size(row["size"])),
-            Text(row["sha256"][:12]),
-            Text(safe_line(row["added_by"])),
-            Text(local(row["added_at"], year=True)),
-        )
-    out.print(table)
+    print_attachments(number, rows)
 
 
 @app.command("why")
@@ -843,32 +633,7 @@ def why(
             }
         )
         return
-    out = console()
-    out.print(
-        Text(
-            safe_line(
-                f"{title(case.number)} - {case.subject} "
-                f"({policy.label(case.severity)}, {case.status}, policy {policy.name})"
-            ),
-            style="bold",
-        )
-    )
-    for kind in shown_clocks(clocks):
-        clock = clocks[kind]
-        out.print(Text(safe_line(f"{kind.label}: {_clock_line(clock)}")))
-        out.print(Text(safe(f"  {clock.explanation}")))
-
-
-def _clock_line(clock: Clock) -> str:
-    state = clock.state.value.upper() if clock.state is ClockState.BREACHED else clock.state.value
-    parts = [state]
-    if clock.due is not None:
-        parts.append(f"due {local(clock.due, year=True)}")
-    if clock.state in _COUNTING and clock.left is not None:
-        parts.append(_left(int(clock.left.total_seconds())))
-    if clock.calendar_closed and clock.state in _COUNTING:
-        parts.append(f"{clock.calendar} closed now ({clock.closed_reason or 'closed'})")
-    return ", ".join(parts)
+    print_why(case, policy, clocks)
 
 
 def sweep_command(
@@ -876,6 +641,10 @@ def sweep_command(
     as_json: Annotated[bool, typer.Option("--json", help="The counts as one JSON object.")] = False,
 ) -> None:
     """Record breaches, apply customer timeouts, send auto-close notices and close."""
+    import dataclasses
+
+    from deskterm.desk.sweep import sweep
+
     the_desk = desk(ctx)
     report = sweep(the_desk)
     if as_json:

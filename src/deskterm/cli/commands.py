@@ -6,48 +6,19 @@ from typing import Annotated
 
 import typer
 
-from deskterm.cli import (
-    backup,
-    cases,
-    database,
-    demo,
-    directory,
-    doctor,
-    mail,
-    params,
-    policy,
-    search,
-    shift,
-    templates,
-    transfer,
-)
+from deskterm.cli import coercion, params
 from deskterm.cli.context import Options, options
-from deskterm.cli.output import DesktermGroup
+from deskterm.cli.tree import LazyGroup
 
+coercion.install()  # values without pydantic (see deskterm.cli.coercion)
+
+# The subcommands are listed in deskterm.cli.tree and imported only when used.
 app = typer.Typer(
-    cls=DesktermGroup,
+    cls=LazyGroup,
     help="deskterm: a terminal helpdesk console for support cases under an SLA.",
     add_completion=False,
     rich_markup_mode=None,
 )
-app.add_typer(policy.app, name="policy")
-app.add_typer(cases.app, name="case")
-app.add_typer(directory.org_app, name="org")
-app.add_typer(directory.contact_app, name="contact")
-app.add_typer(database.app, name="db")
-app.add_typer(mail.app, name="mail")
-app.add_typer(templates.app, name="template")
-app.command("sweep")(cases.sweep_command)
-app.command("demo")(demo.demo_command)
-app.command("export")(transfer.export_command)
-app.command("import")(transfer.import_command)
-app.command("doctor")(doctor.doctor_command)
-app.command("backup")(backup.backup_command)
-app.command("restore")(backup.restore_command)
-app.command("search")(search.search_command)
-app.command("handoff")(shift.handoff_command)
-app.command("report")(shift.report_command)
-app.command("serve")(shift.serve_command)
 
 
 @app.callback(invoke_without_command=True)
@@ -78,7 +49,6 @@ def start(
         raise typer.Exit(run_console(db, as_user))
 
 
-@app.command("open")
 def open_command(
     ctx: typer.Context,
     number: Annotated[
@@ -97,7 +67,6 @@ def open_command(
     raise typer.Exit(run_console(given.db, given.as_user, case=number))
 
 
-@app.command("sev1")
 def sev1_command(ctx: typer.Context) -> None:
     """The Severity 1 phone-call wizard (resumes a call left mid-way); esc at step 1 leaves."""
     from deskterm.console import run_console
@@ -106,7 +75,6 @@ def sev1_command(ctx: typer.Context) -> None:
     raise typer.Exit(run_console(given.db, given.as_user, start="sev1"))
 
 
-@app.command("board")
 def board_command(
     ctx: typer.Context,
     readonly: Annotated[

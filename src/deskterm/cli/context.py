@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import typer
 
-from deskterm.desk.context import Desk
-from deskterm.opening import location, open_desk, url_of
+if TYPE_CHECKING:
+    from deskterm.desk.context import Desk
 
 
 @dataclass
@@ -23,6 +24,8 @@ class Options:
 
         A desk that cannot be opened raises OpenError: the root command says why.
         """
+        from deskterm.opening import open_desk  # SQLAlchemy only once a desk is opened
+
         desk, backup = open_desk(self.db, self.as_user)
         if backup is not None:
             typer.echo(
@@ -32,6 +35,8 @@ class Options:
 
     def url(self) -> str:
         """The database's URL, for commands that open it their own way (db, backup)."""
+        from deskterm.opening import location, url_of
+
         return url_of(location(self.db))
 
 

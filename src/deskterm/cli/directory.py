@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from deskterm.cli.cases import safe_line
+from deskterm.cli.case_render import safe_line
 from deskterm.cli.context import desk
 from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import directory

@@ -20,7 +20,7 @@ from rich.text import Text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from deskterm.cli import params
-from deskterm.cli.cases import local, safe_line
+from deskterm.cli.case_render import local, safe_line
 from deskterm.cli.context import desk, options
 from deskterm.cli.output import console, fail, print_json
 from deskterm.desk import inbound, outbox

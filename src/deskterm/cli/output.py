@@ -12,10 +12,9 @@ import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-from rich.console import Console
 
 # The parser's own exceptions and context are click's, which typer carries inside
 # itself from 0.29 on (typer._click; pyproject.toml pins typer to that series).
@@ -25,6 +24,9 @@ from typer.core import TyperGroup
 
 from deskterm.errors import UserError
 from deskterm.safe_text import ELLIPSIS, safe_line
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_BAD_INPUT = 2
 # A message quoting what was typed must stay readable when that was a megabyte.
@@ -109,6 +111,8 @@ def print_json(value: Any) -> None:
 
 
 def console() -> Console:
+    from rich.console import Console  # only for commands that print with it (`--help` does not)
+
     # Rich honours NO_COLOR itself. A pipe or a file gets whole lines: a script
     # grepping for a path must not find it wrapped at 80 columns.
     probe = Console()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from deskterm.desk import handoff, limits, queries, reports
+from deskterm.desk import limits
 from deskterm.desk.errors import DeskError
 from deskterm.instants import InstantError, parse_instant
 
@@ -74,13 +74,15 @@ def path(text: str) -> Path:
 def severity(text: str) -> int:
     """A severity level: `1`, `Sev 1` or `P1` (which levels exist is the policy's say)."""
     try:
-        return queries.parse_severity(text)
+        return limits.parse_severity(text)
     except DeskError as error:
         raise typer.BadParameter(str(error)) from None
 
 
 def first_day(text: str) -> datetime:
     """A report's first day (a UTC day: its start) or an instant."""
+    from deskterm.desk import reports  # the report's module only for the report
+
     try:
         return reports.parse_day(text)
     except DeskError as error:
@@ -89,6 +91,8 @@ def first_day(text: str) -> datetime:
 
 def last_day(text: str) -> datetime:
     """A report's last day, included (the start of the next UTC day), or an instant."""
+    from deskterm.desk import reports
+
     try:
         return reports.parse_day(text, end=True)
     except DeskError as error:
@@ -97,6 +101,8 @@ def last_day(text: str) -> datetime:
 
 def span(text: str) -> timedelta:
     """How far back a handoff looks: `8h`, `90m`, `2d`."""
+    from deskterm.desk import handoff  # the handoff's module only for the handoff
+
     try:
         return handoff.parse_span(text)
     except DeskError as error:

@@ -23,13 +23,15 @@ from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Case, Contact, Counter, Event, EventKind, Organization
-from deskterm.sla import ClockKind, Policy, Status
+from deskterm.sla import Clock, ClockKind, Policy, Status
 from deskterm.store.engine import reading, writing
 
 INFORMATION = (
     "We need more information from you to continue working on this case. "
     "Please reply to this message with the details we asked for."
 )
+# A case's events, and its clocks replayed from them.
+Replayed = tuple[list[Event], dict[ClockKind, Clock]]
 ESCALATION_LEVELS = ("support-engineer", "product-support-engineer", "supervisor")
 
 
@@ -43,6 +45,9 @@ class Change:
     at: datetime
     policy: Policy
     events: list[Event] = field(default_factory=list)
+    # The case's events and clocks replayed after the last of this change's events,
+    # when whoever made it has them (the sweep): stored as they are, not replayed again.
+    replayed: Replayed | None = None
 
     def record(
         self,
@@ -92,33 +97,55 @@ def _describe_changes(events: list[Event]) -> str:
 @contextmanager
 def changing(desk: Desk, number: int, expected_version: int | None = None) -> Iterator[Change]:
     """Open the case for one change; on leaving, write events, bump version, replay clocks."""
-    with writing(desk.engine) as session:
-        case = _case_for_update(session, number)
-        if expected_version is not None and case.version != expected_version:
-            newer = session.exec(
-                select(Event)
-                .where(Event.case_id == case.id, Event.version > expected_version)
-                .order_by(col(Event.id))
-            ).all()
-            raise Conflict(
-                f"case {number} changed since you loaded it (version {expected_version}, now "
-                f"{case.version}): {_describe_changes(list(newer))}. Reload it and try again; "
-                "your text has not been saved."
-            )
-        change = Change(session, case, desk, desk.now(), desk.policy(case.policy))
+    with (
+        writing(desk.engine) as session,
+        change_in(session, desk, number, expected_version) as change,
+    ):
         yield change
-        if not change.events:
-            return
-        case.version += 1
-        case.updated_at = change.at
-        session.add(case)
-        session.flush()
-        refresh(session, case, change.policy, change.at)
 
 
-def refresh(session: Session, case: Case, policy: Policy, now: datetime) -> None:
-    events = events_of(session, case)
-    clocks = deadlines.clocks_of(case, events, policy, now)
+@contextmanager
+def change_in(
+    session: Session, desk: Desk, number: int, expected_version: int | None = None
+) -> Iterator[Change]:
+    """As `changing`, inside the caller's write transaction (the sweep changes a batch
+    of cases in one)."""
+    case = _case_for_update(session, number)
+    if expected_version is not None and case.version != expected_version:
+        newer = session.exec(
+            select(Event)
+            .where(Event.case_id == case.id, Event.version > expected_version)
+            .order_by(col(Event.id))
+        ).all()
+        raise Conflict(
+            f"case {number} changed since you loaded it (version {expected_version}, now "
+            f"{case.version}): {_describe_changes(list(newer))}. Reload it and try again; "
+            "your text has not been saved."
+        )
+    change = Change(session, case, desk, desk.now(), desk.policy(case.policy))
+    yield change
+    if not change.events:
+        return
+    case.version += 1
+    case.updated_at = change.at
+    session.add(case)
+    session.flush()
+    refresh(session, case, change.policy, change.at, change.replayed)
+
+
+def refresh(
+    session: Session,
+    case: Case,
+    policy: Policy,
+    now: datetime,
+    replayed: Replayed | None = None,
+) -> None:
+    """Store the case's replayed clocks, sweep instant and outcome. `replayed`: the case's
+    events and clocks at `now`, when the caller has just replayed them (the sweep)."""
+    if replayed is None:
+        events = events_of(session, case)
+        replayed = events, deadlines.clocks_of(case, events, policy, now)
+    events, clocks = replayed
     deadlines.store_clocks(case, clocks, deadlines.plan(case, events, policy, clocks))
     session.add(case)
     outcomes.record(session, policy, case, events, clocks[ClockKind.FIRST_RESPONSE])

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from deskterm.instants import parse_instant, to_iso
-from deskterm.models import END_OF_TIME, Case, Event, EventKind
+from deskterm.models.columns import END_OF_TIME
+from deskterm.models.kinds import EventKind
 from deskterm.sla import (
     CaseHistory,
     Clock,
@@ -34,7 +36,22 @@ from deskterm.sla.calendar import BusinessCalendar
 from deskterm.sla.duration import BusinessDays, Elapsed, Target
 from deskterm.sla.history import HistoryEvent
 
+if TYPE_CHECKING:  # a replay reads rows as well as models (`deskterm case show`)
+    from deskterm.models import Case, Event
+
 RESPONSE_KINDS = frozenset({EventKind.REPLY, EventKind.CALL})
+# The events `history_of` reads: an event of another kind (a breach, a note, a notice)
+# leaves the clocks as they were, and the sweep does not replay them again after it.
+HISTORY_KINDS = frozenset(
+    {
+        EventKind.OPENED,
+        EventKind.STATUS,
+        EventKind.SEVERITY,
+        *RESPONSE_KINDS,
+        EventKind.CUSTOMER_REPLY,
+        EventKind.SCHEDULED,
+    }
+)
 # Clocks whose breach the sweep records as an event (auto-close is not a promise).
 BREACH_CLOCKS = (
     ClockKind.FIRST_RESPONSE,

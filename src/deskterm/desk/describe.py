@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from deskterm.models import Event, EventKind
+from deskterm.models.kinds import EventKind
 from deskterm.settings import human_size
+
+if TYPE_CHECKING:  # the ORM is not needed to describe a row (the command line reads rows)
+    from deskterm.models import Event
 
 _VERBS = {
     EventKind.OPENED: "opened the case",

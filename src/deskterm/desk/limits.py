@@ -20,6 +20,7 @@ TEXT_LIMIT = (
 )
 MAX_INTEGER = 2**63 - 1  # the largest integer column value (BIGINT) on either backend
 QUOTE_WIDTH = 60  # characters of user input repeated in a message
+SEVERITY_DIGITS = 6  # a level is a small number; more digits are a typo, not a level
 
 
 def quoted(value: str) -> str:
@@ -88,3 +89,11 @@ def case_number(text: str) -> int:
         shown = digits if len(digits) <= QUOTE_WIDTH else quoted(digits)
         raise NotFound(f"no case {shown} (case numbers start at 40100; see deskterm case list)")
     return int(digits)
+
+
+def parse_severity(text: str) -> int:
+    """A severity level as typed: `1`, `Sev 1` or `P1` (which levels exist is the policy's say)."""
+    cleaned = text.strip().lower().removeprefix("sev").removeprefix("p").strip()
+    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > SEVERITY_DIGITS:
+        raise DeskError(f"{quoted(text)} is not a severity level (a number such as 1, 2, 3)")
+    return int(cleaned)

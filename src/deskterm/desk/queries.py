@@ -2,6 +2,10 @@
 
 Lists read the deadlines stored on each case (no replay, no per-row query);
 `show` and `why` replay the case's history for exact, explained clocks.
+
+Everything here reads plain rows through SQLAlchemy Core (deskterm.models.columns),
+never the ORM: `deskterm case show` and `case list` start in a fraction of the time
+the models would cost to import. A row reads like its model (`case.number`).
 """
 
 from __future__ import annotations
@@ -10,21 +14,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlalchemy import Connection, and_, or_, select, text
 
 from deskterm.desk import deadlines, limits
-from deskterm.desk.cases import events_of
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.workflow import parse_status
 from deskterm.instants import to_iso
-from deskterm.models import INTAKE_FIELDS, Attachment, Case, Contact, Event, Organization
-from deskterm.sla import Clock, ClockKind, ClockState, Policy, Status, shown_clocks
+from deskterm.models.columns import INTAKE_FIELDS, attachments, cases, contacts, events
+from deskterm.models.columns import organizations as orgs
+from deskterm.sla import Clock, ClockKind, ClockState, Policy, shown_clocks
 from deskterm.sla.clocks import OPTIONAL_CLOCKS
-from deskterm.store.engine import reading
+from deskterm.store.engine import snapshot
 
 CLOCK_COLUMNS = {
     ClockKind.FIRST_RESPONSE: ("first_response_state", "first_response_due"),
@@ -35,13 +37,19 @@ CLOCK_COLUMNS = {
     ClockKind.NEXT_RESPONSE: ("next_response_state", "next_response_due"),
 }
 UNASSIGNED = "none"
-SEVERITY_DIGITS = 6  # a level is a small number; more digits are a typo, not a level
+# Written as the partial index's own WHERE (models/case.py, ix_cases_queue), not with a
+# bound value: only then does SQLite walk that index instead of sorting every case.
+_OPEN = text("cases.status != 'closed'")
+parse_severity = limits.parse_severity  # where the command line's parser finds it light
 
 
-def stored_state(case: Case, kind: ClockKind, now: datetime) -> tuple[str, datetime | None]:
-    """A clock's state now, from what was stored: time alone turns running into breached."""
+def stored_state(case: Any, kind: ClockKind, now: datetime) -> tuple[str, datetime | None]:
+    """A clock's state now, from what was stored: time alone turns running into breached.
+
+    `case`: a `cases` row or a Case model."""
     state_column, due_column = CLOCK_COLUMNS[kind]
-    state, due = getattr(case, state_column), getattr(case, due_column)
+    state: str = getattr(case, state_column)
+    due: datetime | None = getattr(case, due_column)
     if state == ClockState.RUNNING.value and due is not None and now > due:
         state = ClockState.BREACHED.value
     return state, due
@@ -49,11 +57,12 @@ def stored_state(case: Case, kind: ClockKind, now: datetime) -> tuple[str, datet
 
 def _breached_condition(now: datetime) -> Any:
     """Support's own promises past due: a live first-response or update clock."""
+    c = cases.c
     return or_(
-        and_(col(Case.first_response_state) == "running", col(Case.first_response_due) < now),
-        and_(col(Case.update_state) == "running", col(Case.update_due) < now),
-        and_(col(Case.resolution_state) == "running", col(Case.resolution_due) < now),
-        and_(col(Case.next_response_state) == "running", col(Case.next_response_due) < now),
+        and_(c.first_response_state == "running", c.first_response_due < now),
+        and_(c.update_state == "running", c.update_due < now),
+        and_(c.resolution_state == "running", c.resolution_due < now),
+        and_(c.next_response_state == "running", c.next_response_due < now),
     )
 
 
@@ -71,43 +80,43 @@ def list_cases(
 
     `open_only`: the cases the console's "All open" view lists (not closed)."""
     now = desk.now()
-    parent = aliased(Case)
+    c = cases.c
+    parent = cases.alias("parent")
     query = (
-        select(Case, Organization.name, parent.number)
-        .join(Organization, col(Organization.id) == col(Case.organization_id))
-        .outerjoin(parent, col(parent.id) == col(Case.split_from_id))
+        select(*c, orgs.c.name.label("organization_name"), parent.c.number.label("parent_number"))
+        .join_from(cases, orgs, orgs.c.id == c.organization_id)
+        .outerjoin(parent, parent.c.id == c.split_from_id)
     )
     if status is not None:
-        query = query.where(col(Case.status) == parse_status(status).value)
+        query = query.where(c.status == parse_status(status).value)
     elif open_only:
-        query = query.where(col(Case.status) != Status.CLOSED.value)
+        query = query.where(_OPEN)
     if severity is not None:
         check_severity(desk, severity)
-        query = query.where(col(Case.severity) == severity)
+        query = query.where(c.severity == severity)
     if assignee is not None:
         limits.name(assignee, "the assignee")
         query = query.where(
-            col(Case.assignee).is_(None)
-            if assignee == UNASSIGNED
-            else col(Case.assignee) == assignee
+            c.assignee.is_(None) if assignee == UNASSIGNED else c.assignee == assignee
         )
     if breached:
         query = query.where(_breached_condition(now))
-    query = query.order_by(col(Case.next_due).is_(None), col(Case.next_due), col(Case.number))
+    # queue_due is next_due, END_OF_TIME for none: cases without a deadline come last,
+    # and open cases are read in the order of their partial index, LIMIT rows at most.
+    query = query.order_by(c.queue_due, c.number)
     if limit is not None:
         query = query.limit(limit)
-    with reading(desk.engine) as session:
-        rows = session.exec(query).all()
-    return [
-        summary(desk, case, org_name, parent_number, now) for case, org_name, parent_number in rows
-    ]
+    with snapshot(desk.engine) as connection:
+        rows = connection.execute(query).all()
+    return [summary(desk, row, row.organization_name, row.parent_number, now) for row in rows]
 
 
 def summary(
-    desk: Desk, case: Case, organization: str, split_from: int | None, now: datetime
+    desk: Desk, case: Any, organization: str, split_from: int | None, now: datetime
 ) -> dict[str, Any]:
+    """A case's list form; `case` a `cases` row (or a Case model)."""
     policy = desk.policy(case.policy)
-    clocks = {}
+    clocks: dict[str, dict[str, str | None]] = {}
     for kind in ClockKind:
         state, due = stored_state(case, kind, now)
         if kind in OPTIONAL_CLOCKS and state == ClockState.NOT_APPLICABLE:
@@ -131,8 +140,8 @@ def summary(
     }
 
 
-def _load(session: Session, number: int) -> Case:
-    case = session.exec(select(Case).where(Case.number == number)).first()
+def _load(connection: Connection, number: int) -> Any:
+    case = connection.execute(select(cases).where(cases.c.number == number)).first()
     if case is None:
         raise NotFound(f"no case {number} (case numbers start at 40100; see deskterm case list)")
     return case
@@ -154,7 +163,14 @@ def clock_json(clock: Clock) -> dict[str, Any]:
     }
 
 
-def event_json(event: Event) -> dict[str, Any]:
+def events_of(connection: Connection, case_id: int) -> list[Any]:
+    """A case's events as rows, in the order they were written."""
+    query = select(events).where(events.c.case_id == case_id).order_by(events.c.id)
+    return list(connection.execute(query).all())
+
+
+def event_json(event: Any) -> dict[str, Any]:
+    """An event's JSON form; `event` an `events` row (or an Event model)."""
     return {
         "kind": event.kind,
         "actor": event.actor,
@@ -171,17 +187,28 @@ def event_json(event: Event) -> dict[str, Any]:
 def show_case(desk: Desk, number: int) -> dict[str, Any]:
     """Everything about one case, with its clocks replayed exactly from its events."""
     now = desk.now()
-    with reading(desk.engine) as session:
-        case = _load(session, number)
-        org = session.get(Organization, case.organization_id)
-        contact = session.get(Contact, case.contact_id) if case.contact_id else None
-        parent = session.get(Case, case.split_from_id) if case.split_from_id else None
-        events = events_of(session, case)
-        attachments = list(session.exec(select(Attachment).where(Attachment.case_id == case.id)))
-    assert org is not None
+    with snapshot(desk.engine) as connection:
+        case = _load(connection, number)
+        org = connection.execute(select(orgs).where(orgs.c.id == case.organization_id)).one()
+        contact = (
+            connection.execute(select(contacts).where(contacts.c.id == case.contact_id)).first()
+            if case.contact_id
+            else None
+        )
+        parent = (
+            connection.execute(
+                select(cases.c.number).where(cases.c.id == case.split_from_id)
+            ).scalar_one_or_none()
+            if case.split_from_id
+            else None
+        )
+        history = events_of(connection, case.id)
+        attached = connection.execute(
+            select(attachments).where(attachments.c.case_id == case.id)
+        ).all()
     policy = desk.policy(case.policy)
-    detail = summary(desk, case, org.name, parent.number if parent else None, now)
-    clocks = deadlines.clocks_of(case, events, policy, now)
+    detail = summary(desk, case, org.name, parent, now)
+    clocks = deadlines.clocks_of(case, history, policy, now)
     detail["clocks"] = {kind.value: clock_json(clocks[kind]) for kind in shown_clocks(clocks)}
     level = policy.severities.get(case.severity)
     detail.update(
@@ -198,10 +225,10 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
                 "mail_bounce": contact.mail_bounce,
             },
             "contract_until": org.contract_until.isoformat() if org.contract_until else None,
-            "contract_current": org.contract_current(now.date()),
+            "contract_current": org.contract_until is None or now.date() <= org.contract_until,
             "scheduled_for": to_iso(case.scheduled_for),
             "intake": {name: getattr(case, name) for name in INTAKE_FIELDS},
-            "events": [event_json(event) for event in events],
+            "events": [event_json(event) for event in history],
             "attachments": [
                 {
                     "name": a.name,
@@ -210,26 +237,20 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
                     "added_by": a.added_by,
                     "added_at": to_iso(a.added_at),
                 }
-                for a in attachments
+                for a in attached
             ],
         }
     )
     return detail
 
 
-def explain_case(desk: Desk, number: int) -> tuple[Case, Policy, dict[ClockKind, Clock]]:
-    with reading(desk.engine) as session:
-        case = _load(session, number)
-        events = events_of(session, case)
+def explain_case(desk: Desk, number: int) -> tuple[Any, Policy, dict[ClockKind, Clock]]:
+    """A case (its `cases` row), its policy and its clocks replayed now."""
+    with snapshot(desk.engine) as connection:
+        case = _load(connection, number)
+        history = events_of(connection, case.id)
     policy = desk.policy(case.policy)
-    return case, policy, deadlines.clocks_of(case, events, policy, desk.now())
-
-
-def parse_severity(text: str) -> int:
-    cleaned = text.strip().lower().removeprefix("sev").removeprefix("p").strip()
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > SEVERITY_DIGITS:
-        raise DeskError(f"{limits.quoted(text)} is not a severity level (a number such as 1, 2, 3)")
-    return int(cleaned)
+    return case, policy, deadlines.clocks_of(case, history, policy, desk.now())
 
 
 def check_severity(desk: Desk, level: int) -> None:
@@ -241,5 +262,5 @@ def check_severity(desk: Desk, level: int) -> None:
 
 
 def case_numbers(desk: Desk) -> Sequence[int]:
-    with reading(desk.engine) as session:
-        return list(session.exec(select(Case.number).order_by(col(Case.number))))
+    with snapshot(desk.engine) as connection:
+        return list(connection.execute(select(cases.c.number).order_by(cases.c.number)).scalars())

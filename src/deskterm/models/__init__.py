@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from deskterm.models.attachment import Attachment, Counter
-    from deskterm.models.case import FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
-    from deskterm.models.columns import END_OF_TIME
+    from deskterm.models.case import FIRST_CASE_NUMBER, Case
+    from deskterm.models.columns import END_OF_TIME, INTAKE_FIELDS
     from deskterm.models.counts import DeskCount
-    from deskterm.models.event import Event, EventKind
+    from deskterm.models.event import Event
+    from deskterm.models.kinds import EventKind
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
     from deskterm.models.outcome import SlaOutcome
@@ -26,10 +27,10 @@ _HOMES = {
     "Counter": "attachment",
     "Case": "case",
     "FIRST_CASE_NUMBER": "case",
-    "INTAKE_FIELDS": "case",
+    "INTAKE_FIELDS": "columns",
     "END_OF_TIME": "columns",
     "Event": "event",
-    "EventKind": "event",
+    "EventKind": "kinds",
     "IngestedMail": "mail",
     "Outbox": "mail",
     "OutboxStatus": "mail",

@@ -8,24 +8,10 @@ from sqlalchemy import Index, text
 from sqlmodel import Field, SQLModel
 
 from deskterm.models.columns import END_OF_TIME
+from deskterm.models.columns import INTAKE_FIELDS as INTAKE_FIELDS  # its home before it moved
 from deskterm.models.types import ExactText, UTCDateTime
 
 FIRST_CASE_NUMBER = 40100
-
-# The intake fields a case records (docs/domain.md, "Intake"), in the order asked.
-INTAKE_FIELDS = (
-    "inquirer",
-    "product",
-    "product_version",
-    "error_messages",
-    "steps_to_reproduce",
-    "actions_before",
-    "changes_made",
-    "persisted_for",
-    "operating_system",
-    "server_roles",
-)
-
 
 _OPEN = text("status != 'closed'")
 _CLOSED = text("status = 'closed'")

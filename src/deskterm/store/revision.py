@@ -7,6 +7,8 @@ keeps this in step with the newest migration script.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -23,3 +25,37 @@ def stored_revision(engine: Engine) -> str | None:
 
 def is_current(engine: Engine) -> bool:
     return stored_revision(engine) == HEAD
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What start-up needs to know of a desk's schema, read in one query (`check`)."""
+
+    revision: str | None  # None: no schema yet
+    index_unfinished: bool  # an interrupted search index build (deskterm.store.search_index)
+
+    @property
+    def current(self) -> bool:
+        return self.revision == HEAD
+
+
+# The stored revision, and whether the search index's backlog (its `search_backlog`
+# row, see deskterm.store.search_index.Backlog) still holds cases to index.
+_CHECK = text(
+    "SELECT version_num, "
+    "(SELECT CASE WHEN done_upto < last THEN 1 ELSE 0 END FROM search_backlog) "
+    "FROM alembic_version"
+)
+
+
+def check(engine: Engine) -> Schema:
+    """The schema's state in one query; on an older schema (no search index) or none,
+    the revision alone (migrations are due then anyway)."""
+    try:
+        with engine.connect() as connection:
+            row = connection.execute(_CHECK).first()
+    except (OperationalError, ProgrammingError):
+        return Schema(stored_revision(engine), index_unfinished=False)
+    if row is None:
+        return Schema(None, index_unfinished=False)
+    return Schema(row[0], index_unfinished=bool(row[1]))

@@ -1,0 +1,211 @@
+"""The command line's start-up and the sweep of a backlog, on copies of the demo desks.
+
+Start-up (wall and CPU seconds of the child process, median of `--repeats`, default 5):
+`deskterm --help`, `case show N`, `case list --limit 20` and `policy due`, each beside
+the floor measured in the same run: `python -c "import sqlalchemy"`. Targets (issue 18):
+0.25 / 0.35 / 0.4 s wall on a quiet machine, and each at most 1.3x the floor.
+
+Sweep: the desk copied again, DESKTERM_NOW set just past the `sweep_at` of the
+`--backlog`-th case (default 10,000), so that exactly that many cases are due; then
+`deskterm.desk.sweep.sweep` in this process, timed, with each batch's lock time (its
+transaction, from its first statement to its commit). Targets: 10 s, no batch over 100 ms.
+
+The desks are COPIES of demo desks (DESKTERM_NOW=2026-11-20T15:00:00Z, seed 7) at the
+newest schema; the sweep writes to a further copy made here, in the copy's folder, and
+removed after. Never point it at a shared original. The load average is printed beside
+the figures: the machine may be shared. Writes bench/results/cli_bench.json.
+
+    .venv/bin/python bench/cli_bench.py COPY [COPY ...] [--no-sweep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import json
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NOW = "2026-11-20T15:00:00Z"
+TARGETS = {"--help": 0.25, "case show": 0.35, "case list": 0.4}
+RATIO_TARGET = 1.3
+SWEEP_TARGET_S = 10.0
+LOCK_TARGET_S = 0.100
+
+
+def child(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall and CPU seconds of one child process."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    assert process.stderr is not None
+    error = process.stderr.read()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{' '.join(args)} failed: {error.decode(errors='replace')}")
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def median_of(args: list[str], env: dict[str, str], repeats: int) -> dict[str, float]:
+    runs = [child(args, env) for _ in range(repeats)]
+    return {
+        "wall_s": statistics.median(wall for wall, _ in runs),
+        "cpu_s": statistics.median(cpu for _, cpu in runs),
+    }
+
+
+def deskterm() -> list[str]:
+    return [sys.executable, "-m", "deskterm"]
+
+
+def first_open_case(db: Path) -> int:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        row = connection.execute(
+            "SELECT number FROM cases WHERE status != 'closed' ORDER BY number LIMIT 1"
+        ).fetchone()
+    return int(row[0])
+
+
+def start_up(db: Path, repeats: int) -> dict[str, Any]:
+    # Byte-compiled first, as an installed wheel is: where PYTHONDONTWRITEBYTECODE is
+    # set, each run would otherwise compile every module it imports from source.
+    import deskterm as package
+
+    compileall.compile_dir(Path(package.__file__).parent, quiet=1)
+    # A cache of holiday dates of this bench's own (deskterm.sla.holiday_dates), filled
+    # by one untimed run of each command: on a shared host, other installs of deskterm
+    # rewrite the user's cache with their own `holidays` package's stamp.
+    cache = db.with_name(f"{db.stem}.cli-bench-cache")
+    env = {**os.environ, "DESKTERM_NOW": NOW, "XDG_CACHE_HOME": str(cache)}
+    number = first_open_case(db)
+    floor = median_of([sys.executable, "-c", "import sqlalchemy"], env, repeats)
+    commands = {
+        "--help": ["--help"],
+        "case show": ["case", "show", str(number)],
+        "case list": ["case", "list", "--limit", "20"],
+        "policy due": ["policy", "due", "--policy", "p1-p6", "--severity", "1", "--received", NOW],
+    }
+    figures: dict[str, Any] = {"floor (import sqlalchemy)": floor}
+    for args in commands.values():
+        child([*deskterm(), "--db", str(db), *args], env)
+    for name, args in commands.items():
+        measured = median_of([*deskterm(), "--db", str(db), *args], env, repeats)
+        measured["ratio_wall"] = measured["wall_s"] / floor["wall_s"]
+        measured["ratio_cpu"] = measured["cpu_s"] / floor["cpu_s"]
+        if name in TARGETS:
+            measured["target_wall_s"] = TARGETS[name]
+        figures[name] = measured
+    return figures
+
+
+def due_instant(db: Path, backlog: int) -> str:
+    """An instant just past the sweep_at of the `backlog`-th case to fall due."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        row = connection.execute(
+            "SELECT sweep_at FROM cases WHERE sweep_at IS NOT NULL "
+            "ORDER BY sweep_at LIMIT 1 OFFSET ?",
+            (backlog - 1,),
+        ).fetchone()
+    stamp = str(row[0]).replace(" ", "T")
+    # SQLite keeps instants as naive UTC text with microseconds: one more is "past" it.
+    seconds, _, micros = stamp.partition(".")
+    return f"{seconds}.{int(micros or 0) + 1:06d}+00:00"
+
+
+def sweep_backlog(db: Path, backlog: int) -> dict[str, Any]:
+    copy = db.with_name(f"{db.stem}.sweep-bench.db")
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    now = due_instant(copy, backlog)
+    code = (
+        "import json, sys, time\n"
+        "from deskterm.opening import open_desk\n"
+        "from deskterm.desk.sweep import sweep\n"
+        "desk, _ = open_desk(sys.argv[1], 'bench')\n"
+        "batches = []\n"
+        "started = time.perf_counter()\n"
+        "report = sweep(desk, on_batch=lambda cases, held: batches.append((cases, held)))\n"
+        "took = time.perf_counter() - started\n"
+        "print(json.dumps({'seconds': took, 'batches': batches, 'summary': report.summary(),\n"
+        "                  'cases': report.cases}))\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(copy)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DESKTERM_NOW": now},
+            check=True,
+        )
+    finally:
+        for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
+            leftover.unlink(missing_ok=True)
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    holds = sorted(held for _, held in result["batches"])
+    return {
+        "now": now,
+        "backlog": backlog,
+        "seconds": result["seconds"],
+        "summary": result["summary"],
+        "batches": len(holds),
+        "cases_per_batch_median": statistics.median(cases for cases, _ in result["batches"]),
+        "lock_median_s": statistics.median(holds),
+        "lock_p99_s": holds[int(0.99 * (len(holds) - 1))],
+        "lock_longest_s": holds[-1],
+        "target_s": SWEEP_TARGET_S,
+        "lock_target_s": LOCK_TARGET_S,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("desks", nargs="+", help="copies of demo desks (100k, 1M)")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--backlog", type=int, default=10_000)
+    parser.add_argument("--no-sweep", action="store_true")
+    options = parser.parse_args()
+    results: dict[str, Any] = {"load_before": os.getloadavg()}
+    for name in options.desks:
+        db = Path(name).resolve()
+        figures: dict[str, Any] = {"start_up": start_up(db, options.repeats)}
+        if not options.no_sweep:
+            figures["sweep"] = sweep_backlog(db, options.backlog)
+        results[str(db)] = figures
+        print(f"{db.name} (load {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+        for what, measured in figures["start_up"].items():
+            ratio = f"  {measured['ratio_wall']:.2f}x floor" if "ratio_wall" in measured else ""
+            target = (
+                f"  (target {measured['target_wall_s']} s, {RATIO_TARGET}x)"
+                if "target_wall_s" in measured
+                else ""
+            )
+            print(
+                f"  {what:28} wall {measured['wall_s']:.3f} s  cpu {measured['cpu_s']:.3f} s"
+                f"{ratio}{target}"
+            )
+        if "sweep" in figures:
+            swept = figures["sweep"]
+            print(
+                f"  sweep of {swept['backlog']:,} due: {swept['seconds']:.1f} s "
+                f"(target {SWEEP_TARGET_S:.0f} s), {swept['batches']} batches of "
+                f"{swept['cases_per_batch_median']} cases (median), lock held "
+                f"median {swept['lock_median_s'] * 1000:.0f} ms, p99 "
+                f"{swept['lock_p99_s'] * 1000:.0f} ms, longest "
+                f"{swept['lock_longest_s'] * 1000:.0f} ms (target {LOCK_TARGET_S * 1000:.0f} ms)"
+            )
+            print(f"    {swept['summary']}")
+    results["load_after"] = os.getloadavg()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "cli_bench.json").write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

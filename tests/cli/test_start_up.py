@@ -1,0 +1,116 @@
+"""The command line starts fast: `--help`, `policy due`, `case show` and `case list`
+load neither the ORM (SQLModel), Alembic, Textual nor pydantic (issue 18; see
+deskterm.cli.coercion), and the root help lists every command from the light table of
+deskterm.cli.tree exactly as the commands themselves would. The times are figures of
+bench/cli_bench.py."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+
+from deskterm.cli import tree
+from deskterm.cli.commands import app
+from tests.cli.runner import invoke
+
+HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "textual", "pydantic")
+# Runs the real entry point, then names the heavy modules it loaded.
+PROBE = (
+    "import sys\n"
+    "from deskterm.cli import main\n"
+    "sys.argv = ['deskterm', *sys.argv[1:]]\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit as exit_:\n"
+    "    code = exit_.code\n"
+    "else:\n"
+    "    code = 0\n"
+    f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules), code)\n"
+)
+
+
+@pytest.fixture(scope="module")
+def demo_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("start-up") / "desk.db"
+    code, out, err = invoke(["--db", str(db), "demo", "--cases", "30", "--seed", "7"])
+    assert code == 0, (out, err)
+    return db
+
+
+def loaded(*args: str) -> tuple[str, str]:
+    """The heavy modules `deskterm ARGS` loaded, and its exit code."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+        check=False,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("LOADED "), (done.stdout, done.stderr)
+    modules, code = last.removeprefix("LOADED ").rsplit(" ", 1)
+    return modules, code
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help"],
+        ["case", "--help"],
+        [
+            "policy",
+            "due",
+            "--policy",
+            "p1-p6",
+            "--severity",
+            "1",
+            "--received",
+            "2026-11-20T15:00:00Z",
+        ],
+        ["case", "show", "40100"],
+        ["case", "show", "40100", "--json"],
+        ["case", "list", "--limit", "20"],
+        ["case", "list", "--limit", "20", "--json"],
+    ],
+    ids=" ".join,
+)
+def test_the_quick_paths_load_neither_the_orm_nor_alembic_nor_textual(
+    demo_desk: Path, args: list[str]
+) -> None:
+    modules, code = loaded("--db", str(demo_desk), *args)
+    assert (modules, code) == ("[]", "0")
+
+
+def test_a_write_still_loads_what_it_needs(demo_desk: Path) -> None:
+    """The probe can fail: a note is written through the ORM."""
+    modules, code = loaded("--db", str(demo_desk), "case", "note", "40100", "seen")
+    assert code == "0"
+    assert "sqlmodel" in modules
+
+
+def test_the_root_help_lists_each_command_as_the_command_itself_would() -> None:
+    root = typer.main.get_command(app)
+    assert isinstance(root, tree.LazyGroup)
+    built = {name: root.commands[name] for name in tree.COMMANDS}  # every module imported
+    assert list(built) == list(tree.COMMANDS)
+    for name, command in built.items():
+        for limit in range(10, 160):
+            assert tree.short_help(name, limit) == command.get_short_help_str(limit), (name, limit)
+
+
+def test_the_root_help_is_the_same_before_and_after_the_commands_load() -> None:
+    lazy = typer.main.get_command(app)
+    assert isinstance(lazy, tree.LazyGroup)
+    with lazy.make_context("deskterm", []) as ctx:
+        before = lazy.get_help(ctx)
+    for name in tree.COMMANDS:
+        lazy.commands[name]  # noqa: B018 - loads it
+    with lazy.make_context("deskterm", []) as ctx:
+        after = lazy.get_help(ctx)
+    assert before == after
+    assert all(f"  {name} " in before for name in tree.COMMANDS)
