@@ -24,14 +24,16 @@ from deskterm.desk.errors import DeskError
 from deskterm.desk.search_query import Term, fold, words_of
 from deskterm.models.columns import cases
 from deskterm.safe_text import safe_line
-from deskterm.store.search_index import ATTACHMENT_INDEXED, TEXT_INDEXED
+from deskterm.store.search_index import ATTACHMENT_INDEXED, CASE_KEY, CASE_SHIFT, TEXT_INDEXED
 
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
 SNIPPET = 72  # characters of context in a snippet, about a narrow terminal's line
 
 
 class _Matching(ColumnElement[bool]):
-    """`column IN (the cases whose document matches terms)`, in each dialect's words."""
+    """`column IN (the cases with a row matching each term and none matching an excluded
+    one)`, in each dialect's words: a set, computed whole (deskterm.store.search_index:
+    a row's key >> 32 is its case)."""
 
     inherit_cache = False
     type = Boolean()
@@ -41,29 +43,85 @@ class _Matching(ColumnElement[bool]):
         self.terms = terms
 
 
+def _in_order(terms: tuple[Term, ...]) -> list[Term]:
+    """The terms sought, then the excluded ones (INTERSECT ... EXCEPT ...)."""
+    return [t for t in terms if not t.negated] + [t for t in terms if t.negated]
+
+
 @compiles(_Matching, "sqlite")
 def _sqlite_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
-    found = bindparam("search", search_query.fts5_match(element.terms), String, unique=True)
-    return (
-        f"{compiler.process(element.column, **kw)} IN (SELECT rowid FROM case_search "
-        f"WHERE case_search MATCH {compiler.process(found, **kw)})"
-    )
+    selects = []
+    for n, t in enumerate(_in_order(element.terms)):
+        found = bindparam(f"search{n}", search_query.fts5_term(t), String, unique=True)
+        operator = "" if n == 0 else (" EXCEPT " if t.negated else " INTERSECT ")
+        selects.append(
+            f"{operator}SELECT rowid >> {CASE_SHIFT} FROM search_text "
+            f"WHERE search_text MATCH {compiler.process(found, **kw)}"
+        )
+    return f"{compiler.process(element.column, **kw)} IN ({''.join(selects)})"
 
 
 @compiles(_Matching, "postgresql")
 def _pg_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
-    found = bindparam("search", search_query.tsquery(element.terms), String, unique=True)
+    selects = []
+    for n, t in enumerate(_in_order(element.terms)):
+        found = bindparam(f"search{n}", search_query.ts_term(t), String, unique=True)
+        operator = "" if n == 0 else (" EXCEPT " if t.negated else " INTERSECT ")
+        selects.append(
+            f"{operator}SELECT case_id FROM search_text "
+            f"WHERE document @@ CAST({compiler.process(found, **kw)} AS tsquery)"
+        )
+    return f"{compiler.process(element.column, **kw)} IN ({''.join(selects)})"
+
+
+class _InCase(ColumnElement[bool]):
+    """SQLite: whether one of case `case_id`'s rows matches `term` (EXISTS, an index seek
+    in the case's range of keys), or none does (`negated`)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, case_id: Any, term: Term) -> None:
+        self.case_id = case_id
+        self.term = term
+
+
+@compiles(_InCase, "sqlite")
+def _sqlite_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
+    found = bindparam("probe", search_query.fts5_term(element.term), String, unique=True)
+    case = compiler.process(element.case_id, **kw)
     return (
-        f"{compiler.process(element.column, **kw)} IN (SELECT case_id FROM case_search "
-        f"WHERE document @@ CAST({compiler.process(found, **kw)} AS tsquery))"
+        f"{'NOT ' if element.term.negated else ''}EXISTS (SELECT 1 FROM search_text p "
+        f"WHERE p.search_text MATCH {compiler.process(found, **kw)} "
+        f"AND p.rowid BETWEEN {case} * {CASE_KEY} AND {case} * {CASE_KEY} + {CASE_KEY - 1})"
     )
 
 
-_FTS = table("case_search", column("rowid", Integer), column("case_search", String))
+_FTS = table("search_text", column("rowid", Integer), column("search_text", String))
+# How many rows of a term are counted, at most, to find the rarest term of a query.
+RARE_ENOUGH = 2_000
 
 
 def matching(terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement[bool]:
     return _Matching(column, terms)
+
+
+def _rarest(connection: Any, terms: list[Term]) -> Term:
+    """The term with the fewest matching rows (counted up to RARE_ENOUGH): the one to
+    walk, the others looked up case by case."""
+    counted = []
+    for t in terms:
+        found = connection.execute(
+            text(
+                "SELECT count(*) FROM (SELECT 1 FROM search_text WHERE search_text MATCH :t "
+                f"LIMIT {RARE_ENOUGH})"
+            ),
+            {"t": search_query.fts5_term(t)},
+        ).scalar_one()
+        counted.append((found, t))
+        if found < RARE_ENOUGH // 10:
+            break  # rare enough: walking it is cheap
+    return min(counted, key=lambda pair: pair[0])[1]
 
 
 # --- the command line's search ------------------------------------------------------------
@@ -108,29 +166,47 @@ def search(desk: Desk, query: str, *, statuses: Sequence[str] = (), limit: int =
     if wanted:
         conditions.append(cases.c.status.in_(sorted(wanted)))
     columns = (cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
-    if desk.engine.dialect.name == "sqlite":
-        # Newest first straight from the index: FTS5 walks its matches by rowid (the
-        # case id, in case-number order) from the top and stops at the limit, where
-        # `id IN (matches) ORDER BY number` would first collect every match.
-        statement = (
-            select(*columns)
-            .select_from(_FTS.join(cases, cases.c.id == _FTS.c.rowid))
-            .where(_FTS.c.case_search.op("MATCH")(search_query.fts5_match(parsed.terms)))
-            .where(*conditions)
-            .order_by(_FTS.c.rowid.desc())
-            .limit(limit)
-        )
-    else:
-        statement = (
-            select(*columns)
-            .where(matching(parsed.terms), *conditions)
-            .order_by(cases.c.number.desc())
-            .limit(limit)
-        )
     with desk.engine.connect() as connection:
-        rows = connection.execute(statement).all()
+        if desk.engine.dialect.name == "sqlite":
+            rows = _newest_sqlite(connection, parsed.terms, conditions, limit)
+        else:
+            statement = (
+                select(*columns)
+                .where(matching(parsed.terms), *conditions)
+                .order_by(cases.c.number.desc())
+                .limit(limit)
+            )
+            rows = list(connection.execute(statement).all())
     found = places(desk, [row.id for row in rows], parsed.terms)
     return [Hit(row.number, row.subject, row.status, *found.get(row.id, ("", ""))) for row in rows]
+
+
+def _newest_sqlite(
+    connection: Any, terms: tuple[Term, ...], conditions: list[Any], limit: int
+) -> list[Any]:
+    """Newest first straight from the index: FTS5 walks the rarest term's rows by key
+    (case id, in case-number order) from the top, each row's case is looked up and its
+    other terms sought in its range of keys, and the walk stops at the limit, where
+    `id IN (matches) ORDER BY number` would first collect every match."""
+    sought = [t for t in terms if not t.negated]
+    walked = _rarest(connection, sought)
+    others = [t for t in terms if t is not walked]
+    statement = (
+        select(cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
+        .select_from(_FTS.join(cases, cases.c.id == _FTS.c.rowid.op(">>")(CASE_SHIFT)))
+        .where(_FTS.c.search_text.op("MATCH")(search_query.fts5_term(walked)))
+        .where(*(_InCase(cases.c.id, t) for t in others), *conditions)
+        .order_by(_FTS.c.rowid.desc())
+    )
+    rows, seen = [], set()
+    for row in connection.execute(statement):
+        if row.id in seen:
+            continue  # another row of a case already found
+        seen.add(row.id)
+        rows.append(row)
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 # --- where a case matched -----------------------------------------------------------------
