@@ -270,3 +270,31 @@ def test_the_index_holds_every_intake_field_the_model_has() -> None:
 
     # Named apart from the models so that the queue's import stays light.
     assert ("description", *INTAKE_FIELDS) == search_index._INTAKE
+
+
+@pytest.mark.parametrize("few", [0, search.FEW])
+def test_the_queue_keeps_a_search_s_cases_in_step_with_every_change(
+    desk: Desk, sso: int, other: int, few: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cases matching a search are found once and kept in step with the events
+    written since (few: the queue starts from them; many: it asks each row)."""
+    from deskterm.desk.filters import parse_filter
+    from deskterm.desk.queue import Queue, QueueQuery
+
+    monkeypatch.setattr(search, "FEW", few)
+    queue = Queue(desk)
+
+    def shown(typed: str) -> list[int]:
+        query = QueueQuery(filter=parse_filter(typed, "alice"), me="alice")
+        return sorted(row.number for row in queue.rows(query, desk.now(), 0, 50))
+
+    assert shown("export") == [other]
+    assert shown("after -wombat") == sorted([sso, other])
+    cases.note(desk, sso, "the export of the wombat logs")
+    assert shown("export") == sorted([sso, other])
+    assert shown("export sev:2") == [sso]  # the same search, another filter token
+    assert shown("after -wombat") == [other]
+    monkeypatch.setattr(search, "RECHECKED", 0)  # too many written: found again whole
+    cases.note(desk, other, "a wombat here too")
+    assert shown("after -wombat") == []
+    assert shown("wombat") == sorted([sso, other])

@@ -9,6 +9,9 @@ whose matched words are marked ⟦like this⟧ (readable without colour).
 
 from __future__ import annotations
 
+import itertools
+import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -59,6 +62,19 @@ def _sqlite_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
             f"WHERE search_text MATCH {compiler.process(found, **kw)}"
         )
     return f"{compiler.process(element.column, **kw)} IN ({''.join(selects)})"
+
+
+def _sqlite_cases_matching(terms: tuple[Term, ...]) -> Any:
+    """SELECT the ids of the cases matching `terms`, straight from the index."""
+    selects, found = [], {}
+    for n, t in enumerate(_in_order(terms)):
+        operator = "" if n == 0 else (" EXCEPT " if t.negated else " INTERSECT ")
+        selects.append(
+            f"{operator}SELECT rowid >> {CASE_SHIFT} FROM search_text "
+            f"WHERE search_text MATCH :search{n}"
+        )
+        found[f"search{n}"] = search_query.fts5_term(t)
+    return text("".join(selects)).bindparams(**found)
 
 
 @compiles(_Matching, "postgresql")
@@ -122,6 +138,123 @@ def _rarest(connection: Any, terms: list[Term]) -> Term:
         if found < RARE_ENOUGH // 10:
             break  # rare enough: walking it is cheap
     return min(counted, key=lambda pair: pair[0])[1]
+
+
+# --- the queue's search: the matching cases, found once per search -----------------------
+
+# A search matching at most this many cases: the queue starts from them (a lookup each,
+# then the sort); more: it walks its own order and asks of each row whether it matched.
+FEW = 5_000
+# More cases written than this since the cases matching a search were found: found
+# again whole, instead of asking each of those cases again.
+RECHECKED = 2_000
+HELD = 2  # searches whose matching cases are kept (the one typed, and the one before)
+
+# The matching cases of each held search, by token, for `deskterm_matched(token, id)`
+# (a function SQLite calls back: every connection of the pool knows it).
+_MATCHED: dict[int, frozenset[int]] = {}
+_tokens = itertools.count(1)
+
+
+def _matched(token: int, case_id: int) -> int:
+    found = _MATCHED.get(token)
+    return 1 if found is not None and case_id in found else 0
+
+
+@dataclass
+class _Held:
+    token: int
+    cases: frozenset[int]
+    events_upto: int  # the newest event when they were found: later ones are checked
+
+
+class _MatchedIn(ColumnElement[bool]):
+    """`column` is one of the cases held under `token` (SQLite)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, held: _Held) -> None:
+        self.column = column
+        self.held = held
+
+
+@compiles(_MatchedIn, "sqlite")
+def _sqlite_matched_in(element: _MatchedIn, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    if len(element.held.cases) <= FEW:
+        ids = bindparam("matched", json.dumps(sorted(element.held.cases)), String, unique=True)
+        return f"{column} IN (SELECT value FROM json_each({compiler.process(ids, **kw)}))"
+    # `+`: not a use of the primary key, so the database walks the queue's order.
+    return f"deskterm_matched({element.held.token}, +{column})"
+
+
+class Matches:
+    """The cases matching the queue's searches (SQLite), found once per search and kept
+    in step with the events written since (each change writes one): a filter keystroke
+    with a search active then costs what it costs without. A change that writes no event
+    (a directory change, told as `everything` by the desk's watcher) calls `forget`."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self._held: dict[tuple[Term, ...], _Held] = {}
+        self._lock = threading.Lock()
+
+    def condition(self, terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement[bool]:
+        if self.engine.dialect.name != "sqlite":
+            return matching(terms, column)  # PostgreSQL answers from its GIN index
+        return _MatchedIn(column, self._current(terms))
+
+    def forget(self) -> None:
+        with self._lock:
+            for held in self._held.values():
+                _MATCHED.pop(held.token, None)
+            self._held.clear()
+
+    @staticmethod
+    def prepare(connection: Any) -> None:
+        """Teach `connection` (SQLite) the function the conditions call."""
+        raw = connection.connection.dbapi_connection
+        if hasattr(raw, "create_function"):
+            raw.create_function("deskterm_matched", 2, _matched, deterministic=True)
+
+    def _current(self, terms: tuple[Term, ...]) -> _Held:
+        with self.engine.connect() as connection:
+            newest = connection.execute(
+                text("SELECT coalesce(max(id), 0) FROM events")
+            ).scalar_one()
+            with self._lock:
+                held = self._held.get(terms)
+            if held is not None and held.events_upto == newest:
+                return held
+            touched: list[int] = []
+            if held is not None:
+                written = connection.execute(
+                    text(
+                        "SELECT DISTINCT case_id FROM events WHERE id > :a AND id <= :b "
+                        f"LIMIT {RECHECKED + 1}"
+                    ),
+                    {"a": held.events_upto, "b": newest},
+                ).scalars()
+                touched = list(written)
+            if held is None or len(touched) > RECHECKED:
+                found = frozenset(connection.execute(_sqlite_cases_matching(terms)).scalars())
+            else:
+                still = select(cases.c.id).where(
+                    cases.c.id.in_(touched), *(_InCase(cases.c.id, t) for t in terms)
+                )
+                now_matching = set(connection.execute(still).scalars())
+                found = (held.cases - set(touched)) | now_matching
+        fresh = _Held(next(_tokens), found, newest)
+        with self._lock:
+            old = self._held.pop(terms, None)
+            if old is not None:
+                _MATCHED.pop(old.token, None)
+            while len(self._held) >= HELD:
+                _MATCHED.pop(self._held.pop(next(iter(self._held))).token, None)
+            self._held[terms] = fresh
+            _MATCHED[fresh.token] = found
+        return fresh
 
 
 # --- the command line's search ------------------------------------------------------------
@@ -385,6 +518,7 @@ def count_hint(terms: tuple[Term, ...]) -> str:
 
 __all__ = [
     "Hit",
+    "Matches",
     "count_hint",
     "matching",
     "places",
