@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, bindparam, column, select, table, text
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
 from deskterm.desk import search_query
 from deskterm.desk.context import Desk
@@ -392,9 +392,9 @@ def places_of_numbers(
     """`places`, by case number (the queue's rows know their numbers)."""
     if not numbers:
         return {}
-    wanted = bindparam("numbers", list(numbers), expanding=True)
+    wanted: BindParameter[list[int]] = bindparam("numbers", list(numbers), expanding=True)
     with desk.engine.connect() as connection:
-        ids = dict(
+        ids: dict[int, int] = dict(
             connection.execute(
                 text("SELECT id, number FROM cases WHERE number IN :numbers").bindparams(wanted)
             ).all()
@@ -404,7 +404,7 @@ def places_of_numbers(
 
 def _fields(desk: Desk, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
     """(where, index field, text) of each case, in the order a match is reported."""
-    ids = bindparam("ids", list(case_ids), expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", list(case_ids), expanding=True)
     intake = ", ".join(f"c.{column}" for column, _ in _INTAKE)
     fields: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}
     later: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}

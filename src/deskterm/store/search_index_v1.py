@@ -7,11 +7,7 @@ it is written instead of a case's whole text on every change. Nothing else uses 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 FIELDS = ("subject", "contact", "author", "body")
 # Accents folded the same way in PostgreSQL's documents and in the queries compiled
