@@ -272,21 +272,27 @@ def test_the_index_holds_every_intake_field_the_model_has() -> None:
     assert ("description", *INTAKE_FIELDS) == search_index._INTAKE
 
 
-@pytest.mark.parametrize("few", [0, search.FEW])
+@pytest.mark.parametrize(
+    ("few", "rare"), [(search.FEW, search.RARE_ENOUGH), (0, search.RARE_ENOUGH), (search.FEW, 0)]
+)
 def test_the_queue_keeps_a_search_s_cases_in_step_with_every_change(
-    desk: Desk, sso: int, other: int, few: int, monkeypatch: pytest.MonkeyPatch
+    desk: Desk, sso: int, other: int, few: int, rare: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The cases matching a search are found once and kept in step with the events
-    written since (few: the queue starts from them; many: it asks each row)."""
+    written since (few: the queue starts from them; many: it asks each row; every term
+    common: each row is asked of the index)."""
     from deskterm.desk.filters import parse_filter
     from deskterm.desk.queue import Queue, QueueQuery
 
     monkeypatch.setattr(search, "FEW", few)
+    monkeypatch.setattr(search, "RARE_ENOUGH", rare)
     queue = Queue(desk)
 
     def shown(typed: str) -> list[int]:
         query = QueueQuery(filter=parse_filter(typed, "alice"), me="alice")
-        return sorted(row.number for row in queue.rows(query, desk.now(), 0, 50))
+        found = sorted(row.number for row in queue.rows(query, desk.now(), 0, 50))
+        assert queue.count(query, desk.now()) == len(found), typed
+        return found
 
     assert shown("export") == [other]
     assert shown("after -wombat") == sorted([sso, other])

@@ -144,7 +144,7 @@ def filter_conditions(query: QueueQuery, now: datetime) -> list[Any]:
 
 
 def _conditions(
-    query: QueueQuery, now: datetime, matches: search.Matches | None = None
+    query: QueueQuery, now: datetime, matches: search.Matches | None = None, whole: bool = False
 ) -> list[Any]:
     view, flt = query.view, query.filter
     conditions: list[Any] = []
@@ -180,7 +180,7 @@ def _conditions(
     if flt.terms:
         # Every word anyone wrote on the case, from the database's full-text index
         # (last: asked only of rows the other conditions let through).
-        found = matches.condition(flt.terms) if matches else search.matching(flt.terms)
+        found = matches.condition(flt.terms, whole=whole) if matches else search.matching(flt.terms)
         conditions.append(found)
     return conditions
 
@@ -312,7 +312,7 @@ class Queue:
         base: Any = cases
         if _needs_organization(query):
             base = cases.join(organizations, _O.id == _C.organization_id)
-        conditions = _conditions(query, now, self.matches)
+        conditions = _conditions(query, now, self.matches, whole=True)
         statement = select(func.count()).select_from(base).where(*extra, *conditions)
         with self.desk.engine.connect() as connection, _abandoned_when(connection, stale):
             search.Matches.prepare(connection)

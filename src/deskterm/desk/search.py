@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, bindparam, column, select, table, text
+from sqlalchemy import Boolean, Integer, String, and_, bindparam, column, select, table, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
@@ -64,6 +64,18 @@ def _sqlite_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
     return f"{compiler.process(element.column, **kw)} IN ({''.join(selects)})"
 
 
+def _walking(walked: Term, terms: tuple[Term, ...]) -> Any:
+    """SELECT the ids of the cases matching `terms`: the rows of `walked`, each case's
+    other terms sought in its range of keys (cheap when `walked` is rare)."""
+    case = _FTS.c.rowid.op(">>")(CASE_SHIFT)
+    return (
+        select(case)
+        .distinct()
+        .where(_FTS.c.search_text.op("MATCH")(search_query.fts5_term(walked)))
+        .where(*(_InCase(case, t) for t in terms if t is not walked))
+    )
+
+
 def _sqlite_cases_matching(terms: tuple[Term, ...]) -> Any:
     """SELECT the ids of the cases matching `terms`, straight from the index."""
     selects, found = [], {}
@@ -105,7 +117,7 @@ class _InCase(ColumnElement[bool]):
 @compiles(_InCase, "sqlite")
 def _sqlite_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
     found = bindparam("probe", search_query.fts5_term(element.term), String, unique=True)
-    case = compiler.process(element.case_id, **kw)
+    case = f"({compiler.process(element.case_id, **kw)})"
     return (
         f"{'NOT ' if element.term.negated else ''}EXISTS (SELECT 1 FROM search_text p "
         f"WHERE p.search_text MATCH {compiler.process(found, **kw)} "
@@ -122,9 +134,9 @@ def matching(terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement
     return _Matching(column, terms)
 
 
-def _rarest(connection: Any, terms: list[Term]) -> Term:
-    """The term with the fewest matching rows (counted up to RARE_ENOUGH): the one to
-    walk, the others looked up case by case."""
+def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
+    """The term with the fewest matching rows (counted up to RARE_ENOUGH), and its
+    count: the one to walk, the others looked up case by case."""
     counted = []
     for t in terms:
         found = connection.execute(
@@ -137,7 +149,8 @@ def _rarest(connection: Any, terms: list[Term]) -> Term:
         counted.append((found, t))
         if found < RARE_ENOUGH // 10:
             break  # rare enough: walking it is cheap
-    return min(counted, key=lambda pair: pair[0])[1]
+    found, rare = min(counted, key=lambda pair: pair[0])
+    return rare, found
 
 
 # --- the queue's search: the matching cases, found once per search -----------------------
@@ -200,10 +213,19 @@ class Matches:
         self._held: dict[tuple[Term, ...], _Held] = {}
         self._lock = threading.Lock()
 
-    def condition(self, terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement[bool]:
+    def condition(
+        self, terms: tuple[Term, ...], column: Any = cases.c.id, whole: bool = False
+    ) -> ColumnElement[bool]:
+        """The condition on `column` that it matches `terms`. Every term found in many
+        rows: each row is asked (a seek per term in its case's keys), since a first page
+        walks few rows before it is full; unless `whole` (a count: every row is asked
+        of, so the matching cases are found once)."""
         if self.engine.dialect.name != "sqlite":
             return matching(terms, column)  # PostgreSQL answers from its GIN index
-        return _MatchedIn(column, self._current(terms))
+        held = self._current(terms, whole)
+        if held is None:
+            return and_(*(_InCase(column, t) for t in terms))
+        return _MatchedIn(column, held)
 
     def forget(self) -> None:
         with self._lock:
@@ -218,7 +240,7 @@ class Matches:
         if hasattr(raw, "create_function"):
             raw.create_function("deskterm_matched", 2, _matched, deterministic=True)
 
-    def _current(self, terms: tuple[Term, ...]) -> _Held:
+    def _current(self, terms: tuple[Term, ...], whole: bool) -> _Held | None:
         with self.engine.connect() as connection:
             newest = connection.execute(
                 text("SELECT coalesce(max(id), 0) FROM events")
@@ -238,7 +260,13 @@ class Matches:
                 ).scalars()
                 touched = list(written)
             if held is None or len(touched) > RECHECKED:
-                found = frozenset(connection.execute(_sqlite_cases_matching(terms)).scalars())
+                rare, count = _rarest(connection, [t for t in terms if not t.negated])
+                if count < RARE_ENOUGH:
+                    found = frozenset(connection.execute(_walking(rare, terms)).scalars())
+                elif whole:
+                    found = frozenset(connection.execute(_sqlite_cases_matching(terms)).scalars())
+                else:
+                    return None
             else:
                 still = select(cases.c.id).where(
                     cases.c.id.in_(touched), *(_InCase(cases.c.id, t) for t in terms)
@@ -322,7 +350,7 @@ def _newest_sqlite(
     other terms sought in its range of keys, and the walk stops at the limit, where
     `id IN (matches) ORDER BY number` would first collect every match."""
     sought = [t for t in terms if not t.negated]
-    walked = _rarest(connection, sought)
+    walked, _ = _rarest(connection, sought)
     others = [t for t in terms if t is not walked]
     statement = (
         select(cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
