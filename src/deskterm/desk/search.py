@@ -125,6 +125,28 @@ def _sqlite_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
     )
 
 
+@compiles(_InCase, "postgresql")
+def _pg_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
+    found = bindparam("probe", search_query.ts_term(element.term), String, unique=True)
+    return (
+        f"{'NOT ' if element.term.negated else ''}EXISTS (SELECT 1 FROM search_text p "
+        f"WHERE p.case_id = {compiler.process(element.case_id, **kw)} "
+        f"AND p.document @@ CAST({compiler.process(found, **kw)} AS tsquery))"
+    )
+
+
+def _pg_condition(connection: Any, terms: tuple[Term, ...], column: Any) -> ColumnElement[bool]:
+    """PostgreSQL: a rare term gives its cases from the GIN index and the other terms are
+    asked of each (an index seek by case); when every term is common, each row walked is
+    asked, since a page fills after a few rows, where finding every match would cost
+    in proportion to the matches."""
+    rare, count = _rarest(connection, [t for t in terms if not t.negated])
+    if count < RARE_ENOUGH:
+        others = (_InCase(column, t) for t in terms if t is not rare)
+        return and_(_Matching(column, (rare,)), *others)
+    return and_(*(_InCase(column, t) for t in terms))
+
+
 _FTS = table("search_text", column("rowid", Integer), column("search_text", String))
 # How many rows of a term are counted, at most, to find the rarest term of a query.
 RARE_ENOUGH = 2_000
@@ -138,13 +160,15 @@ def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
     """The term with the fewest matching rows (counted up to RARE_ENOUGH), and its
     count: the one to walk, the others looked up case by case."""
     counted = []
+    sqlite = connection.dialect.name == "sqlite"
+    matched = "search_text MATCH :t" if sqlite else "document @@ CAST(:t AS tsquery)"
     for t in terms:
         found = connection.execute(
             text(
-                "SELECT count(*) FROM (SELECT 1 FROM search_text WHERE search_text MATCH :t "
-                f"LIMIT {RARE_ENOUGH})"
+                f"SELECT count(*) FROM (SELECT 1 FROM search_text WHERE {matched} "
+                f"LIMIT {RARE_ENOUGH}) AS counted"
             ),
-            {"t": search_query.fts5_term(t)},
+            {"t": search_query.fts5_term(t) if sqlite else search_query.ts_term(t)},
         ).scalar_one()
         counted.append((found, t))
         if found < RARE_ENOUGH // 10:
@@ -221,7 +245,10 @@ class Matches:
         walks few rows before it is full; unless `whole` (a count: every row is asked
         of, so the matching cases are found once)."""
         if self.engine.dialect.name != "sqlite":
-            return matching(terms, column)  # PostgreSQL answers from its GIN index
+            if whole:
+                return matching(terms, column)  # a count: every match, from the GIN index
+            with self.engine.connect() as connection:
+                return _pg_condition(connection, terms, column)
         held = self._current(terms, whole)
         if held is None:
             return and_(*(_InCase(column, t) for t in terms))
@@ -331,9 +358,10 @@ def search(desk: Desk, query: str, *, statuses: Sequence[str] = (), limit: int =
         if desk.engine.dialect.name == "sqlite":
             rows = _newest_sqlite(connection, parsed.terms, conditions, limit)
         else:
+            matched = _pg_condition(connection, parsed.terms, cases.c.id)
             statement = (
                 select(*columns)
-                .where(matching(parsed.terms), *conditions)
+                .where(*conditions, matched)
                 .order_by(cases.c.number.desc())
                 .limit(limit)
             )

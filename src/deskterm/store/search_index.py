@@ -316,6 +316,8 @@ $$ LANGUAGE plpgsql"""
         "CREATE TABLE search_text (id BIGINT PRIMARY KEY, "
         "case_id INTEGER NOT NULL REFERENCES cases(id), document tsvector NOT NULL)",
         "CREATE INDEX ix_search_text_document ON search_text USING gin (document)",
+        # A case's rows, for a term sought case by case (deskterm.desk.search).
+        "CREATE INDEX ix_search_text_case_id ON search_text (case_id)",
         f"CREATE VIEW search_rows AS {_all_rows('postgresql')}",
         # A case's row, replaced (its other rows never change).
         f"""CREATE FUNCTION deskterm_search_case_row(target integer) RETURNS void AS $$
