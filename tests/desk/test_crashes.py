@@ -120,8 +120,8 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -
         )
         found = set(
             connection.execute(
-                "SELECT c.number FROM case_search s JOIN cases c ON c.id = s.rowid "
-                "WHERE case_search MATCH '\"checked the logs\"'"
+                "SELECT DISTINCT c.number FROM search_text s JOIN cases c ON c.id = s.rowid >> 32 "
+                "WHERE search_text MATCH '\"checked the logs\"'"
             )
         )
     assert noted and found == noted

@@ -41,9 +41,9 @@ def test_the_models_match_the_migrations(tmp_path: Path) -> None:
 def _not_the_search_index(name: str | None, type_: str, parent_names: object) -> bool:
     """The search index is the database's own machinery (FTS5, triggers), not a model:
     deskterm.store.search_index owns it."""
-    from deskterm.store.search_index import TABLES
+    from deskterm.store.search_index import SHADOW_PREFIX, TABLES
 
-    return type_ != "table" or not (name in TABLES or (name or "").startswith("case_search_"))
+    return type_ != "table" or not (name in TABLES or (name or "").startswith(SHADOW_PREFIX))
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:

@@ -270,3 +270,70 @@ def test_the_index_holds_every_intake_field_the_model_has() -> None:
 
     # Named apart from the models so that the queue's import stays light.
     assert ("description", *INTAKE_FIELDS) == search_index._INTAKE
+
+
+@pytest.mark.parametrize(
+    ("few", "rare"), [(search.FEW, search.RARE_ENOUGH), (0, search.RARE_ENOUGH), (search.FEW, 0)]
+)
+def test_the_queue_keeps_a_search_s_cases_in_step_with_every_change(
+    desk: Desk, sso: int, other: int, few: int, rare: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cases matching a search are found once and kept in step with the events
+    written since (few: the queue starts from them; many: it asks each row; every term
+    common: each row is asked of the index)."""
+    from deskterm.desk.filters import parse_filter
+    from deskterm.desk.queue import Queue, QueueQuery
+
+    monkeypatch.setattr(search, "FEW", few)
+    monkeypatch.setattr(search, "RARE_ENOUGH", rare)
+    queue = Queue(desk)
+
+    def shown(typed: str) -> list[int]:
+        query = QueueQuery(filter=parse_filter(typed, "alice"), me="alice")
+        found = sorted(row.number for row in queue.rows(query, desk.now(), 0, 50))
+        assert queue.count(query, desk.now()) == len(found), typed
+        return found
+
+    assert shown("export") == [other]
+    assert shown("after -wombat") == sorted([sso, other])
+    cases.note(desk, sso, "the export of the wombat logs")
+    assert shown("export") == sorted([sso, other])
+    assert shown("export sev:2") == [sso]  # the same search, another filter token
+    assert shown("after -wombat") == [other]
+    monkeypatch.setattr(search, "RECHECKED", 0)  # too many written: found again whole
+    cases.note(desk, other, "a wombat here too")
+    assert shown("after -wombat") == []
+    assert shown("wombat") == sorted([sso, other])
+
+
+def test_a_desk_with_the_first_index_moves_to_a_row_per_text(tmp_path: Path) -> None:
+    """Migration 0008: a desk indexed a document per case (0006) keeps every word,
+    the words read from text attachments too, in the index of a row per text."""
+    from alembic import command
+
+    from deskterm import settings
+    from deskterm.sla.catalog import PolicyCatalog
+    from deskterm.store import migrate
+    from deskterm.store.engine import database_url, make_engine
+    from tests.desk.conftest import MONDAY
+    from tests.frozen import FrozenClock
+
+    engine = make_engine(database_url(str(tmp_path / "old.db")))
+    command.upgrade(migrate._config(engine), "0007_sla_clocks")
+    desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=FrozenClock(MONDAY))
+    directory.add_organization(desk, "Acme", "business-hours-3")
+    number = cases.open_case(
+        desk, organization="Acme", contact=None, severity=2, subject="Quokka outage"
+    ).number
+    cases.note(desk, number, "the wallaby service restarted")
+    log = tmp_path / "trace.log"
+    log.write_text("numbat handshake failed\n")
+    attachments.attach(desk, number, log)
+    migrate.upgrade(engine, MONDAY)  # 0008, then the build
+    assert search_index.problems(engine) == []
+    for query in ("subject:quokka", "wallaby", "numbat", "trace.log"):
+        assert numbers(desk, query) == [number], query
+    cases.note(desk, number, "a new word: bilby")
+    assert numbers(desk, "bilby wallaby") == [number]
+    assert search_index.problems(engine) == []
+    engine.dispose()

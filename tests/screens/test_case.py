@@ -21,7 +21,6 @@ from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
 from deskterm.screens.case import CaseScreen
 from deskterm.screens.text_viewer import TextViewerScreen
-from deskterm.store import search_index
 from deskterm.widgets.clock_panel import ClockPanel
 from deskterm.widgets.document import Document, cut
 from tests.hostile import has_control, together
@@ -299,13 +298,10 @@ def add_events(seeded: Seeded, number: int, count: int) -> None:
         }
         for i in range(count)
     ]
-    # Loaded in bulk, as an import would be: the search index is rebuilt once after it
-    # (as `deskterm db reindex` does), since its trigger re-indexes the case's whole
-    # text on every event (store/search_index.py): 10,000 of them one by one take minutes.
-    search_index.reset(seeded.desk.engine)
+    # Loaded in bulk, as an import would be (the search index's triggers index each
+    # event's own text once: store/search_index.py).
     with seeded.desk.engine.begin() as connection:
         connection.execute(insert(Event), rows)
-    search_index.build(seeded.desk.engine)
 
 
 async def test_ten_thousand_events_open_and_scroll(seeded: Seeded) -> None:

@@ -177,4 +177,4 @@ def reindex_command(ctx: typer.Context) -> None:
         indexed = build_search_index(engine)
     except (DBAPIError, OSError) as error:
         fail(f"cannot rebuild the search index: {explain(error)}")
-    typer.echo(f"indexed {indexed:,} case(s)")
+    typer.echo(f"indexed {indexed:,} text(s)")

@@ -143,7 +143,9 @@ def filter_conditions(query: QueueQuery, now: datetime) -> list[Any]:
     return _conditions(query, now)
 
 
-def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
+def _conditions(
+    query: QueueQuery, now: datetime, matches: search.Matches | None = None, whole: bool = False
+) -> list[Any]:
     view, flt = query.view, query.filter
     conditions: list[Any] = []
     if view == "closed":
@@ -161,9 +163,6 @@ def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
         conditions += [_C.queue_due >= now, _C.queue_due < now + DUE_SOON]
     elif view == "waiting":
         conditions.append(_C.status == Status.WAITING.value)
-    if flt.terms:
-        # Every word anyone wrote on the case, from the database's full-text index.
-        conditions.append(search.matching(flt.terms))
     if flt.severities:
         conditions.append(_C.severity.in_(sorted(flt.severities)))
     if flt.statuses:
@@ -178,6 +177,11 @@ def _conditions(query: QueueQuery, now: datetime) -> list[Any]:
         conditions.append(breached_condition(now))
     if flt.due_within is not None:
         conditions.append(_C.queue_due < now + flt.due_within)
+    if flt.terms:
+        # Every word anyone wrote on the case, from the database's full-text index
+        # (last: asked only of rows the other conditions let through).
+        found = matches.condition(flt.terms, whole=whole) if matches else search.matching(flt.terms)
+        conditions.append(found)
     return conditions
 
 
@@ -218,10 +222,13 @@ class Queue:
 
     def __init__(self, desk: Desk) -> None:
         self.desk = desk
+        # The cases matching each search, found once while its filter tokens change.
+        self.matches = search.Matches(desk.engine)
 
     def _select(self, query: QueueQuery, now: datetime) -> Any:
         joined = cases.join(organizations, _O.id == _C.organization_id)
-        return select(*_COLUMNS).select_from(joined).where(*_conditions(query, now))
+        conditions = _conditions(query, now, self.matches)
+        return select(*_COLUMNS).select_from(joined).where(*conditions)
 
     def rows(self, query: QueueQuery, now: datetime, offset: int, limit: int) -> list[QueueRow]:
         statement = self._select(query, now).order_by(*_order(query)).offset(offset).limit(limit)
@@ -305,8 +312,10 @@ class Queue:
         base: Any = cases
         if _needs_organization(query):
             base = cases.join(organizations, _O.id == _C.organization_id)
-        statement = select(func.count()).select_from(base).where(*extra, *_conditions(query, now))
+        conditions = _conditions(query, now, self.matches, whole=True)
+        statement = select(func.count()).select_from(base).where(*extra, *conditions)
         with self.desk.engine.connect() as connection, _abandoned_when(connection, stale):
+            search.Matches.prepare(connection)
             return int(connection.execute(statement).scalar_one())
 
     def counts(self, now: datetime) -> Counts:
@@ -339,6 +348,7 @@ class Queue:
 
     def _fetch(self, statement: Any) -> list[QueueRow]:
         with self.desk.engine.connect() as connection:
+            search.Matches.prepare(connection)
             return [_row(row) for row in connection.execute(statement)]
 
 

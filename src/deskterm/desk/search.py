@@ -9,14 +9,17 @@ whose matched words are marked ⟦like this⟧ (readable without colour).
 
 from __future__ import annotations
 
+import itertools
+import json
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, bindparam, column, select, table, text
+from sqlalchemy import Boolean, Integer, String, and_, bindparam, column, select, table, text
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
 from deskterm.desk import search_query
 from deskterm.desk.context import Desk
@@ -24,14 +27,16 @@ from deskterm.desk.errors import DeskError
 from deskterm.desk.search_query import Term, fold, words_of
 from deskterm.models.columns import cases
 from deskterm.safe_text import safe_line
-from deskterm.store.search_index import ATTACHMENT_INDEXED, TEXT_INDEXED
+from deskterm.store.search_index import ATTACHMENT_INDEXED, CASE_KEY, CASE_SHIFT, TEXT_INDEXED
 
 MARK_OPEN, MARK_CLOSE = "⟦", "⟧"
 SNIPPET = 72  # characters of context in a snippet, about a narrow terminal's line
 
 
 class _Matching(ColumnElement[bool]):
-    """`column IN (the cases whose document matches terms)`, in each dialect's words."""
+    """`column IN (the cases with a row matching each term and none matching an excluded
+    one)`, in each dialect's words: a set, computed whole (deskterm.store.search_index:
+    a row's key >> 32 is its case)."""
 
     inherit_cache = False
     type = Boolean()
@@ -41,29 +46,270 @@ class _Matching(ColumnElement[bool]):
         self.terms = terms
 
 
+def _in_order(terms: tuple[Term, ...]) -> list[Term]:
+    """The terms sought, then the excluded ones (INTERSECT ... EXCEPT ...)."""
+    return [t for t in terms if not t.negated] + [t for t in terms if t.negated]
+
+
 @compiles(_Matching, "sqlite")
 def _sqlite_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
-    found = bindparam("search", search_query.fts5_match(element.terms), String, unique=True)
+    selects = []
+    for n, t in enumerate(_in_order(element.terms)):
+        found = bindparam(f"search{n}", search_query.fts5_term(t), String, unique=True)
+        operator = "" if n == 0 else (" EXCEPT " if t.negated else " INTERSECT ")
+        selects.append(
+            f"{operator}SELECT rowid >> {CASE_SHIFT} FROM search_text "
+            f"WHERE search_text MATCH {compiler.process(found, **kw)}"
+        )
+    return f"{compiler.process(element.column, **kw)} IN ({''.join(selects)})"
+
+
+def _walking(walked: Term, terms: tuple[Term, ...]) -> Any:
+    """SELECT the ids of the cases matching `terms`: the rows of `walked`, each case's
+    other terms sought in its range of keys (cheap when `walked` is rare)."""
+    case = _FTS.c.rowid.op(">>")(CASE_SHIFT)
     return (
-        f"{compiler.process(element.column, **kw)} IN (SELECT rowid FROM case_search "
-        f"WHERE case_search MATCH {compiler.process(found, **kw)})"
+        select(case)
+        .distinct()
+        .where(_FTS.c.search_text.op("MATCH")(search_query.fts5_term(walked)))
+        .where(*(_InCase(case, t) for t in terms if t is not walked))
     )
+
+
+def _sqlite_cases_matching(terms: tuple[Term, ...]) -> Any:
+    """SELECT the ids of the cases matching `terms`, straight from the index."""
+    selects, found = [], {}
+    for n, t in enumerate(_in_order(terms)):
+        operator = "" if n == 0 else (" EXCEPT " if t.negated else " INTERSECT ")
+        selects.append(
+            f"{operator}SELECT rowid >> {CASE_SHIFT} FROM search_text "
+            f"WHERE search_text MATCH :search{n}"
+        )
+        found[f"search{n}"] = search_query.fts5_term(t)
+    return text("".join(selects)).bindparams(**found)
 
 
 @compiles(_Matching, "postgresql")
 def _pg_matching(element: _Matching, compiler: Any, **kw: Any) -> str:
-    found = bindparam("search", search_query.tsquery(element.terms), String, unique=True)
+    selects = []
+    for n, t in enumerate(_in_order(element.terms)):
+        found = bindparam(f"search{n}", search_query.ts_term(t), String, unique=True)
+        operator = "" if n == 0 else (" EXCEPT " if t.negated else " INTERSECT ")
+        selects.append(
+            f"{operator}SELECT case_id FROM search_text "
+            f"WHERE document @@ CAST({compiler.process(found, **kw)} AS tsquery)"
+        )
+    return f"{compiler.process(element.column, **kw)} IN ({''.join(selects)})"
+
+
+class _InCase(ColumnElement[bool]):
+    """SQLite: whether one of case `case_id`'s rows matches `term` (EXISTS, an index seek
+    in the case's range of keys), or none does (`negated`)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, case_id: Any, term: Term) -> None:
+        self.case_id = case_id
+        self.term = term
+
+
+@compiles(_InCase, "sqlite")
+def _sqlite_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
+    found = bindparam("probe", search_query.fts5_term(element.term), String, unique=True)
+    case = f"({compiler.process(element.case_id, **kw)})"
     return (
-        f"{compiler.process(element.column, **kw)} IN (SELECT case_id FROM case_search "
-        f"WHERE document @@ CAST({compiler.process(found, **kw)} AS tsquery))"
+        f"{'NOT ' if element.term.negated else ''}EXISTS (SELECT 1 FROM search_text p "
+        f"WHERE p.search_text MATCH {compiler.process(found, **kw)} "
+        f"AND p.rowid BETWEEN {case} * {CASE_KEY} AND {case} * {CASE_KEY} + {CASE_KEY - 1})"
     )
 
 
-_FTS = table("case_search", column("rowid", Integer), column("case_search", String))
+@compiles(_InCase, "postgresql")
+def _pg_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
+    found = bindparam("probe", search_query.ts_term(element.term), String, unique=True)
+    return (
+        f"{'NOT ' if element.term.negated else ''}EXISTS (SELECT 1 FROM search_text p "
+        f"WHERE p.case_id = {compiler.process(element.case_id, **kw)} "
+        f"AND p.document @@ CAST({compiler.process(found, **kw)} AS tsquery))"
+    )
+
+
+def _pg_condition(connection: Any, terms: tuple[Term, ...], column: Any) -> ColumnElement[bool]:
+    """PostgreSQL: a rare term gives its cases from the GIN index and the other terms are
+    asked of each (an index seek by case); when every term is common, each row walked is
+    asked, since a page fills after a few rows, where finding every match would cost
+    in proportion to the matches."""
+    rare, count = _rarest(connection, [t for t in terms if not t.negated])
+    if count < RARE_ENOUGH:
+        others = (_InCase(column, t) for t in terms if t is not rare)
+        return and_(_Matching(column, (rare,)), *others)
+    return and_(*(_InCase(column, t) for t in terms))
+
+
+_FTS = table("search_text", column("rowid", Integer), column("search_text", String))
+# How many rows of a term are counted, at most, to find the rarest term of a query.
+RARE_ENOUGH = 2_000
 
 
 def matching(terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement[bool]:
     return _Matching(column, terms)
+
+
+def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
+    """The term with the fewest matching rows (counted up to RARE_ENOUGH), and its
+    count: the one to walk, the others looked up case by case."""
+    counted = []
+    sqlite = connection.dialect.name == "sqlite"
+    matched = "search_text MATCH :t" if sqlite else "document @@ CAST(:t AS tsquery)"
+    for t in terms:
+        found = connection.execute(
+            text(
+                f"SELECT count(*) FROM (SELECT 1 FROM search_text WHERE {matched} "
+                f"LIMIT {RARE_ENOUGH}) AS counted"
+            ),
+            {"t": search_query.fts5_term(t) if sqlite else search_query.ts_term(t)},
+        ).scalar_one()
+        counted.append((found, t))
+        if found < RARE_ENOUGH // 10:
+            break  # rare enough: walking it is cheap
+    found, rare = min(counted, key=lambda pair: pair[0])
+    return rare, found
+
+
+# --- the queue's search: the matching cases, found once per search -----------------------
+
+# A search matching at most this many cases: the queue starts from them (a lookup each,
+# then the sort); more: it walks its own order and asks of each row whether it matched.
+FEW = 5_000
+# More cases written than this since the cases matching a search were found: found
+# again whole, instead of asking each of those cases again.
+RECHECKED = 2_000
+HELD = 2  # searches whose matching cases are kept (the one typed, and the one before)
+
+# The matching cases of each held search, by token, for `deskterm_matched(token, id)`
+# (a function SQLite calls back: every connection of the pool knows it).
+_MATCHED: dict[int, frozenset[int]] = {}
+_tokens = itertools.count(1)
+
+
+def _matched(token: int, case_id: int) -> int:
+    found = _MATCHED.get(token)
+    return 1 if found is not None and case_id in found else 0
+
+
+@dataclass
+class _Held:
+    token: int
+    cases: frozenset[int]
+    events_upto: int  # the newest event when they were found: later ones are checked
+
+
+class _MatchedIn(ColumnElement[bool]):
+    """`column` is one of the cases held under `token` (SQLite)."""
+
+    inherit_cache = False
+    type = Boolean()
+
+    def __init__(self, column: Any, held: _Held) -> None:
+        self.column = column
+        self.held = held
+
+
+@compiles(_MatchedIn, "sqlite")
+def _sqlite_matched_in(element: _MatchedIn, compiler: Any, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    if len(element.held.cases) <= FEW:
+        ids = bindparam("matched", json.dumps(sorted(element.held.cases)), String, unique=True)
+        return f"{column} IN (SELECT value FROM json_each({compiler.process(ids, **kw)}))"
+    # `+`: not a use of the primary key, so the database walks the queue's order.
+    return f"deskterm_matched({element.held.token}, +{column})"
+
+
+class Matches:
+    """The cases matching the queue's searches (SQLite), found once per search and kept
+    in step with the events written since (each change writes one): a filter keystroke
+    with a search active then costs what it costs without. A change that writes no event
+    (a directory change, told as `everything` by the desk's watcher) calls `forget`."""
+
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
+        self._held: dict[tuple[Term, ...], _Held] = {}
+        self._lock = threading.Lock()
+
+    def condition(
+        self, terms: tuple[Term, ...], column: Any = cases.c.id, whole: bool = False
+    ) -> ColumnElement[bool]:
+        """The condition on `column` that it matches `terms`. Every term found in many
+        rows: each row is asked (a seek per term in its case's keys), since a first page
+        walks few rows before it is full; unless `whole` (a count: every row is asked
+        of, so the matching cases are found once)."""
+        if self.engine.dialect.name != "sqlite":
+            if whole:
+                return matching(terms, column)  # a count: every match, from the GIN index
+            with self.engine.connect() as connection:
+                return _pg_condition(connection, terms, column)
+        held = self._current(terms, whole)
+        if held is None:
+            return and_(*(_InCase(column, t) for t in terms))
+        return _MatchedIn(column, held)
+
+    def forget(self) -> None:
+        with self._lock:
+            for held in self._held.values():
+                _MATCHED.pop(held.token, None)
+            self._held.clear()
+
+    @staticmethod
+    def prepare(connection: Any) -> None:
+        """Teach `connection` (SQLite) the function the conditions call."""
+        raw = connection.connection.dbapi_connection
+        if hasattr(raw, "create_function"):
+            raw.create_function("deskterm_matched", 2, _matched, deterministic=True)
+
+    def _current(self, terms: tuple[Term, ...], whole: bool) -> _Held | None:
+        with self.engine.connect() as connection:
+            newest = connection.execute(
+                text("SELECT coalesce(max(id), 0) FROM events")
+            ).scalar_one()
+            with self._lock:
+                held = self._held.get(terms)
+            if held is not None and held.events_upto == newest:
+                return held
+            touched: list[int] = []
+            if held is not None:
+                written = connection.execute(
+                    text(
+                        "SELECT DISTINCT case_id FROM events WHERE id > :a AND id <= :b "
+                        f"LIMIT {RECHECKED + 1}"
+                    ),
+                    {"a": held.events_upto, "b": newest},
+                ).scalars()
+                touched = list(written)
+            if held is None or len(touched) > RECHECKED:
+                rare, count = _rarest(connection, [t for t in terms if not t.negated])
+                if count < RARE_ENOUGH:
+                    found = frozenset(connection.execute(_walking(rare, terms)).scalars())
+                elif whole:
+                    found = frozenset(connection.execute(_sqlite_cases_matching(terms)).scalars())
+                else:
+                    return None
+            else:
+                still = select(cases.c.id).where(
+                    cases.c.id.in_(touched), *(_InCase(cases.c.id, t) for t in terms)
+                )
+                now_matching = set(connection.execute(still).scalars())
+                found = (held.cases - set(touched)) | now_matching
+        fresh = _Held(next(_tokens), found, newest)
+        with self._lock:
+            old = self._held.pop(terms, None)
+            if old is not None:
+                _MATCHED.pop(old.token, None)
+            while len(self._held) >= HELD:
+                _MATCHED.pop(self._held.pop(next(iter(self._held))).token, None)
+            self._held[terms] = fresh
+            _MATCHED[fresh.token] = found
+        return fresh
 
 
 # --- the command line's search ------------------------------------------------------------
@@ -108,29 +354,48 @@ def search(desk: Desk, query: str, *, statuses: Sequence[str] = (), limit: int =
     if wanted:
         conditions.append(cases.c.status.in_(sorted(wanted)))
     columns = (cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
-    if desk.engine.dialect.name == "sqlite":
-        # Newest first straight from the index: FTS5 walks its matches by rowid (the
-        # case id, in case-number order) from the top and stops at the limit, where
-        # `id IN (matches) ORDER BY number` would first collect every match.
-        statement = (
-            select(*columns)
-            .select_from(_FTS.join(cases, cases.c.id == _FTS.c.rowid))
-            .where(_FTS.c.case_search.op("MATCH")(search_query.fts5_match(parsed.terms)))
-            .where(*conditions)
-            .order_by(_FTS.c.rowid.desc())
-            .limit(limit)
-        )
-    else:
-        statement = (
-            select(*columns)
-            .where(matching(parsed.terms), *conditions)
-            .order_by(cases.c.number.desc())
-            .limit(limit)
-        )
     with desk.engine.connect() as connection:
-        rows = connection.execute(statement).all()
+        if desk.engine.dialect.name == "sqlite":
+            rows = _newest_sqlite(connection, parsed.terms, conditions, limit)
+        else:
+            matched = _pg_condition(connection, parsed.terms, cases.c.id)
+            statement = (
+                select(*columns)
+                .where(*conditions, matched)
+                .order_by(cases.c.number.desc())
+                .limit(limit)
+            )
+            rows = list(connection.execute(statement).all())
     found = places(desk, [row.id for row in rows], parsed.terms)
     return [Hit(row.number, row.subject, row.status, *found.get(row.id, ("", ""))) for row in rows]
+
+
+def _newest_sqlite(
+    connection: Any, terms: tuple[Term, ...], conditions: list[Any], limit: int
+) -> list[Any]:
+    """Newest first straight from the index: FTS5 walks the rarest term's rows by key
+    (case id, in case-number order) from the top, each row's case is looked up and its
+    other terms sought in its range of keys, and the walk stops at the limit, where
+    `id IN (matches) ORDER BY number` would first collect every match."""
+    sought = [t for t in terms if not t.negated]
+    walked, _ = _rarest(connection, sought)
+    others = [t for t in terms if t is not walked]
+    statement = (
+        select(cases.c.id, cases.c.number, cases.c.subject, cases.c.status)
+        .select_from(_FTS.join(cases, cases.c.id == _FTS.c.rowid.op(">>")(CASE_SHIFT)))
+        .where(_FTS.c.search_text.op("MATCH")(search_query.fts5_term(walked)))
+        .where(*(_InCase(cases.c.id, t) for t in others), *conditions)
+        .order_by(_FTS.c.rowid.desc())
+    )
+    rows, seen = [], set()
+    for row in connection.execute(statement):
+        if row.id in seen:
+            continue  # another row of a case already found
+        seen.add(row.id)
+        rows.append(row)
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 # --- where a case matched -----------------------------------------------------------------
@@ -183,9 +448,9 @@ def places_of_numbers(
     """`places`, by case number (the queue's rows know their numbers)."""
     if not numbers:
         return {}
-    wanted = bindparam("numbers", list(numbers), expanding=True)
+    wanted: BindParameter[list[int]] = bindparam("numbers", list(numbers), expanding=True)
     with desk.engine.connect() as connection:
-        ids = dict(
+        ids: dict[int, int] = dict(
             connection.execute(
                 text("SELECT id, number FROM cases WHERE number IN :numbers").bindparams(wanted)
             ).all()
@@ -195,7 +460,7 @@ def places_of_numbers(
 
 def _fields(desk: Desk, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
     """(where, index field, text) of each case, in the order a match is reported."""
-    ids = bindparam("ids", list(case_ids), expanding=True)
+    ids: BindParameter[list[int]] = bindparam("ids", list(case_ids), expanding=True)
     intake = ", ".join(f"c.{column}" for column, _ in _INTAKE)
     fields: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}
     later: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}
@@ -309,6 +574,7 @@ def count_hint(terms: tuple[Term, ...]) -> str:
 
 __all__ = [
     "Hit",
+    "Matches",
     "count_hint",
     "matching",
     "places",

@@ -134,21 +134,13 @@ def problem(terms: tuple[Term, ...]) -> str | None:
 # --- SQLite FTS5 --------------------------------------------------------------------------
 
 
-def _fts_term(t: Term) -> str:
+def fts5_term(t: Term) -> str:
+    """The FTS5 MATCH expression of one term (negated or not: what it names)."""
     # Words hold only letters and digits: quoted, nothing in them is FTS5 syntax.
     phrase = '"' + " ".join(t.words) + '"' + (" *" if t.prefix else "")
     if t.phone is not None and t.phone != "".join(t.words):
         phrase = f'("{t.phone}" OR {phrase})'
     return f"{t.field} : {phrase}" if t.field else phrase
-
-
-def fts5_match(terms: tuple[Term, ...]) -> str:
-    """The FTS5 MATCH expression of `terms` (at least one of them not negated)."""
-    found = " AND ".join(_fts_term(t) for t in terms if not t.negated)
-    for t in terms:
-        if t.negated:
-            found = f"({found}) NOT {_fts_term(t)}"
-    return found
 
 
 # --- PostgreSQL tsquery -------------------------------------------------------------------
@@ -159,7 +151,9 @@ def _lexeme(word: str, field: str | None, prefix: bool) -> str:
     return f"'{word}'" + (f":{label}" if label else "")
 
 
-def _ts_term(t: Term) -> str:
+def ts_term(t: Term) -> str:
+    """The tsquery text of one term (negated or not: what it names), cast with ::tsquery
+    (words are already folded: a parser would split nothing more)."""
     last = len(t.words) - 1
     phrase = " <-> ".join(
         _lexeme(word, t.field, t.prefix and n == last) for n, word in enumerate(t.words)
@@ -169,11 +163,3 @@ def _ts_term(t: Term) -> str:
     if t.phone is not None and t.phone != "".join(t.words):
         phrase = f"({_lexeme(t.phone, t.field, False)} | {phrase})"
     return phrase
-
-
-def tsquery(terms: tuple[Term, ...]) -> str:
-    """The tsquery text of `terms`, cast with ::tsquery (words are already folded: a
-    parser would split nothing more)."""
-    parts = [_ts_term(t) for t in terms if not t.negated]
-    parts += [f"!{_ts_term(t)}" for t in terms if t.negated]
-    return " & ".join(parts)

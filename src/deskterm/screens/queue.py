@@ -442,6 +442,8 @@ class QueueScreen(GrammarScreen):
 
     def _apply(self, change: DeskChanged) -> None:
         if change.everything:
+            # Not told by events (a directory change, an import): searches found again.
+            self.source.queue.matches.forget()
             self.reload_data()
             return
         numbers = set(change.numbers)

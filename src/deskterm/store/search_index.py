@@ -1,30 +1,43 @@
-"""The full-text index of every case: what it holds, how the database keeps it in step.
+"""The full-text index of the desk: a row per text, written once with the text.
 
-One document per case, in four fields a query can name:
+Each case has rows of four fields a query can name:
 
     subject   the case's subject
     contact   the contact's name, e-mail address and phone number (and the phone's
               digits as one word, whole and its last 7 to 15 digits, so `5550100`
               finds `+1 (555) 0100`), and who asked (intake)
-    author    who wrote each entry of the timeline (`from:`)
-    body      the case number, description and intake answers, the organization's name, every
-              timeline text (replies, notes, calls, customer messages, reasons),
-              attachment names and the text of text attachments
+    author    who wrote a timeline entry (`from:`)
+    body      the case number, description and intake answers, the organization's
+              name; a timeline text (replies, notes, calls, customer messages,
+              reasons); an attachment's name; a text attachment's words
+
+and the rows are:
+
+    the case's row        subject, contact and body from `cases`, `contacts`, `organizations`
+    one row per event     author and body (an `attach` event: the file's name)
+    one per text file     body: the attachment's first words (`attachment_texts`)
+
+A row's key says whose it is: case id * 2^32, plus the event's id for an event,
+plus 2^31 and the attachment's id for a text file (ids stay below 2^31). So a
+match gives its case (key >> 32) from the index alone, and a case's rows are one
+key range. A case matches a query when every searched term is in one of its rows
+and no excluded term is in any (deskterm.desk.search).
 
 Triggers keep the index in step in the transaction of every change, whichever
-program writes (triggers on `events` are AFTER INSERT only and write nothing to
-`events`: it is append-only).
+program writes. An event or a text file is indexed once, when it is written, at a
+cost in proportion to its own text (`events` is append-only: its rows are never
+indexed again). Only the case's row is replaced, when a field of it changes
+(subject, intake answers, the contact's or the organization's name).
 
-SQLite: an FTS5 table whose content is the view `search_documents` (external
-content: no second copy of the text); tokenizer unicode61 with diacritics removed.
-A change deletes the case's old document from the index (computed as it was before
-the change: the view without the new event, or from the BEFORE UPDATE row) and adds
-the new one. PostgreSQL: a `tsvector` per case in `case_search`, GIN-indexed,
-recomputed by a trigger function; subject weighs A, contact B, author C, body D.
+SQLite: an FTS5 table whose content is the view `search_rows` (external content:
+no second copy of the text); tokenizer unicode61 with diacritics removed.
+PostgreSQL: a `tsvector` per row in `search_text`, GIN-indexed; subject weighs A,
+contact B, author C, body D.
 
-An existing desk gets its index in batches (`build`): `search_backlog` says which
-case ids are still to do, so an interrupted build resumes; meanwhile the triggers
-leave those cases alone (deleting a document never added would corrupt FTS5).
+An existing desk gets its index by one INSERT ... SELECT per source, cut in
+ranges of ids, a transaction each (`build`): `search_backlog` says, per source,
+which ids are still to do, so an interrupted build resumes; meanwhile the triggers
+leave those rows alone (replacing a case's row never added would corrupt FTS5).
 """
 
 from __future__ import annotations
@@ -53,9 +66,17 @@ SEPARATORS = (
 TEXT_INDEXED = 65_536
 # A text attachment's first this many bytes are indexed (what the viewer shows first).
 ATTACHMENT_INDEXED = TEXT_INDEXED
-BATCH = 5_000  # cases per transaction while building the index of an existing desk
+CASE_SHIFT = 32  # a row's key >> CASE_SHIFT is its case's id
+CASE_KEY = 2**CASE_SHIFT
+FILE_KEY = 2**31  # added to a text file's key: apart from the events' ids
+BATCH = 200_000  # ids of a source per transaction while building an existing desk's index
 
-TABLES = ("case_search", "search_backlog", "attachment_texts")
+TABLES = ("search_text", "search_backlog", "attachment_texts")
+SHADOW_PREFIX = "search_text_"  # FTS5's own tables: search_text_data, _idx, ...
+# What is indexed, in the order a build takes it.
+SOURCES = ("cases", "events", "attachment_texts")
+_ID_COLUMN = {"cases": "id", "events": "id", "attachment_texts": "attachment_id"}
+_ID = {"cases": "c.id", "events": "e.id", "attachment_texts": "t.attachment_id"}  # in _rows
 _INTAKE = (
     "description",
     "inquirer",
@@ -72,7 +93,7 @@ _INTAKE = (
 _CASE_COLUMNS = ("subject", "contact_id", "organization_id", *_INTAKE)
 
 
-# --- the document of one case, in each dialect ------------------------------------------
+# --- the rows, in each dialect: SELECT row_key, case_id, subject, contact, author, body ---
 
 
 def _sqlite_digits(value: str) -> str:
@@ -90,78 +111,85 @@ def _sqlite_phone_words(phone: str) -> str:
     return f"(CASE WHEN {phone} IS NULL THEN '' ELSE {digits} || ' ' || {suffixes} END)"
 
 
-def _sqlite_document(case: str, skipped_event: str) -> str:
-    """SELECT case_id, subject, contact, author, body for case `case` (SQL expression), its
-    timeline without event `skipped_event` (the one being added: its old document)."""
-    timeline = (
-        # Cut as bytes: substr() on text stops at a NUL, and the words after it would
-        # be lost (a cut inside a character only drops that character).
-        "SELECT e.actor AS actor, CAST(substr(CAST(CASE WHEN e.kind = 'attach' THEN "
-        f"e.new_value ELSE e.text END AS BLOB), 1, {TEXT_INDEXED}) AS TEXT) AS words "
-        "FROM events e "
-        f"WHERE e.case_id = c.id AND e.id IS NOT {skipped_event} ORDER BY e.id"
-    )
-    attachments = (
-        f"SELECT substr(t.text, 1, {ATTACHMENT_INDEXED}) AS words FROM attachment_texts t "
-        "WHERE t.case_id = c.id ORDER BY t.attachment_id"
-    )
-    intake = " || ' ' || ".join(f"c.{column}" for column in _INTAKE)
-    return f"""SELECT c.id AS case_id, c.subject AS subject,
-    coalesce(p.name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.phone, '')
-        || ' ' || {_sqlite_phone_words("p.phone")} || ' ' || c.inquirer AS contact,
-    coalesce((SELECT group_concat(actor, ' ') FROM ({timeline})), '') AS author,
-    c.number || ' ' || {intake} || ' ' || o.name
-        || ' ' || coalesce((SELECT group_concat(words, ' ') FROM ({timeline})), '')
-        || ' ' || coalesce((SELECT group_concat(words, ' ') FROM ({attachments})), '') AS body
-FROM cases c JOIN organizations o ON o.id = c.organization_id
-LEFT JOIN contacts p ON p.id = c.contact_id
-WHERE {case}"""
-
-
-def _pg_document(case: str) -> str:
-    timeline = "FROM events e WHERE e.case_id = c.id"
-    words = f"left(CASE WHEN e.kind = 'attach' THEN e.new_value ELSE e.text END, {TEXT_INDEXED})"
-    intake = " || ' ' || ".join(f"c.{column}" for column in _INTAKE)
-    phone_digits = "regexp_replace(p.phone, '[^0-9]', '', 'g')"
+def _pg_phone_words(phone: str) -> str:
+    digits = f"regexp_replace({phone}, '[^0-9]', '', 'g')"
     suffixes = (
-        f"(SELECT string_agg(right({phone_digits}, n), ' ' ORDER BY n) "
-        f"FROM generate_series(7, least(15, length({phone_digits}))) AS n)"
+        f"(SELECT string_agg(right({digits}, n), ' ' ORDER BY n) "
+        f"FROM generate_series(7, least(15, length({digits}))) AS n)"
     )
-    return f"""SELECT c.id AS case_id, c.subject AS subject,
+    return f"coalesce({digits} || ' ' || coalesce({suffixes}, ''), '')"
+
+
+def _rows(dialect: str, source: str, where: str) -> str:
+    """The index rows of `source` (cases, events, attachment_texts) WHERE `where`."""
+    sqlite = dialect == "sqlite"
+    if source == "cases":
+        intake = " || ' ' || ".join(f"c.{column}" for column in _INTAKE)
+        phone_words = _sqlite_phone_words("p.phone") if sqlite else _pg_phone_words("p.phone")
+        number = "c.number" if sqlite else "c.number::text"
+        return f"""SELECT c.id * {CASE_KEY} AS row_key, c.id AS case_id, c.subject AS subject,
     coalesce(p.name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.phone, '')
-        || ' ' || coalesce({phone_digits} || ' ' || coalesce({suffixes}, ''), '')
-        || ' ' || c.inquirer AS contact,
-    coalesce((SELECT string_agg(e.actor, ' ' ORDER BY e.id) {timeline}), '') AS author,
-    c.number::text || ' ' || {intake} || ' ' || o.name
-        || ' ' || coalesce((SELECT string_agg({words}, ' ' ORDER BY e.id) {timeline}), '')
-        || ' ' || coalesce((SELECT string_agg(left(t.text, {ATTACHMENT_INDEXED}), ' '
-            ORDER BY t.attachment_id) FROM attachment_texts t WHERE t.case_id = c.id), '')
-        AS body
+        || ' ' || {phone_words} || ' ' || c.inquirer AS contact,
+    NULL AS author, {number} || ' ' || {intake} || ' ' || o.name AS body
 FROM cases c JOIN organizations o ON o.id = c.organization_id
 LEFT JOIN contacts p ON p.id = c.contact_id
-WHERE {case}"""
+WHERE {where}"""
+    if source == "events":
+        words = "CASE WHEN e.kind = 'attach' THEN e.new_value ELSE e.text END"
+        # SQLite: cut as bytes, since substr() on text stops at a NUL and the words
+        # after it would be lost (a cut inside a character only drops that character).
+        cut = (
+            f"CAST(substr(CAST({words} AS BLOB), 1, {TEXT_INDEXED}) AS TEXT)"
+            if sqlite
+            else f"left({words}, {TEXT_INDEXED})"
+        )
+        return f"""SELECT e.case_id * {CASE_KEY} + e.id AS row_key, e.case_id AS case_id,
+    NULL AS subject, NULL AS contact, e.actor AS author, {cut} AS body
+FROM events e WHERE {where}"""
+    assert source == "attachment_texts", source
+    return f"""SELECT t.case_id * {CASE_KEY} + {FILE_KEY} + t.attachment_id AS row_key,
+    t.case_id AS case_id, NULL AS subject, NULL AS contact, NULL AS author,
+    substr(t.text, 1, {ATTACHMENT_INDEXED}) AS body
+FROM attachment_texts t WHERE {where}"""
+
+
+def _all_rows(dialect: str) -> str:
+    return "\nUNION ALL\n".join(_rows(dialect, source, "1 = 1") for source in SOURCES)
+
+
+def _pending(source: str, row_id: str) -> str:
+    """Whether row `row_id` of `source` waits for the build (the triggers leave it)."""
+    return (
+        f"EXISTS (SELECT 1 FROM search_backlog b WHERE b.source = '{source}' "
+        f"AND {row_id} > b.done_upto AND {row_id} <= b.last)"
+    )
+
+
+# Both databases: what is still to index, per source. (`attachment_texts`, the words
+# of text attachments that deskterm.desk.attachments reads, is migration 0006's.)
+_BACKLOG = (
+    "CREATE TABLE search_backlog (source VARCHAR(20) PRIMARY KEY, "
+    "done_upto BIGINT NOT NULL, last BIGINT NOT NULL)"
+)
 
 
 # --- SQLite -----------------------------------------------------------------------------
 
-_PENDING = "(SELECT count(*) FROM search_backlog b WHERE {case} > b.done_upto AND {case} <= b.last)"
+_SQLITE_COLUMNS = "rowid, subject, contact, author, body"
 
 
-def _sqlite_when(case: str) -> str:
-    return _PENDING.format(case=case) + " = 0"
-
-
-def _sqlite_delete(case: str, skipped_event: str = "NULL") -> str:
+def _sqlite_add(source: str, where: str) -> str:
     return (
-        "INSERT INTO case_search(case_search, rowid, subject, contact, author, body) "
-        f"SELECT 'delete', d.* FROM ({_sqlite_document(case, skipped_event)}) d;"
+        f"INSERT INTO search_text({_SQLITE_COLUMNS}) SELECT d.row_key, d.subject, d.contact, "
+        f"d.author, d.body FROM ({_rows('sqlite', source, where)}) d"
     )
 
 
-def _sqlite_insert(case: str) -> str:
+def _sqlite_remove(where: str) -> str:
+    """Out with case rows as they are now (FTS5 needs the words it indexed)."""
     return (
-        "INSERT INTO case_search(rowid, subject, contact, author, body) "
-        f"SELECT d.* FROM ({_sqlite_document(case, 'NULL')}) d;"
+        f"INSERT INTO search_text(search_text, {_SQLITE_COLUMNS}) SELECT 'delete', d.row_key, "
+        f"d.subject, d.contact, d.author, d.body FROM ({_rows('sqlite', 'cases', where)}) d"
     )
 
 
@@ -169,79 +197,64 @@ def _changed(columns: tuple[str, ...]) -> str:
     return "(" + " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in columns) + ")"
 
 
-# Both databases: what is still to index, and the words of text attachments (the
-# database cannot read the files; deskterm.desk.attachments writes them).
-_TABLES = (
-    "CREATE TABLE search_backlog (id INTEGER PRIMARY KEY CHECK (id = 1), "
-    "done_upto INTEGER NOT NULL, last INTEGER NOT NULL)",
-    "CREATE TABLE attachment_texts (attachment_id INTEGER PRIMARY KEY "
-    "REFERENCES attachments(id), case_id INTEGER NOT NULL REFERENCES cases(id), "
-    "text TEXT NOT NULL)",
-    "CREATE INDEX ix_attachment_texts_case_id ON attachment_texts (case_id)",
-)
-
-
 def sqlite_statements() -> list[str]:
     case_changed = _changed(_CASE_COLUMNS)
     contact_changed = _changed(("name", "email", "phone"))
     of_case = ", ".join(_CASE_COLUMNS)
+    indexed = "NOT " + _pending("cases", "c.id")
     return [
-        *_TABLES,
-        f"CREATE VIEW search_documents AS {_sqlite_document('1', 'NULL')}",
-        "CREATE VIRTUAL TABLE case_search USING fts5(subject, contact, author, body, "
-        "content='search_documents', content_rowid='case_id', "
+        _BACKLOG,
+        f"CREATE VIEW search_rows AS {_all_rows('sqlite')}",
+        "CREATE VIRTUAL TABLE search_text USING fts5(subject, contact, author, body, "
+        "content='search_rows', content_rowid='row_key', "
         f"tokenize=\"unicode61 remove_diacritics 2 separators '{SEPARATORS}'\")",
-        # A new case: its document as first written.
+        # New rows: each indexed once, as written.
         f"CREATE TRIGGER search_case_added AFTER INSERT ON cases "
-        f"WHEN {_sqlite_when('NEW.id')} BEGIN {_sqlite_insert('c.id = NEW.id')} END",
-        # A new event: out with the document as it was without it, in with the new one.
+        f"WHEN NOT {_pending('cases', 'NEW.id')} BEGIN "
+        f"{_sqlite_add('cases', 'c.id = NEW.id')}; END",
         f"CREATE TRIGGER search_event_added AFTER INSERT ON events "
-        f"WHEN {_sqlite_when('NEW.case_id')} BEGIN "
-        f"{_sqlite_delete('c.id = NEW.case_id', 'NEW.id')} "
-        f"{_sqlite_insert('c.id = NEW.case_id')} END",
+        f"WHEN NOT {_pending('events', 'NEW.id')} BEGIN "
+        f"{_sqlite_add('events', 'e.id = NEW.id')}; END",
         f"CREATE TRIGGER search_attachment_text_added AFTER INSERT ON attachment_texts "
-        f"WHEN {_sqlite_when('NEW.case_id')} BEGIN "
-        # The old document did not have this text: delete it as computed without.
-        "INSERT INTO case_search(case_search, rowid, subject, contact, author, body) "
-        "SELECT 'delete', d.case_id, d.subject, d.contact, d.author, "
-        "substr(d.body, 1, length(d.body) - length(' ' || "
-        f"substr(NEW.text, 1, {ATTACHMENT_INDEXED}))) "
-        "FROM search_documents d WHERE d.case_id = NEW.case_id; "
-        f"{_sqlite_insert('c.id = NEW.case_id')} END",
+        f"WHEN NOT {_pending('attachment_texts', 'NEW.attachment_id')} BEGIN "
+        f"{_sqlite_add('attachment_texts', 't.attachment_id = NEW.attachment_id')}; END",
+        # A case's row changes: out with it as it was (before), in with it as it is (after).
         f"CREATE TRIGGER search_case_changing BEFORE UPDATE OF {of_case} ON cases "
-        f"WHEN {case_changed} AND {_sqlite_when('OLD.id')} BEGIN "
-        f"{_sqlite_delete('c.id = OLD.id')} END",
+        f"WHEN {case_changed} AND NOT {_pending('cases', 'OLD.id')} BEGIN "
+        f"{_sqlite_remove('c.id = OLD.id')}; END",
         f"CREATE TRIGGER search_case_changed AFTER UPDATE OF {of_case} ON cases "
-        f"WHEN {case_changed} AND {_sqlite_when('NEW.id')} BEGIN "
-        f"{_sqlite_insert('c.id = NEW.id')} END",
+        f"WHEN {case_changed} AND NOT {_pending('cases', 'NEW.id')} BEGIN "
+        f"{_sqlite_add('cases', 'c.id = NEW.id')}; END",
         "CREATE TRIGGER search_contact_changing BEFORE UPDATE OF name, email, phone "
         f"ON contacts WHEN {contact_changed} BEGIN "
-        f"{_sqlite_delete('c.contact_id = OLD.id AND ' + _sqlite_when('c.id'))} END",
+        f"{_sqlite_remove(f'c.contact_id = OLD.id AND {indexed}')}; END",
         "CREATE TRIGGER search_contact_changed AFTER UPDATE OF name, email, phone "
         f"ON contacts WHEN {contact_changed} BEGIN "
-        f"{_sqlite_insert('c.contact_id = NEW.id AND ' + _sqlite_when('c.id'))} END",
+        f"{_sqlite_add('cases', f'c.contact_id = NEW.id AND {indexed}')}; END",
         "CREATE TRIGGER search_organization_renaming BEFORE UPDATE OF name ON organizations "
         f"WHEN OLD.name IS NOT NEW.name BEGIN "
-        f"{_sqlite_delete('c.organization_id = OLD.id AND ' + _sqlite_when('c.id'))} END",
+        f"{_sqlite_remove(f'c.organization_id = OLD.id AND {indexed}')}; END",
         "CREATE TRIGGER search_organization_renamed AFTER UPDATE OF name ON organizations "
         f"WHEN OLD.name IS NOT NEW.name BEGIN "
-        f"{_sqlite_insert('c.organization_id = NEW.id AND ' + _sqlite_when('c.id'))} END",
+        f"{_sqlite_add('cases', f'c.organization_id = NEW.id AND {indexed}')}; END",
     ]
 
 
+SQLITE_TRIGGERS = (
+    "search_case_added",
+    "search_event_added",
+    "search_attachment_text_added",
+    "search_case_changing",
+    "search_case_changed",
+    "search_contact_changing",
+    "search_contact_changed",
+    "search_organization_renaming",
+    "search_organization_renamed",
+)
 SQLITE_DROP = [
-    "DROP TRIGGER search_case_added",
-    "DROP TRIGGER search_event_added",
-    "DROP TRIGGER search_attachment_text_added",
-    "DROP TRIGGER search_case_changing",
-    "DROP TRIGGER search_case_changed",
-    "DROP TRIGGER search_contact_changing",
-    "DROP TRIGGER search_contact_changed",
-    "DROP TRIGGER search_organization_renaming",
-    "DROP TRIGGER search_organization_renamed",
-    "DROP TABLE case_search",
-    "DROP VIEW search_documents",
-    "DROP TABLE attachment_texts",
+    *(f"DROP TRIGGER {name}" for name in SQLITE_TRIGGERS),
+    "DROP TABLE search_text",
+    "DROP VIEW search_rows",
     "DROP TABLE search_backlog",
 ]
 
@@ -249,18 +262,28 @@ SQLITE_DROP = [
 # --- PostgreSQL -------------------------------------------------------------------------
 
 
-def _pg_vector(field: str, weight: str) -> str:
+def _pg_vector(field: str, weight: str, value: str = "") -> str:
     # ExactText stores a NUL as U+FFFF "0" here (deskterm.models.types): a separator.
+    value = value or f"d.{field}"
     folded = (
-        f"translate(regexp_replace(lower(replace(d.{field}, chr(65535) || '0', ' ')), "
+        f"translate(regexp_replace(lower(replace(coalesce({value}, ''), chr(65535) || '0', ' ')), "
         f"'[^[:alnum:]]+', ' ', 'g'), '{ACCENTED}', '{PLAIN}')"
     )
     return f"setweight(to_tsvector('simple', {folded}), '{weight}')"
 
 
-def pg_vector_sql() -> str:
+def pg_vector_sql(body: str = "") -> str:
+    """The tsvector of row `d` (`body`: an expression in place of d.body)."""
     return " || ".join(
-        _pg_vector(field, weight) for field, weight in zip(FIELDS, "ABCD", strict=True)
+        _pg_vector(field, weight, body if field == "body" else "")
+        for field, weight in zip(FIELDS, "ABCD", strict=True)
+    )
+
+
+def _pg_add(source: str, where: str, body: str = "") -> str:
+    return (
+        f"INSERT INTO search_text (id, case_id, document) SELECT d.row_key, d.case_id, "
+        f"{pg_vector_sql(body)} FROM ({_rows('postgresql', source, where)}) d"
     )
 
 
@@ -269,55 +292,64 @@ def pg_statements() -> list[str]:
     contact_changed = " OR ".join(
         f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in ("name", "email", "phone")
     )
-    pending = (
-        "EXISTS (SELECT 1 FROM search_backlog b WHERE target > b.done_upto AND target <= b.last)"
-    )
-    return [
-        *_TABLES,
-        "CREATE TABLE case_search (case_id INTEGER PRIMARY KEY REFERENCES cases(id), "
-        "document tsvector NOT NULL)",
-        "CREATE INDEX ix_case_search_document ON case_search USING gin (document)",
-        f"CREATE VIEW search_documents AS {_pg_document('true')}",
-        # One case's document, recomputed; a document past tsvector's limits (1 MB)
-        # keeps its first 200,000 characters of body rather than failing the change.
-        f"""CREATE FUNCTION deskterm_search_refresh(target integer) RETURNS void AS $$
-DECLARE
-    vector tsvector;
+
+    def adding(name: str, source: str, row_id: str) -> str:
+        # A text past tsvector's limits (1 MB) keeps its first 200,000 characters
+        # rather than failing the change.
+        where = f"{_ID[source]} = {row_id}"
+        return f"""CREATE FUNCTION {name}() RETURNS trigger AS $$
 BEGIN
-    IF {pending} THEN
-        RETURN;
+    IF {_pending(source, row_id)} THEN
+        RETURN NULL;
     END IF;
     BEGIN
-        SELECT {pg_vector_sql()} INTO vector FROM search_documents d WHERE d.case_id = target;
+        {_pg_add(source, where)};
     EXCEPTION WHEN program_limit_exceeded THEN
-        SELECT {pg_vector_sql().replace("d.body", "left(d.body, 200000)")} INTO vector
-        FROM search_documents d WHERE d.case_id = target;
+        {_pg_add(source, where, "left(d.body, 200000)")};
     END;
-    INSERT INTO case_search (case_id, document) VALUES (target, vector)
-    ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql"""
+
+    return [
+        _BACKLOG,
+        "CREATE TABLE search_text (id BIGINT PRIMARY KEY, "
+        "case_id INTEGER NOT NULL REFERENCES cases(id), document tsvector NOT NULL)",
+        "CREATE INDEX ix_search_text_document ON search_text USING gin (document)",
+        # A case's rows, for a term sought case by case (deskterm.desk.search).
+        "CREATE INDEX ix_search_text_case_id ON search_text (case_id)",
+        f"CREATE VIEW search_rows AS {_all_rows('postgresql')}",
+        # A case's row, replaced (its other rows never change).
+        f"""CREATE FUNCTION deskterm_search_case_row(target integer) RETURNS void AS $$
+BEGIN
+    IF {_pending("cases", "target")} THEN
+        RETURN;
+    END IF;
+    DELETE FROM search_text WHERE id = target::bigint * {CASE_KEY};
+    BEGIN
+        {_pg_add("cases", "c.id = target")};
+    EXCEPTION WHEN program_limit_exceeded THEN
+        {_pg_add("cases", "c.id = target", "left(d.body, 200000)")};
+    END;
 END;
 $$ LANGUAGE plpgsql""",
         """CREATE FUNCTION deskterm_search_case() RETURNS trigger AS $$
 BEGIN
-    PERFORM deskterm_search_refresh(NEW.id);
+    PERFORM deskterm_search_case_row(NEW.id);
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql""",
-        """CREATE FUNCTION deskterm_search_event() RETURNS trigger AS $$
-BEGIN
-    PERFORM deskterm_search_refresh(NEW.case_id);
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql""",
+        adding("deskterm_search_event", "events", "NEW.id"),
+        adding("deskterm_search_attachment_text", "attachment_texts", "NEW.attachment_id"),
         """CREATE FUNCTION deskterm_search_contact() RETURNS trigger AS $$
 BEGIN
-    PERFORM deskterm_search_refresh(c.id) FROM cases c WHERE c.contact_id = NEW.id;
+    PERFORM deskterm_search_case_row(c.id) FROM cases c WHERE c.contact_id = NEW.id;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql""",
         """CREATE FUNCTION deskterm_search_organization() RETURNS trigger AS $$
 BEGIN
-    PERFORM deskterm_search_refresh(c.id) FROM cases c WHERE c.organization_id = NEW.id;
+    PERFORM deskterm_search_case_row(c.id) FROM cases c WHERE c.organization_id = NEW.id;
     RETURN NULL;
 END;
 $$ LANGUAGE plpgsql""",
@@ -328,7 +360,7 @@ $$ LANGUAGE plpgsql""",
         "CREATE TRIGGER search_event_added AFTER INSERT ON events "
         "FOR EACH ROW EXECUTE FUNCTION deskterm_search_event()",
         "CREATE TRIGGER search_attachment_text_added AFTER INSERT ON attachment_texts "
-        "FOR EACH ROW EXECUTE FUNCTION deskterm_search_event()",
+        "FOR EACH ROW EXECUTE FUNCTION deskterm_search_attachment_text()",
         f"CREATE TRIGGER search_contact_changed AFTER UPDATE ON contacts FOR EACH ROW "
         f"WHEN ({contact_changed}) EXECUTE FUNCTION deskterm_search_contact()",
         "CREATE TRIGGER search_organization_renamed AFTER UPDATE ON organizations "
@@ -346,29 +378,34 @@ PG_DROP = [
     "DROP TRIGGER search_organization_renamed ON organizations",
     "DROP FUNCTION deskterm_search_case()",
     "DROP FUNCTION deskterm_search_event()",
+    "DROP FUNCTION deskterm_search_attachment_text()",
     "DROP FUNCTION deskterm_search_contact()",
     "DROP FUNCTION deskterm_search_organization()",
-    "DROP FUNCTION deskterm_search_refresh(integer)",
-    "DROP VIEW search_documents",
-    "DROP TABLE case_search",
-    "DROP TABLE attachment_texts",
+    "DROP FUNCTION deskterm_search_case_row(integer)",
+    "DROP VIEW search_rows",
+    "DROP TABLE search_text",
     "DROP TABLE search_backlog",
 ]
 
 
 def create(connection: Connection) -> None:
-    """The index's tables and triggers, every existing case in the backlog (migration 0003)."""
+    """The index's tables and triggers, every existing row in the backlog (the
+    migrations; `attachment_texts` must exist)."""
     statements = sqlite_statements() if connection.dialect.name == "sqlite" else pg_statements()
     for statement in statements:
         connection.exec_driver_sql(statement)
-    last = connection.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar_one()
-    connection.execute(
-        text("INSERT INTO search_backlog (id, done_upto, last) VALUES (1, 0, :last)"),
-        {"last": last},
-    )
+    for source in SOURCES:
+        connection.execute(
+            text(
+                "INSERT INTO search_backlog (source, done_upto, last) "
+                f"SELECT :source, 0, coalesce(max({_ID_COLUMN[source]}), 0) FROM {source}"
+            ),
+            {"source": source},
+        )
 
 
 def drop(connection: Connection) -> None:
+    """Everything but `attachment_texts` (words read from files: not to be lost)."""
     statements = SQLITE_DROP if connection.dialect.name == "sqlite" else PG_DROP
     for statement in statements:
         connection.exec_driver_sql(statement)
@@ -379,26 +416,19 @@ def drop(connection: Connection) -> None:
 
 @dataclass(frozen=True)
 class Backlog:
-    done_upto: int
-    last: int
-    cases_left: int
+    left: int  # ids still to index, over every source (about as many rows)
 
     @property
     def empty(self) -> bool:
-        return self.done_upto >= self.last
+        return self.left <= 0
 
 
 def backlog(connection: Connection) -> Backlog | None:
     """What is still to index; None where the desk has no index (an older schema)."""
-    row = connection.execute(
-        text(
-            "SELECT done_upto, last, (SELECT count(*) FROM cases c "
-            "WHERE c.id > b.done_upto AND c.id <= b.last) FROM search_backlog b"
-        )
-    ).one_or_none()
-    if row is None:
+    rows = connection.execute(text("SELECT done_upto, last FROM search_backlog")).all()
+    if not rows:
         return None
-    return Backlog(row[0], row[1], row[2])
+    return Backlog(sum(max(0, last - done) for done, last in rows))
 
 
 def has_index(engine: Engine) -> bool:
@@ -410,111 +440,116 @@ def has_index(engine: Engine) -> bool:
         return False
 
 
-Progress = Callable[[int, int], None]  # cases done, cases in all
+Progress = Callable[[int, int], None]  # rows done, rows in all
 
 
 def build(engine: Engine, progress: Progress | None = None, batch: int = BATCH) -> int:
-    """Index the backlog's cases, a batch per transaction (resumable); cases indexed."""
-    done = 0
+    """Index the backlog, a range of ids of one source per transaction (resumable);
+    returns the number of ids covered (about the rows indexed)."""
     with engine.connect() as connection:
         state = backlog(connection)
     if state is None or state.empty:
         return 0
-    total = state.cases_left
-    while True:
-        with engine.begin() as connection:
-            row = connection.execute(text("SELECT done_upto, last FROM search_backlog")).one()
-            start, last = row
-            if start >= last:
-                break
-            end = min(last, start + batch)
-            _index_range(connection, start, end)
-            done += connection.execute(
-                text("SELECT count(*) FROM cases WHERE id > :a AND id <= :b"),
-                {"a": start, "b": end},
-            ).scalar_one()
-            connection.execute(text("UPDATE search_backlog SET done_upto = :end"), {"end": end})
-        if progress is not None:
-            progress(done, total)
+    total, done = state.left, 0
+    for source in SOURCES:
+        while True:
+            with engine.begin() as connection:
+                row = connection.execute(
+                    text("SELECT done_upto, last FROM search_backlog WHERE source = :source"),
+                    {"source": source},
+                ).one()
+                start, last = row
+                if start >= last:
+                    break
+                end = min(last, start + batch)
+                _index_range(connection, source, start, end)
+                connection.execute(
+                    text("UPDATE search_backlog SET done_upto = :end WHERE source = :source"),
+                    {"end": end, "source": source},
+                )
+            done += end - start
+            if progress is not None:
+                progress(min(done, total), total)
+    if progress is not None and done < total:
+        progress(total, total)
     return done
 
 
-def _index_range(connection: Connection, start: int, end: int) -> None:
-    where = {"a": start, "b": end}
+def _index_range(connection: Connection, source: str, start: int, end: int) -> None:
+    where = f"{_ID[source]} > :a AND {_ID[source]} <= :b"
     if connection.dialect.name == "sqlite":
-        connection.execute(
-            text(
-                "INSERT INTO case_search(rowid, subject, contact, author, body) "
-                "SELECT d.* FROM search_documents d WHERE d.case_id > :a AND d.case_id <= :b"
-            ),
-            where,
-        )
+        statement = _sqlite_add(source, where)
     else:
-        connection.execute(
-            text(
-                f"INSERT INTO case_search (case_id, document) SELECT d.case_id, "
-                f"{pg_vector_sql()} FROM search_documents d "
-                "WHERE d.case_id > :a AND d.case_id <= :b "
-                "ON CONFLICT (case_id) DO UPDATE SET document = EXCLUDED.document"
-            ),
-            where,
-        )
+        statement = _pg_add(source, where) + " ON CONFLICT (id) DO NOTHING"
+    connection.execute(text(statement), {"a": start, "b": end})
 
 
 def reset(engine: Engine) -> None:
-    """Empty the index and put every case back in the backlog (`deskterm db reindex`)."""
+    """Empty the index and put every row back in the backlog (`deskterm db reindex`)."""
     with engine.begin() as connection:
         if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("INSERT INTO case_search(case_search) VALUES ('delete-all')")
+            connection.exec_driver_sql("INSERT INTO search_text(search_text) VALUES ('delete-all')")
         else:
-            connection.exec_driver_sql("DELETE FROM case_search")
-        last = connection.execute(text("SELECT coalesce(max(id), 0) FROM cases")).scalar_one()
-        connection.execute(
-            text("UPDATE search_backlog SET done_upto = 0, last = :last"), {"last": last}
-        )
+            connection.exec_driver_sql("TRUNCATE search_text")
+        for source in SOURCES:
+            column = _ID_COLUMN[source]
+            connection.execute(
+                text(
+                    "UPDATE search_backlog SET done_upto = 0, "
+                    f"last = (SELECT coalesce(max({column}), 0) FROM {source}) "
+                    "WHERE source = :source"
+                ),
+                {"source": source},
+            )
 
 
 def problems(engine: Engine) -> list[str]:
     """What is wrong with the index against its tables (empty: it matches)."""
-    found = []
     with engine.connect() as connection:
         state = backlog(connection)
         if state is None:
             return ["the desk has no search index (run deskterm db upgrade)"]
         if not state.empty:
-            found.append(f"{state.cases_left} case(s) not indexed yet (run deskterm db reindex)")
+            return [f"{state.left:,} text(s) not indexed yet (run deskterm db reindex)"]
         if connection.dialect.name == "sqlite":
             try:
                 connection.exec_driver_sql(
-                    "INSERT INTO case_search(case_search, rank) VALUES ('integrity-check', 1)"
+                    "INSERT INTO search_text(search_text, rank) VALUES ('integrity-check', 1)"
                 )
             except Exception as error:  # noqa: BLE001 - the check's own words are the answer
-                found.append(f"the index does not match the cases: {_first_line(error)}")
+                connection.rollback()
+                return [f"the index does not match the cases: {_first_line(error)}"]
             connection.rollback()
-        else:
-            found += _pg_problems(connection, state)
-    return found
+            return []
+        return _pg_problems(connection)
 
 
-def _pg_problems(connection: Connection, state: Backlog) -> list[str]:
-    indexed = "(c.id <= b.done_upto OR c.id > b.last)"
+def _pg_problems(connection: Connection) -> list[str]:
     missing = connection.execute(
         text(
-            f"SELECT count(*) FROM cases c, search_backlog b WHERE {indexed} AND NOT EXISTS "
-            "(SELECT 1 FROM case_search s WHERE s.case_id = c.id)"
+            "SELECT count(*) FROM search_rows d WHERE NOT EXISTS "
+            "(SELECT 1 FROM search_text s WHERE s.id = d.row_key)"
+        )
+    ).scalar_one()
+    extra = connection.execute(
+        text(
+            "SELECT count(*) FROM search_text s WHERE NOT EXISTS "
+            "(SELECT 1 FROM search_rows d WHERE d.row_key = s.id)"
         )
     ).scalar_one()
     stale = connection.execute(
         text(
-            f"SELECT count(*) FROM case_search s JOIN search_documents d USING (case_id) "
+            "SELECT count(*) FROM search_text s JOIN search_rows d ON d.row_key = s.id "
             f"WHERE s.document IS DISTINCT FROM ({pg_vector_sql()})"
         )
     ).scalar_one()
     found = []
     if missing:
-        found.append(f"{missing} case(s) missing from the index (run deskterm db reindex)")
+        found.append(f"{missing} text(s) missing from the index (run deskterm db reindex)")
+    if extra:
+        found.append(f"{extra} indexed text(s) no longer on the desk (run deskterm db reindex)")
     if stale:
-        found.append(f"{stale} case(s) indexed with old text (run deskterm db reindex)")
+        found.append(f"{stale} text(s) indexed with old words (run deskterm db reindex)")
     return found
 
 

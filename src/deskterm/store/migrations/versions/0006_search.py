@@ -3,9 +3,9 @@
 Revision ID: 0006_search
 Revises: 0002_board
 
-See deskterm.store.search_index for what the index holds and how each database
+See deskterm.store.search_index_v1 for what the index holds and how each database
 keeps it. The migration only creates it and puts every existing case in its
-backlog: `deskterm.store.search_index.build` fills it afterwards, a batch per
+backlog: the build of its day filled it afterwards, a batch per
 transaction, with progress, resuming where an interrupted build stopped.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from alembic import op
 
-from deskterm.store import search_index
+from deskterm.store import search_index_v1 as search_index
 
 revision = "0006_search"
 down_revision = "0005_desk_figures"
