@@ -332,7 +332,7 @@ class QueueTable(ScrollView, can_focus=True):
                 and shown[2:] == was[2:]
             )
             if only_time_moved and left_cell is not None:
-                x, width = left_cell
+                x, width = left_cell[0], min(left_cell[1], COUNTDOWN_CELLS)
                 self.refresh(Region(x, index - top, width, 1))
             else:
                 self.refresh_line(index)
@@ -416,8 +416,20 @@ class QueueTable(ScrollView, can_focus=True):
             self._tails.move_to_end(tail_key)
         if split == len(cells):
             return Strip([Segment(head, base)]).adjust_cell_length(width, base)
-        segments = [Segment(head + " " * GAP, base), Segment(tail, base)]
+        # The first segment ends with the countdown's nine cells: a tick sends those,
+        # not the rest of a cell that is blank unless it holds a due day and time.
+        ticking, rest = _split_cells(head, len(MARKS["ok"]) + GAP + COUNTDOWN_CELLS)
+        segments = [Segment(ticking, base), Segment(rest + " " * GAP + tail, base)]
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def _split_cells(text: str, cells: int) -> tuple[str, str]:
+    """`text` cut after `cells` cells (where a character of two cells makes that
+    impossible, after the whole of it)."""
+    before = text[:cells]
+    if cell_len(before) != cells:
+        return text, ""
+    return before, text[cells:]
 
 
 def _note(row: QueueRow, countdown: Countdown) -> str:
