@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from deskterm.models import Case
 
 SWEEP_SECONDS = 60
+# Rich's names of a terminal with a palette of 16 colours (TERM=xterm, or
+# TEXTUAL_COLOR_SYSTEM=standard): it gets a look of its own (styles/*.tcss).
+SIXTEEN_COLOURS = frozenset({"standard", "windows"})
 MAIL_SECONDS = 30  # how often the console drains the outbox (when a relay is configured)
 
 
@@ -64,6 +67,11 @@ class DesktermApp(App[None]):
         # (`deskterm sev1`), "new" (`deskterm case new`), or "queue" for nothing more.
         self.start = start
         self.monitor = DeskMonitor(self, desk.engine)
+        # On 16 colours the theme's colours fall to the nearest of the palette: an
+        # orange warning and a red breach both became bright red, the selection a
+        # dark grey bar. Like NO_COLOR, the look there leans on bold, underline
+        # and reverse video (styles/queue.tcss, styles/dialogs.tcss).
+        self.set_class(self.console.color_system in SIXTEEN_COLOURS, "-sixteen-colours")
 
     def _handle_exception(self, error: Exception) -> None:
         # A worker's read or write that met a lost database server (a restart, a

@@ -7,6 +7,7 @@ night. Acme's business-hours-3 policy: 08-17 New York, weekdays, US holidays.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from deskterm import settings
@@ -46,7 +47,36 @@ def test_ten_business_days_out_reads_10bd() -> None:
 
 def test_under_a_day_of_business_time_reads_hours_and_minutes() -> None:
     due = MONDAY_NOON + timedelta(hours=3, minutes=5)
-    assert countdown(row(due), policy(), MONDAY_NOON).left == "3h 05m"
+    shown = countdown(row(due), policy(), MONDAY_NOON)
+    assert shown.left == "3h 05m"
+    assert not shown.far and shown.due == due
+
+
+def test_a_whole_business_day_or_more_is_far_and_counts_business_days() -> None:
+    # Acme's business day is nine hours (08-17): nine hours left reach Tuesday noon,
+    # one business day off, not "9h 00m" of a day read as twenty-four hours.
+    tuesday_noon = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)
+    shown = countdown(row(tuesday_noon), policy(), MONDAY_NOON)
+    assert shown.far and shown.due == tuesday_noon
+    assert shown.left == "1bd", shown
+    ten = countdown(row(datetime(2026, 12, 14, 17, 0, tzinfo=UTC)), policy(), MONDAY_NOON)
+    assert ten.far and ten.left == "10bd"
+    just_under = countdown(row(tuesday_noon - timedelta(minutes=1)), policy(), MONDAY_NOON)
+    assert not just_under.far and just_under.left == "8h 59m"
+
+
+def test_a_round_the_clock_policy_counts_whole_days_and_is_far_from_a_day() -> None:
+    p1_p6 = PolicyCatalog([settings.packaged_policy_dir()]).get("p1-p6")
+    later = replace(row(MONDAY_NOON + timedelta(days=2, hours=4)), policy="p1-p6", severity=3)
+    shown = countdown(later, p1_p6, MONDAY_NOON)
+    assert shown.far and shown.left == "2d 4h"
+    near = replace(later, next_due=MONDAY_NOON + timedelta(hours=23, minutes=59))
+    assert not countdown(near, p1_p6, MONDAY_NOON).far
+
+
+def test_a_breached_clock_is_never_far() -> None:
+    shown = countdown(row(MONDAY_NOON - timedelta(days=3)), policy(), MONDAY_NOON)
+    assert shown.state == "breached" and not shown.far
 
 
 def test_a_case_breached_at_a_close_says_how_long_ago_all_night() -> None:

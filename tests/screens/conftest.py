@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine
-from textual import events
+from textual import constants, events
 from textual.app import App
 from textual.pilot import Pilot
 
@@ -79,6 +79,14 @@ def colour(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """For snapshots in colour: the suite runs with NO_COLOR=1 (tests/conftest.py)."""
     monkeypatch.delenv("NO_COLOR", raising=False)
     yield
+
+
+@pytest.fixture(autouse=True)
+def true_colour_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A terminal of 16 million colours, whatever TERM the run has: with TERM unset or
+    `xterm` the console takes its 16-colour look (deskterm/app.py), and snapshots
+    would change with the machine. tests/screens/test_sixteen_colours.py asks for 16."""
+    monkeypatch.setattr(constants, "COLOR_SYSTEM", "truecolor")
 
 
 @pytest.fixture(autouse=True)

@@ -177,6 +177,22 @@ async def test_b_opens_the_board_and_esc_goes_back(seeded: Seeded) -> None:
         assert isinstance(app.screen, QueueScreen)
 
 
+async def test_a_card_a_business_day_or_more_away_names_its_due_day_and_time(
+    seeded: Seeded,
+) -> None:
+    # Disk full: eight business hours, a whole Denver business day, due Tuesday 16:00
+    # UTC (the viewer's zone here). Its large digits count business hours; the card
+    # says when that is, as the queue does (issue 16, item 9).
+    app = make_app(seeded.desk, start="board")
+    async with app.run_test(size=WIDE) as pilot:
+        await open_board(pilot)
+        card = next(card for card in cards(app) if card.row and card.row.number == DISK_FULL)
+        label = str(card.query_one(".card-label", Static).render())
+        assert "due Tue 24 Nov 16:00 (1bd)" in label, label
+        near = cards(app)[0]
+        assert "due" not in str(near.query_one(".card-label", Static).render())
+
+
 async def test_the_countdowns_tick_and_a_change_shows_within_a_second(seeded: Seeded) -> None:
     app = make_app(seeded.desk, start="board")
     async with app.run_test(size=WIDE) as pilot:

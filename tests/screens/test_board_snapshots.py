@@ -1,4 +1,4 @@
-"""What the breach board, the handoff and the SLA report look like, at 80x24 and 160x48.
+"""What the breach board, the handoff and the SLA report look like: 80x24, 120x40, 160x48.
 
 The seeded desk, the clock frozen at Monday 16:00 UTC and the viewer in UTC, so a
 snapshot changes only when the picture does.
@@ -16,6 +16,7 @@ from deskterm.screens.board import BoardScreen
 from tests.screens.conftest import Seeded, make_app, settle, until
 
 NARROW = (80, 24)
+WIDE = (120, 40)
 WALL = (160, 48)
 
 Compare = Callable[..., bool]
@@ -37,13 +38,13 @@ def board_then(*pressed: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
 
 
 @pytest.mark.usefixtures("colour")
-@pytest.mark.parametrize("size", [NARROW, WALL], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", [NARROW, WIDE, WALL], ids=["80x24", "120x40", "160x48"])
 def test_board(snap_compare: Compare, seeded: Seeded, size: tuple[int, int]) -> None:
     app = make_app(seeded.desk, start="board", readonly=True)
     assert snap_compare(app, terminal_size=size, run_before=board_then())
 
 
-@pytest.mark.parametrize("size", [NARROW, WALL], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", [NARROW, WIDE, WALL], ids=["80x24", "120x40", "160x48"])
 def test_board_no_color(snap_compare: Compare, seeded: Seeded, size: tuple[int, int]) -> None:
     # The suite runs with NO_COLOR=1: alarms must read without colour (reverse, bold).
     app = make_app(seeded.desk, start="board", readonly=True)
@@ -51,14 +52,22 @@ def test_board_no_color(snap_compare: Compare, seeded: Seeded, size: tuple[int, 
 
 
 @pytest.mark.usefixtures("colour")
-@pytest.mark.parametrize("size", [NARROW, WALL], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", [NARROW, WIDE, WALL], ids=["80x24", "120x40", "160x48"])
 def test_handoff(snap_compare: Compare, seeded: Seeded, size: tuple[int, int]) -> None:
     app = make_app(seeded.desk, start="board")
     assert snap_compare(app, terminal_size=size, run_before=board_then("h"))
 
 
 @pytest.mark.usefixtures("colour")
-@pytest.mark.parametrize("size", [NARROW, WALL], ids=["80x24", "160x48"])
+@pytest.mark.parametrize("size", [NARROW, WIDE, WALL], ids=["80x24", "120x40", "160x48"])
 def test_report(snap_compare: Compare, seeded: Seeded, size: tuple[int, int]) -> None:
     app = make_app(seeded.desk, start="board")
     assert snap_compare(app, terminal_size=size, run_before=board_then("s"))
+
+
+@pytest.mark.parametrize("screen", ["h", "s"], ids=["handoff", "report"])
+def test_handoff_and_report_no_color_80x24(
+    snap_compare: Compare, seeded: Seeded, screen: str
+) -> None:
+    app = make_app(seeded.desk, start="board")
+    assert snap_compare(app, terminal_size=NARROW, run_before=board_then(screen))

@@ -27,6 +27,7 @@ from tests.hostile import has_control, together
 
 from .conftest import (
     DISK_FULL,
+    DOCS_TYPO,
     EXPORT_QUESTION,
     ME,
     NOW,
@@ -131,6 +132,21 @@ async def test_the_sla_panel_ticks_in_business_time(seeded: Seeded) -> None:
         seeded.clock.advance(minutes=20)
         assert await until(pilot, lambda: panel.line_text(1).startswith("✖"), 3)
         assert "BREACHED" in panel.line_text(1) and "-2m 05s" in panel.line_text(1)
+
+
+async def test_the_sla_panel_counts_business_days_from_a_whole_business_day(
+    seeded: Seeded,
+) -> None:
+    # Umbrella's Sev 3 answers by the next business day's close (Tuesday 17:00
+    # Denver): sixteen business hours of 8-hour days, one business day off, not
+    # "16h 00m" (issue 16, item 9). The due column beside it gives day and time.
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_case(pilot, DOCS_TYPO)
+        panel = screen.query_one(ClockPanel)
+        first = panel.line_text(1)
+        assert first.startswith("  first response") and "1bd" in first, first
+        assert "16h" not in first, first
 
 
 async def test_intake_marks_every_empty_field(seeded: Seeded) -> None:

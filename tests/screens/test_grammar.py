@@ -32,6 +32,7 @@ from tests.screens.conftest import (
     PRODUCTION_DOWN,
     Seeded,
     make_app,
+    screen_lines,
     settle,
     until,
 )
@@ -251,3 +252,19 @@ def test_the_readme_holds_the_grammar_table_help_shows() -> None:
         shown = " / ".join(f"`{part.strip()}`" for part in key.split(",")[0].split(" / "))
         assert what in readme, what
         assert shown.split(" / ")[0] in readme, key
+
+
+async def test_help_at_80x24_wraps_no_line_of_the_grammar(seeded: Seeded) -> None:
+    # "q ... a dialog: close" once wrapped, its last word at the frame's left edge
+    # where a key belongs.
+    app = make_app(seeded.desk)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert await until(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await settle(pilot)
+        lines = [line.split("│")[1] if line.count("│") >= 1 else line for line in screen_lines(app)]
+        start = next(i for i, line in enumerate(lines) if line.strip() == "Everywhere")
+        grammar = lines[start + 1 : start + 1 + len(GRAMMAR)]
+        for (key, what), line in zip(GRAMMAR, grammar, strict=True):
+            assert line.startswith(f"   {key}") and what in line, (key, line)

@@ -1,4 +1,6 @@
-"""What each step of the Severity 1 wizard and the new-case form look like at 80x24.
+"""What each step of the Severity 1 wizard and the new-case form look like at 80x24
+(NO_COLOR=1, the suite's default), and the first step and the form in colour at
+80x24 and 120x40.
 
 The clock is frozen, so the call timer reads 00:00 (or the minutes the test
 advanced it) in every run.
@@ -23,6 +25,7 @@ from tests.screens.test_intake import (
 )
 
 NARROW = (80, 24)
+WIDE = (120, 40)
 
 Compare = Callable[..., bool]
 
@@ -113,3 +116,25 @@ def test_new_case_form_errors_80x24(snap_compare: Compare, seeded: Seeded) -> No
         await steady(pilot)
 
     assert snap_compare(make_app(seeded.desk), terminal_size=NARROW, run_before=run_before)
+
+
+@pytest.mark.usefixtures("colour")
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_sev1_first_step_in_colour(
+    snap_compare: Compare, seeded: Seeded, size: tuple[int, int]
+) -> None:
+    app = make_app(seeded.desk)
+    assert snap_compare(app, terminal_size=size, run_before=at_step(1, seeded))
+
+
+@pytest.mark.usefixtures("colour")
+@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+def test_new_case_form_in_colour(
+    snap_compare: Compare, seeded: Seeded, size: tuple[int, int]
+) -> None:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await open_form(pilot)
+        await pilot.press(*keys("Acme"), "enter", *keys("Bob Admin"), "enter")
+        await steady(pilot)
+
+    assert snap_compare(make_app(seeded.desk), terminal_size=size, run_before=run_before)

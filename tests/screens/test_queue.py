@@ -7,6 +7,8 @@ screen shows (the painted text of the queue's lines) or what the desk now holds.
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -95,13 +97,32 @@ async def test_a_row_shows_label_number_subject_and_business_time_left(seeded: S
         assert line.startswith(" ")  # healthy: no mark
         # Business time, not wall time: 8 business hours from 09:00 Denver run out at
         # the 17:00 close there, so the case is due when Denver next opens (Tuesday
-        # 16:00 UTC: the close rule, sla/calendar.py).
+        # 16:00 UTC: the close rule, sla/calendar.py). A whole business day or more
+        # left reads as the due day and time in the viewer's zone (UTC here), and the
+        # due column then counts business days (issue 16, item 9).
         line = line_of(app, DISK_FULL)
-        for part in ("Sev 2", "Umbrella", "alice", "Tue 16:00", "8h 00m"):
+        for part in ("Sev 2", "Umbrella", "alice", "Tue 24 Nov 16:00", "1bd"):
             assert part in line, (part, line)
         line = line_of(app, DOCS_TYPO)
-        for part in ("Sev 3", "bob", "Wed 00:00", "16h 00m"):
+        for part in ("Sev 3", "bob", "Wed 25 Nov 00:00", "1bd"):
             assert part in line, (part, line)
+        assert "8h 00m" not in line_of(app, DISK_FULL) and "16h" not in line
+
+
+async def test_at_80x24_a_far_deadline_shows_its_day_and_time_in_the_viewers_zone(
+    seeded: Seeded,
+) -> None:
+    # The viewer in Tokyo (UTC+9): Tuesday 16:00 UTC is Wednesday 01:00 there
+    # (the frozen_viewer fixture puts the zone back after the test).
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    app = make_app(seeded.desk)
+    async with app.run_test(size=NARROW) as pilot:
+        await start(pilot)
+        line = line_of(app, DISK_FULL)
+        assert "Wed 25 Nov 01:00" in line, line
+        assert "Disk full" in line and "alice" in line, line
+        assert "30m 00s" in line_of(app, PRODUCTION_DOWN)  # near: still ticking
 
 
 async def test_a_case_waiting_on_the_customer_says_so(seeded: Seeded) -> None:

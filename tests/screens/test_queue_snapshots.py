@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from textual import constants
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -92,3 +93,16 @@ def test_queue_no_color_120x40(snap_compare: Compare, seeded: Seeded) -> None:
 
 def test_help_no_color_80x24(snap_compare: Compare, seeded: Seeded) -> None:
     assert snap_compare(app_on(seeded), terminal_size=NARROW, run_before=keys("question_mark"))
+
+
+@pytest.mark.usefixtures("colour")
+def test_queue_sixteen_colours_80x24(
+    snap_compare: Compare, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # TERM=xterm: the breached row bold and underlined in red, the warning yellow,
+    # the selection (on the breached row) reverse video. The picture is in true
+    # colour (the terminal would get the nearest of its 16).
+    monkeypatch.setattr(constants, "COLOR_SYSTEM", "standard")
+    app = app_on(seeded)
+    assert app.has_class("-sixteen-colours")
+    assert snap_compare(app, terminal_size=NARROW, run_before=keys())

@@ -24,7 +24,7 @@ from deskterm.desk import search
 from deskterm.desk.context import Desk
 from deskterm.desk.filters import QueueFilter
 from deskterm.models.columns import END_OF_TIME, cases, organizations
-from deskterm.sla import ClockKind, Policy, Status
+from deskterm.sla import BusinessCalendar, ClockKind, Policy, Status
 
 CLOSED = Status.CLOSED.value
 DUE_SOON = timedelta(hours=1)
@@ -415,6 +415,10 @@ class Countdown:
     left_time: timedelta | None = None
     calendar_closed: bool = False  # the running clock's calendar is closed right now
     waiting: bool = False  # the case waits on the customer: support's clocks are paused
+    due: datetime | None = None  # the running clock's deadline
+    # A business day or more is left: `left` counts business days (`10bd`), and a
+    # screen shows the due day and time rather than hours ticking down.
+    far: bool = False
 
 
 def format_left(left: timedelta) -> str:
@@ -454,18 +458,40 @@ def countdown(row: QueueRow, policy: Policy, now: datetime) -> Countdown:
     note = closed or ("waiting on customer" if waiting else "")
     if not note and row.next_clock is ClockKind.AUTO_CLOSE:
         note = "auto-close"
-    if state == "breached":
-        text = breached_ago(now - row.next_due)
-    elif left >= BUSINESS_DAYS_FROM and not calendar.is_always_open:
-        text = f"{business_days_between(calendar, now, row.next_due)}bd"
-    else:
-        text = format_left(left)
-    return Countdown(state, text, note, left, closed is not None, waiting)
+    text, far = time_left(calendar, now, row.next_due, left)
+    return Countdown(state, text, note, left, closed is not None, waiting, row.next_due, far)
 
 
-# From this much business time left a calendar with closing hours counts business
-# days (`10bd`): "2d 16h" of 24-hour business days read as eleven calendar days.
-BUSINESS_DAYS_FROM = timedelta(hours=24)
+def time_left(
+    calendar: BusinessCalendar, now: datetime, due: datetime, left: timedelta
+) -> tuple[str, bool]:
+    """What a clock due at `due` says at `now` (`left`: its business time left), and
+    whether a business day or more is left ("far").
+
+    Under a business day: hours, minutes and seconds (`3h 05m`, `12m 40s`). From a
+    whole business day of the calendar's own length (nine hours for 08-17, 24 round
+    the clock): business days (`10bd`), or whole days round the clock (`2d 4h`);
+    "2d 16h" of 24-hour business days read as eleven calendar days. Breached: how
+    long ago (`breached_ago`)."""
+    if now > due:
+        return breached_ago(now - due), False
+    if left < business_day(calendar, due):
+        return format_left(left), False
+    if calendar.is_always_open:
+        return format_left(left), True
+    return f"{max(business_days_between(calendar, now, due), 1)}bd", True
+
+
+def business_day(calendar: BusinessCalendar, due: datetime) -> timedelta:
+    """How long the business day `due` falls on is open (24 hours round the clock)."""
+    if calendar.is_always_open:
+        return FULL_DAY
+    intervals = calendar.day_intervals(calendar.local_date(due))
+    total = sum(closes - opens for opens, closes in intervals)
+    return timedelta(microseconds=total) if total else FULL_DAY
+
+
+FULL_DAY = timedelta(hours=24)
 
 
 def breached_ago(overdue: timedelta) -> str:
@@ -476,7 +502,7 @@ def breached_ago(overdue: timedelta) -> str:
     return format_left(-max(overdue, timedelta(seconds=1)))
 
 
-def business_days_between(calendar: Any, start: datetime, end: datetime) -> int:
+def business_days_between(calendar: BusinessCalendar, start: datetime, end: datetime) -> int:
     """Business days after `start`'s date up to and including `end`'s (the calendar's zone)."""
     day, last = calendar.local_date(start), calendar.local_date(end)
     count = 0

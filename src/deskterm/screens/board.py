@@ -28,6 +28,7 @@ from deskterm.desk.queue import Countdown, QueueRow, countdown
 from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.safe_text import safe_line
 from deskterm.screens.grammar import GrammarScreen
+from deskterm.screens.local_time import stamp
 from deskterm.widgets.bars import bar_chart
 from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
@@ -123,7 +124,12 @@ class BreachCard(Horizontal):
         else:
             card.append(safe_line(row.assignee, 30))
         clock = row.next_clock.value.replace("_", " ").replace("-", " ") if row.next_clock else ""
-        card.append(f"  {clock}{'  ' + when.note if when.note else ''}\n")
+        card.append(f"  {clock}{'  ' + when.note if when.note else ''}")
+        if when.far and when.due is not None:
+            # The large digits count business hours; a day or more of them, say when
+            # that is (in the viewer's zone, as the queue does).
+            card.append(f"  due {stamp(when.due)} ({when.left})")
+        card.append("\n")
         card.append(safe_line(row.subject, 80))
         self.query_one(".card-label", Static).update(card)
         self.tick(when)

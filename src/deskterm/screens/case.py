@@ -329,7 +329,9 @@ class CaseScreen(GrammarScreen):
     ) -> None:
         previous, self.file = self.file, file
         self.query_one("#case-header", Static).update(self._header(file))
-        self.query_one(ClockPanel).show(f"SLA under {file.policy.title}", file.policy, clocks)
+        self.query_one(ClockPanel).show(
+            f"SLA under {file.policy.title}", file.policy, clocks, self.desk.now()
+        )
         self.query_one("#timeline-doc", Document).set_blocks(timeline, follow_end=previous is None)
         self.query_one("#intake-doc", Document).set_blocks(intake)
         self._show_attachments(file)

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 GRAMMAR = (
     ("?", "help: the keys of what is on screen"),
     ("esc", "back; in a dialog, cancel"),
-    ("q", "to the queue (on the queue: quit); a dialog: close"),
+    ("q", "to the queue (on it: quit); a dialog: close"),
     ("j / k, ↓ / ↑", "move in any list"),
     ("g / G", "first / last"),
     ("PgUp / PgDn", "a page up / down"),

@@ -37,7 +37,7 @@ from deskterm.desk.queue import (
 from deskterm.live.messages import DeskChanged, StorageFailed
 from deskterm.safe_text import safe_line
 from deskterm.screens.grammar import GrammarScreen
-from deskterm.screens.local_time import short
+from deskterm.screens.local_time import short, stamp
 from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
@@ -162,6 +162,9 @@ class QueueSource(RowSource):
 
     def due_text(self, row: QueueRow) -> str:
         return short(row.next_due, self.desk.now(), year=False)  # the viewer's own zone
+
+    def far_text(self, countdown: Countdown) -> str:
+        return stamp(countdown.due) if countdown.due is not None else countdown.left
 
     def subject_text(self, row: QueueRow) -> str:
         found = self.matched.get(row.number) if self.query.filter.terms else None

@@ -15,8 +15,8 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from deskterm.desk.case_file import ticked
-from deskterm.desk.queue import WARNING_LEFT, breached_ago, format_left
+from deskterm.desk.case_file import clock_calendar, ticked
+from deskterm.desk.queue import WARNING_LEFT, breached_ago, format_left, time_left
 from deskterm.sla import Clock, ClockKind, ClockState, Policy, shown_clocks
 from deskterm.sla.clocks import WarningLevel
 
@@ -39,9 +39,15 @@ STATE_WORDS = {
 
 
 def clock_line(
-    clock: Clock, when: Callable[[datetime | None], str], now: datetime | None = None
+    clock: Clock,
+    when: Callable[[datetime | None], str],
+    now: datetime | None = None,
+    policy: Policy | None = None,
 ) -> tuple[str, str, str]:
-    """(mark, text, component class) of one clock's line."""
+    """(mark, text, component class) of one clock's line.
+
+    The time left reads as the queue's does (desk/queue.py `time_left`): business
+    days (`10bd`) from a whole business day of the clock's calendar."""
     warning = clock.state is ClockState.RUNNING and (
         clock.warning is WarningLevel.WARNING
         or (clock.left is not None and clock.left <= WARNING_LEFT)
@@ -50,6 +56,17 @@ def clock_line(
     if clock.live and clock.calendar_closed and clock.state is ClockState.RUNNING:
         mark = CLOSED_MARK
     left = format_left(clock.left) if clock.live and clock.left is not None else ""
+    calendar = clock_calendar(policy, clock) if policy is not None else None
+    clock_due, business_left = clock.due, clock.left
+    if (
+        clock.live
+        and clock_due is not None
+        and business_left is not None
+        and calendar is not None
+        and now is not None
+        and now <= clock_due
+    ):
+        left, _ = time_left(calendar, now, clock_due, business_left)
     if clock.state is ClockState.BREACHED and clock.live:
         # How long ago, in wall-clock time: a clock breached at a close is not "-0m 00s".
         if now is not None and clock.due is not None:
@@ -98,8 +115,16 @@ class ClockPanel(Widget):
         self._height = 5  # the CSS height: a heading and the four clocks every policy has
         self._now: datetime | None = None  # the last tick
 
-    def show(self, title: str, policy: Policy, clocks: dict[ClockKind, Clock]) -> None:
-        """New clocks (the case was loaded or changed): repaint the panel."""
+    def show(
+        self,
+        title: str,
+        policy: Policy,
+        clocks: dict[ClockKind, Clock],
+        now: datetime | None = None,
+    ) -> None:
+        """New clocks (the case was loaded or changed, at `now`): repaint the panel."""
+        if now is not None:
+            self._now = now
         self.heading, self.policy, self.clocks = title, policy, clocks
         self._lines = self._render_lines(clocks)
         # A policy's optional clocks (resolution, next response) add lines.
@@ -124,7 +149,8 @@ class ClockPanel(Widget):
 
     def _render_lines(self, clocks: dict[ClockKind, Clock]) -> list[tuple[str, str, str]]:
         now = self._now
-        return [clock_line(clocks[kind], self.when, now) for kind in shown_clocks(clocks)]
+        policy = self.policy
+        return [clock_line(clocks[kind], self.when, now, policy) for kind in shown_clocks(clocks)]
 
     def line_text(self, y: int) -> str:
         """What line `y` says (for tests and screen readers of the dump)."""
@@ -144,6 +170,6 @@ class ClockPanel(Widget):
         if y > len(self._lines):
             return Strip.blank(width, base)
         mark, text, component = self._lines[y - 1]
-        style = self.get_component_rich_style(component, partial=True) if component else None
-        segments = [Segment(f"{mark} ", style), Segment(text, style)]
+        line_style = self.get_component_rich_style(component, partial=True) if component else None
+        segments = [Segment(f"{mark} ", line_style), Segment(text, line_style)]
         return Strip(segments).crop_extend(0, width, base).apply_style(base)

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import cast
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -50,9 +51,12 @@ class Column:
 
 # The countdown leads: the queue is sorted by it, and a tick that changes only the
 # countdown then costs the terminal the start of each line, not the whole of it.
+# The time left cell holds a countdown under a business day, else the due day and
+# time in the viewer's zone (`Mon 14 Dec 09:00`, 16 cells); the due column then
+# counts the business days (`10bd`) instead of repeating the date.
 COLUMNS = (
     Column("mark", "", 1),
-    Column("left", "left", 9),
+    Column("left", "left", 16),
     Column("severity", "sev", 5),
     Column("number", "case", 7),
     Column("organization", "organization", 18),
@@ -105,6 +109,11 @@ class RowSource:
 
     def due_text(self, row: QueueRow) -> str:
         raise NotImplementedError
+
+    def far_text(self, countdown: Countdown) -> str:
+        """The time left cell of a row a business day or more from its deadline: the
+        due day and time as the viewer reads them."""
+        return countdown.left
 
     def subject_text(self, row: QueueRow) -> str:
         """The subject cell: the subject, or where a search matched the row and why."""
@@ -310,17 +319,20 @@ class QueueTable(ScrollView, can_focus=True):
             row = self.row_at(index)
             if row is None:
                 continue
-            key, _ = self._line_key(row, index, now, region.width)
+            key, countdown = self._line_key(row, index, now, region.width)
             if key == painted:
                 continue
+            shown, was = cast(tuple[object, ...], key[1]), cast(tuple[object, ...], painted[1])
+            # A far row's business days show in the due column too: the whole line.
             only_time_moved = (
-                key[0] == painted[0]
+                not countdown.far
+                and key[0] == painted[0]
                 and key[2:] == painted[2:]
-                and key[1][0] == painted[1][0]
-                and key[1][2:] == painted[1][2:]  # type: ignore[index]
+                and shown[0] == was[0]
+                and shown[2:] == was[2:]
             )
             if only_time_moved and left_cell is not None:
-                x, width = left_cell
+                x, width = left_cell[0], min(left_cell[1], COUNTDOWN_CELLS)
                 self.refresh(Region(x, index - top, width, 1))
             else:
                 self.refresh_line(index)
@@ -338,7 +350,7 @@ class QueueTable(ScrollView, can_focus=True):
         selected = index == self.cursor
         # What the line shows, not the exact time left: that changes every second.
         shown = (countdown.state, countdown.left, countdown.note, countdown.calendar_closed)
-        return (row, (*shown, countdown.waiting), selected, width), countdown
+        return (row, (*shown, countdown.waiting, countdown.far), selected, width), countdown
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
@@ -376,12 +388,14 @@ class QueueTable(ScrollView, can_focus=True):
             base += self.get_component_rich_style("queue--cursor")
         cells = _cell_widths(width)
         split = _head_size(width)
-        head = _cell_text(cells[:split], {"mark": _mark(countdown), "left": countdown.left})
+        left = self.source.far_text(countdown) if countdown.far else countdown.left
+        head = _cell_text(cells[:split], {"mark": _mark(countdown), "left": left})
         # The rest of the line stays as it was while only the time left moves: built
         # once, not every second (a fresh strip per tick for every ticking row).
         note = _note(row, countdown)
         subject = self.source.subject_text(row)
-        tail_key = (row, note, width, subject)
+        due = countdown.left if countdown.far else self.source.due_text(row)
+        tail_key = (row, note, width, subject, due)
         tail = self._tails.get(tail_key)
         if tail is None:
             values = {
@@ -391,7 +405,7 @@ class QueueTable(ScrollView, can_focus=True):
                 "subject": subject,
                 "status": STATUS_SHORT.get(row.status, row.status),
                 "assignee": row.assignee or "-",
-                "due": self.source.due_text(row),
+                "due": due,
                 "note": note,
             }
             tail = _cell_text(cells[split:], values)
@@ -402,8 +416,20 @@ class QueueTable(ScrollView, can_focus=True):
             self._tails.move_to_end(tail_key)
         if split == len(cells):
             return Strip([Segment(head, base)]).adjust_cell_length(width, base)
-        segments = [Segment(head + " " * GAP, base), Segment(tail, base)]
+        # The first segment ends with the countdown's nine cells: a tick sends those,
+        # not the rest of a cell that is blank unless it holds a due day and time.
+        ticking, rest = _split_cells(head, len(MARKS["ok"]) + GAP + COUNTDOWN_CELLS)
+        segments = [Segment(ticking, base), Segment(rest + " " * GAP + tail, base)]
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def _split_cells(text: str, cells: int) -> tuple[str, str]:
+    """`text` cut after `cells` cells (where a character of two cells makes that
+    impossible, after the whole of it)."""
+    before = text[:cells]
+    if cell_len(before) != cells:
+        return text, ""
+    return before, text[cells:]
 
 
 def _note(row: QueueRow, countdown: Countdown) -> str:
@@ -461,9 +487,23 @@ def _cell_text(cells: Sequence[tuple[Column, int]], values: dict[str, str]) -> s
     gap = " " * GAP
     # Everything shown went through the sanitizer: no control reaches the terminal.
     return gap.join(
-        _fit(safe_line(values[column.key], limit=width), width, right=column.key == "left")
+        _fit_left(safe_line(values[column.key], limit=width), width)
+        if column.key == "left"
+        else _fit(safe_line(values[column.key], limit=width), width)
         for column, width in cells
     )
+
+
+# Countdowns stand right-aligned in the cell's first nine cells, where they stood
+# before the cell grew to hold a due day and time: the digits line up, and they stay
+# beside the mark (a dialog drawn over the queue leaves them in sight).
+COUNTDOWN_CELLS = 9
+
+
+def _fit_left(text: str, width: int) -> str:
+    if cell_len(text) <= COUNTDOWN_CELLS:
+        return _fit(_fit(text, COUNTDOWN_CELLS, right=True), width)
+    return _fit(text, width, right=True)
 
 
 def _cells(values: dict[str, str], style: Style, width: int) -> Strip:
