@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from deskterm.models.attachment import Attachment, Counter
     from deskterm.models.case import FIRST_CASE_NUMBER, INTAKE_FIELDS, Case
+    from deskterm.models.clock_outcome import SlaClockOutcome
     from deskterm.models.columns import END_OF_TIME
     from deskterm.models.counts import DeskCount
     from deskterm.models.event import Event, EventKind
@@ -37,9 +38,19 @@ _HOMES = {
     "Contact": "org",
     "DeskCount": "counts",
     "SlaOutcome": "outcome",
+    "SlaClockOutcome": "clock_outcome",
     "Organization": "org",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts", "outcome")
+_TABLE_MODULES = (
+    "org",
+    "case",
+    "event",
+    "attachment",
+    "mail",
+    "counts",
+    "outcome",
+    "clock_outcome",
+)
 
 __all__ = [
     "END_OF_TIME",
@@ -56,6 +67,7 @@ __all__ = [
     "Organization",
     "Outbox",
     "OutboxStatus",
+    "SlaClockOutcome",
     "SlaOutcome",
     "TriageMail",
 ]
