@@ -43,8 +43,9 @@ from deskterm.sla import (
     Policy,
     RespondedToCustomer,
     SeverityChanged,
-    compute_clocks,
+    StatusChanged,
 )
+from deskterm.sla.clocks import some_clocks
 from deskterm.sla.duration import NoTarget
 
 TRACKED = (ClockKind.UPDATE, ClockKind.RESOLUTION, ClockKind.NEXT_RESPONSE)
@@ -72,16 +73,19 @@ def _target_of(policy: Policy, severity: int, kind: ClockKind) -> Any:
     return level.next_response
 
 
-def tracks(policy: Policy, history: CaseHistory) -> bool:
-    """Whether any level the case has had sets a target for one of these clocks."""
+def kinds_of(policy: Policy, history: CaseHistory) -> tuple[ClockKind, ...]:
+    """The clocks with a target at some level the case has had."""
     levels = {history.severity} | {
         e.severity for e in history.events if isinstance(e, SeverityChanged)
     }
-    return any(
-        not isinstance(_target_of(policy, level, kind), NoTarget)
-        for level in levels
-        if level in policy.severities
+    return tuple(
+        kind
         for kind in TRACKED
+        if any(
+            not isinstance(_target_of(policy, level, kind), NoTarget)
+            for level in levels
+            if level in policy.severities
+        )
     )
 
 
@@ -93,17 +97,21 @@ def policy_tracks(policy: Policy) -> bool:
     )
 
 
-def _instants(history: CaseHistory) -> list[datetime]:
-    """The instants the case's clocks may change: received, and each event of its history."""
-    return sorted({history.received} | {event.at for event in history.events})
+def _settling(
+    history: CaseHistory, instant: datetime, kinds: Sequence[ClockKind]
+) -> tuple[ClockKind, ...]:
+    """The clocks that may settle at `instant`: the update and next-response clocks only
+    at a response to the customer, the resolution clock only at a change of status."""
+    responded = status = False
+    for event in history.events:
+        if event.at == instant:
+            responded = responded or isinstance(event, RespondedToCustomer)
+            status = status or isinstance(event, StatusChanged)
+    return tuple(kind for kind in kinds if (status if kind is ClockKind.RESOLUTION else responded))
 
 
 def _counting(clock: Clock) -> bool:
     return clock.state in _COUNTING and clock.stopped is None
-
-
-def _answered_at(history: CaseHistory, instant: datetime) -> bool:
-    return any(isinstance(e, RespondedToCustomer) and e.at == instant for e in history.events)
 
 
 def settlements(
@@ -119,16 +127,12 @@ def settlements(
     and at it (`after`)."""
     rows: list[dict[str, Any]] = []
     replay: Replay | None = None
-    for kind in TRACKED:
+    for kind in before:
         was, now = before[kind], after[kind]
         if now.stopped is not None and now.stopped != was.stopped:
             state, settled, started, due = now.state, now.stopped, now.started, now.due
-        elif (
-            kind is not ClockKind.RESOLUTION
-            and _counting(was)
-            and now.started != was.started
-            and _answered_at(history, instant)
-        ):
+        elif kind is not ClockKind.RESOLUTION and _counting(was) and now.started != was.started:
+            # (only instants with a response are looked at for this clock)
             settled, started, due = instant, was.started, was.due
             late = due is not None and instant > due
             state = ClockState.BREACHED if late else ClockState.MET
@@ -169,15 +173,17 @@ def settlements(
 def walk(policy: Policy, case: Any, events: Sequence[Any], until: datetime) -> list[dict[str, Any]]:
     """Every run of the case's clocks settled by `until`, replayed from its events."""
     history = history_of(case, events)
-    if not tracks(policy, history):
+    kinds = kinds_of(policy, history)
+    if not kinds:
         return []
     rows: list[dict[str, Any]] = []
-    for instant in _instants(history):
+    for instant in sorted({event.at for event in history.events}):
         if instant > until:
             break
-        if instant > history.received:  # nothing runs before the case is received
-            before = compute_clocks(policy, history, instant - JUST_BEFORE)
-            after = compute_clocks(policy, history, instant)
+        settling = _settling(history, instant, kinds)
+        if settling and instant > history.received:  # nothing runs before the receipt
+            before = some_clocks(policy, history, instant - JUST_BEFORE, settling)
+            after = some_clocks(policy, history, instant, settling)
             rows += settlements(policy, case, events, history, instant, before, after)
     return rows
 
@@ -201,11 +207,10 @@ def record(
     if not any(e.at == now and e.kind in CLOCK_EVENT_KINDS for e in events):
         return
     history = history_of(case, events)
-    if not tracks(policy, history):
-        return
     rows: list[dict[str, Any]] = []
-    if now > history.received:
-        before = compute_clocks(policy, history, now - JUST_BEFORE)
+    settling = _settling(history, now, kinds_of(policy, history))
+    if settling and now > history.received:
+        before = some_clocks(policy, history, now - JUST_BEFORE, settling)
         rows = settlements(policy, case, events, history, now, before, clocks)
     table = SlaClockOutcome.__table__  # type: ignore[attr-defined]
     session.execute(delete(table).where(table.c.case_id == case.id, table.c.settled_at == now))
