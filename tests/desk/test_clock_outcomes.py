@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from deskterm.desk import cases, clock_outcomes, directory, reports
 from deskterm.desk.context import Desk
@@ -142,6 +142,14 @@ def test_each_run_is_stored_when_it_settles(fast_desk: Desk, clock: FrozenClock)
     assert (found["update_met"], found["update_missed"]) == (1, 1)
     assert (found["resolution_met"], found["resolution_missed"]) == (1, 1)
     assert (found["next_response_met"], found["next_response_missed"]) == (0, 1)
+    # The tables show each clock with a run counted: met of counted, and the share.
+    whole = reports.report(fast_desk, START, START + timedelta(days=1))
+    assert reports.counted_clocks(whole) == ["update", "resolution", "next_response"]
+    assert [reports.clock_cell(whole.total.clocks[c]) for c in reports.CLOCKS] == [
+        "1/2 50%",
+        "1/2 50%",
+        "0/1 0%",
+    ]
     # A period ending before the second resolution counts only what settled in it.
     early = reports.report(fast_desk, START, START + timedelta(hours=3)).total.json()
     assert (early["resolution_met"], early["resolution_missed"], early["update_met"]) == (1, 0, 1)
@@ -175,3 +183,31 @@ def test_a_severity_without_these_clocks_stores_nothing(
     cases.move(fast_desk, number, Status.RESOLVED.value)
     sweep(fast_desk)
     assert stored(fast_desk) == []
+
+
+def test_the_doctor_recounts_the_outcomes_and_db_recount_rebuilds_them(
+    fast_desk: Desk, clock: FrozenClock, tmp_path: Path
+) -> None:
+    from deskterm.desk import outcomes
+    from deskterm.desk.doctor import outcomes_recount_check
+
+    number = open_case(fast_desk, clock)
+    at(clock, 10 / 60)
+    cases.reply(fast_desk, number, "Looking.")
+    at(clock, 2)
+    cases.reply(fast_desk, number, "Still on it.")  # the update, late
+    cases.move(fast_desk, number, Status.RESOLVED.value)
+    url = fast_desk.engine.url.render_as_string(hide_password=False)
+    dirs = [*fast_desk.policies.dirs]
+    assert outcomes_recount_check(url, dirs).status == "ok"
+    with fast_desk.engine.begin() as connection:
+        connection.execute(text("UPDATE sla_clock_outcomes SET state = 'met'"))
+        connection.execute(text("UPDATE sla_outcomes SET engineer = 'mallory'"))
+    check = outcomes_recount_check(url, dirs)
+    assert check.status == "fail" and "deskterm db recount" in check.advice
+    assert check.message.startswith("1 first-response outcome(s) and 1 run(s)")
+    with fast_desk.engine.begin() as connection:
+        policy_of = fast_desk.policy
+        assert outcomes.rebuild(connection, policy_of, fast_desk.now()) == 1
+        assert clock_outcomes.fill(connection, policy_of, fast_desk.now()) == 2
+    assert outcomes_recount_check(url, dirs).status == "ok"

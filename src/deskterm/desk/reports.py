@@ -101,6 +101,20 @@ class ClockFigures:
 
 
 CLOCKS = clock_outcomes.TRACKED_VALUES  # update, resolution, next_response
+CLOCK_TITLES = {"update": "Update", "resolution": "Resolution", "next_response": "Next resp"}
+
+
+def counted_clocks(found: Report) -> list[str]:
+    """The clocks with a run counted in the period (the others are left out of tables)."""
+    return [c for c in CLOCKS if found.total.clocks[c].met + found.total.clocks[c].missed]
+
+
+def clock_cell(figures: ClockFigures) -> str:
+    """`12/15 80%`: runs met of those counted, and the share; `-` when none."""
+    counted = figures.met + figures.missed
+    if not counted:
+        return "-"
+    return f"{figures.met}/{counted} {100.0 * figures.met / counted:.0f}%"
 
 
 def _clock_figures() -> dict[str, ClockFigures]:
