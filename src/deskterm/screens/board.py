@@ -228,6 +228,8 @@ class BoardScreen(GrammarScreen):
     def _desk_changed(self, change: DeskChanged) -> None:
         if not change.everything and not change.cases:
             return  # the outbox only: nothing the board shows
+        if change.figures_unchanged:
+            return  # notes and the like: no count, deadline or holder moved
         # Every figure of the board is of the whole desk: any case may move them.
         if self.app.screen is self:
             self.load()

@@ -385,8 +385,10 @@ class QueueScreen(GrammarScreen):
             self.reload_data()
             return
         # None of them is shown: read them (by number) to see whether one now sorts
-        # among the rows shown; the counts are asked again either way.
-        self._recount_changed()
+        # among the rows shown; the counts are asked again unless only notes and the
+        # like were written (they move no count: a recount would read the same).
+        if not change.figures_unchanged:
+            self._recount_changed()
         self._changed_rows(self.source.query, frozenset(numbers))
 
     @work(thread=True, exclusive=True, group="changed-rows")
