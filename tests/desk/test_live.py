@@ -232,6 +232,8 @@ def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> N
 def test_the_feed_tells_a_note_from_a_change_that_moves_the_desks_figures(desk: Desk) -> None:
     from deskterm.live.messages import DeskChanged
 
+    if desk.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's notifications name the cases only: screens read again")
     number = open_case(desk)
     watcher = ChangeWatcher(desk.engine)
     try:

@@ -6,7 +6,8 @@ Revises: 0007_sla_clocks
 The report reads how these clocks ended instead of replaying every case
 (deskterm.desk.clock_outcomes says when a run settles). Filled here for an
 existing desk from its cases' events, with a progress bar: the cases under a
-policy that has one of these clocks are replayed once.
+policy that has one of these clocks are replayed once. Also a partial index of the
+status events that resolve or close a case: the handoff counts a shift's from it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ revision = "0008_issue_18_outcomes_clocks"
 down_revision = "0007_sla_clocks"
 branch_labels = None
 depends_on = None
+
+_FINISHED = "new_value IN ('resolved-pending-confirmation', 'closed')"
 
 
 def upgrade() -> None:
@@ -42,6 +45,15 @@ def upgrade() -> None:
         "ix_sla_clock_outcomes_settled_at", "sla_clock_outcomes", ["settled_at"], unique=False
     )
     fill()
+    # The handoff counts the cases finished in a shift from this index alone.
+    op.create_index(
+        "ix_events_finished",
+        "events",
+        ["kind", "at", "case_id"],
+        unique=False,
+        sqlite_where=sa.text(_FINISHED),
+        postgresql_where=sa.text(_FINISHED),
+    )
 
 
 def fill() -> None:
@@ -58,5 +70,6 @@ def fill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_events_finished", table_name="events")
     op.drop_index("ix_sla_clock_outcomes_settled_at", table_name="sla_clock_outcomes")
     op.drop_table("sla_clock_outcomes")
