@@ -131,23 +131,31 @@ def run_live(args: argparse.Namespace) -> dict[str, Any]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import live_bench
 
-    options = argparse.Namespace(changes=6, gap=2.0, settle=6.0, idle=8.0, runs=args.runs)
     live: dict[str, Any] = {}
     for path in args.desks:
-        started = os.getloadavg()[0]
-        live[path] = live_bench.measure(Path(path), options)
-        print(
-            f"{path}: live, medians of {args.runs} run(s), load average {started:.1f} before, "
-            f"{os.getloadavg()[0]:.1f} after"
-        )
-        print("\n".join(live_bench.lines(live[path])))
-    if len(live) == 2:
-        small, large = live.values()
-        for program, figures in small.items():
-            for key, value in figures.items():
-                other = large[program].get(key)
-                if value and other is not None:
-                    print(f"growth first -> second desk, {program} {key}: {other / value:.1f}x")
+        # A note moves no figure; an assignment moves the counters and the board's load.
+        for kind in ("note", "assign"):
+            options = argparse.Namespace(
+                changes=6, gap=2.0, settle=6.0, idle=8.0, runs=args.runs, kind=kind
+            )
+            started = os.getloadavg()[0]
+            live[f"{path} {kind}"] = live_bench.measure(Path(path), options)
+            print(
+                f"{path}: live, a {kind} elsewhere, medians of {args.runs} run(s), load average "
+                f"{started:.1f} before, {os.getloadavg()[0]:.1f} after"
+            )
+            print("\n".join(live_bench.lines(live[f"{path} {kind}"])))
+    if len(args.desks) == 2:
+        for kind in ("note", "assign"):
+            small, large = (live[f"{path} {kind}"] for path in args.desks)
+            for program, figures in small.items():
+                for key, value in figures.items():
+                    other = large[program].get(key)
+                    if value and other is not None:
+                        print(
+                            f"growth first -> second desk, a {kind}, {program} {key}: "
+                            f"{other / value:.1f}x"
+                        )
     return live
 
 

@@ -89,11 +89,18 @@ class Session:
             self.console = [sys.executable, "-m", "deskterm"]
         self.engine = make_engine(database_url(str(db)))
         self.desk = Desk(self.engine, PolicyCatalog([settings.packaged_policy_dir()]), "bob")
+        self.turn = 0
 
-    def note(self, number: int) -> None:
+    def change(self, number: int, kind: str = "note") -> None:
+        """A note (moves no figure), or an assignment (moves the counters and the board's
+        per-engineer load: the screens count again)."""
         from deskterm.desk import cases
 
-        cases.note(self.desk, number, "live_bench: a change made elsewhere")
+        if kind == "assign":
+            self.turn += 1
+            cases.assign(self.desk, number, ("asha", "bruno")[self.turn % 2])
+        else:
+            cases.note(self.desk, number, "live_bench: a change made elsewhere")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -112,12 +119,12 @@ def _idle_rate(term: Terminal, seconds: float) -> float:
 
 
 def _per_change(
-    session: Session, term: Terminal, targets: list[int], gap: float, idle_rate: float
+    session: Session, term: Terminal, targets: list[int], gap: float, idle_rate: float, kind: str
 ) -> list[float]:
     costs = []
     for number in targets:
         before, t_before = cpu_seconds(term.pid), time.monotonic()
-        session.note(number)
+        session.change(number, kind)
         _settle(term, gap)
         spent = cpu_seconds(term.pid) - before
         costs.append(spent - idle_rate * (time.monotonic() - t_before))
@@ -135,9 +142,11 @@ def queue_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         shown = [int(n) for line in term.text() for n in CASE_NUMBER.findall(line)]
         shown = [n for n in shown if n in numbers]
         idle = _idle_rate(term, args.idle)
-        far_costs = _per_change(session, term, far[: args.changes], args.gap, idle)
+        far_costs = _per_change(session, term, far[: args.changes], args.gap, idle, args.kind)
         screen_costs = (
-            _per_change(session, term, [shown[2]] * max(args.changes // 2, 2), args.gap, idle)
+            _per_change(
+                session, term, [shown[2]] * max(args.changes // 2, 2), args.gap, idle, args.kind
+            )
             if len(shown) > 2
             else []
         )
@@ -172,7 +181,7 @@ def _changes_only(
     try:
         _settle(term, args.settle)
         idle = _idle_rate(term, args.idle)
-        costs = _per_change(session, term, far[: args.changes], args.gap, idle)
+        costs = _per_change(session, term, far[: args.changes], args.gap, idle, args.kind)
     finally:
         quit_program(term)
     return {
@@ -273,6 +282,9 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=8.0)
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--kind", choices=("note", "assign"), default="note", help="the change made elsewhere"
+    )
     parser.add_argument("--code", type=Path, help="another checkout whose src/ to run")
     args = parser.parse_args()
     load = os.getloadavg()
@@ -280,7 +292,7 @@ def main() -> None:
     print(
         f"desk {args.db.name}; console from {args.code or 'this checkout'}; "
         f"load average {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after; medians of "
-        f"{args.runs} run(s), CPU per change less the idle rate"
+        f"{args.runs} run(s), CPU per change ({args.kind}) less the idle rate"
     )
     print("\n".join(lines(found)))
 
