@@ -339,3 +339,12 @@ def _stored(connection: Connection, ids: Iterable[int]) -> dict[Any, tuple[Any, 
         mapping = row._mapping
         found[_key(mapping)] = _comparable(mapping)
     return found
+
+
+def fill_desk(desk: Any, progress: Callable[[int, int], None] | None = None) -> int:
+    """Store the runs of every case of `desk` (in a transaction of its own): for a desk
+    written in bulk without the use cases, such as the demo's."""
+    from deskterm.desk.outcomes import known_policies
+
+    with desk.engine.begin() as connection:
+        return fill(connection, known_policies(desk.policies), desk.now(), progress)
