@@ -95,10 +95,15 @@ class Session:
         """A note (moves no figure), or an assignment (moves the counters and the board's
         per-engineer load: the screens count again)."""
         from deskterm.desk import cases
+        from deskterm.desk.errors import DeskError
 
         if kind == "assign":
             self.turn += 1
-            cases.assign(self.desk, number, ("asha", "bruno")[self.turn % 2])
+            engineer = ("asha", "bruno")[self.turn % 2]
+            try:
+                cases.assign(self.desk, number, engineer)
+            except DeskError:  # already theirs (an earlier run): the other one
+                cases.assign(self.desk, number, "bruno" if engineer == "asha" else "asha")
         else:
             cases.note(self.desk, number, "live_bench: a change made elsewhere")
 
