@@ -60,7 +60,7 @@ _ANSWERS = {
 }
 # Kinds of event that change a clock or who a settlement is filed under.
 CLOCK_EVENT_KINDS = frozenset(
-    {"opened", "status", "severity", "reply", "call", "customer_reply", "scheduled", "assign"}
+    {"opened", "status", "severity", "reply", "call", "customer-reply", "scheduled", "assign"}
 )
 
 
