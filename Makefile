@@ -39,7 +39,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/case_bench.py
 	$(BIN)/python bench/desk_bench.py
 	$(BIN)/python bench/board_bench.py
-	@if [ -n "$(DESKS)" ]; then $(BIN)/python bench/figures_bench.py $(DESKS); \
+	@if [ -n "$(DESKS)" ]; then $(BIN)/python bench/figures_bench.py --live $(DESKS); \
 	else echo "figures_bench: skipped (DESKS='copy-of-100k.db copy-of-1m.db', at the newest schema)"; fi
 	@if [ -n "$(DESKS)" ]; then $(BIN)/python bench/cli_bench.py $(DESKS); \
 	else echo "cli_bench: skipped (DESKS='copy-of-100k.db copy-of-1m.db', at the newest schema)"; fi

@@ -1,38 +1,57 @@
 """Console CPU per change made elsewhere (the live channel's cost), on a copy of a desk.
 
-    .venv/bin/python bench/live_bench.py --db COPY.db [--changes 8] [--gap 2]
+    .venv/bin/python bench/live_bench.py --db COPY.db [--changes 8] [--gap 2] [--runs 3]
 
-Starts `deskterm` on COPY.db in a pty (as queue_bench does), lets it settle,
+Starts a program on COPY.db in a pty (as queue_bench does), lets it settle,
 measures its idle CPU over a window, then makes changes from this process (a
 note by another user, one at a time, `--gap` seconds apart) and reports the
-console's CPU per change (process tree utime+stime, less the idle rate over the
-same time). Two kinds of change: to cases far down the queue (not on screen:
-the usual change on a big desk) and to a case on screen. COPY.db is written to:
-pass a copy. `--code DIR` runs the console from another checkout's `src` (to
-measure a baseline). Not part of `make bench`: it needs a large desk copied by hand.
+program's CPU per change (process tree utime+stime, less the idle rate over the
+same time). Three programs, each `--runs` times (medians reported):
+
+- the console's queue: start to a screen of rows, start to the header's counts,
+  CPU per change to a case far down the queue (not on screen: the usual change on
+  a big desk) and to a case on screen;
+- the breach board (`board --readonly`): start to a full board (its counts shown),
+  CPU per change;
+- the floor: a bare Textual app that hears the same changes (bench/bare_app.py):
+  start to first paint, CPU per change.
+
+COPY.db is written to: pass a copy. `--code DIR` runs the console from another
+checkout's `src` (to measure a baseline). bench/figures_bench.py runs it per desk
+with `--live` (make bench, where DESKS are given).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ptyterm import Terminal  # noqa: E402
 from queue_bench import (  # noqa: E402
     CASE_NUMBER,
+    COLS,
     NOW,
+    ROWS,
     cpu_seconds,
     deskterm_command,
     environment,
     quit_program,
     start,
 )
+
+HERE = Path(__file__).resolve().parent
+HEADER_COUNTS = re.compile(r"open \d+ +breached \d+")
+BOARD_COUNTS = re.compile(r"open \d+ +\(")
 
 
 def far_cases(path: Path, count: int) -> list[int]:
@@ -50,6 +69,216 @@ def far_cases(path: Path, count: int) -> list[int]:
     return [number for (number,) in rows] + [low, high]
 
 
+class Session:
+    """One program in a pty, and notes written to the desk from this process."""
+
+    def __init__(self, db: Path, code: Path | None = None) -> None:
+        os.environ["DESKTERM_NOW"] = NOW
+        from deskterm import settings
+        from deskterm.desk.context import Desk
+        from deskterm.sla.catalog import PolicyCatalog
+        from deskterm.store.engine import database_url, make_engine
+
+        self.db = db
+        self.home = Path(tempfile.mkdtemp(prefix="live-bench-"))
+        self.env = environment(self.home, frozen=True)
+        self.console = deskterm_command()
+        if code is not None:
+            self.env["PYTHONPATH"] = str(code / "src")
+            self.env["PYTHONDONTWRITEBYTECODE"] = "1"
+            self.console = [sys.executable, "-m", "deskterm"]
+        self.engine = make_engine(database_url(str(db)))
+        self.desk = Desk(self.engine, PolicyCatalog([settings.packaged_policy_dir()]), "bob")
+        self.turn = 0
+
+    def change(self, number: int, kind: str = "note") -> None:
+        """A note (moves no figure), or an assignment (moves the counters and the board's
+        per-engineer load: the screens count again)."""
+        from deskterm.desk import cases
+        from deskterm.desk.errors import DeskError
+
+        if kind == "assign":
+            self.turn += 1
+            engineer = ("asha", "bruno")[self.turn % 2]
+            try:
+                cases.assign(self.desk, number, engineer)
+            except DeskError:  # already theirs (an earlier run): the other one
+                cases.assign(self.desk, number, "bruno" if engineer == "asha" else "asha")
+        else:
+            cases.note(self.desk, number, "live_bench: a change made elsewhere")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _settle(term: Terminal, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        term.poll(0.1)
+
+
+def _idle_rate(term: Terminal, seconds: float) -> float:
+    cpu0, t0 = cpu_seconds(term.pid), time.monotonic()
+    _settle(term, seconds)
+    return (cpu_seconds(term.pid) - cpu0) / (time.monotonic() - t0)
+
+
+def _per_change(
+    session: Session, term: Terminal, targets: list[int], gap: float, idle_rate: float, kind: str
+) -> list[float]:
+    costs = []
+    for number in targets:
+        before, t_before = cpu_seconds(term.pid), time.monotonic()
+        session.change(number, kind)
+        _settle(term, gap)
+        spent = cpu_seconds(term.pid) - before
+        costs.append(spent - idle_rate * (time.monotonic() - t_before))
+    return costs
+
+
+def queue_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    *far, low, high = far_cases(session.db, args.changes)
+    numbers = range(low, high + 1)
+    seconds, term = start([*session.console, "--db", str(session.db)], session.env, numbers, 300.0)
+    try:
+        # The rows may come before the header's counts: the later of the two is the start.
+        counted = term.read_until_text(HEADER_COUNTS, 60.0) - term.started_at
+        _settle(term, args.settle)
+        shown = [int(n) for line in term.text() for n in CASE_NUMBER.findall(line)]
+        shown = [n for n in shown if n in numbers]
+        idle = _idle_rate(term, args.idle)
+        far_costs = _per_change(session, term, far[: args.changes], args.gap, idle, args.kind)
+        screen_costs = (
+            _per_change(
+                session, term, [shown[2]] * max(args.changes // 2, 2), args.gap, idle, args.kind
+            )
+            if len(shown) > 2
+            else []
+        )
+    finally:
+        quit_program(term)
+    return {
+        "start_to_rows_s": seconds,
+        "start_to_header_counts_s": counted,
+        "idle_cpu_per_s": idle,
+        "cpu_per_change_far_s": statistics.median(far_costs),
+        "cpu_per_change_on_screen_s": statistics.median(screen_costs) if screen_costs else None,
+    }
+
+
+def _started(
+    command: list[str], env: dict[str, str], shown: re.Pattern[str]
+) -> tuple[float, Terminal]:
+    term = Terminal(command, COLS, ROWS, env)
+    try:
+        seconds = term.read_until_text(shown, 300.0) - term.started_at
+    except Exception:
+        term.close()
+        raise
+    return seconds, term
+
+
+def _changes_only(
+    session: Session, args: argparse.Namespace, command: list[str], shown: re.Pattern[str]
+) -> dict[str, Any]:
+    *far, _, _ = far_cases(session.db, args.changes)
+    seconds, term = _started(command, session.env, shown)
+    try:
+        _settle(term, args.settle)
+        idle = _idle_rate(term, args.idle)
+        costs = _per_change(session, term, far[: args.changes], args.gap, idle, args.kind)
+    finally:
+        quit_program(term)
+    return {
+        "start_to_full_s": seconds,
+        "idle_cpu_per_s": idle,
+        "cpu_per_change_s": statistics.median(costs),
+    }
+
+
+def board_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    command = [*session.console, "--db", str(session.db), "board", "--readonly"]
+    return _changes_only(session, args, command, BOARD_COUNTS)
+
+
+def bare_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, str(HERE / "bare_app.py"), "--db", str(session.db)]
+    return _changes_only(session, args, command, re.compile("ready"))
+
+
+PROGRAMS: dict[str, Callable[[Session, argparse.Namespace], dict[str, Any]]] = {
+    "queue": queue_run,
+    "board": board_run,
+    "bare app (floor)": bare_run,
+}
+
+
+def measure(db: Path, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """Each program `args.runs` times on `db`: the median of each figure."""
+    session = Session(db, getattr(args, "code", None))
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for name, run in PROGRAMS.items():
+            runs = [run(session, args) for _ in range(args.runs)]
+            found[name] = {
+                key: (
+                    statistics.median(r[key] for r in runs)
+                    if all(r[key] is not None for r in runs)
+                    else None
+                )
+                for key in runs[0]
+            }
+    finally:
+        session.close()
+    return found
+
+
+def lines(found: dict[str, dict[str, Any]]) -> list[str]:
+    """Each figure beside the bare app's (the floor), and its target."""
+    floor = found["bare app (floor)"]
+    targets = {
+        "start_to_header_counts_s": 1.0,
+        "start_to_full_s": 1.0,
+        "cpu_per_change_far_s": 0.020,
+        "cpu_per_change_on_screen_s": 0.020,
+        "cpu_per_change_s": 0.020,
+    }
+    floors = {
+        "start_to_rows_s": floor["start_to_full_s"],
+        "start_to_header_counts_s": floor["start_to_full_s"],
+        "start_to_full_s": floor["start_to_full_s"],
+        "cpu_per_change_far_s": floor["cpu_per_change_s"],
+        "cpu_per_change_on_screen_s": floor["cpu_per_change_s"],
+        "cpu_per_change_s": floor["cpu_per_change_s"],
+        "idle_cpu_per_s": floor["idle_cpu_per_s"],
+    }
+    out = []
+    for program, figures in found.items():
+        for key, value in figures.items():
+            if value is None:
+                out.append(f"  {program:<17} {key:<28} not measured")
+                continue
+            shown = (
+                f"{value * 1000:9.1f} ms"
+                if key != "idle_cpu_per_s"
+                else f"{value * 1000:6.1f} ms/s"
+            )
+            base = floors.get(key)
+            ratio = (
+                f"({value / base:6.2f}x the bare app)"
+                if base and program != "bare app (floor)"
+                else ""
+            )
+            target = targets.get(key)
+            verdict = (
+                ""
+                if target is None or program == "bare app (floor)"
+                else (f" target {target * 1000:.0f} ms: {'met' if value <= target else 'MISSED'}")
+            )
+            out.append(f"  {program:<17} {key:<28} {shown} {ratio}{verdict}")
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", type=Path, required=True)
@@ -57,76 +286,20 @@ def main() -> None:
     parser.add_argument("--gap", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=8.0)
     parser.add_argument("--idle", type=float, default=10.0)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--kind", choices=("note", "assign"), default="note", help="the change made elsewhere"
+    )
     parser.add_argument("--code", type=Path, help="another checkout whose src/ to run")
     args = parser.parse_args()
-
-    os.environ["DESKTERM_NOW"] = NOW
-    from deskterm import settings
-    from deskterm.desk import cases
-    from deskterm.desk.context import Desk
-    from deskterm.sla.catalog import PolicyCatalog
-    from deskterm.store.engine import database_url, make_engine
-
-    *far, low, high = far_cases(args.db, args.changes)
-    numbers = range(low, high + 1)
-    home = Path(tempfile.mkdtemp(prefix="live-bench-"))
-    env = environment(home, frozen=True)
-    if args.code is not None:
-        env["PYTHONPATH"] = str(args.code / "src")
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        command = [sys.executable, "-m", "deskterm"]
-    else:
-        command = deskterm_command()
-    command += ["--db", str(args.db)]
-    engine = make_engine(database_url(str(args.db)))
-    desk = Desk(engine, PolicyCatalog([settings.packaged_policy_dir()]), "bob")
-    seconds, term = start(command, env, numbers, 300.0)
-    try:
-        end = time.monotonic() + args.settle
-        while time.monotonic() < end:
-            term.poll(0.1)
-        shown = [int(n) for line in term.text() for n in CASE_NUMBER.findall(line)]
-        shown = [n for n in shown if n in numbers]
-        cpu0, t0 = cpu_seconds(term.pid), time.monotonic()
-        end = t0 + args.idle
-        while time.monotonic() < end:
-            term.poll(0.1)
-        idle_rate = (cpu_seconds(term.pid) - cpu0) / (time.monotonic() - t0)
-
-        def per_change(targets: list[int]) -> list[float]:
-            costs = []
-            for number in targets:
-                before, t_before = cpu_seconds(term.pid), time.monotonic()
-                cases.note(desk, number, "live_bench: a change made elsewhere")
-                end = time.monotonic() + args.gap
-                while time.monotonic() < end:
-                    term.poll(0.05)
-                spent = cpu_seconds(term.pid) - before
-                costs.append(spent - idle_rate * (time.monotonic() - t_before))
-            return costs
-
-        not_shown = per_change(far[: args.changes])
-        on_screen = per_change([shown[2]] * max(args.changes // 2, 2)) if len(shown) > 2 else []
-    finally:
-        quit_program(term)
-        engine.dispose()
-
-    def line(what: str, costs: list[float]) -> str:
-        if not costs:
-            return f"{what}: not measured"
-        ms = sorted(c * 1000 for c in costs)
-        return (
-            f"{what}: median {statistics.median(ms):.0f} ms, "
-            f"min {ms[0]:.0f}, max {ms[-1]:.0f} ms CPU per change ({len(ms)} changes)"
-        )
-
+    load = os.getloadavg()
+    found = measure(args.db, args)
     print(
         f"desk {args.db.name}; console from {args.code or 'this checkout'}; "
-        f"start to rows {seconds:.1f} s; idle {idle_rate * 1000:.0f} ms CPU/s; "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"load average {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after; medians of "
+        f"{args.runs} run(s), CPU per change ({args.kind}) less the idle rate"
     )
-    print(line("change to a case far down the queue", not_shown))
-    print(line("change to a case on screen", on_screen))
+    print("\n".join(lines(found)))
 
 
 if __name__ == "__main__":

@@ -148,3 +148,7 @@ def test_kill_9_at_random_moments_loses_no_acknowledged_change(tmp_path: Path) -
     assert counts.differences_on(engine) == []
     with engine.connect() as connection:
         assert outcomes.missing(connection) == 0
+    # Every stored SLA outcome (first responses, and each run of the other clocks)
+    # equals a recount from the events that survived: what deskterm doctor --clocks checks.
+    recount = doctor.outcomes_recount_check(database_url(str(database)), settings.policy_dirs())
+    assert recount.status == "ok", recount.message

@@ -227,3 +227,29 @@ def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> N
         watcher.close()
         engine.dispose()
         proxy.close()
+
+
+def test_the_feed_tells_a_note_from_a_change_that_moves_the_desks_figures(desk: Desk) -> None:
+    from deskterm.live.messages import DeskChanged
+
+    if desk.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's notifications name the cases only: screens read again")
+    number = open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        assert watcher.poll() is None  # the starting point
+        cases.note(desk, number, "Looked at the logs")
+        heard = watcher.poll()
+        assert heard is not None and heard.kinds == frozenset({"note"})
+        quiet = DeskChanged(heard.cases, kinds=heard.kinds)
+        assert quiet.figures_unchanged  # the counts and the board need not be read again
+        cases.assign(desk, number, "bob")
+        heard = watcher.poll()
+        assert heard is not None and heard.kinds == frozenset({"assign"})
+        moved = DeskChanged(heard.cases, kinds=heard.kinds)
+        assert not moved.figures_unchanged
+        assert not quiet.merged(moved).figures_unchanged
+        assert not DeskChanged({number: 9}).figures_unchanged  # kinds not told: read again
+        assert not DeskChanged(everything=True, kinds=frozenset({"note"})).figures_unchanged
+    finally:
+        watcher.close()

@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
-from deskterm.desk import demo, outcomes, reports
+from deskterm.desk import cases, clock_outcomes, demo, outcomes, reports
 from deskterm.desk.context import Desk
 from deskterm.desk.sweep import sweep
-from deskterm.models import SlaOutcome
+from deskterm.desk.workflow import MOVES
+from deskterm.models import Case, SlaClockOutcome, SlaOutcome
+from deskterm.sla import Status
 from tests.desk.test_counts import a_busy_desk
 from tests.frozen import FrozenClock
 
@@ -40,7 +42,11 @@ def test_the_stored_report_equals_the_replay_on_a_demo_desk(desk: Desk, clock: F
     by_the_demo = stored_rows(desk)
     assert len(by_the_demo) > DEMO_CASES // 2
     assert refilled(desk) == by_the_demo
+    # The demo stores only first responses; the other clocks' runs as the migration does.
+    with desk.engine.begin() as connection:
+        assert clock_outcomes.fill(connection, desk.policy, desk.now()) > 0
     compared = 0
+    runs = 0
     for _ in range(2):
         for start, end in periods(desk):
             for by in reports.GROUPINGS:
@@ -51,10 +57,59 @@ def test_the_stored_report_equals_the_replay_on_a_demo_desk(desk: Desk, clock: F
                     by,
                 )
                 compared += stored["total"]["received"]
-        # Time passes, the sweep records breaches and closes cases; then compare again.
-        clock.advance(hours=26)
+                runs += sum(
+                    stored["total"][f"{c}_{s}"] for c in reports.CLOCKS for s in ("met", "missed")
+                )
+        # Time passes, engineers and customers write, the sweep records breaches and
+        # closes cases; then compare again.
+        clock.advance(hours=13)
+        engineers_and_customers_write(desk, clock)
+        clock.advance(hours=13)
         sweep(desk)
     assert compared > DEMO_CASES  # the periods were not empty
+    assert runs > 0
+    # What the changes stored equals a replay of every case's events.
+    assert stored_runs(desk) == refilled_runs(desk)
+
+
+def engineers_and_customers_write(desk: Desk, clock: FrozenClock) -> None:
+    """Replies, customer messages and resolutions on open cases, a few at each instant."""
+    with desk.engine.connect() as connection:
+        found = connection.execute(
+            select(Case.number, Case.status)  # type: ignore[call-overload]
+            .where(Case.status != "closed")
+            .order_by(Case.number)
+            .limit(60)
+        ).all()
+    for i, (number, status) in enumerate(found):
+        if i % 3 == 0:
+            cases.customer_reply(desk, number, "Any news?")
+        elif i % 3 == 1:
+            cases.reply(desk, number, "We are on it.")
+        elif status == Status.RESOLVED.value:
+            cases.move(desk, number, Status.OPEN.value)  # reopened
+        elif Status.RESOLVED in MOVES[Status(status)]:
+            cases.move(desk, number, Status.RESOLVED.value)
+        if i % 10 == 9:
+            clock.advance(minutes=7)
+
+
+def stored_runs(desk: Desk) -> list[Any]:
+    table = SlaClockOutcome.__table__  # type: ignore[attr-defined]
+    with desk.engine.connect() as connection:
+        return list(
+            connection.execute(
+                select(table).order_by(table.c.case_id, table.c.clock, table.c.settled_at)
+            ).all()
+        )
+
+
+def refilled_runs(desk: Desk) -> list[Any]:
+    table = SlaClockOutcome.__table__  # type: ignore[attr-defined]
+    with desk.engine.begin() as connection:
+        connection.execute(delete(table))
+        clock_outcomes.fill(connection, desk.policy, desk.now())
+    return stored_runs(desk)
 
 
 def stored_rows(desk: Desk) -> list[Any]:

@@ -131,10 +131,10 @@ def upgrade_command(ctx: typer.Context) -> None:
 
 @app.command("recount")
 def recount_command(ctx: typer.Context) -> None:
-    """Rewrite the desk's counters from its cases and store missing SLA outcomes (when
-    deskterm doctor finds them wrong)."""
+    """Rewrite the desk's counters from its cases and its SLA outcomes from the cases'
+    events (when deskterm doctor finds them wrong)."""
     from deskterm import settings
-    from deskterm.desk import counts, outcomes
+    from deskterm.desk import clock_outcomes, counts, outcomes
     from deskterm.sla.catalog import PolicyCatalog
 
     url = _url(ctx)
@@ -145,18 +145,25 @@ def recount_command(ctx: typer.Context) -> None:
     try:
         wrong = counts.differences_on(engine)
         counts.rebuild(engine)
+        policy_of = outcomes.known_policies(catalog)
         with engine.begin() as connection:
-            stored = outcomes.fill(
+            stored = outcomes.rebuild(
                 connection,
-                outcomes.known_policies(catalog),
+                policy_of,
                 clock.now(),
-                outcomes.progress_bar("storing SLA outcomes"),
+                outcomes.progress_bar("recounting first-response outcomes"),
+            )
+            stored += clock_outcomes.fill(
+                connection,
+                policy_of,
+                clock.now(),
+                outcomes.progress_bar("recounting update, resolution and next-response outcomes"),
             )
     except DBAPIError as error:
         fail(f"cannot recount {printable_url(url)}: {explain(error)}")
     typer.echo(
         f"recounted: {len(wrong)} counter(s) were wrong, now equal to the cases; "
-        f"{stored} missing SLA outcome(s) stored"
+        f"{stored} SLA outcome(s) were missing or wrong, now equal to the events"
     )
 
 

@@ -8,7 +8,7 @@ import typer
 
 from deskterm.cli import params
 from deskterm.cli.context import desk
-from deskterm.desk import demo
+from deskterm.desk import clock_outcomes, demo, outcomes
 
 
 def demo_command(
@@ -34,5 +34,13 @@ def demo_command(
     ] = False,
 ) -> None:
     """Fill the database with a believable desk: organizations, contacts, cases and histories."""
-    report = demo.fill(desk(ctx), cases, seed, if_empty=if_empty)
+    the_desk = desk(ctx)
+    report = demo.fill(the_desk, cases, seed, if_empty=if_empty)
+    if report.cases:
+        # The demo writes first responses' outcomes with its cases; the runs of the
+        # update, resolution and next-response clocks are replayed here.
+        clock_outcomes.fill_desk(
+            the_desk,
+            outcomes.progress_bar("storing update, resolution and next-response outcomes"),
+        )
     typer.echo(report.summary())

@@ -105,7 +105,8 @@ def report_command(
     ] = "severity",
     format: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
 ) -> None:
-    """First-response SLA met, breaches, response times in business time, for a period."""
+    """First-response SLA met, breaches, response times in business time, and the update,
+    resolution and next-response clocks met, for a period."""
     if format not in REPORT_FORMATS:
         fail(f"--format must be one of {', '.join(REPORT_FORMATS)} (got {quoted(format)})")
     if by not in reports.GROUPINGS:
@@ -131,9 +132,17 @@ def report_command(
     table.add_column(reports.report_rows_for(by))
     for _, title in COLUMNS:
         table.add_column(title, justify="right")
+    # The update, resolution and next-response runs met of those counted, where any were.
+    clocks = reports.counted_clocks(found)
+    for clock in clocks:
+        table.add_column(f"{reports.CLOCK_TITLES[clock]} met", justify="right")
+
+    def cells(row: reports.Figures) -> list[str]:
+        return _cells(row) + [reports.clock_cell(row.clocks[clock]) for clock in clocks]
+
     for row in found.rows:
-        table.add_row(safe_line(row.key), *_cells(row))
-    table.add_row("All", *_cells(found.total), style="bold", end_section=True)
+        table.add_row(safe_line(row.key), *cells(row))
+    table.add_row("All", *cells(found.total), style="bold", end_section=True)
     console().print(table)
 
 

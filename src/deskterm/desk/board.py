@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from deskterm.desk import counts as desk_counts
 from deskterm.desk.context import Desk
@@ -116,22 +116,26 @@ def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[Engin
     (past due; due within NEXT_DUE_WITHIN), not over the engineer's whole queue.
     """
     known = standing(desk) if known is None else known
-    # Rows of the two index ranges, tallied here: a GROUP BY on assignee would lead the
-    # planner to walk the assignee index over the whole desk instead.
-    late: dict[str, int] = {}
-    upcoming: dict[str, datetime] = {}
+    # Grouped by an expression, not the column: on the column, SQLite would walk the
+    # assignee index over the whole desk; on the expression it reads the two ranges
+    # of the promise index (which holds the assignee: no row is visited) and groups
+    # a few rows per engineer. Cases nobody holds group under "".
+    engineer = func.coalesce(_C.assignee, "")
     with desk.engine.connect() as connection:
-        for (name,) in connection.execute(
-            select(_C.assignee).where(desk_counts.breached_condition(now), _C.assignee.is_not(None))
-        ):
-            late[name] = late.get(name, 0) + 1
-        for name, due in connection.execute(
-            select(_C.assignee, _C.promise_due).where(
-                desk_counts.promise_within(now, NEXT_DUE_WITHIN), _C.assignee.is_not(None)
-            )
-        ):
-            if name not in upcoming or due < upcoming[name]:
-                upcoming[name] = due
+        late: dict[str, int] = dict(
+            connection.execute(  # type: ignore[arg-type]
+                select(engineer, func.count())
+                .where(desk_counts.breached_condition(now))
+                .group_by(engineer)
+            ).all()
+        )
+        upcoming: dict[str, datetime] = dict(
+            connection.execute(  # type: ignore[arg-type]
+                select(engineer, func.min(_C.promise_due))
+                .where(desk_counts.promise_within(now, NEXT_DUE_WITHIN))
+                .group_by(engineer)
+            ).all()
+        )
     return [
         EngineerLoad(
             engineer=name,

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from deskterm.desk import deadlines, limits, outcomes
+from deskterm.desk import clock_outcomes, deadlines, limits, outcomes
 from deskterm.desk.context import Desk
 from deskterm.desk.describe import describe
 from deskterm.desk.directory import find_contact, find_organization
@@ -149,6 +149,7 @@ def refresh(
     deadlines.store_clocks(case, clocks, deadlines.plan(case, events, policy, clocks))
     session.add(case)
     outcomes.record(session, policy, case, events, clocks[ClockKind.FIRST_RESPONSE])
+    clock_outcomes.record(session, policy, case, events, clocks, now)
 
 
 def _next_number(session: Session) -> int:

@@ -76,6 +76,7 @@ def examine(
         checks.extend(figures_checks(url))
         if clocks:
             checks.append(clock_check(url, policy_dirs))
+            checks.append(outcomes_recount_check(url, policy_dirs))
     return checks + policy_checks(policy_dirs)
 
 
@@ -144,6 +145,48 @@ def clock_check(url: str, policy_dirs: Sequence[Path]) -> Check:
 
 
 # --- the desk's stored figures ----------------------------------------------------------
+
+
+def outcomes_recount_check(url: str, policy_dirs: Sequence[Path]) -> Check:
+    """Every stored SLA outcome (each clock, each run) against a recount from the events."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from deskterm import clock
+    from deskterm.desk import clock_outcomes, outcomes
+    from deskterm.store.engine import make_engine
+
+    policy_of = outcomes.known_policies(PolicyCatalog(list(policy_dirs)))
+    now = clock.now()
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            first, first_case = outcomes.differences(connection, policy_of, now)
+            runs, runs_case = clock_outcomes.differences(connection, policy_of, now)
+            example = (
+                min(i for i in (first_case, runs_case) if i is not None) if first or runs else None
+            )
+            number = None
+            if example is not None:
+                number = connection.execute(
+                    text("SELECT number FROM cases WHERE id = :id"), {"id": example}
+                ).scalar()
+    except SQLAlchemyError as error:
+        return Check(
+            "SLA outcomes recount", "fail", f"cannot read the outcomes: {first_line(error)}"
+        )
+    finally:
+        engine.dispose()
+    if first or runs:
+        return Check(
+            "SLA outcomes recount",
+            "fail",
+            f"{first} first-response outcome(s) and {runs} run(s) of the update, resolution "
+            f"and next-response clocks differ from a recount of the events (e.g. case {number})",
+            "run deskterm db recount (it rewrites them from the cases' events, in one transaction)",
+        )
+    return Check(
+        "SLA outcomes recount", "ok", "every stored SLA outcome equals a recount of the events"
+    )
 
 
 def figures_checks(url: str) -> list[Check]:

@@ -24,6 +24,7 @@ from deskterm.desk.limits import quoted
 from deskterm.desk.queue import promise_due
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind, Organization
+from deskterm.models.event import FINISHED_WHERE
 from deskterm.safe_text import safe_line
 from deskterm.sla import Status
 
@@ -153,11 +154,14 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
 
         def from_events(key: str, title: str, *conditions: Any, latest: bool = False) -> Section:
             window = and_(_E.at >= start, _E.at <= now, *conditions)
+            joined = _cases_joined().join(Event.__table__, _E.case_id == _C.id)  # type: ignore[attr-defined]
             if latest:  # one line per case: its last such event (resolved, then closed)
+                # Counted as cases, from the index of such events alone.
+                total = count(select(func.count(func.distinct(_E.case_id))).where(window))
                 newest = select(func.max(_E.id)).where(window).group_by(_E.case_id).correlate(None)
                 window = and_(window, _E.id.in_(newest))
-            joined = _cases_joined().join(Event.__table__, _E.case_id == _C.id)  # type: ignore[attr-defined]
-            total = count(select(func.count()).select_from(Event.__table__).where(window))
+            else:
+                total = count(select(func.count()).select_from(Event.__table__).where(window))
             rows = connection.execute(
                 select(*_CASE_COLUMNS, _E.at, _E.field, _E.new_value, _E.actor)
                 .select_from(joined)
@@ -179,7 +183,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
             "resolved",
             "Resolved",
             _E.kind == EventKind.STATUS.value,
-            _E.new_value.in_(RESOLVED),
+            text(FINISHED_WHERE),  # as the partial index says it: SQLite then uses it
             latest=True,
         )
 

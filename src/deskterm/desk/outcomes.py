@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -105,10 +105,9 @@ def fill(
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Store the settled first responses of every case that has none yet; returns how many."""
-    from deskterm.models import Case, Event, SlaOutcome
+    from deskterm.models import Case, SlaOutcome
 
     outcomes = SlaOutcome.__table__  # type: ignore[attr-defined]
-    e = Event.__table__.c  # type: ignore[attr-defined]
     c = Case.__table__.c  # type: ignore[attr-defined]
     done = set(connection.execute(select(outcomes.c.case_id)).scalars())
     ids = [
@@ -119,8 +118,38 @@ def fill(
         if i not in done
     ]
     written = 0
+    for _, batch in _recounted(connection, ids, policy_of, now, progress):
+        if batch:
+            connection.execute(insert(outcomes), batch)
+            written += len(batch)
+    return written
+
+
+def _settled_ids(connection: Connection) -> list[int]:
+    from deskterm.models import Case
+
+    c = Case.__table__.c  # type: ignore[attr-defined]
+    return list(
+        connection.execute(
+            select(c.id).where(c.first_response_state.not_in(UNSETTLED)).order_by(c.id)
+        ).scalars()
+    )
+
+
+def _recounted(
+    connection: Connection,
+    ids: Sequence[int],
+    policy_of: Callable[[str], Policy | None],
+    now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
+    """(case ids, their settled first responses) a chunk at a time, from the events."""
+    from deskterm.models import Case, Event
+
+    e = Event.__table__.c  # type: ignore[attr-defined]
+    c = Case.__table__.c  # type: ignore[attr-defined]
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+        chunk = list(ids[start : start + CHUNK])
         rows = connection.execute(
             select(c.id, c.policy, c.severity, c.received_at, c.organization_id).where(
                 c.id.in_(chunk)
@@ -133,13 +162,71 @@ def fill(
             .order_by(e.case_id, e.id)
         ):
             events[event.case_id].append(event)
-        batch = list(_settled_rows(rows, events, policy_of, now))
-        if batch:
-            connection.execute(insert(outcomes), batch)
-            written += len(batch)
+        yield chunk, list(_settled_rows(rows, events, policy_of, now))
         if progress is not None:
             progress(min(start + CHUNK, len(ids)), len(ids))
-    return written
+
+
+def _stored(connection: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    from deskterm.models import SlaOutcome
+
+    table = SlaOutcome.__table__  # type: ignore[attr-defined]
+    return {
+        row.case_id: dict(row._mapping)
+        for row in connection.execute(
+            select(table).where(table.c.case_id.in_(list(ids)), table.c.clock == FIRST_RESPONSE)
+        )
+    }
+
+
+def differences(
+    connection: Connection, policy_of: Callable[[str], Policy | None], now: datetime
+) -> tuple[int, int | None]:
+    """Cases whose stored first-response outcome differs from a recount from their
+    events (missing, wrong, or stored while the clock still runs), and one of them."""
+    from deskterm.models import Case, SlaOutcome
+
+    wrong: list[int] = []
+    for chunk, rows in _recounted(connection, _settled_ids(connection), policy_of, now):
+        stored = _stored(connection, chunk)
+        for row in rows:
+            if stored.get(row["case_id"]) != row:
+                wrong.append(row["case_id"])
+    o = SlaOutcome.__table__.c  # type: ignore[attr-defined]
+    c = Case.__table__.c  # type: ignore[attr-defined]
+    wrong += connection.execute(
+        select(o.case_id)
+        .join(Case.__table__, c.id == o.case_id)  # type: ignore[attr-defined]
+        .where(c.first_response_state.in_(UNSETTLED))
+    ).scalars()
+    return len(wrong), min(wrong) if wrong else None
+
+
+def rebuild(
+    connection: Connection,
+    policy_of: Callable[[str], Policy | None],
+    now: datetime,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Rewrite every stored first-response outcome that differs from a recount from the
+    events (in the caller's transaction); returns how many were rewritten."""
+    from sqlalchemy import delete
+
+    from deskterm.models import Case, SlaOutcome
+
+    table = SlaOutcome.__table__  # type: ignore[attr-defined]
+    c = Case.__table__.c  # type: ignore[attr-defined]
+    unsettled = select(c.id).where(c.first_response_state.in_(UNSETTLED))
+    changed = connection.execute(delete(table).where(table.c.case_id.in_(unsettled))).rowcount
+    for chunk, rows in _recounted(connection, _settled_ids(connection), policy_of, now, progress):
+        stored = _stored(connection, chunk)
+        wrong = [row for row in rows if stored.get(row["case_id"]) != row]
+        if wrong:
+            ids = [row["case_id"] for row in wrong]
+            connection.execute(delete(table).where(table.c.case_id.in_(ids)))
+            connection.execute(insert(table), wrong)
+            changed += len(wrong)
+    return int(changed)
 
 
 def _settled_rows(

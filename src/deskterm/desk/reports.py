@@ -15,6 +15,10 @@ For a period [start, end):
   records them).
 - customer-timeout downgrades: CUSTOMER_TIMEOUT events in the period.
 - auto-closures: STATUS events to closed in the period, by the sweep ("deskterm").
+- update, resolution and next response: the runs of these clocks that settled in
+  the period (deskterm.desk.clock_outcomes says when a run settles): met when
+  answered by their due, missed when answered late. A run still counting at
+  `end` is counted in the period it settles in.
 
 A figure is grouped by the severity, organization or engineer it belonged to at
 its instant: the severity the case had then, the engineer who gave the response
@@ -35,13 +39,13 @@ from typing import Any
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from deskterm.desk import deadlines
+from deskterm.desk import clock_outcomes, deadlines
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.limits import quoted
 from deskterm.desk.outcomes import FIRST_RESPONSE, UNASSIGNED, Replay
 from deskterm.instants import InstantError, in_range, to_iso
-from deskterm.models import Case, Event, EventKind, Organization, SlaOutcome
+from deskterm.models import Case, Event, EventKind, Organization, SlaClockOutcome, SlaOutcome
 from deskterm.sla import ClockState, Policy, Status
 from deskterm.sla.clocks import first_response_clock
 
@@ -84,6 +88,40 @@ def parse_day(text: str, *, end: bool = False) -> datetime:
 
 
 @dataclass
+class ClockFigures:
+    """Met and missed runs of one of the clocks that run more than once."""
+
+    met: int = 0
+    missed: int = 0
+
+    @property
+    def met_percent(self) -> float | None:
+        counted = self.met + self.missed
+        return None if counted == 0 else 100.0 * self.met / counted
+
+
+CLOCKS = clock_outcomes.TRACKED_VALUES  # update, resolution, next_response
+CLOCK_TITLES = {"update": "Update", "resolution": "Resolution", "next_response": "Next resp"}
+
+
+def counted_clocks(found: Report) -> list[str]:
+    """The clocks with a run counted in the period (the others are left out of tables)."""
+    return [c for c in CLOCKS if found.total.clocks[c].met + found.total.clocks[c].missed]
+
+
+def clock_cell(figures: ClockFigures) -> str:
+    """`12/15 80%`: runs met of those counted, and the share; `-` when none."""
+    counted = figures.met + figures.missed
+    if not counted:
+        return "-"
+    return f"{figures.met}/{counted} {100.0 * figures.met / counted:.0f}%"
+
+
+def _clock_figures() -> dict[str, ClockFigures]:
+    return {clock: ClockFigures() for clock in CLOCKS}
+
+
+@dataclass
 class Figures:
     """One row of the report: a severity, an organization, an engineer, or the total."""
 
@@ -95,6 +133,7 @@ class Figures:
     customer_timeouts: int = 0
     auto_closures: int = 0
     response_times: list[timedelta] = field(default_factory=list)
+    clocks: dict[str, ClockFigures] = field(default_factory=_clock_figures)
 
     @property
     def met_percent(self) -> float | None:
@@ -116,6 +155,12 @@ class Figures:
             return None if value is None else round(value.total_seconds())
 
         met = self.met_percent
+        clocks: dict[str, Any] = {}
+        for clock, figures in self.clocks.items():
+            percent = figures.met_percent
+            clocks[f"{clock}_met"] = figures.met
+            clocks[f"{clock}_missed"] = figures.missed
+            clocks[f"{clock}_met_percent"] = None if percent is None else round(percent, 1)
         return {
             "key": self.key,
             "received": self.received,
@@ -127,6 +172,7 @@ class Figures:
             "breaches": self.breaches,
             "customer_timeout_downgrades": self.customer_timeouts,
             "auto_closures": self.auto_closures,
+            **clocks,
         }
 
 
@@ -214,6 +260,7 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
             policy = policy_of(case_.policy)
             _count_first_response(policy, case_, organization, events, at, by, tally)
         _count_events(connection, start, end, by, names, policy_of, tally)
+        _count_clock_runs(connection, start, end, at, by, names, policy_of, tally)
     return tally.report(start, end, by)
 
 
@@ -331,6 +378,43 @@ def _count_unanswered(
             .order_by(_C.id)
         ).scalars()
     )
+
+
+_CC = SlaClockOutcome.__table__.c  # type: ignore[attr-defined]
+
+
+def _count_clock_runs(
+    connection: Any,
+    start: datetime,
+    end: datetime,
+    at: datetime,
+    by: str,
+    names: dict[int, str],
+    policy_of: _Policies,
+    tally: _Tally,
+) -> None:
+    """The update, resolution and next-response runs settled in the period: one GROUP BY."""
+    group = {
+        "severity": (_CC.policy, _CC.severity),
+        "organization": (_CC.organization_id,),
+        "engineer": (_CC.engineer,),
+    }[by]
+    period = (_CC.settled_at >= start, _CC.settled_at < end, _CC.settled_at <= at)
+    for row in connection.execute(
+        select(*group, _CC.clock, _CC.state, func.count())
+        .where(*period)
+        .group_by(*group, _CC.clock, _CC.state)
+    ):
+        key, order = _group_key(by, row, names, policy_of)
+        for figures in tally(key, order):
+            _add_run(figures, row.clock, row.state, row[-1])
+
+
+def _add_run(figures: Figures, clock: str, state: str, count: int) -> None:
+    if state == ClockState.MET.value:
+        figures.clocks[clock].met += count
+    elif state == ClockState.BREACHED.value:
+        figures.clocks[clock].missed += count
 
 
 def _group_key(by: str, row: Any, names: dict[int, str], policy_of: _Policies) -> tuple[str, float]:
@@ -465,7 +549,33 @@ def replayed_report(desk: Desk, start: datetime, end: datetime, by: str = "sever
             _count_case_events(policy, case_, organization, events, start, end, by, tally)
             if start <= case_.received_at < end:
                 _count_first_response(policy, case_, organization, events, at, by, tally)
+            _count_runs(policy, case_, organization, events, start, end, at, by, tally)
     return tally.report(start, end, by)
+
+
+def _count_runs(
+    policy: Policy,
+    case_: Any,
+    organization: str,
+    events: list[Any],
+    start: datetime,
+    end: datetime,
+    at: datetime,
+    by: str,
+    tally: _Tally,
+) -> None:
+    """The case's update, resolution and next-response runs that settled in the period."""
+    for run in clock_outcomes.walk(policy, case_, events, at):
+        if not start <= run["settled_at"] < end:
+            continue
+        if by == "severity":
+            key = severity_key(policy, run["severity"])
+        elif by == "organization":
+            key = organization, math.inf
+        else:
+            key = run["engineer"], math.inf
+        for figures in tally(*key):
+            _add_run(figures, run["clock"], run["state"], 1)
 
 
 def _cases_in(
@@ -478,7 +588,11 @@ def _cases_in(
     counted = connection.execute(
         select(_E.case_id).where(*_counted_events(start, end)).distinct()
     ).scalars()
-    ids = sorted(set(received) | set(counted))
+    # A run of the update, resolution or next-response clock settles at an event.
+    changed = connection.execute(
+        select(_E.case_id).where(_E.kind.in_(_CLOCK_EVENTS), _E.at >= start, _E.at < end).distinct()
+    ).scalars()
+    ids = sorted(set(received) | set(counted) | set(changed))
     return _cases_with_events(connection, ids, end, names)
 
 

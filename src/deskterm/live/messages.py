@@ -27,11 +27,22 @@ class DeskChanged(Message, bubble=False):
         *,
         mail: bool = False,
         everything: bool = False,
+        kinds: frozenset[str] | None = None,
     ) -> None:
         super().__init__()
         self.cases: dict[int, int] = dict(cases or {})
         self.mail = mail
         self.everything = everything
+        # The kinds of the events written, when the feed tells them (SQLite).
+        self.kinds = kinds
+
+    @property
+    def figures_unchanged(self) -> bool:
+        """Whether the desk's counts, deadlines and board are as they were: only notes
+        and the like were written (deskterm.store.changes.QUIET_KINDS)."""
+        from deskterm.store.changes import QUIET_KINDS
+
+        return not self.everything and self.kinds is not None and self.kinds <= QUIET_KINDS
 
     def touches(self, number: int) -> bool:
         """Whether case `number` may have changed."""
@@ -42,13 +53,19 @@ class DeskChanged(Message, bubble=False):
         cases = dict(self.cases)
         for number, version in other.cases.items():
             cases[number] = max(version, cases.get(number, 0))
+        kinds = None
+        if self.kinds is not None and other.kinds is not None:
+            kinds = self.kinds | other.kinds
         return DeskChanged(
-            cases, mail=self.mail or other.mail, everything=self.everything or other.everything
+            cases,
+            mail=self.mail or other.mail,
+            everything=self.everything or other.everything,
+            kinds=kinds,
         )
 
     def copy(self) -> DeskChanged:
         """The same news for another screen (a message is handled once)."""
-        return DeskChanged(self.cases, mail=self.mail, everything=self.everything)
+        return DeskChanged(self.cases, mail=self.mail, everything=self.everything, kinds=self.kinds)
 
     @property
     def numbers(self) -> Iterable[int]:

@@ -63,7 +63,12 @@ class DeskMonitor:
                 self.app.post_message(ConnectionBack())
         if changes is not None:
             self.app.post_message(
-                DeskChanged(changes.cases, mail=changes.mail, everything=changes.unknown)
+                DeskChanged(
+                    changes.cases,
+                    mail=changes.mail,
+                    everything=changes.unknown,
+                    kinds=changes.kinds,
+                )
             )
 
     def stop(self) -> None:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from deskterm.models.attachment import Attachment, Counter
     from deskterm.models.case import FIRST_CASE_NUMBER, Case
     from deskterm.models.columns import END_OF_TIME, INTAKE_FIELDS
+    from deskterm.models.clock_outcome import SlaClockOutcome
     from deskterm.models.counts import DeskCount
     from deskterm.models.event import Event
     from deskterm.models.kinds import EventKind
@@ -38,9 +39,19 @@ _HOMES = {
     "Contact": "org",
     "DeskCount": "counts",
     "SlaOutcome": "outcome",
+    "SlaClockOutcome": "clock_outcome",
     "Organization": "org",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts", "outcome")
+_TABLE_MODULES = (
+    "org",
+    "case",
+    "event",
+    "attachment",
+    "mail",
+    "counts",
+    "outcome",
+    "clock_outcome",
+)
 
 __all__ = [
     "END_OF_TIME",
@@ -57,6 +68,7 @@ __all__ = [
     "Organization",
     "Outbox",
     "OutboxStatus",
+    "SlaClockOutcome",
     "SlaOutcome",
     "TriageMail",
 ]

@@ -106,6 +106,7 @@ class BreachCard(Horizontal):
         super().__init__()
         self.row: QueueRow | None = None
         self._shown = ""
+        self._card = Text()
 
     def compose(self) -> ComposeResult:
         yield Digits("")
@@ -131,7 +132,9 @@ class BreachCard(Horizontal):
             card.append(f"  due {stamp(when.due)} ({when.left})")
         card.append("\n")
         card.append(safe_line(row.subject, 80))
-        self.query_one(".card-label", Static).update(card)
+        if card != self._card:  # the same case as shown: its countdown only
+            self._card = card
+            self.query_one(".card-label", Static).update(card)
         self.tick(when)
 
     def tick(self, when: Countdown) -> None:
@@ -172,6 +175,7 @@ class BoardScreen(GrammarScreen):
         self.data: Board | None = None
         self._last_load = 0.0
         self._load_pending = False
+        self._texts: dict[str, Text] = {}  # what each part of the board shows
 
     def compose(self) -> ComposeResult:
         yield Static("loading the board ...", id="board-counts")
@@ -247,6 +251,8 @@ class BoardScreen(GrammarScreen):
     def _desk_changed(self, change: DeskChanged) -> None:
         if not change.everything and not change.cases:
             return  # the outbox only: nothing the board shows
+        if change.figures_unchanged:
+            return  # notes and the like: no count, deadline or holder moved
         # Every figure of the board is of the whole desk: any case may move them.
         if self.app.screen is self:
             self.load()
@@ -258,10 +264,12 @@ class BoardScreen(GrammarScreen):
             return  # read after the screen was closed
         self.data = data
         narrow = self.size.width < 120
-        self.query_one("#board-counts", Static).update(counts_text(data.counts, narrow))
         side = self.query_one("#board-side").content_size.width or self.size.width // 2
-        self.query_one("#board-load", Static).update(load_text(data.load, data.at, side))
-        self.query_one("#board-forecast", Static).update(forecast_text(data.forecast, side))
+        # A part whose text is as shown is left alone: a change elsewhere usually moves
+        # one figure, and repainting the whole board would cost more than reading it.
+        self._update("#board-counts", counts_text(data.counts, narrow))
+        self._update("#board-load", load_text(data.load, data.at, side))
+        self._update("#board-forecast", forecast_text(data.forecast, side))
         now = self.desk.now()
         cards = list(self.query(BreachCard))
         for i, card in enumerate(cards):
@@ -271,6 +279,11 @@ class BoardScreen(GrammarScreen):
                 continue
             policy = self.desk.policy(row.policy)
             card.show(row, policy.label(row.severity), countdown(row, policy, now))
+
+    def _update(self, selector: str, text: Text) -> None:
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text)
 
     def tick(self) -> None:
         now = self.desk.now()

@@ -454,11 +454,16 @@ class QueueScreen(GrammarScreen):
             return  # the outbox only: nothing the queue shows
         held = self.table.loaded_from_top()
         if held is None or any(row.number in numbers for row in held):
-            self.reload_data()
+            if change.figures_unchanged:
+                self.reload_rows()  # a note on a row shown: its mark, not the counts
+            else:
+                self.reload_data()
             return
         # None of them is shown: read them (by number) to see whether one now sorts
-        # among the rows shown; the counts are asked again either way.
-        self._recount_changed()
+        # among the rows shown; the counts are asked again unless only notes and the
+        # like were written (they move no count: a recount would read the same).
+        if not change.figures_unchanged:
+            self._recount_changed()
         self._changed_rows(self.source.query, frozenset(numbers))
 
     @work(thread=True, exclusive=True, group="changed-rows")

@@ -55,6 +55,25 @@ def report_table(found: Report) -> Table:
     return table
 
 
+def clocks_table(found: Report) -> Table | None:
+    """The update, resolution and next-response runs met of those counted (the clocks
+    with any run in the period); None when there is none."""
+    clocks = reports.counted_clocks(found)
+    if not clocks:
+        return None
+    table = Table(box=None, padding=(0, 1), header_style="bold")
+    table.add_column(reports.report_rows_for(found.by), no_wrap=True, max_width=24)
+    for clock in clocks:
+        table.add_column(f"{reports.CLOCK_TITLES[clock]} met", justify="right", no_wrap=True)
+    for row in (*found.rows, found.total):
+        table.add_row(
+            Text(safe_line(row.key if row is not found.total else "All")),
+            *(reports.clock_cell(row.clocks[clock]) for clock in clocks),
+            style="bold" if row is found.total else "",
+        )
+    return table
+
+
 def charts_text(found: Report, width: int) -> Text:
     rows = list(found.rows)
     labels = [safe_line(r.key, 16) for r in rows]
@@ -100,6 +119,7 @@ class ReportScreen(GrammarScreen):
         with VerticalScroll(id="report-body"):
             yield Static(id="report-title", markup=False)
             yield Static("computing the report ...", id="report-table")
+            yield Static(id="report-clocks")
             yield Static(id="report-charts", markup=False)
         yield KeysFooter()
 
@@ -147,5 +167,10 @@ class ReportScreen(GrammarScreen):
             f"by {found.by}"
         )
         self.query_one("#report-table", Static).update(report_table(found))
+        clocks = clocks_table(found)
+        shown = self.query_one("#report-clocks", Static)
+        shown.display = clocks is not None
+        if clocks is not None:
+            shown.update(clocks)
         width = max(20, self.size.width - 4)
         self.query_one("#report-charts", Static).update(charts_text(found, min(width, 100)))

@@ -41,6 +41,11 @@ CHANNEL_SQL = "SELECT left('deskterm:' || current_schema(), 63)"
 # the cases would cost more than reloading what is shown.
 MOST_NAMED = 1000
 OUTBOX_COUNTER = "outbox_changes"  # bumped by the mail sender (migration 0002_mail)
+# Events that move no figure of the desk: no status, severity, assignee or escalation
+# (the counters), and no clock (they are not part of a case's SLA history,
+# deskterm.desk.deadlines.history_of). A change made only of these leaves every count,
+# deadline and board figure as it was: a screen need not count the desk again.
+QUIET_KINDS = frozenset({"note", "attach", "checklist", "linked", "automatic-mail"})
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,9 @@ class Changes:
     cases: Mapping[int, int] = field(default_factory=dict)
     mail: bool = False  # the outbox changed (a mail sent or failed): no case row written
     unknown: bool = False  # something the feed cannot name: reload everything
+    # The kinds of the events written (SQLite, where the events are read); None when
+    # the feed does not tell them (PostgreSQL's notifications name cases only).
+    kinds: frozenset[str] | None = None
 
 
 def parse_payload(payload: str) -> tuple[int, int] | None:
@@ -106,7 +114,7 @@ class ChangeWatcher:
 
     def _sqlite_changes(self) -> Changes:
         rows = self._query(
-            "SELECT events.id, cases.number, events.version FROM events "
+            "SELECT events.id, cases.number, events.version, events.kind FROM events "
             "JOIN cases ON cases.id = events.case_id WHERE events.id > ? "
             "ORDER BY events.id LIMIT ?",
             self._last_event,
@@ -119,12 +127,14 @@ class ChangeWatcher:
             self._last_event = self._marks()[0]
             return Changes(unknown=True, mail=mail)
         named: dict[int, int] = {}
-        for event_id, number, version in rows:
+        kinds: set[str] = set()
+        for event_id, number, version, kind in rows:
             named[number] = max(version, named.get(number, 0))
+            kinds.add(kind)
             self._last_event = event_id
         # Committed, yet neither an event nor a mail: a directory change, a row
         # written without an event. Nothing to name: reload all.
-        return Changes(named, mail, unknown=not named and not mail)
+        return Changes(named, mail, unknown=not named and not mail, kinds=frozenset(kinds))
 
     # -- PostgreSQL ------------------------------------------------------------------
 

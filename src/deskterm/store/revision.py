@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0008_issue_21_search_rows"
+HEAD = "0009_outcomes_clocks"
 
 
 def stored_revision(engine: Engine) -> str | None:

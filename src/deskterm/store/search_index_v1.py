@@ -1,6 +1,6 @@
 """The first search index (migration 0006_search), frozen as it was: one document per case.
 
-Migration 0006 creates it and migration 0008_issue_21_search_rows drops it for the index
+Migration 0006 creates it and migration 0008_search_rows drops it for the index
 of deskterm.store.search_index (a row per text), which indexes each text once when
 it is written instead of a case's whole text on every change. Nothing else uses it.
 """

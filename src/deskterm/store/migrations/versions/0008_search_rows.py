@@ -1,6 +1,6 @@
 """full-text search, a row per text: each text indexed once, when it is written
 
-Revision ID: 0008_issue_21_search_rows
+Revision ID: 0008_search_rows
 Revises: 0007_sla_clocks
 
 The first index (0006_search, deskterm.store.search_index_v1) held one document
@@ -18,7 +18,7 @@ from alembic import op
 
 from deskterm.store import search_index, search_index_v1
 
-revision = "0008_issue_21_search_rows"
+revision = "0008_search_rows"
 down_revision = "0007_sla_clocks"
 branch_labels = None
 depends_on = None
