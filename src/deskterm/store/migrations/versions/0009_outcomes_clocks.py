@@ -1,7 +1,7 @@
 """sla_clock_outcomes: each run of the update, resolution and next-response clocks
 
 Revision ID: 0009_outcomes_clocks
-Revises: 0007_sla_clocks
+Revises: 0008_search_rows
 
 The report reads how these clocks ended instead of replaying every case
 (deskterm.desk.clock_outcomes says when a run settles). Filled here for an
