@@ -106,7 +106,7 @@ def list_cases(
 def summary(
     desk: Desk, case: Case, organization: str, split_from: int | None, now: datetime
 ) -> dict[str, Any]:
-    policy = desk.policy(case.policy)
+    policy = desk.case_policy(case)
     clocks = {}
     for kind in ClockKind:
         state, due = stored_state(case, kind, now)
@@ -123,6 +123,7 @@ def summary(
         "assignee": case.assignee,
         "escalation": case.escalation,
         "policy": case.policy,
+        "policy_version": case.policy_version,
         "version": case.version,
         "received": to_iso(case.received_at),
         "next_due": to_iso(case.next_due),
@@ -179,7 +180,7 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
         events = events_of(session, case)
         attachments = list(session.exec(select(Attachment).where(Attachment.case_id == case.id)))
     assert org is not None
-    policy = desk.policy(case.policy)
+    policy = desk.case_policy(case)
     detail = summary(desk, case, org.name, parent.number if parent else None, now)
     clocks = deadlines.clocks_of(case, events, policy, now)
     detail["clocks"] = {kind.value: clock_json(clocks[kind]) for kind in shown_clocks(clocks)}
@@ -221,7 +222,7 @@ def explain_case(desk: Desk, number: int) -> tuple[Case, Policy, dict[ClockKind,
     with reading(desk.engine) as session:
         case = _load(session, number)
         events = events_of(session, case)
-    policy = desk.policy(case.policy)
+    policy = desk.case_policy(case)
     return case, policy, deadlines.clocks_of(case, events, policy, desk.now())
 
 

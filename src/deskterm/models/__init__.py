@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
     from deskterm.models.outcome import SlaOutcome
+    from deskterm.models.policy_version import PolicyVersion
 
 _HOMES = {
     "Attachment": "attachment",
@@ -38,8 +39,9 @@ _HOMES = {
     "DeskCount": "counts",
     "SlaOutcome": "outcome",
     "Organization": "org",
+    "PolicyVersion": "policy_version",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts", "outcome")
+_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts", "outcome", "policy_version")
 
 __all__ = [
     "END_OF_TIME",
@@ -56,6 +58,7 @@ __all__ = [
     "Organization",
     "Outbox",
     "OutboxStatus",
+    "PolicyVersion",
     "SlaOutcome",
     "TriageMail",
 ]

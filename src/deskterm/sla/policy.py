@@ -8,6 +8,7 @@ an administrator fixing a policy wants the full list, not one error per run.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib.resources as resources
 import re
 import tomllib
@@ -89,6 +90,14 @@ class Policy:
     email_severity: int | None = None
     # What `policy check` says without refusing the file (holidays the package stops at).
     warnings: tuple[str, ...] = ()
+    # The TOML it was read from, and the stored version it is (None: a file not yet
+    # stored; deskterm.desk.policy_versions).
+    text: str = ""
+    version: int | None = None
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def level(self, severity: int) -> SeverityLevel:
         try:
@@ -282,6 +291,7 @@ class _Reader:
             source=self.source,
             email_severity=email_severity,
             warnings=tuple(self.warnings),
+            text=self.text,
         )
 
     def zone(self, value: Any, path: str, required: bool) -> ZoneInfo | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0007_sla_clocks"
+HEAD = "0008_issue_22_policy_versions"
 
 
 def stored_revision(engine: Engine) -> str | None:

@@ -1,0 +1,214 @@
+"""Stored policy versions: what a case's deadlines are computed from.
+
+The first time a desk uses a policy (a case opened under it), the file is stored
+as version 1 (models/policy_version.py). An edited file changes nothing until it
+is applied (desk/policy_apply.py): until then the open cases keep their version,
+and `drift` names the files that differ from the version in use (doctor, the
+console's header, `policy list`).
+
+A stored version never changes, so each is parsed once per process; which version
+is the newest is asked again at most once a second, as the catalog rereads files.
+
+On PostgreSQL a case takes the version in use under a shared advisory lock of the
+policy's name and `apply` under the exclusive one: a case opened while an apply
+runs waits for it and then starts on the new version (docs/architecture.md,
+invariant 4: no lost updates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, text
+
+from deskterm.sla import Policy, PolicyError, parse_policy
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from deskterm.sla.catalog import PolicyCatalog
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A policy whose file is not the version in use."""
+
+    name: str
+    version: int
+    path: str
+    problem: str | None = None  # the file cannot be read as a policy
+
+    def describe(self) -> str:
+        if self.problem:
+            return f"policy {self.name}: {self.path} has problems; cases use version {self.version}"
+        return (
+            f"policy {self.name}: {self.path} differs from version {self.version} in use "
+            f"(deskterm policy diff {self.name}, then policy apply)"
+        )
+
+
+class StoredPolicies:
+    """The stored versions a process has read, and the newest version of each name."""
+
+    def __init__(
+        self, recheck_seconds: float = 1.0, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._parsed: dict[tuple[str, int], Policy] = {}
+        self._newest: dict[str, int] = {}
+        self._newest_at: float | None = None
+        self._recheck_seconds = recheck_seconds
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+
+    def newest(self, engine: Engine, name: str) -> int | None:
+        """The version new cases of `name` start under (None: never stored)."""
+        now = self._monotonic()
+        with self._lock:
+            if self._newest_at is None or now - self._newest_at >= self._recheck_seconds:
+                with engine.connect() as connection:
+                    self._newest = newest_versions(connection)
+                self._newest_at = now
+            return self._newest.get(name)
+
+    def forget_newest(self) -> None:
+        with self._lock:
+            self._newest_at = None
+
+    def get(self, engine: Engine, name: str, version: int) -> Policy | None:
+        key = (name, version)
+        found = self._parsed.get(key)
+        if found is not None:
+            return found
+        with engine.connect() as connection:
+            row = connection.execute(
+                text("SELECT text, source FROM policy_versions WHERE name = :n AND version = :v"),
+                {"n": name, "v": version},
+            ).first()
+        if row is None:
+            return None
+        found = parse_stored(name, version, row.text, row.source)
+        self._parsed[key] = found
+        return found
+
+
+def parse_stored(name: str, version: int, body: str, source: str) -> Policy:
+    try:
+        policy = parse_policy(body, source)
+    except PolicyError as error:
+        # A stored text was valid when stored; only a vanished .ics it names can break it.
+        raise PolicyError(
+            [f"policy {name} version {version} (stored): {problem}" for problem in error.problems]
+        ) from None
+    return replace(policy, version=version)
+
+
+def newest_versions(connection: Connection) -> dict[str, int]:
+    rows = connection.execute(
+        text("SELECT name, MAX(version) AS version FROM policy_versions GROUP BY name")
+    )
+    return {row.name: int(row.version) for row in rows}
+
+
+def lock(session: Session, name: str, *, exclusive: bool) -> None:
+    """Serialize `apply` against cases opened under `name` (PostgreSQL; SQLite's writers
+    are serialized already by BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(f"deskterm policy {name}".encode()).digest()[:8], "big")
+    key -= 1 << 63 if key >= 1 << 63 else 0
+    function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {function}(:key)"), {"key": key})
+
+
+def newest_row(session: Session, name: str) -> tuple[int, str, str, str] | None:
+    """(version, text, source, sha256) of the newest stored version of `name`."""
+    row = session.execute(
+        text(
+            "SELECT version, text, source, sha256 FROM policy_versions WHERE name = :n "
+            "ORDER BY version DESC LIMIT 1"
+        ),
+        {"n": name},
+    ).first()
+    return None if row is None else (int(row.version), row.text, row.source, row.sha256)
+
+
+def in_use(
+    session: Session,
+    stored: StoredPolicies,
+    name: str,
+    file_policy: Callable[[], Policy],
+    actor: str,
+    at: datetime,
+) -> Policy:
+    """The version a new case of `name` starts under, inside the caller's write
+    transaction: the newest stored one, or the file, stored now as version 1."""
+    lock(session, name, exclusive=False)
+    newest = newest_row(session, name)
+    if newest is not None:
+        version, body, source, _ = newest
+        found = stored._parsed.get((name, version))
+        if found is None:
+            found = parse_stored(name, version, body, source)
+            stored._parsed[(name, version)] = found
+        return found
+    policy = file_policy()
+    store(session, policy, 1, actor, at)
+    stored.forget_newest()
+    return replace(policy, version=1)
+
+
+def store(session: Session, policy: Policy, version: int, actor: str, at: datetime) -> None:
+    """Insert the version; a concurrent first use of the same file stored it already."""
+    from deskterm.models import PolicyVersion
+
+    values = {
+        "name": policy.name,
+        "version": version,
+        "text": policy.text,
+        "sha256": policy.sha256,
+        "source": policy.source,
+        "created_by": actor,
+        "created_at": at,
+    }
+    table = PolicyVersion.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(table).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        session.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
+    else:  # pragma: no cover - deskterm runs on SQLite and PostgreSQL
+        session.execute(table.insert().values(**values))
+
+
+def drift(engine: Engine, catalog: PolicyCatalog) -> list[Drift]:
+    """The policies whose file is not the newest stored version."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT p.name, p.version, p.sha256 FROM policy_versions p JOIN "
+                "(SELECT name, MAX(version) AS version FROM policy_versions GROUP BY name) n "
+                "ON p.name = n.name AND p.version = n.version ORDER BY p.name"
+            )
+        ).all()
+    found = []
+    entries = catalog.entries()
+    for row in rows:
+        entry = entries.get(row.name)
+        if entry is None:
+            continue  # the file is gone: the stored version goes on
+        if entry.policy is None:
+            found.append(Drift(row.name, int(row.version), str(entry.path), entry.problems[0]))
+        elif entry.policy.sha256 != row.sha256:
+            found.append(Drift(row.name, int(row.version), str(entry.path)))
+    return found
