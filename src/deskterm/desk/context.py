@@ -16,9 +16,9 @@ from deskterm import clock, settings
 from deskterm.desk import policy_versions
 from deskterm.desk.errors import DeskError, ServerGone, StorageError
 from deskterm.desk.limits import quoted
+from deskterm.desk.policy_versions import StoredPolicies
 from deskterm.mail.config import NO_RELAY, MailConfig
 from deskterm.sla import Policy, PolicyError
-from deskterm.desk.policy_versions import StoredPolicies
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
 from deskterm.store.faults import server_gone, storage_problem
 

@@ -20,10 +20,9 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
@@ -212,3 +211,99 @@ def drift(engine: Engine, catalog: PolicyCatalog) -> list[Drift]:
         elif entry.policy.sha256 != row.sha256:
             found.append(Drift(row.name, int(row.version), str(entry.path)))
     return found
+
+
+class Versions:
+    """A set of stored versions (a desk's, or an import file's), each parsed on first use;
+    a case with no version follows the newest stored one, else the file."""
+
+    def __init__(
+        self, rows: Iterable[tuple[str, int, str, str]], catalog: PolicyCatalog | None = None
+    ) -> None:
+        self._texts = {(name, int(version)): (body, source) for name, version, body, source in rows}
+        self._newest: dict[str, int] = {}
+        for name, version in self._texts:
+            self._newest[name] = max(version, self._newest.get(name, 0))
+        self._parsed: dict[tuple[str, int], Policy | None] = {}
+        self._catalog = catalog
+
+    @classmethod
+    def of_desk(cls, connection: Connection, catalog: PolicyCatalog | None) -> Versions:
+        rows = connection.execute(text("SELECT name, version, text, source FROM policy_versions"))
+        return cls(((r.name, r.version, r.text, r.source) for r in rows), catalog)
+
+    def for_case(self, name: str, version: int | None) -> Policy | None:
+        """None: a version that cannot be read, or a policy this desk has no file of."""
+        if version is None:
+            version = self._newest.get(name)
+        if version is None:
+            if self._catalog is None:
+                return None
+            entry = self._catalog.entries().get(name)
+            return None if entry is None else entry.policy
+        key = (name, version)
+        if key not in self._parsed:
+            stored = self._texts.get(key)
+            try:
+                self._parsed[key] = None if stored is None else parse_stored(name, version, *stored)
+            except PolicyError:
+                self._parsed[key] = None
+        return self._parsed[key]
+
+
+def record_versions(session: Session, catalog: PolicyCatalog, actor: str, at: datetime) -> None:
+    """Store version 1 of every policy the desk's cases and organizations use that has none,
+    and pin each case without a version to its policy's newest (a desk filled in bulk, such
+    as the demo, calls this once it is filled)."""
+    names = session.execute(
+        text("SELECT DISTINCT policy FROM cases UNION SELECT DISTINCT policy FROM organizations")
+    ).scalars()
+    newest = newest_versions(session.connection())
+    entries = catalog.entries()
+    for name in sorted(names):
+        entry = entries.get(name)
+        if name in newest or entry is None or entry.policy is None:
+            continue
+        store(session, entry.policy, 1, actor, at)
+    for name, version in newest_versions(session.connection()).items():
+        session.execute(
+            text(
+                "UPDATE cases SET policy_version = :v WHERE policy = :n AND policy_version IS NULL"
+            ),
+            {"v": version, "n": name},
+        )
+
+
+def versions_at(
+    connection: Connection, case_ids: Sequence[int], instant: datetime
+) -> dict[int, int | None]:
+    """The version each case ran under at `instant`, for the cases a policy was applied
+    to since (the old version its first POLICY event after `instant` names); the others
+    run under their `policy_version` still."""
+    from sqlalchemy import select
+
+    from deskterm.models import Event, EventKind
+
+    events = Event.__table__  # type: ignore[attr-defined]
+    found: dict[int, int | None] = {}
+    rows = connection.execute(
+        select(events.c.case_id, events.c.old_value)
+        .where(
+            events.c.kind == EventKind.POLICY.value,
+            events.c.at >= instant,
+            events.c.case_id.in_(list(case_ids)),
+        )
+        .order_by(events.c.case_id, events.c.id)
+    )
+    for row in rows:
+        if row.case_id not in found:
+            found[row.case_id] = version_named(row.old_value)
+    return found
+
+
+def version_named(value: str | None) -> int | None:
+    """`version 2, due ...` -> 2; `the file, due ...` -> None (a POLICY event's values)."""
+    words = (value or "").split(",", 1)[0].split()
+    return (
+        int(words[1]) if len(words) == 2 and words[0] == "version" and words[1].isdigit() else None
+    )

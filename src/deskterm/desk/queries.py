@@ -7,6 +7,7 @@ Lists read the deadlines stored on each case (no replay, no per-row query);
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,15 @@ from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.workflow import parse_status
 from deskterm.instants import to_iso
-from deskterm.models import INTAKE_FIELDS, Attachment, Case, Contact, Event, Organization
+from deskterm.models import (
+    INTAKE_FIELDS,
+    Attachment,
+    Case,
+    Contact,
+    Event,
+    EventKind,
+    Organization,
+)
 from deskterm.sla import Clock, ClockKind, ClockState, Policy, Status, shown_clocks
 from deskterm.sla.clocks import OPTIONAL_CLOCKS
 from deskterm.store.engine import reading
@@ -223,7 +232,26 @@ def explain_case(desk: Desk, number: int) -> tuple[Case, Policy, dict[ClockKind,
         case = _load(session, number)
         events = events_of(session, case)
     policy = desk.case_policy(case)
-    return case, policy, deadlines.clocks_of(case, events, policy, desk.now())
+    clocks = deadlines.clocks_of(case, events, policy, desk.now())
+    return case, policy, _with_policy_moves(clocks, events)
+
+
+def _with_policy_moves(
+    clocks: dict[ClockKind, Clock], events: list[Event]
+) -> dict[ClockKind, Clock]:
+    """A deadline a policy version moved says so (`case why`): when, by whom, from what."""
+    moves = [e for e in events if e.kind == EventKind.POLICY]
+    if not moves:
+        return clocks
+    last = moves[-1]
+    note = (
+        f"; moved to the policy's {last.new_value} at {to_iso(last.at)}, applied by {last.actor} "
+        f"(before: {last.old_value})"
+    )
+    return {
+        kind: replace(clock, explanation=clock.explanation + note) if clock.live else clock
+        for kind, clock in clocks.items()
+    }
 
 
 def parse_severity(text: str) -> int:
