@@ -28,9 +28,9 @@ from sqlalchemy import Table, func, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from deskterm.desk import deadlines, outcomes
+from deskterm.desk import deadlines, outcomes, policy_versions
 from deskterm.desk.cases import ESCALATION_LEVELS
-from deskterm.desk.context import Desk
+from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.workflow import MOVES
 from deskterm.instants import to_iso
@@ -1094,6 +1094,7 @@ class _CaseBuilder:
             "organization_id": org.id,
             "contact_id": contact_id,
             "policy": policy.name,
+            "policy_version": policy.version,
             "severity": skeleton.final_severity,
             "status": status.value,
             "assignee": assignee,
@@ -1459,6 +1460,8 @@ def fill(
             connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"
             )
+        # The policies the cases ran under, stored as the desk's versions (issue 22).
+        policy_versions.record_versions(session, desk.policies, SYSTEM_ACTOR, now)
     # A bulk load changes the table's shape at once: give the planner fresh statistics.
     statistics.rebuild(desk.engine)
     return report
