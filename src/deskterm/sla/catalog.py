@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskterm.errors import UserError
-from deskterm.sla.policy import Policy, PolicyError, load_policy
+from deskterm.sla.policy import Policy, PolicyError
+from deskterm.sla.policy_toml import load_policy
 
 
 class UnknownPolicy(UserError, LookupError):
