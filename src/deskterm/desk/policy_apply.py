@@ -168,7 +168,7 @@ def _move(
     if plain:
         connection.execute(update(cases).where(where).values(**common), plain)
     if replayed:
-        clocks = {name: bindparam(f"b_{name}") for name in CLOCK_FIELDS}
+        clocks: dict[str, Any] = {name: bindparam(f"b_{name}") for name in CLOCK_FIELDS}
         connection.execute(update(cases).where(where).values(**common, **clocks), replayed)
     for start in range(0, len(written), _CHUNK):
         connection.execute(events.insert(), written[start : start + _CHUNK])

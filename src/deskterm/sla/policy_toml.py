@@ -591,10 +591,10 @@ class _Reader:
     def rules(self, value: Any) -> Rules:
         chosen = {key: choices[0] for key, choices in RULE_CHOICES.items()}
         if value is None:
-            return Rules(**chosen)
+            return _rules(chosen)
         if not isinstance(value, dict):
             self.problem("rules", "must be a table")
-            return Rules(**chosen)
+            return _rules(chosen)
         self.unknown_keys(value, set(RULE_CHOICES) | {"pause_statuses"}, "rules.")
         pauses = self.pause_statuses(value.get("pause_statuses"))
         for key, choices in RULE_CHOICES.items():
@@ -605,9 +605,7 @@ class _Reader:
                 self.problem(f"rules.{key}", f"{value[key]!r}: use {options}")
             else:
                 chosen[key] = value[key]
-        if pauses is None:
-            return Rules(**chosen)
-        return Rules(**chosen, pause_statuses=pauses)
+        return _rules(chosen, pauses)
 
     def pause_statuses(self, value: Any) -> frozenset[str] | None:
         """`["waiting-on-customer", "software-change-required"]`: statuses that pause."""
@@ -627,6 +625,11 @@ class _Reader:
                 continue
             found.add(item)
         return frozenset(found)
+
+
+def _rules(chosen: Mapping[str, str], pauses: frozenset[str] | None = None) -> Rules:
+    rules = Rules(chosen["severity_change"], chosen["customer_timeout"])
+    return rules if pauses is None else Rules(rules.severity_change, rules.customer_timeout, pauses)
 
 
 def _elapsed_or_days(target: Target) -> str | None:
