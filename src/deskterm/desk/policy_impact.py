@@ -129,8 +129,24 @@ CASE_COLUMNS = (
 # under more than one level).
 SEVERITY_KINDS = (EventKind.SEVERITY.value, EventKind.CUSTOMER_TIMEOUT.value)
 _CHUNK = 5000
-# What a replay and the sweep's plan read of an event (not its text: replies are long).
+# What a replay and the sweep's plan read of an event (not its text: replies are long),
+# and the kinds they look at (notes, assignments, attachments move no clock).
 EVENT_COLUMNS = ("id", "case_id", "version", "at", "kind", "field", "new_value")
+CLOCK_KINDS = tuple(
+    kind.value
+    for kind in (
+        EventKind.OPENED,
+        EventKind.STATUS,
+        EventKind.SEVERITY,
+        EventKind.REPLY,
+        EventKind.CALL,
+        EventKind.CUSTOMER_REPLY,
+        EventKind.SCHEDULED,
+        EventKind.BREACH,
+        EventKind.CUSTOMER_TIMEOUT,
+        EventKind.AUTO_CLOSE_NOTICE,
+    )
+)
 
 
 @dataclass
@@ -202,7 +218,7 @@ def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> P
         events: dict[int, list[Any]] = defaultdict(list)
         for event in connection.execute(
             select(*(events_table.c[name] for name in EVENT_COLUMNS))
-            .where(events_table.c.case_id.in_(part))
+            .where(events_table.c.case_id.in_(part), events_table.c.kind.in_(CLOCK_KINDS))
             .order_by(events_table.c.case_id, events_table.c.id)
         ):
             events[event.case_id].append(event)
