@@ -249,3 +249,22 @@ def test_apply_is_atomic_under_a_concurrent_writer(
     assert failures == []
     assert left == []
     assert written and all(version_of(vdesk, number) == done.version for number in written)
+
+
+def test_the_migration_stores_the_files_in_use_as_version_one(desk: Desk) -> None:
+    """0008 on a desk written before versions: each policy its cases and organizations
+    use is stored from its file, and every case runs under that version 1."""
+    from alembic import command
+
+    from deskterm.store.migrate import _config
+
+    number = open_case(desk, 2)
+    command.downgrade(_config(desk.engine), "0007_sla_clocks")
+    command.upgrade(_config(desk.engine), "head")
+    stored = stored_versions(desk)
+    assert [(name, version, by) for name, version, _, by in stored] == [
+        ("business-hours-3", 1, "deskterm migration"),
+        ("standard-tier", 1, "deskterm migration"),
+    ]
+    assert stored[0][2] == desk.policy_file(NAME).sha256
+    assert version_of(desk, number) == 1

@@ -55,15 +55,20 @@ class Desk:
     def policy(self, name: str, version: int | None = None) -> Policy:
         """A stored version of the policy; without one, the version in use for new cases
         (the file, on a desk that has never used the policy)."""
-        if version is None and isinstance(self.engine, Engine):
-            version = self.stored.newest(self.engine, name)
-        if version is not None:
-            try:
+        try:
+            if version is None and isinstance(self.engine, Engine):
+                version = self.stored.newest(self.engine, name)
+            if version is not None:
                 found = self.stored.get(self.engine, name, version)
-            except PolicyError as error:
-                raise DeskError(error.problems[0]) from None
-            if found is not None:
-                return found
+                if found is not None:
+                    return found
+        except PolicyError as error:
+            raise DeskError(error.problems[0]) from None
+        except StorageError:
+            # The database cannot be asked (a lost connection): a screen painting a
+            # label or a countdown gets the file rather than an error; every write
+            # reads its version inside its own transaction.
+            pass
         return self.policy_file(name)
 
     def case_policy(self, case: Any) -> Policy:

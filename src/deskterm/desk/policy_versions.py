@@ -71,9 +71,10 @@ class StoredPolicies:
         now = self._monotonic()
         with self._lock:
             if self._newest_at is None or now - self._newest_at >= self._recheck_seconds:
+                # Stamped first: a failed read is not retried more than once a second.
+                self._newest_at = now
                 with engine.connect() as connection:
                     self._newest = newest_versions(connection)
-                self._newest_at = now
             return self._newest.get(name)
 
     def forget_newest(self) -> None:

@@ -41,7 +41,16 @@ _HOMES = {
     "Organization": "org",
     "PolicyVersion": "policy_version",
 }
-_TABLE_MODULES = ("org", "case", "event", "attachment", "mail", "counts", "outcome", "policy_version")
+_TABLE_MODULES = (
+    "org",
+    "case",
+    "event",
+    "attachment",
+    "mail",
+    "counts",
+    "outcome",
+    "policy_version",
+)
 
 __all__ = [
     "END_OF_TIME",
