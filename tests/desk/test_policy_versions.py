@@ -14,6 +14,7 @@ from deskterm import settings
 from deskterm.desk import cases, policy_apply, policy_impact, policy_versions, queries, reports
 from deskterm.desk.context import Desk
 from deskterm.desk.doctor import policy_version_check
+from deskterm.desk.queue import Queue
 from deskterm.models import EventKind
 from deskterm.sla import Status
 from deskterm.sla.catalog import PolicyCatalog
@@ -102,6 +103,8 @@ def test_an_edited_file_moves_nothing_until_it_is_applied(
     later = open_case(vdesk, 2)
     assert version_of(vdesk, later) == 1
     assert [d.name for d in policy_versions.drift(vdesk.engine, vdesk.policies)] == [NAME]
+    # The console's header says so (desk.queue's counts feed it).
+    assert Queue(vdesk).counts(vdesk.now()).policy_files_differ == (NAME,)
     check = policy_version_check(
         vdesk.engine.url.render_as_string(hide_password=False), vdesk.policies.dirs
     )
@@ -150,6 +153,7 @@ def test_apply_moves_the_open_cases_as_the_diff_said(
     assert any("moved to the policy's version 2" in c.explanation for c in clocks.values())
     # The new version is in use: nothing differs, and new cases start under it.
     assert policy_versions.drift(vdesk.engine, vdesk.policies) == []
+    assert Queue(vdesk).counts(vdesk.now()).policy_files_differ == ()
     assert version_of(vdesk, open_case(vdesk, 2)) == 2
     # The stored clocks are what a replay under version 2 gives (doctor --clocks).
     from deskterm.desk.doctor import clock_check

@@ -81,6 +81,14 @@ class StoredPolicies:
         with self._lock:
             self._newest_at = None
 
+    def remember(self, name: str, version: int, body: str, source: str) -> Policy:
+        """The version parsed from its stored text (once per process)."""
+        found = self._parsed.get((name, version))
+        if found is None:
+            found = parse_stored(name, version, body, source)
+            self._parsed[(name, version)] = found
+        return found
+
     def get(self, engine: Engine, name: str, version: int) -> Policy | None:
         key = (name, version)
         found = self._parsed.get(key)
@@ -93,9 +101,7 @@ class StoredPolicies:
             ).first()
         if row is None:
             return None
-        found = parse_stored(name, version, row.text, row.source)
-        self._parsed[key] = found
-        return found
+        return self.remember(name, version, row.text, row.source)
 
 
 def parse_stored(name: str, version: int, body: str, source: str) -> Policy:
@@ -121,8 +127,8 @@ def lock(session: Session, name: str, *, exclusive: bool) -> None:
     are serialized already by BEGIN IMMEDIATE)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    key = int.from_bytes(hashlib.sha256(f"deskterm policy {name}".encode()).digest()[:8], "big")
-    key -= 1 << 63 if key >= 1 << 63 else 0
+    digest = hashlib.sha256(f"deskterm policy {name}".encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)  # a bigint, as the lock takes
     function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
     session.execute(text(f"SELECT {function}(:key)"), {"key": key})
 
@@ -153,11 +159,7 @@ def in_use(
     newest = newest_row(session, name)
     if newest is not None:
         version, body, source, _ = newest
-        found = stored._parsed.get((name, version))
-        if found is None:
-            found = parse_stored(name, version, body, source)
-            stored._parsed[(name, version)] = found
-        return found
+        return stored.remember(name, version, body, source)
     policy = file_policy()
     store(session, policy, 1, actor, at)
     stored.forget_newest()
