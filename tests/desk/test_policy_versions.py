@@ -272,3 +272,36 @@ def test_the_migration_stores_the_files_in_use_as_version_one(desk: Desk) -> Non
     ]
     assert stored[0][2] == desk.policy_file(NAME).sha256
     assert version_of(desk, number) == 1
+
+
+ICS = (
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//deskterm//test//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:1@example\r\nDTSTAMP:20260101T000000Z\r\n"
+    "DTSTART;VALUE=DATE:20261124\r\nSUMMARY:Off-site\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+)
+
+
+def test_the_holidays_file_a_policy_reads_is_stored_with_its_version(
+    vdesk: Desk, clock: FrozenClock, policy_file: Path
+) -> None:
+    """An edited (or deleted) .ics is an edit like any other: the version in use keeps
+    the file as it was, and the policy is said to differ."""
+    ics = policy_file.parent / "company.ics"
+    ics.write_text(ICS, encoding="utf-8", newline="")
+    body = PRESET.read_text(encoding="utf-8").replace(
+        'holidays = "US"', 'holidays = "US"\nholidays_file = "company.ics"', 1
+    )
+    policy_file.write_text(body, encoding="utf-8")
+    number = open_case(vdesk, 2)
+    before = due(vdesk, number)
+    assert vdesk.policy(NAME).files == {"company.ics": ICS.encode()}
+    ics.unlink()
+    clock.instant = MON + timedelta(minutes=5)
+    cases.note(vdesk, number, "replayed from the stored text and its stored .ics")
+    assert due(vdesk, number) == before
+    ics.write_text(ICS.replace("20261124", "20261125"), encoding="utf-8", newline="")
+    assert [d.name for d in policy_versions.drift(vdesk.engine, vdesk.policies)] == [NAME]
+    found = policy_impact.impact(vdesk, vdesk.policy(NAME), vdesk.policy_file(NAME))
+    assert found.changes == [
+        "calendar office holidays_file: +2026-11-25 -2026-11-24",
+    ]

@@ -17,10 +17,12 @@ invariant 4: no lost updates).
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -81,11 +83,13 @@ class StoredPolicies:
         with self._lock:
             self._newest_at = None
 
-    def remember(self, name: str, version: int, body: str, source: str) -> Policy:
+    def remember(
+        self, name: str, version: int, body: str, source: str, files: str | None
+    ) -> Policy:
         """The version parsed from its stored text (once per process)."""
         found = self._parsed.get((name, version))
         if found is None:
-            found = parse_stored(name, version, body, source)
+            found = parse_stored(name, version, body, source, files)
             self._parsed[(name, version)] = found
         return found
 
@@ -96,17 +100,38 @@ class StoredPolicies:
             return found
         with engine.connect() as connection:
             row = connection.execute(
-                text("SELECT text, source FROM policy_versions WHERE name = :n AND version = :v"),
+                text(
+                    "SELECT text, source, files FROM policy_versions "
+                    "WHERE name = :n AND version = :v"
+                ),
                 {"n": name, "v": version},
             ).first()
         if row is None:
             return None
-        return self.remember(name, version, row.text, row.source)
+        return self.remember(name, version, row.text, row.source, row.files)
 
 
-def parse_stored(name: str, version: int, body: str, source: str) -> Policy:
+def encode_files(files: Mapping[str, bytes]) -> str | None:
+    """A policy's files as stored (`policy_versions.files`): JSON of base64, by name."""
+    if not files:
+        return None
+    return json.dumps(
+        {name: base64.b64encode(data).decode("ascii") for name, data in sorted(files.items())}
+    )
+
+
+def decode_files(stored: str | None) -> dict[str, bytes]:
+    if not stored:
+        return {}
+    return {name: base64.b64decode(data) for name, data in json.loads(stored).items()}
+
+
+def parse_stored(
+    name: str, version: int, body: str, source: str, files: str | None = None
+) -> Policy:
+    """A stored version, its files (`holidays_file`) from the store, never the disk."""
     try:
-        policy = parse_policy(body, source)
+        policy = parse_policy(body, source, decode_files(files))
     except PolicyError as error:
         # A stored text was valid when stored; only a vanished .ics it names can break it.
         raise PolicyError(
@@ -133,16 +158,18 @@ def lock(session: Session, name: str, *, exclusive: bool) -> None:
     session.execute(text(f"SELECT {function}(:key)"), {"key": key})
 
 
-def newest_row(session: Session, name: str) -> tuple[int, str, str, str] | None:
-    """(version, text, source, sha256) of the newest stored version of `name`."""
+def newest_row(session: Session, name: str) -> tuple[int, str, str, str, str | None] | None:
+    """(version, text, source, sha256, files) of the newest stored version of `name`."""
     row = session.execute(
         text(
-            "SELECT version, text, source, sha256 FROM policy_versions WHERE name = :n "
+            "SELECT version, text, source, sha256, files FROM policy_versions WHERE name = :n "
             "ORDER BY version DESC LIMIT 1"
         ),
         {"n": name},
     ).first()
-    return None if row is None else (int(row.version), row.text, row.source, row.sha256)
+    if row is None:
+        return None
+    return (int(row.version), row.text, row.source, row.sha256, row.files)
 
 
 def in_use(
@@ -158,8 +185,8 @@ def in_use(
     lock(session, name, exclusive=False)
     newest = newest_row(session, name)
     if newest is not None:
-        version, body, source, _ = newest
-        return stored.remember(name, version, body, source)
+        version, body, source, _, files = newest
+        return stored.remember(name, version, body, source, files)
     policy = file_policy()
     store(session, policy, 1, actor, at)
     stored.forget_newest()
@@ -174,6 +201,7 @@ def store(session: Session, policy: Policy, version: int, actor: str, at: dateti
         "name": policy.name,
         "version": version,
         "text": policy.text,
+        "files": encode_files(policy.files),
         "sha256": policy.sha256,
         "source": policy.source,
         "created_by": actor,
@@ -221,9 +249,14 @@ class Versions:
     a case with no version follows the newest stored one, else the file."""
 
     def __init__(
-        self, rows: Iterable[tuple[str, int, str, str]], catalog: PolicyCatalog | None = None
+        self,
+        rows: Iterable[tuple[str, int, str, str, str | None]],
+        catalog: PolicyCatalog | None = None,
     ) -> None:
-        self._texts = {(name, int(version)): (body, source) for name, version, body, source in rows}
+        self._texts = {
+            (name, int(version)): (body, source, files)
+            for name, version, body, source, files in rows
+        }
         self._newest: dict[str, int] = {}
         for name, version in self._texts:
             self._newest[name] = max(version, self._newest.get(name, 0))
@@ -232,8 +265,10 @@ class Versions:
 
     @classmethod
     def of_desk(cls, connection: Connection, catalog: PolicyCatalog | None) -> Versions:
-        rows = connection.execute(text("SELECT name, version, text, source FROM policy_versions"))
-        return cls(((r.name, r.version, r.text, r.source) for r in rows), catalog)
+        rows = connection.execute(
+            text("SELECT name, version, text, source, files FROM policy_versions")
+        )
+        return cls(((r.name, r.version, r.text, r.source, r.files) for r in rows), catalog)
 
     def for_case(self, name: str, version: int | None) -> Policy | None:
         """None: a version that cannot be read, or a policy this desk has no file of."""

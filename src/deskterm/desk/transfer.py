@@ -384,7 +384,7 @@ def check_clocks(desk: Desk, checked: Checked, source: str) -> None:
     # The file's cases are judged under the policy versions the file carries.
     versions = Versions(
         (
-            (v["name"], v["version"], v["text"], v["source"])
+            (v["name"], v["version"], v["text"], v["source"], v["files"])
             for v in checked.rows["policy_versions"]
         ),
         desk.policies,

@@ -25,7 +25,9 @@ class PolicyVersion(SQLModel, table=True):
     name: str  # the policy's name (cases.policy)
     version: int  # 1, 2, ... per name
     text: str = Field(sa_type=ExactText)  # the TOML, as it was applied
-    sha256: str  # of the text: a file that differs from the version in use shows
+    # The files it reads (`holidays_file`): JSON, name -> base64 of the bytes; None: none.
+    files: str | None = Field(default=None, sa_type=ExactText)
+    sha256: str  # of the text and files: a file that differs from the version in use shows
     source: str = Field(sa_type=ExactText)  # the file it was read from
     created_by: str = Field(sa_type=ExactText)
     created_at: datetime = Field(sa_type=UTCDateTime)

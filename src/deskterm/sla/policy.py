@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from deskterm.errors import UserError
@@ -77,10 +77,16 @@ class Policy:
     # stored; deskterm.desk.policy_versions).
     text: str = ""
     version: int | None = None
+    # The files it read (`holidays_file`), by the name it gives them: stored with it.
+    files: Mapping[str, bytes] = field(default_factory=dict)
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """Of the text and the files it read: an edited .ics differs as an edited policy."""
+        digest = hashlib.sha256(self.text.encode("utf-8"))
+        for name, data in sorted(self.files.items()):
+            digest.update(b"\0" + name.encode("utf-8") + b"\0" + data)
+        return digest.hexdigest()
 
     def level(self, severity: int) -> SeverityLevel:
         try:

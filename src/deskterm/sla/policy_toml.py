@@ -119,20 +119,28 @@ def load_policy(path: Path) -> Policy:
     return parse_policy(text, str(path))
 
 
-def parse_policy(text: str, source: str = "<policy>") -> Policy:
+def parse_policy(
+    text: str, source: str = "<policy>", files: Mapping[str, bytes] | None = None
+) -> Policy:
+    """`files`: the contents of the files the policy names (`holidays_file`), by the name
+    it gives them, as a stored version carries them; without, they are read from disk."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError([f"{source}: TOML syntax: {error}"]) from None
-    return _Reader(source, text).read(data)
+    return _Reader(source, text, files).read(data)
 
 
 class _Reader:
     """Walks a parsed TOML document, collecting every problem before giving up."""
 
-    def __init__(self, source: str, text: str = "") -> None:
+    def __init__(
+        self, source: str, text: str = "", files: Mapping[str, bytes] | None = None
+    ) -> None:
         self.source = source
         self.text = text
+        self.given_files = files
+        self.files: dict[str, bytes] = {}  # each file read, by the name the policy gives it
         self.problems: list[str] = []
         self.warnings: list[str] = []
         # Names of calendars the file declares, valid or not: a reference to a
@@ -196,6 +204,7 @@ class _Reader:
             email_severity=email_severity,
             warnings=tuple(self.warnings),
             text=self.text,
+            files=dict(sorted(self.files.items())),
         )
 
     def zone(self, value: Any, path: str, required: bool) -> ZoneInfo | None:
@@ -424,14 +433,26 @@ class _Reader:
         if not isinstance(value, str) or not value.strip():
             self.problem_at(path, 'must be the path of an .ics file, like "holidays.ics"')
             return {}
-        file = Path(value).expanduser()
-        if not file.is_absolute() and Path(self.source).is_file():
-            file = Path(self.source).parent / file
+        where = value
+        if self.given_files is not None and value in self.given_files:
+            data = self.given_files[value]
+        else:
+            file = Path(value).expanduser()
+            if not file.is_absolute() and Path(self.source).is_file():
+                file = Path(self.source).parent / file
+            try:
+                data = file.read_bytes()
+            except OSError as error:
+                self.problem_at(path, f"cannot read {str(file)!r}: {error.strerror or error}")
+                return {}
+            where = str(file)
         try:
-            return ical_holidays.read(file)
+            found = ical_holidays.parse(data, where)
         except ical_holidays.IcsError as error:
             self.problem_at(path, str(error))
             return {}
+        self.files[value] = data
+        return found
 
     def closed_dates(self, value: Any, path: str) -> frozenset[date]:
         if not isinstance(value, list):

@@ -13,8 +13,6 @@ until it is fixed and used again (`deskterm doctor` names it).
 
 from __future__ import annotations
 
-import hashlib
-
 import sqlalchemy as sa
 from alembic import op
 
@@ -31,6 +29,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("text", sa.String(), nullable=False),
+        sa.Column("files", sa.String(), nullable=True),
         sa.Column("sha256", sa.String(), nullable=False),
         sa.Column("source", sa.String(), nullable=False),
         sa.Column("created_by", sa.String(), nullable=False),
@@ -45,6 +44,7 @@ def upgrade() -> None:
 
 def store_version_one() -> None:
     from deskterm import clock, settings
+    from deskterm.desk.policy_versions import encode_files
     from deskterm.models.types import UTCDateTime
 
     bind = op.get_bind()
@@ -57,16 +57,17 @@ def store_version_one() -> None:
         entry = catalog.entries().get(name)
         if entry is None or entry.policy is None:
             continue
-        body = entry.policy.text
         bind.execute(
             sa.text(
-                "INSERT INTO policy_versions (name, version, text, sha256, source, created_by, "
-                "created_at) VALUES (:name, 1, :text, :sha, :source, 'deskterm migration', :at)"
+                "INSERT INTO policy_versions (name, version, text, files, sha256, source, "
+                "created_by, created_at) VALUES (:name, 1, :text, :files, :sha, :source, "
+                "'deskterm migration', :at)"
             ),
             {
                 "name": name,
-                "text": body,
-                "sha": hashlib.sha256(body.encode("utf-8")).hexdigest(),
+                "text": entry.policy.text,
+                "files": encode_files(entry.policy.files),
+                "sha": entry.policy.sha256,
                 "source": str(entry.path),
                 "at": at,
             },
