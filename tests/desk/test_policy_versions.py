@@ -18,6 +18,7 @@ from deskterm.desk.queue import Queue
 from deskterm.models import EventKind
 from deskterm.sla import Status
 from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store import chain
 from tests.frozen import FrozenClock
 
 PRESET = settings.packaged_policy_dir() / "business-hours-3.toml"
@@ -160,6 +161,14 @@ def test_apply_moves_the_open_cases_as_the_diff_said(
 
     url = vdesk.engine.url.render_as_string(hide_password=False)
     assert clock_check(url, vdesk.policies.dirs).status == "ok"
+    # Written in bulk, the events still chain, and the counters and index keep step.
+    from deskterm.desk.doctor import figures_checks, search_check
+
+    assert [c.status for c in figures_checks(url)] == ["ok"] * len(figures_checks(url))
+    assert search_check(url).status == "ok"
+    with vdesk.engine.connect() as connection:
+        rows = connection.execute(text("SELECT * FROM events ORDER BY case_id, id")).mappings()
+        assert chain.first_break(rows) is None
 
 
 def test_a_changed_impact_refuses_the_apply_and_changes_nothing(
