@@ -24,7 +24,15 @@ from deskterm.store.engine import database_url, make_engine
 from tests.cli.runner import invoke
 from tests.cli.test_case_cli import NOW, dump
 
-TABLES = ("organizations", "contacts", "cases", "events", "attachments", "counters")
+TABLES = (
+    "organizations",
+    "contacts",
+    "policy_versions",
+    "cases",
+    "events",
+    "attachments",
+    "counters",
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +96,7 @@ def test_doctor_passes_a_healthy_desk_with_one_line_per_check(db: Path) -> None:
         "search index",
         "counters",
         "SLA outcomes",
+        "policy versions",
         "policies",
         "time zones",
     ]
@@ -190,6 +199,10 @@ def test_a_restored_backup_holds_every_row_of_every_table(db: Path, tmp_path: Pa
     assert rows(elsewhere) == rows(db)
     assert dump(elsewhere) == dump(db)
     assert run(elsewhere, "case", "show", "40100")[0] == 0
+    # The policy versions the cases run under came along (issue 22).
+    versions = rows(elsewhere)["policy_versions"]
+    assert versions and {row[2] for row in versions} == {1}
+    assert json.loads(run(elsewhere, "case", "show", "40100", "--json")[1])["policy_version"] == 1
 
 
 def test_backup_refuses_to_overwrite_a_file_without_force(db: Path, tmp_path: Path) -> None:

@@ -197,3 +197,89 @@ def test_check_warns_that_holidays_stop_at_the_packages_last_year() -> None:
     assert code == 0 and out.count("\n") == 1
     assert "warning: " in err
     assert "holidays package knows US holidays from 1777 to 2100 only" in err
+
+
+# -- versions: diff, apply, list (issue 22) --------------------------------------------
+
+
+@pytest.fixture
+def versioned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path, list[int]]:
+    """A desk with three open business-hours-3 cases (version 1 stored), and the policy's
+    file copied into an administrator's directory, edited: Sev 2 halved, a day closed."""
+    from deskterm import settings
+    from deskterm.desk import cases, directory
+    from deskterm.desk.context import Desk
+    from deskterm.sla.catalog import PolicyCatalog
+    from deskterm.store.engine import database_url, make_engine
+    from deskterm.store.migrate import upgrade
+    from tests.desk.conftest import MONDAY
+
+    monkeypatch.setenv("DESKTERM_NOW", "2026-11-23T16:00:00Z")
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    monkeypatch.setenv("DESKTERM_POLICIES", str(policies))
+    url = database_url(str(tmp_path / "desk.db"))
+    engine = make_engine(url)
+    upgrade(engine, MONDAY)
+    desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=lambda: MONDAY)
+    directory.add_organization(desk, "Acme", "business-hours-3", tier="standard")
+    numbers = [
+        cases.open_case(desk, organization="Acme", contact=None, severity=level, subject="x").number
+        for level in (1, 2, 3)
+    ]
+    engine.dispose()
+    preset = settings.packaged_policy_dir() / "business-hours-3.toml"
+    body = preset.read_text(encoding="utf-8").replace(
+        'holidays = "US"', 'holidays = "US"\nclosed = ["2026-11-24"]', 1
+    )
+    head, _, tail = body.partition("[severity.2]")
+    edited = policies / "business-hours-3.toml"
+    edited.write_text(head + "[severity.2]" + tail.replace('"24h"', '"12h"', 1), encoding="utf-8")
+    return url, edited, numbers
+
+
+def test_diff_apply_and_list_the_version_in_use(versioned: tuple[str, Path, list[int]]) -> None:
+    url, edited, numbers = versioned
+    code, out, _ = run("--db", url, "policy", "list")
+    assert code == 0
+    [row] = [line for line in out.splitlines() if line.startswith("business-hours-3")]
+    assert "v1 (file differs)" in row
+    # The diff against version 1, by name alone (the edited file is the policy's now).
+    code, out, err = run("--db", url, "policy", "diff", "business-hours-3", "--json")
+    assert code == 0, err
+    impact = json.loads(out)
+    assert impact["version_in_use"] == 1 and impact["open_cases"] == 3
+    before = {n: json.loads(run("--db", url, "case", "show", str(n), "--json")[1]) for n in numbers}
+
+    code, out, err = run(
+        "--db", url, "policy", "apply", "business-hours-3", "--if-impact-hash", "0" * 16
+    )
+    assert code == 2 and err.count("\n") == 1 and "nothing applied" in err
+    code, out, err = run(
+        "--db",
+        url,
+        "policy",
+        "apply",
+        "business-hours-3",
+        str(edited),
+        "--if-impact-hash",
+        impact["impact_hash"],
+    )
+    assert code == 0, err
+    assert "stored as version 2; 3 open case(s) moved to it, 2 with a new deadline" in out
+    after = {n: json.loads(run("--db", url, "case", "show", str(n), "--json")[1]) for n in numbers}
+    # The recount from case show: every figure the diff printed.
+    moved = {m["number"]: m for m in impact["moves"]}
+    earlier = later = 0
+    for number in numbers:
+        old, new = before[number]["next_due"], after[number]["next_due"]
+        assert after[number]["policy_version"] == 2
+        if old == new:
+            assert number not in moved
+            continue
+        assert moved[number]["new_due"] == new and moved[number]["old_due"] == old
+        earlier, later = earlier + (new < old), later + (new > old)
+    assert (earlier, later) == (impact["earlier"], impact["later"])
+    code, out, _ = run("--db", url, "policy", "list")
+    [row] = [line for line in out.splitlines() if line.startswith("business-hours-3")]
+    assert "v2" in row and "differs" not in row

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from deskterm import settings
 from deskterm.cli import app
-from deskterm.desk import attachments, cases, demo, directory, queries, transfer
+from deskterm.desk import attachments, cases, demo, directory, policy_apply, queries, transfer
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.sla import parse_policy
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import upgrade
@@ -75,6 +76,11 @@ def filled(desk: Desk, tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     log.write_text("boot\nfailed\n", encoding="utf-8")
     attachments.attach(desk, number, log)
+    # A second version of the case's policy, applied: its open cases run under it,
+    # its closed ones under version 1 (issue 22). The file carries both.
+    policy = desk.policy(queries.show_case(desk, number)["policy"])
+    edited = parse_policy(policy.text + "\n# edited\n", str(tmp_path / "edited.toml"))
+    assert policy_apply.apply(desk, edited).version == 2
 
 
 def demo_org(desk: Desk) -> str:
@@ -114,6 +120,11 @@ def test_a_desk_moves_between_backends_with_identical_contents(
     assert len(lines) == len(first.splitlines())  # one record a line, for every tool
     tables = {json.loads(line).get("table") for line in lines[1:]}
     assert tables == set(transfer.TABLES)
+    records = [json.loads(line) for line in lines[1:]]
+    versions = [r["row"]["version"] for r in records if r["table"] == "policy_versions"]
+    assert 2 in versions and 1 in versions
+    on = {r["row"]["policy_version"] for r in records if r["table"] == "cases"}
+    assert {1, 2} <= on
 
 
 def test_the_imported_desk_works_on(fresh: Fresh, tmp_path: Path) -> None:
@@ -201,6 +212,21 @@ def test_each_line_is_checked_for_its_columns_and_types() -> None:
     old = json.dumps({"deskterm": "export", "format": 1, "schema": "0000"})
     with pytest.raises(DeskError, match="exported at schema '0000'"):
         transfer.check_lines([old])
+
+
+def test_a_case_on_a_policy_version_the_file_lacks_is_refused(fresh: Fresh, tmp_path: Path) -> None:
+    source = fresh("sqlite")
+    filled(source, tmp_path)
+    lines = export(source, tmp_path / "desk.jsonl").decode().splitlines(keepends=True)
+    kept = [line for line in lines if '"version":2' not in line or "policy_versions" not in line]
+    assert len(kept) == len(lines) - 1
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(kept), encoding="utf-8")
+    target = fresh("sqlite")
+    code, _, err = cli("--db", url(target), "import", str(bad))
+    assert code == 2
+    assert "runs under version 2 of policy" in err and "which the file does not store" in err
+    assert transfer.desk_records(target)["cases"] == 0
 
 
 def test_import_into_a_desk_that_has_records_is_refused(fresh: Fresh, tmp_path: Path) -> None:

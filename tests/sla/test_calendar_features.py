@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from deskterm.sla import PolicyError, parse_duration, parse_policy
 from deskterm.sla.duration import DurationError
-from deskterm.sla.policy import load_policy
+from deskterm.sla.policy_toml import load_policy
 
 from .helpers import BERLIN, DENVER, SYDNEY, at, show
 

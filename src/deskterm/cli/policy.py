@@ -43,21 +43,53 @@ def _target(target: Target) -> str:
 
 
 @app.command("list")
-def list_policies() -> None:
-    """Every policy deskterm can find, and the file it comes from."""
-    table = Table("name", "levels", "title", "source", box=None, pad_edge=False)
+def list_policies(ctx: typer.Context) -> None:
+    """Every policy deskterm can find, the file it comes from, and the version in use."""
+    table = Table("name", "levels", "title", "source", "in use", box=None, pad_edge=False)
     table.columns[0].no_wrap = table.columns[1].no_wrap = True
     presets = settings.packaged_policy_dir()
-    for entry in catalog().entries().values():
+    found = catalog()
+    in_use = _versions_in_use(ctx, found)
+    for entry in found.entries().values():
         source = "preset" if entry.path.parent == presets else str(entry.path)
+        version, differs = in_use.get(entry.name, (None, False))
+        used = "-" if version is None else f"v{version}" + (" (file differs)" if differs else "")
         if entry.policy is None:
             table.add_row(
-                Text(entry.name), "", Text("BROKEN: run deskterm policy check"), Text(source)
+                Text(entry.name), "", Text("BROKEN: run deskterm policy check"), Text(source), used
             )
             continue
         policy = entry.policy
-        table.add_row(Text(policy.name), policy.level_range(), Text(policy.title), Text(source))
+        table.add_row(
+            Text(policy.name), policy.level_range(), Text(policy.title), Text(source), used
+        )
     console().print(table)
+
+
+def _versions_in_use(ctx: typer.Context, found: PolicyCatalog) -> dict[str, tuple[int, bool]]:
+    """Name -> (newest stored version, whether the file differs from it); nothing for a
+    desk that does not exist yet (listing policies creates no database)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from deskterm.cli.context import options
+    from deskterm.desk import policy_versions
+    from deskterm.store.engine import make_engine
+
+    url = options(ctx).url()
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+        return {}
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            newest = policy_versions.newest_versions(connection)
+        differ = {entry.name for entry in policy_versions.drift(engine, found)}
+    except SQLAlchemyError:  # an old schema, an unreachable server: no column then
+        return {}
+    finally:
+        engine.dispose()
+    return {name: (version, name in differ) for name, version in newest.items()}
 
 
 @app.command("show")
@@ -259,34 +291,61 @@ def _print_due(policy: Policy, severity: int, received: datetime, first: Clock) 
     out.print(rows)
 
 
+def _edited(name: str, file: Path | None) -> Policy:
+    """The edited policy: FILE, else the policy's file as the catalog finds it."""
+    if file is None:
+        return resolve(name)
+    try:
+        edited = catalog().load_file(file)
+    except PolicyError as error:
+        fail_lines(error.problems)
+    if edited.name != name:
+        fail(f"{file} is policy {edited.name!r}, not {name!r}")
+    return edited
+
+
+def _in_use(the_desk: Any, name: str) -> Policy:
+    """The version new cases of `name` start under (its file, if never stored)."""
+    from deskterm.desk.errors import DeskError
+
+    try:
+        return the_desk.policy(name)  # type: ignore[no-any-return]
+    except DeskError as error:
+        fail(str(error))
+
+
+def _named(policy: Policy) -> str:
+    return f"version {policy.version} ({policy.source})" if policy.version else policy.source
+
+
 @app.command("diff")
 def diff(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The policy in use, by name.")],
     file: Annotated[
-        Path, typer.Argument(parser=params.path, help="The edited policy file to compare.")
-    ],
+        Path | None,
+        typer.Argument(
+            parser=params.path, help="The edited policy file (default: the policy's own file)."
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object, with every case that moves.")
     ] = False,
 ) -> None:
-    """What an edited policy changes, and how it would move the open cases' deadlines."""
+    """What an edited policy changes against the version in use, and how it would move
+    the open cases' deadlines."""
     from deskterm.cli.context import desk
     from deskterm.desk import policy_impact
 
-    current = resolve(name)
-    try:
-        edited = catalog().load_file(file)
-    except PolicyError as error:
-        fail_lines(error.problems)
-    if edited.name != current.name:
-        fail(f"{file} is policy {edited.name!r}, not {current.name!r}")
-    found = policy_impact.impact(desk(ctx), current, edited)
+    the_desk = desk(ctx)
+    current = _in_use(the_desk, name)
+    edited = _edited(name, file)
+    found = policy_impact.impact(the_desk, current, edited)
     if as_json:
-        print_json(found.json())
+        print_json({**found.json(), "version_in_use": current.version})
         return
     out = console()
-    out.print(Text(f"policy {current.name}: {current.source} -> {file}", style="bold"))
+    out.print(Text(f"policy {current.name}: {_named(current)} -> {edited.source}", style="bold"))
     for line in found.changes or ["no change to targets, hours, holidays or rules"]:
         out.print(Text(f"  {line}"))
     summary = found.summary()
@@ -329,4 +388,55 @@ def diff(
         out.print(table)
     out.print(
         Text(f"impact hash {found.json()['impact_hash']}; computed in {found.seconds_taken:.1f} s")
+    )
+
+
+@app.command("apply")
+def apply(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The policy, by name.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(
+            parser=params.path, help="The edited policy file (default: the policy's own file)."
+        ),
+    ] = None,
+    new_cases_only: Annotated[
+        bool,
+        typer.Option(
+            "--new-cases-only", help="Open cases keep their version; new cases start on it."
+        ),
+    ] = False,
+    if_impact_hash: Annotated[
+        str | None,
+        typer.Option(
+            "--if-impact-hash",
+            help="Refuse unless the impact is still the one policy diff printed with this hash.",
+        ),
+    ] = None,
+) -> None:
+    """Store the edited policy as the next version and move the open cases to it, in one
+    transaction (a POLICY event on each case names its old and new due)."""
+    from deskterm.cli.context import desk
+    from deskterm.desk import policy_apply
+    from deskterm.desk.errors import DeskError
+
+    the_desk = desk(ctx)
+    edited = _edited(name, file)
+    try:
+        done = policy_apply.apply(
+            the_desk, edited, new_cases_only=new_cases_only, if_impact_hash=if_impact_hash
+        )
+    except DeskError as error:
+        fail(str(error))
+    stored = "stored as" if done.stored else "already"
+    if done.new_cases_only:
+        typer.echo(
+            f"policy {done.policy}: {edited.source} {stored} version {done.version}; "
+            "open cases keep their version, new cases start under it"
+        )
+        return
+    typer.echo(
+        f"policy {done.policy}: {edited.source} {stored} version {done.version}; "
+        f"{done.moved} open case(s) moved to it, {done.due_moved} with a new deadline"
     )

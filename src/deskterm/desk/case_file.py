@@ -137,7 +137,7 @@ def load(desk: Desk, number: int) -> CaseFile:
         ),
         events=events,
         attachments=tuple(attachments),
-        policy=desk.policy(case.policy),
+        policy=desk.case_policy(case),
         mail=mail,
     )
 

@@ -122,7 +122,7 @@ def change_in(
             f"{case.version}): {_describe_changes(list(newer))}. Reload it and try again; "
             "your text has not been saved."
         )
-    change = Change(session, case, desk, desk.now(), desk.policy(case.policy))
+    change = Change(session, case, desk, desk.now(), desk.case_policy(case))
     yield change
     if not change.events:
         return
@@ -249,7 +249,7 @@ def create_case(
     attachments); its clocks replayed."""
     org = find_organization(session, organization)
     person = find_contact(session, org, contact) if contact else None
-    policy = desk.policy(org.policy)
+    policy = desk.policy_in_use(session, org.policy)
     case = insert_case(
         session,
         desk,
@@ -353,6 +353,7 @@ def insert_case(
         organization_id=org.id,  # type: ignore[arg-type]
         contact_id=person.id if person else None,
         policy=policy.name,
+        policy_version=policy.version,
         severity=severity,
         status=Status.NEW.value,
         received_at=received,

@@ -7,17 +7,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import ExceptionContext
 
 from deskterm import clock, settings
+from deskterm.desk import policy_versions
 from deskterm.desk.errors import DeskError, ServerGone, StorageError
 from deskterm.desk.limits import quoted
+from deskterm.desk.policy_versions import StoredPolicies
 from deskterm.mail.config import NO_RELAY, MailConfig
 from deskterm.sla import Policy, PolicyError
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
 from deskterm.store.faults import server_gone, storage_problem
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SYSTEM_ACTOR = "deskterm"  # the sweep's name in the audit trail
 
@@ -35,6 +41,8 @@ class Desk:
     # The SMTP relay mail to customers goes through (the config's [mail] table);
     # without one, that mail is recorded as not sent (deskterm.desk.outbox).
     mail: MailConfig = NO_RELAY
+    # The stored policy versions read so far (desk/policy_versions.py).
+    stored: StoredPolicies = field(default_factory=StoredPolicies)
 
     def __post_init__(self) -> None:
         # Every use case, read or write, then reports a storage failure (disk full,
@@ -44,7 +52,38 @@ class Desk:
         ):
             event.listen(self.engine, "handle_error", _storage_refused)
 
-    def policy(self, name: str) -> Policy:
+    def policy(self, name: str, version: int | None = None) -> Policy:
+        """A stored version of the policy; without one, the version in use for new cases
+        (the file, on a desk that has never used the policy)."""
+        try:
+            if version is None and isinstance(self.engine, Engine):
+                version = self.stored.newest(self.engine, name)
+            if version is not None:
+                found = self.stored.get(self.engine, name, version)
+                if found is not None:
+                    return found
+        except PolicyError as error:
+            raise DeskError(error.problems[0]) from None
+        except StorageError:
+            # The database cannot be asked (a lost connection): a screen painting a
+            # label or a countdown gets the file rather than an error; every write
+            # reads its version inside its own transaction.
+            pass
+        return self.policy_file(name)
+
+    def case_policy(self, case: Any) -> Policy:
+        """The version the case runs under (models/case.py `policy_version`)."""
+        return self.policy(case.policy, case.policy_version)
+
+    def policy_in_use(self, session: Session, name: str) -> Policy:
+        """The version a case opened now starts under, stored the first time it is used
+        (inside the caller's write transaction; desk/policy_versions.py)."""
+        return policy_versions.in_use(
+            session, self.stored, name, lambda: self.policy_file(name), self.actor, self.now()
+        )
+
+    def policy_file(self, name: str) -> Policy:
+        """The policy as its file says today (policy diff, apply, check)."""
         try:
             return self.policies.get(name)
         except UnknownPolicy as error:

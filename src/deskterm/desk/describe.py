@@ -26,6 +26,7 @@ _VERBS = {
     EventKind.CHECKLIST: "checked {field} on the Sev 1 call",
     EventKind.LINKED: "linked this case with case {new} (reported together)",
     EventKind.AUTOMATIC_MAIL: "sent an automatic message: {new}",
+    EventKind.POLICY: "moved the case to its policy's {new} (was {old})",
 }
 
 _ATTACHED_SIZE = re.compile(r"(\d[\d,]*) bytes?\b")
@@ -47,5 +48,7 @@ def describe(event: Event) -> str:
     elif kind in (EventKind.STATUS, EventKind.SEVERITY, EventKind.ESCALATE):
         what = f"changed {event.field} {event.old_value} -> {event.new_value}"
     else:
-        what = _VERBS[kind].format(field=(event.field or "").replace("_", " "), new=event.new_value)
+        what = _VERBS[kind].format(
+            field=(event.field or "").replace("_", " "), new=event.new_value, old=event.old_value
+        )
     return f"{event.actor} {what}"

@@ -74,6 +74,7 @@ def examine(
         checks = _server_checks(url)
     if any(c.name == "migrations" and c.status == "ok" for c in checks):
         checks.extend(figures_checks(url))
+        checks.append(policy_version_check(url, policy_dirs))
         if clocks:
             checks.append(clock_check(url, policy_dirs))
             checks.append(outcomes_recount_check(url, policy_dirs))
@@ -91,17 +92,18 @@ def clock_check(url: str, policy_dirs: Sequence[Path]) -> Check:
     from sqlalchemy.exc import SQLAlchemyError
 
     from deskterm.desk.demo import EVENT_COLUMNS
+    from deskterm.desk.policy_versions import Versions
     from deskterm.desk.transfer import clock_mismatch
     from deskterm.models import Case, Event
     from deskterm.store.engine import make_engine
 
     cases = Case.__table__  # type: ignore[attr-defined]  # SQLModel's table is set at class creation
     events = Event.__table__  # type: ignore[attr-defined]
-    policies = PolicyCatalog(list(policy_dirs))
     engine = make_engine(url)
     checked = 0
     try:
         with engine.connect() as connection:
+            policies = Versions.of_desk(connection, PolicyCatalog(list(policy_dirs)))
             after = -1
             while True:
                 batch = [
@@ -186,6 +188,27 @@ def outcomes_recount_check(url: str, policy_dirs: Sequence[Path]) -> Check:
         )
     return Check(
         "SLA outcomes recount", "ok", "every stored SLA outcome equals a recount of the events"
+    )
+
+
+def policy_version_check(url: str, policy_dirs: Sequence[Path]) -> Check:
+    """Each policy file against the version its cases use: an edit waits to be applied."""
+    from deskterm.desk.policy_versions import drift
+    from deskterm.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        found = drift(engine, PolicyCatalog(list(policy_dirs)))
+    finally:
+        engine.dispose()
+    if not found:
+        return Check("policy versions", "ok", "every policy file is the version in use")
+    names = " ".join(entry.name for entry in found)
+    return Check(
+        "policy versions",
+        "warn",
+        "; ".join(entry.describe() for entry in found),
+        f"review and apply it (deskterm policy diff NAME, then policy apply NAME): {names}",
     )
 
 

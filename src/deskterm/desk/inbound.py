@@ -338,7 +338,7 @@ def _new_case(
 ) -> Case:
     org = session.get(Organization, contact.organization_id)
     assert org is not None
-    policy = desk.policy(org.policy)
+    policy = desk.policy_in_use(session, org.policy)
     if policy.email_severity is None:
         raise DeskError(
             f"policy {policy.name!r} has no level a mail may open a case at (email_severity)"
@@ -554,7 +554,7 @@ def take(
     assert organization is not None
     with writing(desk.engine) as session:
         org = find_organization(session, organization)
-        policy = desk.policy(org.policy)
+        policy = desk.policy_in_use(session, org.policy)
         level = severity if severity is not None else policy.email_severity
         if level is None:
             raise DeskError(f"policy {policy.name!r} names no email_severity: give --severity")

@@ -202,7 +202,7 @@ def case_for_call(desk: Desk, number: int, organization: str) -> CaseBrief:
     """The caller's existing case, which the call upgrades to Severity 1."""
     with reading(desk.engine) as session:
         case = _case_of(session, desk, number, organization)
-        label = desk.policy(case.policy).label(case.severity)
+        label = desk.case_policy(case).label(case.severity)
         return CaseBrief(case.number, case.subject, case.severity, label, case.status)
 
 
@@ -303,7 +303,7 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
             raise DeskError(
                 entitlement.contract_problem + ": give a supervisor override with its reason"
             )
-        policy = desk.policy(org.policy)
+        policy = desk.policy_in_use(session, org.policy)
         if SEV1 not in policy.severities:
             raise DeskError(f"policy {policy.name!r} of {org.name} has no severity 1")
         if person is None:  # a caller added on the call joins the directory now
@@ -495,7 +495,7 @@ def open_issues(
             session.add(person)
             session.flush()
         assert person is not None
-        policy = desk.policy(org.policy)
+        policy = desk.policy_in_use(session, org.policy)
         for issue in issues:
             opened.append(
                 cases.insert_case(

@@ -1,9 +1,10 @@
 """What an edited policy would change, before anyone applies it.
 
-`deskterm policy diff NAME FILE` compares the policy in use with the file: what
+`deskterm policy diff NAME FILE` compares the version in use with the file: what
 changed (targets, hours, holidays, rules) and, for every open case under the
-policy, how its queue deadline (the soonest live due) would move. Read only: one
-read transaction, each case's clocks replayed from its events under both policies.
+policy, how its queue deadline (the soonest live due) would move from its own
+stored version. Read only: one read transaction; only the cases the edit may move
+are replayed (`plan`), and `policy apply` writes what the same plan computes.
 """
 
 from __future__ import annotations
@@ -14,17 +15,18 @@ import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import Connection, select
 
 from deskterm.desk import deadlines
 from deskterm.desk.context import Desk
 from deskterm.instants import to_iso
-from deskterm.models import Case, Event
-from deskterm.sla import Policy, Status, compute_clocks, next_due
+from deskterm.models import Case, Event, EventKind
+from deskterm.sla import Clock, ClockKind, Policy, SeverityLevel, Status, compute_clocks, next_due
 from deskterm.sla.calendar import BusinessCalendar
+from deskterm.sla.clocks import dues_only
 from deskterm.store.engine import reading
 
 LISTED = 20  # the cases printed, by the size of their move
@@ -101,31 +103,239 @@ class Impact:
         return {**body, "impact_hash": digest, "seconds_taken": round(self.seconds_taken, 2)}
 
 
+# The stored dues of a case: a case none of whose dues reaches the first instant the
+# edit changes keeps them all (see `_replayed`).
+DUE_COLUMNS = (
+    "first_response_due",
+    "customer_response_due",
+    "update_due",
+    "auto_close_due",
+    "resolution_due",
+    "next_response_due",
+)
+CASE_COLUMNS = (
+    "id",
+    "number",
+    "version",
+    "policy",
+    "policy_version",
+    "severity",
+    "status",
+    "received_at",
+    "next_due",
+    *DUE_COLUMNS,
+)
+# Events that change a case's severity: a case with any is replayed (its clocks ran
+# under more than one level).
+SEVERITY_KINDS = (EventKind.SEVERITY.value, EventKind.CUSTOMER_TIMEOUT.value)
+_CHUNK = 5000
+# What a replay and the sweep's plan read of an event (not its text: replies are long),
+# and the kinds they look at (notes, assignments, attachments move no clock).
+EVENT_COLUMNS = ("id", "case_id", "version", "at", "kind", "field", "new_value")
+CLOCK_KINDS = tuple(
+    kind.value
+    for kind in (
+        EventKind.OPENED,
+        EventKind.STATUS,
+        EventKind.SEVERITY,
+        EventKind.REPLY,
+        EventKind.CALL,
+        EventKind.CUSTOMER_REPLY,
+        EventKind.SCHEDULED,
+        EventKind.BREACH,
+        EventKind.CUSTOMER_TIMEOUT,
+        EventKind.AUTO_CLOSE_NOTICE,
+    )
+)
+
+
+@dataclass
+class Replay:
+    """One open case replayed under the edit (dues only: its clocks carry no words)."""
+
+    case: Any  # a row of CASE_COLUMNS
+    events: list[Any]  # rows of the events table, in order
+    new: dict[ClockKind, Clock]
+
+
+@dataclass
+class Plan:
+    """Every open case of the policy, and those whose clocks the edit may move, replayed."""
+
+    cases: list[Any]
+    replays: dict[int, Replay]
+
+
+def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> Plan:
+    """The open cases of `edited`'s policy, and a replay of each case the edit may move.
+
+    Dues only where the history cannot change the answer: a case is replayed when
+    its level's targets or calendar change, when its severity ever changed, when the
+    rules or auto-close change, or when one of its stored dues reaches the first
+    instant where a calendar of the edit is open at other times than its version's.
+    Any other case keeps every due (its clocks counted only business time the edit
+    leaves as it was), so it is not replayed.
+    """
+    cases_table = Case.__table__  # type: ignore[attr-defined]
+    events_table = Event.__table__  # type: ignore[attr-defined]
+    cases = list(
+        connection.execute(
+            select(*(cases_table.c[name] for name in CASE_COLUMNS))
+            .where(
+                cases_table.c.policy == edited.name,
+                cases_table.c.status != Status.CLOSED.value,
+            )
+            .order_by(cases_table.c.id)
+        )
+    )
+    if not cases:
+        return Plan(cases, {})
+    versions = {
+        version: desk.policy(edited.name, version)
+        for version in {case.policy_version for case in cases}
+    }
+    moved_severity = set(
+        connection.execute(
+            select(events_table.c.case_id)
+            .distinct()
+            .join(cases_table, cases_table.c.id == events_table.c.case_id)
+            .where(
+                events_table.c.kind.in_(SEVERITY_KINDS),
+                cases_table.c.policy == edited.name,
+                cases_table.c.status != Status.CLOSED.value,
+            )
+        ).scalars()
+    )
+    chosen = []
+    for version, current in versions.items():
+        group = [case for case in cases if case.policy_version == version]
+        chosen += _replayed(group, current, edited, moved_severity)
+    replays: dict[int, Replay] = {}
+    by_id = {case.id: case for case in chosen}
+    ids = sorted(by_id)
+    for start in range(0, len(ids), _CHUNK):
+        part = ids[start : start + _CHUNK]
+        events: dict[int, list[Any]] = defaultdict(list)
+        for event in connection.execute(
+            select(*(events_table.c[name] for name in EVENT_COLUMNS))
+            .where(events_table.c.case_id.in_(part), events_table.c.kind.in_(CLOCK_KINDS))
+            .order_by(events_table.c.case_id, events_table.c.id)
+        ):
+            events[event.case_id].append(event)
+        with dues_only():
+            for case_id in part:
+                case = by_id[case_id]
+                history = deadlines.history_of(case, events[case_id])
+                replays[case_id] = Replay(
+                    case, events[case_id], compute_clocks(edited, history, now)
+                )
+    return Plan(cases, replays)
+
+
+def _replayed(
+    cases: list[Any], current: Policy, edited: Policy, moved_severity: set[int]
+) -> list[Any]:
+    """The cases of one version whose clocks the edit may move."""
+    if _clock_rules_differ(current, edited):
+        return cases
+    levels = _changed_levels(current, edited)
+    first_day = min(case.received_at for case in cases).date() - timedelta(days=2)
+    dues = [getattr(case, name) for case in cases for name in DUE_COLUMNS]
+    last_day = max((due for due in dues if due is not None), default=None)
+    changed_from = None
+    if last_day is not None:
+        changed_from = _first_change(
+            current, edited, first_day, last_day.date() + timedelta(days=2)
+        )
+    chosen = []
+    for case in cases:
+        if (
+            case.severity in levels
+            or case.id in moved_severity
+            or changed_from is not None
+            and any(
+                due is not None and due >= changed_from
+                for due in (getattr(case, name) for name in DUE_COLUMNS)
+            )
+        ):
+            chosen.append(case)
+    return chosen
+
+
+def _clock_rules_differ(current: Policy, edited: Policy) -> bool:
+    def auto_close(policy: Policy) -> tuple[str, ...] | None:
+        rule = policy.auto_close
+        if rule is None:
+            return None
+        return (
+            rule.calendar.name,
+            str(rule.resolved_after),
+            str(rule.waiting_after),
+            str(rule.notice_before),
+        )
+
+    return current.rules != edited.rules or auto_close(current) != auto_close(edited)
+
+
+def _changed_levels(current: Policy, edited: Policy) -> set[int]:
+    def shape(level: SeverityLevel | None) -> tuple[str, ...] | None:
+        if level is None:
+            return None
+        return (
+            level.calendar.name,
+            str(level.first_response),
+            str(level.customer_response),
+            str(level.update_every),
+            str(level.resolution),
+            str(level.next_response),
+        )
+
+    return {
+        level
+        for level in set(current.severities) | set(edited.severities)
+        if shape(current.severities.get(level)) != shape(edited.severities.get(level))
+    }
+
+
+def _first_change(current: Policy, edited: Policy, first: date, last: date) -> datetime | None:
+    """The first instant from which a calendar of the edit may be open at other times than
+    the same calendar of the version (the start of the first UTC day that differs)."""
+    earliest: datetime | None = None
+    for name in set(current.calendars) | set(edited.calendars):
+        before, after = current.calendars.get(name), edited.calendars.get(name)
+        if before is None or after is None or before.zone.key != after.zone.key:
+            return datetime.combine(first, datetime.min.time(), UTC)
+        day = first
+        while day <= last:
+            if before.day_intervals(day) != after.day_intervals(day):
+                # Local days overlap two UTC days: a day early is safe.
+                found = datetime.combine(day - timedelta(days=1), datetime.min.time(), UTC)
+                if earliest is None or found < earliest:
+                    earliest = found
+                break
+            day += timedelta(days=1)
+    return earliest
+
+
 def impact(desk: Desk, current: Policy, edited: Policy) -> Impact:
+    """What applying `edited` would do to the open cases, each against its own version
+    (`current`, the version in use, names the changes)."""
     started = time.perf_counter()
     now = desk.now()
-    result = Impact(current.name, describe_changes(current, edited))
     with reading(desk.engine) as session:
-        cases = list(
-            session.exec(
-                select(Case)
-                .where(Case.policy == current.name, Case.status != Status.CLOSED.value)
-                .order_by(col(Case.id))
-            )
-        )
-        ids = [case.id for case in cases]
-        events: dict[int, list[Event]] = defaultdict(list)
-        for chunk in range(0, len(ids), 5000):
-            part = ids[chunk : chunk + 5000]
-            for event in session.exec(
-                select(Event).where(col(Event.case_id).in_(part)).order_by(col(Event.id))
-            ):
-                events[event.case_id].append(event)
-    for case in cases:
-        history = deadlines.history_of(case, events[case.id])
-        result.open_cases += 1
-        old = next_due(compute_clocks(current, history, now))
-        new = next_due(compute_clocks(edited, history, now))
+        found = plan(session.connection(), desk, edited, now)
+    return tally(found, current, edited, now, started)
+
+
+def tally(found: Plan, current: Policy, edited: Policy, now: datetime, started: float) -> Impact:
+    result = Impact(current.name, describe_changes(current, edited))
+    result.open_cases = len(found.cases)
+    for case in found.cases:
+        # The stored due is the version's: computed at the case's last change from the
+        # same events (time alone moves no due).
+        replay = found.replays.get(case.id)
+        old = case.next_due
+        new = old if replay is None else next_due(replay.new)
         if old == new:
             result.unchanged += 1
             continue

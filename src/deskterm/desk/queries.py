@@ -11,6 +11,7 @@ the models would cost to import. A row reads like its model (`case.number`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.workflow import parse_status
 from deskterm.instants import to_iso
+from deskterm.models.kinds import EventKind
 from deskterm.models.columns import INTAKE_FIELDS, attachments, cases, contacts, events
 from deskterm.models.columns import organizations as orgs
 from deskterm.sla import Clock, ClockKind, ClockState, Policy, shown_clocks
@@ -115,7 +117,7 @@ def summary(
     desk: Desk, case: Any, organization: str, split_from: int | None, now: datetime
 ) -> dict[str, Any]:
     """A case's list form; `case` a `cases` row (or a Case model)."""
-    policy = desk.policy(case.policy)
+    policy = desk.case_policy(case)
     clocks: dict[str, dict[str, str | None]] = {}
     for kind in ClockKind:
         state, due = stored_state(case, kind, now)
@@ -132,6 +134,7 @@ def summary(
         "assignee": case.assignee,
         "escalation": case.escalation,
         "policy": case.policy,
+        "policy_version": case.policy_version,
         "version": case.version,
         "received": to_iso(case.received_at),
         "next_due": to_iso(case.next_due),
@@ -206,7 +209,7 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
         attached = connection.execute(
             select(attachments).where(attachments.c.case_id == case.id)
         ).all()
-    policy = desk.policy(case.policy)
+    policy = desk.case_policy(case)
     detail = summary(desk, case, org.name, parent, now)
     clocks = deadlines.clocks_of(case, history, policy, now)
     detail["clocks"] = {kind.value: clock_json(clocks[kind]) for kind in shown_clocks(clocks)}
@@ -249,8 +252,28 @@ def explain_case(desk: Desk, number: int) -> tuple[Any, Policy, dict[ClockKind, 
     with snapshot(desk.engine) as connection:
         case = _load(connection, number)
         history = events_of(connection, case.id)
-    policy = desk.policy(case.policy)
-    return case, policy, deadlines.clocks_of(case, history, policy, desk.now())
+    policy = desk.case_policy(case)
+    clocks = deadlines.clocks_of(case, history, policy, desk.now())
+    return case, policy, _with_policy_moves(clocks, history)
+
+
+def _with_policy_moves(
+    clocks: dict[ClockKind, Clock], events: Sequence[Any]
+) -> dict[ClockKind, Clock]:
+    """A deadline a policy version moved says so (`case why`): when, by whom, from what."""
+    moves = [e for e in events if e.kind == EventKind.POLICY]
+    if not moves:
+        return clocks
+    last = moves[-1]
+    note = (
+        f"; moved to the policy's {last.new_value} at {to_iso(last.at)}, applied by {last.actor} "
+        f"(before: {last.old_value})"
+    )
+    return {
+        kind: replace(clock, explanation=clock.explanation + note) if clock.live else clock
+        for kind, clock in clocks.items()
+    }
+
 
 
 def check_severity(desk: Desk, level: int) -> None:

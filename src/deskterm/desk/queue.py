@@ -20,7 +20,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError
 
 from deskterm.desk import counts as desk_counts
-from deskterm.desk import search
+from deskterm.desk import policy_versions, search
 from deskterm.desk.context import Desk
 from deskterm.desk.filters import QueueFilter
 from deskterm.models.columns import END_OF_TIME, cases, organizations
@@ -78,6 +78,8 @@ class Counts:
     breached: int
     due_soon: int
     unassigned_sev1: int
+    # Policies whose file differs from the version in use (desk/policy_versions.py).
+    policy_files_differ: tuple[str, ...] = ()
 
 
 _C = cases.c
@@ -330,6 +332,10 @@ class Queue:
                     desk_counts.and_open(_C.queue_due >= now, _C.queue_due < now + DUE_SOON),
                 ),
                 unassigned_sev1=known.unassigned_sev1,
+                policy_files_differ=tuple(
+                    found.name
+                    for found in policy_versions.drift(self.desk.engine, self.desk.policies)
+                ),
             )
 
     def next_count_change(self, now: datetime) -> datetime | None:

@@ -34,12 +34,13 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import String, and_, case, cast, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from deskterm.desk import clock_outcomes, deadlines
+from deskterm.desk import clock_outcomes, deadlines, policy_versions
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.limits import quoted
@@ -226,10 +227,12 @@ class _Policies:
         self.desk = desk
         self.found: dict[str, Policy] = {}
 
-    def __call__(self, name: str) -> Policy:
-        if name not in self.found:
-            self.found[name] = self.desk.policy(name)
-        return self.found[name]
+    def __call__(self, name: str, version: int | None = None) -> Policy:
+        """By name (a label), or the version a case ran under (a replay, issue 22)."""
+        key = name if version is None else f"{name}\0{version}"
+        if key not in self.found:
+            self.found[key] = self.desk.policy(name, version)
+        return self.found[key]
 
 
 def _check(by: str, start: datetime, end: datetime) -> None:
@@ -257,7 +260,7 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
         _count_answered(connection, start, end, at, by, names, policy_of, tally)
         replay = _count_unanswered(connection, start, end, at, by, names, policy_of, tally)
         for case_, organization, events in _cases_with_events(connection, replay, end, names):
-            policy = policy_of(case_.policy)
+            policy = policy_of(case_.policy, case_.policy_version)
             _count_first_response(policy, case_, organization, events, at, by, tally)
         _count_events(connection, start, end, by, names, policy_of, tally)
         _count_clock_runs(connection, start, end, at, by, names, policy_of, tally)
@@ -275,6 +278,7 @@ _CLOCK_EVENTS = tuple(
         EventKind.REPLY,
         EventKind.CALL,
         EventKind.CUSTOMER_REPLY,
+        EventKind.POLICY,  # a new policy version moved the stored clock
         EventKind.SCHEDULED,
         EventKind.ASSIGN,
     )
@@ -545,7 +549,7 @@ def replayed_report(desk: Desk, start: datetime, end: datetime, by: str = "sever
     with desk.engine.connect() as connection:
         names = dict(connection.execute(select(_O.id, _O.name)).all())
         for case_, organization, events in _cases_in(connection, start, end, names):
-            policy = policy_of(case_.policy)
+            policy = policy_of(case_.policy, case_.policy_version)
             _count_case_events(policy, case_, organization, events, start, end, by, tally)
             if start <= case_.received_at < end:
                 _count_first_response(policy, case_, organization, events, at, by, tally)
@@ -603,12 +607,21 @@ def _cases_with_events(
         chunk = ids[i : i + CHUNK]
         # Rows, not models: building a million validated models would cost minutes,
         # and the replay reads only attributes.
+        # Each case under the policy version it ran under at the period's end.
+        ran_under = policy_versions.versions_at(connection, chunk, end)
         cases = {
-            row.id: row
+            row.id: SimpleNamespace(
+                **{**row._mapping, "policy_version": ran_under.get(row.id, row.policy_version)}
+            )
             for row in connection.execute(
-                select(_C.id, _C.policy, _C.severity, _C.received_at, _C.organization_id).where(
-                    _C.id.in_(chunk)
-                )
+                select(
+                    _C.id,
+                    _C.policy,
+                    _C.policy_version,
+                    _C.severity,
+                    _C.received_at,
+                    _C.organization_id,
+                ).where(_C.id.in_(chunk))
             )
         }
         events: dict[int, list[Any]] = defaultdict(list)

@@ -43,6 +43,7 @@ from sqlmodel import SQLModel
 import deskterm.models  # noqa: F401  (registers the tables)
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.desk.policy_versions import Versions
 from deskterm.store import chain
 from deskterm.store.engine import reading, writing
 from deskterm.store.revision import HEAD
@@ -50,8 +51,16 @@ from deskterm.store.revision import HEAD
 FORMAT = 1
 # Dependency order: a row refers only to rows of tables before it (or, for a case
 # split from another, to an earlier case).
-TABLES = ("organizations", "contacts", "cases", "events", "attachments", "counters")
-RECORDS = ("organizations", "contacts", "cases", "events", "attachments")
+TABLES = (
+    "organizations",
+    "contacts",
+    "policy_versions",
+    "cases",
+    "events",
+    "attachments",
+    "counters",
+)
+RECORDS = ("organizations", "contacts", "policy_versions", "cases", "events", "attachments")
 _BATCH = 1000
 _INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -251,7 +260,20 @@ def check_lines(lines: Iterable[str], source: str = "the file") -> Checked:
     if not header:
         raise BadImport(f"{source} is empty: not a deskterm export")
     check_history(rows, source)
+    check_policy_versions(rows, source)
     return Checked(rows)
+
+
+def check_policy_versions(rows: dict[str, list[dict[str, Any]]], source: str) -> None:
+    """Each case's policy version is one the file stores."""
+    stored = {(row["name"], row["version"]) for row in rows["policy_versions"]}
+    for case in rows["cases"]:
+        version = case["policy_version"]
+        if version is not None and (case["policy"], version) not in stored:
+            raise BadImport(
+                f"{source}: case {case['number']}: runs under version {version} of policy "
+                f"{case['policy']!r}, which the file does not store"
+            )
 
 
 def check_history(rows: dict[str, list[dict[str, Any]]], source: str) -> None:
@@ -359,8 +381,16 @@ def check_clocks(desk: Desk, checked: Checked, source: str) -> None:
     by_case: dict[int, list[list[Any]]] = {}
     for event in checked.rows["events"]:
         by_case.setdefault(event["case_id"], []).append([event[c] for c in EVENT_COLUMNS])
+    # The file's cases are judged under the policy versions the file carries.
+    versions = Versions(
+        (
+            (v["name"], v["version"], v["text"], v["source"], v["files"])
+            for v in checked.rows["policy_versions"]
+        ),
+        desk.policies,
+    )
     for case in sorted(checked.rows["cases"], key=lambda case: case["number"]):
-        wrong = clock_mismatch(desk.policies, case, by_case.get(case["id"], []))
+        wrong = clock_mismatch(versions, case, by_case.get(case["id"], []))
         if wrong is not None:
             raise BadImport(
                 f"{source}: case {case['number']}: {wrong}: the file was changed after "
@@ -368,7 +398,7 @@ def check_clocks(desk: Desk, checked: Checked, source: str) -> None:
             )
 
 
-def clock_mismatch(policies: Any, case: dict[str, Any], events: list[list[Any]]) -> str | None:
+def clock_mismatch(policies: Versions, case: dict[str, Any], events: list[list[Any]]) -> str | None:
     """How `case`'s stored clock fields differ from a replay of its `events` (rows in
     deskterm.desk.demo.EVENT_COLUMNS order), or None when they agree or its policy is
     not this desk's to judge (its clocks are replayed when it next changes).
@@ -376,11 +406,9 @@ def clock_mismatch(policies: Any, case: dict[str, Any], events: list[list[Any]])
     Import checks a file's cases with it, and `deskterm doctor --clocks` a live desk's.
     """
     from deskterm.desk.demo import CLOCK_COLUMNS, EVENT_COLUMNS, replay_clocks
-    from deskterm.sla.catalog import PolicyError, UnknownPolicy
 
-    try:
-        policy = policies.get(case["policy"])
-    except (UnknownPolicy, PolicyError):
+    policy = policies.for_case(case["policy"], case.get("policy_version"))
+    if policy is None:
         return None
     # Replayed as the desk did at the case's last change (the stored fields do
     # not depend on when they are replayed, only on the events and the policy).

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
     from deskterm.models.outcome import SlaOutcome
+    from deskterm.models.policy_version import PolicyVersion
 
 _HOMES = {
     "Attachment": "attachment",
@@ -41,6 +42,7 @@ _HOMES = {
     "SlaOutcome": "outcome",
     "SlaClockOutcome": "clock_outcome",
     "Organization": "org",
+    "PolicyVersion": "policy_version",
 }
 _TABLE_MODULES = (
     "org",
@@ -51,6 +53,7 @@ _TABLE_MODULES = (
     "counts",
     "outcome",
     "clock_outcome",
+    "policy_version",
 )
 
 __all__ = [
@@ -69,6 +72,7 @@ __all__ = [
     "Outbox",
     "OutboxStatus",
     "SlaClockOutcome",
+    "PolicyVersion",
     "SlaOutcome",
     "TriageMail",
 ]

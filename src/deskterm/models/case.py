@@ -53,6 +53,9 @@ class Case(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organizations.id", index=True)
     contact_id: int | None = Field(default=None, foreign_key="contacts.id")
     policy: str  # the policy the case runs under (the organization's at intake)
+    # Its stored version (models/policy_version.py); None on a desk written before
+    # versions, whose policy was not found when they were stored: the file then.
+    policy_version: int | None = None
     severity: int
     status: str = Field(index=True)
     assignee: str | None = Field(default=None, sa_type=ExactText)

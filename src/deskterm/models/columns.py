@@ -51,6 +51,7 @@ cases = table(
     column("version", Integer),
     column("severity", Integer),
     column("policy", String),
+    column("policy_version", Integer),
     column("organization_id", Integer),
     column("subject", ExactText),
     column("status", String),

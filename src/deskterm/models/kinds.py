@@ -29,3 +29,6 @@ class EventKind(StrEnum):
     # on the timeline, never a customer's answer: no clock stops, no status changes.
     # New value why it is a machine's; text the message's text, as for a customer reply.
     AUTOMATIC_MAIL = "automatic-mail"
+    # A new version of the case's policy applied to it: old and new value name the
+    # versions and the dues (`v1 due ...`), text says who applied which file.
+    POLICY = "policy"

@@ -422,6 +422,10 @@ class QueueScreen(GrammarScreen):
             notes.append("filter: " + safe_line(typed.value, 40))
         if hidden:
             notes.append("hidden columns: " + ", ".join(hidden))
+        if self.counts is not None and self.counts.policy_files_differ:
+            # An edited policy changes nothing until applied: say so where everyone looks.
+            names = ", ".join(self.counts.policy_files_differ)
+            notes.append(f"policy file differs from the version in use: {safe_line(names, 40)}")
         # Narrow terminals get a second line rather than a cut one.
         lines = [" | ".join(parts)] + ([" | ".join(notes)] if notes else [])
         text = ("\n" if narrow else "  |  ").join(lines)

@@ -33,7 +33,8 @@ from deskterm.sla.history import (
     Status,
     StatusChanged,
 )
-from deskterm.sla.policy import Policy, PolicyError, SeverityLevel, load_policy, parse_policy
+from deskterm.sla.policy import Policy, PolicyError, SeverityLevel
+from deskterm.sla.policy_toml import load_policy, parse_policy
 
 __all__ = [
     "BusinessCalendar",

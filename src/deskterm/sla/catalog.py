@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskterm.errors import UserError
-from deskterm.sla.policy import Policy, PolicyError, load_policy
+from deskterm.sla.policy import Policy, PolicyError
+from deskterm.sla.policy_toml import load_policy
 
 
 class UnknownPolicy(UserError, LookupError):
@@ -41,7 +42,8 @@ class PolicyCatalog:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.dirs = list(dirs)
-        self._loaded: dict[tuple[Path, float], Policy] = {}
+        # By file and mtime, with the mtimes of the files the policy read (an .ics).
+        self._loaded: dict[tuple[Path, float], tuple[Policy, tuple[float, ...]]] = {}
         self._listing: tuple[tuple[float, ...], dict[str, Path]] | None = None
         # Policies handed out since the last look at the files (a timer for the cache,
         # not the business clock: nothing computed depends on it).
@@ -51,15 +53,16 @@ class PolicyCatalog:
         self._found_at = 0.0
 
     def load_file(self, path: Path) -> Policy:
-        """Load one policy file, cached while the file is unchanged."""
+        """Load one policy file, cached while it and the files it reads are unchanged."""
         try:
             key = (path.resolve(), path.stat().st_mtime)
         except OSError as error:
             raise PolicyError([f"{path}: cannot read: {error.strerror or error}"]) from None
-        policy = self._loaded.get(key)
-        if policy is None:
-            policy = load_policy(path)
-            self._loaded[key] = policy
+        cached = self._loaded.get(key)
+        if cached is not None and cached[1] == _stamps(path, cached[0]):
+            return cached[0]
+        policy = load_policy(path)
+        self._loaded[key] = (policy, _stamps(path, policy))
         return policy
 
     def _entry(self, name: str, path: Path) -> Entry:
@@ -111,6 +114,16 @@ class PolicyCatalog:
         if entry.policy is None:
             raise PolicyError(list(entry.problems))
         return entry.policy
+
+
+def _stamps(path: Path, policy: Policy) -> tuple[float, ...]:
+    """The modification times of the files `policy` read (`holidays_file`), as its reader
+    finds them beside `path`."""
+    found = []
+    for name in policy.files:
+        file = Path(name).expanduser()
+        found.append(_mtime(file if file.is_absolute() else path.parent / file))
+    return tuple(found)
 
 
 def _mtime(directory: Path) -> float:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0009_outcomes_clocks"
+HEAD = "0010_policy_versions"
 
 
 def stored_revision(engine: Engine) -> str | None:

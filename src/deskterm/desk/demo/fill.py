@@ -20,7 +20,8 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from deskterm.desk.context import Desk
+from deskterm.desk import policy_versions
+from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.demo.columns import (
     AT,
     CASE_COLUMNS,
@@ -216,6 +217,8 @@ def fill(
             connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"
             )
+        # The policies the cases ran under, stored as the desk's versions (issue 22).
+        policy_versions.record_versions(session, desk.policies, SYSTEM_ACTOR, now)
     # A bulk load changes the table's shape at once: give the planner fresh statistics.
     statistics.rebuild(desk.engine)
     return report

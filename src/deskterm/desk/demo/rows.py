@@ -187,6 +187,7 @@ class CaseBuilder:
             "organization_id": org.id,
             "contact_id": contact_id,
             "policy": policy.name,
+            "policy_version": policy.version,
             "severity": skeleton.final_severity,
             "status": status.value,
             "assignee": assignee,
