@@ -92,10 +92,11 @@ def clock_check(url: str, policy_dirs: Sequence[Path]) -> Check:
     from deskterm.desk.demo import EVENT_COLUMNS
     from deskterm.desk.transfer import clock_mismatch
     from deskterm.models import Case, Event
+    from deskterm.models.tables import table_of
     from deskterm.store.engine import make_engine
 
-    cases = Case.__table__  # type: ignore[attr-defined]  # SQLModel's table is set at class creation
-    events = Event.__table__  # type: ignore[attr-defined]
+    cases = table_of(Case)
+    events = table_of(Event)
     policies = PolicyCatalog(list(policy_dirs))
     engine = make_engine(url)
     checked = 0

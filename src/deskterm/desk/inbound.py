@@ -51,6 +51,7 @@ from deskterm.models import (
     Outbox,
     TriageMail,
 )
+from deskterm.models.tables import stored_id
 from deskterm.settings import human_size
 from deskterm.store.engine import reading, writing
 
@@ -244,7 +245,7 @@ def _store_files(desk: Desk, mail: Incoming) -> list[tuple[str, int, str]]:
 def _attach(change: Change, files: list[tuple[str, int, str]], actor: str) -> None:
     for name, size, digest in files:
         attachment = Attachment(
-            case_id=change.case.id,  # type: ignore[arg-type]
+            case_id=stored_id(change.case),
             name=name,
             size=size,
             sha256=digest,

@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    UniqueConstraint,
     func,
     insert,
     select,
@@ -61,7 +62,7 @@ class BadImport(DeskError):
 
 
 def _table(name: str) -> Table:
-    return SQLModel.metadata.tables[name]  # type: ignore[return-value]
+    return SQLModel.metadata.tables[name]
 
 
 def _kind(column: Column[Any]) -> type:
@@ -280,12 +281,12 @@ def check_history(rows: dict[str, list[dict[str, Any]]], source: str) -> None:
 
 
 def _unique_columns(table: Table) -> list[tuple[str, ...]]:
-    found = [(c.name,) for c in table.columns if c.unique]
+    found: list[tuple[str, ...]] = [(c.name,) for c in table.columns if c.unique]
     found += [tuple(c.name for c in index.columns) for index in table.indexes if index.unique]
     found += [
-        tuple(c.name for c in constraint.columns)  # type: ignore[attr-defined]
+        tuple(c.name for c in constraint.columns)
         for constraint in table.constraints
-        if constraint.__class__.__name__ == "UniqueConstraint"
+        if isinstance(constraint, UniqueConstraint)
     ]
     return sorted(set(found))
 
@@ -376,7 +377,8 @@ def clock_mismatch(policies: Any, case: dict[str, Any], events: list[list[Any]])
     Import checks a file's cases with it, and `deskterm doctor --clocks` a live desk's.
     """
     from deskterm.desk.demo import CLOCK_COLUMNS, EVENT_COLUMNS, replay_clocks
-    from deskterm.sla.catalog import PolicyError, UnknownPolicy
+    from deskterm.sla import PolicyError
+    from deskterm.sla.catalog import UnknownPolicy
 
     try:
         policy = policies.get(case["policy"])
