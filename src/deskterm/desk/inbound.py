@@ -380,7 +380,7 @@ def _to_triage(session: Session, raw: bytes, mail: Incoming, reason: str, at: da
     session.add(row)
     session.flush()
     _record(session, mail, at, None, row.id)
-    return row.id  # type: ignore[return-value]
+    return stored_id(row)
 
 
 def ingest(desk: Desk, raw: bytes) -> Ingested:
@@ -475,7 +475,9 @@ def triage(desk: Desk, *, everything: bool = False) -> list[TriageLine]:
     with reading(desk.engine) as session:
         rows = session.exec(query.order_by(col(TriageMail.id))).all()
     return [
-        TriageLine(row.id, row.from_address, row.subject, row.reason, row.received_at, number)  # type: ignore[arg-type]
+        TriageLine(
+            stored_id(row), row.from_address, row.subject, row.reason, row.received_at, number
+        )
         for row, number in rows
     ]
 
