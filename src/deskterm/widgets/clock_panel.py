@@ -88,8 +88,16 @@ class ClockPanel(Widget):
     """
     COMPONENT_CLASSES = {"clocks--title", "clocks--breached", "clocks--warning", "clocks--quiet"}
 
-    def __init__(self, when: Callable[[datetime | None], str], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        when: Callable[[datetime | None], str],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.when = when
         self.heading = "SLA"
         self.policy: Policy | None = None
@@ -144,6 +152,6 @@ class ClockPanel(Widget):
         if y > len(self._lines):
             return Strip.blank(width, base)
         mark, text, component = self._lines[y - 1]
-        style = self.get_component_rich_style(component, partial=True) if component else None
-        segments = [Segment(f"{mark} ", style), Segment(text, style)]
+        look = self.get_component_rich_style(component, partial=True) if component else None
+        segments = [Segment(f"{mark} ", look), Segment(text, look)]
         return Strip(segments).crop_extend(0, width, base).apply_style(base)
