@@ -47,12 +47,13 @@ bench: $(VENV)/.installed-test
 	else echo "policy_bench: skipped (DESKS='copy-of-100k.db ...', at the newest schema)"; fi
 	$(BIN)/python bench/search_bench.py
 
-# The layers' contracts (pyproject.toml [tool.importlinter]) and the linter; CI runs
-# them before the tests (.ci/run).
+# The layers' contracts (pyproject.toml [tool.importlinter]), the linter and strict
+# types on the whole package ([tool.mypy]); CI runs them before the tests (.ci/run).
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

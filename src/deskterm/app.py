@@ -215,7 +215,12 @@ class DesktermApp(App[None]):
         store = self.intake_store(NEW_CASE)
         saved = None if prefill is not None else store.load()
         form = NewCaseForm(self.desk, store, prefill=prefill, saved=saved)
-        self.push_screen(form, lambda opened: done(opened) if done else None)
+
+        def closed(opened: list[Case] | None) -> None:
+            if done:
+                done(opened)
+
+        self.push_screen(form, closed)
 
     def _form_only_done(self, opened: list[Case] | None) -> None:
         """`deskterm case new` on a terminal: the form was all it asked for."""
@@ -259,7 +264,7 @@ class DesktermApp(App[None]):
                     yield SystemCommand(
                         f"Board: {binding.description}",
                         f"On the breach board ({key})",
-                        lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
+                        lambda action=binding.action: screen.run_action(action),
                     )
         if isinstance(screen, CaseScreen):
             # Every key of the case screen, by name: the palette is the keys' index.
@@ -269,7 +274,7 @@ class DesktermApp(App[None]):
                 yield SystemCommand(
                     binding.description,
                     f"On this case ({key})",
-                    lambda action=binding.action: screen.run_action(action),  # type: ignore[misc]
+                    lambda action=binding.action: screen.run_action(action),
                 )
         if isinstance(screen, QueueScreen):
             yield SystemCommand(
@@ -301,5 +306,5 @@ class DesktermApp(App[None]):
                 yield SystemCommand(
                     f"View: {view.title}",
                     f"Show {view.title.lower()}",
-                    lambda key=view.key: screen.action_view(key),  # type: ignore[misc]
+                    lambda key=view.key: screen.action_view(key),
                 )

@@ -35,7 +35,7 @@ def main() -> None:
         if console is not None:
             from deskterm.console import run_console
 
-            sys.exit(run_console(**console))
+            sys.exit(run_console(db=console.get("db"), as_user=console.get("as_user")))
         from deskterm.cli.commands import app
 
         app()

@@ -259,7 +259,8 @@ def show_command(
     for name in ("from", "subject", "received", "why"):
         value = str(shown[name] or "-")
         out.print(Text(f"{name + ':':<10}", style="bold"), Text(safe_line(value)))
-    for name in shown["attachments"]:  # type: ignore[union-attr]
+    files = shown["attachments"]  # the names of the mail's files (inbound.triaged)
+    for name in files if isinstance(files, list) else ():
         out.print(Text(f"{'file:':<10}", style="bold"), Text(safe_line(str(name))))
     out.print()
     out.print(Text(safe_text(str(shown["text"]))))

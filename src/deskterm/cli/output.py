@@ -15,11 +15,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
-
-# The parser's own exceptions and context are click's, which typer carries inside
-# itself from 0.29 on (typer._click; pyproject.toml pins typer to that series).
-from typer._click import Context
-from typer._click.exceptions import NoArgsIsHelpError, UsageError
 from typer.core import TyperGroup
 
 from deskterm.errors import UserError
@@ -62,8 +57,25 @@ def fail_lines(lines: list[str]) -> NoReturn:
 
 _INVALID_VALUE = re.compile(r"Invalid value for (?P<param>.+?): (?P<why>.*)", re.DOTALL)
 
+# The parser is click, which typer carries inside itself (since 0.26) and keeps
+# private: of its errors typer's public API names only the root, `TyperException`.
+# A usage error (no such option or command, a missing or malformed value) is the
+# one that exits 2, and carries the parser's context (`ctx`) for the command's name.
 
-def usage_line(error: UsageError) -> str:
+
+def is_usage_error(error: typer.TyperException) -> bool:
+    """A complaint about how the command was typed, as opposed to, say, a file the
+    parser could not open (exit 1, which typer reports itself)."""
+    return error.exit_code == EXIT_BAD_INPUT
+
+
+def asks_for_help(error: typer.TyperException) -> bool:
+    """`deskterm case` alone: the parser's way of showing that group's help. Told
+    apart by its class's name, as typer's own error display does (typer/rich_utils.py)."""
+    return type(error).__name__ == "NoArgsIsHelpError"
+
+
+def usage_line(error: typer.TyperException) -> str:
     """A parser's complaint (no such option, a missing or malformed value) in one line,
     pointing at the command's help instead of printing the usage block."""
     message = error.format_message()
@@ -71,7 +83,9 @@ def usage_line(error: UsageError) -> str:
     if invalid:  # our parsers' own words (cli/params.py), after the parameter's name
         return one_line(f"{invalid['param'].replace(chr(39), '')}: {invalid['why']}")
     message = message[:1].lower() + message[1:]
-    where = error.ctx.command_path if error.ctx is not None else "deskterm"
+    where = getattr(getattr(error, "ctx", None), "command_path", None)
+    if not isinstance(where, str):  # raised outside any command's context
+        where = "deskterm"
     return f"{one_line(message).rstrip('.')} (see {where} --help)"
 
 
@@ -80,30 +94,27 @@ def refusals() -> Iterator[None]:
     """Every refusal raised inside, said in one line with exit code 2."""
     try:
         yield
-    except NoArgsIsHelpError:
-        raise  # `deskterm case` alone: the help, as asked
-    except UsageError as error:
-        fail(usage_line(error))
+    except typer.TyperException as error:
+        if is_usage_error(error) and not asks_for_help(error):
+            fail(usage_line(error))
+        raise  # the help, as asked; or the parser's other errors, which typer reports
     except REFUSALS as error:
         fail(str(error))
 
 
 class DesktermGroup(TyperGroup):
-    """The root `deskterm` command: parses and runs the tree under `refusals()`."""
+    """The root `deskterm` command: parses and runs the tree under `refusals()`.
 
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: Context | None = None,
-        **extra: Any,
-    ) -> Context:
-        with refusals():
-            return super().make_context(info_name, args, parent, **extra)
+    The parser's context type is private to typer (see above): these two pass their
+    arguments through untouched, so they need not name it."""
 
-    def invoke(self, ctx: Context) -> Any:
+    def make_context(self, *args: Any, **extra: Any) -> Any:
         with refusals():
-            return super().invoke(ctx)
+            return super().make_context(*args, **extra)
+
+    def invoke(self, *args: Any, **extra: Any) -> Any:
+        with refusals():
+            return super().invoke(*args, **extra)
 
 
 def print_json(value: Any) -> None:

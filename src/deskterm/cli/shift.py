@@ -34,7 +34,7 @@ def handoff_command(
         typer.Option(
             "--since", parser=params.span, help="How far back the shift goes: 8h, 90m, 2d."
         ),
-    ] = "8h",  # type: ignore[assignment]  # parsed like a typed value
+    ] = "8h",  # type: ignore[assignment]  # typer parses a default like typed text (--help shows 8h)
     format: Annotated[
         str, typer.Option("--format", help="markdown (for a chat or a mail) or json.")
     ] = "markdown",
@@ -49,8 +49,8 @@ def handoff_command(
         typer.echo(handoffs.markdown(found))
 
 
-def _duration(value: object) -> str:
-    return "-" if value is None else format_hours_minutes(value)  # type: ignore[arg-type]
+def _duration(value: timedelta | None) -> str:
+    return "-" if value is None else format_hours_minutes(value)
 
 
 def _percent(value: float | None) -> str:

@@ -34,6 +34,7 @@ from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.instants import to_iso
 from deskterm.models import Attachment, Case, EventKind
+from deskterm.models.tables import stored_id
 from deskterm.settings import human_size
 from deskterm.store import search_index
 from deskterm.store.engine import check_same_file, reading
@@ -101,7 +102,7 @@ def attach_versioned(
         size, digest = _copy_in(desk, reader, shown)
     with changing(desk, number, expected_version) as change:
         attachment = Attachment(
-            case_id=change.case.id,  # type: ignore[arg-type]
+            case_id=stored_id(change.case),
             name=name,
             size=size,
             sha256=digest,

@@ -14,12 +14,14 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskterm.desk import deadlines
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.outbox import mail_of_events
 from deskterm.models import INTAKE_FIELDS, Attachment, Case, Contact, Event, EventKind, Organization
+from deskterm.models.tables import stored_id, table_of
 from deskterm.sla import Clock, ClockKind, ClockState, Policy, Status
 from deskterm.sla.calendar import BusinessCalendar
 from deskterm.store.engine import reading
@@ -27,7 +29,7 @@ from deskterm.store.engine import reading
 # "Users seen on this desk": assignees, and whoever acted in this many recent events.
 RECENT_EVENTS = 50_000
 
-_E = Event.__table__.c  # type: ignore[attr-defined]
+_E = table_of(Event).c
 
 
 class Entry(NamedTuple):
@@ -97,7 +99,7 @@ class CaseFile:
         return [(name, getattr(self.case, name)) for name in INTAKE_FIELDS]
 
     def clocks(self, now: datetime) -> dict[ClockKind, Clock]:
-        return deadlines.clocks_of(self.case, self.events, self.policy, now)  # type: ignore[arg-type]
+        return deadlines.clocks_of(self.case, self.events, self.policy, now)
 
     def since(self, version: int) -> list[Entry]:
         """Events written after the case stood at `version`: what someone else changed."""
@@ -106,7 +108,7 @@ class CaseFile:
 
 def load(desk: Desk, number: int) -> CaseFile:
     with reading(desk.engine) as session:
-        case = session.scalars(select(Case).where(Case.number == number)).first()
+        case = session.scalars(select(Case).where(col(Case.number) == number)).first()
         if case is None:
             raise NotFound(
                 f"no case {number} (case numbers start at 40100; see deskterm case list)"
@@ -114,11 +116,13 @@ def load(desk: Desk, number: int) -> CaseFile:
         organization = session.get(Organization, case.organization_id)
         contact = session.get(Contact, case.contact_id) if case.contact_id else None
         parent = session.get(Case, case.split_from_id) if case.split_from_id else None
-        events = _entries(session, case.id)  # type: ignore[arg-type]
+        events = _entries(session, stored_id(case))
         attachments = session.scalars(
-            select(Attachment).where(Attachment.case_id == case.id).order_by(Attachment.id)
+            select(Attachment)
+            .where(col(Attachment.case_id) == case.id)
+            .order_by(col(Attachment.id))
         ).all()
-        mail = mail_of_events(session, case.id)  # type: ignore[arg-type]
+        mail = mail_of_events(session, stored_id(case))
         session.expunge_all()
     assert organization is not None
     person = (
@@ -181,7 +185,7 @@ def _entries(session: Session, case_id: int) -> tuple[Entry, ...]:
 def version_of(desk: Desk, number: int) -> int | None:
     """The case's current version (None if it is gone): is the open screen stale?"""
     with reading(desk.engine) as session:
-        return session.scalars(select(Case.version).where(Case.number == number)).first()
+        return session.scalars(select(col(Case.version)).where(col(Case.number) == number)).first()
 
 
 # -- time left, at paint time ------------------------------------------------------
@@ -279,7 +283,7 @@ def severity_preview(file: CaseFile, level: int, now: datetime) -> list[Deadline
         new_value=str(level),
         text=None,
     )
-    after = deadlines.clocks_of(file.case, (*file.events, imagined), file.policy, now)  # type: ignore[arg-type]
+    after = deadlines.clocks_of(file.case, (*file.events, imagined), file.policy, now)
     return [DeadlineChange(kind, before[kind], after[kind]) for kind in ClockKind]
 
 
@@ -292,7 +296,7 @@ def desk_users(desk: Desk) -> list[str]:
 
     with reading(desk.engine) as session:
         assignees = session.scalars(
-            select(Case.assignee).where(Case.assignee.is_not(None)).distinct()  # type: ignore[union-attr]
+            select(col(Case.assignee)).where(col(Case.assignee).is_not(None)).distinct()
         ).all()
         newest = session.scalars(select(_E.id).order_by(_E.id.desc()).limit(1)).first() or 0
         actors = session.scalars(

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -23,6 +24,7 @@ from deskterm.desk.outbox import queue_mail
 from deskterm.desk.workflow import check_move, parse_status
 from deskterm.instants import to_iso
 from deskterm.models import INTAKE_FIELDS, Case, Contact, Counter, Event, EventKind, Organization
+from deskterm.models.tables import stored_id
 from deskterm.sla import Clock, ClockKind, Policy, Status
 from deskterm.store.engine import reading, writing
 
@@ -60,7 +62,7 @@ class Change:
         actor: str | None = None,
     ) -> Event:
         event = Event(
-            case_id=self.case.id,  # type: ignore[arg-type]
+            case_id=stored_id(self.case),
             version=self.case.version + 1,
             at=self.at,
             actor=actor or self.desk.actor,
@@ -153,7 +155,7 @@ def refresh(
 
 
 def _next_number(session: Session) -> int:
-    number = session.exec(  # type: ignore[call-overload]
+    number = session.exec(
         update(Counter)
         .where(col(Counter.name) == "case_number")
         .values(value=col(Counter.value) + 1)
@@ -217,7 +219,7 @@ def _record_checklist_outside_wizard(session: Session, desk: Desk, case: Case, d
     )
     session.add(
         Event(
-            case_id=case.id,  # type: ignore[arg-type]
+            case_id=stored_id(case),
             version=case.version,
             at=case.created_at,
             actor=desk.actor,
@@ -350,7 +352,7 @@ def insert_case(
         number=_next_number(session),
         subject=subject,
         description=description,
-        organization_id=org.id,  # type: ignore[arg-type]
+        organization_id=stored_id(org),
         contact_id=person.id if person else None,
         policy=policy.name,
         policy_version=policy.version,
@@ -360,7 +362,8 @@ def insert_case(
         created_at=now,
         updated_at=now,
         version=1,
-        **intake,
+        # each intake field is text (check_intake); Case types its keywords one by one
+        **cast("dict[str, Any]", intake),
     )
     if person and not case.inquirer:
         case.inquirer = person.name
@@ -372,7 +375,7 @@ def insert_case(
         notes.append(f"entitlement override{by}: {entitlement_override}")
     session.add(
         Event(
-            case_id=case.id,  # type: ignore[arg-type]
+            case_id=stored_id(case),
             version=1,
             at=now,
             actor=actor or desk.actor,
@@ -608,20 +611,20 @@ def split(
         session.flush()
         for event in (
             Event(
-                case_id=child.id,
+                case_id=stored_id(child),
                 version=1,
                 at=change.at,
-                actor=desk.actor,  # type: ignore[arg-type]
+                actor=desk.actor,
                 kind=EventKind.OPENED.value,
                 field="severity",
                 new_value=str(child.severity),
                 text=f"split from case {parent.number}",
             ),
             Event(
-                case_id=child.id,
+                case_id=stored_id(child),
                 version=1,
                 at=change.at,
-                actor=desk.actor,  # type: ignore[arg-type]
+                actor=desk.actor,
                 kind=EventKind.SPLIT_FROM.value,
                 field="case",
                 new_value=str(parent.number),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from deskterm.instants import parse_instant, to_iso
 from deskterm.models.columns import END_OF_TIME
@@ -62,7 +62,21 @@ BREACH_CLOCKS = (
 )
 
 
-def history_of(case: Case, events: Sequence[Event]) -> CaseHistory:
+class Happened(Protocol):
+    """What the replay reads of an event: a stored `Event`, or the case screen's
+    lighter `Entry` (deskterm.desk.case_file), which has the same names."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def new_value(self) -> str | None: ...
+
+
+def history_of(case: Case, events: Sequence[Happened]) -> CaseHistory:
     opened = next((e for e in events if e.kind == EventKind.OPENED), None)
     initial = int(opened.new_value) if opened and opened.new_value else case.severity
     story: list[HistoryEvent] = []
@@ -82,7 +96,7 @@ def history_of(case: Case, events: Sequence[Event]) -> CaseHistory:
 
 
 def clocks_of(
-    case: Case, events: Sequence[Event], policy: Policy, now: datetime
+    case: Case, events: Sequence[Happened], policy: Policy, now: datetime
 ) -> dict[ClockKind, Clock]:
     return compute_clocks(policy, history_of(case, events), now)
 
@@ -96,7 +110,7 @@ class SweepAction:
 
 
 def plan(
-    case: Case, events: Sequence[Event], policy: Policy, clocks: dict[ClockKind, Clock]
+    case: Case, events: Sequence[Happened], policy: Policy, clocks: dict[ClockKind, Clock]
 ) -> list[SweepAction]:
     """What the sweep owes this case, each at the instant it becomes due."""
     actions: list[SweepAction] = []
@@ -148,7 +162,7 @@ def due_after(calendar: BusinessCalendar, start: datetime, target: Target) -> da
     return start
 
 
-def _since_last_status_change(events: Sequence[Event]) -> list[Event]:
+def _since_last_status_change(events: Sequence[Happened]) -> list[Happened]:
     for index in range(len(events) - 1, -1, -1):
         if events[index].kind == EventKind.STATUS:
             return list(events[index + 1 :])

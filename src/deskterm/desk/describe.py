@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from deskterm.models.kinds import EventKind
 from deskterm.settings import human_size
@@ -32,7 +32,25 @@ _VERBS = {
 _ATTACHED_SIZE = re.compile(r"(\d[\d,]*) bytes?\b")
 
 
-def describe(event: Event) -> str:
+class Told(Protocol):
+    """What `describe` reads of an event: a stored `Event`, or the case screen's
+    lighter `Entry` (deskterm.desk.case_file), which has the same names."""
+
+    @property
+    def actor(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def field(self) -> str | None: ...
+    @property
+    def old_value(self) -> str | None: ...
+    @property
+    def new_value(self) -> str | None: ...
+    @property
+    def text(self) -> str | None: ...
+
+
+def describe(event: Told) -> str:
     """`alice moved status open -> waiting-on-customer`, without the event's free text."""
     kind = EventKind(event.kind)
     if kind == EventKind.CALL and event.new_value:

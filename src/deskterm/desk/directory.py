@@ -13,6 +13,7 @@ from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.limits import quoted
 from deskterm.models import Contact, Organization
+from deskterm.models.tables import stored_id
 from deskterm.store.engine import reading, writing
 
 
@@ -90,7 +91,7 @@ def add_contact(
         with writing(desk.engine) as session:
             org = find_organization(session, organization)
             contact = Contact(
-                organization_id=org.id,  # type: ignore[arg-type]
+                organization_id=stored_id(org),
                 name=name,
                 email=email,
                 phone=phone,

@@ -18,6 +18,7 @@ from zoneinfo import TZPATH, ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import StatementError
 
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import chain, revision
@@ -95,10 +96,11 @@ def clock_check(url: str, policy_dirs: Sequence[Path]) -> Check:
     from deskterm.desk.policy_versions import Versions
     from deskterm.desk.transfer import clock_mismatch
     from deskterm.models import Case, Event
+    from deskterm.models.tables import table_of
     from deskterm.store.engine import make_engine
 
-    cases = Case.__table__  # type: ignore[attr-defined]  # SQLModel's table is set at class creation
-    events = Event.__table__  # type: ignore[attr-defined]
+    cases = table_of(Case)
+    events = table_of(Event)
     engine = make_engine(url)
     checked = 0
     try:
@@ -610,7 +612,7 @@ def _server_checks(url: str) -> list[Check]:
             Check(
                 "database connection",
                 "fail",
-                f"{shown}: {first_line(error.orig or error)}",  # type: ignore[attr-defined]
+                f"{shown}: {first_line(_cause(error))}",
                 "check the URL (--db, DESKTERM_DB or the config), the server and your password",
             )
         ]
@@ -639,7 +641,7 @@ def search_check(url: str) -> Check:
     try:
         found = search_index.problems(engine)
     except SQLAlchemyError as error:
-        found = [f"cannot check it: {str(error.orig or error).splitlines()[0]}"]  # type: ignore[attr-defined]
+        found = [f"cannot check it: {str(_cause(error)).splitlines()[0]}"]
     finally:
         engine.dispose()
     if found:
@@ -702,6 +704,11 @@ def zone_check(zones: Sequence[str]) -> Check:
         else ("no policy names a zone")
     )
     return Check("time zones", "ok", f"{named}; {source}")
+
+
+def _cause(error: Exception) -> BaseException:
+    """The driver's own error under SQLAlchemy's wrapper, which adds the statement."""
+    return error.orig if isinstance(error, StatementError) and error.orig else error
 
 
 def tz_database() -> str:

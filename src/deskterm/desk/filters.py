@@ -89,7 +89,10 @@ def parse_filter(text: str, me: str, levels: Collection[int] | None = None) -> Q
     words: list[str] = []
     severities: set[int] = set()
     statuses: set[Status] = set()
-    values: dict[str, object] = {}
+    organization: str | None = None
+    assignee: str | None = None
+    unassigned = breached = False
+    due_within: timedelta | None = None
     problems: list[str] = []
     terms: list[Term] = []
     for piece in search_query.tokens(text):
@@ -109,17 +112,17 @@ def parse_filter(text: str, me: str, levels: Collection[int] | None = None) -> Q
             elif key == "status" and value:
                 statuses.add(match_status(value))
             elif key == "org" and value:
-                values["organization"] = token.partition(":")[2]
+                organization = token.partition(":")[2]
             elif lowered == "@me":
-                values["assignee"] = me
+                assignee = me
             elif lowered == "@unassigned":
-                values["unassigned"] = True
+                unassigned = True
             elif lowered.startswith("@") and len(token) > 1:
-                values["assignee"] = token[1:]
+                assignee = token[1:]
             elif lowered == "breached":
-                values["breached"] = True
+                breached = True
             elif due:
-                values["due_within"] = _due_within(token, due.group(1), due.group(2))
+                due_within = _due_within(token, due.group(1), due.group(2))
             elif lowered.startswith("due<"):
                 raise DeskError(f"{_shown(token)}: write due<30m, due<2h or due<1d")
             else:
@@ -139,5 +142,9 @@ def parse_filter(text: str, me: str, levels: Collection[int] | None = None) -> Q
         severities=frozenset(severities),
         statuses=frozenset(statuses),
         problems=tuple(problems),
-        **values,  # type: ignore[arg-type]
+        organization=organization,
+        assignee=assignee,
+        unassigned=unassigned,
+        breached=breached,
+        due_within=due_within,
     )

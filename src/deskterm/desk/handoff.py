@@ -25,6 +25,7 @@ from deskterm.desk.queue import promise_due
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind, Organization
 from deskterm.models.event import FINISHED_WHERE
+from deskterm.models.tables import table_of
 from deskterm.safe_text import safe_line
 from deskterm.sla import Status
 
@@ -35,9 +36,9 @@ RESOLVED = (Status.RESOLVED.value, Status.CLOSED.value)
 # Escalated beyond the first level, as the partial index ix_cases_escalated says it.
 _ESCALATED = text("escalation != 'support-engineer'")
 
-_C = Case.__table__.c  # type: ignore[attr-defined]
-_O = Organization.__table__.c  # type: ignore[attr-defined]
-_E = Event.__table__.c  # type: ignore[attr-defined]
+_C = table_of(Case).c
+_O = table_of(Organization).c
+_E = table_of(Event).c
 _SPAN = re.compile(r"^\s*([0-9]{1,9})\s*(m|min|h|d)\s*$", re.IGNORECASE)
 LONGEST_SPAN = timedelta(days=366)
 
@@ -117,7 +118,7 @@ _CASE_COLUMNS = (_C.number, _C.severity, _O.name, _C.subject, _C.status, _C.assi
 
 
 def _cases_joined() -> Any:
-    return Case.__table__.join(Organization.__table__, _O.id == _C.organization_id)  # type: ignore[attr-defined]
+    return table_of(Case).join(table_of(Organization), _O.id == _C.organization_id)
 
 
 def _item(row: Any, at: datetime | None, detail: str = "") -> Item:
@@ -139,7 +140,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
         came_in = Section(
             "came_in",
             "Came in",
-            count(select(func.count()).select_from(Case.__table__).where(came)),
+            count(select(func.count()).select_from(table_of(Case)).where(came)),
             tuple(
                 _item(row, row[6])
                 for row in connection.execute(
@@ -154,14 +155,14 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
 
         def from_events(key: str, title: str, *conditions: Any, latest: bool = False) -> Section:
             window = and_(_E.at >= start, _E.at <= now, *conditions)
-            joined = _cases_joined().join(Event.__table__, _E.case_id == _C.id)  # type: ignore[attr-defined]
+            joined = _cases_joined().join(table_of(Event), _E.case_id == _C.id)
             if latest:  # one line per case: its last such event (resolved, then closed)
                 # Counted as cases, from the index of such events alone.
                 total = count(select(func.count(func.distinct(_E.case_id))).where(window))
                 newest = select(func.max(_E.id)).where(window).group_by(_E.case_id).correlate(None)
                 window = and_(window, _E.id.in_(newest))
             else:
-                total = count(select(func.count()).select_from(Event.__table__).where(window))
+                total = count(select(func.count()).select_from(table_of(Event)).where(window))
             rows = connection.execute(
                 select(*_CASE_COLUMNS, _E.at, _E.field, _E.new_value, _E.actor)
                 .select_from(joined)
@@ -240,7 +241,7 @@ def handoff(desk: Desk, since: timedelta = DEFAULT_SINCE, now: datetime | None =
             "Open escalations",
             count(
                 select(func.count())
-                .select_from(Case.__table__)
+                .select_from(table_of(Case))
                 .where(_ESCALATED, _C.status.not_in(RESOLVED))
             ),
             tuple(
@@ -277,7 +278,7 @@ def _last_events(
     if kind is not None:
         newest = newest.where(_E.kind == kind.value)
     ids = [row.id for row in connection.execute(newest.group_by(_E.case_id))]
-    rows = connection.execute(select(Event.__table__).where(_E.id.in_(ids)))
+    rows = connection.execute(select(table_of(Event)).where(_E.id.in_(ids)))
     return {row.case_id: Event(**row._mapping) for row in rows}
 
 

@@ -51,6 +51,7 @@ from deskterm.models import (
     Outbox,
     TriageMail,
 )
+from deskterm.models.tables import stored_id
 from deskterm.settings import human_size
 from deskterm.store.engine import reading, writing
 
@@ -244,7 +245,7 @@ def _store_files(desk: Desk, mail: Incoming) -> list[tuple[str, int, str]]:
 def _attach(change: Change, files: list[tuple[str, int, str]], actor: str) -> None:
     for name, size, digest in files:
         attachment = Attachment(
-            case_id=change.case.id,  # type: ignore[arg-type]
+            case_id=stored_id(change.case),
             name=name,
             size=size,
             sha256=digest,
@@ -379,7 +380,7 @@ def _to_triage(session: Session, raw: bytes, mail: Incoming, reason: str, at: da
     session.add(row)
     session.flush()
     _record(session, mail, at, None, row.id)
-    return row.id  # type: ignore[return-value]
+    return stored_id(row)
 
 
 def ingest(desk: Desk, raw: bytes) -> Ingested:
@@ -474,7 +475,9 @@ def triage(desk: Desk, *, everything: bool = False) -> list[TriageLine]:
     with reading(desk.engine) as session:
         rows = session.exec(query.order_by(col(TriageMail.id))).all()
     return [
-        TriageLine(row.id, row.from_address, row.subject, row.reason, row.received_at, number)  # type: ignore[arg-type]
+        TriageLine(
+            stored_id(row), row.from_address, row.subject, row.reason, row.received_at, number
+        )
         for row, number in rows
     ]
 

@@ -24,6 +24,7 @@ from deskterm.desk.directory import find_organization
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.instants import to_iso
 from deskterm.models import Case, Contact, Event, EventKind, Organization
+from deskterm.models.tables import stored_id
 from deskterm.sla import Status
 from deskterm.store.engine import reading, writing
 
@@ -308,7 +309,7 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
             raise DeskError(f"policy {policy.name!r} of {org.name} has no severity 1")
         if person is None:  # a caller added on the call joins the directory now
             person = Contact(
-                organization_id=org.id,  # type: ignore[arg-type]
+                organization_id=stored_id(org),
                 name=contact,
                 email=call.contact_email.strip() or None,
                 phone=call.contact_phone.strip() or None,
@@ -342,17 +343,26 @@ def confirm_sev1(desk: Desk, call: Sev1Call, *, take: bool = False) -> Case:
         events = _checklist(call, entitlement, person, product, version, systems, upgraded_from)
         events.append(("summary", None, f"Impact: {impact}\nScope: {scope}\nUrgency: {urgency}"))
 
-        def record(kind: EventKind, field: str, **values: str | None) -> None:
+        def record(
+            kind: EventKind,
+            field: str,
+            *,
+            old_value: str | None = None,
+            new_value: str | None = None,
+            text: str | None = None,
+        ) -> None:
             # The call's events, all at the confirm's instant and version.
             session.add(
                 Event(
-                    case_id=case.id,  # type: ignore[arg-type]
+                    case_id=stored_id(case),
                     version=version_number,
                     at=now,
                     actor=desk.actor,
                     kind=kind.value,
                     field=field,
-                    **values,
+                    old_value=old_value,
+                    new_value=new_value,
+                    text=text,
                 )
             )
 
@@ -485,7 +495,7 @@ def open_issues(
             raise NotFound(f"no contact named {contact!r} at {org.name}")
         if person is None and new_contact is not None:  # joins the directory with the cases
             person = Contact(
-                organization_id=org.id,  # type: ignore[arg-type]
+                organization_id=stored_id(org),
                 name=contact.strip(),
                 email=new_contact.email.strip() or None,
                 phone=new_contact.phone.strip() or None,
@@ -517,7 +527,7 @@ def open_issues(
                 others = ", ".join(str(c.number) for c in opened if c is not case)
                 session.add(
                     Event(
-                        case_id=case.id,  # type: ignore[arg-type]
+                        case_id=stored_id(case),
                         version=1,
                         at=now,
                         actor=desk.actor,

@@ -31,6 +31,7 @@ from deskterm.desk.errors import DeskError, NotFound
 from deskterm.mail.config import MailConfig
 from deskterm.mail.smtp import Permanent, deliver
 from deskterm.models import Case, Contact, Counter, Event, IngestedMail, Outbox, OutboxStatus
+from deskterm.models.tables import stored_id
 from deskterm.settings import SettingError
 from deskterm.store.engine import reading, writing
 
@@ -118,7 +119,7 @@ def queue_mail(
         reason = NO_RELAY
     thread = thread_of(session, case)
     row = Outbox(
-        case_id=case.id,  # type: ignore[arg-type]
+        case_id=stored_id(case),
         event_id=event.id,
         kind=kind,
         to_address=to_address,
@@ -168,7 +169,8 @@ class SendReport:
 
 def backoff(attempts: int) -> timedelta:
     """How long to wait after the `attempts`-th failed attempt."""
-    return min(FIRST_RETRY * 2 ** (attempts - 1), LONGEST_RETRY)
+    wait: timedelta = FIRST_RETRY * 2 ** (attempts - 1)  # int ** int is typed Any
+    return min(wait, LONGEST_RETRY)
 
 
 def _claim(desk: Desk, worker: str) -> Outbox | None:
@@ -194,7 +196,7 @@ def _claim(desk: Desk, worker: str) -> Outbox | None:
 
 def _finish(desk: Desk, row: Outbox, worker: str, **values: object) -> None:
     with writing(desk.engine) as session:
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(Outbox)
             .where(col(Outbox.id) == row.id, col(Outbox.claimed_by) == worker)
             .values(claimed_by=None, claimed_until=None, **values)
@@ -204,7 +206,7 @@ def _finish(desk: Desk, row: Outbox, worker: str, **values: object) -> None:
 
 def _changed(session: Session) -> None:
     """Tell watching consoles the outbox changed (a sent mail writes no event)."""
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         update(Counter)
         .where(col(Counter.name) == OUTBOX_CHANGES)
         .values(value=col(Counter.value) + 1)
@@ -374,7 +376,7 @@ def outbox(desk: Desk, *, everything: bool = False, case: int | None = None) -> 
         rows = session.exec(query.order_by(col(Outbox.id))).all()
     return [
         OutboxLine(
-            id=row.id,  # type: ignore[arg-type]
+            id=stored_id(row),
             case=number,
             kind=row.kind,
             to=row.to_address,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError
 
@@ -189,7 +189,7 @@ def _conditions(
 
 def _order(query: QueueQuery, reverse: bool = False) -> list[Any]:
     if query.view == "closed":
-        keys = [_C.updated_at.desc(), _C.number.desc()]
+        keys: list[ColumnElement[Any]] = [_C.updated_at.desc(), _C.number.desc()]
         return [_C.updated_at.asc(), _C.number.asc()] if reverse else keys
     keys = [_C.queue_due, _C.number]
     return [key.desc() for key in keys] if reverse else keys

@@ -9,6 +9,7 @@ rows each; work per case screen, whatever the size of the desk.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -71,9 +72,9 @@ def related_cases(desk: Desk, file: CaseFile) -> list[Related]:
     return found
 
 
-def _fresh(rows: object, relation: str, seen: set[int]) -> list[Related]:
+def _fresh(rows: Iterable[Case], relation: str, seen: set[int]) -> list[Related]:
     fresh: list[Related] = []
-    for row in rows:  # type: ignore[attr-defined]
+    for row in rows:
         if row.number in seen or len(fresh) == LAST:
             continue
         seen.add(row.number)

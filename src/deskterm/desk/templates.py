@@ -24,10 +24,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deskterm.desk.errors import DeskError, NotFound
+
+if TYPE_CHECKING:
+    from deskterm.desk.case_file import CaseFile
+    from deskterm.sla import Policy
 from deskterm.desk.limits import quoted
 from deskterm.models import INTAKE_FIELDS
 from deskterm.sla import Status
@@ -212,10 +217,10 @@ def get_template(templates: Mapping[str, Template], name: str) -> Template:
 # --- values from a case --------------------------------------------------------------
 
 
-def due_words(due: datetime, left_seconds: float | None, zone_name: str, zone: object) -> str:
+def due_words(due: datetime, left_seconds: float | None, zone_name: str, zone: tzinfo) -> str:
     """A deadline as the customer's business reads it: in the calendar's own zone, with
     the business time left (`Mon 23 Nov 2026 17:00 MST, 1h 00m of business hours from now`)."""
-    local = due.astimezone(zone)  # type: ignore[arg-type]
+    local = due.astimezone(zone)
     words = f"{local.strftime('%a %d %b %Y %H:%M')} {local.tzname() or zone_name}"
     if left_seconds is not None and left_seconds > 0:
         hours, rest = divmod(int(left_seconds) // 60, 60)
@@ -224,7 +229,7 @@ def due_words(due: datetime, left_seconds: float | None, zone_name: str, zone: o
 
 
 def case_values(
-    detail: Mapping[str, object], engineer: str, policy: object
+    detail: Mapping[str, object], engineer: str, policy: Policy
 ) -> dict[str, str | None]:
     """Each placeholder's value for a case, from its `deskterm.desk.queries.show_case` form.
 
@@ -248,39 +253,38 @@ def case_values(
     return values
 
 
-def _due(detail: Mapping[str, object], policy: object) -> str | None:
+def _due(detail: Mapping[str, object], policy: Policy) -> str | None:
     next_due = detail.get("next_due")
     clocks = detail.get("clocks") or {}
     if not next_due or not isinstance(clocks, Mapping):
         return None
     for clock in clocks.values():
         if clock.get("due") == next_due:
-            calendars = getattr(policy, "calendars", {})
-            calendar = calendars.get(clock.get("calendar"))
-            zone = calendar.zone if calendar else policy.timezone  # type: ignore[attr-defined]
+            calendar = policy.calendars.get(clock.get("calendar"))
+            zone = calendar.zone if calendar else policy.timezone
             when = datetime.fromisoformat(str(next_due))
             return due_words(when, clock.get("left_seconds"), str(zone), zone)
     return None
 
 
-def file_values(file: object, engineer: str, now: datetime) -> dict[str, str | None]:
+def file_values(file: CaseFile, engineer: str, now: datetime) -> dict[str, str | None]:
     """`case_values` for a case the console has loaded (`deskterm.desk.case_file.CaseFile`):
     the same values, without reading the database again."""
     from deskterm.desk.queries import clock_json
 
-    case = file.case  # type: ignore[attr-defined]
-    contact = file.contact  # type: ignore[attr-defined]
-    clocks = file.clocks(now)  # type: ignore[attr-defined]
+    case = file.case
+    contact = file.contact
+    clocks = file.clocks(now)
     detail = {
         "number": case.number,
         "subject": case.subject,
-        "organization": file.organization.name,  # type: ignore[attr-defined]
+        "organization": file.organization.name,
         "contact": {"name": contact.name} if contact else None,
         "intake": {name: getattr(case, name) for name in INTAKE_FIELDS},
         "next_due": _iso(case.next_due),
         "clocks": {kind.value: clock_json(clock) for kind, clock in clocks.items()},
     }
-    return case_values(detail, engineer, file.policy)  # type: ignore[attr-defined]
+    return case_values(detail, engineer, file.policy)
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    UniqueConstraint,
     func,
     insert,
     select,
@@ -70,7 +71,7 @@ class BadImport(DeskError):
 
 
 def _table(name: str) -> Table:
-    return SQLModel.metadata.tables[name]  # type: ignore[return-value]
+    return SQLModel.metadata.tables[name]
 
 
 def _kind(column: Column[Any]) -> type:
@@ -302,12 +303,12 @@ def check_history(rows: dict[str, list[dict[str, Any]]], source: str) -> None:
 
 
 def _unique_columns(table: Table) -> list[tuple[str, ...]]:
-    found = [(c.name,) for c in table.columns if c.unique]
+    found: list[tuple[str, ...]] = [(c.name,) for c in table.columns if c.unique]
     found += [tuple(c.name for c in index.columns) for index in table.indexes if index.unique]
     found += [
-        tuple(c.name for c in constraint.columns)  # type: ignore[attr-defined]
+        tuple(c.name for c in constraint.columns)
         for constraint in table.constraints
-        if constraint.__class__.__name__ == "UniqueConstraint"
+        if isinstance(constraint, UniqueConstraint)
     ]
     return sorted(set(found))
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
-from email.utils import parseaddr
+from email.utils import collapse_rfc2231_value, parseaddr
 
 _REPORTS = {
     "message/delivery-status": "a delivery-status report",
@@ -69,7 +69,8 @@ def automatic_reason(message: Message, header: Callable[[str], str], sender: str
     """Why this message is a machine's, in words; None for a person's."""
     content_type = message.get_content_type()
     if content_type == "multipart/report":
-        kind = (message.get_param("report-type") or "").lower()
+        # an RFC 2231 parameter comes as (charset, language, value)
+        kind = collapse_rfc2231_value(message.get_param("report-type") or "").lower()
         return f"a report ({kind or 'multipart/report'})"
     for part in message.walk():
         if part.get_content_type() in _REPORTS:
@@ -140,7 +141,7 @@ def bounce_of(message: Message) -> Bounce | None:
     failed = str(message.get("X-Failed-Recipients") or "").strip()
     if failed:  # Exim writes the address here and the reason in the text
         text = message.get_payload(decode=True) if not message.is_multipart() else b""
-        status = _STATUS.search((text or b"").decode("latin-1"))
+        status = _STATUS.search(text.decode("latin-1") if isinstance(text, bytes) else "")
         code = status.group(1) if status else "5.0.0"
         if code.startswith("5"):
             return Bounce(_address(failed.split(",")[0]), code, _SHORT.get(code, ""))

@@ -355,8 +355,8 @@ def _calendar_summary(ics: str) -> str:
     if "DTEND" in fields:
         when += " - " + fields["DTEND"]
     where = f", at {fields['LOCATION']}" if fields.get("LOCATION") else ""
-    method = f" ({method.group(1).strip().lower()})" if method else ""
-    return f"{what}, {when}{where}{method}"
+    how = f" ({method.group(1).strip().lower()})" if method else ""
+    return f"{what}, {when}{where}{how}"
 
 
 def _body_charset(message: Message) -> str | None:

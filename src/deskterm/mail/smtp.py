@@ -39,7 +39,8 @@ def deliver(config: MailConfig, message: EmailMessage) -> None:
         raise  # the config's to fix, then the retry goes through
     except smtplib.SMTPResponseException as error:
         if 500 <= error.smtp_code < 600:
-            reason = error.smtp_error.decode("utf-8", "replace")
+            said = error.smtp_error
+            reason = said.decode("utf-8", "replace") if isinstance(said, bytes) else said
             raise Permanent(f"the relay refused the message: {error.smtp_code} {reason}") from None
         raise
 

@@ -54,6 +54,8 @@ COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call
 # What a write says once done: a sentence, or one made from the change's result
 # (a reply says where its mail went: "reply mailed to ann@acme.example").
 Done = str | Callable[[Any], str]
+# What runs once a write is done; the sentence it returns, if any, replaces `done`'s.
+After = Callable[[Any], str | None]
 NOT_ESCALATED = cases.ESCALATION_LEVELS[0]
 
 
@@ -308,7 +310,7 @@ class CaseScreen(GrammarScreen):
         if found:
             listing.highlighted = min(highlighted or 0, len(found) - 1)
         tab = self.query_one(TabbedContent).get_tab("related")
-        tab.label = f"Related {len(found)}"  # type: ignore[assignment]
+        tab.label = f"Related {len(found)}"
 
     @on(OptionList.OptionSelected, "#related-list")
     def _related_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -336,10 +338,10 @@ class CaseScreen(GrammarScreen):
         self.query_one("#intake-doc", Document).set_blocks(intake)
         self._show_attachments(file)
         tabs = self.query_one(TabbedContent)
-        tabs.get_tab("timeline").label = f"Timeline {len(file.events)}"  # type: ignore[assignment]
+        tabs.get_tab("timeline").label = f"Timeline {len(file.events)}"
         empty = sum(1 for _, value in file.intake() if not value.strip())
-        tabs.get_tab("intake").label = f"Intake ({empty} empty)" if empty else "Intake"  # type: ignore[assignment]
-        tabs.get_tab("files").label = f"Attachments {len(file.attachments)}"  # type: ignore[assignment]
+        tabs.get_tab("intake").label = f"Intake ({empty} empty)" if empty else "Intake"
+        tabs.get_tab("files").label = f"Attachments {len(file.attachments)}"
         if previous is None:  # the first paint shows them (a few indexed rows)
             self._show_related(self._related_of(file))
         else:
@@ -422,7 +424,7 @@ class CaseScreen(GrammarScreen):
         others = [entry for entry in entries if entry.version not in self._own_versions]
         if not others:
             return
-        said = "; ".join(safe_line(describe(entry), 120) for entry in others[-3:])  # type: ignore[arg-type]
+        said = "; ".join(safe_line(describe(entry), 120) for entry in others[-3:])
         more = f" (and {len(others) - 3} more)" if len(others) > 3 else ""
         self.notify(said + more, title=f"Incident# {self.number} changed", timeout=10, markup=False)
 
@@ -497,7 +499,7 @@ class CaseScreen(GrammarScreen):
         self,
         done: Done,
         change: Callable[[int], Any],
-        after: Callable[[Any], None] | None = None,
+        after: After | None = None,
         refused: Callable[[str], None] | None = None,
         version: int | None = None,
     ) -> None:
@@ -517,7 +519,7 @@ class CaseScreen(GrammarScreen):
         done: Done,
         change: Callable[[int], Any],
         version: int,
-        after: Callable[[Any], None] | None,
+        after: After | None,
         refused: Callable[[str], None] | None,
     ) -> None:
         try:
@@ -556,9 +558,7 @@ class CaseScreen(GrammarScreen):
     def _refused_arrived(self, message: Refused) -> None:
         (message.handler or self._refused)(message.problem)
 
-    def _written(
-        self, done: Done, version: int, result: Any, after: Callable[[Any], None] | None
-    ) -> None:
+    def _written(self, done: Done, version: int, result: Any, after: After | None) -> None:
         self._own_versions.add(version)
         said = after(result) if after is not None else None
         # One toast per action: what `after` says (a name, a number) replaces `done`.
@@ -575,7 +575,7 @@ class CaseScreen(GrammarScreen):
         message: str,
         done: Done,
         change: Callable[[int], Any],
-        after: Callable[[Any], None] | None,
+        after: After | None,
         refused: Callable[[str], None] | None,
     ) -> None:
         self.load()  # show what the other person did while the engineer decides
@@ -682,12 +682,15 @@ class CaseScreen(GrammarScreen):
             return
         desk, number, text = self.desk, self.number, fields["text"]
         done: Done = COMPOSER_KINDS[kind]
+        change: Callable[[int], Any]
         if kind == "reply":
             move = Status(fields["move"]) if fields.get("move") else None
 
-            def change(v: int) -> tuple[Any, str]:
+            def reply(v: int) -> tuple[Any, str]:
                 case = cases.reply(desk, number, text, expected_version=v, move=move)
                 return case, last_mail_outcome(desk, number)
+
+            change = reply
 
             moved = f", moved to {move.label}" if move else ""
             done = lambda result: f"reply {result[1]}{moved}"  # noqa: E731

@@ -9,6 +9,8 @@ is back (the monitor's `DeskChanged(everything=True)`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.app import App
 
 from deskterm.safe_text import safe_line
@@ -19,7 +21,7 @@ BACK = "Reconnected to the database: the desk is reloaded."
 FAILED_TITLE = "The database refused"
 
 
-def announce_lost(app: App[object], problem: str) -> None:
+def announce_lost(app: App[Any], problem: str) -> None:
     # Stays up while the database is away: the notice is the "reconnecting" state.
     app.notify(
         AWAY.format(problem=problem.capitalize()),
@@ -30,11 +32,11 @@ def announce_lost(app: App[object], problem: str) -> None:
     )
 
 
-def announce_back(app: App[object]) -> None:
+def announce_back(app: App[Any]) -> None:
     app.clear_notifications()
     app.notify(BACK, timeout=5, markup=False)
 
 
-def announce_failure(app: App[object], problem: str) -> None:
+def announce_failure(app: App[Any], problem: str) -> None:
     """A storage failure a worker met (disk full, read-only, I/O, a lost server)."""
     app.notify(safe_line(problem), title=FAILED_TITLE, severity="error", timeout=10, markup=False)

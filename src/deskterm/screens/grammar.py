@@ -115,7 +115,8 @@ class BindingCommands(Provider):
                 yield Hit(score, matcher.highlight(name), partial(self._run, entry), help=help_text)
 
     async def _run(self, entry: KeyHelp) -> None:
-        await entry.node.run_action(entry.action)
+        # what Widget.run_action does; the node may be the app as well (a DOMNode)
+        await entry.node.app.run_action(entry.action, entry.node)
 
 
 class GrammarScreen(Screen[Any]):

@@ -14,6 +14,7 @@ the next `n` brings it back.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -429,7 +430,7 @@ class NewCaseForm(Screen[list[Case] | None]):
     def _too_long(self) -> list[tuple[str, str]]:
         """Each field over what the desk takes, with the desk's words (nothing is cut)."""
         found = []
-        checks = [
+        checks: list[tuple[str, Callable[[str], object]]] = [
             (
                 "organization",
                 lambda v: limits.check_length(v, "the organization", limits.LINE_LIMIT),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, RowMapping, text
 
 START = ""  # what the first event of a case chains from
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # how `at` is hashed
@@ -36,7 +36,7 @@ def _instant(value: Any) -> Any:
     return value
 
 
-def event_hash(previous: str, row: Mapping[str, Any]) -> str:
+def event_hash(previous: str, row: Mapping[str, Any] | RowMapping) -> str:
     """The hash of an event with this content following an event hashed `previous`."""
     return content_hash(
         previous, [_instant(row[name]) if name == "at" else row[name] for name in CONTENT]
@@ -79,7 +79,7 @@ def first_break(rows: Iterable[Mapping[str, Any]]) -> Break | None:
 
 
 def _previous_hash(connection: Connection, session_info: dict[str, Any], case_id: int) -> str:
-    cache = session_info.setdefault(_CACHE, {})
+    cache: dict[int, str] = session_info.setdefault(_CACHE, {})
     if case_id not in cache:
         cache[case_id] = (
             connection.execute(

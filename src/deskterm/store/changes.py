@@ -155,7 +155,16 @@ class ChangeWatcher:
         """The backend of the LISTENing connection (to cut it in a test)."""
         if self._listener is None:
             return None
-        return self._listener.connection.driver_connection.info.backend_pid  # type: ignore[union-attr]
+        # psycopg's connection, which SQLAlchemy types as Any
+        pid: int = self._raw(self._listener).info.backend_pid
+        return pid
+
+    @staticmethod
+    def _raw(listener: Connection) -> Any:
+        raw = listener.connection.driver_connection
+        if raw is None:  # invalidated: as lost as a dropped connection
+            raise ConnectionError("the LISTENing connection was invalidated")
+        return raw
 
     def _drop_listener(self) -> None:
         if self._listener is not None:
@@ -171,7 +180,8 @@ class ChangeWatcher:
             if self._listener is None:
                 self._listen()
                 reconnected = self.problem is not None
-            raw = self._listener.connection.driver_connection  # type: ignore[union-attr]
+            assert self._listener is not None  # _listen() sets it or raises
+            raw = self._raw(self._listener)
             payloads = [notify.payload for notify in raw.notifies(timeout=0)]
             self.heard = [
                 parsed for payload in payloads if (parsed := parse_payload(payload)) is not None

@@ -56,10 +56,10 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    identity: tuple[int, int] | None = None
+    opened: tuple[Path, tuple[int, int]] | None = None  # a file's path and identity
     if parsed.database and parsed.database != ":memory:":
         create_database_file(Path(parsed.database))
-        identity = file_identity(Path(parsed.database))
+        opened = (Path(parsed.database), file_identity(Path(parsed.database)))
     engine = create_engine(
         url,
         # pysqlite's own transaction handling is switched off so that the begin
@@ -67,9 +67,9 @@ def make_engine(url: str) -> Engine:
         connect_args={"isolation_level": None, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
     event.listen(engine, "connect", _sqlite_pragmas)
-    if identity is not None:  # checked before BEGIN: a refused write begins nothing
-        event.listen(engine, "begin", _same_file_check(Path(parsed.database), identity))
-        _OPENED[engine] = (Path(parsed.database), identity)
+    if opened is not None:  # checked before BEGIN: a refused write begins nothing
+        event.listen(engine, "begin", _same_file_check(*opened))
+        _OPENED[engine] = opened
     event.listen(engine, "begin", _sqlite_begin)
     return engine
 

@@ -14,6 +14,8 @@ dialog whose focus sits in a text field above the list.
 
 from __future__ import annotations
 
+from typing import ClassVar, Protocol
+
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import OptionList
@@ -44,28 +46,39 @@ class ChoiceList(OptionList):
             self.action_cursor_up()
 
 
+class _Scrolls(Protocol):
+    """What `ScrollKeys` needs of the widget it is mixed into (a scrolling one)."""
+
+    def scroll_up(self) -> object: ...
+    def scroll_down(self) -> object: ...
+    def scroll_home(self) -> object: ...
+    def scroll_end(self) -> object: ...
+    def scroll_page_up(self) -> object: ...
+    def scroll_page_down(self) -> object: ...
+
+
 class ScrollKeys:
     """Mixin for a scrolling view (help, the handoff, an explanation): list keys scroll it."""
 
-    BINDINGS = LIST_KEYS
+    BINDINGS: ClassVar[list[BindingType]] = LIST_KEYS
 
-    def action_cursor_up(self) -> None:
-        self.scroll_up()  # type: ignore[attr-defined]
+    def action_cursor_up(self: _Scrolls) -> None:
+        self.scroll_up()
 
-    def action_cursor_down(self) -> None:
-        self.scroll_down()  # type: ignore[attr-defined]
+    def action_cursor_down(self: _Scrolls) -> None:
+        self.scroll_down()
 
-    def action_first(self) -> None:
-        self.scroll_home()  # type: ignore[attr-defined]
+    def action_first(self: _Scrolls) -> None:
+        self.scroll_home()
 
-    def action_last(self) -> None:
-        self.scroll_end()  # type: ignore[attr-defined]
+    def action_last(self: _Scrolls) -> None:
+        self.scroll_end()
 
-    def action_page_up(self) -> None:
-        self.scroll_page_up()  # type: ignore[attr-defined]
+    def action_page_up(self: _Scrolls) -> None:
+        self.scroll_page_up()
 
-    def action_page_down(self) -> None:
-        self.scroll_page_down()  # type: ignore[attr-defined]
+    def action_page_down(self: _Scrolls) -> None:
+        self.scroll_page_down()
 
 
 class Scroller(ScrollKeys, VerticalScroll):

@@ -105,8 +105,16 @@ class ClockPanel(Widget):
     """
     COMPONENT_CLASSES = {"clocks--title", "clocks--breached", "clocks--warning", "clocks--quiet"}
 
-    def __init__(self, when: Callable[[datetime | None], str], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        when: Callable[[datetime | None], str],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.when = when
         self.heading = "SLA"
         self.policy: Policy | None = None

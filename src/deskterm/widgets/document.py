@@ -120,8 +120,16 @@ class Document(ScrollView, can_focus=True):
         Binding("pageup", "move_page(-1)", "Page up", show=False),
     ]
 
-    def __init__(self, indent: int = 4, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        indent: int = 4,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self.indent = indent
         self._blocks: list[Block] = []
         # Each line: (block index, None for its heading, or a body line's text).

@@ -543,13 +543,13 @@ class TextViewer(ScrollView, can_focus=True):
         key = (index, x, width, self._generation, current)
         strip = self._strips.get(key)
         if strip is None:
-            strip = self._render(index, x, width, current)
+            strip = self._paint(index, x, width, current)
             self._strips[key] = strip
             if len(self._strips) > MAX_STRIPS:
                 self._strips.popitem(last=False)
         return strip
 
-    def _render(self, index: int, x: int, width: int, current: int) -> Strip:
+    def _paint(self, index: int, x: int, width: int, current: int) -> Strip:
         base = self.rich_style
         gutter = base + self.get_component_rich_style("text-viewer--gutter")
         line = self.line(index)

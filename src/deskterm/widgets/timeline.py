@@ -58,7 +58,7 @@ def mail_piece(state: str | None) -> Pieces:
 def event_head(entry: Entry, when: Callable[[datetime], str], mail: str | None = None) -> Pieces:
     tag, tag_class, _ = tag_of(entry.kind)
     try:
-        what = describe(entry)  # type: ignore[arg-type]
+        what = describe(entry)
     except (KeyError, ValueError):  # a kind this version does not know (a newer writer)
         what = f"{entry.actor} {entry.kind}"
     return (
