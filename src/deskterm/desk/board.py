@@ -123,14 +123,14 @@ def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[Engin
     engineer = func.coalesce(_C.assignee, "")
     with desk.engine.connect() as connection:
         late: dict[str, int] = dict(
-            connection.execute(  # type: ignore[arg-type]
+            connection.execute(
                 select(engineer, func.count())
                 .where(desk_counts.breached_condition(now))
                 .group_by(engineer)
             ).all()
         )
         upcoming: dict[str, datetime] = dict(
-            connection.execute(  # type: ignore[arg-type]
+            connection.execute(
                 select(engineer, func.min(_C.promise_due))
                 .where(desk_counts.promise_within(now, NEXT_DUE_WITHIN))
                 .group_by(engineer)

@@ -37,7 +37,7 @@ from deskterm.sla.duration import BusinessDays, Elapsed, Target
 from deskterm.sla.history import HistoryEvent
 
 if TYPE_CHECKING:  # a replay reads rows as well as models (`deskterm case show`)
-    from deskterm.models import Case, Event
+    from deskterm.models import Case
 
 RESPONSE_KINDS = frozenset({EventKind.REPLY, EventKind.CALL})
 # The events `history_of` reads: an event of another kind (a breach, a note, a notice)

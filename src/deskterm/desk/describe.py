@@ -9,7 +9,7 @@ from deskterm.models.kinds import EventKind
 from deskterm.settings import human_size
 
 if TYPE_CHECKING:  # the ORM is not needed to describe a row (the command line reads rows)
-    from deskterm.models import Event
+    pass
 
 _VERBS = {
     EventKind.OPENED: "opened the case",

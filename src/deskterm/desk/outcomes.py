@@ -242,7 +242,7 @@ def _settled_rows(
         if policy is None:
             continue  # a policy file gone: the report replays such a case
         history = events[case.id]
-        clock = first_response_clock(policy, history_of(case, history), now)  # type: ignore[arg-type]
+        clock = first_response_clock(policy, history_of(case, history), now)
         row = settled(policy, case, history, clock)
         if row is not None:
             yield row

@@ -23,9 +23,9 @@ from deskterm.desk.describe import describe
 from deskterm.desk.errors import DeskError, NotFound
 from deskterm.desk.workflow import parse_status
 from deskterm.instants import to_iso
-from deskterm.models.kinds import EventKind
 from deskterm.models.columns import INTAKE_FIELDS, attachments, cases, contacts, events
 from deskterm.models.columns import organizations as orgs
+from deskterm.models.kinds import EventKind
 from deskterm.sla import Clock, ClockKind, ClockState, Policy, shown_clocks
 from deskterm.sla.clocks import OPTIONAL_CLOCKS
 from deskterm.store.engine import snapshot
@@ -273,7 +273,6 @@ def _with_policy_moves(
         kind: replace(clock, explanation=clock.explanation + note) if clock.live else clock
         for kind, clock in clocks.items()
     }
-
 
 
 def check_severity(desk: Desk, level: int) -> None:

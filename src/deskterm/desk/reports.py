@@ -256,7 +256,7 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
     tally = _Tally()
     policy_of = _Policies(desk)
     with desk.engine.connect() as connection:
-        names = dict(connection.execute(select(_O.id, _O.name)).all())
+        names: dict[int, str] = dict(connection.execute(select(_O.id, _O.name)).all())
         _count_answered(connection, start, end, at, by, names, policy_of, tally)
         replay = _count_unanswered(connection, start, end, at, by, names, policy_of, tally)
         for case_, organization, events in _cases_with_events(connection, replay, end, names):
@@ -547,7 +547,7 @@ def replayed_report(desk: Desk, start: datetime, end: datetime, by: str = "sever
     tally = _Tally()
     policy_of = _Policies(desk)
     with desk.engine.connect() as connection:
-        names = dict(connection.execute(select(_O.id, _O.name)).all())
+        names: dict[int, str] = dict(connection.execute(select(_O.id, _O.name)).all())
         for case_, organization, events in _cases_in(connection, start, end, names):
             policy = policy_of(case_.policy, case_.policy_version)
             _count_case_events(policy, case_, organization, events, start, end, by, tally)

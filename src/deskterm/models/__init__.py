@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from deskterm.models.attachment import Attachment, Counter
     from deskterm.models.case import FIRST_CASE_NUMBER, Case
-    from deskterm.models.columns import END_OF_TIME, INTAKE_FIELDS
     from deskterm.models.clock_outcome import SlaClockOutcome
+    from deskterm.models.columns import END_OF_TIME, INTAKE_FIELDS
     from deskterm.models.counts import DeskCount
     from deskterm.models.event import Event
     from deskterm.models.kinds import EventKind

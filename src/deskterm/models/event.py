@@ -13,7 +13,6 @@ from deskterm.models.kinds import EventKind as EventKind  # its home before it m
 from deskterm.models.types import ExactText, UTCDateTime
 from deskterm.store import chain
 
-
 # Status events to resolved (pending the customer's confirmation) or closed.
 FINISHED_WHERE = "new_value IN ('resolved-pending-confirmation', 'closed')"
 

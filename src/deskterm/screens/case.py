@@ -128,7 +128,7 @@ class Written(Message, bubble=False):
     """A write went through: the case is at `version`; `after` says what came of it."""
 
     def __init__(
-        self, done: Done, version: int, result: Any, after: Callable[[Any], None] | None
+        self, done: Done, version: int, result: Any, after: Callable[[Any], str | None] | None
     ) -> None:
         super().__init__()
         self.done, self.version, self.result, self.after = done, version, result, after
@@ -142,7 +142,7 @@ class WriteConflict(Message, bubble=False):
         problem: str,
         done: Done,
         change: Callable[[int], Any],
-        after: Callable[[Any], None] | None,
+        after: Callable[[Any], str | None] | None,
         refused: Callable[[str], None] | None,
     ) -> None:
         super().__init__()
