@@ -682,6 +682,24 @@ BAD: list[Bad] = [
         every_line_names="{missing}",
     ),  # fmt: skip
     bad("policy diff", "file", "business-hours-3", "", says="the path is empty"),
+    bad("policy apply", "name", "nope", says="no policy named 'nope'"),
+    bad(
+        "policy apply",
+        "file",
+        "business-hours-3",
+        "{missing}",
+        says="No such file",
+        every_line_names="{missing}",
+    ),  # fmt: skip
+    bad("policy apply", "file", "business-hours-3", "", says="the path is empty"),
+    bad(
+        "policy apply",
+        "if_impact_hash",
+        "business-hours-3",
+        "--if-impact-hash",
+        "zzz",
+        says="not the one the diff printed",
+    ),  # fmt: skip
     bad(
         "policy diff",
         "file",
@@ -1114,6 +1132,7 @@ GOOD: dict[str, tuple[str, ...]] = {
     "case attachments": (N,),
     "case why": (N,),
     "policy diff": ("business-hours-3", str(BUSINESS_HOURS_3)),
+    "policy apply": ("business-hours-3", str(BUSINESS_HOURS_3)),
     "org add": ("Initech", "--policy", "standard-tier"),
     "org list": (),
     "contact add": ("Zed", "--org", "Acme"),

@@ -319,7 +319,7 @@ def test_a_desk_with_the_first_index_moves_to_a_row_per_text(tmp_path: Path) -> 
     from tests.frozen import FrozenClock
 
     engine = make_engine(database_url(str(tmp_path / "old.db")))
-    command.upgrade(migrate._config(engine), "0007_sla_clocks")
+    migrate.upgrade(engine, MONDAY)
     desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=FrozenClock(MONDAY))
     directory.add_organization(desk, "Acme", "business-hours-3")
     number = cases.open_case(
@@ -329,7 +329,11 @@ def test_a_desk_with_the_first_index_moves_to_a_row_per_text(tmp_path: Path) -> 
     log = tmp_path / "trace.log"
     log.write_text("numbat handshake failed\n")
     attachments.attach(desk, number, log)
-    migrate.upgrade(engine, MONDAY)  # 0008, then the build
+    # Today's models write today's schema: the desk is made at the newest, then taken
+    # back to 0007, whose downgrade of 0008 restores the index of a document per case
+    # (its backlog) and keeps the words read from text attachments.
+    command.downgrade(migrate._config(engine), "0007_sla_clocks")
+    migrate.upgrade(engine, MONDAY)  # 0008 and on, then the build
     assert search_index.problems(engine) == []
     for query in ("subject:quokka", "wallaby", "numbat", "trace.log"):
         assert numbers(desk, query) == [number], query

@@ -80,7 +80,8 @@ COMMANDS: dict[str, Entry] = {
     "report": Entry(
         "deskterm.cli.shift",
         "report_command",
-        "First-response SLA met, breaches, response times in business time, for a period.",
+        "First-response SLA met, breaches, response times in business time, and the update, "
+        "resolution and next-response clocks met, for a period.",
     ),
     "serve": Entry(
         "deskterm.cli.shift",
