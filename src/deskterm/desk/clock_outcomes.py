@@ -26,7 +26,6 @@ frozen instant leave what one would); `fill` stores every case's runs (migration
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from deskterm.desk.deadlines import history_of
-from deskterm.desk.outcomes import CHUNK, Replay
+from deskterm.desk.outcomes import CHUNK, Replay, cases_with_events
 from deskterm.sla import (
     CaseHistory,
     Clock,
@@ -229,10 +228,10 @@ def recounted(
 ) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
     """(case ids, their runs) a chunk at a time, replayed from the events: every case
     under a policy that has one of these clocks."""
-    from deskterm.models import Case, Event
+    from deskterm.models import Case
+    from deskterm.models.tables import table_of
 
-    c = Case.__table__.c  # type: ignore[attr-defined]
-    e = Event.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Case).c
     names = list(connection.execute(select(c.policy).distinct()).scalars())
     tracked = []
     for name in names:
@@ -244,18 +243,7 @@ def recounted(
     )
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        cases = connection.execute(
-            select(c.id, c.policy, c.severity, c.received_at, c.organization_id).where(
-                c.id.in_(chunk)
-            )
-        ).all()
-        events: dict[int, list[Any]] = defaultdict(list)
-        for event in connection.execute(
-            select(e.case_id, e.id, e.at, e.actor, e.kind, e.new_value)
-            .where(e.case_id.in_(chunk))
-            .order_by(e.case_id, e.id)
-        ):
-            events[event.case_id].append(event)
+        cases, events = cases_with_events(connection, chunk)
         rows: list[dict[str, Any]] = []
         for case in cases:
             policy = policy_of(case.policy)

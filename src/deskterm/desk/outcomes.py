@@ -144,27 +144,39 @@ def _recounted(
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
     """(case ids, their settled first responses) a chunk at a time, from the events."""
-    from deskterm.models import Case, Event
-
-    e = Event.__table__.c  # type: ignore[attr-defined]
-    c = Case.__table__.c  # type: ignore[attr-defined]
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
-        rows = connection.execute(
+        rows, events = cases_with_events(connection, chunk)
+        yield chunk, list(_settled_rows(rows, events, policy_of, now))
+        if progress is not None:
+            progress(min(start + CHUNK, len(ids)), len(ids))
+
+
+def cases_with_events(
+    connection: Connection, chunk: Sequence[int]
+) -> tuple[list[Any], dict[int, list[Any]]]:
+    """The cases of `chunk` (what a clock replay reads of them) and each one's events in
+    order: one read of each for a chunk, for the first response and the other clocks."""
+    from deskterm.models import Case, Event
+    from deskterm.models.tables import table_of
+
+    c = table_of(Case).c
+    e = table_of(Event).c
+    rows = list(
+        connection.execute(
             select(c.id, c.policy, c.severity, c.received_at, c.organization_id).where(
                 c.id.in_(chunk)
             )
         ).all()
-        events: dict[int, list[Any]] = defaultdict(list)
-        for event in connection.execute(
-            select(e.case_id, e.id, e.at, e.actor, e.kind, e.new_value)
-            .where(e.case_id.in_(chunk))
-            .order_by(e.case_id, e.id)
-        ):
-            events[event.case_id].append(event)
-        yield chunk, list(_settled_rows(rows, events, policy_of, now))
-        if progress is not None:
-            progress(min(start + CHUNK, len(ids)), len(ids))
+    )
+    events: dict[int, list[Any]] = defaultdict(list)
+    for event in connection.execute(
+        select(e.case_id, e.id, e.at, e.actor, e.kind, e.new_value)
+        .where(e.case_id.in_(chunk))
+        .order_by(e.case_id, e.id)
+    ):
+        events[event.case_id].append(event)
+    return rows, events
 
 
 def _stored(connection: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

@@ -30,29 +30,11 @@ from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind
+from deskterm.models.columns import STORED_CLOCK_FIELDS
 from deskterm.sla import Policy, Status
 from deskterm.store import chain
 from deskterm.store.engine import writing
 
-# The stored clock fields `deadlines.store_clocks` writes.
-CLOCK_FIELDS = (
-    "first_response_state",
-    "first_response_due",
-    "customer_response_state",
-    "customer_response_due",
-    "update_state",
-    "update_due",
-    "auto_close_state",
-    "auto_close_due",
-    "resolution_state",
-    "resolution_due",
-    "next_response_state",
-    "next_response_due",
-    "next_due",
-    "queue_due",
-    "promise_due",
-    "sweep_at",
-)
 _CHUNK = 5000
 
 
@@ -140,7 +122,7 @@ def _move(
             row = SimpleNamespace(**case._mapping)
             actions = deadlines.plan(row, replay.events, edited, replay.new)  # type: ignore[arg-type]
             deadlines.store_clocks(row, replay.new, actions)  # type: ignore[arg-type]
-            values.update({f"b_{name}": getattr(row, name) for name in CLOCK_FIELDS})
+            values.update({f"b_{name}": getattr(row, name) for name in STORED_CLOCK_FIELDS})
             new_due = row.next_due
             replayed.append(values)
         else:
@@ -168,7 +150,7 @@ def _move(
     if plain:
         connection.execute(update(cases).where(where).values(**common), plain)
     if replayed:
-        clocks: dict[str, Any] = {name: bindparam(f"b_{name}") for name in CLOCK_FIELDS}
+        clocks: dict[str, Any] = {name: bindparam(f"b_{name}") for name in STORED_CLOCK_FIELDS}
         connection.execute(update(cases).where(where).values(**common, **clocks), replayed)
     for start in range(0, len(written), _CHUNK):
         connection.execute(events.insert(), written[start : start + _CHUNK])

@@ -43,6 +43,15 @@ _CLOCKS = (
     "resolution",
     "next_response",
 )
+# What deadlines.store_clocks writes on a case: each clock's state and due, then the
+# instants derived from them (the demo's replay, policy apply and import compare them).
+STORED_CLOCK_FIELDS = (
+    *(f"{clock}_{part}" for clock in _CLOCKS for part in ("state", "due")),
+    "next_due",
+    "queue_due",
+    "promise_due",
+    "sweep_at",
+)
 
 cases = table(
     "cases",

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from deskterm.models import Case, Counter, Event, EventKind, SlaOutcome
+from deskterm.models.columns import STORED_CLOCK_FIELDS
 from deskterm.models.types import UTCDateTime
 
 CASE_TABLE: Table = Case.__table__  # type: ignore[attr-defined]
@@ -23,24 +24,7 @@ EVENT_COLUMNS = tuple(
 )
 OUTCOME_TABLE: Table = SlaOutcome.__table__  # type: ignore[attr-defined]
 OUTCOME_COLUMNS = tuple(column.name for column in OUTCOME_TABLE.columns)
-CLOCK_COLUMNS = (
-    "first_response_state",
-    "first_response_due",
-    "customer_response_state",
-    "customer_response_due",
-    "update_state",
-    "update_due",
-    "auto_close_state",
-    "auto_close_due",
-    "resolution_state",
-    "resolution_due",
-    "next_response_state",
-    "next_response_due",
-    "next_due",
-    "queue_due",
-    "promise_due",
-    "sweep_at",
-)
+CLOCK_COLUMNS = STORED_CLOCK_FIELDS
 # An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.
 CASE_ID, VERSION, AT, ACTOR, KIND, FIELD, OLD, NEW, TEXT = range(len(EVENT_COLUMNS))
 assert EVENT_COLUMNS == (
