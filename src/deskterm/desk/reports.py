@@ -286,6 +286,16 @@ _CLOCK_EVENTS = tuple(
 _UNANSWERED_STATES = ("running", "paused", "not-applicable")
 
 
+def _grouped_by(by: str, columns: Any, engineer: Any) -> tuple[Any, ...]:
+    """The columns a report's rows group on, in a table that names the policy, severity
+    and organization alike (`engineer`: whose the case was, as that table records it)."""
+    return {
+        "severity": (columns.policy, columns.severity),
+        "organization": (columns.organization_id,),
+        "engineer": (engineer,),
+    }[by]
+
+
 def _answered(end: datetime, at: datetime) -> tuple[Any, ...]:
     return (_OC.answered_at < end, _OC.answered_at <= at)
 
@@ -301,11 +311,7 @@ def _count_answered(
     tally: _Tally,
 ) -> None:
     """The first responses settled by `at`: one GROUP BY, and their times in group order."""
-    group = {
-        "severity": (_OC.policy, _OC.severity),
-        "organization": (_OC.organization_id,),
-        "engineer": (_OC.engineer,),
-    }[by]
+    group = _grouped_by(by, _OC, _OC.engineer)
     period = (_OC.received_at >= start, _OC.received_at < end, *_answered(end, at))
     for row in connection.execute(
         select(*group, _OC.state, func.count()).where(*period).group_by(*group, _OC.state)
@@ -354,11 +360,7 @@ def _count_unanswered(
     )
     unanswered = (_C.received_at >= start, _C.received_at < end, ~settled)
     as_stored = (*unanswered, _C.first_response_state.in_(_UNANSWERED_STATES), ~touched)
-    group = {
-        "severity": (_C.policy, _C.severity),
-        "organization": (_C.organization_id,),
-        "engineer": (_C.assignee,),
-    }[by]
+    group = _grouped_by(by, _C, _C.assignee)
     missed = and_(
         _C.first_response_state == "running",
         _C.first_response_due.is_not(None),
@@ -398,11 +400,7 @@ def _count_clock_runs(
     tally: _Tally,
 ) -> None:
     """The update, resolution and next-response runs settled in the period: one GROUP BY."""
-    group = {
-        "severity": (_CC.policy, _CC.severity),
-        "organization": (_CC.organization_id,),
-        "engineer": (_CC.engineer,),
-    }[by]
+    group = _grouped_by(by, _CC, _CC.engineer)
     period = (_CC.settled_at >= start, _CC.settled_at < end, _CC.settled_at <= at)
     for row in connection.execute(
         select(*group, _CC.clock, _CC.state, func.count())
