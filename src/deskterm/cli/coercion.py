@@ -87,4 +87,4 @@ def runtime_param(descriptor: TypeDescriptor) -> RuntimeParam:
 def install() -> None:
     """Use `runtime_param` for every parameter of the command tree (typer asks lazily,
     when a parameter first gets a value)."""
-    core.build_runtime_param = runtime_param  # type: ignore[attr-defined]
+    core.build_runtime_param = runtime_param  # type: ignore[attr-defined]  # typer.core imports it unexported; rebinding it is the point

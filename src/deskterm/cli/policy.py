@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,6 +18,9 @@ from deskterm.instants import to_iso
 from deskterm.sla import CaseHistory, Clock, ClockKind, Policy, PolicyError, compute_clocks
 from deskterm.sla.catalog import PolicyCatalog, UnknownPolicy
 from deskterm.sla.duration import NoTarget, Target
+
+if TYPE_CHECKING:  # the desk loads only when a command needs it (start-up stays light)
+    from deskterm.desk.context import Desk
 
 app = typer.Typer(help="SLA policies: the support contracts as data.", no_args_is_help=True)
 
@@ -304,12 +307,12 @@ def _edited(name: str, file: Path | None) -> Policy:
     return edited
 
 
-def _in_use(the_desk: Any, name: str) -> Policy:
+def _in_use(the_desk: Desk, name: str) -> Policy:
     """The version new cases of `name` start under (its file, if never stored)."""
     from deskterm.desk.errors import DeskError
 
     try:
-        return the_desk.policy(name)  # type: ignore[no-any-return]
+        return the_desk.policy(name)
     except DeskError as error:
         fail(str(error))
 

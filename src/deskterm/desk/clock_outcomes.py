@@ -34,6 +34,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from deskterm.desk.deadlines import history_of
 from deskterm.desk.outcomes import CHUNK, Replay, cases_with_events
+from deskterm.models.tables import table_of
 from deskterm.sla import (
     CaseHistory,
     Clock,
@@ -211,7 +212,7 @@ def record(
     if settling and now > history.received:
         before = some_clocks(policy, history, now - JUST_BEFORE, settling)
         rows = settlements(policy, case, events, history, now, before, clocks)
-    table = SlaClockOutcome.__table__  # type: ignore[attr-defined]
+    table = table_of(SlaClockOutcome)
     session.execute(delete(table).where(table.c.case_id == case.id, table.c.settled_at == now))
     if rows:
         session.execute(insert(table), rows)
@@ -229,7 +230,6 @@ def recounted(
     """(case ids, their runs) a chunk at a time, replayed from the events: every case
     under a policy that has one of these clocks."""
     from deskterm.models import Case
-    from deskterm.models.tables import table_of
 
     c = table_of(Case).c
     names = list(connection.execute(select(c.policy).distinct()).scalars())
@@ -264,7 +264,7 @@ def fill(
     returns how many rows differed from what was stored before."""
     from deskterm.models import SlaClockOutcome
 
-    table = SlaClockOutcome.__table__  # type: ignore[attr-defined]
+    table = table_of(SlaClockOutcome)
     changed = 0
     for chunk, rows in recounted(connection, policy_of, now, progress):
         stored = _stored(connection, chunk)
@@ -321,7 +321,7 @@ def _comparable(row: Any) -> tuple[Any, ...]:
 def _stored(connection: Connection, ids: Iterable[int]) -> dict[Any, tuple[Any, ...]]:
     from deskterm.models import SlaClockOutcome
 
-    table = SlaClockOutcome.__table__  # type: ignore[attr-defined]
+    table = table_of(SlaClockOutcome)
     found = {}
     for row in connection.execute(select(table).where(table.c.case_id.in_(list(ids)))):
         mapping = row._mapping

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from deskterm.models.tables import table_of
 from deskterm.sla import Clock, ClockKind, Policy
 from deskterm.sla.clocks import first_response_clock
 
@@ -107,8 +108,8 @@ def fill(
     """Store the settled first responses of every case that has none yet; returns how many."""
     from deskterm.models import Case, SlaOutcome
 
-    outcomes = SlaOutcome.__table__  # type: ignore[attr-defined]
-    c = Case.__table__.c  # type: ignore[attr-defined]
+    outcomes = table_of(SlaOutcome)
+    c = table_of(Case).c
     done = set(connection.execute(select(outcomes.c.case_id)).scalars())
     ids = [
         i
@@ -128,7 +129,7 @@ def fill(
 def _settled_ids(connection: Connection) -> list[int]:
     from deskterm.models import Case
 
-    c = Case.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Case).c
     return list(
         connection.execute(
             select(c.id).where(c.first_response_state.not_in(UNSETTLED)).order_by(c.id)
@@ -158,7 +159,6 @@ def cases_with_events(
     """The cases of `chunk` (what a clock replay reads of them) and each one's events in
     order: one read of each for a chunk, for the first response and the other clocks."""
     from deskterm.models import Case, Event
-    from deskterm.models.tables import table_of
 
     c = table_of(Case).c
     e = table_of(Event).c
@@ -182,7 +182,7 @@ def cases_with_events(
 def _stored(connection: Connection, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     from deskterm.models import SlaOutcome
 
-    table = SlaOutcome.__table__  # type: ignore[attr-defined]
+    table = table_of(SlaOutcome)
     return {
         row.case_id: dict(row._mapping)
         for row in connection.execute(
@@ -204,11 +204,11 @@ def differences(
         for row in rows:
             if stored.get(row["case_id"]) != row:
                 wrong.append(row["case_id"])
-    o = SlaOutcome.__table__.c  # type: ignore[attr-defined]
-    c = Case.__table__.c  # type: ignore[attr-defined]
+    o = table_of(SlaOutcome).c
+    c = table_of(Case).c
     wrong += connection.execute(
         select(o.case_id)
-        .join(Case.__table__, c.id == o.case_id)  # type: ignore[attr-defined]
+        .join(table_of(Case), c.id == o.case_id)
         .where(c.first_response_state.in_(UNSETTLED))
     ).scalars()
     return len(wrong), min(wrong) if wrong else None
@@ -226,8 +226,8 @@ def rebuild(
 
     from deskterm.models import Case, SlaOutcome
 
-    table = SlaOutcome.__table__  # type: ignore[attr-defined]
-    c = Case.__table__.c  # type: ignore[attr-defined]
+    table = table_of(SlaOutcome)
+    c = table_of(Case).c
     unsettled = select(c.id).where(c.first_response_state.in_(UNSETTLED))
     changed = connection.execute(delete(table).where(table.c.case_id.in_(unsettled))).rowcount
     for chunk, rows in _recounted(connection, _settled_ids(connection), policy_of, now, progress):
@@ -294,13 +294,13 @@ def missing(connection: Connection) -> int:
 
     from deskterm.models import Case, SlaOutcome
 
-    c = Case.__table__.c  # type: ignore[attr-defined]
-    o = SlaOutcome.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Case).c
+    o = table_of(SlaOutcome).c
     stored = exists().where(o.case_id == c.id, o.clock == FIRST_RESPONSE)
     return int(
         connection.execute(
             select(func.count())
-            .select_from(Case.__table__)  # type: ignore[attr-defined]
+            .select_from(table_of(Case))
             .where(c.first_response_state.in_(("met", "breached")), ~stored)
         ).scalar_one()
     )

@@ -31,6 +31,7 @@ from deskterm.desk.errors import DeskError
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind
 from deskterm.models.columns import STORED_CLOCK_FIELDS
+from deskterm.models.tables import table_of
 from deskterm.sla import Policy, Status
 from deskterm.store import chain
 from deskterm.store.engine import writing
@@ -64,7 +65,7 @@ def apply(
         policy_versions.lock(session, edited.name, exclusive=True)
         connection = session.connection()
         if connection.dialect.name == "postgresql":
-            cases = Case.__table__  # type: ignore[attr-defined]
+            cases = table_of(Case)
             connection.execute(
                 select(cases.c.id)
                 .where(cases.c.policy == edited.name, cases.c.status != Status.CLOSED.value)
@@ -107,8 +108,8 @@ def _move(
     now: datetime,
 ) -> int:
     """Rewrite each case's clocks, version and policy version, with its POLICY event."""
-    cases = Case.__table__  # type: ignore[attr-defined]
-    events = Event.__table__  # type: ignore[attr-defined]
+    cases = table_of(Case)
+    events = table_of(Event)
     previous = _newest_hashes(connection, [case.id for case in moving])
     plain: list[dict[str, Any]] = []
     replayed: list[dict[str, Any]] = []
@@ -120,8 +121,8 @@ def _move(
         replay = found.replays.get(case.id)
         if replay is not None:
             row = SimpleNamespace(**case._mapping)
-            actions = deadlines.plan(row, replay.events, edited, replay.new)  # type: ignore[arg-type]
-            deadlines.store_clocks(row, replay.new, actions)  # type: ignore[arg-type]
+            actions = deadlines.plan(row, replay.events, edited, replay.new)  # type: ignore[arg-type]  # a case row by attribute, not a Case: the replay reads only columns
+            deadlines.store_clocks(row, replay.new, actions)  # type: ignore[arg-type]  # it writes the clock columns onto the row
             values.update({f"b_{name}": getattr(row, name) for name in STORED_CLOCK_FIELDS})
             new_due = row.next_due
             replayed.append(values)

@@ -24,6 +24,7 @@ from deskterm.desk import deadlines
 from deskterm.desk.context import Desk
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind
+from deskterm.models.tables import table_of
 from deskterm.sla import Clock, ClockKind, Policy, SeverityLevel, Status, compute_clocks, next_due
 from deskterm.sla.calendar import BusinessCalendar
 from deskterm.sla.clocks import dues_only
@@ -176,8 +177,8 @@ def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> P
     Any other case keeps every due (its clocks counted only business time the edit
     leaves as it was), so it is not replayed.
     """
-    cases_table = Case.__table__  # type: ignore[attr-defined]
-    events_table = Event.__table__  # type: ignore[attr-defined]
+    cases_table = table_of(Case)
+    events_table = table_of(Event)
     cases = list(
         connection.execute(
             select(*(cases_table.c[name] for name in CASE_COLUMNS))

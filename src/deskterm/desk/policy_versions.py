@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, text
 
+from deskterm.models.tables import table_of
 from deskterm.sla import Policy, PolicyError, parse_policy
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def store(session: Session, policy: Policy, version: int, actor: str, at: dateti
         "created_by": actor,
         "created_at": at,
     }
-    table = PolicyVersion.__table__  # type: ignore[attr-defined]
+    table = table_of(PolicyVersion)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -322,7 +323,7 @@ def versions_at(
 
     from deskterm.models import Event, EventKind
 
-    events = Event.__table__  # type: ignore[attr-defined]
+    events = table_of(Event)
     found: dict[int, int | None] = {}
     rows = connection.execute(
         select(events.c.case_id, events.c.old_value)

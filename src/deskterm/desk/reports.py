@@ -47,6 +47,7 @@ from deskterm.desk.limits import quoted
 from deskterm.desk.outcomes import FIRST_RESPONSE, UNASSIGNED, Replay
 from deskterm.instants import InstantError, in_range, to_iso
 from deskterm.models import Case, Event, EventKind, Organization, SlaClockOutcome, SlaOutcome
+from deskterm.models.tables import table_of
 from deskterm.sla import ClockState, Policy, Status
 from deskterm.sla.clocks import first_response_clock
 
@@ -55,9 +56,9 @@ TOTAL = "all"
 # Cases whose events are read in one query (a bound on the size of `IN (...)`).
 CHUNK = 500
 
-_C = Case.__table__.c  # type: ignore[attr-defined]
-_E = Event.__table__.c  # type: ignore[attr-defined]
-_O = Organization.__table__.c  # type: ignore[attr-defined]
+_C = table_of(Case).c
+_E = table_of(Event).c
+_O = table_of(Organization).c
 
 
 def parse_day(text: str, *, end: bool = False) -> datetime:
@@ -267,7 +268,7 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
     return tally.report(start, end, by)
 
 
-_OC = SlaOutcome.__table__.c  # type: ignore[attr-defined]
+_OC = table_of(SlaOutcome).c
 # What moves a first-response clock, or the severity and assignee a figure is filed under.
 _CLOCK_EVENTS = tuple(
     kind.value
@@ -386,7 +387,7 @@ def _count_unanswered(
     )
 
 
-_CC = SlaClockOutcome.__table__.c  # type: ignore[attr-defined]
+_CC = table_of(SlaClockOutcome).c
 
 
 def _count_clock_runs(
@@ -461,12 +462,12 @@ def _count_events(
     """Breaches, customer timeouts and auto-closures in the period, grouped by what held
     just before each: the case's severity, organization or assignee then (its events
     before it, found through the index on events by case)."""
-    earlier = aliased(Event.__table__)  # type: ignore[attr-defined]
+    earlier = aliased(table_of(Event))
     kind = case((_E.kind == EventKind.STATUS.value, literal("auto-close")), else_=_E.kind).label(
         "counted"
     )
     if by == "severity":
-        opened = aliased(Event.__table__)  # type: ignore[attr-defined]
+        opened = aliased(table_of(Event))
         changed = (
             select(earlier.c.new_value)
             .where(
@@ -510,7 +511,7 @@ def _count_events(
         group = (assigned.label("key"),)
     counted = (
         select(*group, kind)
-        .select_from(Event.__table__.join(Case.__table__, _C.id == _E.case_id))  # type: ignore[attr-defined]
+        .select_from(table_of(Event).join(table_of(Case), _C.id == _E.case_id))
         .where(*_counted_events(start, end))
         .subquery()
     )

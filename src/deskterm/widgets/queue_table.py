@@ -148,8 +148,16 @@ class QueueTable(ScrollView, can_focus=True):
             super().__init__()
             self.row = row
 
-    def __init__(self, source: RowSource, now: Callable[[], datetime], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        source: RowSource,
+        now: Callable[[], datetime],
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
         self.source = source
         self.now = now
         self._pages: OrderedDict[int, list[QueueRow]] = OrderedDict()

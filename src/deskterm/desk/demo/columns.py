@@ -12,17 +12,18 @@ from sqlalchemy import Table
 
 from deskterm.models import Case, Counter, Event, EventKind, SlaOutcome
 from deskterm.models.columns import STORED_CLOCK_FIELDS
+from deskterm.models.tables import table_of
 from deskterm.models.types import UTCDateTime
 
-CASE_TABLE: Table = Case.__table__  # type: ignore[attr-defined]
-EVENT_TABLE: Table = Event.__table__  # type: ignore[attr-defined]
-COUNTER_TABLE: Table = Counter.__table__  # type: ignore[attr-defined]
+CASE_TABLE: Table = table_of(Case)
+EVENT_TABLE: Table = table_of(Event)
+COUNTER_TABLE: Table = table_of(Counter)
 CASE_COLUMNS = tuple(column.name for column in CASE_TABLE.columns)
 # An event as built: every column but its id and its hash (added when it is written).
 EVENT_COLUMNS = tuple(
     column.name for column in EVENT_TABLE.columns if column.name not in ("id", "hash")
 )
-OUTCOME_TABLE: Table = SlaOutcome.__table__  # type: ignore[attr-defined]
+OUTCOME_TABLE: Table = table_of(SlaOutcome)
 OUTCOME_COLUMNS = tuple(column.name for column in OUTCOME_TABLE.columns)
 CLOCK_COLUMNS = STORED_CLOCK_FIELDS
 # An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.

@@ -50,11 +50,11 @@ def replay_case(
         _Row({"id": None, **dict(zip(EVENT_COLUMNS, event, strict=True))}, EVENT_INSTANTS)
         for event in events
     ]
-    clocks = deadlines.clocks_of(case, history, policy, now)  # type: ignore[arg-type]
+    clocks = deadlines.clocks_of(case, history, policy, now)  # type: ignore[arg-type]  # _Row has a Case's columns as attributes, and the replay reads only those
     # Read before store_clocks writes the clock columns onto `case`.
     settled = outcomes.settled(policy, case, history, clocks[ClockKind.FIRST_RESPONSE]) or {}
-    actions = deadlines.plan(case, history, policy, clocks)  # type: ignore[arg-type]
-    deadlines.store_clocks(case, clocks, actions)  # type: ignore[arg-type]
+    actions = deadlines.plan(case, history, policy, clocks)  # type: ignore[arg-type]  # _Row for a Case, read by attribute
+    deadlines.store_clocks(case, clocks, actions)  # type: ignore[arg-type]  # _Row for a Case: sets the clock columns by attribute
     return {name: _compact(getattr(case, name)) for name in CLOCK_COLUMNS}, settled
 
 
