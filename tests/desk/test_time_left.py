@@ -61,8 +61,44 @@ def test_a_whole_business_day_or_more_is_far_and_counts_business_days() -> None:
     assert shown.left == "1bd", shown
     ten = countdown(row(datetime(2026, 12, 14, 17, 0, tzinfo=UTC)), policy(), MONDAY_NOON)
     assert ten.far and ten.left == "10bd"
+    # Under a business day, but across the night: far too (below).
     just_under = countdown(row(tuesday_noon - timedelta(minutes=1)), policy(), MONDAY_NOON)
-    assert not just_under.far and just_under.left == "8h 59m"
+    assert just_under.far and just_under.left == "1bd"
+
+
+def test_a_deadline_beyond_the_calendars_close_shows_when_not_business_hours() -> None:
+    # Mon 16:00 New York, due Tue 10:00: three business hours, eighteen on the wall
+    # clock. "3h 00m" would read sooner than a round-the-clock case due at 20:00
+    # tonight, which sorts above it: the cell says when instead.
+    four_pm = datetime(2026, 11, 30, 21, 0, tzinfo=UTC)
+    tuesday_ten = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    shown = countdown(row(tuesday_ten), policy(), four_pm)
+    assert shown.left_time == timedelta(hours=3)
+    assert shown.far and shown.due == tuesday_ten and shown.left == "1bd"
+    # Before the calendar opens, a deadline later the same day: when, and "today".
+    six_am = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+    early = countdown(row(tuesday_ten), policy(), six_am)
+    assert early.far and early.calendar_closed and early.left == "today"
+    # The calendar open until the deadline: business time is wall time, a countdown.
+    open_until = countdown(row(four_pm + timedelta(minutes=59)), policy(), four_pm)
+    assert not open_until.far and open_until.left == "59m 00s"
+
+
+def test_the_queue_order_reads_true_across_calendars() -> None:
+    # Sorted by deadline (the queue's order): a round-the-clock Sev 2 due in 7h 47m
+    # comes before an 08-17 case due tomorrow with 6 business hours left. The
+    # first shows its countdown, the second its due day and time: never "6h 00m"
+    # below "7h 47m" (seen on the demo desk, case 40138).
+    p1_p6 = PolicyCatalog([settings.packaged_policy_dir()]).get("p1-p6")
+    now = datetime(2026, 12, 3, 18, 0, tzinfo=UTC)  # Thu 13:00 New York
+    round_the_clock = replace(row(now + timedelta(hours=7, minutes=47)), policy="p1-p6", severity=2)
+    business = row(datetime(2026, 12, 4, 16, 0, tzinfo=UTC))  # Fri 11:00 New York
+    first = countdown(round_the_clock, p1_p6, now)
+    second = countdown(business, policy(), now)
+    assert (first.left, first.far) == ("7h 47m", False)
+    assert first.left_time is not None and second.left_time is not None
+    assert second.left_time < first.left_time
+    assert second.far and second.due == business.next_due
 
 
 def test_a_round_the_clock_policy_counts_whole_days_and_is_far_from_a_day() -> None:

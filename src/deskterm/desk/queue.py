@@ -422,8 +422,9 @@ class Countdown:
     calendar_closed: bool = False  # the running clock's calendar is closed right now
     waiting: bool = False  # the case waits on the customer: support's clocks are paused
     due: datetime | None = None  # the running clock's deadline
-    # A business day or more is left: `left` counts business days (`10bd`), and a
-    # screen shows the due day and time rather than hours ticking down.
+    # A business day or more is left, or the calendar closes before the deadline:
+    # `left` counts business days (`10bd`, `today`), and a screen shows the due day
+    # and time rather than hours that would not tick down overnight.
     far: bool = False
 
 
@@ -465,7 +466,17 @@ def countdown(row: QueueRow, policy: Policy, now: datetime) -> Countdown:
     if not note and row.next_clock is ClockKind.AUTO_CLOSE:
         note = "auto-close"
     text, far = time_left(calendar, now, row.next_due, left)
+    if not far and state != "breached" and row.next_due - now > left + CLOSED_GAP:
+        # The calendar closes before the deadline (a night, a weekend, a holiday): the
+        # business time left would read sooner than a round-the-clock case due
+        # earlier, above it in the queue's order. The due day and time reads true.
+        days = business_days_between(calendar, now, row.next_due)
+        text, far = (f"{days}bd" if days else "today"), True
     return Countdown(state, text, note, left, closed is not None, waiting, row.next_due, far)
+
+
+# Longer than any rounding between business and wall time, shorter than any closing.
+CLOSED_GAP = timedelta(minutes=1)
 
 
 def time_left(
