@@ -12,6 +12,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -123,6 +124,24 @@ async def test_at_80x24_a_far_deadline_shows_its_day_and_time_in_the_viewers_zon
         assert "Wed 25 Nov 01:00" in line, line
         assert "Disk full" in line and "alice" in line, line
         assert "30m 00s" in line_of(app, PRODUCTION_DOWN)  # near: still ticking
+
+
+@pytest.mark.parametrize("size", [NARROW, WIDE])
+async def test_the_time_column_is_titled_for_both_its_countdowns_and_its_dates(
+    seeded: Seeded, size: tuple[int, int]
+) -> None:
+    # One column holds `30m 00s` and `Tue 24 Nov 16:00`: titled `left`, a date read
+    # as time left. `due` reads true for both ("due 30m 00s", "due Tue 24 Nov");
+    # at 120 columns the deadline's day or business days stand under `when`.
+    app = make_app(seeded.desk)
+    async with app.run_test(size=size) as pilot:
+        await start(pilot)
+        titles = header_text(app).split()
+        assert titles[0] == "due", titles
+        assert "left" not in titles, titles
+        assert ("when" in titles) == (size == WIDE), titles
+        assert "30m 00s" in line_of(app, PRODUCTION_DOWN)
+        assert "Tue 24 Nov 16:00" in line_of(app, DISK_FULL)
 
 
 async def test_a_case_waiting_on_the_customer_says_so(seeded: Seeded) -> None:
@@ -643,11 +662,11 @@ async def test_at_80x24_the_header_says_which_columns_are_hidden(seeded: Seeded)
         await start(pilot)
         shown = "\n".join(screen_lines(app))
         # Who owns a case stays; the organization, status, due and note give way.
-        assert "hidden columns: note, due, status, organization" in shown
+        assert "hidden columns: note, when, status, organization" in shown
         header = header_text(app)
-        for title in ("sev", "case", "subject", "assignee", "left"):
+        for title in ("sev", "case", "subject", "assignee", "due"):
             assert title in header, (title, header)
-        for title in ("status", "organization", "due", "note"):
+        for title in ("status", "organization", "when", "note"):
             assert title not in header, (title, header)
         # Still usable: every case with its number, subject and time left.
         assert shown_numbers(app) == QUEUE_ORDER
@@ -669,13 +688,13 @@ async def test_at_120x40_only_the_note_gives_way_and_resizing_updates_the_header
         header = header_text(app)
         for title in ("sev", "case", "organization", "subject", "status", "assignee"):
             assert title in header, (title, header)
-        for title in ("due", "left"):
+        for title in ("due", "when"):
             assert title in header, (title, header)
         # The room goes to the subject (it was about 22 cells with a note beside it).
         assert "subject" + " " * 30 in header
         await pilot.resize_terminal(*NARROW)
         await settle(pilot)
-        assert "hidden columns: note, due, status, organization" in "\n".join(screen_lines(app))
+        assert "hidden columns: note, when, status, organization" in "\n".join(screen_lines(app))
         await pilot.resize_terminal(160, 40)
         await settle(pilot)
         assert "hidden" not in "\n".join(screen_lines(app))

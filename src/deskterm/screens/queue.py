@@ -40,11 +40,20 @@ from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import short, stamp
 from deskterm.widgets.dialog import STYLES
 from deskterm.widgets.keys_footer import KeysFooter
-from deskterm.widgets.queue_table import PAGE, ColumnHeader, QueueTable, RowSource, layout
+from deskterm.widgets.queue_table import (
+    COLUMNS,
+    PAGE,
+    ColumnHeader,
+    QueueTable,
+    RowSource,
+    layout,
+)
 
 # While a filter is being typed, the count of matching rows (a scan when it matches
 # text) waits for a pause in typing: one count per pause, not one per key.
 COUNT_AFTER_TYPING_SECONDS = 0.3
+# The hidden columns are named as their headers read.
+TITLES = {column.key: column.title for column in COLUMNS}
 
 
 # -- what the workers post back (on the screen's thread) ------------------------------
@@ -421,7 +430,7 @@ class QueueScreen(GrammarScreen):
         if typed.value and not typed.display:
             notes.append("filter: " + safe_line(typed.value, 40))
         if hidden:
-            notes.append("hidden columns: " + ", ".join(hidden))
+            notes.append("hidden columns: " + ", ".join(TITLES[key] for key in hidden))
         if self.counts is not None and self.counts.policy_files_differ:
             # An edited policy changes nothing until applied: say so where everyone looks.
             names = ", ".join(self.counts.policy_files_differ)

@@ -51,19 +51,21 @@ class Column:
 
 # The countdown leads: the queue is sorted by it, and a tick that changes only the
 # countdown then costs the terminal the start of each line, not the whole of it.
-# The time left cell holds a countdown under a business day, else the due day and
-# time in the viewer's zone (`Mon 14 Dec 09:00`, 16 cells); the due column then
-# counts the business days (`10bd`) instead of repeating the date.
+# The time left cell holds a countdown while the calendar stays open until the
+# deadline, else the due day and time in the viewer's zone (`Mon 14 Dec 09:00`, 16
+# cells): titled `due`, it reads true for both ("due 7h 47m", "due Mon 14 Dec").
+# The `when` column (wide terminals) then counts the business days (`10bd`,
+# `today`) instead of repeating the date, else gives the deadline's day and time.
 COLUMNS = (
     Column("mark", "", 1),
-    Column("left", "left", 16),
+    Column("left", "due", 16),
     Column("severity", "sev", 5),
     Column("number", "case", 7),
     Column("organization", "organization", 18),
     Column("subject", "subject", 0),
     Column("status", "status", 9),
     Column("assignee", "assignee", 9),
-    Column("due", "due", 9),
+    Column("due", "when", 9),
     Column("note", "note", 20),
 )
 # Narrow terminals drop columns in this order (the header says which are hidden):
