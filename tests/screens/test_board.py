@@ -188,9 +188,26 @@ async def test_a_card_a_business_day_or_more_away_names_its_due_day_and_time(
         await open_board(pilot)
         card = next(card for card in cards(app) if card.row and card.row.number == DISK_FULL)
         label = str(card.query_one(".card-label", Static).render())
-        assert "due Tue 24 Nov 16:00 (1bd)" in label, label
+        assert "due Tue 24 Nov 16:00" in label, label
         near = cards(app)[0]
         assert "due" not in str(near.query_one(".card-label", Static).render())
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_a_far_cards_due_day_and_time_is_never_cut(
+    seeded: Seeded, size: tuple[int, int]
+) -> None:
+    # Unassigned, the card's second line is long ("UNASSIGNED  first response"):
+    # the due day and time must still show whole at 120 columns, and at 80 (the
+    # subject is what a narrow card gives up). It was cut: `due Tue 24 …` (issue 16).
+    cases.assign(seeded.desk, DISK_FULL, None)
+    app = make_app(seeded.desk, start="board")
+    async with app.run_test(size=size) as pilot:
+        await open_board(pilot)
+        card = next(card for card in cards(app) if card.row and card.row.number == DISK_FULL)
+        lines = screen_lines(app)[card.region.y : card.region.y + card.region.height]
+        assert any("due Tue 24 Nov 16:00 " in line for line in lines), lines
+        assert "UNASSIGNED" in lines[1], lines
 
 
 async def test_the_countdowns_tick_and_a_change_shows_within_a_second(seeded: Seeded) -> None:

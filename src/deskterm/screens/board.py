@@ -125,12 +125,13 @@ class BreachCard(Horizontal):
         else:
             card.append(safe_line(row.assignee, 30))
         clock = row.next_clock.value.replace("_", " ").replace("-", " ") if row.next_clock else ""
-        card.append(f"  {clock}{'  ' + when.note if when.note else ''}")
+        card.append(f"  {clock}{'  ' + when.note if when.note else ''}\n")
         if when.far and when.due is not None:
-            # The large digits count business hours; a day or more of them, say when
-            # that is (in the viewer's zone, as the queue does).
-            card.append(f"  due {stamp(when.due)} ({when.left})")
-        card.append("\n")
+            # The large digits count business hours; a day or more of them, or a night
+            # between, say when that is (in the viewer's zone, as the queue does). It
+            # leads the last line, so the subject is what a narrow card cuts: 20 cells
+            # fit the card at 80 columns.
+            card.append(f"due {stamp(when.due)}  ", "bold")
         card.append(safe_line(row.subject, 80))
         if card != self._card:  # the same case as shown: its countdown only
             self._card = card
