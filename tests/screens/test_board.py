@@ -9,6 +9,7 @@ bob's, due Wed 00:00 UTC), Old thing (Initech P4, closed). Nobody holds a Sev 1.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -210,6 +211,23 @@ async def test_a_far_cards_due_day_and_time_is_never_cut(
         assert "UNASSIGNED" in lines[1], lines
 
 
+async def test_after_a_resize_the_load_table_fits_the_new_width(seeded: Seeded) -> None:
+    # From 120 to 80 columns: the side column's table was laid out for the old width
+    # and wrapped (`S1` on one line, `late  next` on the next) until the next read.
+    app = make_app(seeded.desk, start="board")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot)
+
+        def fits() -> bool:
+            return any("S1 late  next" in line for line in screen_lines(app))
+
+        assert fits()
+        await pilot.resize_terminal(80, 24)
+        assert await until(pilot, fits), "\n".join(screen_lines(app))
+        await pilot.resize_terminal(120, 40)
+        assert await until(pilot, fits), "\n".join(screen_lines(app))
+
+
 async def test_the_countdowns_tick_and_a_change_shows_within_a_second(seeded: Seeded) -> None:
     app = make_app(seeded.desk, start="board")
     async with app.run_test(size=WIDE) as pilot:
@@ -240,6 +258,26 @@ async def test_h_and_s_open_the_handoff_and_the_report(seeded: Seeded) -> None:
         assert await until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.found)
         text = "\n".join(screen_lines(app))
         assert "First response met %" in text and "All" in text
+
+
+async def test_after_a_resize_the_reports_charts_fit_the_new_width(seeded: Seeded) -> None:
+    # From 120 to 80 columns: the bars were drawn for 120 and wrapped, a percentage
+    # alone on the next line, until the report was computed again.
+    app = make_app(seeded.desk, start="board")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_board(pilot)
+        await pilot.press("s")
+        assert await until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.found)
+
+        def fits() -> bool:
+            lines = screen_lines(app)
+            chart = next(i for i, line in enumerate(lines) if "First response met %" in line)
+            return not any(re.fullmatch(r"\s*[\d.]+%\s*", line) for line in lines[chart:])
+
+        await settle(pilot)
+        assert fits(), "\n".join(screen_lines(app))
+        await pilot.resize_terminal(80, 24)
+        assert await until(pilot, fits), "\n".join(screen_lines(app))
 
 
 def desk_state(seeded: Seeded) -> tuple[int, int]:

@@ -212,6 +212,17 @@ class BoardScreen(GrammarScreen):
             self._pending = False
             self.load()
 
+    def on_resize(self) -> None:
+        # The load table and the forecast are laid out for the side column's width
+        # (`show`): after a resize, lay them out again once the column has its new
+        # width, or they wrap until the next read (up to a minute).
+        if self.data is not None:
+            self.call_after_refresh(self._lay_out_again)
+
+    def _lay_out_again(self) -> None:
+        if self.data is not None:
+            self.show(self.data)
+
     # -- reading ------------------------------------------------------------------
 
     def refresh_time(self) -> None:

@@ -127,6 +127,19 @@ class ReportScreen(GrammarScreen):
         self.query_one("#report-body").focus()
         self.action_refresh()
 
+    def on_resize(self) -> None:
+        # The charts are drawn for the screen's width (`_show`): after a resize, draw
+        # them again for the new one, or their bars wrap until the next report.
+        if self.found is not None:
+            self.call_after_refresh(self._draw_charts)
+
+    def _draw_charts(self) -> None:
+        if self.found is not None and self.is_attached:
+            width = max(20, self.size.width - 4)
+            self.query_one("#report-charts", Static).update(
+                charts_text(self.found, min(width, 100))
+            )
+
     def action_refresh(self) -> None:
         start = self.end - PERIOD
         self.query_one("#report-title", Static).update(
@@ -172,5 +185,4 @@ class ReportScreen(GrammarScreen):
         shown.display = clocks is not None
         if clocks is not None:
             shown.update(clocks)
-        width = max(20, self.size.width - 4)
-        self.query_one("#report-charts", Static).update(charts_text(found, min(width, 100)))
+        self._draw_charts()
