@@ -97,6 +97,65 @@ def test_another_engineers_change_is_written_between_two_batches(
     assert kinds[-2:] == ["note", "breach"] and shown["version"] == noted.version + 1
 
 
+def test_a_case_changed_after_it_was_worked_out_is_swept_from_what_is_stored(
+    desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = breached_backlog(desk, clock)
+    owed_by = sweeping.owed_by
+    bob = as_user(desk, "bob")
+    noted: list[Any] = []
+
+    def then_a_note(*args: Any) -> Any:
+        found = owed_by(*args)  # worked out from the case as it was
+        if not noted:  # and then, before the batch is written, bob writes to it
+            noted.append(cases.note(bob, numbers[0], "on it"))
+        return found
+
+    monkeypatch.setattr(sweeping, "owed_by", then_a_note)
+    report = sweep(desk)
+    assert (report.cases, report.breaches) == (BACKLOG, BACKLOG)
+    shown = queries.show_case(desk, numbers[0])
+    kinds = [event["kind"] for event in shown["events"]]
+    # The note is kept, the breach follows it once, and the version counts both.
+    assert kinds[-2:] == ["note", "breach"] and kinds.count("breach") == 1
+    assert shown["version"] == noted[0].version + 1
+    assert all(breaches(desk, number) == 1 for number in numbers)
+
+
+class Crash(Exception):
+    """The sweep's process dies."""
+
+
+def test_a_crash_in_a_batch_leaves_whole_batches_and_the_next_sweep_finishes(
+    desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = breached_backlog(desk, clock)
+    versions = [queries.show_case(desk, number)["version"] for number in numbers]
+    monkeypatch.setattr(sweeping.Pace, "chunk", lambda _self: 4)
+    monkeypatch.setattr(
+        sweeping.Pace, "take", lambda _self, pending: [pending.popleft() for _ in range(4)]
+    )
+    write = sweeping.write
+    batches: list[int] = []
+
+    def crash_in_the_third(connection: Any, batch: Any) -> None:
+        write(connection, batch)  # its cases, events and outcomes written, not committed
+        batches.append(len(batch))
+        if len(batches) == 3:
+            raise Crash
+
+    monkeypatch.setattr(sweeping, "write", crash_in_the_third)
+    with pytest.raises(Crash):
+        sweep(desk)
+    assert batches == [4, 4, 4]
+    assert [breaches(desk, number) for number in numbers] == [1] * 8 + [0] * 4
+    assert [queries.show_case(desk, n)["version"] for n in numbers[8:]] == versions[8:]
+    monkeypatch.undo()
+    assert sweep(desk).breaches == 4
+    assert all(breaches(desk, number) == 1 for number in numbers)
+    assert sweep(desk).cases == 0
+
+
 # --- the set-based sweep writes what the per-case sweep writes -------------------------
 
 DEMO_CASES = 200

@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 
 from deskterm.desk.cases import Change, change_in, events_of, refresh
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
@@ -64,6 +66,20 @@ def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
             ).scalars()
         )
     report = SweepReport()
+    with own_writer(desk.engine) as writer:
+        _sweep_all(desk, system, writer, numbers, now, report, on_batch)
+    return report
+
+
+def _sweep_all(
+    desk: Desk,
+    system: Desk,
+    writer: Engine | Connection,
+    numbers: list[int],
+    now: datetime,
+    report: SweepReport,
+    on_batch: BatchListener | None,
+) -> None:
     policies: dict[tuple[str, int | None], Policy] = {}
     pace = Pace()
     free_until = 0.0
@@ -82,7 +98,7 @@ def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
             # few to 100 ms), not when the lock is freed: the lock stays free as long
             # as the last batch held it, or the next batch would take it again first.
             time.sleep(free_until - time.perf_counter())
-        with writing(desk.engine) as session:
+        with writing(writer) as session:
             connection = session.connection()  # BEGIN IMMEDIATE on SQLite: the lock
             started = time.perf_counter()
             ready = unchanged(connection, batch)
@@ -106,9 +122,41 @@ def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
         pace.learn(len(fast), wrote - started, len(slow), slowed - wrote)
         if on_batch is not None:
             on_batch(len(batch), held)
-        if desk.engine.dialect.name == "sqlite":
+        if isinstance(writer, Connection):
             free_until = time.perf_counter() + held
-    return report
+            checkpoint(writer)
+
+
+@contextmanager
+def own_writer(engine: Engine) -> Iterator[Engine | Connection]:
+    """What the batches write through: on SQLite a connection of the sweep's own that
+    leaves the WAL's checkpoint (copying the committed pages into the database file,
+    which SQLite does inside the commit of whoever passes 1000 pages, after freeing
+    the lock) to `checkpoint`, between batches; on PostgreSQL the engine."""
+    if engine.dialect.name != "sqlite":
+        yield engine
+        return
+    with engine.connect() as connection:
+        raw = _raw(connection)
+        before = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield connection
+        finally:
+            raw.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
+
+
+def checkpoint(connection: Connection) -> None:
+    """Copy what the WAL holds into the database file as far as readers allow (PASSIVE:
+    it waits for nobody and holds no write lock), outside any transaction."""
+    _raw(connection).execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _raw(connection: Connection) -> Any:
+    raw = connection.connection.dbapi_connection
+    if raw is None:
+        raise RuntimeError("the sweep's connection is closed")
+    return raw
 
 
 class Pace:
