@@ -122,6 +122,33 @@ def test_a_case_changed_after_it_was_worked_out_is_swept_from_what_is_stored(
     assert all(breaches(desk, number) == 1 for number in numbers)
 
 
+def test_two_sweeps_worked_out_from_the_same_read_record_each_breach_once(
+    desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = breached_backlog(desk, clock)
+    monkeypatch.setattr(sweeping, "BATCH_SECONDS", 3600.0)  # one read, one batch each
+    owed_by = sweeping.owed_by
+    both_read = threading.Barrier(2, timeout=60)
+
+    def read_together(*args: Any) -> Any:
+        found = owed_by(*args)
+        both_read.wait()  # neither writes before both have worked the backlog out
+        return found
+
+    monkeypatch.setattr(sweeping, "owed_by", read_together)
+    reports: list[sweeping.SweepReport] = []
+    sweepers = [threading.Thread(target=lambda: reports.append(sweep(desk))) for _ in range(2)]
+    for sweeper in sweepers:
+        sweeper.start()
+    for sweeper in sweepers:
+        sweeper.join(timeout=120)
+        assert not sweeper.is_alive()
+    # The second found every case changed since its read, swept them again from what
+    # was stored, and found nothing owed.
+    assert sorted(report.breaches for report in reports) == [0, BACKLOG]
+    assert all(breaches(desk, number) == 1 for number in numbers)
+
+
 class Crash(Exception):
     """The sweep's process dies."""
 
