@@ -104,6 +104,7 @@ def _sweep_all(
             connection = session.connection()  # BEGIN IMMEDIATE on SQLite: the lock
             started = time.perf_counter()
             ready = unchanged(connection, batch)
+            checked = time.perf_counter()
             fast = [o for o in batch if not isinstance(o, int) and o.number in ready]
             write(connection, fast)
             wrote = time.perf_counter()
@@ -120,8 +121,15 @@ def _sweep_all(
                     if _sweep_case(change, now, report):
                         report.cases += 1
             slowed = time.perf_counter()
-        held = time.perf_counter() - started
-        pace.learn(len(fast), held - (slowed - wrote), len(slow), slowed - wrote)
+        ended = time.perf_counter()
+        held = ended - started
+        pace.learn(
+            (checked - started) + (ended - slowed),
+            len(fast),
+            wrote - checked,
+            len(slow),
+            slowed - wrote,
+        )
         if on_batch is not None:
             on_batch(len(batch), held)
         if isinstance(writer, Connection):
@@ -163,38 +171,43 @@ def _raw(connection: Connection) -> Any:
 
 class Pace:
     """How many cases the next batch takes: as many as fit in BATCH_SECONDS at the
-    rates the batches before wrote them (at least one)."""
+    rates the batches before ran (at least one). A batch costs a part that hardly
+    depends on its size (the lock's check, the commit) and a part per case: a case
+    worked out ahead, or one swept under its row lock."""
 
     def __init__(self) -> None:
-        self.fast = 0.004  # seconds per worked-out case, until measured
+        self.each = 0.001  # seconds per worked-out case, until measured
         self.slow = 0.01  # seconds per case swept under its row lock
+        self.batch = 0.005  # seconds of a batch whatever its size
 
     def chunk(self) -> int:
         """How many cases to work out at once: what the next batch will take."""
-        return max(1, min(MOST_AT_ONCE, int(BATCH_SECONDS / self.fast)))
+        room = max(0.0, BATCH_SECONDS - self.batch)
+        return max(1, min(MOST_AT_ONCE, int(room / self.each)))
 
     def take(self, pending: deque[Owed | int]) -> list[Owed | int]:
         batch: list[Owed | int] = []
-        spent = 0.0
+        spent = self.batch
         while pending:
-            cost = self.slow if isinstance(pending[0], int) else self.fast
+            cost = self.slow if isinstance(pending[0], int) else self.each
             if batch and spent + cost > BATCH_SECONDS:
                 break
             batch.append(pending.popleft())
             spent += cost
         return batch
 
-    def learn(self, fast: int, fast_seconds: float, slow: int, slow_seconds: float) -> None:
+    def learn(self, batch: float, fast: int, fast_s: float, slow: int, slow_s: float) -> None:
+        self.batch = _average(self.batch, batch)
         if fast:
-            self.fast = _slower_at_once(self.fast, fast_seconds / fast)
+            self.each = _average(self.each, fast_s / fast)
         if slow:
-            self.slow = _slower_at_once(self.slow, slow_seconds / slow)
+            self.slow = _average(self.slow, slow_s / slow)
 
 
-def _slower_at_once(guess: float, measured: float) -> float:
-    """A rate that follows a slowdown at once (another process took the CPU or the
-    disk) and a speedup by halves: a batch rarely holds the lock longer than meant."""
-    return measured if measured > guess else (guess + measured) / 2
+def _average(guess: float, measured: float) -> float:
+    """Half the last guess, half the new measure: a batch slowed by another process
+    taking the CPU or the disk moves the pace, but does not set it."""
+    return (guess + measured) / 2
 
 
 def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
