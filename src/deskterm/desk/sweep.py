@@ -69,12 +69,11 @@ def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
         )
     report = SweepReport()
     with own_writer(desk.engine) as writer:
-        _sweep_all(desk, system, writer, numbers, now, report, on_batch)
+        _sweep_all(system, writer, numbers, now, report, on_batch)
     return report
 
 
 def _sweep_all(
-    desk: Desk,
     system: Desk,
     writer: Engine | Connection,
     numbers: list[int],
