@@ -114,27 +114,26 @@ def owed_by(
     path must sweep it. `policies`: the versions already read, kept across chunks."""
     c, e = table_of(Case).c, table_of(Event).c
     first = table_of(SlaOutcome).c
+    # Whether its first response's outcome is stored (cases.refresh stores it once).
+    answered = (
+        select(first.case_id)
+        .where(first.case_id == c.id, first.clock == outcomes.FIRST_RESPONSE)
+        .exists()
+        .label("first_response_stored")
+    )
     with desk.engine.connect() as connection, connection.begin():
         rows = connection.execute(
-            select(*(c[name] for name in dict.fromkeys((*_READ, *_WRITTEN))))
+            select(answered, *(c[name] for name in dict.fromkeys((*_READ, *_WRITTEN))))
             .where(c.number.in_(numbers))
             .order_by(c.number)
         ).all()
-        ids = [row.id for row in rows]
         events: dict[int, list[Any]] = defaultdict(list)
         for event in connection.execute(
             select(e.id, e.case_id, e.at, e.actor, e.kind, e.field, e.new_value, e.hash)
-            .where(e.case_id.in_(ids))
+            .where(e.case_id.in_([row.id for row in rows]))
             .order_by(e.case_id, e.id)
         ):
             events[event.case_id].append(event)
-        answered = set(
-            connection.execute(
-                select(first.case_id).where(
-                    first.case_id.in_(ids), first.clock == outcomes.FIRST_RESPONSE
-                )
-            ).scalars()
-        )
     worked: list[Owed | int] = []
     for row in rows:
         case = SimpleNamespace(**row._mapping)
@@ -142,7 +141,7 @@ def owed_by(
         if key not in policies:
             policies[key] = desk.case_policy(case)
         try:
-            worked.append(_work_out(case, policies[key], events[case.id], answered, now, desk))
+            worked.append(_work_out(case, policies[key], events[case.id], now, desk))
         except NeedsChange:
             worked.append(case.number)
     return worked
@@ -152,7 +151,6 @@ def _work_out(
     case: Any,
     policy: Policy,
     stored: list[Any],
-    answered: set[int],
     now: datetime,
     desk: Desk,
 ) -> Owed:
@@ -167,7 +165,7 @@ def _work_out(
         case.updated_at = now
     deadlines.store_clocks(case, clocks, deadlines.plan(case, events, policy, clocks))
     first_response = clocks[ClockKind.FIRST_RESPONSE]
-    if first_response.stopped is not None and case.id not in answered:
+    if first_response.stopped is not None and not case.first_response_stored:
         owed.first_response = outcomes.settled(policy, case, events, first_response)
     owed.clock_rows = clock_outcomes.settled_at(policy, case, events, clocks, now)
     owed.changed = tuple(name for name in _WRITTEN if getattr(case, name) != was[name])
@@ -190,30 +188,24 @@ def unchanged(connection: Connection, batch: Sequence[Owed | int]) -> set[int]:
     version, same newest event). Every case of the batch is locked first, in number
     order (FOR UPDATE; SQLite's write transaction holds the whole desk), so what this
     says holds until the transaction ends, and two sweeps never lock in crossed order."""
-    c, e = table_of(Case).c, table_of(Event).c
+    cases, e = table_of(Case), table_of(Event).c
+    c = cases.c
     numbers = [item if isinstance(item, int) else item.number for item in batch]
-    versions = {
-        row.id: row.version
+    newest = select(func.coalesce(func.max(e.id), 0)).where(e.case_id == c.id)
+    found = {
+        row.id: (row.version, row.newest)
         for row in connection.execute(
-            select(c.id, c.version)
+            select(c.id, c.version, newest.scalar_subquery().label("newest"))
             .where(c.number.in_(numbers))
             .order_by(c.number)
-            .with_for_update()
+            .with_for_update(of=cases)
         )
     }
-    owed = [item for item in batch if not isinstance(item, int)]
-    newest = dict(
-        connection.execute(
-            select(e.case_id, func.max(e.id))
-            .where(e.case_id.in_([item.case.id for item in owed]))
-            .group_by(e.case_id)
-        ).all()
-    )
     return {
         item.number
-        for item in owed
-        if versions.get(item.case.id) == item.seen_version
-        and newest.get(item.case.id, 0) == item.values["b_newest"]
+        for item in batch
+        if not isinstance(item, int)
+        and found.get(item.case.id) == (item.seen_version, item.values["b_newest"])
     }
 
 
