@@ -1,19 +1,21 @@
 """The sweep of a backlog, set-based: what a chunk of cases owes, worked out from one
-read outside the write lock, and written a batch at a time.
+read outside the write lock, and written a batch at a time (desk/sweep.py).
 
-`owed_by` reads a chunk's case rows, their events and which first responses are
-stored, in one query each, and applies the sweep's rules (desk/sweep_rules.py) to
-plain copies of them: the events each case owes, chained to its newest event's
-hash (store/chain.py), its replayed deadlines and its outcome rows, as the
-per-case path (desk/sweep.py `_sweep_case`, through `cases.change_in` and
-`cases.refresh`) would store them. A case that owes a mail (the auto-close
-notice: its outbox row is the ORM's, desk/outbox.py) is left to that path.
+`owed_by` reads a chunk's case rows (with whether each first response's outcome is
+stored) and their events, a query each, and applies the sweep's rules
+(desk/sweep_rules.py) to plain copies of them: the events each case owes, chained
+to its newest event's hash (store/chain.py), its replayed deadlines and its
+outcome rows, as the per-case path (desk/sweep.py `_sweep_case`, through
+`cases.change_in` and `cases.refresh`) would store them. A case that owes a mail
+(the auto-close notice: its outbox row is the ORM's, desk/outbox.py) is left to
+that path.
 
-`write_owed` writes them in the caller's transaction: each case's UPDATE names
-the version and the newest event it was worked out from, so a case changed since
-(by an engineer, or another sweep) is not written and goes to the per-case path,
-which sweeps it again from what is stored. The events and outcome rows of the
-cases written go in with one statement each for the batch.
+In the batch's write transaction, `unchanged` locks the batch's cases and says
+which are still at the version and newest event they were worked out from;
+`write` writes those with a statement per table for the whole batch (each UPDATE
+naming the version and newest event again in its WHERE). A case changed since (by
+an engineer, or another sweep) goes to the per-case path, which sweeps it again
+from what is stored.
 """
 
 from __future__ import annotations
