@@ -25,10 +25,11 @@ on PostgreSQL wait for each other's row locks rather than deadlock.
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -152,13 +153,20 @@ def own_writer(engine: Engine) -> Iterator[Engine | Connection]:
         try:
             yield connection
         finally:
-            raw.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
+            try:
+                raw.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
+            except sqlite3.Error:
+                # The file went away mid-sweep (the error the sweep raises says so):
+                # this connection is not given back to the pool without its checkpoints.
+                connection.invalidate()
 
 
 def checkpoint(connection: Connection) -> None:
     """Copy what the WAL holds into the database file as far as readers allow (PASSIVE:
-    it waits for nobody and holds no write lock), outside any transaction."""
-    _raw(connection).execute("PRAGMA wal_checkpoint(PASSIVE)")
+    it waits for nobody and holds no write lock), outside any transaction. Only an
+    economy: if it fails, the next batch's write says why."""
+    with suppress(sqlite3.Error):
+        _raw(connection).execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _raw(connection: Connection) -> Any:
