@@ -240,6 +240,7 @@ def at(desk: Desk, instant: datetime) -> Desk:
     return Desk(desk.engine, desk.policies, desk.actor, now=lambda: instant)
 
 
+@pytest.mark.slow
 def test_the_backlog_swept_in_sets_equals_the_case_by_case_sweep(
     make_desk: MakeDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
