@@ -43,6 +43,8 @@ bench: $(VENV)/.installed-test
 	else echo "figures_bench: skipped (DESKS='copy-of-100k.db copy-of-1m.db', at the newest schema)"; fi
 	@if [ -n "$(DESKS)" ]; then $(BIN)/python bench/cli_bench.py $(DESKS); \
 	else echo "cli_bench: skipped (DESKS='copy-of-100k.db copy-of-1m.db', at the newest schema)"; fi
+	@if [ -n "$(PG_DESKS)" ]; then $(BIN)/python bench/cli_bench.py --sweep-only $(foreach d,$(PG_DESKS),--pg $(d)); \
+	else echo "cli_bench sweep on PostgreSQL: skipped (PG_DESKS='postgresql+psycopg://host/demo-desk', cloned per run)"; fi
 	@if [ -n "$(DESKS)" ]; then $(BIN)/python bench/policy_bench.py $(firstword $(DESKS)); \
 	else echo "policy_bench: skipped (DESKS='copy-of-100k.db ...', at the newest schema)"; fi
 	$(BIN)/python bench/search_bench.py

@@ -7,15 +7,23 @@ the floor measured in the same run: `python -c "import sqlalchemy"`. Targets (is
 
 Sweep: the desk copied again, DESKTERM_NOW set just past the `sweep_at` of the
 `--backlog`-th case (default 10,000), so that exactly that many cases are due; then
-`deskterm.desk.sweep.sweep` in this process, timed, with each batch's lock time (its
-transaction, from its first statement to its commit). Targets: 10 s, no batch over 100 ms.
+`deskterm.desk.sweep.sweep` in a process of its own, timed, with each batch's lock time
+(from its BEGIN IMMEDIATE to its commit), and beside it a writer of its own that writes
+every 20 ms and times its waits for the lock (what another engineer's change waits).
+The floor, in the same run: one plain UPDATE of the same rows, rolled back. Medians of
+`--sweep-repeats` (default 3) fresh copies. Targets: 10 s, no batch over 100 ms.
+`--pg URL` (repeatable): the same on a PostgreSQL database holding a demo desk (made
+with `deskterm --db URL demo`), cloned for each run with CREATE DATABASE ... TEMPLATE
+(so nobody may be connected to it) and dropped after; the template is never written.
+A batch's lock there is its cases' row locks.
 
 The desks are COPIES of demo desks (DESKTERM_NOW=2026-11-20T15:00:00Z, seed 7) at the
 newest schema; the sweep writes to a further copy made here, in the copy's folder, and
 removed after. Never point it at a shared original. The load average is printed beside
-the figures: the machine may be shared. Writes bench/results/cli_bench.json.
+the figures: the machine may be shared. Writes bench/results/cli_bench.json
+(cli_bench_pg.json when only --pg is given).
 
-    .venv/bin/python bench/cli_bench.py COPY [COPY ...] [--no-sweep]
+    .venv/bin/python bench/cli_bench.py COPY [COPY ...] [--no-sweep | --sweep-only] [--pg URL]
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -120,64 +131,234 @@ def due_instant(db: Path, backlog: int) -> str:
     return f"{seconds}.{int(micros or 0) + 1:06d}+00:00"
 
 
-def sweep_backlog(db: Path, backlog: int) -> dict[str, Any]:
+# A writer beside the sweep (another engineer's change): how long each of its write
+# transactions waits for the lock while the sweep runs. It writes a row of its own
+# (an UPDATE that changes nothing) every PROBE_EVERY seconds until told to stop.
+PROBE = """
+import sqlite3, sys, time, json, os
+db, stop = sys.argv[1], sys.argv[2]
+connection = sqlite3.connect(db, isolation_level=None, timeout=30)
+connection.execute("PRAGMA busy_timeout=30000")
+waits = []
+while not os.path.exists(stop):
+    started = time.perf_counter()
+    connection.execute("BEGIN IMMEDIATE")
+    waits.append(time.perf_counter() - started)
+    connection.execute("UPDATE counters SET value = value WHERE name = 'case_number'")
+    connection.execute("COMMIT")
+    time.sleep(%(every)r)
+print(json.dumps(waits))
+"""
+PROBE_EVERY = 0.02
+
+SWEEP = (
+    "import json, resource, sys, time\n"
+    "from deskterm.opening import open_desk\n"
+    "from deskterm.desk.sweep import sweep\n"
+    "desk, _ = open_desk(sys.argv[1], 'bench')\n"
+    "batches = []\n"
+    "def cpu():\n"
+    "    usage = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    return usage.ru_utime + usage.ru_stime\n"
+    "started, used = time.perf_counter(), cpu()\n"
+    "report = sweep(desk, on_batch=lambda cases, held: batches.append((cases, held)))\n"
+    "took, used = time.perf_counter() - started, cpu() - used\n"
+    "print(json.dumps({'seconds': took, 'cpu_s': used, 'batches': batches,\n"
+    "                  'summary': report.summary(),\n"
+    "                  'cases': report.cases}))\n"
+)
+
+
+def floor_update(db: Path, now: str) -> float:
+    """The floor: one plain UPDATE of the rows the sweep changes (version and sweep
+    instant of every case due), in one transaction, rolled back."""
+    stamp = now.replace("T", " ").removesuffix("+00:00")
+    connection = sqlite3.connect(db, isolation_level=None)
+    try:
+        started = time.perf_counter()
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute(
+            "UPDATE cases SET version = version + 1, sweep_at = NULL WHERE sweep_at < ?",
+            (stamp,),
+        )
+        took = time.perf_counter() - started
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+    return took
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[int(share * (len(ordered) - 1))]
+
+
+def sweep_once(db: Path, backlog: int) -> dict[str, Any]:
     copy = db.with_name(f"{db.stem}.sweep-bench.db")
+    stop = Path(f"{copy}.stop")
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as source, sqlite3.connect(copy) as target:
         source.backup(target)
     now = due_instant(copy, backlog)
-    code = (
-        "import json, sys, time\n"
-        "from deskterm.opening import open_desk\n"
-        "from deskterm.desk.sweep import sweep\n"
-        "desk, _ = open_desk(sys.argv[1], 'bench')\n"
-        "batches = []\n"
-        "started = time.perf_counter()\n"
-        "report = sweep(desk, on_batch=lambda cases, held: batches.append((cases, held)))\n"
-        "took = time.perf_counter() - started\n"
-        "print(json.dumps({'seconds': took, 'batches': batches, 'summary': report.summary(),\n"
-        "                  'cases': report.cases}))\n"
-    )
     try:
+        floor = floor_update(copy, now)
+        stop.unlink(missing_ok=True)
+        probe = subprocess.Popen(
+            [sys.executable, "-c", PROBE % {"every": PROBE_EVERY}, str(copy), str(stop)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         done = subprocess.run(
-            [sys.executable, "-c", code, str(copy)],
+            [sys.executable, "-c", SWEEP, str(copy)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DESKTERM_NOW": now},
+            check=True,
+        )
+        stop.touch()
+        waits = json.loads(probe.communicate()[0])
+    finally:
+        for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm"), stop):
+            leftover.unlink(missing_ok=True)
+    return _figures(now, floor, json.loads(done.stdout.strip().splitlines()[-1]), waits)
+
+
+def pg_sweep_once(template: str, backlog: int) -> dict[str, Any]:
+    """As `sweep_once` on PostgreSQL: the desk database `template` cloned (CREATE
+    DATABASE ... TEMPLATE; the template itself is never written), swept, dropped."""
+    from sqlalchemy import create_engine, make_url, text
+
+    url = make_url(template)
+    copy_url = url.set(database=f"{url.database}_sweep_bench")
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{copy_url.database}"'))
+        connection.execute(text(f'CREATE DATABASE "{copy_url.database}" TEMPLATE "{url.database}"'))
+    engine = create_engine(copy_url)
+    try:
+        with engine.connect() as connection:
+            due = connection.execute(
+                text(
+                    "SELECT sweep_at FROM cases WHERE sweep_at IS NOT NULL "
+                    "ORDER BY sweep_at LIMIT 1 OFFSET :n"
+                ),
+                {"n": backlog - 1},
+            ).scalar_one()
+            connection.rollback()
+            started = time.perf_counter()
+            connection.execute(
+                text(
+                    "UPDATE cases SET version = version + 1, sweep_at = NULL WHERE sweep_at < :now"
+                ),
+                {"now": due + timedelta(microseconds=1)},
+            )
+            floor = time.perf_counter() - started
+            connection.rollback()
+        engine.dispose()
+        now = (due + timedelta(microseconds=1)).isoformat()
+        done = subprocess.run(
+            [sys.executable, "-c", SWEEP, copy_url.render_as_string(hide_password=False)],
             capture_output=True,
             text=True,
             env={**os.environ, "DESKTERM_NOW": now},
             check=True,
         )
     finally:
-        for leftover in (copy, Path(f"{copy}-wal"), Path(f"{copy}-shm")):
-            leftover.unlink(missing_ok=True)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
-    holds = sorted(held for _, held in result["batches"])
-    return {
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{copy_url.database}"'))
+        admin.dispose()
+    return _figures(now, floor, json.loads(done.stdout.strip().splitlines()[-1]), None)
+
+
+def _figures(
+    now: str, floor: float, result: dict[str, Any], waits: list[float] | None
+) -> dict[str, Any]:
+    holds = [held for _, held in result["batches"]]
+    figures = {
         "now": now,
-        "backlog": backlog,
         "seconds": result["seconds"],
+        "cpu_s": result["cpu_s"],
+        "floor_s": floor,
         "summary": result["summary"],
         "batches": len(holds),
         "cases_per_batch_median": statistics.median(cases for cases, _ in result["batches"]),
         "lock_median_s": statistics.median(holds),
-        "lock_p99_s": holds[int(0.99 * (len(holds) - 1))],
-        "lock_longest_s": holds[-1],
+        "lock_p99_s": percentile(holds, 0.99),
+        "lock_longest_s": max(holds),
+    }
+    if waits:
+        figures["writer_waits"] = len(waits)
+        figures["writer_wait_p99_s"] = percentile(waits, 0.99)
+        figures["writer_wait_longest_s"] = max(waits)
+    return figures
+
+
+def sweep_backlog(once: Callable[[], dict[str, Any]], backlog: int, repeats: int) -> dict[str, Any]:
+    """The sweep of `backlog` due cases, `repeats` times on fresh copies: medians."""
+    runs = [once() for _ in range(repeats)]
+    figures: dict[str, Any] = {
+        "backlog": backlog,
+        "repeats": repeats,
+        "summary": runs[0]["summary"],
+        "now": runs[0]["now"],
+        "runs": runs,
         "target_s": SWEEP_TARGET_S,
         "lock_target_s": LOCK_TARGET_S,
     }
+    for key in runs[0]:
+        if key not in ("now", "summary"):
+            figures[key] = statistics.median(run[key] for run in runs)
+    figures["ratio_to_floor"] = figures["seconds"] / figures["floor_s"]
+    return figures
+
+
+def print_sweep(swept: dict[str, Any]) -> None:
+    beside = (
+        f"; a writer beside it waited p99 {swept['writer_wait_p99_s'] * 1000:.0f} ms, "
+        f"longest {swept['writer_wait_longest_s'] * 1000:.0f} ms "
+        f"({swept['writer_waits']:.0f} writes)"
+        if "writer_waits" in swept
+        else ""
+    )
+    print(
+        f"  sweep of {swept['backlog']:,} due (median of {swept['repeats']}): "
+        f"{swept['seconds']:.1f} s (target {SWEEP_TARGET_S:.0f} s; CPU "
+        f"{swept['cpu_s']:.1f} s), floor (one plain UPDATE of the same rows) "
+        f"{swept['floor_s']:.2f} s, {swept['ratio_to_floor']:.0f}x floor; "
+        f"{swept['batches']:.0f} batches of {swept['cases_per_batch_median']:.0f} cases; "
+        f"lock held median {swept['lock_median_s'] * 1000:.0f} ms, p99 "
+        f"{swept['lock_p99_s'] * 1000:.0f} ms, longest "
+        f"{swept['lock_longest_s'] * 1000:.0f} ms (target {LOCK_TARGET_S * 1000:.0f} ms)"
+        f"{beside}"
+    )
+    print(f"    {swept['summary']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("desks", nargs="+", help="copies of demo desks (100k, 1M)")
+    parser.add_argument("desks", nargs="*", help="copies of demo desks (100k, 1M)")
+    parser.add_argument(
+        "--pg",
+        action="append",
+        default=[],
+        help="a PostgreSQL database holding a demo desk, cloned for each sweep (never written)",
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--backlog", type=int, default=10_000)
     parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--sweep-only", action="store_true")
+    parser.add_argument("--sweep-repeats", type=int, default=3)
     options = parser.parse_args()
     results: dict[str, Any] = {"load_before": os.getloadavg()}
     for name in options.desks:
         db = Path(name).resolve()
-        figures: dict[str, Any] = {"start_up": start_up(db, options.repeats)}
+        figures: dict[str, Any] = {
+            "start_up": {} if options.sweep_only else start_up(db, options.repeats)
+        }
         if not options.no_sweep:
-            figures["sweep"] = sweep_backlog(db, options.backlog)
+            figures["sweep"] = sweep_backlog(
+                partial(sweep_once, db, options.backlog), options.backlog, options.sweep_repeats
+            )
         results[str(db)] = figures
         print(f"{db.name} (load {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
         for what, measured in figures["start_up"].items():
@@ -192,19 +373,21 @@ def main() -> None:
                 f"{ratio}{target}"
             )
         if "sweep" in figures:
-            swept = figures["sweep"]
-            print(
-                f"  sweep of {swept['backlog']:,} due: {swept['seconds']:.1f} s "
-                f"(target {SWEEP_TARGET_S:.0f} s), {swept['batches']} batches of "
-                f"{swept['cases_per_batch_median']} cases (median), lock held "
-                f"median {swept['lock_median_s'] * 1000:.0f} ms, p99 "
-                f"{swept['lock_p99_s'] * 1000:.0f} ms, longest "
-                f"{swept['lock_longest_s'] * 1000:.0f} ms (target {LOCK_TARGET_S * 1000:.0f} ms)"
-            )
-            print(f"    {swept['summary']}")
+            print_sweep(figures["sweep"])
+    for template in options.pg:
+        swept = sweep_backlog(
+            partial(pg_sweep_once, template, options.backlog),
+            options.backlog,
+            options.sweep_repeats,
+        )
+        results[template] = {"sweep": swept}
+        print(f"PostgreSQL {template} (load {' '.join(f'{x:.1f}' for x in os.getloadavg())})")
+        print_sweep(swept)
     results["load_after"] = os.getloadavg()
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "cli_bench.json").write_text(json.dumps(results, indent=2) + "\n")
+    # PostgreSQL alone (make bench's PG_DESKS) keeps the SQLite desks' figures.
+    name = "cli_bench.json" if options.desks else "cli_bench_pg.json"
+    (RESULTS / name).write_text(json.dumps(results, indent=2, default=str) + "\n")
 
 
 if __name__ == "__main__":

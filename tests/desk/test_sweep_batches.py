@@ -6,15 +6,24 @@ bench/cli_bench.py, not a test.)"""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import Engine, select
+from sqlmodel import SQLModel
 
-from deskterm.desk import cases, queries
+from deskterm import settings
+from deskterm.desk import cases, demo, queries
 from deskterm.desk import sweep as sweeping
 from deskterm.desk.context import Desk
 from deskterm.desk.sweep import sweep
-from tests.desk.conftest import as_user
+from deskterm.sla.catalog import PolicyCatalog
+from tests.desk.conftest import BACKENDS, MONDAY, as_user
 from tests.frozen import FrozenClock
+from tests.migrated import give_back_pg_schema, migrated_sqlite, pg_engine_in_migrated_schema
 
 BACKLOG = 12
 
@@ -86,3 +95,174 @@ def test_another_engineers_change_is_written_between_two_batches(
     shown = queries.show_case(desk, numbers[-1])
     kinds = [event["kind"] for event in shown["events"]]
     assert kinds[-2:] == ["note", "breach"] and shown["version"] == noted.version + 1
+
+
+def test_a_case_changed_after_it_was_worked_out_is_swept_from_what_is_stored(
+    desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = breached_backlog(desk, clock)
+    owed_by = sweeping.owed_by
+    bob = as_user(desk, "bob")
+    noted: list[Any] = []
+
+    def then_a_note(*args: Any) -> Any:
+        found = owed_by(*args)  # worked out from the case as it was
+        if not noted:  # and then, before the batch is written, bob writes to it
+            noted.append(cases.note(bob, numbers[0], "on it"))
+        return found
+
+    monkeypatch.setattr(sweeping, "owed_by", then_a_note)
+    report = sweep(desk)
+    assert (report.cases, report.breaches) == (BACKLOG, BACKLOG)
+    shown = queries.show_case(desk, numbers[0])
+    kinds = [event["kind"] for event in shown["events"]]
+    # The note is kept, the breach follows it once, and the version counts both.
+    assert kinds[-2:] == ["note", "breach"] and kinds.count("breach") == 1
+    assert shown["version"] == noted[0].version + 1
+    assert all(breaches(desk, number) == 1 for number in numbers)
+
+
+def test_two_sweeps_worked_out_from_the_same_read_record_each_breach_once(
+    desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = breached_backlog(desk, clock)
+    monkeypatch.setattr(sweeping, "BATCH_SECONDS", 3600.0)  # one read, one batch each
+    owed_by = sweeping.owed_by
+    both_read = threading.Barrier(2, timeout=60)
+
+    def read_together(*args: Any) -> Any:
+        found = owed_by(*args)
+        both_read.wait()  # neither writes before both have worked the backlog out
+        return found
+
+    monkeypatch.setattr(sweeping, "owed_by", read_together)
+    reports: list[sweeping.SweepReport] = []
+    sweepers = [threading.Thread(target=lambda: reports.append(sweep(desk))) for _ in range(2)]
+    for sweeper in sweepers:
+        sweeper.start()
+    for sweeper in sweepers:
+        sweeper.join(timeout=120)
+        assert not sweeper.is_alive()
+    # The second found every case changed since its read, swept them again from what
+    # was stored, and found nothing owed.
+    assert sorted(report.breaches for report in reports) == [0, BACKLOG]
+    assert all(breaches(desk, number) == 1 for number in numbers)
+
+
+class Crash(Exception):
+    """The sweep's process dies."""
+
+
+def test_a_crash_in_a_batch_leaves_whole_batches_and_the_next_sweep_finishes(
+    desk: Desk, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbers = breached_backlog(desk, clock)
+    versions = [queries.show_case(desk, number)["version"] for number in numbers]
+    monkeypatch.setattr(sweeping.Pace, "chunk", lambda _self: 4)
+    monkeypatch.setattr(
+        sweeping.Pace, "take", lambda _self, pending: [pending.popleft() for _ in range(4)]
+    )
+    write = sweeping.write
+    batches: list[int] = []
+
+    def crash_in_the_third(connection: Any, batch: Any) -> None:
+        write(connection, batch)  # its cases, events and outcomes written, not committed
+        batches.append(len(batch))
+        if len(batches) == 3:
+            raise Crash
+
+    monkeypatch.setattr(sweeping, "write", crash_in_the_third)
+    with pytest.raises(Crash):
+        sweep(desk)
+    assert batches == [4, 4, 4]
+    assert [breaches(desk, number) for number in numbers] == [1] * 8 + [0] * 4
+    assert [queries.show_case(desk, n)["version"] for n in numbers[8:]] == versions[8:]
+    monkeypatch.undo()
+    assert sweep(desk).breaches == 4
+    assert all(breaches(desk, number) == 1 for number in numbers)
+    assert sweep(desk).cases == 0
+
+
+# --- the set-based sweep writes what the per-case sweep writes -------------------------
+
+DEMO_CASES = 200
+# Two weeks after the demo's instant: breaches of every clock, customers timed out,
+# auto-close notices sent; two weeks later still, the noticed cases closed.
+LATER = (MONDAY + timedelta(days=14, hours=5), MONDAY + timedelta(days=30, hours=5))
+MakeDesk = Callable[[], Desk]
+
+
+@pytest.fixture(params=BACKENDS)
+def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDesk]:
+    """Fresh, migrated databases (an SQLite file each, or a PostgreSQL schema each)."""
+    engines: list[Engine] = []
+    cleanups: list[Callable[[], None]] = []
+
+    def make() -> Desk:
+        if request.param == "sqlite":
+            engine = migrated_sqlite(tmp_path / f"desk{len(engines)}.db")
+        else:
+            engine, schema, admin = pg_engine_in_migrated_schema()
+            cleanups.append(lambda: give_back_pg_schema(schema, admin))
+        engines.append(engine)
+        return Desk(engine, PolicyCatalog(settings.policy_dirs()), "tester", now=lambda: MONDAY)
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+    for cleanup in cleanups:
+        cleanup()
+
+
+# Columns that differ between two desks with the same content: the events' ids (the
+# set-based sweep inserts a batch's events together), and the mails' random Message-ID.
+UNCOMPARED = {"events": ("id",), "outbox": ("id", "event_id", "message_id")}
+
+
+def dump(desk: Desk) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table but the compared-away columns: each case's events in order."""
+    rows: dict[str, list[tuple[Any, ...]]] = {}
+    with desk.engine.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            columns = [c for c in table.columns if c.name not in UNCOMPARED.get(table.name, ())]
+            order = (
+                [table.c.case_id, table.c.id]
+                if table.name in UNCOMPARED
+                else list(table.primary_key.columns)
+            )
+            rows[table.name] = [
+                tuple(row) for row in connection.execute(select(*columns).order_by(*order))
+            ]
+    return rows
+
+
+def at(desk: Desk, instant: datetime) -> Desk:
+    return Desk(desk.engine, desk.policies, desk.actor, now=lambda: instant)
+
+
+@pytest.mark.slow
+def test_the_backlog_swept_in_sets_equals_the_case_by_case_sweep(
+    make_desk: MakeDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case_by_case, in_sets = make_desk(), make_desk()
+    for desk in (case_by_case, in_sets):
+        demo.fill(desk, DEMO_CASES, seed=7)
+    with monkeypatch.context() as patched:
+        # Nothing worked out ahead: every case swept under its row lock from its events,
+        # as each case was before the sweep worked in sets.
+        patched.setattr(sweeping, "owed_by", lambda _desk, numbers, _now, _policies: numbers)
+        one_by_one = [sweep(at(case_by_case, instant)) for instant in LATER]
+    worked_out: list[int] = []
+    owed_by = sweeping.owed_by
+
+    def counting(*args: Any) -> Any:
+        found = owed_by(*args)
+        worked_out.extend(item.number for item in found if not isinstance(item, int))
+        return found
+
+    monkeypatch.setattr(sweeping, "owed_by", counting)
+    assert [sweep(at(in_sets, instant)) for instant in LATER] == one_by_one
+    assert one_by_one[0].breaches > 20 and one_by_one[0].customer_timeouts > 0
+    assert one_by_one[0].notices > 0 and one_by_one[1].closed > 0
+    assert len(worked_out) > (one_by_one[0].cases + one_by_one[1].cases) // 2
+    assert dump(in_sets) == dump(case_by_case)

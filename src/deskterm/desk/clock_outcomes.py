@@ -204,18 +204,33 @@ def record(
     """
     from deskterm.models import SlaClockOutcome
 
-    if not any(e.at == now and e.kind in CLOCK_EVENT_KINDS for e in events):
+    rows = settled_at(policy, case, events, clocks, now)
+    if rows is None:
         return
-    history = history_of(case, events)
-    rows: list[dict[str, Any]] = []
-    settling = _settling(history, now, kinds_of(policy, history))
-    if settling and now > history.received:
-        before = some_clocks(policy, history, now - JUST_BEFORE, settling)
-        rows = settlements(policy, case, events, history, now, before, clocks)
     table = table_of(SlaClockOutcome)
     session.execute(delete(table).where(table.c.case_id == case.id, table.c.settled_at == now))
     if rows:
         session.execute(insert(table), rows)
+
+
+def settled_at(
+    policy: Policy,
+    case: Any,
+    events: Sequence[Any],
+    clocks: dict[ClockKind, Clock],
+    now: datetime,
+) -> list[dict[str, Any]] | None:
+    """The rows `record` stores for `now` in place of that instant's; None when the
+    change touches no clock (the stored rows stay). The sweep writes them a batch of
+    cases at a time."""
+    if not any(e.at == now and e.kind in CLOCK_EVENT_KINDS for e in events):
+        return None
+    history = history_of(case, events)
+    settling = _settling(history, now, kinds_of(policy, history))
+    if settling and now > history.received:
+        before = some_clocks(policy, history, now - JUST_BEFORE, settling)
+        return settlements(policy, case, events, history, now, before, clocks)
+    return []
 
 
 # -- a whole desk: fill, recount --------------------------------------------------------

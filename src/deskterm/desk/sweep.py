@@ -4,181 +4,229 @@ It records breaches as events, lowers the severity of a case whose customer did
 not answer in time (when the policy says so), sends the auto-close notice and
 then closes. What is owed is derived from each case's events (deadlines.plan),
 so a second run, or a run in another process at the same moment, finds the work
-done: each case is swept under its row lock, and each of its changes is written with
-its events.
+done.
 
-A backlog (a desk nobody swept over a weekend: thousands of breaches) is swept in
-batches: one write transaction takes cases, in case-number order, until it has held
-the write lock for `BATCH_SECONDS`, then commits and leaves the lock free as long
-again. Other engineers' changes and the console wait about that long for their turn,
-however long the backlog. The
-order is the same in every process, so two sweeps on PostgreSQL wait for each
-other's row locks rather than deadlock.
+A backlog (a desk nobody swept over a weekend: thousands of breaches) is swept
+without holding the write lock for the replays: the cases whose stored `sweep_at`
+has passed (one range read of its index) are read about a batch at a time (their
+rows, events and settled first responses, a query each) and what each owes is
+worked out outside any write transaction (desk/sweep_owed.py). Then one write
+transaction locks that batch's cases in case-number order, checks each is still at
+the version and newest event it was worked out from, and writes the unchanged ones
+with a statement per table: their events, case rows and outcome rows, so a crash
+leaves whole batches. A case someone changed since is not overwritten but swept
+again under its row lock from what is stored now (the per-case path,
+`_sweep_case`), as is a case that owes a mail (the auto-close notice). A batch
+takes as many cases as the batches before it wrote in `BATCH_SECONDS` (`Pace`):
+other engineers' changes and the console wait about one batch for their turn,
+however long the backlog. The order is the same in every process, so two sweeps
+on PostgreSQL wait for each other's row locks rather than deadlock.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import col, select
+from sqlalchemy import Connection, Engine, select
 
-from deskterm.desk import deadlines
 from deskterm.desk.cases import Change, change_in, events_of, refresh
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
-from deskterm.desk.deadlines import SweepAction
-from deskterm.instants import to_iso
-from deskterm.models import Case, EventKind
-from deskterm.sla import ClockKind, Policy, Status
-from deskterm.store.engine import reading, writing
+from deskterm.desk.sweep_owed import Owed, owed_by, unchanged, write
+from deskterm.desk.sweep_rules import SweepReport, catch_up
+from deskterm.models import Case
+from deskterm.models.tables import table_of
+from deskterm.sla import Policy
+from deskterm.store.engine import snapshot, writing
 
-# One case cannot owe more than a handful of actions at once (breaches of three
-# clocks, a timeout, a notice); the bound only guards against a policy loop.
-MAX_ROUNDS = 10
-# A batch stops taking cases once its transaction is this old: with the case in hand
-# and the commit, the write lock is held well under 100 ms (bench/cli_bench.py).
+__all__ = ["BATCH_SECONDS", "SweepReport", "sweep"]
+
+# A batch takes cases until it is expected to hold the write lock this long, its
+# commit included (at the rates the batches before it ran): the rest of the 100 ms
+# a change may wait is left for a loaded host's scheduling (bench/cli_bench.py).
 BATCH_SECONDS = 0.04
+# At most this many cases are read and worked out at once, outside the write lock.
+MOST_AT_ONCE = 500
 
 # Told of each batch once committed: its cases and how long its transaction held the lock.
 BatchListener = Callable[[int, float], None]
 
 
-@dataclass
-class SweepReport:
-    cases: int = 0
-    breaches: int = 0
-    customer_timeouts: int = 0
-    notices: int = 0
-    closed: int = 0
-
-    def summary(self) -> str:
-        return (
-            f"swept {self.cases} case(s): {self.breaches} breach(es) recorded, "
-            f"{self.customer_timeouts} customer timeout(s), {self.notices} auto-close notice(s), "
-            f"{self.closed} closed"
-        )
-
-
 def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
     now = desk.now()
     system = replace(desk, actor=SYSTEM_ACTOR, now=lambda: now)
-    with reading(desk.engine) as session:
+    c = table_of(Case).c
+    with snapshot(desk.engine) as connection:
         numbers = list(
-            session.exec(
-                select(Case.number).where(col(Case.sweep_at) < now).order_by(col(Case.number))
-            )
+            connection.execute(
+                select(c.number).where(c.sweep_at < now).order_by(c.number)
+            ).scalars()
         )
     report = SweepReport()
-    left = iter(numbers)
-    number = next(left, None)
-    while number is not None:
-        started = time.perf_counter()
-        swept = 0
-        with writing(desk.engine) as session:
-            while number is not None and (
-                swept == 0 or time.perf_counter() - started < BATCH_SECONDS
-            ):
-                with change_in(session, system, number) as change:
-                    if _sweep_case(change, now, report):
-                        report.cases += 1
-                swept += 1
-                number = next(left, None)
-        held = time.perf_counter() - started
-        if on_batch is not None:
-            on_batch(swept, held)
-        if number is not None and desk.engine.dialect.name == "sqlite":
-            # SQLite lets a waiting writer in only when its busy handler polls (every
-            # few to 100 ms), not when the lock is freed: without a pause, the next
-            # batch would take the lock again first, until the backlog is gone.
-            time.sleep(held)
+    with own_writer(desk.engine) as writer:
+        _sweep_all(system, writer, numbers, now, report, on_batch)
     return report
 
 
+def _sweep_all(
+    system: Desk,
+    writer: Engine | Connection,
+    numbers: list[int],
+    now: datetime,
+    report: SweepReport,
+    on_batch: BatchListener | None,
+) -> None:
+    policies: dict[tuple[str, int | None], Policy] = {}
+    pace = Pace()
+    free_until = 0.0
+    left = deque(numbers)
+    pending: deque[Owed | int] = deque()
+    while left or pending:
+        if not pending:
+            # About one batch's worth: reading and working it out leaves the lock free
+            # between two batches (longer than a batch holds it, as replays cost more
+            # than writes), so the sweep seldom has to wait on purpose.
+            chunk = [left.popleft() for _ in range(min(len(left), pace.chunk()))]
+            pending.extend(owed_by(system, chunk, now, policies))
+        batch = pace.take(pending)
+        if free_until > time.perf_counter():
+            # SQLite lets a waiting writer in only when its busy handler polls (every
+            # few to 100 ms), not when the lock is freed: the lock stays free as long
+            # as the last batch held it, or the next batch would take it again first.
+            time.sleep(free_until - time.perf_counter())
+        with writing(writer) as session:
+            connection = session.connection()  # BEGIN IMMEDIATE on SQLite: the lock
+            started = time.perf_counter()
+            ready = unchanged(connection, batch)
+            checked = time.perf_counter()
+            fast = [o for o in batch if not isinstance(o, int) and o.number in ready]
+            write(connection, fast)
+            wrote = time.perf_counter()
+            for owed in fast:
+                report.add(owed.report)
+            # Changed since it was read, or it owes a mail: from what is stored.
+            slow = [
+                o if isinstance(o, int) else o.number
+                for o in batch
+                if isinstance(o, int) or o.number not in ready
+            ]
+            for number in slow:
+                with change_in(session, system, number) as change:
+                    if _sweep_case(change, now, report):
+                        report.cases += 1
+            slowed = time.perf_counter()
+        ended = time.perf_counter()
+        held = ended - started
+        pace.learn(
+            (checked - started) + (ended - slowed),
+            len(fast),
+            wrote - checked,
+            len(slow),
+            slowed - wrote,
+        )
+        if on_batch is not None:
+            on_batch(len(batch), held)
+        if isinstance(writer, Connection):
+            free_until = time.perf_counter() + held
+            checkpoint(writer)
+
+
+@contextmanager
+def own_writer(engine: Engine) -> Iterator[Engine | Connection]:
+    """What the batches write through: on SQLite a connection of the sweep's own that
+    leaves the WAL's checkpoint (copying the committed pages into the database file,
+    which SQLite does inside the commit of whoever passes 1000 pages, after freeing
+    the lock) to `checkpoint`, between batches; on PostgreSQL the engine."""
+    if engine.dialect.name != "sqlite":
+        yield engine
+        return
+    with engine.connect() as connection:
+        raw = _raw(connection)
+        before = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        raw.execute("PRAGMA wal_autocheckpoint=0")
+        try:
+            yield connection
+        finally:
+            try:
+                raw.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
+            except sqlite3.Error:
+                # The file went away mid-sweep (the error the sweep raises says so):
+                # this connection is not given back to the pool without its checkpoints.
+                connection.invalidate()
+
+
+def checkpoint(connection: Connection) -> None:
+    """Copy what the WAL holds into the database file as far as readers allow (PASSIVE:
+    it waits for nobody and holds no write lock), outside any transaction. Only an
+    economy: if it fails, the next batch's write says why."""
+    with suppress(sqlite3.Error):
+        _raw(connection).execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def _raw(connection: Connection) -> Any:
+    raw = connection.connection.dbapi_connection
+    if raw is None:
+        raise RuntimeError("the sweep's connection is closed")
+    return raw
+
+
+class Pace:
+    """How many cases the next batch takes: as many as fit in BATCH_SECONDS at the
+    rates the batches before ran (at least one). A batch costs a part that hardly
+    depends on its size (the lock's check, the commit) and a part per case: a case
+    worked out ahead, or one swept under its row lock."""
+
+    def __init__(self) -> None:
+        self.each = 0.001  # seconds per worked-out case, until measured
+        self.slow = 0.01  # seconds per case swept under its row lock
+        self.batch = 0.005  # seconds of a batch whatever its size
+
+    def chunk(self) -> int:
+        """How many cases to work out at once: what the next batch will take."""
+        room = max(0.0, BATCH_SECONDS - self.batch)
+        return max(1, min(MOST_AT_ONCE, int(room / self.each)))
+
+    def take(self, pending: deque[Owed | int]) -> list[Owed | int]:
+        batch: list[Owed | int] = []
+        spent = self.batch
+        while pending:
+            cost = self.slow if isinstance(pending[0], int) else self.each
+            if batch and spent + cost > BATCH_SECONDS:
+                break
+            batch.append(pending.popleft())
+            spent += cost
+        return batch
+
+    def learn(self, batch: float, fast: int, fast_s: float, slow: int, slow_s: float) -> None:
+        self.batch = _average(self.batch, batch)
+        if fast:
+            self.each = _average(self.each, fast_s / fast)
+        if slow:
+            self.slow = _average(self.slow, slow_s / slow)
+
+
+def _average(guess: float, measured: float) -> float:
+    """Half the last guess, half the new measure: a batch slowed by another process
+    taking the CPU or the disk moves the pace, but does not set it."""
+    return (guess + measured) / 2
+
+
 def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
-    case, policy = change.case, change.policy
-    events = events_of(change.session, case)
-    clocks = deadlines.clocks_of(case, events, policy, now)
-    did_something = False
-    for _ in range(MAX_ROUNDS):
-        due = [a for a in deadlines.plan(case, events, policy, clocks) if a.at < now]
-        if not due:
-            # What the change stores on leaving: replayed after its last event, at `now`.
-            change.replayed = events, clocks
-            break
-        written = len(change.events)
-        for action in due:
-            _apply(change, action, clocks[action.clock].explanation, report)
-        did_something = True
-        change.session.flush()
-        recorded = change.events[written:]
-        events = [*events, *recorded]
-        if any(event.kind in deadlines.HISTORY_KINDS for event in recorded):
-            clocks = deadlines.clocks_of(case, events, policy, now)  # a timeout, a close
+    """One case under its row lock, from its stored events."""
+    events, clocks, did_something, settled = catch_up(
+        change, events_of(change.session, change.case), now, report, change.session.flush
+    )
+    if settled:
+        # What the change stores on leaving: replayed after its last event, at `now`.
+        change.replayed = events, clocks
     if not did_something:
         # A stale sweep instant (a policy file edited since, say): store the fresh one
         # so the case is not picked up again; the cached deadlines are not a change.
-        refresh(change.session, case, policy, now, change.replayed)
+        refresh(change.session, change.case, change.policy, now, change.replayed)
     return did_something
-
-
-def _in_policy_time(at: datetime, policy: Policy) -> str:
-    """`Mon 7 Dec 2026 17:00 EST`: the instant as the contract's office reads it."""
-    local = at.astimezone(policy.timezone)
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname()}"
-
-
-def _apply(change: Change, action: SweepAction, explanation: str, report: SweepReport) -> None:
-    case, policy = change.case, change.policy
-    if action.kind == "breach":
-        change.record(
-            EventKind.BREACH,
-            field_name=action.clock.value,
-            new=to_iso(action.due),
-            text=explanation,
-        )
-        report.breaches += 1
-    elif action.kind == "customer-timeout":
-        lower = policy.lower_severity(case.severity)
-        assert lower is not None  # planned only when a lower level exists
-        change.record(
-            EventKind.CUSTOMER_TIMEOUT,
-            field_name=ClockKind.CUSTOMER_RESPONSE.value,
-            new=to_iso(action.due),
-            text=explanation,
-        )
-        change.record(
-            EventKind.SEVERITY,
-            field_name="severity",
-            old=case.severity,
-            new=lower,
-            text=f"the customer did not respond in time: lowered per policy {policy.name}",
-        )
-        case.severity = lower
-        report.customer_timeouts += 1
-    elif action.kind == "notice":
-        event = change.record(
-            EventKind.AUTO_CLOSE_NOTICE,
-            field_name="closes",
-            new=to_iso(action.due),
-            text=f"the customer is told the case closes automatically: {explanation}",
-        )
-        change.mail(
-            event,
-            "auto-close-notice",
-            f"This case will be closed automatically on {_in_policy_time(action.due, policy)} "
-            f"unless we hear from you: {explanation}.\n"
-            "Reply to this message if the case is not solved for you.",
-        )
-        report.notices += 1
-    elif action.kind == "close":
-        change.record(
-            EventKind.STATUS,
-            field_name="status",
-            old=case.status,
-            new=Status.CLOSED.value,
-            text=f"closed automatically: {explanation}",
-        )
-        case.status = Status.CLOSED.value
-        report.closed += 1

@@ -151,8 +151,9 @@ def _sqlite_begin(connection: Any) -> None:
 
 
 @contextmanager
-def writing(engine: Engine) -> Iterator[Session]:
-    """One write transaction: committed when the block ends, rolled back on error."""
+def writing(engine: Engine | Connection) -> Iterator[Session]:
+    """One write transaction: committed when the block ends, rolled back on error. On
+    a connection of the caller's own (the sweep's), that connection writes from then on."""
     from sqlmodel import Session  # the ORM only once something is written (start-up time)
 
     writer = engine.execution_options(**{_WRITE: True})
