@@ -124,6 +124,8 @@ CASE_COLUMNS = (
     "received_at",
     "next_due",
     *DUE_COLUMNS,
+    # A settled clock (met, answered late) keeps its result and due (policy_apply).
+    *(due.replace("_due", "_state") for due in DUE_COLUMNS),
 )
 # Events that change a case's severity: a case with any is replayed (its clocks ran
 # under more than one level).

@@ -98,8 +98,9 @@ def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
 
 def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
     case, policy = change.case, change.policy
+    version_of = change.desk.versions_of(case.policy)
     events = events_of(change.session, case)
-    clocks = deadlines.clocks_of(case, events, policy, now)
+    clocks = deadlines.clocks_of(case, events, policy, now, version_of)
     did_something = False
     for _ in range(MAX_ROUNDS):
         due = [a for a in deadlines.plan(case, events, policy, clocks) if a.at < now]
@@ -115,11 +116,13 @@ def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
         recorded = change.events[written:]
         events = [*events, *recorded]
         if any(event.kind in deadlines.HISTORY_KINDS for event in recorded):
-            clocks = deadlines.clocks_of(case, events, policy, now)  # a timeout, a close
+            clocks = deadlines.clocks_of(
+                case, events, policy, now, version_of
+            )  # a timeout, a close
     if not did_something:
         # A stale sweep instant (a policy file edited since, say): store the fresh one
         # so the case is not picked up again; the cached deadlines are not a change.
-        refresh(change.session, case, policy, now, change.replayed)
+        refresh(change.session, case, policy, now, change.replayed, version_of)
     return did_something
 
 
