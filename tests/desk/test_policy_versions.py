@@ -387,3 +387,47 @@ def test_apply_keeps_a_settled_clock_and_moves_the_running_ones(
             {"n": answered},
         ).scalar_one()
     assert outcome == "met"
+
+
+def test_the_outcome_recount_replays_each_case_under_the_versions_it_ran_under(
+    vdesk: Desk, clock: FrozenClock, policy_file: Path
+) -> None:
+    """A Sev 2 first response met under 24h and a Sev 1 update given within its 2h were
+    stored as met; the edit (1h for both) applied after them leaves doctor's recount
+    of the events equal to what was stored, and `db recount` rewrites nothing."""
+    from deskterm.desk import clock_outcomes, outcomes
+    from deskterm.desk.doctor import outcomes_recount_check
+
+    critical = open_case(vdesk, 1, "critical")
+    high = open_case(vdesk, 2, "high")
+    clock.instant = MON + timedelta(minutes=10)
+    cases.reply(vdesk, critical, "looking")
+    clock.instant = MON + timedelta(minutes=100)
+    cases.reply(vdesk, critical, "an update, 1h30m after the first")
+    clock.instant = MON + timedelta(hours=2)
+    cases.reply(vdesk, high, "on it")
+    clock.instant = MON + timedelta(hours=3)
+    body = PRESET.read_text(encoding="utf-8").replace('update_every = "2h"', 'update_every = "1h"')
+    head, _, tail = body.partition("[severity.2]")
+    tail = tail.replace('first_response = "24h"', 'first_response = "1h"', 1)
+    policy_file.write_text(head + "[severity.2]" + tail, encoding="utf-8")
+    stamp = policy_file.stat().st_mtime + 5
+    os.utime(policy_file, (stamp, stamp))
+    policy_apply.apply(vdesk, vdesk.policy_file(NAME))
+    clock.instant = MON + timedelta(hours=4)
+    cases.reply(vdesk, critical, "an update, under version 2 (1h): late")
+
+    url = vdesk.engine.url.render_as_string(hide_password=False)
+    check = outcomes_recount_check(url, vdesk.policies.dirs)
+    assert check.status == "ok", check.message
+    with vdesk.engine.connect() as connection:
+        runs = connection.execute(
+            text("SELECT state FROM sla_clock_outcomes WHERE clock = 'update' ORDER BY settled_at")
+        ).scalars()
+        assert list(runs) == ["met", "breached"]
+        first = connection.execute(text("SELECT state FROM sla_outcomes ORDER BY case_id"))
+        assert list(first.scalars()) == ["met", "met"]
+    with vdesk.engine.begin() as connection:
+        policy_of = outcomes.CasePolicies.of_desk(connection, vdesk.policies)
+        assert outcomes.rebuild(connection, policy_of, vdesk.now()) == 0
+        assert clock_outcomes.fill(connection, policy_of, vdesk.now()) == 0

@@ -288,6 +288,11 @@ class Versions:
                 self._parsed[key] = None
         return self._parsed[key]
 
+    def all_of(self, name: str) -> list[Policy]:
+        """Every stored version of `name` that can be read."""
+        found = [self.for_case(name, version) for stored, version in self._texts if stored == name]
+        return [policy for policy in found if policy is not None]
+
     def version_of(self, current: Policy) -> Callable[[int | None], Policy]:
         """`current`'s earlier versions by number (None: the file); one this desk cannot
         read is judged as `current` (desk/deadlines.py `keep_settled`)."""
