@@ -168,7 +168,9 @@ class Plan:
     replays: dict[int, Replay]
 
 
-def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> Plan:
+def plan(
+    connection: Connection, desk: Desk, edited: Policy, now: datetime, *, sweep: bool = True
+) -> Plan:
     """The open cases of `edited`'s policy, and a replay of each case the edit may move.
 
     Dues only where the history cannot change the answer: a case is replayed when
@@ -176,7 +178,9 @@ def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> P
     rules or auto-close change, or when one of its stored dues reaches the first
     instant where a calendar of the edit is open at other times than its version's.
     Any other case keeps every due (its clocks counted only business time the edit
-    leaves as it was), so it is not replayed.
+    leaves as it was), so it is not replayed. `sweep`: with the events the sweep's plan
+    reads (breaches, notices), which `apply` stores from; the diff needs only the
+    history the clocks are replayed from.
     """
     cases_table = Case.__table__  # type: ignore[attr-defined]
     events_table = Event.__table__  # type: ignore[attr-defined]
@@ -215,12 +219,13 @@ def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> P
     replays: dict[int, Replay] = {}
     by_id = {case.id: case for case in chosen}
     ids = sorted(by_id)
+    kinds = CLOCK_KINDS if sweep else tuple(kind.value for kind in deadlines.HISTORY_KINDS)
     for start in range(0, len(ids), _CHUNK):
         part = ids[start : start + _CHUNK]
         events: dict[int, list[Any]] = defaultdict(list)
         for event in connection.execute(
             select(*(events_table.c[name] for name in EVENT_COLUMNS))
-            .where(events_table.c.case_id.in_(part), events_table.c.kind.in_(CLOCK_KINDS))
+            .where(events_table.c.case_id.in_(part), events_table.c.kind.in_(kinds))
             .order_by(events_table.c.case_id, events_table.c.id)
         ):
             events[event.case_id].append(event)
@@ -325,7 +330,7 @@ def impact(desk: Desk, current: Policy, edited: Policy) -> Impact:
     started = time.perf_counter()
     now = desk.now()
     with reading(desk.engine) as session:
-        found = plan(session.connection(), desk, edited, now)
+        found = plan(session.connection(), desk, edited, now, sweep=False)
     return tally(found, current, edited, now, started)
 
 
