@@ -431,3 +431,21 @@ def test_the_outcome_recount_replays_each_case_under_the_versions_it_ran_under(
         policy_of = outcomes.CasePolicies.of_desk(connection, vdesk.policies)
         assert outcomes.rebuild(connection, policy_of, vdesk.now()) == 0
         assert clock_outcomes.fill(connection, policy_of, vdesk.now()) == 0
+
+
+def test_a_period_over_an_apply_counts_each_clock_under_the_version_it_settled_under(
+    vdesk: Desk, clock: FrozenClock, policy_file: Path
+) -> None:
+    """A first response met under 24h before the target became 1h, in a period that
+    ends after the apply: the stored and the replayed report both count it met."""
+    answered = open_case(vdesk, 2, "answered")
+    clock.instant = MON + timedelta(hours=2)
+    cases.reply(vdesk, answered, "on it")
+    clock.instant = MON + timedelta(hours=3)
+    edit(policy_file, sev2="1h", closed=None)
+    policy_apply.apply(vdesk, vdesk.policy_file(NAME))
+    clock.instant = MON + timedelta(hours=4)
+    start, end = MON - timedelta(hours=1), MON + timedelta(hours=4)
+    stored = reports.report(vdesk, start, end).json()
+    assert (stored["total"]["received"], stored["total"]["first_response_met"]) == (1, 1)
+    assert reports.replayed_report(vdesk, start, end).json() == stored
