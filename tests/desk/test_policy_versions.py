@@ -16,7 +16,7 @@ from deskterm.desk.context import Desk
 from deskterm.desk.doctor import policy_version_check
 from deskterm.desk.queue import Queue
 from deskterm.models import EventKind
-from deskterm.sla import Status
+from deskterm.sla import ClockKind, Status
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import chain
 from tests.frozen import FrozenClock
@@ -314,3 +314,138 @@ def test_the_holidays_file_a_policy_reads_is_stored_with_its_version(
     assert found.changes == [
         "calendar office holidays_file: +2026-11-25 -2026-11-24",
     ]
+
+
+def stored_clock(desk: Desk, number: int, clock: str) -> tuple[str, datetime | None]:
+    with desk.engine.connect() as connection:
+        row = connection.execute(
+            text(f"SELECT {clock}_state, {clock}_due FROM cases WHERE number = :n"),
+            {"n": number},
+        ).one()
+    stored_due = row[1]
+    if isinstance(stored_due, str):  # SQLite hands back text
+        stored_due = datetime.fromisoformat(stored_due).replace(tzinfo=UTC)
+    return row[0], stored_due
+
+
+def test_apply_keeps_a_settled_clock_and_moves_the_running_ones(
+    vdesk: Desk, clock: FrozenClock, policy_file: Path
+) -> None:
+    """A first response answered in time under 24h stays met when the target becomes
+    1h: `case show`, the stored clock and its outcome agree; the unanswered case's
+    running clock moves, and its POLICY event and `case why` name that move."""
+    answered = open_case(vdesk, 2, "answered")
+    unanswered = open_case(vdesk, 2, "unanswered")
+    clock.instant = MON + timedelta(hours=2)
+    cases.reply(vdesk, answered, "on it")
+    clock.instant = MON + timedelta(hours=4)
+    settled = queries.show_case(vdesk, answered)["clocks"]["first_response"]
+    running = queries.show_case(vdesk, unanswered)["clocks"]["first_response"]
+    assert (settled["state"], running["state"]) == ("met", "running")
+    edit(policy_file, sev2="1h", closed=None)
+    edited = vdesk.policy_file(NAME)
+    found = policy_impact.impact(vdesk, vdesk.policy(NAME), edited)
+
+    policy_apply.apply(vdesk, edited)
+
+    shown = queries.show_case(vdesk, answered)["clocks"]["first_response"]
+    assert (shown["state"], shown["due"]) == ("met", settled["due"])
+    assert stored_clock(vdesk, answered, "first_response")[0] == "met"
+    moved = queries.show_case(vdesk, unanswered)["clocks"]["first_response"]
+    assert moved["state"] == "breached" and moved["due"] < running["due"]
+    # A later change replays the case: the settled clock keeps its result still.
+    clock.instant = MON + timedelta(hours=5)
+    cases.note(vdesk, answered, "replayed under version 2")
+    assert queries.show_case(vdesk, answered)["clocks"]["first_response"]["state"] == "met"
+    assert stored_clock(vdesk, answered, "first_response")[0] == "met"
+    # The diff counted only what moved: the recount from `case show --json`.
+    assert [move.number for move in found.moves] == [unanswered]
+    assert (found.earlier, found.later, found.breach_at_once) == (1, 0, [unanswered])
+    # The unanswered case's POLICY event names its clock's old and new due.
+    [event] = [e for e in queries.show_case(vdesk, unanswered)["events"] if e["kind"] == "policy"]
+    assert f"first_response due {running['due']} -> {moved['due']}" in event["text"]
+    [kept] = [e for e in queries.show_case(vdesk, answered)["events"] if e["kind"] == "policy"]
+    assert "first_response" not in kept["text"]
+    # `case why` says which version each clock is judged under.
+    _, _, clocks = queries.explain_case(vdesk, answered)
+    assert (
+        "settled under version 1, before version 2" in clocks[ClockKind.FIRST_RESPONSE].explanation
+    )
+    _, _, clocks = queries.explain_case(vdesk, unanswered)
+    assert f"(before: due {running['due']})" in clocks[ClockKind.FIRST_RESPONSE].explanation
+    # Stored clocks and outcomes are what a replay gives (doctor --clocks).
+    from deskterm.desk.doctor import clock_check
+
+    url = vdesk.engine.url.render_as_string(hide_password=False)
+    assert clock_check(url, vdesk.policies.dirs).status == "ok"
+    with vdesk.engine.connect() as connection:
+        outcome = connection.execute(
+            text(
+                "SELECT o.state FROM sla_outcomes o JOIN cases c ON c.id = o.case_id "
+                "WHERE c.number = :n"
+            ),
+            {"n": answered},
+        ).scalar_one()
+    assert outcome == "met"
+
+
+def test_the_outcome_recount_replays_each_case_under_the_versions_it_ran_under(
+    vdesk: Desk, clock: FrozenClock, policy_file: Path
+) -> None:
+    """A Sev 2 first response met under 24h and a Sev 1 update given within its 2h were
+    stored as met; the edit (1h for both) applied after them leaves doctor's recount
+    of the events equal to what was stored, and `db recount` rewrites nothing."""
+    from deskterm.desk import clock_outcomes, outcomes
+    from deskterm.desk.doctor import outcomes_recount_check
+
+    critical = open_case(vdesk, 1, "critical")
+    high = open_case(vdesk, 2, "high")
+    clock.instant = MON + timedelta(minutes=10)
+    cases.reply(vdesk, critical, "looking")
+    clock.instant = MON + timedelta(minutes=100)
+    cases.reply(vdesk, critical, "an update, 1h30m after the first")
+    clock.instant = MON + timedelta(hours=2)
+    cases.reply(vdesk, high, "on it")
+    clock.instant = MON + timedelta(hours=3)
+    body = PRESET.read_text(encoding="utf-8").replace('update_every = "2h"', 'update_every = "1h"')
+    head, _, tail = body.partition("[severity.2]")
+    tail = tail.replace('first_response = "24h"', 'first_response = "1h"', 1)
+    policy_file.write_text(head + "[severity.2]" + tail, encoding="utf-8")
+    stamp = policy_file.stat().st_mtime + 5
+    os.utime(policy_file, (stamp, stamp))
+    policy_apply.apply(vdesk, vdesk.policy_file(NAME))
+    clock.instant = MON + timedelta(hours=4)
+    cases.reply(vdesk, critical, "an update, under version 2 (1h): late")
+
+    url = vdesk.engine.url.render_as_string(hide_password=False)
+    check = outcomes_recount_check(url, vdesk.policies.dirs)
+    assert check.status == "ok", check.message
+    with vdesk.engine.connect() as connection:
+        runs = connection.execute(
+            text("SELECT state FROM sla_clock_outcomes WHERE clock = 'update' ORDER BY settled_at")
+        ).scalars()
+        assert list(runs) == ["met", "breached"]
+        first = connection.execute(text("SELECT state FROM sla_outcomes ORDER BY case_id"))
+        assert list(first.scalars()) == ["met", "met"]
+    with vdesk.engine.begin() as connection:
+        policy_of = outcomes.CasePolicies.of_desk(connection, vdesk.policies)
+        assert outcomes.rebuild(connection, policy_of, vdesk.now()) == 0
+        assert clock_outcomes.fill(connection, policy_of, vdesk.now()) == 0
+
+
+def test_a_period_over_an_apply_counts_each_clock_under_the_version_it_settled_under(
+    vdesk: Desk, clock: FrozenClock, policy_file: Path
+) -> None:
+    """A first response met under 24h before the target became 1h, in a period that
+    ends after the apply: the stored and the replayed report both count it met."""
+    answered = open_case(vdesk, 2, "answered")
+    clock.instant = MON + timedelta(hours=2)
+    cases.reply(vdesk, answered, "on it")
+    clock.instant = MON + timedelta(hours=3)
+    edit(policy_file, sev2="1h", closed=None)
+    policy_apply.apply(vdesk, vdesk.policy_file(NAME))
+    clock.instant = MON + timedelta(hours=4)
+    start, end = MON - timedelta(hours=1), MON + timedelta(hours=4)
+    stored = reports.report(vdesk, start, end).json()
+    assert (stored["total"]["received"], stored["total"]["first_response_met"]) == (1, 1)
+    assert reports.replayed_report(vdesk, start, end).json() == stored

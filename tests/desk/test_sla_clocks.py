@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from deskterm.desk import cases, directory, queries
 from deskterm.desk.context import Desk
@@ -91,3 +92,64 @@ def test_a_pause_status_moves_the_resolution_due(fast_desk: Desk, clock: FrozenC
     cases.move(fast_desk, number, Status.OPEN.value)
     shown = queries.show_case(fast_desk, number)["clocks"]["resolution"]
     assert shown["due"] == "2026-11-23T22:00:00+00:00"
+
+
+def test_the_stored_update_clock_is_paused_from_the_request_for_information(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    """A Sev 1 update clock (2h) stored at the move to waiting is the one a replay at any
+    later instant gives: paused, no due (it was stored running, due in 2h, and doctor
+    --clocks found the demo desk's later replay, paused, wrong)."""
+    number = cases.open_case(
+        desk, organization="Acme", contact="Bob Admin", severity=1, subject="down"
+    ).number
+    clock.advance(minutes=10)
+    cases.reply(desk, number, "looking")
+    clock.advance(minutes=10)
+    cases.move(desk, number, Status.WAITING.value)
+    with desk.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT update_state, update_due FROM cases WHERE number = :n"), {"n": number}
+        ).one()
+    assert tuple(stored) == ("paused", None)
+    assert queries.show_case(desk, number)["clocks"]["update"]["state"] == "paused"
+    clock.advance(seconds=1)
+    assert queries.show_case(desk, number)["clocks"]["update"]["state"] == "paused"
+
+
+def test_the_migration_replays_the_clocks_stored_running_at_a_move_to_waiting(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    """A desk written before the fix stored the update clock running at the move to
+    waiting: migration 0011 stores what a replay gives, so doctor --clocks agrees."""
+    from alembic import command
+
+    from deskterm.desk.doctor import clock_check
+    from deskterm.store.migrate import _config
+
+    number = cases.open_case(
+        desk, organization="Acme", contact="Bob Admin", severity=1, subject="down"
+    ).number
+    clock.advance(minutes=10)
+    cases.reply(desk, number, "looking")
+    clock.advance(minutes=10)
+    cases.move(desk, number, Status.WAITING.value)
+    with desk.engine.begin() as connection:
+        # As the desk stored it before: running, due 2h after the reply.
+        connection.execute(
+            text(
+                "UPDATE cases SET update_state = 'running', update_due = next_due, "
+                "sweep_at = next_due WHERE number = :n"
+            ),
+            {"n": number},
+        )
+    url = desk.engine.url.render_as_string(hide_password=False)
+    assert clock_check(url, desk.policies.dirs).status == "fail"
+    command.downgrade(_config(desk.engine), "0010_policy_versions")
+    command.upgrade(_config(desk.engine), "head")
+    assert clock_check(url, desk.policies.dirs).status == "ok"
+    with desk.engine.connect() as connection:
+        stored = connection.execute(
+            text("SELECT update_state, update_due FROM cases WHERE number = :n"), {"n": number}
+        ).one()
+    assert tuple(stored) == ("paused", None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,10 +18,13 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from deskterm.desk import cases, queries
+from deskterm import settings
+from deskterm.desk import cases, policy_apply, queries
+from deskterm.desk.context import Desk
 from deskterm.screens.case import CaseScreen
 from deskterm.screens.help import HelpScreen
 from deskterm.screens.queue import QueueScreen
+from deskterm.sla.catalog import PolicyCatalog
 from deskterm.widgets.keys_footer import KeysFooter
 from deskterm.widgets.queue_table import ColumnHeader
 from tests.hostile import PAYLOADS, has_control, together
@@ -766,3 +770,26 @@ async def test_an_answer_that_arrives_after_the_table_is_gone_is_dropped(seeded:
             await pilot.pause(0.05)
         await settle(pilot)
         assert app.is_running and app.return_code is None
+
+
+async def test_a_row_counts_down_under_its_own_policy_version(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    """An edit applied to new cases only leaves the open cases on their version: their
+    rows count down on that version's calendar. Acme's office opens at 11:15 on Mondays
+    from version 2; the Sev 1 received at 11:00 under version 1 still has 30m left."""
+    edited = tmp_path / "policies"
+    edited.mkdir()
+    preset = settings.packaged_policy_dir() / "business-hours-3.toml"
+    body = preset.read_text(encoding="utf-8").replace('mon = "08:00-17:00"', 'mon = "11:15-17:00"')
+    (edited / "business-hours-3.toml").write_text(body, encoding="utf-8")
+    catalog = PolicyCatalog([settings.packaged_policy_dir(), edited])
+    desk = Desk(seeded.desk.engine, catalog, ME, now=seeded.clock)
+    done = policy_apply.apply(desk, desk.policy_file("business-hours-3"), new_cases_only=True)
+    assert (done.version, done.moved) == (2, 0)
+    app = make_app(desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await start(pilot)
+        assert "30m 00s" in line_of(app, PRODUCTION_DOWN)
+        seeded.clock.advance(minutes=10)
+        assert await until(pilot, lambda: "20m 00s" in line_of(app, PRODUCTION_DOWN), 2.5)

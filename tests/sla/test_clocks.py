@@ -494,6 +494,20 @@ def test_update_pauses_while_waiting_on_the_customer_with_time_left_frozen():
     )
 
 
+def test_update_is_paused_from_the_instant_the_case_starts_waiting():
+    """The replay at the change that moves the case to waiting (what the desk stores
+    then) says what every later replay says: paused, with the time left frozen. It
+    said running, due at 11:30, until a moment later."""
+    events = (responded("2026-11-16 09:30"), status("2026-11-16 10:30", Status.WAITING))
+    for now in ("2026-11-16 10:30", "2026-11-16 10:31"):
+        clock = clocks("2026-11-16 09:00", 1, *events, now=now)[UPDATE]
+        assert (clock.state, clock.due, clock.left) == (ClockState.PAUSED, None, hours(1))
+    # A reply and a request for information at the same instant: paused with all of it.
+    request = (responded("2026-11-16 10:30"), status("2026-11-16 10:30", Status.WAITING))
+    clock = clocks("2026-11-16 09:00", 1, *request, now="2026-11-16 10:30")[UPDATE]
+    assert (clock.state, clock.left) == (ClockState.PAUSED, hours(2))
+
+
 def test_update_resumes_where_it_paused_when_the_case_stops_waiting():
     clock = clocks(
         "2026-11-16 09:00",

@@ -211,7 +211,7 @@ def new(
             "(recorded on the case; deskterm sev1 runs it, --checklist-done says it was run)",
             err=True,
         )
-    label = the_desk.policy(case.policy).label(case.severity)
+    label = the_desk.case_policy(case).label(case.severity)
     due = f", next due {local(case.next_due)}" if case.next_due else ""
     done(the_desk, case, f"{title(case.number)} opened: {label} for {org}{due}", as_json)
 
@@ -446,7 +446,7 @@ def change_severity(
 
     the_desk = desk(ctx)
     case = use_cases.change_severity(the_desk, number, level, reason, expected_version=if_version)
-    label = the_desk.policy(case.policy).label(case.severity)
+    label = the_desk.case_policy(case).label(case.severity)
     done(the_desk, case, f"{title(case.number)} is now {label}", as_json)
 
 

@@ -145,8 +145,9 @@ def recount_command(ctx: typer.Context) -> None:
     try:
         wrong = counts.differences_on(engine)
         counts.rebuild(engine)
-        policy_of = outcomes.known_policies(catalog)
         with engine.begin() as connection:
+            # Each case under the versions it ran under (desk/outcomes.py CasePolicies).
+            policy_of = outcomes.CasePolicies.of_desk(connection, catalog)
             stored = outcomes.rebuild(
                 connection,
                 policy_of,

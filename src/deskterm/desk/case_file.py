@@ -78,6 +78,9 @@ class CaseFile:
     # Event id -> what became of the mail it sent the customer ("mail sent",
     # "not sent: no mail relay configured" ...): shown beside the reply.
     mail: Mapping[int, str] = field(default_factory=dict)
+    # The case's earlier policy versions: clocks settled before a version was applied
+    # keep their result (desk/deadlines.py `keep_settled`).
+    version_of: deadlines.VersionOf | None = None
 
     @property
     def number(self) -> int:
@@ -99,7 +102,7 @@ class CaseFile:
         return [(name, getattr(self.case, name)) for name in INTAKE_FIELDS]
 
     def clocks(self, now: datetime) -> dict[ClockKind, Clock]:
-        return deadlines.clocks_of(self.case, self.events, self.policy, now)
+        return deadlines.clocks_of(self.case, self.events, self.policy, now, self.version_of)
 
     def since(self, version: int) -> list[Entry]:
         """Events written after the case stood at `version`: what someone else changed."""
@@ -142,6 +145,7 @@ def load(desk: Desk, number: int) -> CaseFile:
         events=events,
         attachments=tuple(attachments),
         policy=desk.case_policy(case),
+        version_of=desk.versions_of(case.policy),
         mail=mail,
     )
 
@@ -283,7 +287,9 @@ def severity_preview(file: CaseFile, level: int, now: datetime) -> list[Deadline
         new_value=str(level),
         text=None,
     )
-    after = deadlines.clocks_of(file.case, (*file.events, imagined), file.policy, now)
+    after = deadlines.clocks_of(
+        file.case, (*file.events, imagined), file.policy, now, file.version_of
+    )
     return [DeadlineChange(kind, before[kind], after[kind]) for kind in ClockKind]
 
 

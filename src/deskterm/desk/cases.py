@@ -132,7 +132,7 @@ def change_in(
     case.updated_at = change.at
     session.add(case)
     session.flush()
-    refresh(session, case, change.policy, change.at, change.replayed)
+    refresh(session, case, change.policy, change.at, change.replayed, desk.versions_of(case.policy))
 
 
 def refresh(
@@ -141,12 +141,14 @@ def refresh(
     policy: Policy,
     now: datetime,
     replayed: Replayed | None = None,
+    version_of: deadlines.VersionOf | None = None,
 ) -> None:
     """Store the case's replayed clocks, sweep instant and outcome. `replayed`: the case's
-    events and clocks at `now`, when the caller has just replayed them (the sweep)."""
+    events and clocks at `now`, when the caller has just replayed them (the sweep);
+    `version_of`: the case's earlier versions, for a case a version was applied to."""
     if replayed is None:
         events = events_of(session, case)
-        replayed = events, deadlines.clocks_of(case, events, policy, now)
+        replayed = events, deadlines.clocks_of(case, events, policy, now, version_of)
     events, clocks = replayed
     deadlines.store_clocks(case, clocks, deadlines.plan(case, events, policy, clocks))
     session.add(case)

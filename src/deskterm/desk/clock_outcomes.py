@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from deskterm.desk.deadlines import history_of
-from deskterm.desk.outcomes import CHUNK, Replay, cases_with_events
+from deskterm.desk.outcomes import CHUNK, CasePolicies, PolicyOf, Replay, cases_with_events
 from deskterm.models.tables import table_of
 from deskterm.sla import (
     CaseHistory,
@@ -170,10 +170,28 @@ def settlements(
     return rows
 
 
-def walk(policy: Policy, case: Any, events: Sequence[Any], until: datetime) -> list[dict[str, Any]]:
-    """Every run of the case's clocks settled by `until`, replayed from its events."""
+def walk(
+    policy: Policy,
+    case: Any,
+    events: Sequence[Any],
+    until: datetime,
+    policy_at: Callable[[datetime], Policy] | None = None,
+) -> list[dict[str, Any]]:
+    """Every run of the case's clocks settled by `until`, replayed from its events;
+    `policy_at`: the version the case ran under at each instant (a case a version was
+    applied to: each run is counted under the version in use when it settled, as
+    `record` stored it), else `policy` throughout."""
     history = history_of(case, events)
     kinds = kinds_of(policy, history)
+    if policy_at is not None:
+        # A clock some earlier version had counts where that version ran.
+        others = [policy_at(event.at) for event in history.events]
+        kinds = tuple(
+            kind
+            for kind in TRACKED
+            if kind in kinds
+            or any(other is not policy and kind in kinds_of(other, history) for other in others)
+        )
     if not kinds:
         return []
     rows: list[dict[str, Any]] = []
@@ -182,9 +200,13 @@ def walk(policy: Policy, case: Any, events: Sequence[Any], until: datetime) -> l
             break
         settling = _settling(history, instant, kinds)
         if settling and instant > history.received:  # nothing runs before the receipt
-            before = some_clocks(policy, history, instant - JUST_BEFORE, settling)
-            after = some_clocks(policy, history, instant, settling)
-            rows += settlements(policy, case, events, history, instant, before, after)
+            then = policy if policy_at is None else policy_at(instant)
+            settling = tuple(kind for kind in settling if kind in kinds_of(then, history))
+            if not settling:
+                continue
+            before = some_clocks(then, history, instant - JUST_BEFORE, settling)
+            after = some_clocks(then, history, instant, settling)
+            rows += settlements(then, case, events, history, instant, before, after)
     return rows
 
 
@@ -238,32 +260,34 @@ def settled_at(
 
 def recounted(
     connection: Connection,
-    policy_of: Callable[[str], Policy | None],
+    policy_of: PolicyOf,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
     """(case ids, their runs) a chunk at a time, replayed from the events: every case
     under a policy that has one of these clocks."""
+    policy_of = CasePolicies.of(policy_of)
     from deskterm.models import Case
 
     c = table_of(Case).c
     names = list(connection.execute(select(c.policy).distinct()).scalars())
     tracked = []
     for name in names:
-        policy = policy_of(name)
-        if policy is not None and policy_tracks(policy):
+        # (a desk's stored versions may track a clock its file no longer has)
+        if any(policy_tracks(version) for version in policy_of.all_of(name)):
             tracked.append(name)
     ids = list(
         connection.execute(select(c.id).where(c.policy.in_(tracked)).order_by(c.id)).scalars()
     )
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        cases, events = cases_with_events(connection, chunk)
+        cases, events = cases_with_events(connection, chunk, policy_of.versioned)
         rows: list[dict[str, Any]] = []
         for case in cases:
-            policy = policy_of(case.policy)
+            policy = policy_of.of_case(case)
             if policy is not None:
-                rows += walk(policy, case, events[case.id], now)
+                history = events[case.id]
+                rows += walk(policy, case, history, now, policy_of.at(case, history, policy))
         yield chunk, rows
         if progress is not None:
             progress(min(start + CHUNK, len(ids)), len(ids))
@@ -271,12 +295,13 @@ def recounted(
 
 def fill(
     connection: Connection,
-    policy_of: Callable[[str], Policy | None],
+    policy_of: PolicyOf,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Store every case's runs again from its events (in the caller's transaction);
     returns how many rows differed from what was stored before."""
+    policy_of = CasePolicies.of(policy_of)
     from deskterm.models import SlaClockOutcome
 
     table = table_of(SlaClockOutcome)
@@ -295,11 +320,12 @@ def fill(
 
 def differences(
     connection: Connection,
-    policy_of: Callable[[str], Policy | None],
+    policy_of: PolicyOf,
     now: datetime,
 ) -> tuple[int, int | None]:
     """How many stored runs differ from a recount from the events (missing, extra or
     different), and one case where they do."""
+    policy_of = CasePolicies.of(policy_of)
     different = 0
     example: int | None = None
     for chunk, rows in recounted(connection, policy_of, now):

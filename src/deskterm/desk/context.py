@@ -75,6 +75,13 @@ class Desk:
         """The version the case runs under (models/case.py `policy_version`)."""
         return self.policy(case.policy, case.policy_version)
 
+    def versions_of(self, name: str) -> Callable[[int | None], Policy]:
+        """The stored versions of `name` by number (None: the file), for the clocks a case
+        settled under a version applied over since (desk/deadlines.py `keep_settled`)."""
+        return lambda version: (
+            self.policy_file(name) if version is None else self.policy(name, version)
+        )
+
     def policy_in_use(self, session: Session, name: str) -> Policy:
         """The version a case opened now starts under, stored the first time it is used
         (inside the caller's write transaction; desk/policy_versions.py)."""

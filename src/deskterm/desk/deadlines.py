@@ -9,11 +9,12 @@ nothing left to do the second time.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from deskterm.desk.policy_versions import version_named
 from deskterm.instants import parse_instant, to_iso
 from deskterm.models.columns import END_OF_TIME
 from deskterm.models.kinds import EventKind
@@ -73,6 +74,8 @@ class Happened(Protocol):
     @property
     def field(self) -> str | None: ...
     @property
+    def old_value(self) -> str | None: ...
+    @property
     def new_value(self) -> str | None: ...
 
 
@@ -95,10 +98,64 @@ def history_of(case: Case, events: Sequence[Happened]) -> CaseHistory:
     return CaseHistory(received=case.received_at, severity=initial, events=tuple(story))
 
 
+# A case's earlier policy version by number (None: the policy file, from before
+# versions were stored): what a clock settled under before a version was applied.
+VersionOf = Callable[[int | None], Policy]
+
+
 def clocks_of(
-    case: Case, events: Sequence[Happened], policy: Policy, now: datetime
+    case: Case,
+    events: Sequence[Happened],
+    policy: Policy,
+    now: datetime,
+    version_of: VersionOf | None = None,
 ) -> dict[ClockKind, Clock]:
-    return compute_clocks(policy, history_of(case, events), now)
+    """The case's clocks at `now` under `policy`, the version it runs under; with
+    `version_of`, a clock that had stopped before a version was applied keeps the
+    result of the version it stopped under (`keep_settled`)."""
+    history = history_of(case, events)
+    clocks = compute_clocks(policy, history, now)
+    if version_of is None:
+        return clocks
+    earlier = applied(events)
+    if not earlier:
+        return clocks
+    return keep_settled(clocks, history, now, [(at, version_of(v)) for at, v in earlier])
+
+
+def applied(events: Sequence[Happened]) -> list[tuple[datetime, int | None]]:
+    """(when, the version the case ran under until then) for each version applied to the
+    case (its POLICY events, desk/policy_apply.py), oldest first."""
+    return [
+        (event.at, version_named(event.old_value))
+        for event in events
+        if event.kind == EventKind.POLICY
+    ]
+
+
+def keep_settled(
+    clocks: dict[ClockKind, Clock],
+    history: CaseHistory,
+    now: datetime,
+    earlier: Sequence[tuple[datetime, Policy]],
+) -> dict[ClockKind, Clock]:
+    """A clock settled (met, or answered late) before a version was applied keeps the
+    result and due of the version it ran under then; the running, paused and
+    not-applicable ones follow the version in use (`clocks`). `earlier`: (when applied,
+    the version in use until then), oldest first. What stops a clock (a response, a
+    resolution) is in the events, not the policy, so each version sees the same stop."""
+    kept = dict(clocks)
+    undecided = set(clocks)
+    for at, version in earlier:
+        under = compute_clocks(version, history, now)
+        for kind in sorted(undecided):
+            clock = under[kind]
+            if clock.stopped is not None and clock.stopped <= at:
+                kept[kind] = clock
+                undecided.discard(kind)
+        if not undecided:
+            break
+    return kept
 
 
 @dataclass(frozen=True)

@@ -159,11 +159,12 @@ def outcomes_recount_check(url: str, policy_dirs: Sequence[Path]) -> Check:
     from deskterm.desk import clock_outcomes, outcomes
     from deskterm.store.engine import make_engine
 
-    policy_of = outcomes.known_policies(PolicyCatalog(list(policy_dirs)))
     now = clock.now()
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
+            # Each case under the versions it ran under (desk/outcomes.py CasePolicies).
+            policy_of = outcomes.CasePolicies.of_desk(connection, PolicyCatalog(list(policy_dirs)))
             first, first_case = outcomes.differences(connection, policy_of, now)
             runs, runs_case = clock_outcomes.differences(connection, policy_of, now)
             example = (

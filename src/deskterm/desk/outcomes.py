@@ -14,12 +14,15 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
 from deskterm.models.tables import table_of
 from deskterm.sla import Clock, ClockKind, Policy
+
+if TYPE_CHECKING:
+    from deskterm.desk.policy_versions import Versions
 from deskterm.sla.clocks import first_response_clock
 
 FIRST_RESPONSE = ClockKind.FIRST_RESPONSE.value
@@ -101,11 +104,12 @@ def record(session: Any, policy: Policy, case: Any, events: Sequence[Any], clock
 
 def fill(
     connection: Connection,
-    policy_of: Callable[[str], Policy | None],
+    policy_of: PolicyOf,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Store the settled first responses of every case that has none yet; returns how many."""
+    policy_of = CasePolicies.of(policy_of)
     from deskterm.models import Case, SlaOutcome
 
     outcomes = table_of(SlaOutcome)
@@ -140,38 +144,45 @@ def _settled_ids(connection: Connection) -> list[int]:
 def _recounted(
     connection: Connection,
     ids: Sequence[int],
-    policy_of: Callable[[str], Policy | None],
+    policy_of: CasePolicies,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
     """(case ids, their settled first responses) a chunk at a time, from the events."""
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
-        rows, events = cases_with_events(connection, chunk)
+        rows, events = cases_with_events(connection, chunk, policy_of.versioned)
         yield chunk, list(_settled_rows(rows, events, policy_of, now))
         if progress is not None:
             progress(min(start + CHUNK, len(ids)), len(ids))
 
 
 def cases_with_events(
-    connection: Connection, chunk: Sequence[int]
+    connection: Connection, chunk: Sequence[int], versioned: bool = False
 ) -> tuple[list[Any], dict[int, list[Any]]]:
     """The cases of `chunk` (what a clock replay reads of them) and each one's events in
-    order: one read of each for a chunk, for the first response and the other clocks."""
+    order: one read of each for a chunk, for the first response and the other clocks.
+    `versioned`: with the policy version each case runs under (a desk at migration 0010
+    or later)."""
     from deskterm.models import Case, Event
 
     c = table_of(Case).c
     e = table_of(Event).c
     rows = list(
         connection.execute(
-            select(c.id, c.policy, c.severity, c.received_at, c.organization_id).where(
-                c.id.in_(chunk)
-            )
+            select(
+                c.id,
+                c.policy,
+                *((c.policy_version,) if versioned else ()),
+                c.severity,
+                c.received_at,
+                c.organization_id,
+            ).where(c.id.in_(chunk))
         ).all()
     )
     events: dict[int, list[Any]] = defaultdict(list)
     for event in connection.execute(
-        select(e.case_id, e.id, e.at, e.actor, e.kind, e.new_value)
+        select(e.case_id, e.id, e.at, e.actor, e.kind, e.old_value, e.new_value)
         .where(e.case_id.in_(chunk))
         .order_by(e.case_id, e.id)
     ):
@@ -192,10 +203,11 @@ def _stored(connection: Connection, ids: Sequence[int]) -> dict[int, dict[str, A
 
 
 def differences(
-    connection: Connection, policy_of: Callable[[str], Policy | None], now: datetime
+    connection: Connection, policy_of: PolicyOf, now: datetime
 ) -> tuple[int, int | None]:
     """Cases whose stored first-response outcome differs from a recount from their
     events (missing, wrong, or stored while the clock still runs), and one of them."""
+    policy_of = CasePolicies.of(policy_of)
     from deskterm.models import Case, SlaOutcome
 
     wrong: list[int] = []
@@ -216,12 +228,13 @@ def differences(
 
 def rebuild(
     connection: Connection,
-    policy_of: Callable[[str], Policy | None],
+    policy_of: PolicyOf,
     now: datetime,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Rewrite every stored first-response outcome that differs from a recount from the
     events (in the caller's transaction); returns how many were rewritten."""
+    policy_of = CasePolicies.of(policy_of)
     from sqlalchemy import delete
 
     from deskterm.models import Case, SlaOutcome
@@ -244,35 +257,119 @@ def rebuild(
 def _settled_rows(
     rows: Iterable[Any],
     events: dict[int, list[Any]],
-    policy_of: Callable[[str], Policy | None],
+    policy_of: CasePolicies,
     now: datetime,
 ) -> Iterable[dict[str, Any]]:
     from deskterm.desk.deadlines import history_of
 
     for case in rows:
-        policy = policy_of(case.policy)
+        policy = policy_of.of_case(case)
         if policy is None:
             continue  # a policy file gone: the report replays such a case
         history = events[case.id]
-        clock = first_response_clock(policy, history_of(case, history), now)
+        replayed = history_of(case, history)
+        clock = first_response_clock(policy, replayed, now)
+        if clock.stopped is not None:
+            # Settled before a version was applied: judged under the version it ran
+            # under then, as the case's own replay does (desk/deadlines.py `keep_settled`).
+            for at, version in policy_of.earlier(case, history, policy):
+                before = first_response_clock(version, replayed, now)
+                if before.stopped is not None and before.stopped <= at:
+                    policy, clock = version, before
+                    break
         row = settled(policy, case, history, clock)
         if row is not None:
             yield row
 
 
-def known_policies(catalog: Any) -> Callable[[str], Policy | None]:
-    """Each policy of the catalog read once; None for one that is gone or broken."""
-    found: dict[str, Policy | None] = {}
+class CasePolicies:
+    """The policy each case's outcomes are recounted under. With a desk's stored versions
+    (`of_desk`): the version the case runs under, and for a clock that settled before a
+    version was applied, the version it ran under then; without (migrations 0005 and
+    0009, before versions were stored): each policy's file, by name.
 
-    def policy_of(name: str) -> Policy | None:
-        if name not in found:
+    Called with a name, the file (None for one that is gone or broken): whether a policy
+    has a clock at all."""
+
+    def __init__(
+        self, by_name: Callable[[str], Policy | None], versions: Versions | None = None
+    ) -> None:
+        self._by_name = by_name
+        self._found: dict[str, Policy | None] = {}
+        self._versions = versions
+        self.versioned = versions is not None
+
+    @classmethod
+    def of_desk(cls, connection: Connection, catalog: Any) -> CasePolicies:
+        from deskterm.desk.policy_versions import Versions
+
+        return cls(catalog.get, Versions.of_desk(connection, catalog))
+
+    @classmethod
+    def of(cls, policy_of: PolicyOf) -> CasePolicies:
+        """`policy_of` as it is, or a function of a name read as each policy's file."""
+        return policy_of if isinstance(policy_of, CasePolicies) else cls(policy_of)
+
+    def __call__(self, name: str) -> Policy | None:
+        if name not in self._found:
             try:
-                found[name] = catalog.get(name)
+                self._found[name] = self._by_name(name)
             except Exception:  # unknown or broken: the report replays such cases
-                found[name] = None
-        return found[name]
+                self._found[name] = None
+        return self._found[name]
 
-    return policy_of
+    def of_case(self, case: Any) -> Policy | None:
+        """The version `case` runs under (its file, on a desk without versions)."""
+        if self._versions is None:
+            return self(case.policy)
+        return self._versions.for_case(case.policy, case.policy_version)
+
+    def earlier(
+        self, case: Any, events: Sequence[Any], current: Policy
+    ) -> list[tuple[datetime, Policy]]:
+        """(when applied, the version the case ran under until then) for each version
+        applied to it, oldest first."""
+        if self._versions is None:
+            return []
+        from deskterm.desk.deadlines import applied
+
+        found = applied(events)
+        if not found:
+            return []
+        version_of = self._versions.version_of(current)
+        return [(at, version_of(version)) for at, version in found]
+
+    def all_of(self, name: str) -> list[Policy]:
+        """Every version of `name` a case may run under (the file, on a desk without)."""
+        found = [] if self._versions is None else self._versions.all_of(name)
+        if not found:
+            file = self(name)
+            found = [] if file is None else [file]
+        return found
+
+    def at(
+        self, case: Any, events: Sequence[Any], current: Policy
+    ) -> Callable[[datetime], Policy] | None:
+        """The version `case` ran under at each instant: before the first version applied
+        at or after it, else `current` (None: a case no version was applied to)."""
+        earlier = self.earlier(case, events, current)
+        if not earlier:
+            return None
+
+        def policy_at(instant: datetime) -> Policy:
+            return next((version for at, version in earlier if at >= instant), current)
+
+        return policy_at
+
+
+def known_policies(catalog: Any) -> CasePolicies:
+    """Each policy of the catalog read once, by name (a desk before versions)."""
+    return CasePolicies(catalog.get)
+
+
+# What the recounts read each case's policy from: each policy's file by name, or a
+# desk's stored versions (`CasePolicies.of_desk`).
+PolicyOf = Callable[[str], Policy | None] | CasePolicies
 
 
 def progress_bar(label: str) -> Callable[[int, int], None]:

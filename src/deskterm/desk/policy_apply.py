@@ -30,9 +30,9 @@ from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind
-from deskterm.models.columns import STORED_CLOCK_FIELDS
+from deskterm.models.columns import CLOCKS, STORED_CLOCK_FIELDS
 from deskterm.models.tables import table_of
-from deskterm.sla import Policy, Status
+from deskterm.sla import ClockState, Policy, Status
 from deskterm.store import chain
 from deskterm.store.engine import writing
 
@@ -118,11 +118,13 @@ def _move(
     for case in moving:
         values: dict[str, Any] = {"b_id": case.id, "b_version": case.version + 1}
         new_due = case.next_due
+        moved_clocks: list[str] = []
         replay = found.replays.get(case.id)
         if replay is not None:
             row = SimpleNamespace(**case._mapping)
             actions = deadlines.plan(row, replay.events, edited, replay.new)  # type: ignore[arg-type]  # a case row by attribute, not a Case: the replay reads only columns
             deadlines.store_clocks(row, replay.new, actions)  # type: ignore[arg-type]  # it writes the clock columns onto the row
+            moved_clocks = _keep_settled(case, row)
             values.update({f"b_{name}": getattr(row, name) for name in STORED_CLOCK_FIELDS})
             new_due = row.next_due
             replayed.append(values)
@@ -133,6 +135,7 @@ def _move(
         old_version = (
             "the file" if case.policy_version is None else f"version {case.policy_version}"
         )
+        moves = "; ".join(moved_clocks) if moved_clocks else "no clock moved"
         event = {
             "case_id": case.id,
             "version": case.version + 1,
@@ -142,7 +145,7 @@ def _move(
             "field": "policy",
             "old_value": f"{old_version}, due {to_iso(case.next_due) or 'none'}",
             "new_value": f"version {version}, due {to_iso(new_due) or 'none'}",
-            "text": f"policy {edited.name} version {version} applied from {edited.source}",
+            "text": f"policy {edited.name} version {version} applied from {edited.source}: {moves}",
         }
         event["hash"] = chain.event_hash(previous.get(case.id, chain.START), event)
         written.append(event)
@@ -156,6 +159,30 @@ def _move(
     for start in range(0, len(written), _CHUNK):
         connection.execute(events.insert(), written[start : start + _CHUNK])
     return due_moved
+
+
+# A stored clock that has stopped: met, or answered late (a live breach is stored as
+# running, desk/deadlines.py `_state`).
+SETTLED_STATES = frozenset({ClockState.MET.value, ClockState.BREACHED.value})
+
+
+def _keep_settled(case: Any, row: Any) -> list[str]:
+    """Put back each settled clock of `case` on the replayed `row` (its result and due stand
+    under the version it settled under); the moves of the others, in words for the POLICY
+    event (`update due A -> B`). A settled clock is not live under either version, so the
+    queue deadline and sweep instant the replay derived stand."""
+    moved = []
+    for clock in CLOCKS:
+        state, due = f"{clock}_state", f"{clock}_due"
+        if getattr(case, state) in SETTLED_STATES:
+            setattr(row, state, getattr(case, state))
+            setattr(row, due, getattr(case, due))
+        elif getattr(row, due) != getattr(case, due):
+            moved.append(
+                f"{clock} due {to_iso(getattr(case, due)) or 'none'} -> "
+                f"{to_iso(getattr(row, due)) or 'none'}"
+            )
+    return moved
 
 
 def _newest_hashes(connection: Connection, ids: Sequence[int]) -> dict[int, str]:

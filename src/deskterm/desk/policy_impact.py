@@ -125,6 +125,8 @@ CASE_COLUMNS = (
     "received_at",
     "next_due",
     *DUE_COLUMNS,
+    # A settled clock (met, answered late) keeps its result and due (policy_apply).
+    *(due.replace("_due", "_state") for due in DUE_COLUMNS),
 )
 # Events that change a case's severity: a case with any is replayed (its clocks ran
 # under more than one level).
@@ -167,7 +169,9 @@ class Plan:
     replays: dict[int, Replay]
 
 
-def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> Plan:
+def plan(
+    connection: Connection, desk: Desk, edited: Policy, now: datetime, *, sweep: bool = True
+) -> Plan:
     """The open cases of `edited`'s policy, and a replay of each case the edit may move.
 
     Dues only where the history cannot change the answer: a case is replayed when
@@ -175,7 +179,9 @@ def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> P
     rules or auto-close change, or when one of its stored dues reaches the first
     instant where a calendar of the edit is open at other times than its version's.
     Any other case keeps every due (its clocks counted only business time the edit
-    leaves as it was), so it is not replayed.
+    leaves as it was), so it is not replayed. `sweep`: with the events the sweep's plan
+    reads (breaches, notices), which `apply` stores from; the diff needs only the
+    history the clocks are replayed from.
     """
     cases_table = table_of(Case)
     events_table = table_of(Event)
@@ -195,16 +201,12 @@ def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> P
         version: desk.policy(edited.name, version)
         for version in {case.policy_version for case in cases}
     }
-    moved_severity = set(
+    # Through the events' (kind, at) index and no join: a join walked every case and
+    # its events (0.4 s at 100k cases, against 0.07 s).
+    open_ids = {case.id for case in cases}
+    moved_severity = open_ids.intersection(
         connection.execute(
-            select(events_table.c.case_id)
-            .distinct()
-            .join(cases_table, cases_table.c.id == events_table.c.case_id)
-            .where(
-                events_table.c.kind.in_(SEVERITY_KINDS),
-                cases_table.c.policy == edited.name,
-                cases_table.c.status != Status.CLOSED.value,
-            )
+            select(events_table.c.case_id).where(events_table.c.kind.in_(SEVERITY_KINDS))
         ).scalars()
     )
     chosen = []
@@ -214,12 +216,13 @@ def plan(connection: Connection, desk: Desk, edited: Policy, now: datetime) -> P
     replays: dict[int, Replay] = {}
     by_id = {case.id: case for case in chosen}
     ids = sorted(by_id)
+    kinds = CLOCK_KINDS if sweep else tuple(kind.value for kind in deadlines.HISTORY_KINDS)
     for start in range(0, len(ids), _CHUNK):
         part = ids[start : start + _CHUNK]
         events: dict[int, list[Any]] = defaultdict(list)
         for event in connection.execute(
             select(*(events_table.c[name] for name in EVENT_COLUMNS))
-            .where(events_table.c.case_id.in_(part), events_table.c.kind.in_(CLOCK_KINDS))
+            .where(events_table.c.case_id.in_(part), events_table.c.kind.in_(kinds))
             .order_by(events_table.c.case_id, events_table.c.id)
         ):
             events[event.case_id].append(event)
@@ -324,7 +327,7 @@ def impact(desk: Desk, current: Policy, edited: Policy) -> Impact:
     started = time.perf_counter()
     now = desk.now()
     with reading(desk.engine) as session:
-        found = plan(session.connection(), desk, edited, now)
+        found = plan(session.connection(), desk, edited, now, sweep=False)
     return tally(found, current, edited, now, started)
 
 

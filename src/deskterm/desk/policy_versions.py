@@ -289,6 +289,25 @@ class Versions:
                 self._parsed[key] = None
         return self._parsed[key]
 
+    def all_of(self, name: str) -> list[Policy]:
+        """Every stored version of `name` that can be read."""
+        found = [self.for_case(name, version) for stored, version in self._texts if stored == name]
+        return [policy for policy in found if policy is not None]
+
+    def version_of(self, current: Policy) -> Callable[[int | None], Policy]:
+        """`current`'s earlier versions by number (None: the file); one this desk cannot
+        read is judged as `current` (desk/deadlines.py `keep_settled`)."""
+
+        def of(version: int | None) -> Policy:
+            if version is None:
+                entry = None if self._catalog is None else self._catalog.entries().get(current.name)
+                found = None if entry is None else entry.policy
+            else:
+                found = self.for_case(current.name, version)
+            return current if found is None else found
+
+        return of
+
 
 def record_versions(session: Session, catalog: PolicyCatalog, actor: str, at: datetime) -> None:
     """Store version 1 of every policy the desk's cases and organizations use that has none,

@@ -211,7 +211,7 @@ def show_case(desk: Desk, number: int) -> dict[str, Any]:
         ).all()
     policy = desk.case_policy(case)
     detail = summary(desk, case, org.name, parent, now)
-    clocks = deadlines.clocks_of(case, history, policy, now)
+    clocks = deadlines.clocks_of(case, history, policy, now, desk.versions_of(case.policy))
     detail["clocks"] = {kind.value: clock_json(clocks[kind]) for kind in shown_clocks(clocks)}
     level = policy.severities.get(case.severity)
     detail.update(
@@ -253,26 +253,43 @@ def explain_case(desk: Desk, number: int) -> tuple[Any, Policy, dict[ClockKind, 
         case = _load(connection, number)
         history = events_of(connection, case.id)
     policy = desk.case_policy(case)
-    clocks = deadlines.clocks_of(case, history, policy, desk.now())
+    clocks = deadlines.clocks_of(case, history, policy, desk.now(), desk.versions_of(case.policy))
     return case, policy, _with_policy_moves(clocks, history)
 
 
 def _with_policy_moves(
     clocks: dict[ClockKind, Clock], events: Sequence[Any]
 ) -> dict[ClockKind, Clock]:
-    """A deadline a policy version moved says so (`case why`): when, by whom, from what."""
+    """A deadline a policy version moved says so (`case why`): when, by whom, from what;
+    a clock settled before a version was applied says it kept its result."""
     moves = [e for e in events if e.kind == EventKind.POLICY]
     if not moves:
         return clocks
-    last = moves[-1]
-    note = (
-        f"; moved to the policy's {last.new_value} at {to_iso(last.at)}, applied by {last.actor} "
-        f"(before: {last.old_value})"
-    )
-    return {
-        kind: replace(clock, explanation=clock.explanation + note) if clock.live else clock
-        for kind, clock in clocks.items()
-    }
+    explained = {}
+    for kind, clock in clocks.items():
+        note = ""
+        if clock.live:
+            last = moves[-1]
+            # The event names each clock it moved: `update due A -> B` (desk/policy_apply.py).
+            words = f"{kind.value} due "
+            moved = next((part for part in (last.text or "").split("; ") if words in part), None)
+            before = f"due {moved.split(words, 1)[1].split(' -> ')[0]}" if moved else last.old_value
+            note = (
+                f"; moved to the policy's {last.new_value} at {to_iso(last.at)}, applied by "
+                f"{last.actor} (before: {before})"
+            )
+        elif clock.stopped is not None:
+            after = next((e for e in moves if e.at >= clock.stopped), None)
+            if after is not None:
+                kept = (after.old_value or "").split(",", 1)[0]
+                note = (
+                    f"; settled under {kept}, before {after.new_value.split(',', 1)[0]} "
+                    f"was applied at {to_iso(after.at)}: it keeps that result"
+                    if after.new_value
+                    else ""
+                )
+        explained[kind] = replace(clock, explanation=clock.explanation + note) if note else clock
+    return explained
 
 
 def check_severity(desk: Desk, level: int) -> None:

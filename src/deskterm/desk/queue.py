@@ -70,6 +70,9 @@ class QueueRow:
     next_due: datetime | None
     next_clock: ClockKind | None
     updated_at: datetime
+    # The policy version the case runs under (None: the newest): its countdown is counted
+    # on that version's calendars, not on an edit applied to new cases only.
+    policy_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ _COLUMNS = (
     _C.version,
     _C.severity,
     _C.policy,
+    _C.policy_version,
     _O.name,
     _C.subject,
     _C.status,
@@ -405,6 +409,7 @@ def _row(row: Row[Any]) -> QueueRow:
         next_due=next_due,
         next_clock=next_clock,
         updated_at=values[_C.updated_at],
+        policy_version=values[_C.policy_version],
     )
 
 

@@ -235,6 +235,20 @@ class _Policies:
             self.found[key] = self.desk.policy(name, version)
         return self.found[key]
 
+    def earlier(self, case_: Any, events: Sequence[Any]) -> list[tuple[datetime, Policy]]:
+        """(when applied, the version the case ran under until then) for each version
+        applied to it before the period's end: a clock that settled before one keeps
+        that version's result (desk/deadlines.py `keep_settled`)."""
+        return [
+            (
+                at,
+                self.desk.policy_file(case_.policy)
+                if version is None
+                else self(case_.policy, version),
+            )
+            for at, version in deadlines.applied(events)
+        ]
+
 
 def _check(by: str, start: datetime, end: datetime) -> None:
     if by not in GROUPINGS:
@@ -262,7 +276,8 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
         replay = _count_unanswered(connection, start, end, at, by, names, policy_of, tally)
         for case_, organization, events in _cases_with_events(connection, replay, end, names):
             policy = policy_of(case_.policy, case_.policy_version)
-            _count_first_response(policy, case_, organization, events, at, by, tally)
+            earlier = policy_of.earlier(case_, events)
+            _count_first_response(policy, case_, organization, events, at, by, tally, earlier)
         _count_events(connection, start, end, by, names, policy_of, tally)
         _count_clock_runs(connection, start, end, at, by, names, policy_of, tally)
     return tally.report(start, end, by)
@@ -549,10 +564,11 @@ def replayed_report(desk: Desk, start: datetime, end: datetime, by: str = "sever
         names: dict[int, str] = dict(connection.execute(select(_O.id, _O.name)).all())
         for case_, organization, events in _cases_in(connection, start, end, names):
             policy = policy_of(case_.policy, case_.policy_version)
+            earlier = policy_of.earlier(case_, events)
             _count_case_events(policy, case_, organization, events, start, end, by, tally)
             if start <= case_.received_at < end:
-                _count_first_response(policy, case_, organization, events, at, by, tally)
-            _count_runs(policy, case_, organization, events, start, end, at, by, tally)
+                _count_first_response(policy, case_, organization, events, at, by, tally, earlier)
+            _count_runs(policy, case_, organization, events, start, end, at, by, tally, earlier)
     return tally.report(start, end, by)
 
 
@@ -566,9 +582,17 @@ def _count_runs(
     at: datetime,
     by: str,
     tally: _Tally,
+    earlier: Sequence[tuple[datetime, Policy]] = (),
 ) -> None:
-    """The case's update, resolution and next-response runs that settled in the period."""
-    for run in clock_outcomes.walk(policy, case_, events, at):
+    """The case's update, resolution and next-response runs that settled in the period,
+    each under the version in use when it settled (`earlier`: the versions applied)."""
+    policy_at = None
+    if earlier:
+
+        def policy_at(instant: datetime) -> Policy:
+            return next((version for applied, version in earlier if applied >= instant), policy)
+
+    for run in clock_outcomes.walk(policy, case_, events, at, policy_at):
         if not start <= run["settled_at"] < end:
             continue
         if by == "severity":
@@ -625,7 +649,7 @@ def _cases_with_events(
         }
         events: dict[int, list[Any]] = defaultdict(list)
         for row in connection.execute(
-            select(_E.case_id, _E.id, _E.at, _E.actor, _E.kind, _E.new_value)
+            select(_E.case_id, _E.id, _E.at, _E.actor, _E.kind, _E.old_value, _E.new_value)
             .where(_E.case_id.in_(chunk), _E.at < end)
             .order_by(_E.case_id, _E.id)
         ):
@@ -685,11 +709,19 @@ def _count_first_response(
     at: datetime,
     by: str,
     tally: _Tally,
+    earlier: Sequence[tuple[datetime, Policy]] = (),
 ) -> None:
-    """A case received in the period: its first-response clock as it stood at `at`."""
+    """A case received in the period: its first-response clock as it stood at `at`,
+    under the version it settled under when a version was applied since (`earlier`)."""
     replay = Replay(case_, events)
     history = deadlines.history_of(case_, events)
     clock = first_response_clock(policy, history, at)
+    if clock.stopped is not None:
+        for applied, version in earlier:
+            before = first_response_clock(version, history, at)
+            if before.stopped is not None and before.stopped <= applied:
+                policy, clock = version, before
+                break
     instant = clock.stopped or at
     index = replay.index_at(instant)
     responder = None

@@ -219,8 +219,14 @@ def _average(guess: float, measured: float) -> float:
 
 def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
     """One case under its row lock, from its stored events."""
+    version_of = change.desk.versions_of(change.case.policy)
     events, clocks, did_something, settled = catch_up(
-        change, events_of(change.session, change.case), now, report, change.session.flush
+        change,
+        events_of(change.session, change.case),
+        now,
+        report,
+        change.session.flush,
+        version_of,
     )
     if settled:
         # What the change stores on leaving: replayed after its last event, at `now`.
@@ -228,5 +234,5 @@ def _sweep_case(change: Change, now: datetime, report: SweepReport) -> bool:
     if not did_something:
         # A stale sweep instant (a policy file edited since, say): store the fresh one
         # so the case is not picked up again; the cached deadlines are not a change.
-        refresh(change.session, change.case, change.policy, now, change.replayed)
+        refresh(change.session, change.case, change.policy, now, change.replayed, version_of)
     return did_something

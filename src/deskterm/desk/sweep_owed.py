@@ -158,9 +158,12 @@ def _work_out(
 ) -> Owed:
     owed = Owed(case, policy, now, desk.actor)
     was = {name: getattr(case, name) for name in _WRITTEN}
-    events, clocks, did_something, settled = catch_up(owed, stored, now, owed.report, _nothing)
+    version_of = desk.versions_of(case.policy)
+    events, clocks, did_something, settled = catch_up(
+        owed, stored, now, owed.report, _nothing, version_of
+    )
     if not settled:  # as cases.refresh would: replayed from the events, at `now`
-        clocks = deadlines.clocks_of(case, events, policy, now)
+        clocks = deadlines.clocks_of(case, events, policy, now, version_of)
     if did_something:
         owed.report.cases = 1
         case.version += 1

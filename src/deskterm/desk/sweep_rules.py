@@ -83,11 +83,13 @@ def catch_up(
     now: datetime,
     report: SweepReport,
     written: Callable[[], None],
+    version_of: deadlines.VersionOf | None = None,
 ) -> CaughtUp:
     """Apply what the case owes at `now`, round after round (a close can follow a
-    notice, a breach a timeout); `written` after each round (the ORM's flush)."""
+    notice, a breach a timeout); `written` after each round (the ORM's flush).
+    `version_of`: the policy's stored versions, for clocks settled before an apply."""
     case, policy = target.case, target.policy
-    clocks = deadlines.clocks_of(case, events, policy, now)
+    clocks = deadlines.clocks_of(case, events, policy, now, version_of)
     did_something = False
     for _ in range(MAX_ROUNDS):
         due = [a for a in deadlines.plan(case, events, policy, clocks) if a.at < now]
@@ -101,7 +103,9 @@ def catch_up(
         recorded = target.events[before:]
         events = [*events, *recorded]
         if any(event.kind in deadlines.HISTORY_KINDS for event in recorded):
-            clocks = deadlines.clocks_of(case, events, policy, now)  # a timeout, a close
+            clocks = deadlines.clocks_of(
+                case, events, policy, now, version_of
+            )  # a timeout, a close
     return events, clocks, did_something, False
 
 

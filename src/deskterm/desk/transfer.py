@@ -414,7 +414,9 @@ def clock_mismatch(policies: Versions, case: dict[str, Any], events: list[list[A
     # Replayed as the desk did at the case's last change (the stored fields do
     # not depend on when they are replayed, only on the events and the policy).
     last = max((event[EVENT_COLUMNS.index("at")] for event in events), default=None)
-    replayed = replay_clocks(dict(case), events, policy, last or case["updated_at"])
+    replayed = replay_clocks(
+        dict(case), events, policy, last or case["updated_at"], policies.version_of(policy)
+    )
     for name in CLOCK_COLUMNS:
         stored = case[name]
         again = replayed[name]

@@ -35,7 +35,7 @@ INTAKE_FIELDS = (
     "server_roles",
 )
 
-_CLOCKS = (
+CLOCKS = (
     "first_response",
     "customer_response",
     "update",
@@ -46,7 +46,7 @@ _CLOCKS = (
 # What deadlines.store_clocks writes on a case: each clock's state and due, then the
 # instants derived from them (the demo's replay, policy apply and import compare them).
 STORED_CLOCK_FIELDS = (
-    *(f"{clock}_{part}" for clock in _CLOCKS for part in ("state", "due")),
+    *(f"{clock}_{part}" for clock in CLOCKS for part in ("state", "due")),
     "next_due",
     "queue_due",
     "promise_due",
@@ -78,7 +78,7 @@ cases = table(
     *(column(name, ExactText) for name in INTAKE_FIELDS),
     *(
         clock_column
-        for clock in _CLOCKS
+        for clock in CLOCKS
         for clock_column in (
             column(f"{clock}_state", String),
             column(f"{clock}_due", UTCDateTime),

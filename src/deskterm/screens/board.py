@@ -289,7 +289,7 @@ class BoardScreen(GrammarScreen):
             if row is None:
                 card.show(None, "", None)
                 continue
-            policy = self.desk.policy(row.policy)
+            policy = self.desk.policy(row.policy, row.policy_version)
             card.show(row, policy.label(row.severity), countdown(row, policy, now))
 
     def _update(self, selector: str, text: Text) -> None:
@@ -301,7 +301,11 @@ class BoardScreen(GrammarScreen):
         now = self.desk.now()
         for card in self.query(BreachCard):
             if card.row is not None:
-                card.tick(countdown(card.row, self.desk.policy(card.row.policy), now))
+                card.tick(
+                    countdown(
+                        card.row, self.desk.policy(card.row.policy, card.row.policy_version), now
+                    )
+                )
 
     # -- keys ---------------------------------------------------------------------
 

@@ -164,10 +164,10 @@ class QueueSource(RowSource):
         return self.counted
 
     def label(self, row: QueueRow) -> str:
-        return self.desk.policy(row.policy).label(row.severity)
+        return self.desk.policy(row.policy, row.policy_version).label(row.severity)
 
     def countdown(self, row: QueueRow, now: datetime) -> Countdown:
-        return countdown(row, self.desk.policy(row.policy), now)
+        return countdown(row, self.desk.policy(row.policy, row.policy_version), now)
 
     def due_text(self, row: QueueRow) -> str:
         return short(row.next_due, self.desk.now(), year=False)  # the viewer's own zone

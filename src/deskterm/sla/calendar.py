@@ -138,6 +138,9 @@ class BusinessCalendar:
         self.title = title or ("round-the-clock time" if self.is_always_open else f"{name} hours")
         self._holidays = HolidayDates(holidays) if holidays else None
         self._days: dict[date, tuple[tuple[int, int], ...]] = {}
+        # `Nbd` days counted from a date, cached like the days: an auto-close (10bd, 15bd)
+        # of every waiting case walks the same few weeks (policy diff replays thousands).
+        self._nth_days: dict[tuple[date, int], date] = {}
         self._timeline: _Timeline | None = None
 
     # -- describing -------------------------------------------------------
@@ -376,12 +379,16 @@ class BusinessCalendar:
         return timedelta(microseconds=total)
 
     def nth_business_day_after(self, day: date, count: int) -> date:
-        found = 0
+        cached = self._nth_days.get((day, count))
+        if cached is not None:
+            return cached
+        start, found = day, 0
         for _ in range(366 * MAX_YEARS_SEARCHED):
             day += timedelta(days=1)
             if self.is_business_day(day):
                 found += 1
                 if found == count:
+                    self._nth_days[(start, count)] = day
                     return day
         raise CalendarError(f"calendar {self.name!r} has no {count} business days ahead")
 

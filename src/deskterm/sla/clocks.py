@@ -577,7 +577,10 @@ def _paused_clock(
     for entered, exited, _ in periods:
         if exited is not None and exited <= anchor:
             continue
-        if entered >= horizon:
+        # A pause entered at `now` has begun: the case is in that status (the replay at
+        # the change that moved it, which the desk stores, says what any later one says).
+        # One entered as the clock stopped plays no part.
+        if entered > horizon or entered == horizon and stop is not None:
             break
         if entered > cursor:
             stretches.append((cursor, entered))

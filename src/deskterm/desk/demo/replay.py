@@ -34,14 +34,23 @@ class _Row:
 
 
 def replay_clocks(
-    row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
+    row: dict[str, Any],
+    events: list[list[Any]],
+    policy: Policy,
+    now: datetime,
+    version_of: deadlines.VersionOf | None = None,
 ) -> dict[str, Any]:
-    """The stored clock columns of a case, as the desk computes them after every change."""
-    return replay_case(row, events, policy, now)[0]
+    """The stored clock columns of a case, as the desk computes them after every change
+    (`version_of`: its earlier policy versions, for a case a version was applied to)."""
+    return replay_case(row, events, policy, now, version_of)[0]
 
 
 def replay_case(
-    row: dict[str, Any], events: list[list[Any]], policy: Policy, now: datetime
+    row: dict[str, Any],
+    events: list[list[Any]],
+    policy: Policy,
+    now: datetime,
+    version_of: deadlines.VersionOf | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The stored clock columns of a case, and its first-response outcome as the use cases
     store it ({} while that clock runs): one replay of its history for both."""
@@ -50,7 +59,7 @@ def replay_case(
         _Row({"id": None, **dict(zip(EVENT_COLUMNS, event, strict=True))}, EVENT_INSTANTS)
         for event in events
     ]
-    clocks = deadlines.clocks_of(case, history, policy, now)  # type: ignore[arg-type]  # _Row has a Case's columns as attributes, and the replay reads only those
+    clocks = deadlines.clocks_of(case, history, policy, now, version_of)  # type: ignore[arg-type]  # _Row has a Case's columns as attributes, and the replay reads only those
     # Read before store_clocks writes the clock columns onto `case`.
     settled = outcomes.settled(policy, case, history, clocks[ClockKind.FIRST_RESPONSE]) or {}
     actions = deadlines.plan(case, history, policy, clocks)  # type: ignore[arg-type]  # _Row for a Case, read by attribute
