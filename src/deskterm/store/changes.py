@@ -49,6 +49,10 @@ OUTBOX_COUNTER = "outbox_changes"  # bumped by the mail sender (migration 0002_m
 # deskterm.desk.deadlines.history_of). A change made only of these leaves every count,
 # deadline and board figure as it was: a screen need not count the desk again.
 QUIET_KINDS = frozenset({"note", "attach", "checklist", "linked", "automatic-mail"})
+# Events that move who holds a case or its escalation, and no deadline and no status:
+# they are not part of the SLA history either. The counters and the per-engineer
+# figures move; the desk's deadline counts (breached, due within the hour) do not.
+HOLDER_KINDS = frozenset({"assign", "escalate"})
 
 
 @dataclass(frozen=True)
