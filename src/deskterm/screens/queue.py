@@ -475,7 +475,7 @@ class QueueScreen(GrammarScreen):
             if change.figures_unchanged:
                 self.reload_rows()  # a note on a row shown: its mark, not the counts
             else:
-                self.reload_data()
+                self.reload_data(deadlines_too=not change.deadlines_unchanged)
             return
         # None of them is shown: read them (by number) to see whether one now sorts
         # among the rows shown; the counts are asked again unless only notes and the
@@ -504,10 +504,11 @@ class QueueScreen(GrammarScreen):
         if end_in_sight or any(sort_key(query, row) <= last for row in rows):
             self.reload_rows()
 
-    def reload_data(self) -> None:
-        """Someone changed the desk: reload what is shown, keeping the selected case."""
+    def reload_data(self, *, deadlines_too: bool = True) -> None:
+        """Someone changed the desk: reload what is shown, keeping the selected case;
+        `deadlines_too=False`: only holders moved (the deadline counts stand)."""
         self.reload_rows()
-        self._recount_changed()
+        self._recount_changed(deadlines_too=deadlines_too)
 
     def _recount_changed(self, *, deadlines_too: bool = True) -> None:
         # Every count may have changed; the old ones stand until the new arrive.
