@@ -114,3 +114,37 @@ def test_the_root_help_is_the_same_before_and_after_the_commands_load() -> None:
         after = lazy.get_help(ctx)
     assert before == after
     assert all(f"  {name} " in before for name in tree.COMMANDS)
+
+
+# Runs the real entry point with the case read wrapped, to see whether the cyclic
+# garbage collector runs while a command works (deskterm.cli.quiet_collector).
+COLLECTOR_PROBE = (
+    "import gc, sys\n"
+    "from deskterm.desk import queries\n"
+    "from deskterm.cli import main\n"
+    "seen = []\n"
+    "read = queries.show_case\n"
+    "def watched(*args, **kwargs):\n"
+    "    seen.append(gc.isenabled())\n"
+    "    return read(*args, **kwargs)\n"
+    "queries.show_case = watched\n"
+    "sys.argv = ['deskterm', *sys.argv[1:]]\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print('COLLECTING', seen, gc.isenabled())\n"
+)
+
+
+def test_a_command_runs_with_the_garbage_collector_on(demo_desk: Path) -> None:
+    """Start-up loads its modules without collecting (a fifth of `case show`'s CPU);
+    the command itself, however long it runs (demo, sweep, report), collects."""
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR_PROBE, "--db", str(demo_desk), "case", "show", "40100"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last == "COLLECTING [True] True", (done.stdout, done.stderr)

@@ -146,8 +146,11 @@ def test_more_changes_than_are_worth_naming_are_unknown(
         watcher.close()
 
 
-def test_the_payload_is_the_case_number_and_its_version() -> None:
-    assert parse_payload("40100:7") == (40100, 7)
+def test_the_payload_is_the_case_number_its_version_and_the_kinds_written() -> None:
+    assert parse_payload("40100:7") == (40100, 7, None)
+    assert parse_payload("40100:7:note") == (40100, 7, frozenset({"note"}))
+    assert parse_payload("40100:7:assign,status") == (40100, 7, frozenset({"assign", "status"}))
+    assert parse_payload("40100:7:") == (40100, 7, None)  # a version with no event
     assert parse_payload("garbage") is None
 
 
@@ -229,22 +232,36 @@ def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> N
         proxy.close()
 
 
+def heard_next(watcher: ChangeWatcher) -> feed.Changes | None:
+    """The next change heard: at once on SQLite, as soon as it is delivered on PostgreSQL."""
+    found: list[feed.Changes] = []
+
+    def arrived() -> bool:
+        change = watcher.poll()
+        if change is not None:
+            found.append(change)
+        return bool(found)
+
+    within(HEARD, arrived)
+    return found[0] if found else None
+
+
 def test_the_feed_tells_a_note_from_a_change_that_moves_the_desks_figures(desk: Desk) -> None:
+    """On both databases: a note made elsewhere costs a console no recount."""
     from deskterm.live.messages import DeskChanged
 
-    if desk.engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL's notifications name the cases only: screens read again")
     number = open_case(desk)
     watcher = ChangeWatcher(desk.engine)
     try:
         assert watcher.poll() is None  # the starting point
         cases.note(desk, number, "Looked at the logs")
-        heard = watcher.poll()
+        heard = heard_next(watcher)
         assert heard is not None and heard.kinds == frozenset({"note"})
+        assert dict(heard.cases) == {number: 2}
         quiet = DeskChanged(heard.cases, kinds=heard.kinds)
         assert quiet.figures_unchanged  # the counts and the board need not be read again
         cases.assign(desk, number, "bob")
-        heard = watcher.poll()
+        heard = heard_next(watcher)
         assert heard is not None and heard.kinds == frozenset({"assign"})
         moved = DeskChanged(heard.cases, kinds=heard.kinds)
         assert not moved.figures_unchanged
@@ -253,3 +270,86 @@ def test_the_feed_tells_a_note_from_a_change_that_moves_the_desks_figures(desk: 
         assert not DeskChanged(everything=True, kinds=frozenset({"note"})).figures_unchanged
     finally:
         watcher.close()
+
+
+def test_a_case_row_written_without_an_event_is_not_taken_for_a_note(desk: Desk) -> None:
+    """A write that bumps no version names no kinds (PostgreSQL) or no case (SQLite):
+    either way the screens read again rather than keep figures that may have moved."""
+    number = open_case(desk)
+    cases.note(desk, number, "Looked at the logs")
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        assert watcher.poll() is None  # the starting point
+        with desk.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE cases SET assignee = 'carol' WHERE number = :n"), {"n": number}
+            )
+        heard = heard_next(watcher)
+        assert heard is not None
+        assert heard.unknown or heard.kinds is None
+    finally:
+        watcher.close()
+
+
+def test_a_mail_sent_or_failed_moves_no_figure_on_either_database(desk: Desk) -> None:
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        assert watcher.poll() is None  # the starting point
+        with desk.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE counters SET value = value + 1 WHERE name = :n"),
+                {"n": feed.OUTBOX_COUNTER},
+            )
+        heard = heard_next(watcher)
+        assert heard is not None and heard.mail and not heard.cases
+        assert heard.kinds == frozenset()
+    finally:
+        watcher.close()
+
+
+class Recorder:
+    """What the monitor needs of an app: somewhere to post."""
+
+    def __init__(self) -> None:
+        self.posted: list[object] = []
+
+    def post_message(self, message: object) -> bool:
+        self.posted.append(message)
+        return True
+
+
+def test_the_screens_hear_a_note_made_elsewhere_as_a_note_on_either_database(
+    desk: Desk,
+) -> None:
+    """The same DeskChanged on SQLite and PostgreSQL: a note moves no figure, so the
+    queue and the board count nothing again (screens/queue.py, screens/board.py)."""
+    from deskterm.live.messages import DeskChanged
+    from deskterm.live.monitor import DeskMonitor
+
+    number = open_case(desk)
+    recorder = Recorder()
+    # The monitor only posts to its app: a recorder stands in for the Textual app.
+    monitor = DeskMonitor(recorder, desk.engine)  # type: ignore[arg-type]  # see above
+    try:
+        monitor.watcher.poll()  # the starting point
+        other = subprocess.run(
+            [sys.executable, "-m", "deskterm", "--db", url_of(desk), "--as", "bob"]
+            + ["case", "note", str(number), "seen from the other terminal"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, "DESKTERM_NOW": "2026-11-23T16:05:00Z"},
+        )
+        assert other.returncode == 0, other.stderr
+
+        def posted() -> bool:
+            monitor.ask()
+            return bool(recorder.posted)
+
+        assert within(HEARD, posted)
+        (change,) = recorder.posted
+        assert isinstance(change, DeskChanged)
+        assert change.cases == {number: 2} and not change.everything
+        assert change.figures_unchanged
+    finally:
+        monitor.stop()

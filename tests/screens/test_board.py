@@ -90,6 +90,43 @@ def test_board_follows_the_clock_and_the_desk(seeded: Seeded) -> None:
     assert (found.load[0].open, found.load[0].sev1, found.load[0].breached) == (2, 1, 1)
 
 
+def test_a_case_assigned_or_escalated_reads_the_same_board_without_its_deadline_counts(
+    seeded: Seeded,
+) -> None:
+    """What the board reads after a change that moves only holders (the live path of an
+    assignment made elsewhere) is what a whole read says: no figure goes stale."""
+    before = board.board(seeded.desk)
+    cases.take(seeded.desk, PRODUCTION_DOWN)  # a Sev 1 nobody held: unassigned Sev 1 moves
+    cases.assign(seeded.desk, LOGIN_BROKEN, "bob")  # the breached case: late per engineer
+    cases.escalate(seeded.desk, SLOW_REPORTS, "Needs engineering")
+    assert board.holders_moved(seeded.desk, before) == board.board(seeded.desk)
+
+
+def test_the_queue_header_counts_after_an_assignment_are_those_of_a_whole_count(
+    seeded: Seeded,
+) -> None:
+    from deskterm.desk.queue import Queue
+
+    queue = Queue(seeded.desk)
+    before = queue.counts(seeded.desk.now())
+    cases.take(seeded.desk, PRODUCTION_DOWN)
+    cases.assign(seeded.desk, LOGIN_BROKEN, "bob")
+    assert queue.counts_holders_moved(before) == queue.counts(seeded.desk.now())
+    assert queue.counts_holders_moved(before).unassigned_sev1 == 0  # both Sev 1 now held
+
+
+def test_only_holders_notes_and_the_like_leave_the_deadlines_as_they_were() -> None:
+    from deskterm.live.messages import DeskChanged
+
+    assert DeskChanged({40100: 3}, kinds=frozenset({"assign"})).deadlines_unchanged
+    assert DeskChanged({40100: 3}, kinds=frozenset({"escalate", "note"})).deadlines_unchanged
+    assert not DeskChanged({40100: 3}, kinds=frozenset({"assign"})).figures_unchanged
+    for moving in ("status", "severity", "reply", "customer-reply", "scheduled", "policy"):
+        assert not DeskChanged({40100: 3}, kinds=frozenset({"assign", moving})).deadlines_unchanged
+    assert not DeskChanged({40100: 3}).deadlines_unchanged  # kinds not told
+    assert not DeskChanged(everything=True, kinds=frozenset({"assign"})).deadlines_unchanged
+
+
 def test_handoff_sections(seeded: Seeded) -> None:
     sweep(seeded.desk)  # records the breach of Login broken
     cases.escalate(seeded.desk, DISK_FULL, "needs the product team")

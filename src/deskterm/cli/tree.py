@@ -20,6 +20,7 @@ from typer._click import Command, Context, HelpFormatter
 from typer._click.utils import make_default_short_help
 from typer.models import CommandInfo, TyperInfo
 
+from deskterm.cli import collect_from_here
 from deskterm.cli.output import DesktermGroup
 
 
@@ -160,6 +161,7 @@ class LazyCommands(MutableMapping[str, Command]):
             if entry is None:
                 raise KeyError(name)
             command = self._built[name] = build(name, entry)
+            collect_from_here()
         return command
 
     def __setitem__(self, name: str, command: Command) -> None:

@@ -9,7 +9,7 @@ time (`desk.queue.countdown`), so the board's tick needs no query.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -169,5 +169,28 @@ def board(desk: Desk, now: datetime | None = None, known: Standing | None = None
         counts=counts(desk, now, known),
         load=tuple(load(desk, now, known)),
         forecast=forecast(desk, now),
+        standing=known,
+    )
+
+
+def holders_moved(desk: Desk, previous: Board, now: datetime | None = None) -> Board:
+    """The board after changes that moved no deadline and no status (cases assigned or
+    escalated, notes): the counters, the next cases and the load per engineer are read
+    again; the deadline counts and the forecast, range counts over every deadline past
+    or near, stand as `previous` read them (time moves them: `board` reads them again at
+    the next refresh)."""
+    now = desk.now() if now is None else now
+    known = standing(desk)
+    return Board(
+        at=now,
+        next_cases=tuple(next_to_breach(desk, now)),
+        counts=replace(
+            previous.counts,
+            open_by_severity=known.open_by_severity,
+            waiting=known.waiting,
+            unassigned_sev1=known.unassigned_sev1,
+        ),
+        load=tuple(load(desk, now, known)),
+        forecast=previous.forecast,
         standing=known,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -336,11 +336,27 @@ class Queue:
                     desk_counts.and_open(_C.queue_due >= now, _C.queue_due < now + DUE_SOON),
                 ),
                 unassigned_sev1=known.unassigned_sev1,
-                policy_files_differ=tuple(
-                    found.name
-                    for found in policy_versions.drift(self.desk.engine, self.desk.policies)
-                ),
+                policy_files_differ=self._files_differ(),
             )
+
+    def counts_holders_moved(self, previous: Counts) -> Counts:
+        """`previous` after changes that moved no deadline and no status (cases assigned
+        or escalated): the counters are read again; breached and due soon, range counts
+        over every deadline past or near, stand (time moves them: see
+        `next_count_change`)."""
+        with self.desk.engine.connect() as connection:
+            known = desk_counts.standing(connection)
+        return replace(
+            previous,
+            open=known.open,
+            unassigned_sev1=known.unassigned_sev1,
+            policy_files_differ=self._files_differ(),
+        )
+
+    def _files_differ(self) -> tuple[str, ...]:
+        return tuple(
+            found.name for found in policy_versions.drift(self.desk.engine, self.desk.policies)
+        )
 
     def next_count_change(self, now: datetime) -> datetime | None:
         """The first instant after `now` at which `counts` can change with no write:

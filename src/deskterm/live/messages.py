@@ -44,6 +44,18 @@ class DeskChanged(Message, bubble=False):
 
         return not self.everything and self.kinds is not None and self.kinds <= QUIET_KINDS
 
+    @property
+    def deadlines_unchanged(self) -> bool:
+        """Whether every stored deadline and status is as it was: only holders,
+        escalations, notes and the like were written (deskterm.store.changes)."""
+        from deskterm.store.changes import HOLDER_KINDS, QUIET_KINDS
+
+        return (
+            not self.everything
+            and self.kinds is not None
+            and self.kinds <= QUIET_KINDS | HOLDER_KINDS
+        )
+
     def touches(self, number: int) -> bool:
         """Whether case `number` may have changed."""
         return self.everything or number in self.cases

@@ -135,7 +135,8 @@ class BreachCard(Horizontal):
         card.append(safe_line(row.subject, 80))
         if card != self._card:  # the same case as shown: its countdown only
             self._card = card
-            self.query_one(".card-label", Static).update(card)
+            # Three lines of a set width (board.tcss): no new layout of the screen.
+            self.query_one(".card-label", Static).update(card, layout=False)
         self.tick(when)
 
     def tick(self, when: Countdown) -> None:
@@ -176,6 +177,9 @@ class BoardScreen(GrammarScreen):
         self.data: Board | None = None
         self._last_load = 0.0
         self._load_pending = False
+        # The next read is of the whole board: a deadline or a status may have moved
+        # since the last (else only holders did: `board.holders_moved`).
+        self._read_all = False
         self._texts: dict[str, Text] = {}  # what each part of the board shows
 
     def compose(self) -> ComposeResult:
@@ -231,8 +235,10 @@ class BoardScreen(GrammarScreen):
             return
         self._read(self.data.standing)
 
-    def load(self) -> None:
-        """Read the board again now, or as soon as the last read is a second old."""
+    def load(self, *, deadlines_too: bool = True) -> None:
+        """Read the board again now, or as soon as the last read is a second old;
+        `deadlines_too=False`: only holders moved since the last read."""
+        self._read_all = self._read_all or deadlines_too
         wait = self._last_load + RELOAD_AT_MOST_EVERY - time.monotonic()
         if wait > 0:
             if not self._load_pending:
@@ -244,12 +250,25 @@ class BoardScreen(GrammarScreen):
     def _load_now(self) -> None:
         self._load_pending = False
         self._last_load = time.monotonic()
-        self._read()
+        read_all, self._read_all = self._read_all, False
+        if read_all or self.data is None:
+            self._read()
+        else:
+            self._read_holders(self.data)
 
     @work(thread=True, exclusive=True, group="board")
     def _read(self, known: board.Standing | None = None) -> None:
         try:
             data = board.board(self.desk, known=known)
+        except StorageError as error:
+            self.post_message(StorageFailed(str(error)))  # shown as it was; read on the next change
+            return
+        self.post_message(BoardRead(data))
+
+    @work(thread=True, exclusive=True, group="board")
+    def _read_holders(self, previous: Board) -> None:
+        try:
+            data = board.holders_moved(self.desk, previous)
         except StorageError as error:
             self.post_message(StorageFailed(str(error)))  # shown as it was; read on the next change
             return
@@ -265,9 +284,10 @@ class BoardScreen(GrammarScreen):
             return  # the outbox only: nothing the board shows
         if change.figures_unchanged:
             return  # notes and the like: no count, deadline or holder moved
-        # Every figure of the board is of the whole desk: any case may move them.
+        # Every figure of the board is of the whole desk: any case may move them. A case
+        # assigned or escalated moves no deadline: the deadline counts are not read again.
         if self.app.screen is self:
-            self.load()
+            self.load(deadlines_too=not change.deadlines_unchanged)
         else:
             self._pending = True
 
@@ -293,9 +313,18 @@ class BoardScreen(GrammarScreen):
             card.show(row, policy.label(row.severity), countdown(row, policy, now))
 
     def _update(self, selector: str, text: Text) -> None:
-        if self._texts.get(selector) != text:
+        before = self._texts.get(selector)
+        if before != text:
             self._texts[selector] = text
-            self.query_one(selector, Static).update(text)
+            # A part whose size its text does not set (board.tcss: the load fills its
+            # column; the forecast is a line an hour, unwrapped) is repainted without a
+            # new layout of the whole screen, the most of a change's cost on the board.
+            same_size = selector == "#board-load" or (
+                selector == "#board-forecast"
+                and before is not None
+                and before.plain.count("\n") == text.plain.count("\n")
+            )
+            self.query_one(selector, Static).update(text, layout=not same_size)
 
     def tick(self) -> None:
         now = self.desk.now()

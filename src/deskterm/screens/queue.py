@@ -222,6 +222,9 @@ class QueueScreen(GrammarScreen):
         self.counts: Counts | None = None
         self._desk_counting = False  # a count of the desk is running
         self._desk_count_again = False  # and the desk changed since it began
+        # The next count of the desk counts its deadlines too: one may have moved since
+        # the last (else only holders did: `Queue.counts_holders_moved`).
+        self._deadlines_moved = False
         # Changes heard while another screen was on top: applied when this one shows.
         self._pending: DeskChanged | None = None
         # When the desk's counts next change by time alone (a deadline passes, or
@@ -356,26 +359,34 @@ class QueueScreen(GrammarScreen):
             self.table.total_changed()
             self._update_summary()
 
-    def _count_desk(self) -> None:
+    def _count_desk(self, *, deadlines_too: bool = True) -> None:
         """Count the desk again; changes heard while it counts make one count more.
 
         A count of a big desk takes longer than changes take to come: counts
         started per change would run side by side, each a core's worth.
+        `deadlines_too=False`: only holders moved since the last count.
         """
+        self._deadlines_moved = self._deadlines_moved or deadlines_too
         if self._desk_counting:
             self._desk_count_again = True
             return
         self._desk_counting, self._desk_count_again = True, False
-        self._count_desk_now()
+        known = None if self._deadlines_moved else self.counts
+        self._deadlines_moved = False
+        self._count_desk_now(known, self._counts_change_at)
 
     @work(thread=True, group="count-desk")
-    def _count_desk_now(self) -> None:
+    def _count_desk_now(self, known: Counts | None, known_change_at: datetime | None) -> None:
         counts = None
         change_at = None
         try:
-            now = self.desk.now()
-            counts = self.source.queue.counts(now)
-            change_at = self.source.queue.next_count_change(now)
+            if known is not None:
+                # Cases assigned or escalated: no deadline moved, nor when one next counts.
+                counts, change_at = self.source.queue.counts_holders_moved(known), known_change_at
+            else:
+                now = self.desk.now()
+                counts = self.source.queue.counts(now)
+                change_at = self.source.queue.next_count_change(now)
         except StorageError as error:
             self.post_message(StorageFailed(str(error)))  # the app's one notice
         finally:
@@ -383,10 +394,13 @@ class QueueScreen(GrammarScreen):
 
     def _desk_counted(self, counts: Counts | None, change_at: datetime | None = None) -> None:
         self._desk_counting = False
+        if counts is not None:
+            self._show_counts(counts, change_at)
         if self._desk_count_again:
-            self._count_desk()
-        if counts is None:
-            return
+            # After the counts just read are kept: a count of holders only starts from them.
+            self._count_desk(deadlines_too=False)  # a moved deadline set the flag itself
+
+    def _show_counts(self, counts: Counts, change_at: datetime | None) -> None:
         if self.source.query == self._whole_queue:
             self._rows_counted(self.source.query, counts.open)
         before, self.counts = self.counts, counts
@@ -470,13 +484,13 @@ class QueueScreen(GrammarScreen):
             if change.figures_unchanged:
                 self.reload_rows()  # a note on a row shown: its mark, not the counts
             else:
-                self.reload_data()
+                self.reload_data(deadlines_too=not change.deadlines_unchanged)
             return
         # None of them is shown: read them (by number) to see whether one now sorts
         # among the rows shown; the counts are asked again unless only notes and the
         # like were written (they move no count: a recount would read the same).
         if not change.figures_unchanged:
-            self._recount_changed()
+            self._recount_changed(deadlines_too=not change.deadlines_unchanged)
         self._changed_rows(self.source.query, frozenset(numbers))
 
     @work(thread=True, exclusive=True, group="changed-rows")
@@ -499,16 +513,17 @@ class QueueScreen(GrammarScreen):
         if end_in_sight or any(sort_key(query, row) <= last for row in rows):
             self.reload_rows()
 
-    def reload_data(self) -> None:
-        """Someone changed the desk: reload what is shown, keeping the selected case."""
+    def reload_data(self, *, deadlines_too: bool = True) -> None:
+        """Someone changed the desk: reload what is shown, keeping the selected case;
+        `deadlines_too=False`: only holders moved (the deadline counts stand)."""
         self.reload_rows()
-        self._recount_changed()
+        self._recount_changed(deadlines_too=deadlines_too)
 
-    def _recount_changed(self) -> None:
+    def _recount_changed(self, *, deadlines_too: bool = True) -> None:
         # Every count may have changed; the old ones stand until the new arrive.
         self._counted.clear()
         self._count_rows_unless_desk(self.source.query)
-        self._count_desk()
+        self._count_desk(deadlines_too=deadlines_too)
 
     def reload_rows(self) -> None:
         """Read the rows shown again, keeping the selected case."""

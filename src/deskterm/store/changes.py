@@ -3,18 +3,21 @@
 On SQLite, `PRAGMA data_version` on a connection of its own changes whenever
 another connection (another terminal, the CLI, another user on the jump host)
 commits. On PostgreSQL a connection of its own LISTENs on the desk's channel,
-where a trigger (migration 0002_desk) announces every case written as
-`<number>:<version>` when its transaction commits, and another (migration
-0002_mail) says `outbox:<n>` when the mail sender records a mail sent or failed,
-which writes no case row.
+where a trigger (migrations 0002_desk and 0012_live_kinds) announces every case
+written as `<number>:<version>:<kinds>` when its transaction commits (the kinds
+of the events written at that version), and another (migration 0002_mail) says
+`outbox:<n>` when the mail sender records a mail sent or failed, which writes no
+case row.
 
 What changed is told too (`poll`), so that a screen refreshes only the rows it
-shows of the cases named: on PostgreSQL from the payloads; on SQLite from the
+shows of the cases named, and counts the desk again only when a change can move
+its figures (`Changes.kinds`): on PostgreSQL from the payloads; on SQLite from the
 events written since the last event seen (every change to a case writes one, in
 its transaction; `events.id` is the primary key, so this is a range read of the
 new rows only) and the outbox's counter. Anything else written (a directory
 change, a case row touched without an event, more events than are worth
-naming) is told as `Changes.unknown`: reload everything, as before.
+naming) is told as `Changes.unknown` on SQLite, and as a case without kinds on
+PostgreSQL: reload everything, as before.
 
 A watcher never raises for a lost server: it says so (`problem`), tries again on
 the next question, and answers "changed" once it is back, since changes made
@@ -46,6 +49,10 @@ OUTBOX_COUNTER = "outbox_changes"  # bumped by the mail sender (migration 0002_m
 # deskterm.desk.deadlines.history_of). A change made only of these leaves every count,
 # deadline and board figure as it was: a screen need not count the desk again.
 QUIET_KINDS = frozenset({"note", "attach", "checklist", "linked", "automatic-mail"})
+# Events that move who holds a case or its escalation, and no deadline and no status:
+# they are not part of the SLA history either. The counters and the per-engineer
+# figures move; the desk's deadline counts (breached, due within the hour) do not.
+HOLDER_KINDS = frozenset({"assign", "escalate"})
 
 
 @dataclass(frozen=True)
@@ -56,18 +63,22 @@ class Changes:
     cases: Mapping[int, int] = field(default_factory=dict)
     mail: bool = False  # the outbox changed (a mail sent or failed): no case row written
     unknown: bool = False  # something the feed cannot name: reload everything
-    # The kinds of the events written (SQLite, where the events are read); None when
-    # the feed does not tell them (PostgreSQL's notifications name cases only).
+    # The kinds of the events written; None when the feed cannot tell them all (a
+    # case row written without an event): then a screen reads everything again.
     kinds: frozenset[str] | None = None
 
 
-def parse_payload(payload: str) -> tuple[int, int] | None:
-    """`"40100:7"` -> (40100, 7); None for anything else."""
-    number, _, version = payload.partition(":")
+def parse_payload(payload: str) -> tuple[int, int, frozenset[str] | None] | None:
+    """`"40100:7:note"` -> (40100, 7, {"note"}); `"40100:7"` -> (40100, 7, None), the
+    kinds not told (a new case, a row written without a new version); None for
+    anything else."""
+    parts = payload.split(":", 2)
     try:
-        return int(number), int(version)
-    except ValueError:
+        number, version = int(parts[0]), int(parts[1])
+    except (ValueError, IndexError):
         return None
+    kinds = frozenset(parts[2].split(",")) if len(parts) == 3 and parts[2] else None
+    return number, version, kinds
 
 
 class ChangeWatcher:
@@ -183,9 +194,8 @@ class ChangeWatcher:
             assert self._listener is not None  # _listen() sets it or raises
             raw = self._raw(self._listener)
             payloads = [notify.payload for notify in raw.notifies(timeout=0)]
-            self.heard = [
-                parsed for payload in payloads if (parsed := parse_payload(payload)) is not None
-            ]
+            told = [parsed for payload in payloads if (parsed := parse_payload(payload))]
+            self.heard = [(number, version) for number, version, _ in told]
         except Exception as error:
             if not is_lost(error):
                 raise
@@ -197,10 +207,17 @@ class ChangeWatcher:
         if not reconnected and not payloads:
             return None
         named: dict[int, int] = {}
-        for number, version in self.heard:
+        kinds: set[str] | None = set()
+        for number, version, written in told:
             named[number] = max(version, named.get(number, 0))
+            kinds = None if kinds is None or written is None else kinds | written
         mail = any(payload.startswith("outbox:") for payload in payloads)
-        return Changes(named, mail, unknown=reconnected)
+        return Changes(
+            named,
+            mail,
+            unknown=reconnected,
+            kinds=None if reconnected or kinds is None else frozenset(kinds),
+        )
 
     # -- both ------------------------------------------------------------------------
 
