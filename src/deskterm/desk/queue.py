@@ -46,6 +46,8 @@ VIEWS = (
     View("soon", "Breaching soon"),
     View("waiting", "Waiting"),
     View("closed", "Recently closed"),
+    # Open and closed together: where "have we seen this before?" is asked.
+    View("everything", "All cases"),
 )
 VIEW_KEYS = tuple(view.key for view in VIEWS)
 
@@ -55,6 +57,13 @@ class QueueQuery:
     view: str = "all"
     filter: QueueFilter = QueueFilter()
     me: str = ""
+    # Rows in order of how well they match the search, not by deadline (only with a
+    # search: without one every row matches alike).
+    relevance: bool = False
+
+    @property
+    def by_relevance(self) -> bool:
+        return self.relevance and bool(self.filter.terms)
 
 
 @dataclass(frozen=True)
@@ -232,7 +241,21 @@ class Queue:
         conditions = _conditions(query, now, self.matches)
         return select(*_COLUMNS).select_from(joined).where(*conditions)
 
+    def _by_relevance(self, query: QueueQuery, now: datetime, reverse: bool = False) -> Any:
+        """`query`'s rows, best match first (worst first: `reverse`), then by deadline."""
+        scores = search.relevance(query.filter.terms, self.desk.engine.dialect.name)
+        joined = cases.join(organizations, _O.id == _C.organization_id).join(
+            scores, scores.c.case_id == _C.id
+        )
+        keys = [scores.c.score, *_order(query)]
+        if reverse:
+            keys = [scores.c.score.desc(), *_order(query, reverse=True)]
+        conditions = _conditions(query, now, self.matches)
+        return select(*_COLUMNS).select_from(joined).where(*conditions).order_by(*keys)
+
     def rows(self, query: QueueQuery, now: datetime, offset: int, limit: int) -> list[QueueRow]:
+        if query.by_relevance:
+            return self._fetch(self._by_relevance(query, now).offset(offset).limit(limit))
         statement = self._select(query, now).order_by(*_order(query)).offset(offset).limit(limit)
         return self._fetch(statement)
 
@@ -256,11 +279,16 @@ class Queue:
         self, query: QueueQuery, now: datetime, offset: int, limit: int
     ) -> list[QueueRow]:
         """Rows counted from the end: deep pages cost what shallow ones do."""
+        if query.by_relevance:
+            reverse = self._by_relevance(query, now, reverse=True)
+            return list(reversed(self._fetch(reverse.offset(offset).limit(limit))))
         statement = self._select(query, now).order_by(*_order(query, reverse=True))
         return list(reversed(self._fetch(statement.offset(offset).limit(limit))))
 
     def tail(self, query: QueueQuery, now: datetime, limit: int) -> list[QueueRow]:
         """The last `limit` rows, in queue order (`G` without walking the whole index)."""
+        if query.by_relevance:
+            return self.rows_from_end(query, now, 0, limit)
         statement = self._select(query, now).order_by(*_order(query, reverse=True)).limit(limit)
         return list(reversed(self._fetch(statement)))
 
@@ -274,6 +302,10 @@ class Queue:
 
     def position(self, query: QueueQuery, now: datetime, number: int) -> int | None:
         """Where case `number` stands in the queue now, or None if it has left it."""
+        if query.by_relevance:
+            # No index holds this order: where the case stands among the matches.
+            numbers = [row.number for row in self._fetch(self._by_relevance(query, now))]
+            return numbers.index(number) if number in numbers else None
         found = self._fetch(self._select(query, now).where(_C.number == number))
         if not found:
             return None

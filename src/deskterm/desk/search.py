@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, and_, bindparam, column, select, table, text
+from sqlalchemy import Boolean, Float, Integer, String, and_, bindparam, column, select, table, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
@@ -175,6 +175,41 @@ def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
             break  # rare enough: walking it is cheap
     found, rare = min(counted, key=lambda pair: pair[0])
     return rare, found
+
+
+# --- relevance: the order a user may ask for instead of the deadline's --------------------
+
+# FTS5's bm25 weight of each field (subject, contact, author, body), as PostgreSQL's
+# ts_rank weighs its labels A-D (1.0, 0.4, 0.2, 0.1): a word in the subject counts most.
+_BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
+
+
+def relevance(terms: tuple[Term, ...], dialect: str) -> Any:
+    """(case_id, score) of every case with a row matching one of the sought `terms`:
+    its best-matching row's score, smaller first (FTS5's bm25 is negative, ts_rank
+    is negated to match). Asked only when the user orders by relevance."""
+    sought = [t for t in terms if not t.negated]
+    if dialect == "sqlite":
+        query = " OR ".join(f"({search_query.fts5_term(t)})" for t in sought)
+        # bm25 cannot be called inside an aggregate: each row's score is taken first,
+        # in a subquery that LIMIT -1 (no limit) keeps SQLite from folding into this one.
+        statement = text(
+            "SELECT case_id, min(score) AS score FROM ("
+            f"SELECT rowid >> {CASE_SHIFT} AS case_id, bm25(search_text, {_BM25_WEIGHTS}) "
+            "AS score FROM search_text WHERE search_text MATCH :relevance LIMIT -1) "
+            "GROUP BY case_id"
+        )
+    else:
+        query = " | ".join(f"({search_query.ts_term(t)})" for t in sought)
+        statement = text(
+            "SELECT case_id, -max(ts_rank(document, CAST(:relevance AS tsquery))) AS score "
+            "FROM search_text WHERE document @@ CAST(:relevance AS tsquery) GROUP BY case_id"
+        )
+    return (
+        statement.bindparams(relevance=query)
+        .columns(column("case_id", Integer), column("score", Float))
+        .subquery("relevance")
+    )
 
 
 # --- the queue's search: the matching cases, found once per search -----------------------
@@ -579,6 +614,7 @@ __all__ = [
     "matching",
     "places",
     "places_of_numbers",
+    "relevance",
     "search",
     "snippet_of",
     "words_of",
