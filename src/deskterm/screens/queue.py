@@ -425,9 +425,14 @@ class QueueScreen(GrammarScreen):
         if shown is not None and parts and parts[-1].startswith("showing"):
             notes.append(parts.pop())
         if self.source.query.filter.terms:
-            # Which order a search's rows are in (R switches): on the counts' line,
-            # which has room at 80 columns where the notes' line has none.
-            parts.append("by relevance" if self.source.query.relevance else "by deadline")
+            # Which order a search's rows are in (R switches). Narrow: on the counts'
+            # line, which has room where the notes' has none; wide: after "showing N",
+            # where it reads as a sentence and the one line holds it.
+            order = "by relevance" if self.source.query.relevance else "by deadline"
+            if narrow or not notes:
+                parts.append(order)
+            else:
+                notes[0] += " " + order
         typed = self.query_one("#filter", Input)
         if typed.value and not typed.display:
             notes.append("filter: " + safe_line(typed.value, 40))
