@@ -585,6 +585,22 @@ def snippet_of(words: str, terms: Iterable[Term]) -> str | None:
     return ("…" if start else "") + line + ("…" if end < len(words) else "")
 
 
+def matched_spans(words: str, terms: Iterable[Term]) -> list[tuple[int, int]]:
+    """Where in `words` the sought `terms` match, as (start, end) spans of its words
+    (phrases: each of their words), in order; empty: no match."""
+    sought = [t for t in terms if not t.negated]
+    if not words or not sought:
+        return []
+    folded = fold(words)
+    if len(folded) != len(words):  # a rare case change of length: match on the original
+        folded = words.lower()
+    spans = [(m.start(), m.end(), m.group()) for m in search_query._WORD.finditer(folded)]
+    found: set[tuple[int, int]] = set()
+    for term in sought:
+        found.update(_term_spans(spans, term))
+    return sorted(found)
+
+
 def _term_spans(spans: list[tuple[int, int, str]], term: Term) -> list[tuple[int, int]]:
     found = []
     size = len(term.words)
@@ -611,6 +627,7 @@ __all__ = [
     "Hit",
     "Matches",
     "count_hint",
+    "matched_spans",
     "matching",
     "places",
     "places_of_numbers",
