@@ -306,6 +306,32 @@ def test_the_queue_keeps_a_search_s_cases_in_step_with_every_change(
     assert shown("wombat") == sorted([sso, other])
 
 
+def test_a_rare_word_s_few_cases_are_where_the_queue_starts_whatever_else_is_asked(
+    desk: Desk, sso: int, other: int
+) -> None:
+    """A rare word with `status:` (or any token with an index of its own): the queue's
+    query starts from the word's few cases, each looked up by id, where SQLite would
+    rather walk the whole queue or status index testing each row against them (a cost
+    that grows with the desk, not with the matches)."""
+    from deskterm.desk.filters import parse_filter
+    from deskterm.desk.queue import Queue, QueueQuery, _order
+
+    if desk.engine.dialect.name != "sqlite":
+        pytest.skip("the plan of SQLite's planner")
+    queue = Queue(desk)
+    for typed in ("saml status:waiting", "saml sev:2", "saml @unassigned", "saml"):
+        query = QueueQuery(filter=parse_filter(typed, "alice"), me="alice")
+        statement = queue._select(query, desk.now()).order_by(*_order(query)).limit(50)
+        with desk.engine.connect() as connection:
+            search.Matches.prepare(connection)
+            compiled = statement.compile(connection, compile_kwargs={"literal_binds": True})
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+            rows = connection.execute(statement).all()
+        assert plan[0][3].startswith("SCAN matched"), (typed, plan)
+        assert [row.number for row in rows] == [sso], typed
+        assert queue.count(query, desk.now()) == 1, typed
+
+
 def test_a_desk_with_the_first_index_moves_to_a_row_per_text(tmp_path: Path) -> None:
     """Migration 0008: a desk indexed a document per case (0006) keeps every word,
     the words read from text attachments too, in the index of a row per text."""

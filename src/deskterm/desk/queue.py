@@ -155,8 +155,13 @@ def filter_conditions(query: QueueQuery, now: datetime) -> list[Any]:
 
 
 def _conditions(
-    query: QueueQuery, now: datetime, matches: search.Matches | None = None, whole: bool = False
+    query: QueueQuery,
+    now: datetime,
+    matches: search.Matches | None = None,
+    whole: bool = False,
+    found: bool = False,
 ) -> list[Any]:
+    """`found`: the rows come from the search's cases already (search.from_few)."""
     view, flt = query.view, query.filter
     conditions: list[Any] = []
     if view == "closed":
@@ -188,11 +193,13 @@ def _conditions(
         conditions.append(breached_condition(now))
     if flt.due_within is not None:
         conditions.append(_C.queue_due < now + flt.due_within)
-    if flt.terms:
+    if flt.terms and not found:
         # Every word anyone wrote on the case, from the database's full-text index
         # (last: asked only of rows the other conditions let through).
-        found = matches.condition(flt.terms, whole=whole) if matches else search.matching(flt.terms)
-        conditions.append(found)
+        matched = (
+            matches.condition(flt.terms, whole=whole) if matches else search.matching(flt.terms)
+        )
+        conditions.append(matched)
     return conditions
 
 
@@ -236,9 +243,21 @@ class Queue:
         # The cases matching each search, found once while its filter tokens change.
         self.matches = search.Matches(desk.engine)
 
+    def _source(
+        self, query: QueueQuery, organization: bool = True, whole: bool = False
+    ) -> tuple[Any, bool]:
+        """Where `query`'s rows are read from: the cases (with their organizations), or,
+        when its search matches few cases (SQLite), those cases looked up by id
+        (search.from_few); and whether so."""
+        found = self.matches.few(query.filter.terms, whole)
+        source: Any = cases if found is None else search.from_few(found)
+        if organization:
+            source = source.join(organizations, _O.id == _C.organization_id)
+        return source, found is not None
+
     def _select(self, query: QueueQuery, now: datetime) -> Any:
-        joined = cases.join(organizations, _O.id == _C.organization_id)
-        conditions = _conditions(query, now, self.matches)
+        joined, found = self._source(query)
+        conditions = _conditions(query, now, self.matches, found=found)
         return select(*_COLUMNS).select_from(joined).where(*conditions)
 
     def _by_relevance(self, query: QueueQuery, now: datetime, reverse: bool = False) -> Any:
@@ -343,10 +362,8 @@ class Queue:
         *extra: Any,
         stale: Callable[[], bool] | None = None,
     ) -> int:
-        base: Any = cases
-        if _needs_organization(query):
-            base = cases.join(organizations, _O.id == _C.organization_id)
-        conditions = _conditions(query, now, self.matches, whole=True)
+        base, found = self._source(query, _needs_organization(query), whole=True)
+        conditions = _conditions(query, now, self.matches, whole=True, found=found)
         statement = select(func.count()).select_from(base).where(*extra, *conditions)
         with self.desk.engine.connect() as connection, _abandoned_when(connection, stale):
             search.Matches.prepare(connection)

@@ -17,7 +17,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, Integer, String, and_, bindparam, column, select, table, text
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    Join,
+    String,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
@@ -289,6 +302,14 @@ class Matches:
             return and_(*(_InCase(column, t) for t in terms))
         return _MatchedIn(column, held)
 
+    def few(self, terms: tuple[Term, ...], whole: bool = False) -> frozenset[int] | None:
+        """SQLite: the cases matching `terms` when they are few enough (FEW) to start a
+        query from, each looked up by id; None otherwise (or on PostgreSQL)."""
+        if self.engine.dialect.name != "sqlite" or not terms:
+            return None
+        held = self._current(terms, whole)
+        return held.cases if held is not None and len(held.cases) <= FEW else None
+
     def forget(self) -> None:
         with self._lock:
             for held in self._held.values():
@@ -345,6 +366,31 @@ class Matches:
             self._held[terms] = fresh
             _MATCHED[fresh.token] = found
         return fresh
+
+
+class _CrossJoin(Join):
+    """SQLite's CROSS JOIN: the planner keeps its left side as the outer loop."""
+
+    __visit_name__ = "cross_join"
+    inherit_cache = True
+
+
+@compiles(_CrossJoin, "sqlite")
+def _sqlite_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    kw["asfrom"] = True
+    return (
+        f"{compiler.process(element.left, **kw)} CROSS JOIN "
+        f"{compiler.process(element.right, **kw)} ON {compiler.process(element.onclause, **kw)}"
+    )
+
+
+def from_few(found: frozenset[int]) -> Any:
+    """The cases table reached from the ids in `found`, each looked up by its key: a query of a rare word's few cases costs in proportion to them,
+    where SQLite would rather walk an index of the whole queue in the order asked (or of
+    a status, with `status:`) and test each row against the list."""
+    ids = bindparam("found", json.dumps(sorted(found)), String, unique=True)
+    matched = func.json_each(ids).table_valued("value").alias("matched")
+    return _CrossJoin(matched, cases, cases.c.id == matched.c.value)
 
 
 # --- the command line's search ------------------------------------------------------------
@@ -627,6 +673,7 @@ __all__ = [
     "Hit",
     "Matches",
     "count_hint",
+    "from_few",
     "matched_spans",
     "matching",
     "places",
