@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ARRAY,
     Boolean,
     Float,
     Integer,
@@ -87,6 +88,13 @@ def _walking(walked: Term, terms: tuple[Term, ...]) -> Any:
         .where(_FTS.c.search_text.op("MATCH")(search_query.fts5_term(walked)))
         .where(*(_InCase(case, t) for t in terms if t is not walked))
     )
+
+
+def _pg_walking(walked: Term, terms: tuple[Term, ...]) -> Any:
+    """PostgreSQL: SELECT the ids of the cases matching `terms`, from the cases of
+    `walked` (a rare term, from the GIN index), each asked for the other terms."""
+    others = (_InCase(cases.c.id, t) for t in terms if t is not walked)
+    return select(cases.c.id).where(_Matching(cases.c.id, (walked,)), *others)
 
 
 def _sqlite_cases_matching(terms: tuple[Term, ...]) -> Any:
@@ -254,7 +262,7 @@ class _Held:
 
 
 class _MatchedIn(ColumnElement[bool]):
-    """`column` is one of the cases held under `token` (SQLite)."""
+    """`column` is one of the cases held under `token`."""
 
     inherit_cache = False
     type = Boolean()
@@ -274,10 +282,17 @@ def _sqlite_matched_in(element: _MatchedIn, compiler: Any, **kw: Any) -> str:
     return f"deskterm_matched({element.held.token}, +{column})"
 
 
+@compiles(_MatchedIn, "postgresql")
+def _pg_matched_in(element: _MatchedIn, compiler: Any, **kw: Any) -> str:
+    # An array: PostgreSQL looks a few up by key, and hashes a long one to test rows.
+    ids = bindparam("matched", sorted(element.held.cases), ARRAY(Integer), unique=True)
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(ids, **kw)})"
+
+
 class Matches:
-    """The cases matching the queue's searches (SQLite), found once per search and kept
-    in step with the events written since (each change writes one): a filter keystroke
-    with a search active then costs what it costs without. A change that writes no event
+    """The cases matching the queue's searches, found once per search and kept in step
+    with the events written since (each change writes one): a filter keystroke with a
+    search active then costs what it costs without. A change that writes no event
     (a directory change, told as `everything` by the desk's watcher) calls `forget`."""
 
     def __init__(self, engine: Any) -> None:
@@ -292,15 +307,13 @@ class Matches:
         rows: each row is asked (a seek per term in its case's keys), since a first page
         walks few rows before it is full; unless `whole` (a count: every row is asked
         of, so the matching cases are found once)."""
+        held = self._current(terms, whole)
+        if held is not None:
+            return _MatchedIn(column, held)
         if self.engine.dialect.name != "sqlite":
-            if whole:
-                return matching(terms, column)  # a count: every match, from the GIN index
             with self.engine.connect() as connection:
                 return _pg_condition(connection, terms, column)
-        held = self._current(terms, whole)
-        if held is None:
-            return and_(*(_InCase(column, t) for t in terms))
-        return _MatchedIn(column, held)
+        return and_(*(_InCase(column, t) for t in terms))
 
     def few(self, terms: tuple[Term, ...], whole: bool = False) -> frozenset[int] | None:
         """SQLite: the cases matching `terms` when they are few enough (FEW) to start a
@@ -343,13 +356,19 @@ class Matches:
                 ).scalars()
                 touched = list(written)
             if held is None or len(touched) > RECHECKED:
+                sqlite = connection.dialect.name == "sqlite"
                 rare, count = _rarest(connection, [t for t in terms if not t.negated])
                 if count < RARE_ENOUGH:
-                    found = frozenset(connection.execute(_walking(rare, terms)).scalars())
+                    statement = _walking(rare, terms) if sqlite else _pg_walking(rare, terms)
                 elif whole:
-                    found = frozenset(connection.execute(_sqlite_cases_matching(terms)).scalars())
+                    statement = (
+                        _sqlite_cases_matching(terms)
+                        if sqlite
+                        else select(cases.c.id).where(matching(terms))
+                    )
                 else:
                     return None
+                found = frozenset(connection.execute(statement).scalars())
             else:
                 still = select(cases.c.id).where(
                     cases.c.id.in_(touched), *(_InCase(cases.c.id, t) for t in terms)
@@ -605,6 +624,8 @@ def snippet_of(words: str, terms: Iterable[Term]) -> str | None:
     folded = fold(words)
     if len(folded) != len(words):  # a rare case change of length: match on the original
         folded = words.lower()
+    if not _may_match(folded, terms):
+        return None
     spans = [(m.start(), m.end(), m.group()) for m in search_query._WORD.finditer(folded)]
     marked: list[tuple[int, int]] = []
     for term in terms:
@@ -645,6 +666,14 @@ def matched_spans(words: str, terms: Iterable[Term]) -> list[tuple[int, int]]:
     for term in sought:
         found.update(_term_spans(spans, term))
     return sorted(found)
+
+
+def _may_match(folded: str, terms: list[Term]) -> bool:
+    """Whether one of `terms` can match `folded` text at all: its first word is in it
+    somewhere (a phone number's digits may be split, so it always can). A case's many
+    texts are looked at newest first until one matches: most are passed over here,
+    without splitting them into words."""
+    return any(t.phone is not None or t.words[0] in folded for t in terms)
 
 
 def _term_spans(spans: list[tuple[int, int, str]], term: Term) -> list[tuple[int, int]]:
