@@ -306,6 +306,23 @@ def test_the_queue_keeps_a_search_s_cases_in_step_with_every_change(
     assert shown("wombat") == sorted([sso, other])
 
 
+def test_by_relevance_every_matching_case_is_listed_however_few_texts_are_scored(
+    desk: Desk, sso: int, other: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the newest matching texts are scored (a common word would cost seconds):
+    a case none of whose texts is among them still shows, after the scored ones."""
+    from deskterm.desk.filters import parse_filter
+    from deskterm.desk.queue import Queue, QueueQuery
+
+    query = QueueQuery(filter=parse_filter("after", "alice"), me="alice", relevance=True)
+    assert sorted(row.number for row in Queue(desk).rows(query, desk.now(), 0, 50)) == sorted(
+        [sso, other]
+    )
+    monkeypatch.setattr(search, "SCORED", 1)  # the newest text: the other case's note
+    shown = [row.number for row in Queue(desk).rows(query, desk.now(), 0, 50)]
+    assert shown == [other, sso]
+
+
 def test_a_rare_word_s_few_cases_are_where_the_queue_starts_whatever_else_is_asked(
     desk: Desk, sso: int, other: int
 ) -> None:

@@ -262,14 +262,21 @@ class Queue:
 
     def _by_relevance(self, query: QueueQuery, now: datetime, reverse: bool = False) -> Any:
         """`query`'s rows, best match first (worst first: `reverse`), then by deadline."""
-        scores = search.relevance(query.filter.terms, self.desk.engine.dialect.name)
-        joined = cases.join(organizations, _O.id == _C.organization_id).join(
-            scores, scores.c.case_id == _C.id
-        )
-        keys = [scores.c.score, *_order(query)]
+        terms = query.filter.terms
+        # Every matching row is sorted: the search's cases are found whole, once (as a
+        # count finds them), not asked of row by row.
+        joined, found = self._source(query, whole=True)
+        if self.desk.engine.dialect.name == "sqlite":
+            score = self.matches.score(terms)
+        else:
+            scores = search.relevance(terms, self.desk.engine.dialect.name)
+            joined = joined.outerjoin(scores, scores.c.case_id == _C.id)
+            # Unscored (none of its texts among those scored): after every scored case.
+            score = func.coalesce(scores.c.score, 0)
+        keys = [score, *_order(query)]
         if reverse:
-            keys = [scores.c.score.desc(), *_order(query, reverse=True)]
-        conditions = _conditions(query, now, self.matches)
+            keys = [score.desc(), *_order(query, reverse=True)]
+        conditions = _conditions(query, now, self.matches, whole=True, found=found)
         return select(*_COLUMNS).select_from(joined).where(*conditions).order_by(*keys)
 
     def rows(self, query: QueueQuery, now: datetime, offset: int, limit: int) -> list[QueueRow]:

@@ -205,29 +205,45 @@ def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
 _BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
 
 
-def relevance(terms: tuple[Term, ...], dialect: str) -> Any:
-    """(case_id, score) of every case with a row matching one of the sought `terms`:
-    its best-matching row's score, smaller first (FTS5's bm25 is negative, ts_rank
-    is negated to match). Asked only when the user orders by relevance."""
+# The newest this many matching texts are scored for relevance, at most: a common word
+# is in a large part of the desk, and scoring every text of it would cost seconds. A
+# case none of whose texts is among them comes after the scored ones, by deadline.
+SCORED = 20_000
+
+
+def relevance(terms: tuple[Term, ...], dialect: str, found: frozenset[int] | None = None) -> Any:
+    """(case_id, score) of the cases with a text matching one of the sought `terms`:
+    its best-matching text's score, smaller first (FTS5's bm25 is negative, ts_rank is
+    negated to match), over the newest SCORED matching texts (of the cases `found`,
+    when the search's few cases are known). Asked only when the user orders so."""
     sought = [t for t in terms if not t.negated]
+    binds: dict[str, Any] = {}
     if dialect == "sqlite":
-        query = " OR ".join(f"({search_query.fts5_term(t)})" for t in sought)
-        # bm25 cannot be called inside an aggregate: each row's score is taken first,
-        # in a subquery that LIMIT -1 (no limit) keeps SQLite from folding into this one.
+        binds["relevance"] = " OR ".join(f"({search_query.fts5_term(t)})" for t in sought)
+        among = ""
+        if found is not None:
+            among = f"AND rowid >> {CASE_SHIFT} IN (SELECT value FROM json_each(:among)) "
+            binds["among"] = json.dumps(sorted(found))
+        # bm25 cannot be called inside an aggregate: each text's score is taken first,
+        # in a subquery (its LIMIT keeps SQLite from folding it into this one). FTS5
+        # walks the texts newest first and scores only those it returns.
         statement = text(
             "SELECT case_id, min(score) AS score FROM ("
             f"SELECT rowid >> {CASE_SHIFT} AS case_id, bm25(search_text, {_BM25_WEIGHTS}) "
-            "AS score FROM search_text WHERE search_text MATCH :relevance LIMIT -1) "
-            "GROUP BY case_id"
+            f"AS score FROM search_text WHERE search_text MATCH :relevance {among}"
+            f"ORDER BY rowid DESC LIMIT {SCORED}) GROUP BY case_id"
         )
     else:
-        query = " | ".join(f"({search_query.ts_term(t)})" for t in sought)
+        binds["relevance"] = " | ".join(f"({search_query.ts_term(t)})" for t in sought)
+        # ts_rank reads each document: only for the texts kept.
         statement = text(
             "SELECT case_id, -max(ts_rank(document, CAST(:relevance AS tsquery))) AS score "
-            "FROM search_text WHERE document @@ CAST(:relevance AS tsquery) GROUP BY case_id"
+            "FROM (SELECT case_id, document FROM search_text "
+            "WHERE document @@ CAST(:relevance AS tsquery) "
+            f"ORDER BY id DESC LIMIT {SCORED}) AS newest GROUP BY case_id"
         )
     return (
-        statement.bindparams(relevance=query)
+        statement.bindparams(**binds)
         .columns(column("case_id", Integer), column("score", Float))
         .subquery("relevance")
     )
@@ -247,6 +263,17 @@ HELD = 2  # searches whose matching cases are kept (the one typed, and the one b
 # (a function SQLite calls back: every connection of the pool knows it).
 _MATCHED: dict[int, frozenset[int]] = {}
 _tokens = itertools.count(1)
+
+
+# The relevance of each case of a search ordered so, by token, for
+# `deskterm_score(token, id)` (SQLite: joined to its subquery, the planner scanned the
+# scores once per case).
+_SCORES: dict[int, dict[int, float]] = {}
+
+
+def _score(token: int, case_id: int) -> float:
+    found = _SCORES.get(token)
+    return found.get(case_id, 0.0) if found is not None else 0.0
 
 
 def _matched(token: int, case_id: int) -> int:
@@ -298,6 +325,8 @@ class Matches:
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._held: dict[tuple[Term, ...], _Held] = {}
+        # Per search ordered by relevance: (the newest event then, the scores' token).
+        self._scored: dict[tuple[Term, ...], tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def condition(
@@ -335,6 +364,31 @@ class Matches:
         raw = connection.connection.dbapi_connection
         if hasattr(raw, "create_function"):
             raw.create_function("deskterm_matched", 2, _matched, deterministic=True)
+            raw.create_function("deskterm_score", 2, _score, deterministic=True)
+
+    def score(self, terms: tuple[Term, ...], column: Any = cases.c.id) -> Any:
+        """SQLite: each case's relevance to `terms` (`relevance`; 0: unscored), scored
+        once per search and state of the desk, as an expression on `column`."""
+        with self.engine.connect() as connection:
+            newest = connection.execute(
+                text("SELECT coalesce(max(id), 0) FROM events")
+            ).scalar_one()
+        with self._lock:
+            known = self._scored.get(terms)
+        if known is None or known[0] != newest:
+            scores = relevance(terms, "sqlite", self.few(terms))
+            with self.engine.connect() as connection:
+                found = dict(connection.execute(select(scores.c.case_id, scores.c.score)).all())
+            token = next(_tokens)
+            with self._lock:
+                old = self._scored.pop(terms, None)
+                if old is not None:
+                    _SCORES.pop(old[1], None)
+                while len(self._scored) >= HELD:
+                    _SCORES.pop(self._scored.pop(next(iter(self._scored)))[1], None)
+                self._scored[terms] = known = (newest, token)
+                _SCORES[token] = found
+        return func.deskterm_score(known[1], column)
 
     def _current(self, terms: tuple[Term, ...], whole: bool) -> _Held | None:
         with self.engine.connect() as connection:
