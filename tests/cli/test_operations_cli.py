@@ -205,6 +205,23 @@ def test_a_restored_backup_holds_every_row_of_every_table(db: Path, tmp_path: Pa
     assert json.loads(run(elsewhere, "case", "show", "40100", "--json")[1])["policy_version"] == 1
 
 
+def test_a_restored_desk_finds_the_words_of_its_text_attachments(db: Path, tmp_path: Path) -> None:
+    """The search index (the words of attached logs too) comes back with the desk."""
+    log = tmp_path / "agent.log"
+    log.write_text("start\nkerberos preauth rejected for svc-sync\n", encoding="utf-8")
+    assert run(db, "case", "attach", "40100", str(log))[0] == 0
+    backup = tmp_path / "monday.bak"
+    assert run(db, "backup", str(backup))[0] == 0
+    elsewhere = tmp_path / "elsewhere" / "deskterm.db"
+    elsewhere.parent.mkdir()
+    assert run(elsewhere, "restore", str(backup))[0] == 0
+    code, out, err = run(elsewhere, "search", "preauth", "--json")
+    assert code == 0, err
+    found = [(hit["number"], hit["where"]) for hit in json.loads(out)]
+    assert found == [(40100, "in agent.log")]
+    assert doctor(elsewhere)[1]["search index"]["status"] == "ok"
+
+
 def test_backup_refuses_to_overwrite_a_file_without_force(db: Path, tmp_path: Path) -> None:
     target = tmp_path / "existing.bak"
     target.write_text("my notes")

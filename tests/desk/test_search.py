@@ -306,6 +306,61 @@ def test_the_queue_keeps_a_search_s_cases_in_step_with_every_change(
     assert shown("wombat") == sorted([sso, other])
 
 
+def test_by_relevance_every_matching_case_is_listed_however_few_texts_are_scored(
+    desk: Desk, sso: int, other: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the newest matching texts are scored (a common word would cost seconds):
+    a case none of whose texts is among them still shows, after the scored ones."""
+    from deskterm.desk.filters import parse_filter
+    from deskterm.desk.queue import Queue, QueueQuery
+
+    query = QueueQuery(filter=parse_filter("after", "alice"), me="alice", relevance=True)
+    assert sorted(row.number for row in Queue(desk).rows(query, desk.now(), 0, 50)) == sorted(
+        [sso, other]
+    )
+    monkeypatch.setattr(search, "SCORED", 1)  # the newest text: the other case's note
+    shown = [row.number for row in Queue(desk).rows(query, desk.now(), 0, 50)]
+    assert shown == [other, sso]
+
+
+def test_a_rare_word_s_few_cases_are_where_the_queue_starts_whatever_else_is_asked(
+    desk: Desk, sso: int, other: int
+) -> None:
+    """A rare word with `status:` (or any token with an index of its own): the queue's
+    query starts from the word's few cases, each looked up by id, where SQLite would
+    rather walk the whole queue or status index testing each row against them (a cost
+    that grows with the desk, not with the matches); PostgreSQL asks for them by id."""
+    from deskterm.desk.filters import parse_filter
+    from deskterm.desk.queue import Queue, QueueQuery, _order
+
+    queue = Queue(desk)
+    if desk.engine.dialect.name != "sqlite":
+        # PostgreSQL: once found, a search's cases are asked for by id (an array), not
+        # found again from the index at every keystroke.
+        for typed in ("saml status:waiting", "saml sev:2", "export -wombat"):
+            query = QueueQuery(filter=parse_filter(typed, "alice"), me="alice")
+            expected = [sso] if "saml" in typed else [other]
+            assert queue.count(query, desk.now()) == 1, typed
+            statement = queue._select(query, desk.now()).order_by(*_order(query)).limit(50)
+            with desk.engine.connect() as connection:
+                compiled = str(statement.compile(connection))
+                rows = connection.execute(statement).all()
+            assert "= ANY(" in compiled and "@@" not in compiled, typed
+            assert [row.number for row in rows] == expected, typed
+        return
+    for typed in ("saml status:waiting", "saml sev:2", "saml @unassigned", "saml"):
+        query = QueueQuery(filter=parse_filter(typed, "alice"), me="alice")
+        statement = queue._select(query, desk.now()).order_by(*_order(query)).limit(50)
+        with desk.engine.connect() as connection:
+            search.Matches.prepare(connection)
+            compiled = statement.compile(connection, compile_kwargs={"literal_binds": True})
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+            rows = connection.execute(statement).all()
+        assert plan[0][3].startswith("SCAN matched"), (typed, plan)
+        assert [row.number for row in rows] == [sso], typed
+        assert queue.count(query, desk.now()) == 1, typed
+
+
 def test_a_desk_with_the_first_index_moves_to_a_row_per_text(tmp_path: Path) -> None:
     """Migration 0008: a desk indexed a document per case (0006) keeps every word,
     the words read from text attachments too, in the index of a row per text."""

@@ -17,6 +17,8 @@ from deskterm import settings
 from deskterm.desk import cases, directory, search
 from deskterm.desk.cases import changing
 from deskterm.desk.context import Desk
+from deskterm.desk.filters import parse_filter
+from deskterm.desk.queue import Queue, QueueQuery
 from deskterm.models import EventKind
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
@@ -113,6 +115,16 @@ def results(desk: Desk) -> dict[str, list[tuple[int, str, str]]]:
     return found
 
 
+def queue_orders(desk: Desk, query: str) -> tuple[list[int], list[int]]:
+    """The queue's rows for a search, by deadline and by relevance."""
+    flt = parse_filter(query, desk.actor)
+    orders = []
+    for relevance in (False, True):
+        asked = QueueQuery(view="everything", filter=flt, me=desk.actor, relevance=relevance)
+        orders.append([row.number for row in Queue(desk).rows(asked, desk.now(), 0, 50)])
+    return orders[0], orders[1]
+
+
 @pytest.mark.skipif(not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG not set")
 def test_sqlite_and_postgresql_find_the_same_cases_in_the_same_places(tmp_path: Path) -> None:
     policies = PolicyCatalog(settings.policy_dirs())
@@ -122,14 +134,19 @@ def test_sqlite_and_postgresql_find_the_same_cases_in_the_same_places(tmp_path: 
     try:
         upgrade(pg, MONDAY)
         answers = []
+        orders = []
         for engine in (lite, pg):
             desk = Desk(engine, policies, "alice", now=FrozenClock(MONDAY))
             build(desk)
             answers.append(results(desk))
+            orders.append(queue_orders(desk, "clock"))
         sqlite_found, pg_found = answers
         assert any(sqlite_found.values())
         for query in QUERIES:
             assert sqlite_found[query] == pg_found[query], query
+        # Same deadline: by number; by relevance the case with the word in its
+        # subject first, on either database.
+        assert orders[0] == orders[1] == ([40100, 40104], [40104, 40100])
     finally:
         lite.dispose()
         pg.dispose()

@@ -14,7 +14,16 @@ from typer.testing import CliRunner
 
 from deskterm import settings
 from deskterm.cli import app
-from deskterm.desk import attachments, cases, demo, directory, policy_apply, queries, transfer
+from deskterm.desk import (
+    attachments,
+    cases,
+    demo,
+    directory,
+    policy_apply,
+    queries,
+    search,
+    transfer,
+)
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.sla import parse_policy
@@ -279,3 +288,34 @@ def test_a_failed_export_leaves_no_partial_file(
     code, _, err = cli("--db", url(desk), "export", str(tmp_path / "desk.jsonl"))
     assert code == 2 and "disk" in err
     assert sorted(p.name for p in tmp_path.iterdir() if "desk.jsonl" in p.name) == []
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_words_of_a_text_attachment_are_found_after_the_move(
+    fresh: Fresh, tmp_path: Path, kind: str
+) -> None:
+    """The index of a file's contents comes along: the database cannot read the
+    attachment store to rebuild it, so the export carries the words read from it."""
+    if kind == "postgresql" and not HAS_PG:
+        pytest.skip("DESKTERM_TEST_PG not set")
+    source = fresh("sqlite")
+    number = cases.open_case(
+        source, organization=demo_org_of(source), contact=None, severity=2, subject="Sync stops"
+    ).number
+    log = tmp_path / "agent.log"
+    log.write_text("start\nkerberos preauth rejected for svc-sync\n", encoding="utf-8")
+    attachments.attach(source, number, log)
+    assert [hit.number for hit in search.search(source, "preauth")] == [number]
+    export(source, tmp_path / "desk.jsonl")
+    target = fresh(kind)
+    code, _, err = cli("--db", url(target), "import", str(tmp_path / "desk.jsonl"))
+    assert code == 0, err
+    found = search.search(target, "preauth")
+    assert [(hit.number, hit.where) for hit in found] == [(number, "in agent.log")]
+    assert "⟦preauth⟧" in found[0].snippet
+    assert export(target, tmp_path / "again.jsonl") == (tmp_path / "desk.jsonl").read_bytes()
+
+
+def demo_org_of(desk: Desk) -> str:
+    directory.add_organization(desk, "Acme Sync", "standard-tier")
+    return "Acme Sync"

@@ -334,6 +334,68 @@ async def test_ten_thousand_events_open_and_scroll(seeded: Seeded) -> None:
         assert "note number 9999" in screen_text(app)
 
 
+# -- finding words in the timeline ----------------------------------------------------------
+
+
+def find_status(screen: CaseScreen) -> str:
+    return str(screen.query_one("#find-status").render())
+
+
+def marked_words(app: Any) -> list[str]:
+    """The words of the timeline painted as a search's matches (reverse video) now."""
+    region = app.screen.query_one("#timeline-doc", Document).region
+    words = []
+    for strip in app.screen._compositor.render_strips()[region.y : region.bottom]:
+        shown = strip.crop(region.x, region.right)
+        words += [s.text for s in shown if s.style is not None and s.style.reverse]
+    return [word for word in words if word.strip()]
+
+
+async def test_slash_finds_words_in_the_timeline_and_n_steps_between_hits(seeded: Seeded) -> None:
+    """`/` finds (any case, accents too), n / N go round the hits saying which one is shown,
+    esc ends the search, and n writes a note again."""
+    cases.note(seeded.desk, DISK_FULL, "Kerberos preauth failed on dc01")
+    cases.note(seeded.desk, DISK_FULL, "cleared /var/log, nothing else")
+    cases.reply(seeded.desk, DISK_FULL, "Could the KERBÉROS clock be off?")
+    add_events(seeded, DISK_FULL, 200)  # the hits far apart: each must be scrolled to
+    cases.note(seeded.desk, DISK_FULL, "kerberos fine after the NTP fix")
+    app = make_app(seeded.desk)
+    async with app.run_test(size=NARROW) as pilot:
+        screen = await open_case(pilot, DISK_FULL)
+        document = screen.query_one("#timeline-doc", Document)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"kerberos", "enter")
+        await settle(pilot)
+        assert app.focused is document
+        # From the view (the newest, at the bottom): the last hit.
+        assert find_status(screen) == "hit 3 of 3"
+        assert "kerberos" in marked_words(app)
+        await pilot.press("N")
+        await settle(pilot)
+        assert find_status(screen) == "hit 2 of 3"
+        assert "KERBÉROS" in marked_words(app)  # scrolled to it, marked
+        await pilot.press("N", "N")
+        await settle(pilot)
+        assert find_status(screen).startswith("hit 3 of 3")  # round the start
+        await pilot.press("n")
+        await settle(pilot)
+        assert find_status(screen).startswith("hit 1 of 3")
+        assert "Kerberos" in marked_words(app)
+        assert isinstance(app.screen, CaseScreen)  # n stepped; it wrote no note
+        await pilot.press("slash", *"zyzzyva", "enter")  # typed over the last words
+        await settle(pilot)
+        assert find_status(screen) == "no match: zyzzyva"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.query_one("#find-bar").display
+        assert not [word for word in marked_words(app) if "erberos" in word]
+        assert isinstance(app.screen, CaseScreen)  # esc ended the search, not the case
+        await pilot.press("n")
+        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer))
+
+
 # -- text, drafts and conflicts -------------------------------------------------------------
 
 

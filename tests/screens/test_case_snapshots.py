@@ -83,3 +83,16 @@ def test_case_no_color_120x40(snap_compare: Compare, worked: Seeded) -> None:
 @pytest.mark.usefixtures("colour")
 def test_case_help_120x40(snap_compare: Compare, worked: Seeded) -> None:
     assert snap_compare(app_on(worked), terminal_size=WIDE, run_before=on_case("question_mark"))
+
+
+@pytest.mark.usefixtures("colour")
+def test_case_find_80x24(snap_compare: Compare, worked: Seeded) -> None:
+    """`/call`: the hits marked, the one shown more strongly, "hit i of n" beside the words."""
+    run_before = on_case("slash", *"call", "enter")
+    assert snap_compare(app_on(worked), terminal_size=NARROW, run_before=run_before)
+
+
+def test_case_find_no_color_80x24(snap_compare: Compare, worked: Seeded) -> None:
+    """Without colour the matched words are still told apart (reverse video)."""
+    run_before = on_case("slash", *"call", "enter", "N")
+    assert snap_compare(app_on(worked), terminal_size=NARROW, run_before=run_before)

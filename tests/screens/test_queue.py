@@ -384,6 +384,64 @@ async def test_escape_clears_the_filter_and_shows_every_row_again(seeded: Seeded
         assert "showing" not in text_of(app, "#summary")
 
 
+async def test_a_search_keeps_deadline_order_until_asked_for_relevance(seeded: Seeded) -> None:
+    """`R` orders a search's rows best match first (a word in the subject before one in
+    a passing note) and back; the header says which order is shown, and the footer
+    offers the key only while a search is active."""
+    cases.note(seeded.desk, LOGIN_BROKEN, "the disk on the proxy filled up once, long ago")
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await start(pilot)
+        assert "R" not in [key.key for key in footer_keys(app)]
+        await filter_queue(pilot, "disk")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown_numbers(app) == [LOGIN_BROKEN, DISK_FULL]  # deadline order
+        assert "by deadline" in text_of(app, "#summary")
+        assert ("R", "By relevance") in [(k.key, k.description) for k in footer_keys(app)]
+        await pilot.press("R")
+        await settle(pilot)
+        assert shown_numbers(app) == [DISK_FULL, LOGIN_BROKEN]  # the subject weighs most
+        assert "by relevance" in text_of(app, "#summary")
+        assert ("R", "By deadline") in [(k.key, k.description) for k in footer_keys(app)]
+        # Typing on keeps the order asked for.
+        await pilot.press("slash", "end", *" -nothing")
+        await settle(pilot)
+        assert shown_numbers(app) == [DISK_FULL, LOGIN_BROKEN]
+        await pilot.press("enter", "R")
+        await settle(pilot)
+        assert shown_numbers(app) == [LOGIN_BROKEN, DISK_FULL]
+        assert "by deadline" in text_of(app, "#summary")
+        await clear_filter(pilot)
+        assert "R" not in [key.key for key in footer_keys(app)]
+        assert "by " not in text_of(app, "#summary")
+        assert shown_numbers(app) == QUEUE_ORDER
+
+
+async def test_closed_cases_are_found_in_recently_closed_and_in_all_cases(seeded: Seeded) -> None:
+    """Open views search open cases; "Recently closed" (6) its own; "All cases" (7) both."""
+    cases.note(seeded.desk, OLD_THING, "kerberos preauth failed after the clock moved")
+    cases.note(seeded.desk, SLOW_REPORTS, "kerberos tickets look fine")
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await start(pilot)
+        await filter_queue(pilot, "kerberos")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert shown_numbers(app) == [SLOW_REPORTS]
+        await pilot.press("6")
+        await settle(pilot)
+        assert shown_numbers(app) == [OLD_THING]
+        await pilot.press("7")
+        await settle(pilot)
+        assert shown_numbers(app) == [SLOW_REPORTS, OLD_THING]  # open by deadline, closed last
+        assert "⟦kerberos⟧" in line_of(app, OLD_THING)  # where it matched, as in any view
+        assert await until(pilot, lambda: "showing 2" in text_of(app, "#summary"), 5)
+        await clear_filter(pilot)
+        # Without a search: every case, open and closed.
+        assert shown_numbers(app) == [*QUEUE_ORDER, OLD_THING]
+
+
 class Shown:
     def __init__(self, key: str, description: str) -> None:
         self.key, self.description = key, description

@@ -60,6 +60,19 @@ def test_queue_filtered_120x40(snap_compare: Compare, seeded: Seeded) -> None:
 
 
 @pytest.mark.usefixtures("colour")
+def test_queue_search_by_relevance_80x24(snap_compare: Compare, seeded: Seeded) -> None:
+    """A search's rows best match first: the header says so, the footer offers R back."""
+    run_before = keys("slash", *"acme", "enter", "R")
+    assert snap_compare(app_on(seeded), terminal_size=NARROW, run_before=run_before)
+
+
+def test_queue_search_all_cases_no_color_80x24(snap_compare: Compare, seeded: Seeded) -> None:
+    """ "All cases": open and closed together, each row's match marked without colour."""
+    run_before = keys("7", "slash", *"thing", "enter")
+    assert snap_compare(app_on(seeded), terminal_size=NARROW, run_before=run_before)
+
+
+@pytest.mark.usefixtures("colour")
 def test_queue_filter_problem_80x24(snap_compare: Compare, seeded: Seeded) -> None:
     run_before = keys("slash", *"sev:x")
     assert snap_compare(app_on(seeded), terminal_size=NARROW, run_before=run_before)

@@ -46,6 +46,8 @@ VIEWS = (
     View("soon", "Breaching soon"),
     View("waiting", "Waiting"),
     View("closed", "Recently closed"),
+    # Open and closed together: where "have we seen this before?" is asked.
+    View("everything", "All cases"),
 )
 VIEW_KEYS = tuple(view.key for view in VIEWS)
 
@@ -55,6 +57,13 @@ class QueueQuery:
     view: str = "all"
     filter: QueueFilter = QueueFilter()
     me: str = ""
+    # Rows in order of how well they match the search, not by deadline (only with a
+    # search: without one every row matches alike).
+    relevance: bool = False
+
+    @property
+    def by_relevance(self) -> bool:
+        return self.relevance and bool(self.filter.terms)
 
 
 @dataclass(frozen=True)
@@ -150,8 +159,13 @@ def filter_conditions(query: QueueQuery, now: datetime) -> list[Any]:
 
 
 def _conditions(
-    query: QueueQuery, now: datetime, matches: search.Matches | None = None, whole: bool = False
+    query: QueueQuery,
+    now: datetime,
+    matches: search.Matches | None = None,
+    whole: bool = False,
+    found: bool = False,
 ) -> list[Any]:
+    """`found`: the rows come from the search's cases already (search.from_few)."""
     view, flt = query.view, query.filter
     conditions: list[Any] = []
     if view == "closed":
@@ -183,11 +197,13 @@ def _conditions(
         conditions.append(breached_condition(now))
     if flt.due_within is not None:
         conditions.append(_C.queue_due < now + flt.due_within)
-    if flt.terms:
+    if flt.terms and not found:
         # Every word anyone wrote on the case, from the database's full-text index
         # (last: asked only of rows the other conditions let through).
-        found = matches.condition(flt.terms, whole=whole) if matches else search.matching(flt.terms)
-        conditions.append(found)
+        matched = (
+            matches.condition(flt.terms, whole=whole) if matches else search.matching(flt.terms)
+        )
+        conditions.append(matched)
     return conditions
 
 
@@ -231,12 +247,45 @@ class Queue:
         # The cases matching each search, found once while its filter tokens change.
         self.matches = search.Matches(desk.engine)
 
+    def _source(
+        self, query: QueueQuery, organization: bool = True, whole: bool = False
+    ) -> tuple[Any, bool]:
+        """Where `query`'s rows are read from: the cases (with their organizations), or,
+        when its search matches few cases (SQLite), those cases looked up by id
+        (search.from_few); and whether so."""
+        found = self.matches.few(query.filter.terms, whole)
+        source: Any = cases if found is None else search.from_few(found)
+        if organization:
+            source = source.join(organizations, _O.id == _C.organization_id)
+        return source, found is not None
+
     def _select(self, query: QueueQuery, now: datetime) -> Any:
-        joined = cases.join(organizations, _O.id == _C.organization_id)
-        conditions = _conditions(query, now, self.matches)
+        joined, found = self._source(query)
+        conditions = _conditions(query, now, self.matches, found=found)
         return select(*_COLUMNS).select_from(joined).where(*conditions)
 
+    def _by_relevance(self, query: QueueQuery, now: datetime, reverse: bool = False) -> Any:
+        """`query`'s rows, best match first (worst first: `reverse`), then by deadline."""
+        terms = query.filter.terms
+        # Every matching row is sorted: the search's cases are found whole, once (as a
+        # count finds them), not asked of row by row.
+        joined, found = self._source(query, whole=True)
+        if self.desk.engine.dialect.name == "sqlite":
+            score = self.matches.score(terms)
+        else:
+            scores = search.relevance(terms, self.desk.engine.dialect.name)
+            joined = joined.outerjoin(scores, scores.c.case_id == _C.id)
+            # Unscored (none of its texts among those scored): after every scored case.
+            score = func.coalesce(scores.c.score, 0)
+        keys = [score, *_order(query)]
+        if reverse:
+            keys = [score.desc(), *_order(query, reverse=True)]
+        conditions = _conditions(query, now, self.matches, whole=True, found=found)
+        return select(*_COLUMNS).select_from(joined).where(*conditions).order_by(*keys)
+
     def rows(self, query: QueueQuery, now: datetime, offset: int, limit: int) -> list[QueueRow]:
+        if query.by_relevance:
+            return self._fetch(self._by_relevance(query, now).offset(offset).limit(limit))
         statement = self._select(query, now).order_by(*_order(query)).offset(offset).limit(limit)
         return self._fetch(statement)
 
@@ -260,11 +309,16 @@ class Queue:
         self, query: QueueQuery, now: datetime, offset: int, limit: int
     ) -> list[QueueRow]:
         """Rows counted from the end: deep pages cost what shallow ones do."""
+        if query.by_relevance:
+            reverse = self._by_relevance(query, now, reverse=True)
+            return list(reversed(self._fetch(reverse.offset(offset).limit(limit))))
         statement = self._select(query, now).order_by(*_order(query, reverse=True))
         return list(reversed(self._fetch(statement.offset(offset).limit(limit))))
 
     def tail(self, query: QueueQuery, now: datetime, limit: int) -> list[QueueRow]:
         """The last `limit` rows, in queue order (`G` without walking the whole index)."""
+        if query.by_relevance:
+            return self.rows_from_end(query, now, 0, limit)
         statement = self._select(query, now).order_by(*_order(query, reverse=True)).limit(limit)
         return list(reversed(self._fetch(statement)))
 
@@ -278,6 +332,10 @@ class Queue:
 
     def position(self, query: QueueQuery, now: datetime, number: int) -> int | None:
         """Where case `number` stands in the queue now, or None if it has left it."""
+        if query.by_relevance:
+            # No index holds this order: where the case stands among the matches.
+            numbers = [row.number for row in self._fetch(self._by_relevance(query, now))]
+            return numbers.index(number) if number in numbers else None
         found = self._fetch(self._select(query, now).where(_C.number == number))
         if not found:
             return None
@@ -315,10 +373,8 @@ class Queue:
         *extra: Any,
         stale: Callable[[], bool] | None = None,
     ) -> int:
-        base: Any = cases
-        if _needs_organization(query):
-            base = cases.join(organizations, _O.id == _C.organization_id)
-        conditions = _conditions(query, now, self.matches, whole=True)
+        base, found = self._source(query, _needs_organization(query), whole=True)
+        conditions = _conditions(query, now, self.matches, whole=True, found=found)
         statement = select(func.count()).select_from(base).where(*extra, *conditions)
         with self.desk.engine.connect() as connection, _abandoned_when(connection, stale):
             search.Matches.prepare(connection)

@@ -17,7 +17,21 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, and_, bindparam, column, select, table, text
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Float,
+    Integer,
+    Join,
+    String,
+    and_,
+    bindparam,
+    column,
+    func,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import BindParameter, ColumnElement
 
@@ -74,6 +88,13 @@ def _walking(walked: Term, terms: tuple[Term, ...]) -> Any:
         .where(_FTS.c.search_text.op("MATCH")(search_query.fts5_term(walked)))
         .where(*(_InCase(case, t) for t in terms if t is not walked))
     )
+
+
+def _pg_walking(walked: Term, terms: tuple[Term, ...]) -> Any:
+    """PostgreSQL: SELECT the ids of the cases matching `terms`, from the cases of
+    `walked` (a rare term, from the GIN index), each asked for the other terms."""
+    others = (_InCase(cases.c.id, t) for t in terms if t is not walked)
+    return select(cases.c.id).where(_Matching(cases.c.id, (walked,)), *others)
 
 
 def _sqlite_cases_matching(terms: tuple[Term, ...]) -> Any:
@@ -177,6 +198,57 @@ def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
     return rare, found
 
 
+# --- relevance: the order a user may ask for instead of the deadline's --------------------
+
+# FTS5's bm25 weight of each field (subject, contact, author, body), as PostgreSQL's
+# ts_rank weighs its labels A-D (1.0, 0.4, 0.2, 0.1): a word in the subject counts most.
+_BM25_WEIGHTS = "10.0, 4.0, 2.0, 1.0"
+
+
+# The newest this many matching texts are scored for relevance, at most: a common word
+# is in a large part of the desk, and scoring every text of it would cost seconds. A
+# case none of whose texts is among them comes after the scored ones, by deadline.
+SCORED = 20_000
+
+
+def relevance(terms: tuple[Term, ...], dialect: str, found: frozenset[int] | None = None) -> Any:
+    """(case_id, score) of the cases with a text matching one of the sought `terms`:
+    its best-matching text's score, smaller first (FTS5's bm25 is negative, ts_rank is
+    negated to match), over the newest SCORED matching texts (of the cases `found`,
+    when the search's few cases are known). Asked only when the user orders so."""
+    sought = [t for t in terms if not t.negated]
+    binds: dict[str, Any] = {}
+    if dialect == "sqlite":
+        binds["relevance"] = " OR ".join(f"({search_query.fts5_term(t)})" for t in sought)
+        among = ""
+        if found is not None:
+            among = f"AND rowid >> {CASE_SHIFT} IN (SELECT value FROM json_each(:among)) "
+            binds["among"] = json.dumps(sorted(found))
+        # bm25 cannot be called inside an aggregate: each text's score is taken first,
+        # in a subquery (its LIMIT keeps SQLite from folding it into this one). FTS5
+        # walks the texts newest first and scores only those it returns.
+        statement = text(
+            "SELECT case_id, min(score) AS score FROM ("
+            f"SELECT rowid >> {CASE_SHIFT} AS case_id, bm25(search_text, {_BM25_WEIGHTS}) "
+            f"AS score FROM search_text WHERE search_text MATCH :relevance {among}"
+            f"ORDER BY rowid DESC LIMIT {SCORED}) GROUP BY case_id"
+        )
+    else:
+        binds["relevance"] = " | ".join(f"({search_query.ts_term(t)})" for t in sought)
+        # ts_rank reads each document: only for the texts kept.
+        statement = text(
+            "SELECT case_id, -max(ts_rank(document, CAST(:relevance AS tsquery))) AS score "
+            "FROM (SELECT case_id, document FROM search_text "
+            "WHERE document @@ CAST(:relevance AS tsquery) "
+            f"ORDER BY id DESC LIMIT {SCORED}) AS newest GROUP BY case_id"
+        )
+    return (
+        statement.bindparams(**binds)
+        .columns(column("case_id", Integer), column("score", Float))
+        .subquery("relevance")
+    )
+
+
 # --- the queue's search: the matching cases, found once per search -----------------------
 
 # A search matching at most this many cases: the queue starts from them (a lookup each,
@@ -193,6 +265,17 @@ _MATCHED: dict[int, frozenset[int]] = {}
 _tokens = itertools.count(1)
 
 
+# The relevance of each case of a search ordered so, by token, for
+# `deskterm_score(token, id)` (SQLite: joined to its subquery, the planner scanned the
+# scores once per case).
+_SCORES: dict[int, dict[int, float]] = {}
+
+
+def _score(token: int, case_id: int) -> float:
+    found = _SCORES.get(token)
+    return found.get(case_id, 0.0) if found is not None else 0.0
+
+
 def _matched(token: int, case_id: int) -> int:
     found = _MATCHED.get(token)
     return 1 if found is not None and case_id in found else 0
@@ -206,7 +289,7 @@ class _Held:
 
 
 class _MatchedIn(ColumnElement[bool]):
-    """`column` is one of the cases held under `token` (SQLite)."""
+    """`column` is one of the cases held under `token`."""
 
     inherit_cache = False
     type = Boolean()
@@ -226,15 +309,24 @@ def _sqlite_matched_in(element: _MatchedIn, compiler: Any, **kw: Any) -> str:
     return f"deskterm_matched({element.held.token}, +{column})"
 
 
+@compiles(_MatchedIn, "postgresql")
+def _pg_matched_in(element: _MatchedIn, compiler: Any, **kw: Any) -> str:
+    # An array: PostgreSQL looks a few up by key, and hashes a long one to test rows.
+    ids = bindparam("matched", sorted(element.held.cases), ARRAY(Integer), unique=True)
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(ids, **kw)})"
+
+
 class Matches:
-    """The cases matching the queue's searches (SQLite), found once per search and kept
-    in step with the events written since (each change writes one): a filter keystroke
-    with a search active then costs what it costs without. A change that writes no event
+    """The cases matching the queue's searches, found once per search and kept in step
+    with the events written since (each change writes one): a filter keystroke with a
+    search active then costs what it costs without. A change that writes no event
     (a directory change, told as `everything` by the desk's watcher) calls `forget`."""
 
     def __init__(self, engine: Any) -> None:
         self.engine = engine
         self._held: dict[tuple[Term, ...], _Held] = {}
+        # Per search ordered by relevance: (the newest event then, the scores' token).
+        self._scored: dict[tuple[Term, ...], tuple[int, int]] = {}
         self._lock = threading.Lock()
 
     def condition(
@@ -244,15 +336,21 @@ class Matches:
         rows: each row is asked (a seek per term in its case's keys), since a first page
         walks few rows before it is full; unless `whole` (a count: every row is asked
         of, so the matching cases are found once)."""
+        held = self._current(terms, whole)
+        if held is not None:
+            return _MatchedIn(column, held)
         if self.engine.dialect.name != "sqlite":
-            if whole:
-                return matching(terms, column)  # a count: every match, from the GIN index
             with self.engine.connect() as connection:
                 return _pg_condition(connection, terms, column)
+        return and_(*(_InCase(column, t) for t in terms))
+
+    def few(self, terms: tuple[Term, ...], whole: bool = False) -> frozenset[int] | None:
+        """SQLite: the cases matching `terms` when they are few enough (FEW) to start a
+        query from, each looked up by id; None otherwise (or on PostgreSQL)."""
+        if self.engine.dialect.name != "sqlite" or not terms:
+            return None
         held = self._current(terms, whole)
-        if held is None:
-            return and_(*(_InCase(column, t) for t in terms))
-        return _MatchedIn(column, held)
+        return held.cases if held is not None and len(held.cases) <= FEW else None
 
     def forget(self) -> None:
         with self._lock:
@@ -266,6 +364,31 @@ class Matches:
         raw = connection.connection.dbapi_connection
         if hasattr(raw, "create_function"):
             raw.create_function("deskterm_matched", 2, _matched, deterministic=True)
+            raw.create_function("deskterm_score", 2, _score, deterministic=True)
+
+    def score(self, terms: tuple[Term, ...], column: Any = cases.c.id) -> Any:
+        """SQLite: each case's relevance to `terms` (`relevance`; 0: unscored), scored
+        once per search and state of the desk, as an expression on `column`."""
+        with self.engine.connect() as connection:
+            newest = connection.execute(
+                text("SELECT coalesce(max(id), 0) FROM events")
+            ).scalar_one()
+        with self._lock:
+            known = self._scored.get(terms)
+        if known is None or known[0] != newest:
+            scores = relevance(terms, "sqlite", self.few(terms))
+            with self.engine.connect() as connection:
+                found = dict(connection.execute(select(scores.c.case_id, scores.c.score)).all())
+            token = next(_tokens)
+            with self._lock:
+                old = self._scored.pop(terms, None)
+                if old is not None:
+                    _SCORES.pop(old[1], None)
+                while len(self._scored) >= HELD:
+                    _SCORES.pop(self._scored.pop(next(iter(self._scored)))[1], None)
+                self._scored[terms] = known = (newest, token)
+                _SCORES[token] = found
+        return func.deskterm_score(known[1], column)
 
     def _current(self, terms: tuple[Term, ...], whole: bool) -> _Held | None:
         with self.engine.connect() as connection:
@@ -287,13 +410,19 @@ class Matches:
                 ).scalars()
                 touched = list(written)
             if held is None or len(touched) > RECHECKED:
+                sqlite = connection.dialect.name == "sqlite"
                 rare, count = _rarest(connection, [t for t in terms if not t.negated])
                 if count < RARE_ENOUGH:
-                    found = frozenset(connection.execute(_walking(rare, terms)).scalars())
+                    statement = _walking(rare, terms) if sqlite else _pg_walking(rare, terms)
                 elif whole:
-                    found = frozenset(connection.execute(_sqlite_cases_matching(terms)).scalars())
+                    statement = (
+                        _sqlite_cases_matching(terms)
+                        if sqlite
+                        else select(cases.c.id).where(matching(terms))
+                    )
                 else:
                     return None
+                found = frozenset(connection.execute(statement).scalars())
             else:
                 still = select(cases.c.id).where(
                     cases.c.id.in_(touched), *(_InCase(cases.c.id, t) for t in terms)
@@ -310,6 +439,31 @@ class Matches:
             self._held[terms] = fresh
             _MATCHED[fresh.token] = found
         return fresh
+
+
+class _CrossJoin(Join):
+    """SQLite's CROSS JOIN: the planner keeps its left side as the outer loop."""
+
+    __visit_name__ = "cross_join"
+    inherit_cache = True
+
+
+@compiles(_CrossJoin, "sqlite")
+def _sqlite_cross_join(element: _CrossJoin, compiler: Any, **kw: Any) -> str:
+    kw["asfrom"] = True
+    return (
+        f"{compiler.process(element.left, **kw)} CROSS JOIN "
+        f"{compiler.process(element.right, **kw)} ON {compiler.process(element.onclause, **kw)}"
+    )
+
+
+def from_few(found: frozenset[int]) -> Any:
+    """The cases table reached from the ids in `found`, each looked up by its key: a query of a rare word's few cases costs in proportion to them,
+    where SQLite would rather walk an index of the whole queue in the order asked (or of
+    a status, with `status:`) and test each row against the list."""
+    ids = bindparam("found", json.dumps(sorted(found)), String, unique=True)
+    matched = func.json_each(ids).table_valued("value").alias("matched")
+    return _CrossJoin(matched, cases, cases.c.id == matched.c.value)
 
 
 # --- the command line's search ------------------------------------------------------------
@@ -524,6 +678,8 @@ def snippet_of(words: str, terms: Iterable[Term]) -> str | None:
     folded = fold(words)
     if len(folded) != len(words):  # a rare case change of length: match on the original
         folded = words.lower()
+    if not _may_match(folded, terms):
+        return None
     spans = [(m.start(), m.end(), m.group()) for m in search_query._WORD.finditer(folded)]
     marked: list[tuple[int, int]] = []
     for term in terms:
@@ -548,6 +704,30 @@ def snippet_of(words: str, terms: Iterable[Term]) -> str | None:
     pieces.append(safe_line(words[position:end]))
     line = "".join(pieces).strip()
     return ("…" if start else "") + line + ("…" if end < len(words) else "")
+
+
+def matched_spans(words: str, terms: Iterable[Term]) -> list[tuple[int, int]]:
+    """Where in `words` the sought `terms` match, as (start, end) spans of its words
+    (phrases: each of their words), in order; empty: no match."""
+    sought = [t for t in terms if not t.negated]
+    if not words or not sought:
+        return []
+    folded = fold(words)
+    if len(folded) != len(words):  # a rare case change of length: match on the original
+        folded = words.lower()
+    spans = [(m.start(), m.end(), m.group()) for m in search_query._WORD.finditer(folded)]
+    found: set[tuple[int, int]] = set()
+    for term in sought:
+        found.update(_term_spans(spans, term))
+    return sorted(found)
+
+
+def _may_match(folded: str, terms: list[Term]) -> bool:
+    """Whether one of `terms` can match `folded` text at all: its first word is in it
+    somewhere (a phone number's digits may be split, so it always can). A case's many
+    texts are looked at newest first until one matches: most are passed over here,
+    without splitting them into words."""
+    return any(t.phone is not None or t.words[0] in folded for t in terms)
 
 
 def _term_spans(spans: list[tuple[int, int, str]], term: Term) -> list[tuple[int, int]]:
@@ -576,9 +756,12 @@ __all__ = [
     "Hit",
     "Matches",
     "count_hint",
+    "from_few",
+    "matched_spans",
     "matching",
     "places",
     "places_of_numbers",
+    "relevance",
     "search",
     "snippet_of",
     "words_of",

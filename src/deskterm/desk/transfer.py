@@ -1,7 +1,8 @@
 """Moving a desk between databases: `deskterm export` / `deskterm import`, JSON Lines.
 
-The file holds every organization, contact, case, event and attachment record and
-the counters (the next case number), ids included, so references stay as they
+The file holds every organization, contact, case, event and attachment record, the
+words read from text attachments for the search index, and the counters (the next
+case number), ids included, so references stay as they
 were: a desk moves from SQLite to PostgreSQL (or back) with identical contents,
 and exporting the imported desk gives the same bytes again. Attached files
 themselves live in the attachment store (by SHA-256) and are copied as a folder.
@@ -28,7 +29,9 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
+    MetaData,
     String,
     Table,
     TypeDecorator,
@@ -59,6 +62,7 @@ TABLES = (
     "cases",
     "events",
     "attachments",
+    "attachment_texts",
     "counters",
 )
 RECORDS = ("organizations", "contacts", "policy_versions", "cases", "events", "attachments")
@@ -70,7 +74,26 @@ class BadImport(DeskError):
     """A line of an import file that cannot be imported; says which line."""
 
 
+# The words of each text attachment, as the search index read them when it was
+# attached (deskterm.desk.attachments.index_contents): the database cannot read the
+# attachment store, and an import may come before the store is copied, so the file
+# carries them and the index triggers take them in as they are imported. Not a model:
+# only the index reads it (migration 0006 makes it).
+_INDEX_TABLES = MetaData()
+Table("attachments", _INDEX_TABLES, Column("id", Integer, primary_key=True))
+Table("cases", _INDEX_TABLES, Column("id", Integer, primary_key=True))
+ATTACHMENT_TEXTS = Table(
+    "attachment_texts",
+    _INDEX_TABLES,
+    Column("attachment_id", Integer, ForeignKey("attachments.id"), primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("text", String, nullable=False),
+)
+
+
 def _table(name: str) -> Table:
+    if name == ATTACHMENT_TEXTS.name:
+        return ATTACHMENT_TEXTS
     return SQLModel.metadata.tables[name]
 
 

@@ -18,8 +18,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.message import Message
-from textual.widgets import OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from deskterm.desk import attachments, case_file, cases
@@ -36,9 +37,10 @@ from deskterm.models import EventKind
 from deskterm.safe_text import safe_line
 from deskterm.screens import case_compose as writing
 from deskterm.screens import case_dialogs as dialogs
+from deskterm.screens import case_find as finding
 from deskterm.screens.grammar import GrammarScreen
 from deskterm.screens.local_time import short, stamp
-from deskterm.screens.text_viewer import TextViewerScreen
+from deskterm.screens.text_viewer import SearchField, TextViewerScreen
 from deskterm.settings import human_size
 from deskterm.sla import Clock, ClockKind, Status, shown_clocks
 from deskterm.widgets.clock_panel import ClockPanel
@@ -163,6 +165,11 @@ class CaseScreen(GrammarScreen):
     CSS_PATH = [STYLES / "case.tcss"]
     BINDINGS = [
         Binding("r", "compose('reply')", "Reply"),
+        # While a search of the timeline is on, n and N step between its hits (as in
+        # the file viewer); otherwise n writes a note (esc ends the search). The first
+        # binding of a key that its check allows is the one a press runs.
+        Binding("n", "hit(1)", "Next hit"),
+        Binding("N", "hit(-1)", "Previous hit"),
         Binding("n", "compose('note')", "Note"),
         Binding("c", "compose('call')", "Call"),
         Binding("m", "move", "Move"),
@@ -176,6 +183,7 @@ class CaseScreen(GrammarScreen):
         Binding("f", "attach", "Attach"),
         Binding("v", "view_attachment", "View file"),
         Binding("w", "why", "Why (SLA)"),
+        Binding("slash", "find", "Find"),
         Binding("1", "tab('timeline')", "Timeline", show=False),
         Binding("2", "tab('intake')", "Intake", show=False),
         Binding("3", "tab('files')", "Attachments", show=False),
@@ -200,6 +208,7 @@ class CaseScreen(GrammarScreen):
         self._own_versions: set[int] = set()
         self._offered_drafts = False
         self.related: list[Any] = []
+        self.found: finding.Found | None = None  # the timeline's search, while it is on
 
     @property
     def drafts(self) -> Drafts:
@@ -223,9 +232,18 @@ class CaseScreen(GrammarScreen):
                 yield OptionList(id="attachment-list")
             with TabPane("Related", id="related"):
                 yield OptionList(id="related-list")
+        with Horizontal(id="find-bar"):
+            yield Static("/", id="find-prompt", markup=False)
+            yield SearchField(
+                placeholder="words in the timeline; enter finds, esc closes",
+                id="find",
+                compact=True,
+            )
+            yield Static(id="find-status", markup=False)
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#find-bar").display = False
         self.query_one("#timeline-doc", Document).focus()
         # The first read is done here, before the first paint, not in a worker: a
         # worker thread fetching 10,000 rows waits for the interpreter lock once per
@@ -335,6 +353,8 @@ class CaseScreen(GrammarScreen):
             f"SLA under {file.policy.title}", file.policy, clocks, self.desk.now()
         )
         self.query_one("#timeline-doc", Document).set_blocks(timeline, follow_end=previous is None)
+        if self.found is not None:  # the timeline changed under a search: found again
+            self._find(self.found.typed, keep=self.found.block)
         self.query_one("#intake-doc", Document).set_blocks(intake)
         self._show_attachments(file)
         tabs = self.query_one(TabbedContent)
@@ -485,6 +505,8 @@ class CaseScreen(GrammarScreen):
     # -- writing ------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "hit":  # only while a search is on: n is Note otherwise
+            return self.found is not None
         if action in self.CHANGING and self.file is None:
             return None  # not loaded yet: shown, not usable
         return True
@@ -591,7 +613,61 @@ class CaseScreen(GrammarScreen):
     # -- the actions --------------------------------------------------------------------
 
     def action_back(self) -> None:
+        if self.found is not None or self.query_one("#find-bar").display:
+            self._close_find()  # esc ends the search first, as it clears the queue's filter
+            return
         self.dismiss()
+
+    # -- finding words in the timeline --------------------------------------------------
+
+    def action_find(self) -> None:
+        self.action_tab("timeline")
+        self.query_one("#find-bar").display = True
+        self.query_one("#find", Input).focus()
+
+    @on(Input.Submitted, "#find")
+    def _find_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if not event.value.strip():
+            self._close_find()
+            return
+        self._find(event.value)
+        self.query_one("#timeline-doc", Document).focus()
+
+    def _find(self, typed: str, keep: int | None = None) -> None:
+        document = self.query_one("#timeline-doc", Document)
+        found = finding.find(document, typed)
+        if keep is not None and keep in found.blocks:
+            found.current = found.blocks.index(keep)
+        self.found = found
+        document.mark(finding.marker(found.terms), found.block)
+        if keep is None and found.block is not None:
+            document.show_block(found.block)
+        self._show_found()
+        self.refresh_bindings()
+
+    def action_hit(self, direction: int) -> None:
+        found = self.found
+        if found is None:
+            return
+        wrapped = found.step(direction)
+        document = self.query_one("#timeline-doc", Document)
+        if found.block is not None:
+            document.mark(finding.marker(found.terms), found.block)
+            document.show_block(found.block)
+        self._show_found(" (wrapped)" if wrapped and len(found.blocks) > 1 else "")
+
+    def _show_found(self, note: str = "") -> None:
+        status = "" if self.found is None else self.found.status() + note
+        self.query_one("#find-status", Static).update(safe_line(status))
+
+    def _close_find(self) -> None:
+        self.found = None
+        self.query_one("#find-bar").display = False
+        document = self.query_one("#timeline-doc", Document)
+        document.mark(None)
+        document.focus()
+        self.refresh_bindings()
 
     def action_tab(self, pane: str) -> None:
         self.query_one(TabbedContent).active = pane

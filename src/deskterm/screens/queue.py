@@ -10,6 +10,7 @@ them or now sorts among them; otherwise only the counts are asked again.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from textual import on, work
@@ -148,6 +149,8 @@ class QueueSource(RowSource):
 
     def _fetch(self, start: int, limit: int) -> list[QueueRow]:
         now, query = self.desk.now(), self.query
+        if query.by_relevance:  # no index holds this order: pages by offset
+            return self.queue.rows(query, now, start, limit)
         if start - limit in self.bounds:  # paging down: seek past the page above
             return self.queue.rows_after(query, now, self.bounds[start - limit][1], limit)
         if start + limit in self.bounds and start >= 0:  # paging up from below
@@ -198,6 +201,10 @@ class QueueScreen(GrammarScreen):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("escape", "clear_filter", "Clear filter"),
+        # One key, two ways: the footer names the order it would switch to, and
+        # shows it only while a search is active (only a search has a relevance).
+        Binding("R", "order(True)", "By relevance"),
+        Binding("R", "order(False)", "By deadline"),
         Binding("t", "take", "Take"),
         Binding("exclamation_mark", "app.sev1_call", "Sev 1"),
         Binding("n", "app.new_case", "New"),
@@ -440,6 +447,15 @@ class QueueScreen(GrammarScreen):
         notes = []
         if shown is not None and parts and parts[-1].startswith("showing"):
             notes.append(parts.pop())
+        if self.source.query.filter.terms:
+            # Which order a search's rows are in (R switches). Narrow: on the counts'
+            # line, which has room where the notes' has none; wide: after "showing N",
+            # where it reads as a sentence and the one line holds it.
+            order = "by relevance" if self.source.query.relevance else "by deadline"
+            if narrow or not notes:
+                parts.append(order)
+            else:
+                notes[0] += " " + order
         typed = self.query_one("#filter", Input)
         if typed.value and not typed.display:
             notes.append("filter: " + safe_line(typed.value, 40))
@@ -504,7 +520,8 @@ class QueueScreen(GrammarScreen):
         if query != self.source.query:
             return  # the view or filter changed since: it was read afresh
         held = self.table.loaded_from_top()
-        if held is None or not held:
+        if held is None or not held or query.by_relevance:
+            # (By relevance: no sort key here says where a row now stands.)
             self.reload_rows()
             return
         total = self.source.total()
@@ -598,7 +615,7 @@ class QueueScreen(GrammarScreen):
     def _view_chosen(self, event: Tabs.TabActivated) -> None:
         view = event.tab.id or "all"
         if view != self.source.query.view:
-            self._set_query(QueueQuery(view, self.source.query.filter, self.desk.actor))
+            self._set_query(replace(self.source.query, view=view))
 
     def action_view(self, key: str) -> None:
         self.query_one("#views", Tabs).active = key
@@ -613,7 +630,19 @@ class QueueScreen(GrammarScreen):
         if action == "clear_filter":  # in the footer only while there is a filter
             field = self.query_one("#filter", Input)
             return field.display or bool(field.value)
+        if action == "order":
+            query = self.source.query
+            return bool(query.filter.terms) and parameters[0] != query.relevance
         return True
+
+    def action_order(self, relevance: bool) -> None:
+        """The search's rows best match first, or back to the deadline's order."""
+        query = self.source.query
+        if not query.filter.terms:
+            return
+        self._set_query(replace(query, relevance=relevance))
+        self.refresh_bindings()
+        self._update_summary()
 
     def action_filter(self) -> None:
         self._show_filter(True)
@@ -623,9 +652,10 @@ class QueueScreen(GrammarScreen):
     def _filter_typed(self, event: Input.Changed) -> None:
         parsed = parse_filter(event.value, self.desk.actor, self.desk.severity_levels())
         self._show_problems(safe_line("; ".join(parsed.problems)))
-        self._set_query(
-            QueueQuery(self.source.query.view, parsed, self.desk.actor), typing=bool(event.value)
-        )
+        searched = bool(self.source.query.filter.terms)
+        self._set_query(replace(self.source.query, filter=parsed), typing=bool(event.value))
+        if bool(parsed.terms) != searched:
+            self.refresh_bindings()  # R (the order) is offered only with a search
 
     def _show_problems(self, text: str) -> None:
         """The filter's problems under it; unchanged ones cost no new layout per key."""
@@ -675,8 +705,10 @@ class QueueScreen(GrammarScreen):
         return [
             (
                 "Filter (/)",
-                "  free words match number, organization and subject; tokens:\n"
-                f"  {TOKENS_HELP}\n  all combine: sev:1 @unassigned due<2h",
+                '  free words search everything on the case: saml "clock skew" -resolved\n'
+                "  auth* subject:login from:bob contact:hannah; tokens:\n"
+                f"  {TOKENS_HELP}\n  all combine: sev:1 @unassigned due<2h\n"
+                "  R: a search's rows by relevance or by deadline; 7: all cases, closed too",
             ),
             (
                 "Marks",

@@ -30,6 +30,8 @@ TAB_SIZE = 4
 
 
 Pieces = tuple[tuple[str, str], ...]  # (text, component class or "") of trusted text
+# Where a search matched in a line of text shown: (start, end) spans, in order.
+Marker = Callable[[str], list[tuple[int, int]]]
 
 
 class Block(NamedTuple):
@@ -100,6 +102,10 @@ class Document(ScrollView, can_focus=True):
     Document > .document--customer { color: $accent; text-style: bold; }
     Document > .document--alarm { color: $error; text-style: bold reverse; }
     Document > .document--missing { color: $warning; text-style: italic; }
+    /* A search's matches: reverse video reads without colour too (NO_COLOR); the
+       block the search stands on, underlined besides. */
+    Document > .document--match { text-style: reverse; }
+    Document > .document--hit { text-style: reverse bold underline; }
     """
     COMPONENT_CLASSES = {
         "document--head",
@@ -108,6 +114,8 @@ class Document(ScrollView, can_focus=True):
         "document--customer",
         "document--alarm",
         "document--missing",
+        "document--match",
+        "document--hit",
     }
     # No scrolling animation: over SSH every frame of one is bytes, and a key should
     # show its result at once.
@@ -136,6 +144,10 @@ class Document(ScrollView, can_focus=True):
         self._lines: list[tuple[int, str | None]] = []
         self._laid_out_for = -1
         self._heads: dict[int, Pieces] = {}
+        self._starts: list[int] = []  # each block's first line
+        # A search's marks: which words to mark, and the block it stands on.
+        self._marker: Marker | None = None
+        self._current: int | None = None
 
     @property
     def blocks(self) -> Sequence[Block]:
@@ -150,6 +162,26 @@ class Document(ScrollView, can_focus=True):
         self._layout()
         if follow_end or at_end:
             self.call_after_refresh(self.action_bottom)
+
+    def mark(self, marker: Marker | None, current: int | None = None) -> None:
+        """Mark what `marker` finds in every line (None: nothing); `current`: the block
+        a search stands on, marked more strongly."""
+        self._marker, self._current = marker, current
+        self.refresh()
+
+    def show_block(self, index: int) -> None:
+        """Scroll block `index`'s heading into view, a few lines below the top."""
+        self._layout()
+        if 0 <= index < len(self._starts):
+            height = self.scrollable_content_region.height
+            y = max(self._starts[index] - min(2, height // 4), 0)
+            self.scroll_to(y=y, animate=False, immediate=True)
+
+    @property
+    def top_block(self) -> int:
+        """The block whose line is at the top of the view."""
+        number = self.scroll_offset.y
+        return self._lines[number][0] if 0 <= number < len(self._lines) else 0
 
     def head_of(self, index: int) -> Pieces:
         pieces = self._heads.get(index)
@@ -176,11 +208,14 @@ class Document(ScrollView, can_focus=True):
             return
         body_width = max(width - self.indent, 10)
         lines: list[tuple[int, str | None]] = []
+        starts: list[int] = []
         for index, block in enumerate(self._blocks):
+            starts.append(len(lines))
             lines.append((index, None))
             if block.body:
                 lines.extend((index, text) for text in wrap(block.body, body_width))
         self._lines = lines
+        self._starts = starts
         self._laid_out_for = width
         self.virtual_size = Size(width, len(lines))
         self.refresh()
@@ -201,6 +236,8 @@ class Document(ScrollView, can_focus=True):
             segments = [Segment(piece, self._style(cls)) for piece, cls in self.head_of(index)]
         else:
             segments = [Segment(" " * self.indent), Segment(text, self._style(block.body_class))]
+        if self._marker is not None:
+            segments = self._marked(segments, index == self._current)
         strip = Strip(segments)
         if text is None and strip.cell_length > width > 1:
             # A heading cut at the width says so: it ends with an ellipsis.
@@ -208,6 +245,25 @@ class Document(ScrollView, can_focus=True):
             style = kept[-1].style if kept else None
             strip = Strip([*kept, Segment(ELLIPSIS, style)])
         return strip.crop_extend(0, width, base).apply_style(base)
+
+    def _marked(self, segments: list[Segment], current: bool) -> list[Segment]:
+        """`segments` with what the search's marker finds styled as a match."""
+        assert self._marker is not None
+        mark = self._style("document--hit" if current else "document--match")
+        marked: list[Segment] = []
+        for segment in segments:
+            text, style = segment.text, segment.style
+            position = 0
+            for start, end in self._marker(text):
+                if start < position:
+                    continue
+                if start > position:
+                    marked.append(Segment(text[position:start], style))
+                marked.append(Segment(text[start:end], (style or Style()) + mark))
+                position = end
+            if position < len(text):
+                marked.append(Segment(text[position:], style))
+        return marked
 
     def _style(self, component: str) -> Style:
         if not component:

@@ -360,7 +360,11 @@ class QueueTable(ScrollView, can_focus=True):
         selected = index == self.cursor
         # What the line shows, not the exact time left: that changes every second.
         shown = (countdown.state, countdown.left, countdown.note, countdown.calendar_closed)
-        return (row, (*shown, countdown.waiting, countdown.far), selected, width), countdown
+        # The subject too: a search's snippet comes after the row (the same row, under
+        # another search or order, shows another).
+        subject = self.source.subject_text(row)
+        key = (row, (*shown, countdown.waiting, countdown.far), selected, width, subject)
+        return key, countdown
 
     def render_line(self, y: int) -> Strip:
         index = round(self.scroll_y) + y
