@@ -52,7 +52,7 @@ TRACKED_VALUES = tuple(kind.value for kind in TRACKED)
 JUST_BEFORE = timedelta(microseconds=1)  # instants are exact to the microsecond
 _COUNTING = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
 # The events whose actor answered each clock.
-_ANSWERS = {
+ANSWERS = {
     ClockKind.UPDATE: ("reply", "call"),
     ClockKind.NEXT_RESPONSE: ("reply", "call"),
     ClockKind.RESOLUTION: ("status",),
@@ -144,7 +144,7 @@ def settlements(
         index = replay.index_at(settled)
         severity = replay.severity_before(index)
         engineer = next(
-            (e.actor for e in events if e.at == settled and e.kind in _ANSWERS[kind]), None
+            (e.actor for e in events if e.at == settled and e.kind in ANSWERS[kind]), None
         )
         business = None
         if started is not None:

@@ -27,6 +27,9 @@ from deskterm.desk.demo.columns import (
     CASE_COLUMNS,
     CASE_INSTANTS,
     CASE_TABLE,
+    CLOCK_OUTCOME_COLUMNS,
+    CLOCK_OUTCOME_INSTANTS,
+    CLOCK_OUTCOME_TABLE,
     COUNTER_TABLE,
     EVENT_COLUMNS,
     EVENT_INSTANTS,
@@ -45,6 +48,7 @@ from deskterm.models import FIRST_CASE_NUMBER, Contact, Organization
 from deskterm.sla import Policy
 from deskterm.store import chain, statistics
 from deskterm.store.bulk_insert import BulkInsert
+from deskterm.store.bulk_load import bulk_load
 from deskterm.store.engine import writing
 
 DEFAULT_CASES = 60
@@ -127,11 +131,13 @@ def fill(
     *,
     if_empty: bool = False,
     skeletons_per_policy: int = SKELETONS_PER_POLICY,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DemoReport:
     """Add a demo desk: organizations, contacts, `cases` cases with their histories.
 
     With `if_empty`, a database that has any case is left as it is. The same seed,
     the same `desk.now()` and the same starting database give the same rows.
+    `progress(cases written, cases)` is called after each chunk.
     """
     if cases < 1:
         raise DeskError(f"the number of demo cases must be at least 1 (got {cases})")
@@ -168,37 +174,54 @@ def fill(
         highest_id = connection.execute(select(func.max(CASE_TABLE.c.id))).scalar_one()
         first_id = int(highest_id or 0) + 1
 
-        generator = Generator(rng, now, skeletons_per_policy)
-        builder = CaseBuilder(
-            generator, lambda row, events, policy: replay_case(row, events, policy, now)
-        )
-        insert_cases = BulkInsert(connection, CASE_TABLE, CASE_COLUMNS, CASE_INSTANTS)
-        insert_events = BulkInsert(
-            connection, EVENT_TABLE, (*EVENT_COLUMNS, "hash"), EVENT_INSTANTS
-        )
-        insert_outcomes = BulkInsert(connection, OUTCOME_TABLE, OUTCOME_COLUMNS, OUTCOME_INSTANTS)
-        outcome_rows: list[list[Any]] = []
-        # Cumulative once: rng.choices would add them up again for every case (same draws).
-        cumulative = list(itertools.accumulate(_org_weights(orgs)))
-        case_rows: list[list[Any]] = []
-        event_rows: list[list[Any]] = []
-        for index in range(cases):
-            org = rng.choices(orgs, cum_weights=cumulative)[0]
-            skeleton = generator.skeleton(org.policy)
-            row, events = builder.build(first_id + index, last_number + 1 + index, org, skeleton)
-            case_rows.append([row[name] for name in CASE_COLUMNS])
-            outcome = builder.outcome(row, events, skeleton)
-            event_rows.extend(_chained(events))
-            if outcome is not None:
-                outcome_rows.append(outcome)
-            if len(case_rows) >= CHUNK or index == cases - 1:
-                insert_cases(case_rows)  # before their events: the foreign keys are checked at once
-                insert_events(event_rows)
-                insert_outcomes(outcome_rows)
-                report.events += len(event_rows)
-                case_rows.clear()
-                event_rows.clear()
-                outcome_rows.clear()
+        # Counted and indexed for search once, set-based, when every row is in.
+        with bulk_load(connection):
+            generator = Generator(rng, now, skeletons_per_policy)
+            builder = CaseBuilder(
+                generator, lambda row, events, policy: replay_case(row, events, policy, now)
+            )
+            insert_cases = BulkInsert(connection, CASE_TABLE, CASE_COLUMNS, CASE_INSTANTS)
+            insert_events = BulkInsert(
+                connection, EVENT_TABLE, (*EVENT_COLUMNS, "hash"), EVENT_INSTANTS
+            )
+            insert_outcomes = BulkInsert(
+                connection, OUTCOME_TABLE, OUTCOME_COLUMNS, OUTCOME_INSTANTS
+            )
+            insert_runs = BulkInsert(
+                connection, CLOCK_OUTCOME_TABLE, CLOCK_OUTCOME_COLUMNS, CLOCK_OUTCOME_INSTANTS
+            )
+            outcome_rows: list[list[Any]] = []
+            run_rows: list[list[Any]] = []
+            # Cumulative once: rng.choices would add them up again for every case (same draws).
+            cumulative = list(itertools.accumulate(_org_weights(orgs)))
+            case_rows: list[list[Any]] = []
+            event_rows: list[list[Any]] = []
+            for index in range(cases):
+                org = rng.choices(orgs, cum_weights=cumulative)[0]
+                skeleton = generator.skeleton(org.policy)
+                row, events = builder.build(
+                    first_id + index, last_number + 1 + index, org, skeleton
+                )
+                case_rows.append([row[name] for name in CASE_COLUMNS])
+                outcome = builder.outcome(row, events, skeleton)
+                event_rows.extend(_chained(events))
+                if outcome is not None:
+                    outcome_rows.append(outcome)
+                run_rows.extend(builder.clock_outcomes(row, events, skeleton))
+                if len(case_rows) >= CHUNK or index == cases - 1:
+                    insert_cases(
+                        case_rows
+                    )  # before their events: the foreign keys are checked at once
+                    insert_events(event_rows)
+                    insert_outcomes(outcome_rows)
+                    insert_runs(run_rows)
+                    report.events += len(event_rows)
+                    case_rows.clear()
+                    event_rows.clear()
+                    outcome_rows.clear()
+                    run_rows.clear()
+                    if progress is not None:
+                        progress(index + 1, cases)
         report.cases = cases
         report.first_number = last_number + 1
         report.last_number = last_number + cases
