@@ -111,6 +111,14 @@ def test_the_same_seed_and_now_give_the_same_rows(make_desk: MakeDesk) -> None:
     assert rows == dump(second)
 
 
+def test_the_same_desk_when_a_second_process_makes_the_cases(make_desk: MakeDesk) -> None:
+    # A large demo is made in a forked child while this process writes: same rows.
+    first, second = make_desk(), make_desk()
+    demo.fill(first, CASES, seed=11, second_process=False)
+    demo.fill(second, CASES, seed=11, second_process=True)
+    assert dump(first) == dump(second)
+
+
 def test_another_seed_gives_another_desk(make_desk: MakeDesk) -> None:
     first, second = make_desk(), make_desk()
     demo.fill(first, CASES, seed=11)

@@ -5,8 +5,9 @@ do for each inserted row is done once for all the new rows when the block ends, 
 the same transaction, so the desk afterwards is the one the triggers would have
 made:
 
-- the search index: the new ids wait in the backlog and are indexed with one
-  INSERT ... SELECT per source (deskterm.store.search_index.deferred);
+- the search index: the new ids wait in the backlog and are indexed with an
+  INSERT ... SELECT after each chunk of cases (`Load.written`) and at the end
+  (deskterm.store.search_index.deferred);
 - SQLite only: the per-row insert triggers are dropped for the block and created
   again from their own stored text at its end. A trigger costs a program run per
   row (about half the time of the inserts); the counters of `desk_counts`
@@ -36,21 +37,34 @@ PAUSED = ("events_no_replace", "cases_count_insert", "search_case_added", "searc
 CACHE_KIB = 1024 * 1024  # SQLite's page cache during the load (a negative cache_size: KiB)
 
 
+class Load:
+    """A bulk load under way."""
+
+    def __init__(self, index: search_index.Deferred | None) -> None:
+        self._index = index
+
+    def written(self) -> None:
+        """Some cases, each with all its events, are written: index them for search now
+        (in the caller's transaction), while the next ones are being made."""
+        if self._index is not None:
+            self._index.catch_up()
+
+
 @contextmanager
-def bulk_load(connection: Connection) -> Iterator[None]:
+def bulk_load(connection: Connection) -> Iterator[Load]:
     """Cases and events appended in the block (with ids above any there) get their
-    counters and search rows at its end, in the caller's transaction."""
+    counters and search rows by its end, in the caller's transaction."""
     if connection.dialect.name != "sqlite":
-        with search_index.deferred(connection):
-            yield
+        with search_index.deferred(connection) as index:
+            yield Load(index)
         return
     first_case = _highest_case(connection)
     cache = connection.exec_driver_sql("PRAGMA cache_size").scalar_one()
     connection.exec_driver_sql(f"PRAGMA cache_size = -{CACHE_KIB}")
     try:
-        with search_index.deferred(connection):
+        with search_index.deferred(connection) as index:
             paused = _drop_triggers(connection)
-            yield
+            yield Load(index)
             _count_new_cases(connection, first_case, paused)
             for statement in paused.values():
                 connection.exec_driver_sql(statement)

@@ -481,15 +481,52 @@ _FAR = 2**62
 BULK_SOURCES = ("cases", "events")
 
 
-@contextmanager
-def deferred(connection: Connection) -> Iterator[None]:
-    """Index the cases and events written in the block at its end, in the caller's
-    transaction, with one INSERT ... SELECT per source instead of a trigger call per row.
+class Deferred:
+    """The cases and events of a bulk load not indexed yet (see `deferred`)."""
 
-    For a bulk load (deskterm.desk.demo): the new ids are put in the backlog, so the
-    triggers leave them; at the end they are indexed in id order and the backlog is
-    put back as it was. Where the backlog is not empty (a build is pending), the
-    triggers index each row as usual.
+    def __init__(self, connection: Connection, upto: dict[str, int]) -> None:
+        self.connection = connection
+        self.upto = upto  # per source: the highest id indexed, or there before the load
+
+    def catch_up(self) -> None:
+        """Index the rows written since the last call: the cases' rows and the events'
+        merged in key order, so that FTS5 appends to its pending terms rather than
+        starting a segment at every step back in row keys."""
+        connection = self.connection
+        end = {source: _highest(connection, source) for source in BULK_SOURCES}
+        wheres = [
+            (source, f"{_ID[source]} > {int(self.upto[source])} AND {_ID[source]} <= {end[source]}")
+            for source in BULK_SOURCES
+            if end[source] > self.upto[source]
+        ]
+        if not wheres:
+            return
+        dialect = connection.dialect.name
+        rows = "\nUNION ALL\n".join(_rows(dialect, source, where) for source, where in wheres)
+        if dialect == "sqlite":
+            statement = (
+                f"INSERT INTO search_text({_SQLITE_COLUMNS}) SELECT d.row_key, d.subject, "
+                f"d.contact, d.author, d.body FROM ({rows}) d ORDER BY d.row_key"
+            )
+        else:
+            statement = (
+                "INSERT INTO search_text (id, case_id, document) SELECT d.row_key, d.case_id, "
+                f"{pg_vector_sql()} FROM ({rows}) d ON CONFLICT (id) DO NOTHING"
+            )
+        connection.exec_driver_sql(statement)
+        self.upto = end
+
+
+@contextmanager
+def deferred(connection: Connection) -> Iterator[Deferred | None]:
+    """Index the cases and events written in the block set-based, in the caller's
+    transaction, instead of a trigger call per row: as the block goes
+    (`Deferred.catch_up`) and at its end.
+
+    For a bulk load (deskterm.desk.demo) that appends cases and their events: the
+    new ids are put in the backlog, so the triggers leave them, and the backlog is
+    put back as it was at the end. Where the backlog is not empty (a build is
+    pending), the triggers index each row as usual and the block gets None.
     """
     found = {
         source: (int(done), int(last))
@@ -500,16 +537,15 @@ def deferred(connection: Connection) -> Iterator[None]:
     if any(source not in found for source in BULK_SOURCES) or any(
         done < last for done, last in found.values()
     ):
-        yield
+        yield None
         return
     highest = {source: _highest(connection, source) for source in BULK_SOURCES}
     for source in BULK_SOURCES:
         _set_backlog(connection, source, highest[source], _FAR)
-    yield
+    pending = Deferred(connection, highest)
+    yield pending
+    pending.catch_up()
     for source in BULK_SOURCES:
-        end = _highest(connection, source)
-        for start in range(highest[source], end, BATCH):
-            _index_range(connection, source, start, min(end, start + BATCH))
         _set_backlog(connection, source, *found[source])
 
 
