@@ -215,3 +215,5 @@ def test_a_bulk_loads_hasher_gives_each_event_the_hash_of_the_chain(content: lis
     for previous in (chain.START, "ab" * 32):
         assert hasher(previous, content) == chain.content_hash(previous, content)
         assert hasher(previous, content) == chain.content_hash(previous, content)  # remembered
+        assert hasher.event(previous, *content) == chain.content_hash(previous, content)
+        assert hasher.event(previous, *content) == chain.content_hash(previous, content)

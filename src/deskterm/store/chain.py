@@ -69,6 +69,34 @@ class ContentHasher:
 
     def __init__(self) -> None:
         self._quoted: dict[str, str] = {}
+        self._optional: dict[str | None, str] = {None: "null"}
+
+    def event(
+        self,
+        previous: str,
+        case_id: int,
+        version: int,
+        at: str,
+        *texts: str | None,
+    ) -> str:
+        """The hash of one event's CONTENT: two whole numbers, `at` in its text form,
+        then the six columns that are text or NULL (actor ... text)."""
+        if type(case_id) is not int or type(version) is not int:
+            return self(previous, [case_id, version, at, *texts])
+        known = self._optional
+        if len(known) > _KNOWN_TEXTS:
+            known.clear()
+            known[None] = "null"
+        parts = []
+        for value in texts:
+            text = known.get(value)
+            if text is None:
+                if type(value) is not str:
+                    return self(previous, [case_id, version, at, *texts])
+                text = known[value] = _QUOTED(value)
+            parts.append(text)
+        encoded = f"[{_QUOTED(previous)},{case_id},{version},{_QUOTED(at)},{','.join(parts)}]"
+        return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
     def __call__(self, previous: str, content: Sequence[Any]) -> str:
         quoted = self._quoted

@@ -24,7 +24,6 @@ from deskterm.desk import policy_versions
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.demo.chunks import Chunk, in_second_process, worth_a_second_process
 from deskterm.desk.demo.columns import (
-    AT,
     CASE_COLUMNS,
     CASE_INSTANTS,
     CASE_TABLE,
@@ -102,11 +101,14 @@ def _chained(events: list[list[Any]], hasher: chain.ContentHasher) -> list[list[
     """A new case's events, each with its hash (deskterm.store.chain) appended."""
     previous = chain.START
     chained = []
+    hash_of = hasher.event
     for event in events:
-        at = event[AT]
-        content = [*event[:AT], _chain_instant(at) if type(at) is int else at, *event[AT + 1 :]]
-        previous = hasher(previous, content)
-        chained.append([*event, previous])
+        case_id, version, at, *texts = event
+        previous = hash_of(
+            previous, case_id, version, _chain_instant(at) if type(at) is int else at, *texts
+        )
+        event.append(previous)
+        chained.append(event)
     return chained
 
 
