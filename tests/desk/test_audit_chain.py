@@ -8,6 +8,7 @@ import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from deskterm import settings
 from deskterm.desk import cases, doctor, transfer
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.store import chain
 from deskterm.store.chain import first_break
 
 SQLITE_FORGERIES = [
@@ -186,3 +188,32 @@ def test_import_refuses_a_case_whose_clocks_disagree_with_its_events(
     forged.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(DeskError, match=f"case {number}: its stored first_response_due"):
         transfer.import_file(desk, forged)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        [1, 2, "2026-11-20T15:00:00.000000Z", "asha", "reply", None, None, None, "Hi Ana"],
+        [
+            7,
+            1,
+            "2026-11-20T15:00:00.000000Z",
+            "bø",
+            "note",
+            "f",
+            '"quoted" \\ back',
+            "é",
+            "\x00\x1f\u2028",
+        ],
+        [2**40, 0, "", "", "", "", "\ud800 lone surrogate", "😀 emoji", "tab\tnew\nline"],
+    ],
+)
+def test_a_bulk_loads_hasher_gives_each_event_the_hash_of_the_chain(content: list[Any]) -> None:
+    # deskterm.desk.demo hashes millions of events with ContentHasher: the chain that
+    # `doctor` walks must find the same hashes, repeated texts or not.
+    hasher = chain.ContentHasher()
+    for previous in (chain.START, "ab" * 32):
+        assert hasher(previous, content) == chain.content_hash(previous, content)
+        assert hasher(previous, content) == chain.content_hash(previous, content)  # remembered
+        assert hasher.event(previous, *content) == chain.content_hash(previous, content)
+        assert hasher.event(previous, *content) == chain.content_hash(previous, content)

@@ -10,21 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlmodel import SQLModel, col
 from typer.testing import CliRunner
 
 from deskterm import settings
 from deskterm.cli import app
-from deskterm.desk import cases, demo
+from deskterm.desk import cases, clock_outcomes, counts, demo, search
 from deskterm.desk.cases import events_of
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.desk.search_query import term, tokens
 from deskterm.desk.sweep import sweep
 from deskterm.desk.workflow import MOVES
-from deskterm.models import Case, Contact, Counter, Event, EventKind, Organization
+from deskterm.models import Case, Contact, Counter, Event, EventKind, Organization, SlaClockOutcome
+from deskterm.models.columns import cases as table
 from deskterm.sla import Status
 from deskterm.sla.catalog import PolicyCatalog
+from deskterm.store import search_index
 from deskterm.store.engine import reading, writing
 from tests.desk.conftest import BACKENDS, MONDAY
 from tests.migrated import give_back_pg_schema, migrated_sqlite, pg_engine_in_migrated_schema
@@ -106,6 +109,14 @@ def test_the_same_seed_and_now_give_the_same_rows(make_desk: MakeDesk) -> None:
     rows = dump(first)
     assert len(rows["cases"]) == CASES and len(rows["events"]) > 3 * CASES
     assert rows == dump(second)
+
+
+def test_the_same_desk_when_a_second_process_makes_the_cases(make_desk: MakeDesk) -> None:
+    # A large demo is made in a forked child while this process writes: same rows.
+    first, second = make_desk(), make_desk()
+    demo.fill(first, CASES, seed=11, second_process=False)
+    demo.fill(second, CASES, seed=11, second_process=True)
+    assert dump(first) == dump(second)
 
 
 def test_another_seed_gives_another_desk(make_desk: MakeDesk) -> None:
@@ -294,6 +305,37 @@ def test_cases_sharing_a_history_shape_still_get_the_engines_clocks(make_desk: M
     received = Tally(case.received_at for case in all_cases(desk))
     assert max(received.values()) > 1  # histories were indeed shared
     assert assert_clocks_replay(desk) == 150
+
+
+def test_every_clocks_settled_runs_are_stored_as_a_recount_finds_them(filled: Desk) -> None:
+    # The report and `doctor --clocks` read the stored runs of the update, resolution
+    # and next-response clocks: the demo writes them with its cases.
+    with filled.engine.connect() as connection:
+        stored = connection.execute(select(func.count()).select_from(SlaClockOutcome)).scalar()
+        assert stored and stored > CASES // 10
+        assert clock_outcomes.differences(connection, filled.policy, NOW) == (0, None)
+
+
+def test_the_desk_is_counted_and_indexed_for_search_as_each_change_would_be(
+    filled: Desk,
+) -> None:
+    assert counts.differences(filled) == []
+    assert search_index.problems(filled.engine) == []
+    # and a second demo, and a case opened after them, are counted and indexed too
+    demo.fill(filled, 20, seed=8)
+    opened = cases.open_case(
+        filled,
+        organization="Kestrel Health",
+        contact=None,
+        severity=2,
+        subject="Quokka on the rack",
+    )
+    assert counts.differences(filled) == []
+    assert search_index.problems(filled.engine) == []
+    terms = tuple(t for t in map(term, tokens("quokka")) if t is not None)
+    with filled.engine.connect() as connection:
+        found = connection.execute(select(table.c.number).where(search.matching(terms)))
+        assert [row.number for row in found] == [opened.number]
 
 
 def test_the_sweep_works_the_demo_desk_and_then_has_nothing_left(filled: Desk) -> None:

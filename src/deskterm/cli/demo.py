@@ -8,7 +8,7 @@ import typer
 
 from deskterm.cli import params
 from deskterm.cli.context import desk
-from deskterm.desk import clock_outcomes, demo, outcomes
+from deskterm.desk import demo, outcomes
 
 
 def demo_command(
@@ -35,12 +35,7 @@ def demo_command(
 ) -> None:
     """Fill the database with a believable desk: organizations, contacts, cases and histories."""
     the_desk = desk(ctx)
-    report = demo.fill(the_desk, cases, seed, if_empty=if_empty)
-    if report.cases:
-        # The demo writes first responses' outcomes with its cases; the runs of the
-        # update, resolution and next-response clocks are replayed here.
-        clock_outcomes.fill_desk(
-            the_desk,
-            outcomes.progress_bar("storing update, resolution and next-response outcomes"),
-        )
+    report = demo.fill(
+        the_desk, cases, seed, if_empty=if_empty, progress=outcomes.progress_bar("writing the demo")
+    )
     typer.echo(report.summary())

@@ -21,7 +21,8 @@ owes its resolution again (each resolution counted).
 `record` stores the runs settled at a change's instant in that change's
 transaction (rewriting that instant's rows, so that several changes at one
 frozen instant leave what one would); `fill` stores every case's runs (migration
-0008 and `db recount`); `walk` is the replay.
+0008 and `db recount`); `walk` is the replay (the demo stores what it finds for
+each of its case shapes, deskterm.desk.demo.replay).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ TRACKED_VALUES = tuple(kind.value for kind in TRACKED)
 JUST_BEFORE = timedelta(microseconds=1)  # instants are exact to the microsecond
 _COUNTING = (ClockState.RUNNING, ClockState.PAUSED, ClockState.BREACHED)
 # The events whose actor answered each clock.
-_ANSWERS = {
+ANSWERS = {
     ClockKind.UPDATE: ("reply", "call"),
     ClockKind.NEXT_RESPONSE: ("reply", "call"),
     ClockKind.RESOLUTION: ("status",),
@@ -145,7 +146,7 @@ def settlements(
         index = replay.index_at(settled)
         severity = replay.severity_before(index)
         engineer = next(
-            (e.actor for e in events if e.at == settled and e.kind in _ANSWERS[kind]), None
+            (e.actor for e in events if e.at == settled and e.kind in ANSWERS[kind]), None
         )
         business = None
         if started is not None:
@@ -368,12 +369,3 @@ def _stored(connection: Connection, ids: Iterable[int]) -> dict[Any, tuple[Any, 
         mapping = row._mapping
         found[_key(mapping)] = _comparable(mapping)
     return found
-
-
-def fill_desk(desk: Any, progress: Callable[[int, int], None] | None = None) -> int:
-    """Store the runs of every case of `desk` (in a transaction of its own): for a desk
-    written in bulk without the use cases, such as the demo's."""
-    from deskterm.desk.outcomes import known_policies
-
-    with desk.engine.begin() as connection:
-        return fill(connection, known_policies(desk.policies), desk.now(), progress)

@@ -45,6 +45,7 @@ class BulkInsert:
         dialect = connection.dialect
         compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
         self.connection = connection
+        self.positional = dialect.positional
         self.sql = compiled.string
         self.columns = tuple(columns)
         order = compiled.positiontup
@@ -64,8 +65,13 @@ class BulkInsert:
                 self.converters.append((index, processor, False))
 
     def __call__(self, rows: list[list[Any]]) -> None:
+        self.execute(self.params(rows))
+
+    def params(self, rows: list[list[Any]]) -> list[Any]:
+        """The rows as the driver takes them: work that needs no connection (a second
+        process may do it, deskterm.desk.demo.fill)."""
         if not rows:
-            return
+            return []
         columns: list[Any] = list(zip(*rows, strict=True))
         for index, convert, per_value in self.converters:
             values = columns[index]
@@ -77,12 +83,13 @@ class BulkInsert:
         if self.order is not None:
             columns = [columns[index] for index in self.order]
         params: list[Any] = list(zip(*columns, strict=True))
-        if not self.connection.dialect.positional:
+        if not self.positional:
             params = [dict(zip(self.columns, row, strict=True)) for row in params]
-        self.execute(params)
+        return params
 
     def execute(self, params: list[Any]) -> None:
-        self.connection.exec_driver_sql(self.sql, params)
+        if params:
+            self.connection.exec_driver_sql(self.sql, params)
 
 
 def _instant_converter(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
@@ -104,7 +111,12 @@ def _instant_converter(processor: Callable[[Any], Any] | None) -> Callable[[Any]
 def _seconds_as_text(seconds: int) -> str:
     """SQLite's stored form of a whole-second UTC instant, without building a datetime."""
     day, rest = divmod(seconds, DAY)
-    return f"{_day_text(day)} {rest // HOUR:02d}:{rest // MINUTE % 60:02d}:{rest % 60:02d}.000000"
+    minutes, second = divmod(rest, MINUTE)
+    return f"{_day_text(day)} {_CLOCK_MINUTES[minutes]}:{second:02d}.000000"
+
+
+# "HH:MM" of each minute of a day: one lookup instead of two formatted numbers.
+_CLOCK_MINUTES = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(DAY // MINUTE)]
 
 
 @functools.lru_cache(maxsize=4096)

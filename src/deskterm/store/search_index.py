@@ -42,7 +42,8 @@ leave those rows alone (replacing a case's row never added would corrupt FTS5).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -473,6 +474,92 @@ def build(engine: Engine, progress: Progress | None = None, batch: int = BATCH) 
     if progress is not None and done < total:
         progress(total, total)
     return done
+
+
+# Past any id: the end of the backlog while a bulk load is under way (`deferred`).
+_FAR = 2**62
+BULK_SOURCES = ("cases", "events")
+
+
+class Deferred:
+    """The cases and events of a bulk load not indexed yet (see `deferred`)."""
+
+    def __init__(self, connection: Connection, upto: dict[str, int]) -> None:
+        self.connection = connection
+        self.upto = upto  # per source: the highest id indexed, or there before the load
+
+    def catch_up(self) -> None:
+        """Index the rows written since the last call: the cases' rows and the events'
+        merged in key order, so that FTS5 appends to its pending terms rather than
+        starting a segment at every step back in row keys."""
+        connection = self.connection
+        end = {source: _highest(connection, source) for source in BULK_SOURCES}
+        wheres = [
+            (source, f"{_ID[source]} > {int(self.upto[source])} AND {_ID[source]} <= {end[source]}")
+            for source in BULK_SOURCES
+            if end[source] > self.upto[source]
+        ]
+        if not wheres:
+            return
+        dialect = connection.dialect.name
+        rows = "\nUNION ALL\n".join(_rows(dialect, source, where) for source, where in wheres)
+        if dialect == "sqlite":
+            statement = (
+                f"INSERT INTO search_text({_SQLITE_COLUMNS}) SELECT d.row_key, d.subject, "
+                f"d.contact, d.author, d.body FROM ({rows}) d ORDER BY d.row_key"
+            )
+        else:
+            statement = (
+                "INSERT INTO search_text (id, case_id, document) SELECT d.row_key, d.case_id, "
+                f"{pg_vector_sql()} FROM ({rows}) d ON CONFLICT (id) DO NOTHING"
+            )
+        connection.exec_driver_sql(statement)
+        self.upto = end
+
+
+@contextmanager
+def deferred(connection: Connection) -> Iterator[Deferred | None]:
+    """Index the cases and events written in the block set-based, in the caller's
+    transaction, instead of a trigger call per row: as the block goes
+    (`Deferred.catch_up`) and at its end.
+
+    For a bulk load (deskterm.desk.demo) that appends cases and their events: the
+    new ids are put in the backlog, so the triggers leave them, and the backlog is
+    put back as it was at the end. Where the backlog is not empty (a build is
+    pending), the triggers index each row as usual and the block gets None.
+    """
+    found = {
+        source: (int(done), int(last))
+        for source, done, last in connection.execute(
+            text("SELECT source, done_upto, last FROM search_backlog")
+        )
+    }
+    if any(source not in found for source in BULK_SOURCES) or any(
+        done < last for done, last in found.values()
+    ):
+        yield None
+        return
+    highest = {source: _highest(connection, source) for source in BULK_SOURCES}
+    for source in BULK_SOURCES:
+        _set_backlog(connection, source, highest[source], _FAR)
+    pending = Deferred(connection, highest)
+    yield pending
+    pending.catch_up()
+    for source in BULK_SOURCES:
+        _set_backlog(connection, source, *found[source])
+
+
+def _highest(connection: Connection, source: str) -> int:
+    column = _ID_COLUMN[source]
+    statement = text(f"SELECT coalesce(max({column}), 0) FROM {source}")
+    return int(connection.execute(statement).scalar_one())
+
+
+def _set_backlog(connection: Connection, source: str, done: int, last: int) -> None:
+    connection.execute(
+        text("UPDATE search_backlog SET done_upto = :done, last = :last WHERE source = :source"),
+        {"done": done, "last": last, "source": source},
+    )
 
 
 def _index_range(connection: Connection, source: str, start: int, end: int) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from deskterm.models import Case, Counter, Event, EventKind, SlaOutcome
+from deskterm.models import Case, Counter, Event, EventKind, SlaClockOutcome, SlaOutcome
 from deskterm.models.columns import STORED_CLOCK_FIELDS
 from deskterm.models.tables import table_of
 from deskterm.models.types import UTCDateTime
@@ -25,6 +25,8 @@ EVENT_COLUMNS = tuple(
 )
 OUTCOME_TABLE: Table = table_of(SlaOutcome)
 OUTCOME_COLUMNS = tuple(column.name for column in OUTCOME_TABLE.columns)
+CLOCK_OUTCOME_TABLE: Table = table_of(SlaClockOutcome)
+CLOCK_OUTCOME_COLUMNS = tuple(column.name for column in CLOCK_OUTCOME_TABLE.columns)
 CLOCK_COLUMNS = STORED_CLOCK_FIELDS
 # An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.
 CASE_ID, VERSION, AT, ACTOR, KIND, FIELD, OLD, NEW, TEXT = range(len(EVENT_COLUMNS))
@@ -61,3 +63,4 @@ def _instant_columns(table: Table) -> frozenset[str]:
 CASE_INSTANTS = _instant_columns(CASE_TABLE)
 EVENT_INSTANTS = _instant_columns(EVENT_TABLE)
 OUTCOME_INSTANTS = _instant_columns(OUTCOME_TABLE)
+CLOCK_OUTCOME_INSTANTS = _instant_columns(CLOCK_OUTCOME_TABLE)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,11 +22,14 @@ from sqlmodel import Session, col, select
 
 from deskterm.desk import policy_versions
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
+from deskterm.desk.demo.chunks import Chunk, in_second_process, worth_a_second_process
 from deskterm.desk.demo.columns import (
-    AT,
     CASE_COLUMNS,
     CASE_INSTANTS,
     CASE_TABLE,
+    CLOCK_OUTCOME_COLUMNS,
+    CLOCK_OUTCOME_INSTANTS,
+    CLOCK_OUTCOME_TABLE,
     COUNTER_TABLE,
     EVENT_COLUMNS,
     EVENT_INSTANTS,
@@ -35,7 +38,7 @@ from deskterm.desk.demo.columns import (
     OUTCOME_INSTANTS,
     OUTCOME_TABLE,
 )
-from deskterm.desk.demo.history import DAY, HOUR, MINUTE, Generator, epoch_seconds, from_epoch
+from deskterm.desk.demo.history import DAY, MINUTE, Generator, epoch_seconds, from_epoch
 from deskterm.desk.demo.replay import replay_case
 from deskterm.desk.demo.rows import CaseBuilder, Customer
 from deskterm.desk.demo.texts import FIRST_NAMES, LAST_NAMES, ORGANIZATIONS
@@ -45,6 +48,7 @@ from deskterm.models import FIRST_CASE_NUMBER, Contact, Organization
 from deskterm.sla import Policy
 from deskterm.store import chain, statistics
 from deskterm.store.bulk_insert import BulkInsert
+from deskterm.store.bulk_load import bulk_load
 from deskterm.store.engine import writing
 
 DEFAULT_CASES = 60
@@ -93,22 +97,30 @@ class DemoReport:
 # --- the SLA part of a history, shared between cases -------------------------------
 
 
-def _chained(events: list[list[Any]]) -> list[list[Any]]:
+def _chained(events: list[list[Any]], hasher: chain.ContentHasher) -> list[list[Any]]:
     """A new case's events, each with its hash (deskterm.store.chain) appended."""
     previous = chain.START
     chained = []
+    hash_of = hasher.event
     for event in events:
-        at = event[AT]
-        content = [*event[:AT], _chain_instant(at) if type(at) is int else at, *event[AT + 1 :]]
-        previous = chain.content_hash(previous, content)
-        chained.append([*event, previous])
+        case_id, version, at, *texts = event
+        previous = hash_of(
+            previous, case_id, version, _chain_instant(at) if type(at) is int else at, *texts
+        )
+        event.append(previous)
+        chained.append(event)
     return chained
 
 
 def _chain_instant(seconds: int) -> str:
     """The chain's text of a whole-second instant (chain.INSTANT_FORMAT), without a datetime."""
     day, rest = divmod(seconds, DAY)
-    return f"{_day_text(day)}T{rest // HOUR:02d}:{rest // MINUTE % 60:02d}:{rest % 60:02d}.000000Z"
+    minutes, second = divmod(rest, MINUTE)
+    return f"{_day_text(day)}T{_CLOCK_MINUTES[minutes]}:{second:02d}.000000Z"
+
+
+# "HH:MM" of each minute of a day: one lookup instead of two formatted numbers.
+_CLOCK_MINUTES = [f"{minute // 60:02d}:{minute % 60:02d}" for minute in range(DAY // MINUTE)]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -127,11 +139,16 @@ def fill(
     *,
     if_empty: bool = False,
     skeletons_per_policy: int = SKELETONS_PER_POLICY,
+    progress: Callable[[int, int], None] | None = None,
+    second_process: bool | None = None,
 ) -> DemoReport:
     """Add a demo desk: organizations, contacts, `cases` cases with their histories.
 
     With `if_empty`, a database that has any case is left as it is. The same seed,
     the same `desk.now()` and the same starting database give the same rows.
+    `progress(cases written, cases)` is called after each chunk. The cases are made
+    in a second process while this one writes (`second_process`; by default for
+    large demos on a machine with more than one core): the same rows either way.
     """
     if cases < 1:
         raise DeskError(f"the number of demo cases must be at least 1 (got {cases})")
@@ -168,37 +185,24 @@ def fill(
         highest_id = connection.execute(select(func.max(CASE_TABLE.c.id))).scalar_one()
         first_id = int(highest_id or 0) + 1
 
-        generator = Generator(rng, now, skeletons_per_policy)
-        builder = CaseBuilder(
-            generator, lambda row, events, policy: replay_case(row, events, policy, now)
+        tables = _Tables(connection)
+        made = _made(
+            _Making(rng, now, skeletons_per_policy, orgs, first_id, last_number + 1, cases),
+            tables,
         )
-        insert_cases = BulkInsert(connection, CASE_TABLE, CASE_COLUMNS, CASE_INSTANTS)
-        insert_events = BulkInsert(
-            connection, EVENT_TABLE, (*EVENT_COLUMNS, "hash"), EVENT_INSTANTS
-        )
-        insert_outcomes = BulkInsert(connection, OUTCOME_TABLE, OUTCOME_COLUMNS, OUTCOME_INSTANTS)
-        outcome_rows: list[list[Any]] = []
-        # Cumulative once: rng.choices would add them up again for every case (same draws).
-        cumulative = list(itertools.accumulate(_org_weights(orgs)))
-        case_rows: list[list[Any]] = []
-        event_rows: list[list[Any]] = []
-        for index in range(cases):
-            org = rng.choices(orgs, cum_weights=cumulative)[0]
-            skeleton = generator.skeleton(org.policy)
-            row, events = builder.build(first_id + index, last_number + 1 + index, org, skeleton)
-            case_rows.append([row[name] for name in CASE_COLUMNS])
-            outcome = builder.outcome(row, events, skeleton)
-            event_rows.extend(_chained(events))
-            if outcome is not None:
-                outcome_rows.append(outcome)
-            if len(case_rows) >= CHUNK or index == cases - 1:
-                insert_cases(case_rows)  # before their events: the foreign keys are checked at once
-                insert_events(event_rows)
-                insert_outcomes(outcome_rows)
-                report.events += len(event_rows)
-                case_rows.clear()
-                event_rows.clear()
-                outcome_rows.clear()
+        if second_process if second_process is not None else worth_a_second_process(cases):
+            made = in_second_process(made)
+        # Counted and indexed for search set-based, a chunk at a time (deskterm.store.bulk_load).
+        with bulk_load(connection) as load:
+            for chunk in made:
+                tables.cases.execute(chunk.cases)  # before their events: foreign keys
+                tables.events.execute(chunk.events)
+                tables.first_responses.execute(chunk.first_responses)
+                tables.runs.execute(chunk.runs)
+                load.written()
+                report.events += len(chunk.events)
+                if progress is not None:
+                    progress(chunk.made, cases)
         report.cases = cases
         report.first_number = last_number + 1
         report.last_number = last_number + cases
@@ -222,6 +226,71 @@ def fill(
     # A bulk load changes the table's shape at once: give the planner fresh statistics.
     statistics.rebuild(desk.engine)
     return report
+
+
+class _Tables:
+    """An executemany for each table the demo writes cases to."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.cases = BulkInsert(connection, CASE_TABLE, CASE_COLUMNS, CASE_INSTANTS)
+        self.events = BulkInsert(connection, EVENT_TABLE, (*EVENT_COLUMNS, "hash"), EVENT_INSTANTS)
+        self.first_responses = BulkInsert(
+            connection, OUTCOME_TABLE, OUTCOME_COLUMNS, OUTCOME_INSTANTS
+        )
+        self.runs = BulkInsert(
+            connection, CLOCK_OUTCOME_TABLE, CLOCK_OUTCOME_COLUMNS, CLOCK_OUTCOME_INSTANTS
+        )
+
+
+@dataclass
+class _Making:
+    """What the cases are made from."""
+
+    rng: random.Random
+    now: datetime
+    skeletons_per_policy: int
+    orgs: list[Customer]
+    first_id: int
+    first_number: int
+    cases: int
+
+
+def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
+    """The cases, CHUNK at a time, as the tables' executemany takes them (no database)."""
+    rng, now = making.rng, making.now
+    generator = Generator(rng, now, making.skeletons_per_policy)
+    builder = CaseBuilder(
+        generator, lambda row, events, policy: replay_case(row, events, policy, now)
+    )
+    hasher = chain.ContentHasher()
+    orgs = making.orgs
+    # Cumulative once: rng.choices would add them up again for every case (same draws).
+    cumulative = list(itertools.accumulate(_org_weights(orgs)))
+    case_rows: list[list[Any]] = []
+    event_rows: list[list[Any]] = []
+    outcome_rows: list[list[Any]] = []
+    run_rows: list[list[Any]] = []
+    for index in range(making.cases):
+        org = rng.choices(orgs, cum_weights=cumulative)[0]
+        skeleton = generator.skeleton(org.policy)
+        row, events = builder.build(
+            making.first_id + index, making.first_number + index, org, skeleton
+        )
+        case_rows.append([row[name] for name in CASE_COLUMNS])
+        outcome = builder.outcome(row, events, skeleton)
+        event_rows.extend(_chained(events, hasher))
+        if outcome is not None:
+            outcome_rows.append(outcome)
+        run_rows.extend(builder.clock_outcomes(row, events, skeleton))
+        if len(case_rows) >= CHUNK or index == making.cases - 1:
+            yield Chunk(
+                index + 1,
+                tables.cases.params(case_rows),
+                tables.events.params(event_rows),
+                tables.first_responses.params(outcome_rows),
+                tables.runs.params(run_rows),
+            )
+            case_rows, event_rows, outcome_rows, run_rows = [], [], [], []
 
 
 def _org_weights(orgs: list[Customer]) -> list[int]:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from deskterm.desk import clock_outcomes
 from deskterm.desk.workflow import MOVES
 from deskterm.instants import to_iso
 from deskterm.models import EventKind
@@ -51,6 +52,27 @@ class Step:
     role: str = ""  # which text the case fills in: "reply", "request", "status", ...
 
 
+class SettledRun:
+    """A settled run of a skeleton's update, resolution or next-response clock, as
+    clock_outcomes.walk found it for the skeleton's first case (deskterm.desk.demo.rows
+    files it under each case's own engineer)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        # Whole-second instants as epoch seconds: written faster (deskterm.store.bulk_insert).
+        self.values = {
+            name: epoch_seconds(value)
+            if isinstance(value, datetime) and value.microsecond == 0
+            else value
+            for name, value in values.items()
+        }
+        settled: datetime = values["settled_at"]
+        # In whole epoch seconds, as the events' instants: the last second it is in, and
+        # the instant itself when it is a whole second (else no event is at it).
+        self.floor_s = epoch_seconds(settled)
+        self.settled_s = self.floor_s if settled.microsecond == 0 else None
+        self.answers = clock_outcomes.ANSWERS[ClockKind(values["clock"])]
+
+
 @dataclass
 class Skeleton:
     """What the SLA engine sees of a case: received instant, severities, statuses,
@@ -70,6 +92,8 @@ class Skeleton:
     clocks: dict[str, Any] | None = None  # the stored clock columns, once replayed
     # The settled first response (deskterm.desk.outcomes), once replayed; {} if none.
     first_response: dict[str, Any] | None = None
+    # The settled runs of the other clocks (deskterm.desk.clock_outcomes), once replayed.
+    runs: list[SettledRun] = field(default_factory=list)
     received_iso: str = ""
 
     def __post_init__(self) -> None:

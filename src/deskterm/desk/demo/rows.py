@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskterm.desk import outcomes
 from deskterm.desk.cases import ESCALATION_LEVELS
@@ -18,13 +18,14 @@ from deskterm.desk.demo.columns import (
     ACTOR,
     AT,
     CASE_ID,
+    CLOCK_OUTCOME_COLUMNS,
     KIND,
     NEW,
     OUTCOME_COLUMNS,
     VERSION,
     new_event,
 )
-from deskterm.desk.demo.history import Generator, Skeleton, Step, epoch_seconds
+from deskterm.desk.demo.history import Generator, SettledRun, Skeleton, Step, epoch_seconds
 from deskterm.desk.demo.texts import (
     ACTIONS_BEFORE,
     CALL_OUTCOMES,
@@ -51,6 +52,9 @@ from deskterm.desk.demo.texts import (
 from deskterm.models import EventKind
 from deskterm.sla import Policy, Scheduled, Status
 
+if TYPE_CHECKING:
+    from deskterm.desk.demo.replay import Replayed
+
 
 @dataclass
 class Customer:
@@ -72,8 +76,8 @@ def _impact(policy: Policy, severity: int) -> str:
     return "major" if rank < 0.7 else "minor"
 
 
-# The stored clock columns and the settled first response of a case (deskterm.desk.demo.replay).
-Replay = Callable[[dict[str, Any], list[list[Any]], Policy], tuple[dict[str, Any], dict[str, Any]]]
+# The stored clock columns and settled outcomes of a case (deskterm.desk.demo.replay).
+Replay = Callable[[dict[str, Any], list[list[Any]], Policy], "Replayed"]
 
 
 class CaseBuilder:
@@ -212,7 +216,10 @@ class CaseBuilder:
             "updated_at": updated,
         }
         if skeleton.clocks is None:
-            skeleton.clocks, skeleton.first_response = self.replay(row, events, policy)
+            replayed = self.replay(row, events, policy)
+            skeleton.clocks = replayed.clocks
+            skeleton.first_response = replayed.first_response
+            skeleton.runs = [SettledRun(run) for run in replayed.runs]
         row.update(skeleton.clocks)
         return row, events
 
@@ -238,6 +245,32 @@ class CaseBuilder:
             "engineer": engineer,
         }
         return [values[name] for name in OUTCOME_COLUMNS]
+
+    def clock_outcomes(
+        self, row: dict[str, Any], events: list[list[Any]], skeleton: Skeleton
+    ) -> list[list[Any]]:
+        """The case's stored runs of the update, resolution and next-response clocks: the
+        skeleton's, each filed under this case's engineer as clock_outcomes.settlements
+        files it (who answered at that instant, else the assignee then)."""
+        found = []
+        for run in skeleton.runs:
+            settled = run.settled_s
+            engineer = None
+            if settled is not None:
+                engineer = next(
+                    (e[ACTOR] for e in events if e[AT] == settled and e[KIND] in run.answers),
+                    None,
+                )
+            if engineer is None:
+                engineer = _assignee_at(events, run.floor_s)
+            values = {
+                **run.values,
+                "case_id": row["id"],
+                "organization_id": row["organization_id"],
+                "engineer": engineer,
+            }
+            found.append([values[name] for name in CLOCK_OUTCOME_COLUMNS])
+        return found
 
     def _step_event(self, at: int, step: Step, contact: str, fill: dict[str, str]) -> list[Any]:
         rng = self.rng
@@ -271,6 +304,17 @@ _TEXTS: dict[str, tuple[str, ...]] = {
     "raise": RAISE_REASONS,
     "lower": LOWER_REASONS,
 }
+
+
+def _assignee_at(events: list[list[Any]], floor_s: int) -> str:
+    """Who had the case at an instant in second `floor_s`, as outcomes.Replay says it."""
+    assignee: str | None = None
+    for event in events:
+        if event[AT] > floor_s:
+            break  # the events are in time order
+        if event[KIND] == EventKind.ASSIGN:
+            assignee = event[NEW] or None
+    return assignee or outcomes.UNASSIGNED
 
 
 def _change_order(item: tuple[int, int, int, list[list[Any]]]) -> tuple[int, int, int]:
