@@ -26,8 +26,19 @@ class Case(SQLModel, table=True):
         Index("ix_cases_closed", "updated_at", sqlite_where=_CLOSED, postgresql_where=_CLOSED),
         # "Mine", "@bob", "@unassigned": one engineer's cases already in deadline order.
         Index("ix_cases_assignee_queue", "assignee", "queue_due", "number"),
-        # What came in during a shift or a report's period.
-        Index("ix_cases_received_at", "received_at"),
+        # What came in during a shift or a report's period, with what the report
+        # counts of a case not answered yet, read from the index alone: a period's
+        # cases, not their rows (deskterm.desk.reports; migration 0011_report_indexes).
+        Index(
+            "ix_cases_received_clock",
+            "received_at",
+            "first_response_state",
+            "policy",
+            "severity",
+            "organization_id",
+            "assignee",
+            "first_response_due",
+        ),
         # Support's promises by deadline: breached and due-within counts are index
         # range counts, per engineer too, whatever the size of the desk.
         Index(

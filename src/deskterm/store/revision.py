@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0010_policy_versions"
+HEAD = "0011_report_indexes"
 
 
 def stored_revision(engine: Engine) -> str | None:
