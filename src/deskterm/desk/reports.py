@@ -28,14 +28,14 @@ or to whom the case was assigned then ("unassigned" when nobody).
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, case, cast, func, literal, or_, select, text
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 
 from deskterm.desk import clock_outcomes, deadlines, policy_versions
@@ -389,38 +389,45 @@ def _count_unanswered(
         .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE)
         .scalar_subquery()
     )
-    group = _grouped_by(by, _C, _C.assignee)
-    counted: Counter[tuple[Any, ...]] = Counter()
+    missed = and_(
+        _C.first_response_state == "running",
+        _C.first_response_due.is_not(None),
+        _C.first_response_due < at,
+    )
+    stored = answered_at.is_not(None)
+    settled = and_(stored, answered_at < end, answered_at <= at)
+    each = (
+        select(
+            *(
+                column.label(f"group_{i}")
+                for i, column in enumerate(_grouped_by(by, _C, _C.assignee))
+            ),
+            case((stored, 1), else_=0).label("stored"),
+            case((settled, 1), else_=0).label("settled"),
+            # A case touched since is replayed: its id keeps it a group of its own.
+            case((and_(~settled, touched), _C.id), else_=None).label("replayed"),
+            case((missed, 1), else_=0).label("missed"),
+        )
+        .where(*received, open_now)
+        .subquery()
+    )
+    # Grouped by the database: at a million cases the period's open ones are tens
+    # of thousands, the groups a few dozen.
+    columns = list(each.c)
     replay: list[int] = []
     outcomes_of_open = 0
-    for row in connection.execute(
-        select(
-            _C.id,
-            *group,
-            _C.first_response_state,
-            _C.first_response_due,
-            answered_at.label("answered_at"),
-            touched.label("touched"),
-        ).where(*received, open_now)
-    ):
-        if row.answered_at is not None:
-            outcomes_of_open += 1  # (a clock stored as settled: counted from its outcome)
-            if row.answered_at < end and row.answered_at <= at:
-                continue
-        if row.touched:
-            replay.append(row.id)
+    for row in connection.execute(select(*columns, func.count()).group_by(*columns)):
+        count = row[-1]
+        outcomes_of_open += count if row.stored else 0  # counted from its outcome
+        if row.settled:
             continue
-        missed = (
-            row.first_response_state == ClockState.RUNNING.value
-            and row.first_response_due is not None
-            and row.first_response_due < at
-        )
-        counted[(*row[1 : 1 + len(group)], missed)] += 1
-    for (*values, missed), count in counted.items():
-        key, order = _group_key(by, values, names, policy_of)
+        if row.replayed is not None:
+            replay.append(row.replayed)
+            continue
+        key, order = _group_key(by, row, names, policy_of)
         for figures in tally(key, order):
             figures.received += count
-            figures.missed += count if missed else 0
+            figures.missed += count if row.missed else 0
     return sorted(replay + _answered_later(connection, start, end, at, outcomes_of_open, open_now))
 
 
