@@ -268,6 +268,11 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
     since has the clock stored on the case. Only the rest (answered later, or
     changed since) are replayed. A period ending in the future is seen as it
     stands now.
+
+    Each grouped query reads the period's rows from an index that holds what it
+    counts (migration 0011_report_indexes; tests/desk/test_report_plan.py), so the
+    cost follows the period's cases and events, plus the replay of those touched
+    between the period's end and now; not the size of the desk.
     """
     _check(by, start, end)
     at = min(end, desk.now())
@@ -372,9 +377,9 @@ def _count_unanswered(
     other unanswered cases, to be replayed.
 
     Only the period's cases whose first response is still open (running, paused or
-    without a target) are looked at one by one, from the index of cases by receipt
-    (ix_cases_received_clock); those answered, the most, are counted there and in
-    the outcomes' index without visiting them. An answered case has its outcome
+    without a target) are looked at one by one, from their index
+    (ix_cases_first_response); those answered, the most, are counted on the indexes
+    of cases and outcomes by receipt without visiting them. An answered case has its outcome
     stored, with the case's receipt (deskterm.desk.outcomes): when the counts say
     some have none (a policy file gone when they were filled), those are found
     case by case as before.
@@ -415,9 +420,10 @@ def _count_unanswered(
     # of thousands, the groups a few dozen.
     columns = list(each.c)
     replay: list[int] = []
-    outcomes_of_open = 0
+    open_cases = outcomes_of_open = 0
     for row in connection.execute(select(*columns, func.count()).group_by(*columns)):
         count = row[-1]
+        open_cases += count
         outcomes_of_open += count if row.stored else 0  # counted from its outcome
         if row.settled:
             continue
@@ -428,7 +434,8 @@ def _count_unanswered(
         for figures in tally(key, order):
             figures.received += count
             figures.missed += count if row.missed else 0
-    return sorted(replay + _answered_later(connection, start, end, at, outcomes_of_open, open_now))
+    later = _answered_later(connection, start, end, at, open_cases, outcomes_of_open, open_now)
+    return sorted(replay + later)
 
 
 def _answered_later(
@@ -436,21 +443,23 @@ def _answered_later(
     start: datetime,
     end: datetime,
     at: datetime,
+    open_cases: int,
     outcomes_of_open: int,
     open_now: Any,
 ) -> list[int]:
     """The period's cases whose first response is settled now but was not by `at`
-    (answered later, or with no stored outcome): to be replayed."""
+    (answered later, or with no stored outcome): to be replayed. `open_cases`: the
+    period's cases not answered now, `outcomes_of_open`: those with an outcome."""
     received = (_C.received_at >= start, _C.received_at < end)
-    settled_cases = connection.execute(
-        select(func.count()).select_from(Case.__table__).where(*received, ~open_now)  # type: ignore[attr-defined]
+    cases = connection.execute(
+        select(func.count()).select_from(Case.__table__).where(*received)  # type: ignore[attr-defined]
     ).scalar_one()
     outcomes = connection.execute(
         select(func.count())
         .select_from(SlaOutcome.__table__)  # type: ignore[attr-defined]
         .where(_OC.received_at >= start, _OC.received_at < end, _OC.clock == FIRST_RESPONSE)
     ).scalar_one()
-    if settled_cases != outcomes - outcomes_of_open:
+    if cases - open_cases != outcomes - outcomes_of_open:
         # Some answered case has no stored outcome: look at each.
         settled = (
             select(_OC.case_id)
@@ -460,23 +469,30 @@ def _answered_later(
         return list(
             connection.execute(select(_C.id).where(*received, ~open_now, ~settled)).scalars()
         )
-    later = or_(_OC.answered_at >= end, _OC.answered_at > at)
-    return list(
+    later = list(
         connection.execute(
-            select(_C.id)
-            .select_from(
-                SlaOutcome.__table__.join(Case.__table__, _C.id == _OC.case_id)  # type: ignore[attr-defined]
-            )
-            .where(
+            select(_OC.case_id).where(
                 _OC.received_at >= start,
                 _OC.received_at < end,
                 _OC.clock == FIRST_RESPONSE,
-                later,
-                *received,
-                ~open_now,
+                or_(_OC.answered_at >= end, _OC.answered_at > at),
             )
         ).scalars()
     )
+    # Those whose case is answered now (the others were looked at as open): a few,
+    # each read by its key (with the period in the query, SQLite would rather walk
+    # the period's cases once per chunk).
+    found: list[int] = []
+    for i in range(0, len(later), CHUNK):
+        for row in connection.execute(
+            select(_C.id, _C.received_at, _C.first_response_state).where(
+                _C.id.in_(later[i : i + CHUNK])
+            )
+        ):
+            answered_now = row.first_response_state not in _UNANSWERED_STATES
+            if answered_now and start <= row.received_at < end:
+                found.append(row.id)
+    return found
 
 
 _CC = SlaClockOutcome.__table__.c  # type: ignore[attr-defined]

@@ -26,13 +26,15 @@ class Case(SQLModel, table=True):
         Index("ix_cases_closed", "updated_at", sqlite_where=_CLOSED, postgresql_where=_CLOSED),
         # "Mine", "@bob", "@unassigned": one engineer's cases already in deadline order.
         Index("ix_cases_assignee_queue", "assignee", "queue_due", "number"),
-        # What came in during a shift or a report's period, with what the report
-        # counts of a case not answered yet, read from the index alone: a period's
-        # cases, not their rows (deskterm.desk.reports; migration 0011_report_indexes).
+        # What came in during a shift or a report's period.
+        Index("ix_cases_received_at", "received_at"),
+        # A report's cases not answered yet (a first response running, paused or
+        # without a target), by receipt, with what it counts of them: a period's
+        # few, read from the index alone (deskterm.desk.reports; migration 0011).
         Index(
-            "ix_cases_received_clock",
-            "received_at",
+            "ix_cases_first_response",
             "first_response_state",
+            "received_at",
             "policy",
             "severity",
             "organization_id",
