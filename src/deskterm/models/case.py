@@ -40,6 +40,7 @@ class Case(SQLModel, table=True):
             "organization_id",
             "assignee",
             "first_response_due",
+            "id",  # (SQLite's indexes hold it anyway; PostgreSQL's only if named)
         ),
         # Support's promises by deadline: breached and due-within counts are index
         # range counts, per engineer too, whatever the size of the desk.

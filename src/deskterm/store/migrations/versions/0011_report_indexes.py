@@ -71,6 +71,7 @@ _INDEXES: tuple[tuple[str, str, list[str], str | None], ...] = (
             "organization_id",
             "assignee",
             "first_response_due",
+            "id",
         ],
         None,
     ),
