@@ -27,9 +27,7 @@ or to whom the case was assigned then ("unassigned" when nobody).
 
 from __future__ import annotations
 
-import itertools
 import math
-import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import String, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 
 from deskterm.desk import clock_outcomes, deadlines, policy_versions
@@ -47,6 +45,7 @@ from deskterm.desk.limits import quoted
 from deskterm.desk.outcomes import FIRST_RESPONSE, UNASSIGNED, Replay
 from deskterm.instants import InstantError, in_range, to_iso
 from deskterm.models import Case, Event, EventKind, Organization, SlaClockOutcome, SlaOutcome
+from deskterm.models.event import COUNTED_WHERE
 from deskterm.models.tables import table_of
 from deskterm.sla import ClockState, Policy, Status
 from deskterm.sla.clocks import first_response_clock
@@ -134,7 +133,9 @@ class Figures:
     breaches: int = 0
     customer_timeouts: int = 0
     auto_closures: int = 0
-    response_times: list[timedelta] = field(default_factory=list)
+    # Business time to the first response, in microseconds (exact; a period's
+    # hundreds of thousands cost no timedelta each).
+    response_us: list[int] = field(default_factory=list)
     clocks: dict[str, ClockFigures] = field(default_factory=_clock_figures)
 
     @property
@@ -144,13 +145,26 @@ class Figures:
 
     @property
     def median_response(self) -> timedelta | None:
-        if not self.response_times:
+        """The median in seconds as `statistics.median` of `timedelta.total_seconds()`
+        has it (the mean of the middle two of an even count), from the sorted values."""
+        values = self._sorted_response_us()
+        if not values:
             return None
-        return timedelta(seconds=statistics.median(t.total_seconds() for t in self.response_times))
+        middle = len(values) // 2
+        if len(values) % 2:
+            return timedelta(seconds=values[middle] / 10**6)
+        return timedelta(seconds=(values[middle - 1] / 10**6 + values[middle] / 10**6) / 2)
 
     @property
     def p90_response(self) -> timedelta | None:
-        return percentile(self.response_times, 90)
+        values = self._sorted_response_us()
+        if not values:
+            return None
+        return timedelta(microseconds=values[_nearest_rank(len(values), 90)])
+
+    def _sorted_response_us(self) -> list[int]:
+        self.response_us.sort()  # in place: a second sort of sorted values is a walk
+        return self.response_us
 
     def json(self) -> dict[str, Any]:
         def seconds(value: timedelta | None) -> int | None:
@@ -182,8 +196,12 @@ def percentile(values: Sequence[timedelta], pct: float) -> timedelta | None:
     """Nearest rank: the smallest value that `pct`% of the values do not exceed."""
     if not values:
         return None
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(pct / 100 * len(ordered))) - 1]
+    return sorted(values)[_nearest_rank(len(values), pct)]
+
+
+def _nearest_rank(count: int, pct: float) -> int:
+    """The index, in `count` sorted values, of the nearest-rank `pct` percentile."""
+    return max(1, math.ceil(pct / 100 * count)) - 1
 
 
 @dataclass(frozen=True)
@@ -265,6 +283,11 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
     since has the clock stored on the case. Only the rest (answered later, or
     changed since) are replayed. A period ending in the future is seen as it
     stands now.
+
+    Each grouped query reads the period's rows from an index that holds what it
+    counts (migration 0013_report_indexes; tests/desk/test_report_plan.py), so the
+    cost follows the period's cases and events, plus the replay of those touched
+    between the period's end and now; not the size of the desk.
     """
     _check(by, start, end)
     at = min(end, desk.now())
@@ -326,7 +349,8 @@ def _count_answered(
     policy_of: _Policies,
     tally: _Tally,
 ) -> None:
-    """The first responses settled by `at`: one GROUP BY, and their times in group order."""
+    """The first responses settled by `at`: one GROUP BY, and their times, all read
+    from the outcomes' period index (ix_sla_outcomes_period) alone."""
     group = _grouped_by(by, _OC, _OC.engineer)
     period = (_OC.received_at >= start, _OC.received_at < end, *_answered(end, at))
     for row in connection.execute(
@@ -340,16 +364,17 @@ def _count_answered(
                 figures.met += count
             elif row.state == ClockState.BREACHED.value:
                 figures.missed += count
-    times = connection.execute(
-        select(*group, _OC.business_us)
-        .where(*period, _OC.business_us.is_not(None))
-        .order_by(*group)
-    )
-    for values, rows in itertools.groupby(times, key=lambda row: row[:-1]):
+    # Grouped here rather than sorted by the database: a period's values are
+    # hundreds of thousands at a million cases, and the groups a handful.
+    times: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    for row in connection.execute(
+        select(*group, _OC.business_us).where(*period, _OC.business_us.is_not(None))
+    ):
+        times[tuple(row[:-1])].append(row[-1])
+    for values, found in times.items():
         key, order = _group_key(by, values, names, policy_of)
-        found = [timedelta(microseconds=row[-1]) for row in rows]
         for figures in tally(key, order):
-            figures.response_times.extend(found)
+            figures.response_us.extend(found)
 
 
 def _count_unanswered(
@@ -365,41 +390,125 @@ def _count_unanswered(
     """Count the cases received in the period, not answered by `at`, that nothing has
     touched since: their clock then is the one stored on the case (running: missed
     once past its due), under the severity and assignee they still have. Returns the
-    other unanswered cases, to be replayed."""
-    settled = (
-        select(_OC.case_id)
-        .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE, *_answered(end, at))
-        .exists()
-    )
+    other unanswered cases, to be replayed.
+
+    Only the period's cases whose first response is still open (running, paused or
+    without a target) are looked at one by one, from their index
+    (ix_cases_first_response); those answered, the most, are counted on the indexes
+    of cases and outcomes by receipt without visiting them. An answered case has its outcome
+    stored, with the case's receipt (deskterm.desk.outcomes): when the counts say
+    some have none (a policy file gone when they were filled), those are found
+    case by case as before.
+    """
+    received = (_C.received_at >= start, _C.received_at < end)
+    open_now = _C.first_response_state.in_(_UNANSWERED_STATES)
     touched = (
         select(_E.id).where(_E.case_id == _C.id, _E.kind.in_(_CLOCK_EVENTS), _E.at > at).exists()
     )
-    unanswered = (_C.received_at >= start, _C.received_at < end, ~settled)
-    as_stored = (*unanswered, _C.first_response_state.in_(_UNANSWERED_STATES), ~touched)
-    group = _grouped_by(by, _C, _C.assignee)
+    answered_at = (
+        select(_OC.answered_at)
+        .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE)
+        .scalar_subquery()
+    )
     missed = and_(
         _C.first_response_state == "running",
         _C.first_response_due.is_not(None),
         _C.first_response_due < at,
     )
-    missed_flag = case((missed, 1), else_=0).label("missed")
-    for row in connection.execute(
-        select(*group, missed_flag, func.count()).where(*as_stored).group_by(*group, missed_flag)
-    ):
+    stored = answered_at.is_not(None)
+    settled = and_(stored, answered_at < end, answered_at <= at)
+    each = (
+        select(
+            *(
+                column.label(f"group_{i}")
+                for i, column in enumerate(_grouped_by(by, _C, _C.assignee))
+            ),
+            case((stored, 1), else_=0).label("stored"),
+            case((settled, 1), else_=0).label("settled"),
+            # A case touched since is replayed: its id keeps it a group of its own.
+            case((and_(~settled, touched), _C.id), else_=None).label("replayed"),
+            case((missed, 1), else_=0).label("missed"),
+        )
+        .where(*received, open_now)
+        .subquery()
+    )
+    # Grouped by the database: at a million cases the period's open ones are tens
+    # of thousands, the groups a few dozen.
+    columns = list(each.c)
+    replay: list[int] = []
+    open_cases = outcomes_of_open = 0
+    for row in connection.execute(select(*columns, func.count()).group_by(*columns)):
+        count = row[-1]
+        open_cases += count
+        outcomes_of_open += count if row.stored else 0  # counted from its outcome
+        if row.settled:
+            continue
+        if row.replayed is not None:
+            replay.append(row.replayed)
+            continue
         key, order = _group_key(by, row, names, policy_of)
         for figures in tally(key, order):
-            figures.received += row[-1]
-            figures.missed += row[-1] if row.missed else 0
-    return list(
+            figures.received += count
+            figures.missed += count if row.missed else 0
+    later = _answered_later(connection, start, end, at, open_cases, outcomes_of_open, open_now)
+    return sorted(replay + later)
+
+
+def _answered_later(
+    connection: Any,
+    start: datetime,
+    end: datetime,
+    at: datetime,
+    open_cases: int,
+    outcomes_of_open: int,
+    open_now: Any,
+) -> list[int]:
+    """The period's cases whose first response is settled now but was not by `at`
+    (answered later, or with no stored outcome): to be replayed. `open_cases`: the
+    period's cases not answered now, `outcomes_of_open`: those with an outcome."""
+    received = (_C.received_at >= start, _C.received_at < end)
+    cases = connection.execute(
+        select(func.count()).select_from(table_of(Case)).where(*received)
+    ).scalar_one()
+    outcomes = connection.execute(
+        select(func.count())
+        .select_from(table_of(SlaOutcome))
+        .where(_OC.received_at >= start, _OC.received_at < end, _OC.clock == FIRST_RESPONSE)
+    ).scalar_one()
+    if cases - open_cases != outcomes - outcomes_of_open:
+        # Some answered case has no stored outcome: look at each.
+        settled = (
+            select(_OC.case_id)
+            .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE, *_answered(end, at))
+            .exists()
+        )
+        return list(
+            connection.execute(select(_C.id).where(*received, ~open_now, ~settled)).scalars()
+        )
+    later = list(
         connection.execute(
-            select(_C.id)
-            .where(
-                *unanswered,
-                or_(_C.first_response_state.not_in(_UNANSWERED_STATES), touched),
+            select(_OC.case_id).where(
+                _OC.received_at >= start,
+                _OC.received_at < end,
+                _OC.clock == FIRST_RESPONSE,
+                or_(_OC.answered_at >= end, _OC.answered_at > at),
             )
-            .order_by(_C.id)
         ).scalars()
     )
+    # Those whose case is answered now (the others were looked at as open): a few,
+    # each read by its key (with the period in the query, SQLite would rather walk
+    # the period's cases once per chunk).
+    found: list[int] = []
+    for i in range(0, len(later), CHUNK):
+        for row in connection.execute(
+            select(_C.id, _C.received_at, _C.first_response_state).where(
+                _C.id.in_(later[i : i + CHUNK])
+            )
+        ):
+            answered_now = row.first_response_state not in _UNANSWERED_STATES
+            if answered_now and start <= row.received_at < end:
+                found.append(row.id)
+    return found
 
 
 _CC = table_of(SlaClockOutcome).c
@@ -451,18 +560,9 @@ def severity_key(policy: Policy, severity: int) -> tuple[str, float]:
 def _counted_events(start: datetime, end: datetime) -> tuple[Any, ...]:
     """The events the report counts in [start, end): breaches, customer timeouts and
     the sweep's auto-closures (read by the stored report and the replay alike)."""
-    return (
-        or_(
-            _E.kind.in_([EventKind.BREACH.value, EventKind.CUSTOMER_TIMEOUT.value]),
-            and_(
-                _E.kind == EventKind.STATUS.value,
-                _E.new_value == Status.CLOSED.value,
-                _E.actor == SYSTEM_ACTOR,
-            ),
-        ),
-        _E.at >= start,
-        _E.at < end,
-    )
+    # Written as the partial index's own WHERE, so that SQLite reads them from it
+    # (ix_events_counted); it names these kinds, Status.CLOSED and SYSTEM_ACTOR.
+    return (text(f"({COUNTED_WHERE})"), _E.at >= start, _E.at < end)
 
 
 def _count_events(
@@ -735,7 +835,8 @@ def _count_first_response(
             figures.missed += 1
         if clock.stopped is not None and clock.started is not None:
             calendar = policy.level(replay.severity_before(index)).calendar
-            figures.response_times.append(calendar.open_time_between(clock.started, clock.stopped))
+            taken = calendar.open_time_between(clock.started, clock.stopped)
+            figures.response_us.append(taken // timedelta(microseconds=1))
 
 
 def report_rows_for(by: str) -> str:

@@ -28,6 +28,20 @@ class Case(SQLModel, table=True):
         Index("ix_cases_assignee_queue", "assignee", "queue_due", "number"),
         # What came in during a shift or a report's period.
         Index("ix_cases_received_at", "received_at"),
+        # A report's cases not answered yet (a first response running, paused or
+        # without a target), by receipt, with what it counts of them: a period's
+        # few, read from the index alone (deskterm.desk.reports; migration 0011).
+        Index(
+            "ix_cases_first_response",
+            "first_response_state",
+            "received_at",
+            "policy",
+            "severity",
+            "organization_id",
+            "assignee",
+            "first_response_due",
+            "id",  # (SQLite's indexes hold it anyway; PostgreSQL's only if named)
+        ),
         # Support's promises by deadline: breached and due-within counts are index
         # range counts, per engineer too, whatever the size of the desk.
         Index(

@@ -19,7 +19,20 @@ from deskterm.models.types import ExactText, UTCDateTime
 
 class SlaClockOutcome(SQLModel, table=True):
     __tablename__ = "sla_clock_outcomes"
-    __table_args__ = (Index("ix_sla_clock_outcomes_settled_at", "settled_at"),)
+    # A report's period: the runs settled in it, counted from this index alone
+    # (deskterm.desk.reports; migration 0013_report_indexes).
+    __table_args__ = (
+        Index(
+            "ix_sla_clock_outcomes_period",
+            "settled_at",
+            "clock",
+            "state",
+            "policy",
+            "severity",
+            "organization_id",
+            "engineer",
+        ),
+    )
 
     case_id: int = Field(foreign_key="cases.id", primary_key=True)
     clock: str = Field(primary_key=True)  # ClockKind value: update, resolution, next_response

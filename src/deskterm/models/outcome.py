@@ -19,8 +19,24 @@ from deskterm.models.types import ExactText, UTCDateTime
 
 class SlaOutcome(SQLModel, table=True):
     __tablename__ = "sla_outcomes"
-    # A report's period selects by the instant the case came in.
-    __table_args__ = (Index("ix_sla_outcomes_received_at", "received_at"),)
+    # A report's period selects by the instant the case came in, and reads what it
+    # counts and groups on from this index alone: a period's rows, not the table's
+    # (deskterm.desk.reports; migration 0013_report_indexes).
+    __table_args__ = (
+        Index(
+            "ix_sla_outcomes_period",
+            "received_at",
+            "answered_at",
+            "clock",
+            "policy",
+            "severity",
+            "state",
+            "organization_id",
+            "engineer",
+            "business_us",
+            "case_id",
+        ),
+    )
 
     case_id: int = Field(foreign_key="cases.id", primary_key=True)
     clock: str = Field(primary_key=True)  # ClockKind value: "first_response"

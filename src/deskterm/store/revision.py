@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0012_live_kinds"
+HEAD = "0013_report_indexes"
 
 
 def stored_revision(engine: Engine) -> str | None:
