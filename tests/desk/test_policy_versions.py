@@ -449,3 +449,50 @@ def test_a_period_over_an_apply_counts_each_clock_under_the_version_it_settled_u
     stored = reports.report(vdesk, start, end).json()
     assert (stored["total"]["received"], stored["total"]["first_response_met"]) == (1, 1)
     assert reports.replayed_report(vdesk, start, end).json() == stored
+
+
+def test_apply_replays_a_paused_clock_whose_spent_time_a_past_calendar_change_moves(
+    vdesk: Desk, clock: FrozenClock, policy_file: Path
+) -> None:
+    """A resolution clock paused now with 2h of its 30h left: a closed day before the pause
+    removed by the edit gives it 9h more of office time spent, so under the edit it ran out
+    before the pause. The diff and apply replay it though no due of the case is stored
+    (a paused clock has none), and the stored clocks are what a replay gives (doctor)."""
+    body = PRESET.read_text(encoding="utf-8").replace(
+        'holidays = "US"', 'holidays = "US"\nclosed = ["2026-11-27"]', 1
+    )
+    head, _, tail = body.partition("[severity.3]")
+    tail = tail.replace('first_response = "24h"', 'first_response = "4h"\nresolution = "30h"', 1)
+    rules = '[rules]\npause_statuses = ["software-change-required"]\n'
+    policy_file.write_text(
+        head + "[severity.3]" + tail.replace("[rules]\n", rules, 1), encoding="utf-8"
+    )
+    number = open_case(vdesk, 3)  # Mon 23 Nov, 11:00 in New York
+    cases.reply(vdesk, number, "on it")  # first response met, due Mon 23 Nov 15:00
+    # Spent: Mon 6h, Tue 9h, Wed 9h (Thu is Thanksgiving, Fri closed), Mon 30 Nov 4h.
+    clock.instant = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
+    cases.move(vdesk, number, Status.SOFTWARE_CHANGE)
+    clock.instant = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+    before = queries.show_case(vdesk, number)["clocks"]["resolution"]
+    assert (before["state"], before["due"]) == ("paused", None)
+    policy_file.write_text(
+        policy_file.read_text(encoding="utf-8").replace('\nclosed = ["2026-11-27"]', "", 1),
+        encoding="utf-8",
+    )
+    stamp = policy_file.stat().st_mtime + 5
+    os.utime(policy_file, (stamp, stamp))
+    edited = vdesk.policy_file(NAME)
+    found = policy_impact.impact(vdesk, vdesk.policy(NAME), edited)
+
+    policy_apply.apply(vdesk, edited)
+
+    after = queries.show_case(vdesk, number)["clocks"]["resolution"]
+    # Mon 6h + Tue 9h + Wed 9h + Fri 6h: 30h ran out on Friday 27 Nov at 14:00.
+    assert after["state"] == "breached"
+    assert after["due"] == "2026-11-27T19:00:00+00:00"
+    assert stored_clock(vdesk, number, "resolution")[0] != "paused"
+    assert [move.number for move in found.moves] == [number]
+    from deskterm.desk.doctor import clock_check
+
+    url = vdesk.engine.url.render_as_string(hide_password=False)
+    assert clock_check(url, vdesk.policies.dirs).status == "ok"

@@ -25,7 +25,16 @@ from deskterm.desk.context import Desk
 from deskterm.instants import to_iso
 from deskterm.models import Case, Event, EventKind
 from deskterm.models.tables import table_of
-from deskterm.sla import Clock, ClockKind, Policy, SeverityLevel, Status, compute_clocks, next_due
+from deskterm.sla import (
+    Clock,
+    ClockKind,
+    ClockState,
+    Policy,
+    SeverityLevel,
+    Status,
+    compute_clocks,
+    next_due,
+)
 from deskterm.sla.calendar import BusinessCalendar
 from deskterm.sla.clocks import dues_only
 from deskterm.store.engine import reading
@@ -114,6 +123,8 @@ DUE_COLUMNS = (
     "resolution_due",
     "next_response_due",
 )
+STATE_COLUMNS = tuple(due.replace("_due", "_state") for due in DUE_COLUMNS)
+PAUSED = ClockState.PAUSED.value
 CASE_COLUMNS = (
     "id",
     "number",
@@ -125,8 +136,9 @@ CASE_COLUMNS = (
     "received_at",
     "next_due",
     *DUE_COLUMNS,
-    # A settled clock (met, answered late) keeps its result and due (policy_apply).
-    *(due.replace("_due", "_state") for due in DUE_COLUMNS),
+    # A settled clock (met, answered late) keeps its result and due (policy_apply); a
+    # paused one has no due.
+    *STATE_COLUMNS,
 )
 # Events that change a case's severity: a case with any is replayed (its clocks ran
 # under more than one level).
@@ -176,10 +188,12 @@ def plan(
 
     Dues only where the history cannot change the answer: a case is replayed when
     its level's targets or calendar change, when its severity ever changed, when the
-    rules or auto-close change, or when one of its stored dues reaches the first
-    instant where a calendar of the edit is open at other times than its version's.
-    Any other case keeps every due (its clocks counted only business time the edit
-    leaves as it was), so it is not replayed. `sweep`: with the events the sweep's plan
+    rules or auto-close change, when one of its stored dues reaches the first
+    instant where a calendar of the edit is open at other times than its version's,
+    or when that instant is past and one of its clocks is paused (stored with no due,
+    it spent business time the edit may count otherwise: under the edit it may have
+    run out before the pause). Any other case keeps every due (its clocks counted
+    only business time the edit leaves as it was), so it is not replayed. `sweep`: with the events the sweep's plan
     reads (breaches, notices), which `apply` stores from; the diff needs only the
     history the clocks are replayed from.
     """
@@ -212,7 +226,7 @@ def plan(
     chosen = []
     for version, current in versions.items():
         group = [case for case in cases if case.policy_version == version]
-        chosen += _replayed(group, current, edited, moved_severity)
+        chosen += _replayed(group, current, edited, moved_severity, now)
     replays: dict[int, Replay] = {}
     by_id = {case.id: case for case in chosen}
     ids = sorted(by_id)
@@ -237,7 +251,7 @@ def plan(
 
 
 def _replayed(
-    cases: list[Any], current: Policy, edited: Policy, moved_severity: set[int]
+    cases: list[Any], current: Policy, edited: Policy, moved_severity: set[int], now: datetime
 ) -> list[Any]:
     """The cases of one version whose clocks the edit may move."""
     if _clock_rules_differ(current, edited):
@@ -245,21 +259,24 @@ def _replayed(
     levels = _changed_levels(current, edited)
     first_day = min(case.received_at for case in cases).date() - timedelta(days=2)
     dues = [getattr(case, name) for case in cases for name in DUE_COLUMNS]
-    last_day = max((due for due in dues if due is not None), default=None)
-    changed_from = None
-    if last_day is not None:
-        changed_from = _first_change(
-            current, edited, first_day, last_day.date() + timedelta(days=2)
-        )
+    # To now at least: a paused clock's business time, spent before now, has no due.
+    last_day = max((due for due in dues if due is not None), default=now)
+    changed_from = _first_change(
+        current, edited, first_day, max(last_day, now).date() + timedelta(days=2)
+    )
     chosen = []
     for case in cases:
         if (
             case.severity in levels
             or case.id in moved_severity
             or changed_from is not None
-            and any(
-                due is not None and due >= changed_from
-                for due in (getattr(case, name) for name in DUE_COLUMNS)
+            and (
+                any(
+                    due is not None and due >= changed_from
+                    for due in (getattr(case, name) for name in DUE_COLUMNS)
+                )
+                or changed_from < now
+                and any(getattr(case, name) == PAUSED for name in STATE_COLUMNS)
             )
         ):
             chosen.append(case)
