@@ -28,9 +28,12 @@ run: $(VENV)/.installed
 	$(BIN)/deskterm
 
 # Spread over the cores (pytest-xdist): every test keeps its own HOME, database file
-# and PostgreSQL schema (tests/conftest.py), so workers share nothing.
+# and PostgreSQL schema (tests/conftest.py), so workers share nothing. pytest keeps the
+# test modules it rewrote for its assertions only where bytecode may be written: with
+# PYTHONDONTWRITEBYTECODE set, every worker of every run rewrote them all again (about
+# 4 s of CPU each).
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -n auto --durations=10
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --durations=10
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/sla_bench.py

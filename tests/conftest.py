@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import gc
+import os
+
 import pytest
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers a core (PYTEST_XDIST_AUTO_NUM_WORKERS still decides).
+
+    Much of a test's time is spent waiting, not computing: a pilot's key press waits for
+    the app to go idle (at least 40 ms, textual/pilot.py), a console in a pseudo-terminal
+    or a crash test's writers run in processes of their own, PostgreSQL works in its
+    server. With one worker a core the cores idled about half of `make test`.
+    """
+    named = os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS")
+    if named:
+        return int(named)
+    return 2 * (os.cpu_count() or 1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A worker's heap is large (Textual, SQLAlchemy, Hypothesis, every test module) and
+    # lives for the whole run; with Python's default thresholds the collector walked
+    # it thousands of times a file, a quarter of a screen test's CPU. Fewer, larger
+    # young collections; what is there once the tests are collected is frozen below.
+    gc.set_threshold(50_000, 20, 10)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.freeze()  # the modules and collected items: never garbage, never walked again
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tests marked slow run first, the rest after in their usual order.
 
-    pytest-xdist hands tests out in this order: a test of minutes started last would
-    keep one core busy alone at the end of `make test` while the other idles.
+    pytest-xdist hands tests out in this order, one at a time to whichever worker is
+    free (`--maxschedchunk=1` in pyproject.toml): each long test starts early on a
+    worker of its own, instead of all of them in the first chunk of one worker, which
+    then ran them one after another while the others finished everything else.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 

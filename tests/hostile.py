@@ -169,7 +169,19 @@ def visible(text: str) -> str:
     width character no cell; what remains must read the same.
     """
     decomposed = unicodedata.normalize("NFD", text)  # pyte composes what it combines
-    return "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    # A table, not a category look-up per character: the console tests ask this of the
+    # whole screen after each burst of output (tests/test_hostile_console.py).
+    if not _UNSEEN:
+        _UNSEEN.update(
+            (point, None)
+            for point in range(0x110000)
+            if unicodedata.category(chr(point)) in ("Mn", "Me", "Cf")
+        )
+    return decomposed.translate(_UNSEEN)
+
+
+# Every character of the categories Mn, Me and Cf, mapped to nothing; filled when first used.
+_UNSEEN: dict[int, None] = {}
 
 
 # -- what reaches a terminal -----------------------------------------------------------

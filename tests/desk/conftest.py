@@ -51,6 +51,11 @@ def clock() -> FrozenClock:
 @pytest.fixture
 def desk(engine: Engine, clock: FrozenClock) -> Desk:
     desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=clock)
+    return furnish(desk)
+
+
+def furnish(desk: Desk) -> Desk:
+    """The organizations and contacts every desk of these tests starts with."""
     directory.add_organization(desk, "Acme", "business-hours-3", tier="standard")
     directory.add_contact(
         desk, "Bob Admin", "Acme", email="bob@acme.test", phone="+1 555 0100", is_admin=True

@@ -3,15 +3,27 @@ phones, hostile text, and the index always matching its tables (on each backend)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from deskterm import settings
 from deskterm.desk import attachments, cases, directory, search
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import search_index
+from tests.desk.conftest import (
+    BACKENDS,
+    MONDAY,
+    furnish,
+    give_back_pg_schema,
+    migrated_sqlite,
+    pg_engine_in_migrated_schema,
+)
+from tests.frozen import FrozenClock
 from tests.hostile import PAYLOADS, has_control
 
 
@@ -22,6 +34,10 @@ def numbers(desk: Desk, query: str, **options: object) -> list[int]:
 @pytest.fixture
 def sso(desk: Desk) -> int:
     """One case with something in every field the index holds."""
+    return add_sso(desk)
+
+
+def add_sso(desk: Desk) -> int:
     directory.add_organization(desk, "Société Générale Bank", "business-hours-3")
     directory.add_contact(
         desk,
@@ -49,11 +65,37 @@ def sso(desk: Desk) -> int:
 
 @pytest.fixture
 def other(desk: Desk) -> int:
+    return add_other(desk)
+
+
+def add_other(desk: Desk) -> int:
     case = cases.open_case(
         desk, organization="Acme", contact="Bob Admin", severity=3, subject="Report export slow"
     )
     cases.note(desk, case.number, "The export times out after sixty seconds")
     return case.number
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def searched(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Desk, int, int]]:
+    """The desk of `sso` and `other` for the tests that only search it, built once a
+    module and backend instead of once a query: a search writes nothing, and each of
+    these tests still finds exactly the case it names. (Only the packaged policies: a
+    module's fixture starts before the test's HOME is isolated.)"""
+    if request.param == "sqlite":
+        engine = migrated_sqlite(tmp_path_factory.mktemp("searched") / "desk.db")
+    else:
+        engine, schema, admin = pg_engine_in_migrated_schema()
+    desk = Desk(
+        engine, PolicyCatalog([settings.packaged_policy_dir()]), "alice", now=FrozenClock(MONDAY)
+    )
+    furnish(desk)
+    yield desk, add_sso(desk), add_other(desk)
+    engine.dispose()
+    if request.param != "sqlite":
+        give_back_pg_schema(schema, admin)
 
 
 FIELDS = [
@@ -75,8 +117,9 @@ FIELDS = [
 
 @pytest.mark.parametrize(("query", "where"), FIELDS)
 def test_each_field_of_a_case_is_found(
-    desk: Desk, sso: int, other: int, query: str, where: str
+    searched: tuple[Desk, int, int], query: str, where: str
 ) -> None:
+    desk, sso, _ = searched
     hits = search.search(desk, query)
     assert [hit.number for hit in hits] == [sso], query
     assert hits[0].where.startswith(where), (query, hits[0].where)
@@ -97,7 +140,8 @@ def test_attachment_names_and_text_contents_are_found(desk: Desk, sso: int, tmp_
     assert search_index.problems(desk.engine) == []
 
 
-def test_phrases_exclusion_prefix_and_fields(desk: Desk, sso: int, other: int) -> None:
+def test_phrases_exclusion_prefix_and_fields(searched: tuple[Desk, int, int]) -> None:
+    desk, sso, other = searched
     assert numbers(desk, '"clock skew"') == [sso]
     assert numbers(desk, '"skew clock"') == []
     assert numbers(desk, "export") == [other]
@@ -117,12 +161,14 @@ def test_phrases_exclusion_prefix_and_fields(desk: Desk, sso: int, other: int) -
     assert numbers(desk, "after", statuses=["waiting"]) == [sso]
 
 
-def test_accents_and_case_do_not_matter(desk: Desk, sso: int) -> None:
+def test_accents_and_case_do_not_matter(searched: tuple[Desk, int, int]) -> None:
+    desk, sso, _ = searched
     for query in ("société", "SOCIETE", "Societe", "bérg", "BERG", "Générale"):
         assert numbers(desk, query) == [sso], query
 
 
-def test_addresses_and_phone_numbers_as_people_type_them(desk: Desk, sso: int, other: int) -> None:
+def test_addresses_and_phone_numbers_as_people_type_them(searched: tuple[Desk, int, int]) -> None:
+    desk, sso, other = searched
     for query in (
         "hannah.berg@socgen.example",
         "HANNAH.BERG@SOCGEN.EXAMPLE",
@@ -173,7 +219,10 @@ def test_addresses_and_phone_numbers_as_people_type_them(desk: Desk, sso: int, o
         "saml " * 40,
     ],
 )
-def test_hostile_queries_give_results_or_one_clear_line(desk: Desk, sso: int, query: str) -> None:
+def test_hostile_queries_give_results_or_one_clear_line(
+    searched: tuple[Desk, int, int], query: str
+) -> None:
+    desk = searched[0]
     try:
         hits = search.search(desk, query)
     except DeskError as error:
@@ -220,7 +269,10 @@ def test_renames_made_by_any_program_keep_the_index_in_step(desk: Desk, sso: int
     assert search_index.problems(desk.engine) == []
 
 
-def test_a_search_with_nothing_to_find_is_refused_in_one_line(desk: Desk, sso: int) -> None:
+def test_a_search_with_nothing_to_find_is_refused_in_one_line(
+    searched: tuple[Desk, int, int],
+) -> None:
+    desk = searched[0]
     for query in ("", "   ", "sev:2", "-saml", "!!!"):
         with pytest.raises(DeskError) as refused:
             search.search(desk, query)

@@ -305,7 +305,7 @@ async def test_each_dialog_names_the_bad_value_and_keeps_it(seeded: Seeded) -> N
         screen = await case_open(pilot, DISK_FULL)
         for key, kind, typed, confirm, says in DIALOGS:
             await pilot.press(key)
-            assert await until(pilot, lambda k=kind: isinstance(app.screen, k), 3), key
+            assert await until(pilot, lambda k=kind: isinstance(app.screen, k)), key
             await settle(pilot)
             if kind is dialogs.SeverityDialog:
                 await pilot.press("enter")  # the first level offered; the reason is owed
@@ -335,11 +335,11 @@ async def test_a_refusal_only_the_desk_can_make_is_a_notification(seeded: Seeded
     async with app.run_test(size=SIZE) as pilot:
         screen = await case_open(pilot)
         await pilot.press("a")
-        assert await until(pilot, lambda: isinstance(app.screen, dialogs.AssignDialog), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, dialogs.AssignDialog))
         await settle(pilot)
         await paste(pilot, "carol")
         await pilot.press("enter")
-        assert await until(pilot, lambda: any("already assigned" in m for m in said(pilot)), 3)
+        assert await until(pilot, lambda: any("already assigned" in m for m in said(pilot)))
         assert app.screen is screen
     assert checksum(seeded.desk) == before
 
@@ -372,16 +372,16 @@ async def test_attaching_what_is_no_file_brings_the_dialog_back_with_the_path(
         await case_open(pilot)
         for path, says, unreadable in files:
             await pilot.press("f")
-            assert await until(pilot, lambda: isinstance(app.screen, dialogs.AttachDialog), 3)
+            assert await until(pilot, lambda: isinstance(app.screen, dialogs.AttachDialog))
             await settle(pilot)
             put(pilot, "path", path)
             if unreadable is not None:
                 with denied(unreadable), fresh_worker_threads():
                     await pilot.press("enter")
-                    assert await until(pilot, lambda s=says: s in dialog_error(pilot), 3)
+                    assert await until(pilot, lambda s=says: s in dialog_error(pilot))
             else:
                 await pilot.press("enter")
-                assert await until(pilot, lambda s=says: s in dialog_error(pilot), 3), says
+                assert await until(pilot, lambda s=says: s in dialog_error(pilot)), says
             assert isinstance(app.screen, dialogs.AttachDialog)
             assert value_of(pilot, "path") == path  # what was typed comes back
             await pilot.press("escape")
@@ -404,7 +404,7 @@ async def test_viewing_a_binary_attachment_says_so_and_changes_nothing(
         await pilot.press("3")  # the attachments, the binary one highlighted
         await settle(pilot)
         await pilot.press("v")
-        assert await until(pilot, lambda: any("binary" in m for m in said(pilot)), 3)
+        assert await until(pilot, lambda: any("binary" in m for m in said(pilot)))
         assert app.screen is screen
     assert checksum(seeded.desk) == before
 

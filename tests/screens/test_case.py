@@ -127,10 +127,10 @@ async def test_the_sla_panel_ticks_in_business_time(seeded: Seeded) -> None:
         first = panel.line_text(1)
         assert first.startswith("▲ first response") and "running" in first and "30m 00s" in first
         seeded.clock.advance(minutes=12, seconds=5)
-        assert await until(pilot, lambda: "17m 55s" in panel.line_text(1), 3)
+        assert await until(pilot, lambda: "17m 55s" in panel.line_text(1))
         # Past due: breached, shown with its own mark and word.
         seeded.clock.advance(minutes=20)
-        assert await until(pilot, lambda: panel.line_text(1).startswith("✖"), 3)
+        assert await until(pilot, lambda: panel.line_text(1).startswith("✖"))
         assert "BREACHED" in panel.line_text(1) and "-2m 05s" in panel.line_text(1)
 
 
@@ -184,10 +184,10 @@ async def test_t_takes_and_u_releases(seeded: Seeded) -> None:
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_case(pilot, PRODUCTION_DOWN)
         await pilot.press("t")
-        assert await until(pilot, lambda: screen.file.case.assignee == ME, 3)  # type: ignore[union-attr]
+        assert await until(pilot, lambda: screen.file.case.assignee == ME)  # type: ignore[union-attr]
         assert f"assigned to {ME}" in screen_text(app)
         await pilot.press("u")
-        assert await until(pilot, lambda: screen.file.case.assignee is None, 3)  # type: ignore[union-attr]
+        assert await until(pilot, lambda: screen.file.case.assignee is None)  # type: ignore[union-attr]
         kinds = [(e["kind"], e["new"]) for e in events_of(seeded, PRODUCTION_DOWN)]
         assert kinds[-2:] == [("assign", ME), ("assign", None)]
 
@@ -416,7 +416,7 @@ async def test_r_replies_and_the_first_response_clock_stops(seeded: Seeded) -> N
         screen = await open_case(pilot, PRODUCTION_DOWN)
         await compose(pilot, "r", "We are on it.\nCalling you in 5 minutes.")
         await pilot.press("ctrl+s")
-        assert await until(pilot, lambda: screen.file.version == 2, 3)  # type: ignore[union-attr]
+        assert await until(pilot, lambda: screen.file.version == 2)  # type: ignore[union-attr]
         last = events_of(seeded, PRODUCTION_DOWN)[-1]
         assert (last["kind"], last["text"]) == ("reply", "We are on it.\nCalling you in 5 minutes.")
         assert screen.query_one(ClockPanel).line_text(1).startswith("✓ first response")
@@ -429,7 +429,7 @@ async def test_n_adds_an_internal_note_that_stops_no_clock(seeded: Seeded) -> No
         screen = await open_case(pilot, PRODUCTION_DOWN)
         await compose(pilot, "n", "customer sounded stressed")
         await pilot.press("ctrl+s")
-        assert await until(pilot, lambda: screen.file.version == 2, 3)  # type: ignore[union-attr]
+        assert await until(pilot, lambda: screen.file.version == 2)  # type: ignore[union-attr]
         assert events_of(seeded, PRODUCTION_DOWN)[-1]["kind"] == "note"
         assert "running" in screen.query_one(ClockPanel).line_text(1)
 
@@ -439,16 +439,16 @@ async def test_a_draft_survives_the_console_and_is_offered_back(seeded: Seeded) 
     async with app.run_test(size=WIDE) as pilot:
         await open_case(pilot, PRODUCTION_DOWN)
         await compose(pilot, "r", "half a reply when the session dropped")
-        assert await until(pilot, lambda: bool(drafts_of(seeded).of_case(PRODUCTION_DOWN)), 6)
+        assert await until(pilot, lambda: bool(drafts_of(seeded).of_case(PRODUCTION_DOWN)))
     # A new console (the old one died without saving): opening the case offers the text.
     app = make_app(seeded.desk)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         app.push_screen(CaseScreen(seeded.desk, PRODUCTION_DOWN))
-        assert await until(pilot, lambda: isinstance(app.screen, writing.DraftOffer), 3)
-        assert await until(pilot, lambda: "half a reply" in screen_text(app), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.DraftOffer))
+        assert await until(pilot, lambda: "half a reply" in screen_text(app))
         await pilot.press("enter")
-        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer))
         editor = app.screen.query_one(TextArea)
         assert editor.text == "half a reply when the session dropped"
         await pilot.press("ctrl+s")
@@ -468,7 +468,7 @@ async def test_saving_over_someone_elses_change_is_a_conflict_and_one_key_reappl
         # While the engineer writes, Bob answers the customer.
         cases.reply(seeded.as_user("bob"), PRODUCTION_DOWN, "bob's quick answer")
         await pilot.press("ctrl+s")
-        assert await until(pilot, lambda: isinstance(app.screen, writing.ConflictDialog), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.ConflictDialog))
         assert "bob replied to the customer" in screen_text(app)
         assert [e["text"] for e in events_of(seeded, PRODUCTION_DOWN)][-1] == "bob's quick answer"
         assert drafts_of(seeded).get(PRODUCTION_DOWN, "reply") is not None  # text kept
@@ -478,7 +478,7 @@ async def test_saving_over_someone_elses_change_is_a_conflict_and_one_key_reappl
             lambda: events_of(seeded, PRODUCTION_DOWN)[-1]["text"] == "my careful answer",
             3,
         )
-        assert await until(pilot, lambda: screen.file.version == 3, 3)  # type: ignore[union-attr]
+        assert await until(pilot, lambda: screen.file.version == 3)  # type: ignore[union-attr]
         assert drafts_of(seeded).get(PRODUCTION_DOWN, "reply") is None
 
 
@@ -510,14 +510,14 @@ async def test_f_attaches_a_file_and_v_views_it(seeded: Seeded, tmp_path: Path) 
         assert await until(pilot, lambda: isinstance(app.screen, dialogs.AttachDialog))
         await paste(pilot, str(log))
         await pilot.press("enter")
-        assert await until(pilot, lambda: len(screen.file.attachments) == 1, 3)  # type: ignore[union-attr]
+        assert await until(pilot, lambda: len(screen.file.attachments) == 1)  # type: ignore[union-attr]
         await pilot.press("v")
         assert await until(
             pilot, lambda: isinstance(app.screen, (TextViewerScreen, dialogs.ChooseAttachment)), 3
         )
         if isinstance(app.screen, dialogs.ChooseAttachment):
             await pilot.press("enter")
-            assert await until(pilot, lambda: isinstance(app.screen, TextViewerScreen), 3)
+            assert await until(pilot, lambda: isinstance(app.screen, TextViewerScreen))
         await settle(pilot)
         text = screen_text(app)
         assert "ERROR ␛[31mred␛[0m failure" in text
@@ -545,13 +545,13 @@ async def test_a_binary_attachment_is_not_dumped(seeded: Seeded, tmp_path: Path)
 
 async def dialog(pilot: Pilot[Any], key: str, kind: type) -> Any:
     await pilot.press(key)
-    assert await until(pilot, lambda: isinstance(pilot.app.screen, kind), 3), key
+    assert await until(pilot, lambda: isinstance(pilot.app.screen, kind)), key
     await settle(pilot)
     return pilot.app.screen
 
 
 async def written(pilot: Pilot[Any], screen: CaseScreen, version: int) -> None:
-    assert await until(pilot, lambda: screen.file is not None and screen.file.version == version, 3)
+    assert await until(pilot, lambda: screen.file is not None and screen.file.version == version)
 
 
 async def test_c_logs_a_call_with_who_and_outcome(seeded: Seeded) -> None:
@@ -685,7 +685,7 @@ async def test_w_explains_the_clocks(seeded: Seeded) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await open_case(pilot, PRODUCTION_DOWN)
         await dialog(pilot, "w", dialogs.WhyDialog)
-        assert await until(pilot, lambda: "30m of office hours" in screen_text(app), 3)
+        assert await until(pilot, lambda: "30m of office hours" in screen_text(app))
         await pilot.press("escape")
         await settle(pilot)
         assert isinstance(app.screen, CaseScreen)

@@ -166,14 +166,14 @@ async def test_countdowns_tick_without_a_key_press(seeded: Seeded) -> None:
         await start(pilot)
         assert "30m 00s" in line_of(app, PRODUCTION_DOWN)
         seeded.clock.advance(minutes=10, seconds=20)
-        assert await until(pilot, lambda: "19m 40s" in line_of(app, PRODUCTION_DOWN), 2.5)
+        assert await until(pilot, lambda: "19m 40s" in line_of(app, PRODUCTION_DOWN))
         # 18:00 in New York: breached at 11:30 and out of Acme's hours since; the row
         # says how long ago in wall-clock time (never -0m 00s), and the note column
         # (shown from 160 columns) why its clock stands still.
         seeded.clock.advance(hours=6, minutes=49, seconds=40)
-        assert await until(pilot, lambda: "-6h 30m" in line_of(app, PRODUCTION_DOWN), 2.5)
+        assert await until(pilot, lambda: "-6h 30m" in line_of(app, PRODUCTION_DOWN))
         await pilot.resize_terminal(160, 40)
-        assert await until(pilot, lambda: "out of hours" in line_of(app, PRODUCTION_DOWN), 2.5)
+        assert await until(pilot, lambda: "out of hours" in line_of(app, PRODUCTION_DOWN))
 
 
 # -- moving around ------------------------------------------------------------------
@@ -255,7 +255,7 @@ async def test_q_quits(seeded: Seeded) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await start(pilot)
         await pilot.press("q")
-        assert await until(pilot, lambda: not app.is_running, 2)
+        assert await until(pilot, lambda: not app.is_running)
 
 
 # -- filter ---------------------------------------------------------------------------
@@ -287,7 +287,7 @@ async def test_typing_a_filter_narrows_the_rows(seeded: Seeded) -> None:
         await filter_queue(pilot, "sev:1", key_by_key=True)
         assert shown_numbers(app) == [LOGIN_BROKEN, PRODUCTION_DOWN]
         # the count of matching rows follows once typing pauses
-        assert await until(pilot, lambda: "showing 2" in text_of(app, "#summary"), 2)
+        assert await until(pilot, lambda: "showing 2" in text_of(app, "#summary"))
         # enter goes back to the rows; the filter stays
         await pilot.press("enter", "j")
         await settle(pilot)
@@ -546,7 +546,7 @@ async def test_t_takes_the_selected_case(seeded: Seeded) -> None:
         await pilot.press("t")
         await settle(pilot)
         assert queries.show_case(seeded.desk, PRODUCTION_DOWN)["assignee"] == ME
-        assert await until(pilot, lambda: ME in line_of(app, PRODUCTION_DOWN), 2)
+        assert await until(pilot, lambda: ME in line_of(app, PRODUCTION_DOWN))
         # Nothing else was taken and the selection stayed put.
         assert queries.show_case(seeded.desk, LOGIN_BROKEN)["assignee"] is None
         assert selected_number(app) == PRODUCTION_DOWN

@@ -47,9 +47,9 @@ async def test_a_reply_the_database_refuses_is_kept_and_saved_once_it_accepts(
             engine.dispose()
 
         await pilot.press("r")  # the database writes again: the text comes back
-        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer), 3)
+        assert await until(pilot, lambda: isinstance(app.screen, writing.Composer))
         assert app.screen.query_one(TextArea).text == text
         await pilot.press("ctrl+s")
-        assert await until(pilot, lambda: events_of(seeded, PRODUCTION_DOWN)[-1]["text"] == text, 5)
+        assert await until(pilot, lambda: events_of(seeded, PRODUCTION_DOWN)[-1]["text"] == text)
         assert queries.show_case(seeded.desk, PRODUCTION_DOWN)["version"] == 2
         assert drafts_of(seeded).get(PRODUCTION_DOWN, "reply") is None
