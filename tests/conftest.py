@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -23,6 +25,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _recording_engines()
     # A worker's heap is large (Textual, SQLAlchemy, Hypothesis, every test module) and
     # lives for the whole run; with Python's default thresholds the collector walked
     # it thousands of times a file, a quarter of a screen test's CPU. Fewer, larger
@@ -43,6 +46,35 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     then ran them one after another while the others finished everything else.
     """
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+_SERVER_ENGINES: list[Any] = []
+
+
+def _recording_engines() -> None:
+    """Every PostgreSQL engine deskterm makes during the tests is remembered, so that
+    `server_connections_closed` can close its pool when the test ends. A command run
+    in-process (tests/cli/runner.py) never exits, so its pooled connections stayed
+    open until the garbage collector found the engine: one a test, and four workers
+    ran the shared server out of its 100 connections ("too many clients already")."""
+    from deskterm.store import engine as store_engine
+
+    made = store_engine.create_engine
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        engine = made(*args, **kwargs)
+        if engine.dialect.name != "sqlite":  # a SQLite pool may be the only copy
+            _SERVER_ENGINES.append(engine)
+        return engine
+
+    store_engine.create_engine = recording  # type: ignore[assignment]
+
+
+@pytest.fixture(autouse=True)
+def server_connections_closed() -> Iterator[None]:
+    yield
+    while _SERVER_ENGINES:
+        _SERVER_ENGINES.pop().dispose()
 
 
 @pytest.fixture(autouse=True)
