@@ -26,6 +26,8 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -298,3 +300,32 @@ def _migration_statements() -> list[_Sent]:
             engine.dispose()
             drop_pg_schema(schema, admin)
     return _recorded
+
+
+@contextmanager
+def desk_maker(backend: str, folder: Path, now: datetime) -> Iterator[Callable[[], Any]]:
+    """Fresh, migrated databases for one test (an SQLite file each in `folder`, or a
+    PostgreSQL schema each), as Desks whose clock stands at `now`; all given back after."""
+    from deskterm import settings
+    from deskterm.desk.context import Desk
+    from deskterm.sla.catalog import PolicyCatalog
+
+    engines: list[Engine] = []
+    cleanups: list[Callable[[], None]] = []
+
+    def make() -> Desk:
+        if backend == "sqlite":
+            engine = migrated_sqlite(folder / f"desk{len(engines)}.db")
+        else:
+            engine, schema, admin = pg_engine_in_migrated_schema()
+            cleanups.append(lambda: give_back_pg_schema(schema, admin))
+        engines.append(engine)
+        return Desk(engine, PolicyCatalog(settings.policy_dirs()), "tester", now=lambda: now)
+
+    try:
+        yield make
+    finally:
+        for engine in engines:
+            engine.dispose()
+        for cleanup in cleanups:
+            cleanup()

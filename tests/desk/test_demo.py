@@ -10,11 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlmodel import SQLModel, col
 from typer.testing import CliRunner
 
-from deskterm import settings
 from deskterm.cli import app
 from deskterm.desk import cases, clock_outcomes, counts, demo, search
 from deskterm.desk.cases import events_of
@@ -26,11 +25,10 @@ from deskterm.desk.workflow import MOVES
 from deskterm.models import Case, Contact, Counter, Event, EventKind, Organization, SlaClockOutcome
 from deskterm.models.columns import cases as table
 from deskterm.sla import Status
-from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store import search_index
 from deskterm.store.engine import reading, writing
 from tests.desk.conftest import BACKENDS, MONDAY
-from tests.migrated import give_back_pg_schema, migrated_sqlite, pg_engine_in_migrated_schema
+from tests.migrated import desk_maker
 
 NOW = MONDAY  # Monday 23 November 2026, 16:00 UTC
 SHIPPED = {"business-hours-3", "initial-response-3", "p1-p6", "premium-tier", "standard-tier"}
@@ -54,23 +52,8 @@ MakeDesk = Callable[[], Desk]
 @pytest.fixture(params=BACKENDS)
 def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDesk]:
     """Fresh, migrated databases (an SQLite file each, or a PostgreSQL schema each)."""
-    engines: list[Engine] = []
-    cleanups: list[Callable[[], None]] = []
-
-    def make() -> Desk:
-        if request.param == "sqlite":
-            engine = migrated_sqlite(tmp_path / f"demo{len(engines)}.db")
-        else:
-            engine, schema, admin = pg_engine_in_migrated_schema()
-            cleanups.append(lambda: give_back_pg_schema(schema, admin))
-        engines.append(engine)
-        return Desk(engine, PolicyCatalog(settings.policy_dirs()), "tester", now=lambda: NOW)
-
-    yield make
-    for engine in engines:
-        engine.dispose()
-    for cleanup in cleanups:
-        cleanup()
+    with desk_maker(request.param, tmp_path, NOW) as make:
+        yield make
 
 
 @pytest.fixture

@@ -12,18 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlmodel import SQLModel
 
-from deskterm import settings
 from deskterm.desk import cases, demo, queries
 from deskterm.desk import sweep as sweeping
 from deskterm.desk.context import Desk
 from deskterm.desk.sweep import sweep
-from deskterm.sla.catalog import PolicyCatalog
 from tests.desk.conftest import BACKENDS, MONDAY, as_user
 from tests.frozen import FrozenClock
-from tests.migrated import give_back_pg_schema, migrated_sqlite, pg_engine_in_migrated_schema
+from tests.migrated import desk_maker
 
 BACKLOG = 12
 
@@ -195,23 +193,8 @@ MakeDesk = Callable[[], Desk]
 @pytest.fixture(params=BACKENDS)
 def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDesk]:
     """Fresh, migrated databases (an SQLite file each, or a PostgreSQL schema each)."""
-    engines: list[Engine] = []
-    cleanups: list[Callable[[], None]] = []
-
-    def make() -> Desk:
-        if request.param == "sqlite":
-            engine = migrated_sqlite(tmp_path / f"desk{len(engines)}.db")
-        else:
-            engine, schema, admin = pg_engine_in_migrated_schema()
-            cleanups.append(lambda: give_back_pg_schema(schema, admin))
-        engines.append(engine)
-        return Desk(engine, PolicyCatalog(settings.policy_dirs()), "tester", now=lambda: MONDAY)
-
-    yield make
-    for engine in engines:
-        engine.dispose()
-    for cleanup in cleanups:
-        cleanup()
+    with desk_maker(request.param, tmp_path, MONDAY) as make:
+        yield make
 
 
 # Columns that differ between two desks with the same content: the events' ids (the
