@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -179,7 +181,12 @@ def matching(terms: tuple[Term, ...], column: Any = cases.c.id) -> ColumnElement
 
 def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
     """The term with the fewest matching rows (counted up to RARE_ENOUGH), and its
-    count: the one to walk, the others looked up case by case."""
+    count: the one to walk, the others looked up case by case. PostgreSQL: estimated
+    from the planner's statistics of the index when it has them (`_estimated`)."""
+    if connection.dialect.name != "sqlite":
+        estimated = _estimated(connection, terms)
+        if estimated is not None:
+            return estimated
     counted = []
     sqlite = connection.dialect.name == "sqlite"
     matched = "search_text MATCH :t" if sqlite else "document @@ CAST(:t AS tsquery)"
@@ -196,6 +203,94 @@ def _rarest(connection: Any, terms: list[Term]) -> tuple[Term, int]:
             break  # rare enough: walking it is cheap
     found, rare = min(counted, key=lambda pair: pair[0])
     return rare, found
+
+
+# --- how common a word is, on PostgreSQL: the statistics ANALYZE keeps -------------------
+
+# PostgreSQL has no ordered walk of a GIN index: counting a term's rows, even up to
+# RARE_ENOUGH, builds its whole bitmap or scans the table until enough are found
+# (tens of ms a common word). ANALYZE (autovacuum's, the demo's) keeps the most common
+# lexemes of `search_text.document` with their share of the rows, the figures the
+# planner itself estimates a tsquery from: read once in a while, they say which term
+# is rarest at no cost per query. The choice only sets the order of work, never the
+# result, so statistics a few minutes old do no harm.
+STATISTICS_KEPT = 300.0  # seconds before the statistics are read again
+# A lexeme not among the most common: at most this share of the rows, as the planner
+# takes it (its DEFAULT_TS_MATCH_SEL, or half the least common one's share).
+_DEFAULT_SHARE = 0.005
+
+
+@dataclass(frozen=True)
+class _Statistics:
+    rows: float  # rows of search_text
+    shares: dict[str, float]  # each most common lexeme's share of the rows
+    floor: float  # the share assumed of any other lexeme
+
+
+# Per engine: when its statistics were read, and what was found (None: none yet).
+_STATISTICS: weakref.WeakKeyDictionary[Any, tuple[float, _Statistics | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_statistics_lock = threading.Lock()
+
+
+def _statistics(connection: Any) -> _Statistics | None:
+    """The index's statistics (read again after STATISTICS_KEPT); None while ANALYZE
+    has not run."""
+    key = connection.engine
+    with _statistics_lock:
+        known = _STATISTICS.get(key)
+    now = time.monotonic()
+    if known is not None and now - known[0] < STATISTICS_KEPT:
+        return known[1]
+    row = connection.execute(
+        text(
+            "SELECT c.reltuples, s.most_common_elems::text::text[] AS lexemes, "
+            "s.most_common_elem_freqs AS shares FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname "
+            "AND s.attname = 'document' WHERE c.oid = to_regclass('search_text')"
+        )
+    ).first()
+    found = None
+    if row is not None and row.reltuples > 0 and row.lexemes and row.shares:
+        # The shares end with three figures of their own: the least and the most
+        # common lexeme's share, and the share of empty documents.
+        least = row.shares[len(row.lexemes)]
+        found = _Statistics(
+            rows=float(row.reltuples),
+            shares=dict(zip(row.lexemes, row.shares, strict=False)),
+            floor=min(_DEFAULT_SHARE, least / 2),
+        )
+    with _statistics_lock:
+        _STATISTICS[key] = (now, found)
+    return found
+
+
+def _share(statistics: _Statistics, t: Term) -> float:
+    """About which share of the index's rows `t` matches (a phrase: its rarest word)."""
+
+    def of_word(word: str, prefix: bool) -> float:
+        if not prefix:
+            return statistics.shares.get(word, statistics.floor)
+        begun = sum(s for lexeme, s in statistics.shares.items() if lexeme.startswith(word))
+        return min(1.0, begun + statistics.floor)
+
+    last = len(t.words) - 1
+    share = min(of_word(word, t.prefix and n == last) for n, word in enumerate(t.words))
+    if t.phone is not None and t.phone != "".join(t.words):
+        share = min(1.0, share + statistics.shares.get(t.phone, statistics.floor))
+    return share
+
+
+def _estimated(connection: Any, terms: list[Term]) -> tuple[Term, int] | None:
+    """PostgreSQL: `_rarest` from the statistics, without touching the index; None
+    without statistics."""
+    statistics = _statistics(connection)
+    if statistics is None:
+        return None
+    share, rare = min(((_share(statistics, t), t) for t in terms), key=lambda pair: pair[0])
+    return rare, int(share * statistics.rows)
 
 
 # --- relevance: the order a user may ask for instead of the deadline's --------------------
@@ -520,7 +615,8 @@ def search(desk: Desk, query: str, *, statuses: Sequence[str] = (), limit: int =
                 .limit(limit)
             )
             rows = list(connection.execute(statement).all())
-    found = places(desk, [row.id for row in rows], parsed.terms)
+        # The snippets on the same connection: one checkout (and its ping) a search.
+        found = places(desk, [row.id for row in rows], parsed.terms, connection)
     return [Hit(row.number, row.subject, row.status, *found.get(row.id, ("", ""))) for row in rows]
 
 
@@ -577,14 +673,18 @@ _KIND_NAMES = {
 
 
 def places(
-    desk: Desk, case_ids: Sequence[int], terms: tuple[Term, ...]
+    desk: Desk, case_ids: Sequence[int], terms: tuple[Term, ...], connection: Any = None
 ) -> dict[int, tuple[str, str]]:
     """For each case: where its first match is (newest timeline entry first) and a
     snippet of it. Computed only for the rows shown (a page), never for all matches."""
     if not case_ids:
         return {}
     wanted = [t for t in terms if not t.negated]
-    fields = _fields(desk, case_ids)
+    if connection is None:
+        with desk.engine.connect() as connection:
+            fields = _fields(connection, case_ids)
+    else:
+        fields = _fields(connection, case_ids)
     found: dict[int, tuple[str, str]] = {}
     for case_id in case_ids:
         for where, field, words in fields.get(case_id, ()):
@@ -609,52 +709,54 @@ def places_of_numbers(
                 text("SELECT id, number FROM cases WHERE number IN :numbers").bindparams(wanted)
             ).all()
         )
-    return {ids[case_id]: found for case_id, found in places(desk, list(ids), terms).items()}
+        found = places(desk, list(ids), terms, connection)
+    return {ids[case_id]: where for case_id, where in found.items()}
 
 
-def _fields(desk: Desk, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
+def _fields(connection: Any, case_ids: Sequence[int]) -> dict[int, list[tuple[str, str, str]]]:
     """(where, index field, text) of each case, in the order a match is reported."""
     ids: BindParameter[list[int]] = bindparam("ids", list(case_ids), expanding=True)
     intake = ", ".join(f"c.{column}" for column, _ in _INTAKE)
     fields: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}
     later: dict[int, list[tuple[str, str, str]]] = {case_id: [] for case_id in case_ids}
-    with desk.engine.connect() as connection:
-        for row in connection.execute(
-            text(
-                f"SELECT c.id, c.subject, p.name, p.email, p.phone, o.name, {intake} "
-                "FROM cases c JOIN organizations o ON o.id = c.organization_id "
-                "LEFT JOIN contacts p ON p.id = c.contact_id WHERE c.id IN :ids"
-            ).bindparams(ids)
-        ):
-            case_id, subject, name, email, phone, organization, *answers = row
-            fields[case_id].append(("subject", "subject", subject))
-            contact = " ".join(part for part in (name, email, phone) if part)
-            fields[case_id].append(("contact", "contact", contact))
-            for (_, label), answer in zip(_INTAKE, answers, strict=True):
-                later[case_id].append((label, "body", answer))
-            later[case_id].append(("organization", "body", organization))
-        events = connection.execute(
-            text(
-                "SELECT case_id, kind, actor, at, text, new_value FROM events "
-                "WHERE case_id IN :ids ORDER BY id DESC"
-            ).bindparams(ids)
-        )
-        for case_id, kind, actor, at, words, new_value in events:
-            when = _day(at)
-            if kind == "attach":
-                fields[case_id].append((f"attachment {new_value}", "body", new_value or ""))
-            elif words:
-                label = _KIND_NAMES.get(kind, kind)
-                where = f"{label} by {actor}" + (f", {when}" if when else "")
-                fields[case_id].append((where, "body", words[:TEXT_INDEXED]))
-            fields[case_id].append((f"from {actor}", "author", actor))
-        for case_id, attachment, words in connection.execute(
-            text(
-                "SELECT t.case_id, a.name, t.text FROM attachment_texts t "
-                "JOIN attachments a ON a.id = t.attachment_id WHERE t.case_id IN :ids"
-            ).bindparams(ids)
-        ):
-            later[case_id].append((f"in {attachment}", "body", words[:ATTACHMENT_INDEXED]))
+    for row in connection.execute(
+        text(
+            f"SELECT c.id, c.subject, p.name, p.email, p.phone, o.name, {intake} "
+            "FROM cases c JOIN organizations o ON o.id = c.organization_id "
+            "LEFT JOIN contacts p ON p.id = c.contact_id WHERE c.id IN :ids"
+        ).bindparams(ids)
+    ):
+        case_id, subject, name, email, phone, organization, *answers = row
+        fields[case_id].append(("subject", "subject", subject))
+        contact = " ".join(part for part in (name, email, phone) if part)
+        fields[case_id].append(("contact", "contact", contact))
+        for (_, label), answer in zip(_INTAKE, answers, strict=True):
+            later[case_id].append((label, "body", answer))
+        later[case_id].append(("organization", "body", organization))
+    # The timeline, newest first, then the text attachments (kind NULL): one query.
+    events = connection.execute(
+        text(
+            "SELECT case_id, kind, actor, at, text, new_value FROM ("
+            "SELECT e.case_id, e.kind, e.actor, e.at, e.text, e.new_value, 0 AS part, "
+            "e.id AS n FROM events e WHERE e.case_id IN :ids "
+            "UNION ALL SELECT t.case_id, NULL, NULL, NULL, t.text, a.name, 1, t.attachment_id "
+            "FROM attachment_texts t JOIN attachments a ON a.id = t.attachment_id "
+            "WHERE t.case_id IN :ids) AS found "
+            "ORDER BY part, CASE WHEN part = 0 THEN n END DESC, n"
+        ).bindparams(ids)
+    )
+    for case_id, kind, actor, at, words, new_value in events:
+        if kind is None:  # a text attachment's words (its name in `new_value`)
+            later[case_id].append((f"in {new_value}", "body", words[:ATTACHMENT_INDEXED]))
+            continue
+        when = _day(at)
+        if kind == "attach":
+            fields[case_id].append((f"attachment {new_value}", "body", new_value or ""))
+        elif words:
+            label = _KIND_NAMES.get(kind, kind)
+            where = f"{label} by {actor}" + (f", {when}" if when else "")
+            fields[case_id].append((where, "body", words[:TEXT_INDEXED]))
+        fields[case_id].append((f"from {actor}", "author", actor))
     for case_id in case_ids:
         fields[case_id] += later[case_id]
     return fields
