@@ -12,7 +12,8 @@ Figures (CPU seconds of this process, median of `--repeats`, default 5):
   `--replay` also the replay it replaced (minutes at 100k: once). Target at 1M: 2 s.
 - `handoff --since 8h`. Target at 1M: 0.5 s.
 - with `--live` (bench/live_bench.py, each program `--runs` times in a pty): the
-  queue's start to its header counts and CPU per change elsewhere, the board's
+  queue's start to its header counts and CPU per change elsewhere (a note, an
+  assignment, a reply), the case screen's CPU per change elsewhere, the board's
   start to a full board and CPU per change, beside a bare Textual app hearing the
   same changes (its start, its CPU per change). Targets at 1M: 1 s, 20 ms. The
   desk is written to (notes): a copy, always.
@@ -51,6 +52,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 START = reports.parse_day("2026-10-21")
 END = reports.parse_day("2026-11-19", end=True)
+KINDS = ("note", "assign", "reply")  # the changes made elsewhere (--live)
 
 
 def cpu(action: Callable[[], Any], repeats: int) -> float:
@@ -133,8 +135,9 @@ def run_live(args: argparse.Namespace) -> dict[str, Any]:
 
     live: dict[str, Any] = {}
     for path in args.desks:
-        # A note moves no figure; an assignment moves the counters and the board's load.
-        for kind in ("note", "assign"):
+        # A note moves no figure; an assignment moves the counters and the board's load;
+        # a reply moves the case's deadlines (the deadline counts are read again).
+        for kind in KINDS:
             options = argparse.Namespace(
                 changes=6, gap=2.0, settle=6.0, idle=8.0, runs=args.runs, kind=kind
             )
@@ -146,7 +149,7 @@ def run_live(args: argparse.Namespace) -> dict[str, Any]:
             )
             print("\n".join(live_bench.lines(live[f"{path} {kind}"])))
     if len(args.desks) == 2:
-        for kind in ("note", "assign"):
+        for kind in KINDS:
             small, large = (live[f"{path} {kind}"] for path in args.desks)
             for program, figures in small.items():
                 for key, value in figures.items():

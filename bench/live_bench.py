@@ -3,14 +3,17 @@
     .venv/bin/python bench/live_bench.py --db COPY.db [--changes 8] [--gap 2] [--runs 3]
 
 Starts a program on COPY.db in a pty (as queue_bench does), lets it settle,
-measures its idle CPU over a window, then makes changes from this process (a
-note by another user, one at a time, `--gap` seconds apart) and reports the
-program's CPU per change (process tree utime+stime, less the idle rate over the
-same time). Three programs, each `--runs` times (medians reported):
+measures its idle CPU over a window, then makes changes from this process (`--kind`:
+a note, an assignment, or a reply, which moves the case's deadlines; by another user,
+one at a time, `--gap` seconds apart) and reports the program's CPU per change
+(process tree utime+stime, less the idle rate over the same time). Four programs,
+each `--runs` times (medians reported; `--programs` picks some):
 
 - the console's queue: start to a screen of rows, start to the header's counts,
   CPU per change to a case far down the queue (not on screen: the usual change on
   a big desk) and to a case on screen;
+- the case screen (enter on the queue's first row, the queue beneath it): CPU per
+  change to a far case and to the case shown;
 - the breach board (`board --readonly`): start to a full board (its counts shown),
   CPU per change;
 - the floor: a bare Textual app that hears the same changes (bench/bare_app.py):
@@ -92,12 +95,15 @@ class Session:
         self.turn = 0
 
     def change(self, number: int, kind: str = "note") -> None:
-        """A note (moves no figure), or an assignment (moves the counters and the board's
-        per-engineer load: the screens count again)."""
+        """A note (moves no figure), an assignment (moves the counters and the board's
+        per-engineer load), or a reply (stops a response clock: moves the case's stored
+        deadlines, so the deadline counts are read again)."""
         from deskterm.desk import cases
         from deskterm.desk.errors import DeskError
 
-        if kind == "assign":
+        if kind == "reply":
+            cases.reply(self.desk, number, "live_bench: a reply sent elsewhere")
+        elif kind == "assign":
             self.turn += 1
             engineer = ("asha", "bruno")[self.turn % 2]
             try:
@@ -196,6 +202,44 @@ def _changes_only(
     }
 
 
+CASE_HEADER = re.compile(r"Incident# (\d+)  ")
+
+
+def case_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
+    """The case screen over the queue (enter on the first row): changes to far cases
+    (the queue beneath hears them too), then to the case shown."""
+    *far, low, high = far_cases(session.db, args.changes)
+    numbers = range(low, high + 1)
+    _, term = start([*session.console, "--db", str(session.db)], session.env, numbers, 300.0)
+    try:
+        term.read_until_text(HEADER_COUNTS, 60.0)
+        _settle(term, 1.0)
+        sent = time.monotonic()
+        term.send("enter")
+        term.read_until_text(CASE_HEADER, 60.0)
+        opened = time.monotonic() - sent
+        found = CASE_HEADER.search(term.screen_text())
+        assert found is not None
+        shown = int(found.group(1))
+        _settle(term, args.settle)
+        idle = _idle_rate(term, args.idle)
+        far_costs = _per_change(session, term, far[: args.changes], args.gap, idle, args.kind)
+        own_costs = _per_change(
+            session, term, [shown] * max(args.changes // 2, 2), args.gap, idle, args.kind
+        )
+    finally:
+        if term.alive:
+            term.send("escape")
+            _settle(term, 0.5)
+        quit_program(term)
+    return {
+        "enter_to_case_s": opened,
+        "idle_cpu_per_s": idle,
+        "cpu_per_change_far_s": statistics.median(far_costs),
+        "cpu_per_change_on_screen_s": statistics.median(own_costs),
+    }
+
+
 def board_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     command = [*session.console, "--db", str(session.db), "board", "--readonly"]
     return _changes_only(session, args, command, BOARD_COUNTS)
@@ -208,6 +252,7 @@ def bare_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
 
 PROGRAMS: dict[str, Callable[[Session, argparse.Namespace], dict[str, Any]]] = {
     "queue": queue_run,
+    "case screen": case_run,
     "board": board_run,
     "bare app (floor)": bare_run,
 }
@@ -218,7 +263,10 @@ def measure(db: Path, args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     session = Session(db, getattr(args, "code", None))
     found: dict[str, dict[str, Any]] = {}
     try:
+        chosen = set(getattr(args, "programs", PROGRAMS)) | {"bare app (floor)"}
         for name, run in PROGRAMS.items():
+            if name not in chosen:
+                continue
             runs = [run(session, args) for _ in range(args.runs)]
             found[name] = {
                 key: (
@@ -288,7 +336,17 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=10.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
-        "--kind", choices=("note", "assign"), default="note", help="the change made elsewhere"
+        "--kind",
+        choices=("note", "assign", "reply"),
+        default="note",
+        help="the change made elsewhere",
+    )
+    parser.add_argument(
+        "--programs",
+        nargs="+",
+        choices=tuple(PROGRAMS),
+        default=tuple(PROGRAMS),
+        help="which programs to measure (the bare app always: it is the floor)",
     )
     parser.add_argument("--code", type=Path, help="another checkout whose src/ to run")
     args = parser.parse_args()

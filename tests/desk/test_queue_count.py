@@ -40,3 +40,19 @@ def test_a_count_nobody_waits_for_stops(desk: Desk, monkeypatch: pytest.MonkeyPa
     # The connection goes back to the pool without the handler: the next count is whole.
     assert Queue(desk).count(query, desk.now(), stale=lambda: False) == 30
     assert Queue(desk).count(query, desk.now()) == 30
+
+
+def test_a_position_within_a_bound_counts_no_further(desk: Desk) -> None:
+    """The queue follows a selected case that moved only as far as a bounded count
+    reaches: at a million cases, an exact place deep down is a count of the rows
+    above it (hundreds of milliseconds a change elsewhere)."""
+    open_some(desk, [f"Case {n}" for n in range(30)])
+    query = QueueQuery(me="alice")
+    rows = Queue(desk).rows(query, desk.now(), 0, 30)
+    deep = rows[20].number
+    assert Queue(desk).position(query, desk.now(), deep) == 20
+    assert Queue(desk).position(query, desk.now(), deep, within=25) == 20
+    assert Queue(desk).position(query, desk.now(), deep, within=21) == 20
+    assert Queue(desk).position(query, desk.now(), deep, within=20) is None
+    assert Queue(desk).position(query, desk.now(), deep, within=5) is None
+    assert Queue(desk).position(query, desk.now(), rows[0].number, within=1) == 0

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from deskterm.desk import counts as desk_counts
 from deskterm.desk.context import Desk
@@ -92,18 +93,27 @@ def standing(desk: Desk, limit: int = ENGINEERS) -> Standing:
         return desk_counts.standing(connection, engineers=limit)
 
 
-def counts(desk: Desk, now: datetime, known: Standing | None = None) -> BoardCounts:
+def counts(
+    desk: Desk, now: datetime, known: Standing | None = None, ahead: Forecast | None = None
+) -> BoardCounts:
+    """`ahead`: the forecast read at `now`, whose first hours are the counts due within
+    1h and 4h (the same ranges of the promise index: not counted twice)."""
     known = standing(desk) if known is None else known
     with desk.engine.connect() as connection:
 
         def count(condition: Any) -> int:
             return desk_counts.count(connection, condition)
 
+        if ahead is not None and ahead.start == now and len(ahead.per_hour) >= 4:
+            within_1h, within_4h = ahead.per_hour[0], sum(ahead.per_hour[:4])
+        else:
+            within_1h = count(desk_counts.promise_within(now, timedelta(hours=1)))
+            within_4h = count(desk_counts.promise_within(now, timedelta(hours=4)))
         return BoardCounts(
             open_by_severity=known.open_by_severity,
             breached=count(desk_counts.breached_condition(now)),
-            within_1h=count(desk_counts.promise_within(now, timedelta(hours=1))),
-            within_4h=count(desk_counts.promise_within(now, timedelta(hours=4))),
+            within_1h=within_1h,
+            within_4h=within_4h,
             waiting=known.waiting,
             unassigned_sev1=known.unassigned_sev1,
         )
@@ -112,40 +122,56 @@ def counts(desk: Desk, now: datetime, known: Standing | None = None) -> BoardCou
 def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[EngineerLoad]:
     """Open cases per engineer, the most loaded first, with what is late and what comes next.
 
-    What is late and what is next are GROUP BYs over ranges of the promise index
-    (past due; due within NEXT_DUE_WITHIN), not over the engineer's whole queue.
+    Read per engineer shown from the index of open cases by engineer and promise
+    (migration 0014): what is late is a range count of that engineer's, what is
+    next one seek; no case of an engineer not shown is read, and nothing is grouped.
     """
     known = standing(desk) if known is None else known
-    # Grouped by an expression, not the column: on the column, SQLite would walk the
-    # assignee index over the whole desk; on the expression it reads the two ranges
-    # of the promise index (which holds the assignee: no row is visited) and groups
-    # a few rows per engineer. Cases nobody holds group under "".
-    engineer = func.coalesce(_C.assignee, "")
-    with desk.engine.connect() as connection:
-        late: dict[str, int] = dict(
-            connection.execute(
-                select(engineer, func.count())
-                .where(desk_counts.breached_condition(now))
-                .group_by(engineer)
-            ).all()
-        )
-        upcoming: dict[str, datetime] = dict(
-            connection.execute(
-                select(engineer, func.min(_C.promise_due))
-                .where(desk_counts.promise_within(now, NEXT_DUE_WITHIN))
-                .group_by(engineer)
-            ).all()
-        )
+    names = [name for name, _, _ in known.engineers]
+    late: list[int] = []
+    upcoming: list[datetime | None] = []
+    if names:
+        values: dict[str, Any] = {f"engineer_{i}": name for i, name in enumerate(names)}
+        values.update(now=now, until=now + NEXT_DUE_WITHIN)
+        with desk.engine.connect() as connection:
+            row = connection.execute(_load_statement(len(names)), values).one()
+        late = [int(value or 0) for value in row[: len(names)]]
+        upcoming = list(row[len(names) :])
     return [
         EngineerLoad(
             engineer=name,
             open=open_count,
             sev1=sev1,
-            breached=int(late.get(name, 0)),
-            next_due=upcoming.get(name),
+            breached=late[i],
+            next_due=upcoming[i],
         )
-        for name, open_count, sev1 in known.engineers
+        for i, (name, open_count, sev1) in enumerate(known.engineers)
     ]
+
+
+@cache
+def _load_statement(engineers: int) -> Any:
+    """One statement for `engineers` engineers (a row of two figures each: a round trip,
+    not sixty), made once per number of engineers: the board reads it on every change."""
+    now = bindparam("now", type_=_C.promise_due.type)
+    until = bindparam("until", type_=_C.promise_due.type)
+    late, upcoming = [], []
+    for i in range(engineers):
+        engineer = _C.assignee == bindparam(f"engineer_{i}")
+        late.append(
+            select(func.count())
+            .select_from(cases)
+            .where(desk_counts.and_open(engineer, _C.promise_due < now))
+            .scalar_subquery()
+        )
+        upcoming.append(
+            select(_C.promise_due)
+            .where(desk_counts.and_open(engineer, _C.promise_due >= now, _C.promise_due < until))
+            .order_by(_C.promise_due)
+            .limit(1)
+            .scalar_subquery()
+        )
+    return select(*late, *upcoming)
 
 
 def forecast(desk: Desk, now: datetime, hours: int = FORECAST_HOURS) -> Forecast:
@@ -163,12 +189,13 @@ def board(desk: Desk, now: datetime | None = None, known: Standing | None = None
     """The whole board at `now`; `known` (the last read's standing) when only time has passed."""
     now = desk.now() if now is None else now
     known = standing(desk) if known is None else known
+    ahead = forecast(desk, now)
     return Board(
         at=now,
         next_cases=tuple(next_to_breach(desk, now)),
-        counts=counts(desk, now, known),
+        counts=counts(desk, now, known, ahead),
         load=tuple(load(desk, now, known)),
-        forecast=forecast(desk, now),
+        forecast=ahead,
         standing=known,
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal_column, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import OperationalError
 
@@ -330,12 +330,20 @@ class Queue:
             return []
         return self._fetch(self._select(query, now).where(_C.number.in_(sorted(numbers))))
 
-    def position(self, query: QueueQuery, now: datetime, number: int) -> int | None:
-        """Where case `number` stands in the queue now, or None if it has left it."""
+    def position(
+        self, query: QueueQuery, now: datetime, number: int, within: int | None = None
+    ) -> int | None:
+        """Where case `number` stands in the queue now, or None if it has left it or
+        (`within`) stands at or beyond row `within`: the counts then stop there, however
+        far down the case went (an exact place deep in a million cases is a count of
+        every row above it)."""
         if query.by_relevance:
             # No index holds this order: where the case stands among the matches.
             numbers = [row.number for row in self._fetch(self._by_relevance(query, now))]
-            return numbers.index(number) if number in numbers else None
+            if number not in numbers:
+                return None
+            found_at = numbers.index(number)
+            return None if within is not None and found_at >= within else found_at
         found = self._fetch(self._select(query, now).where(_C.number == number))
         if not found:
             return None
@@ -343,13 +351,16 @@ class Queue:
         # Two index range counts: an OR of the two would make the database scan.
         if query.view == "closed":
             key, column = current.updated_at, _C.updated_at
-            return self._count(query, now, column > key) + self._count(
-                query, now, column == key, _C.number > number
-            )
-        key, column = current.next_due or END_OF_TIME, _C.queue_due
-        return self._count(query, now, column < key) + self._count(
-            query, now, column == key, _C.number < number
-        )
+            before, tied = column > key, _C.number > number
+        else:
+            key, column = current.next_due or END_OF_TIME, _C.queue_due
+            before, tied = column < key, _C.number < number
+        above = self._count(query, now, before, limit=within)
+        if within is not None and above >= within:
+            return None
+        left = None if within is None else within - above
+        above += self._count(query, now, column == key, tied, limit=left)
+        return None if within is not None and above >= within else above
 
     def count(
         self, query: QueueQuery, now: datetime, stale: Callable[[], bool] | None = None
@@ -372,10 +383,16 @@ class Queue:
         now: datetime,
         *extra: Any,
         stale: Callable[[], bool] | None = None,
+        limit: int | None = None,
     ) -> int:
+        """`limit`: count no further than that many rows (the index range read stops)."""
         base, found = self._source(query, _needs_organization(query), whole=True)
         conditions = _conditions(query, now, self.matches, whole=True, found=found)
-        statement = select(func.count()).select_from(base).where(*extra, *conditions)
+        if limit is None:
+            statement = select(func.count()).select_from(base).where(*extra, *conditions)
+        else:
+            rows: Any = select(literal_column("1")).select_from(base).where(*extra, *conditions)
+            statement = select(func.count()).select_from(rows.limit(limit).subquery())
         with self.desk.engine.connect() as connection, _abandoned_when(connection, stale):
             search.Matches.prepare(connection)
             return int(connection.execute(statement).scalar_one())

@@ -51,6 +51,16 @@ class Case(SQLModel, table=True):
             sqlite_where=_OPEN,
             postgresql_where=_OPEN,
         ),
+        # The board's figures per engineer (deskterm.desk.board.load): an engineer's
+        # late cases are a range count and their next deadline one seek, in this
+        # index alone, without grouping the desk's breached cases (migration 0014).
+        Index(
+            "ix_cases_assignee_promise",
+            "assignee",
+            "promise_due",
+            sqlite_where=_OPEN,
+            postgresql_where=_OPEN,
+        ),
         # The handoff's open escalations: a few cases of the desk, counted from here.
         Index(
             "ix_cases_escalated",

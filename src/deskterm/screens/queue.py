@@ -53,6 +53,9 @@ from deskterm.widgets.queue_table import (
 # While a filter is being typed, the count of matching rows (a scan when it matches
 # text) waits for a pause in typing: one count per pause, not one per key.
 COUNT_AFTER_TYPING_SECONDS = 0.3
+# How far down the queue the selection follows a case that moved (a bounded count:
+# `_locate`); beyond, the cursor keeps its place.
+FOLLOW_WITHIN = 5_000
 # The hidden columns are named as their headers read.
 TITLES = {column.key: column.title for column in COLUMNS}
 
@@ -559,7 +562,11 @@ class QueueScreen(GrammarScreen):
 
     @work(thread=True, exclusive=True, group="locate")
     def _locate(self, query: QueueQuery, number: int) -> None:
-        position = self.source.queue.position(query, self.desk.now(), number)
+        # Followed only as far as FOLLOW_WITHIN rows: a case replied to elsewhere on a
+        # big desk drops tens of thousands of rows, and counting them (hundreds of ms
+        # at a million cases, every such change) costs more than following is worth;
+        # the cursor then stays where it was, on the case that took the place.
+        position = self.source.queue.position(query, self.desk.now(), number, within=FOLLOW_WITHIN)
         if position is not None:
             self.post_message(Located(query, position))
 
