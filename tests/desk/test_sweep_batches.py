@@ -290,3 +290,23 @@ def test_the_backlog_swept_in_sets_equals_the_case_by_case_sweep(
     assert one_by_one[0].notices > 0 and one_by_one[1].closed > 0
     assert len(worked_out) > (one_by_one[0].cases + one_by_one[1].cases) // 2
     assert dump(in_sets) == dump(case_by_case)
+
+
+def test_merge_steps_take_on_small_merges_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A step merges the segments the batches added; the merge that would rewrite a big
+    part of the index (and delete its input in the same lock) is left to FTS5."""
+    import sqlite3
+
+    raw = sqlite3.connect(":memory:", isolation_level=None)
+    raw.execute("CREATE VIRTUAL TABLE search_text USING fts5(body)")
+    raw.execute("INSERT INTO search_text(search_text, rank) VALUES ('automerge', 0)")
+    assert not sweeping._small_merge_next(raw)  # nothing indexed yet
+    for n in range(sweeping.FTS5_AUTOMERGE):  # a segment a transaction, as a batch
+        raw.execute("INSERT INTO search_text(body) VALUES (?)", (f"breach {n}",))
+    levels = sweeping._levels(
+        raw.execute("SELECT block FROM search_text_data WHERE id = 10").fetchone()[0]
+    )
+    assert levels == [(0, [1] * sweeping.FTS5_AUTOMERGE)]
+    assert sweeping._small_merge_next(raw)
+    monkeypatch.setattr(sweeping, "SMALL_MERGE_PAGES", sweeping.FTS5_AUTOMERGE - 1)
+    assert not sweeping._small_merge_next(raw)
