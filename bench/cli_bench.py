@@ -8,7 +8,8 @@ the floor measured in the same run: `python -c "import sqlalchemy"`. Targets (is
 Sweep: the desk copied again, DESKTERM_NOW set just past the `sweep_at` of the
 `--backlog`-th case (default 10,000), so that exactly that many cases are due; then
 `deskterm.desk.sweep.sweep` in a process of its own, timed, with each batch's lock time
-(from its BEGIN IMMEDIATE to its commit), and beside it a writer of its own that writes
+(from its BEGIN IMMEDIATE to its commit; on SQLite also the search index's merge steps
+between batches, each a write transaction of its own), and beside it a writer of its own that writes
 every 20 ms and times its waits for the lock (what another engineer's change waits).
 The floor, in the same run: one plain UPDATE of the same rows, rolled back. Medians of
 `--sweep-repeats` (default 3) fresh copies. Targets: 10 s, no batch over 100 ms.
@@ -273,18 +274,25 @@ def pg_sweep_once(template: str, backlog: int) -> dict[str, Any]:
 def _figures(
     now: str, floor: float, result: dict[str, Any], waits: list[float] | None
 ) -> dict[str, Any]:
+    # Every write transaction of the sweep's: its batches, and on SQLite the search
+    # index's merge steps between them (no cases; desk/sweep.py tidy_search).
     holds = [held for _, held in result["batches"]]
+    batches = [(cases, held) for cases, held in result["batches"] if cases]
+    steps = [held for cases, held in result["batches"] if not cases]
     figures = {
         "now": now,
         "seconds": result["seconds"],
         "cpu_s": result["cpu_s"],
         "floor_s": floor,
         "summary": result["summary"],
-        "batches": len(holds),
-        "cases_per_batch_median": statistics.median(cases for cases, _ in result["batches"]),
+        "batches": len(batches),
+        "merge_steps": len(steps),
+        "cases_per_batch_median": statistics.median(cases for cases, _ in batches),
         "lock_median_s": statistics.median(holds),
         "lock_p99_s": percentile(holds, 0.99),
         "lock_longest_s": max(holds),
+        "batch_lock_longest_s": max(held for _, held in batches),
+        "merge_step_longest_s": max(steps, default=0.0),
     }
     if waits:
         figures["writer_waits"] = len(waits)
@@ -325,10 +333,13 @@ def print_sweep(swept: dict[str, Any]) -> None:
         f"{swept['seconds']:.1f} s (target {SWEEP_TARGET_S:.0f} s; CPU "
         f"{swept['cpu_s']:.1f} s), floor (one plain UPDATE of the same rows) "
         f"{swept['floor_s']:.2f} s, {swept['ratio_to_floor']:.0f}x floor; "
-        f"{swept['batches']:.0f} batches of {swept['cases_per_batch_median']:.0f} cases; "
+        f"{swept['batches']:.0f} batches of {swept['cases_per_batch_median']:.0f} cases"
+        f" and {swept['merge_steps']:.0f} search-index merge steps; "
         f"lock held median {swept['lock_median_s'] * 1000:.0f} ms, p99 "
         f"{swept['lock_p99_s'] * 1000:.0f} ms, longest "
-        f"{swept['lock_longest_s'] * 1000:.0f} ms (target {LOCK_TARGET_S * 1000:.0f} ms)"
+        f"{swept['lock_longest_s'] * 1000:.0f} ms (target {LOCK_TARGET_S * 1000:.0f} ms; "
+        f"longest batch {swept['batch_lock_longest_s'] * 1000:.0f} ms, longest step "
+        f"{swept['merge_step_longest_s'] * 1000:.0f} ms)"
         f"{beside}"
     )
     print(f"    {swept['summary']}")

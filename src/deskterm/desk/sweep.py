@@ -20,7 +20,9 @@ again under its row lock from what is stored now (the per-case path,
 takes as many cases as the batches before it wrote in `BATCH_SECONDS` (`Pace`):
 other engineers' changes and the console wait about one batch for their turn,
 however long the backlog. The order is the same in every process, so two sweeps
-on PostgreSQL wait for each other's row locks rather than deadlock.
+on PostgreSQL wait for each other's row locks rather than deadlock. On SQLite the
+search index is merged between batches, not inside them (`tidy_search`): its
+merges, not the sweep's own writes, made the longest batches.
 """
 
 from __future__ import annotations
@@ -53,6 +55,14 @@ __all__ = ["BATCH_SECONDS", "SweepReport", "sweep"]
 BATCH_SECONDS = 0.04
 # At most this many cases are read and worked out at once, outside the write lock.
 MOST_AT_ONCE = 500
+# Pages of the search index one merge step writes (`tidy_search`): a few ms of lock,
+# as FTS5 counts its own merge work (64 pages a unit).
+SEARCH_MERGE_PAGES = 64
+# The largest merge a step takes on (`_small_merge_next`), in pages of its input.
+SMALL_MERGE_PAGES = 2048
+# FTS5's own default for merging as it writes (its 'automerge' setting), which the
+# sweep turns off while it runs and puts back after: deskterm never sets another.
+FTS5_AUTOMERGE = 4
 
 # Told of each batch once committed: its cases and how long its transaction held the lock.
 BatchListener = Callable[[int, float], None]
@@ -69,6 +79,8 @@ def sweep(desk: Desk, on_batch: BatchListener | None = None) -> SweepReport:
             ).scalars()
         )
     report = SweepReport()
+    if not numbers:  # nothing due: nothing written, not even the search index's setting
+        return report
     with own_writer(desk.engine) as writer:
         _sweep_all(system, writer, numbers, now, report, on_batch)
     return report
@@ -85,6 +97,7 @@ def _sweep_all(
     policies: dict[tuple[str, int | None], Policy] = {}
     pace = Pace()
     free_until = 0.0
+    tidy = True
     left = deque(numbers)
     pending: deque[Owed | int] = deque()
     while left or pending:
@@ -95,11 +108,15 @@ def _sweep_all(
             chunk = [left.popleft() for _ in range(min(len(left), pace.chunk()))]
             pending.extend(owed_by(system, chunk, now, policies))
         batch = pace.take(pending)
-        if free_until > time.perf_counter():
-            # SQLite lets a waiting writer in only when its busy handler polls (every
-            # few to 100 ms), not when the lock is freed: the lock stays free as long
-            # as the last batch held it, or the next batch would take it again first.
-            time.sleep(free_until - time.perf_counter())
+        if tidy and isinstance(writer, Connection):
+            # The search index's merging, in steps of its own before the batch: left
+            # to the batch's commit, it is done there all at once (see `tidy_search`).
+            _wait(free_until)
+            tidy, held = tidy_search(writer)
+            free_until = time.perf_counter() + held
+            if on_batch is not None:
+                on_batch(0, held)
+        _wait(free_until)
         with writing(writer) as session:
             connection = session.connection()  # BEGIN IMMEDIATE on SQLite: the lock
             started = time.perf_counter()
@@ -135,6 +152,17 @@ def _sweep_all(
         if isinstance(writer, Connection):
             free_until = time.perf_counter() + held
             checkpoint(writer)
+            # Each commit added a segment to the search index (SQLite's FTS5).
+            tidy = True
+
+
+def _wait(free_until: float) -> None:
+    """SQLite lets a waiting writer in only when its busy handler polls (every few to
+    100 ms), not when the lock is freed: the lock stays free as long as the sweep last
+    held it, or the sweep would take it again first."""
+    left = free_until - time.perf_counter()
+    if left > 0:
+        time.sleep(left)
 
 
 @contextmanager
@@ -142,7 +170,10 @@ def own_writer(engine: Engine) -> Iterator[Engine | Connection]:
     """What the batches write through: on SQLite a connection of the sweep's own that
     leaves the WAL's checkpoint (copying the committed pages into the database file,
     which SQLite does inside the commit of whoever passes 1000 pages, after freeing
-    the lock) to `checkpoint`, between batches; on PostgreSQL the engine."""
+    the lock) to `checkpoint`, between batches, and the search index's merging to
+    `tidy_search` (FTS5's automerge off until the sweep ends; a sweep killed before
+    leaves it off, and the index merging only when a level piles up 16 segments, until
+    the next sweep ends); on PostgreSQL the engine."""
     if engine.dialect.name != "sqlite":
         yield engine
         return
@@ -150,10 +181,12 @@ def own_writer(engine: Engine) -> Iterator[Engine | Connection]:
         raw = _raw(connection)
         before = raw.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
         raw.execute("PRAGMA wal_autocheckpoint=0")
+        _search_setting(raw, "automerge", 0)
         try:
             yield connection
         finally:
             try:
+                _search_setting(raw, "automerge", FTS5_AUTOMERGE)
                 raw.execute(f"PRAGMA wal_autocheckpoint={int(before)}")
             except sqlite3.Error:
                 # The file went away mid-sweep (the error the sweep raises says so):
@@ -167,6 +200,117 @@ def checkpoint(connection: Connection) -> None:
     economy: if it fails, the next batch's write says why."""
     with suppress(sqlite3.Error):
         _raw(connection).execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+
+def tidy_search(connection: Connection) -> tuple[bool, float]:
+    """One bounded step of the search index's merging (SQLite's FTS5), in a write
+    transaction of its own, between two batches: whether there was anything to merge,
+    and how long it held the lock.
+
+    Each commit that indexes text (the trigger on `events`, store/search_index.py)
+    adds a segment to the index. Left to itself, FTS5 merges inside the commit that
+    tips it: every 64 pages written, 64 pages a level of the merge in progress, and a
+    whole level at once when 16 segments pile up on it; in a batch that was 20-200 ms
+    more of lock at 100k cases (the search index a demo builds in bulk is mid-merge),
+    on a few batches in ten (bench/cli_bench.py). So the sweep turns that off while it
+    runs (`own_writer`) and merges here instead, SEARCH_MERGE_PAGES at a time, lower
+    levels first (FTS5 takes the level with the most segments, four at least, before
+    going on with a merge in progress), when that merge is a small one
+    (`_small_merge_next`): the segments the batches add do not pile up, and no batch
+    merges. What the index holds is the same; only its layout is."""
+    raw = _raw(connection)
+    started = time.perf_counter()
+    try:
+        if not _small_merge_next(raw):
+            return False, time.perf_counter() - started
+        before = raw.total_changes
+        _write(
+            raw,
+            "INSERT INTO search_text(search_text, rank) VALUES ('merge', ?)",
+            SEARCH_MERGE_PAGES,
+        )
+    except (sqlite3.Error, IndexError):
+        # Only an economy (no search index here, a structure record this code does
+        # not read, or the disk is failing): the next batch's write says why if it
+        # matters.
+        return False, time.perf_counter() - started
+    # Nothing was left to merge when the step changed no more than its own row.
+    return raw.total_changes - before > 1, time.perf_counter() - started
+
+
+def _small_merge_next(raw: Any) -> bool:
+    """Whether the merge FTS5 would go on with next (the level with the most
+    segments, four at least, below the first level with a merge in progress; else
+    that merge) rewrites at most SMALL_MERGE_PAGES: the step that ends a merge also
+    deletes its input in the same transaction, 250-350 ms of lock for the 20,000-page
+    segments of a 1M desk. A big merge waits for FTS5's own merging after the sweep;
+    the small segments each batch adds are merged before they pile up. Reads the
+    index's structure record (its format: FTS5's fts5_index.c, fts5StructureDecode)."""
+    row = raw.execute("SELECT block FROM search_text_data WHERE id = 10").fetchone()
+    if row is None:
+        return False
+    levels = _levels(bytes(row[0]))
+    best: tuple[int, int] | None = None  # (segments, pages)
+    for merging, pages in levels:
+        if merging:
+            if best is None or merging > best[0]:
+                best = (merging, sum(pages[:merging]))
+            break
+        if best is None or len(pages) > best[0]:
+            best = (len(pages), sum(pages))
+    return best is not None and best[0] >= FTS5_AUTOMERGE and best[1] <= SMALL_MERGE_PAGES
+
+
+def _levels(block: bytes) -> list[tuple[int, list[int]]]:
+    """Each level of an FTS5 structure record: the segments its merge in progress
+    takes (0: none), and the pages of each of its segments."""
+    at = 8 if block[4:8] == b"\xff\x00\x00\x01" else 4  # a cookie, a version mark
+    extra = 5 if at == 8 else 0  # five more numbers a segment in version 2
+
+    def number() -> int:
+        nonlocal at
+        value = 0
+        for _ in range(8):
+            byte = block[at]
+            at += 1
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                return value
+        at += 1
+        return (value << 8) | block[at - 1]
+
+    count, _segments, _written = number(), number(), number()
+    levels = []
+    for _ in range(count):
+        merging, segments = number(), number()
+        pages = []
+        for _ in range(segments):
+            _id, first, last = number(), number(), number()
+            for _ in range(extra):
+                number()
+            pages.append(last - first + 1)
+        levels.append((merging, pages))
+    return levels
+
+
+def _search_setting(raw: Any, name: str, value: int) -> None:
+    """Set one of the search index's FTS5 settings (kept in the database, so read by
+    every connection from its next transaction on). Only an economy: without a search
+    index, or when the write fails, the sweep goes on as it would."""
+    with suppress(sqlite3.Error):
+        _write(raw, "INSERT INTO search_text(search_text, rank) VALUES (?, ?)", name, value)
+
+
+def _write(raw: Any, statement: str, *parameters: object) -> None:
+    """One statement in a write transaction of its own, on the sweep's raw connection
+    (outside any transaction of SQLAlchemy's, as `checkpoint`)."""
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        raw.execute(statement, parameters)
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    raw.execute("COMMIT")
 
 
 def _raw(connection: Connection) -> Any:
@@ -183,7 +327,10 @@ class Pace:
     worked out ahead, or one swept under its row lock."""
 
     def __init__(self) -> None:
-        self.each = 0.001  # seconds per worked-out case, until measured
+        # Until measured, a guess on the slow side: the first batch pays for what the
+        # connection has not cached yet (its pages, the search index's settings), and
+        # a guess on the fast side made it the longest of a sweep (bench/cli_bench.py).
+        self.each = 0.003  # seconds per worked-out case, until measured
         self.slow = 0.01  # seconds per case swept under its row lock
         self.batch = 0.005  # seconds of a batch whatever its size
 
