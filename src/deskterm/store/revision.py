@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0013_report_indexes"
+HEAD = "0014_report_1m"
 
 
 def stored_revision(engine: Engine) -> str | None:
