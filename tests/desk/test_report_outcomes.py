@@ -68,6 +68,9 @@ def test_the_stored_report_equals_the_replay_on_a_demo_desk(desk: Desk, clock: F
         clock.advance(hours=13)
         sweep(desk)
     assert compared > DEMO_CASES  # the periods were not empty
+    # Levels of different policies are separate rows: "Sev 1" is not "P1".
+    everything = reports.report(desk, *periods(desk)[-1], "severity").json()
+    assert {"Sev 1", "P1", "Sev 3", "P3"} <= {row["key"] for row in everything["rows"]}
     assert runs > 0
     # What the changes stored equals a replay of every case's events.
     assert stored_runs(desk) == refilled_runs(desk)
