@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
@@ -277,12 +278,7 @@ def fill(
             shortcut = known.get(case.id)
             if shortcut is not None and any(e.kind in _MOVING_DUE for e in history):
                 shortcut = None
-            batch += rows_of(
-                case,
-                history,
-                lambda v, name=case.policy: version_policy(name, v),
-                shortcut,
-            )
+            batch += rows_of(case, history, partial(version_policy, case.policy), shortcut)
         if batch:
             connection.execute(insert(table), batch)
             written += len(batch)
