@@ -22,7 +22,7 @@ trigger stored equals it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -251,37 +251,108 @@ def _cases_with_events(
     return cases, events
 
 
+def _recounted(
+    connection: Connection,
+    version_policy: Callable[[str, int | None], Policy | None],
+    ids: Iterable[int] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[tuple[list[int], list[dict[str, Any]]]]:
+    """(case ids, the rows their events imply) a chunk at a time, for every case (or `ids`)."""
+    from deskterm.models import Case
+
+    c = table_of(Case).c
+    if ids is None:
+        ids = connection.execute(select(c.id).order_by(c.id)).scalars()
+    every = list(ids)
+    for start in range(0, len(every), CHUNK):
+        chunk = every[start : start + CHUNK]
+        cases, events = _cases_with_events(connection, chunk)
+        known = _known(connection, chunk)
+        rows: list[dict[str, Any]] = []
+        for case in cases:
+            history = events[case.id]
+            shortcut = known.get(case.id)
+            if shortcut is not None and any(e.kind in _MOVING_DUE for e in history):
+                shortcut = None
+            rows += rows_of(case, history, partial(version_policy, case.policy), shortcut)
+        yield chunk, rows
+        if progress is not None:
+            progress(min(start + CHUNK, len(every)), len(every))
+
+
 def fill(
     connection: Connection,
     version_policy: Callable[[str, int | None], Policy | None],
     ids: Iterable[int] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Store the rows of every case (or of `ids`) from its events; returns how many."""
-    from deskterm.models import Case, SlaFirstResponseState
+    """Store the rows of every case (or of `ids`) from its events; returns how many.
+    `version_policy(name, version)`: a policy's version (None when it cannot be read)."""
+    from deskterm.models import SlaFirstResponseState
 
-    c = table_of(Case).c
-    if ids is None:
-        # A case received answered and never changed before has nothing to store;
-        # every other case is replayed once.
-        ids = connection.execute(select(c.id).order_by(c.id)).scalars()
-    every = list(ids)
     table = table_of(SlaFirstResponseState)
     written = 0
-    for start in range(0, len(every), CHUNK):
-        chunk = every[start : start + CHUNK]
-        cases, events = _cases_with_events(connection, chunk)
-        known = _known(connection, chunk)
-        batch: list[dict[str, Any]] = []
-        for case in cases:
-            history = events[case.id]
-            shortcut = known.get(case.id)
-            if shortcut is not None and any(e.kind in _MOVING_DUE for e in history):
-                shortcut = None
-            batch += rows_of(case, history, partial(version_policy, case.policy), shortcut)
-        if batch:
-            connection.execute(insert(table), batch)
-            written += len(batch)
-        if progress is not None:
-            progress(min(start + CHUNK, len(every)), len(every))
+    for _, rows in _recounted(connection, version_policy, ids, progress):
+        if rows:
+            connection.execute(insert(table), rows)
+            written += len(rows)
     return written
+
+
+def _by_case(rows: Iterable[Any]) -> dict[int, list[tuple[Any, ...]]]:
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in rows:
+        found[row["case_id"]].append(tuple(row[name] for name in _FIELDS))
+    return found
+
+
+_FIELDS = ("until", "policy", "policy_version", "severity", "assignee", "state", "due")
+
+
+def _wrong(
+    connection: Connection,
+    version_policy: Callable[[str, int | None], Policy | None],
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[list[int]]:
+    """The cases of each chunk whose stored rows differ from a recount of their events."""
+    from deskterm.models import SlaFirstResponseState
+
+    table = table_of(SlaFirstResponseState)
+    for chunk, rows in _recounted(connection, version_policy, None, progress):
+        stored = _by_case(
+            row._mapping
+            for row in connection.execute(
+                select(table).where(table.c.case_id.in_(chunk)).order_by(table.c.until)
+            )
+        )
+        wanted = _by_case(rows)
+        yield [case_id for case_id in chunk if stored.get(case_id) != wanted.get(case_id)]
+
+
+def differences(
+    connection: Connection, version_policy: Callable[[str, int | None], Policy | None]
+) -> tuple[int, int | None]:
+    """Cases whose stored first-response states differ from a recount of their events
+    (`deskterm doctor --recount`), and one of them."""
+    wrong = [case_id for chunk in _wrong(connection, version_policy) for case_id in chunk]
+    return len(wrong), min(wrong) if wrong else None
+
+
+def rebuild(
+    connection: Connection,
+    version_policy: Callable[[str, int | None], Policy | None],
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Rewrite the stored states of every case whose rows differ from a recount of its
+    events (`deskterm db recount`, in the caller's transaction); returns how many cases."""
+    from sqlalchemy import delete
+
+    from deskterm.models import SlaFirstResponseState
+
+    table = table_of(SlaFirstResponseState)
+    wrong = [case_id for chunk in _wrong(connection, version_policy, progress) for case_id in chunk]
+    for start in range(0, len(wrong), CHUNK):
+        chunk = wrong[start : start + CHUNK]
+        connection.execute(delete(table).where(table.c.case_id.in_(chunk)))
+        fill(connection, version_policy, chunk)
+    return len(wrong)
