@@ -412,10 +412,15 @@ def _count_unanswered(
     """
     received = (_C.received_at >= start, _C.received_at < end)
     open_now = _C.first_response_state.in_(_UNANSWERED_STATES)
-    # Changed after what the replay reads: the events before `end` (up to `at`, now,
-    # for a period that ends in the future).
-    since = _E.at >= end if at == end else _E.at > at
-    touched = select(_E.id).where(_E.case_id == _C.id, _E.kind.in_(_CLOCK_EVENTS), since).exists()
+    # Changed since what the replay reads (the events before `end`) in a way that moved
+    # its stored first-response columns: a row of sla_first_response_states from `end`
+    # on, found by its key (desk/first_response_states.py; a period that ends in the
+    # future has none). Or opened after `end`, though received before: the replay reads
+    # none of its events. Either is counted case by case (`_count_stored_states`).
+    touched = or_(
+        _C.created_at >= end,
+        select(_S.case_id).where(_S.case_id == _C.id, _S.until >= end).exists(),
+    )
     answered_at = (
         select(_OC.answered_at)
         .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE)
