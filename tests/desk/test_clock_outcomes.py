@@ -188,7 +188,7 @@ def test_a_severity_without_these_clocks_stores_nothing(
 def test_the_doctor_recounts_the_outcomes_and_db_recount_rebuilds_them(
     fast_desk: Desk, clock: FrozenClock, tmp_path: Path
 ) -> None:
-    from deskterm.desk import outcomes
+    from deskterm.desk import first_response_states, outcomes
     from deskterm.desk.doctor import outcomes_recount_check
 
     number = open_case(fast_desk, clock)
@@ -203,11 +203,17 @@ def test_the_doctor_recounts_the_outcomes_and_db_recount_rebuilds_them(
     with fast_desk.engine.begin() as connection:
         connection.execute(text("UPDATE sla_clock_outcomes SET state = 'met'"))
         connection.execute(text("UPDATE sla_outcomes SET engineer = 'mallory'"))
+        # The first response's clock as it stood before the reply (the trigger's row).
+        assert connection.execute(
+            text("UPDATE sla_first_response_states SET severity = 3")
+        ).rowcount
     check = outcomes_recount_check(url, dirs)
     assert check.status == "fail" and "deskterm db recount" in check.advice
     assert check.message.startswith("1 first-response outcome(s) and 1 run(s)")
+    assert "the stored first-response states of 1 case(s)" in check.message
     with fast_desk.engine.begin() as connection:
         policy_of = fast_desk.policy
         assert outcomes.rebuild(connection, policy_of, fast_desk.now()) == 1
         assert clock_outcomes.fill(connection, policy_of, fast_desk.now()) == 2
+        assert first_response_states.rebuild(connection, fast_desk.policy) == 1
     assert outcomes_recount_check(url, dirs).status == "ok"

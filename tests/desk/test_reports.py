@@ -36,6 +36,7 @@ By severity (at the figure's instant):
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -234,6 +235,54 @@ def test_a_past_period_reads_the_same_after_the_desk_moves_on(
     cases.reply(desk, period_desk["D"], "On it.")
     sweep(desk)
     assert both(desk, "severity").json() == before
+
+
+def test_a_past_period_ending_inside_a_target_counts_it_neither_met_nor_missed(
+    desk: Desk,
+    clock: FrozenClock,
+    after_the_period: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The period Monday to Tuesday 00:00 UTC is over; C (Sev 2, due Wednesday 21:59
+    UTC) was inside its target at its end. C is raised to Sev 1, given to bob and
+    answered on Friday, late: the period still reads C as Sev 2, unassigned, neither met
+    nor missed, from what was stored before those changes (not from a replay of C)."""
+    tuesday = reports.parse_day("2026-11-23", end=True)
+    before = {by: both(desk, by, START, tuesday).json() for by in ("severity", "engineer")}
+    assert rows(both(desk, "severity", START, tuesday))["Sev 2"]["received"] == 1
+    assert rows(both(desk, "severity", START, tuesday))["Sev 2"]["first_response_missed"] == 0
+    at(clock, datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    cases.change_severity(desk, after_the_period["C"], 1, "It got worse.")
+    cases.assign(desk, after_the_period["C"], "bob")
+    cases.reply(as_user(desk, "bob"), after_the_period["C"], "Finally.")
+    replayed: list[int] = []
+    chunks = reports._cases_with_events
+
+    def counting(*args: Any) -> Any:
+        replayed.extend(args[1])
+        return chunks(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(reports, "_cases_with_events", counting)
+        found = {by: reports.report(desk, START, tuesday, by).json() for by in before}
+    assert found == before
+    assert replayed == []
+    assert both(desk, "severity", START, tuesday).json() == before["severity"]
+
+
+def test_a_change_at_the_very_end_of_a_period_is_after_it(
+    desk: Desk, clock: FrozenClock, after_the_period: dict[str, int]
+) -> None:
+    """D (unassigned, never answered) is given to alice at the instant a period ends:
+    the period reads the events before its end, so D is still unassigned in it."""
+    end = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
+    at(clock, end)
+    cases.assign(desk, after_the_period["D"], "alice")
+    at(clock, end + timedelta(hours=1))
+    found = rows(both(desk, "engineer", START, end))
+    assert "alice" in found
+    assert found["unassigned"]["received"] == 2  # C and D
+    assert found["unassigned"]["first_response_missed"] == 2
 
 
 def test_nothing_in_the_period_gives_empty_figures(desk: Desk) -> None:

@@ -7,9 +7,10 @@ import json
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from deskterm import settings
@@ -26,6 +27,7 @@ from deskterm.desk import (
 )
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
+from deskterm.models import SlaFirstResponseState
 from deskterm.sla import parse_policy
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
@@ -104,6 +106,16 @@ def export(desk: Desk, path: Path) -> bytes:
     return path.read_bytes()
 
 
+def first_response_states(desk: Desk) -> list[Any]:
+    table = SlaFirstResponseState.__table__  # type: ignore[attr-defined]
+    with desk.engine.connect() as connection:
+        found = list(
+            connection.execute(select(table).order_by(table.c.case_id, table.c.until)).all()
+        )
+    assert found  # the demo's and the later changes'
+    return found
+
+
 def chain() -> list[str]:
     other = "postgresql" if HAS_PG else "sqlite"
     return ["sqlite", other, "sqlite"] if not HAS_PG else ["sqlite", other, "sqlite", other]
@@ -125,6 +137,8 @@ def test_a_desk_moves_between_backends_with_identical_contents(
         assert "imported" in out
         previous = tmp_path / f"{step}.jsonl"
         assert export(target, previous) == first, f"{kind} changed the desk"
+        # Not in the file: found again from the events, as the changes stored them.
+        assert first_response_states(target) == first_response_states(source), kind
     lines = first.decode().split("\n")[:-1]
     assert len(lines) == len(first.splitlines())  # one record a line, for every tool
     tables = {json.loads(line).get("table") for line in lines[1:]}

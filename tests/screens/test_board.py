@@ -295,6 +295,8 @@ async def test_h_and_s_open_the_handoff_and_the_report(seeded: Seeded) -> None:
         assert await until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.found)
         text = "\n".join(screen_lines(app))
         assert "First response met %" in text and "All" in text
+        # Received, met and missed beside the met %.
+        assert all(title in text for title in ("Recv", "Met", "Missed", "Met %")), text
 
 
 async def test_after_a_resize_the_reports_charts_fit_the_new_width(seeded: Seeded) -> None:

@@ -134,7 +134,8 @@ def recount_command(ctx: typer.Context) -> None:
     """Rewrite the desk's counters from its cases and its SLA outcomes from the cases'
     events (when deskterm doctor finds them wrong)."""
     from deskterm import settings
-    from deskterm.desk import clock_outcomes, counts, outcomes
+    from deskterm.desk import clock_outcomes, counts, first_response_states, outcomes
+    from deskterm.desk.policy_versions import Versions
     from deskterm.sla.catalog import PolicyCatalog
 
     url = _url(ctx)
@@ -160,11 +161,17 @@ def recount_command(ctx: typer.Context) -> None:
                 clock.now(),
                 outcomes.progress_bar("recounting update, resolution and next-response outcomes"),
             )
+            states = first_response_states.rebuild(
+                connection,
+                Versions.of_desk(connection, catalog).for_case,
+                outcomes.progress_bar("recounting first-response states"),
+            )
     except DBAPIError as error:
         fail(f"cannot recount {printable_url(url)}: {explain(error)}")
     typer.echo(
         f"recounted: {len(wrong)} counter(s) were wrong, now equal to the cases; "
         f"{stored} SLA outcome(s) were missing or wrong, now equal to the events"
+        + (f"; the first-response states of {states} case(s) were rewritten" if states else "")
     )
 
 

@@ -156,7 +156,8 @@ def outcomes_recount_check(url: str, policy_dirs: Sequence[Path]) -> Check:
     from sqlalchemy.exc import SQLAlchemyError
 
     from deskterm import clock
-    from deskterm.desk import clock_outcomes, outcomes
+    from deskterm.desk import clock_outcomes, first_response_states, outcomes
+    from deskterm.desk.policy_versions import Versions
     from deskterm.store.engine import make_engine
 
     now = clock.now()
@@ -167,9 +168,10 @@ def outcomes_recount_check(url: str, policy_dirs: Sequence[Path]) -> Check:
             policy_of = outcomes.CasePolicies.of_desk(connection, PolicyCatalog(list(policy_dirs)))
             first, first_case = outcomes.differences(connection, policy_of, now)
             runs, runs_case = clock_outcomes.differences(connection, policy_of, now)
-            example = (
-                min(i for i in (first_case, runs_case) if i is not None) if first or runs else None
-            )
+            versions = Versions.of_desk(connection, PolicyCatalog(list(policy_dirs)))
+            states, states_case = first_response_states.differences(connection, versions.for_case)
+            cases = (first_case, runs_case, states_case)
+            example = min(i for i in cases if i is not None) if first or runs or states else None
             number = None
             if example is not None:
                 number = connection.execute(
@@ -181,12 +183,14 @@ def outcomes_recount_check(url: str, policy_dirs: Sequence[Path]) -> Check:
         )
     finally:
         engine.dispose()
-    if first or runs:
+    if first or runs or states:
         return Check(
             "SLA outcomes recount",
             "fail",
             f"{first} first-response outcome(s) and {runs} run(s) of the update, resolution "
-            f"and next-response clocks differ from a recount of the events (e.g. case {number})",
+            f"and next-response clocks differ from a recount of the events"
+            + (f", and the stored first-response states of {states} case(s)" if states else "")
+            + f" (e.g. case {number})",
             "run deskterm db recount (it rewrites them from the cases' events, in one transaction)",
         )
     return Check(

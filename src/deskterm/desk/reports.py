@@ -44,7 +44,15 @@ from deskterm.desk.errors import DeskError
 from deskterm.desk.limits import quoted
 from deskterm.desk.outcomes import FIRST_RESPONSE, UNASSIGNED, Replay
 from deskterm.instants import InstantError, in_range, to_iso
-from deskterm.models import Case, Event, EventKind, Organization, SlaClockOutcome, SlaOutcome
+from deskterm.models import (
+    Case,
+    Event,
+    EventKind,
+    Organization,
+    SlaClockOutcome,
+    SlaFirstResponseState,
+    SlaOutcome,
+)
 from deskterm.models.event import COUNTED_WHERE
 from deskterm.models.tables import table_of
 from deskterm.sla import ClockState, Policy, Status
@@ -58,6 +66,7 @@ CHUNK = 500
 _C = table_of(Case).c
 _E = table_of(Event).c
 _O = table_of(Organization).c
+_S = table_of(SlaFirstResponseState).c
 
 
 def parse_day(text: str, *, end: bool = False) -> datetime:
@@ -297,6 +306,7 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
         names: dict[int, str] = dict(connection.execute(select(_O.id, _O.name)).all())
         _count_answered(connection, start, end, at, by, names, policy_of, tally)
         replay = _count_unanswered(connection, start, end, at, by, names, policy_of, tally)
+        replay = _count_stored_states(connection, replay, end, at, by, names, policy_of, tally)
         for case_, organization, events in _cases_with_events(connection, replay, end, names):
             policy = policy_of(case_.policy, case_.policy_version)
             earlier = policy_of.earlier(case_, events)
@@ -402,8 +412,14 @@ def _count_unanswered(
     """
     received = (_C.received_at >= start, _C.received_at < end)
     open_now = _C.first_response_state.in_(_UNANSWERED_STATES)
-    touched = (
-        select(_E.id).where(_E.case_id == _C.id, _E.kind.in_(_CLOCK_EVENTS), _E.at > at).exists()
+    # Changed since what the replay reads (the events before `end`) in a way that moved
+    # its stored first-response columns: a row of sla_first_response_states from `end`
+    # on, found by its key (desk/first_response_states.py; a period that ends in the
+    # future has none). Or opened after `end`, though received before: the replay reads
+    # none of its events. Either is counted case by case (`_count_stored_states`).
+    touched = or_(
+        _C.created_at >= end,
+        select(_S.case_id).where(_S.case_id == _C.id, _S.until >= end).exists(),
     )
     answered_at = (
         select(_OC.answered_at)
@@ -509,6 +525,83 @@ def _answered_later(
             if answered_now and start <= row.received_at < end:
                 found.append(row.id)
     return found
+
+
+def _count_stored_states(
+    connection: Any,
+    ids: Sequence[int],
+    end: datetime,
+    at: datetime,
+    by: str,
+    names: dict[int, str],
+    policy_of: _Policies,
+    tally: _Tally,
+) -> list[int]:
+    """Count the period's cases changed since `at` whose first response was not settled
+    then from the stored columns they had at `at`: each case's row of
+    sla_first_response_states with the smallest `until` from `end` on (the replay
+    reads the events before `end`; a period ending in the future has no such rows:
+    nothing changed after now) (desk/first_response_states.py), counted as `_count_unanswered` counts a case untouched
+    since; with no such row, from the columns it has now. Returns those answered now
+    with no such row (none stored for the answer: a desk filled without a policy file
+    they need), to be replayed."""
+    left: list[int] = []
+    for i in range(0, len(ids), CHUNK):
+        chunk = ids[i : i + CHUNK]
+        first: dict[int, Any] = {}
+        for row in connection.execute(
+            select(
+                _S.case_id,
+                _C.policy,
+                _S.severity,
+                _C.organization_id,
+                _S.assignee,
+                _S.state,
+                _S.due,
+                _C.created_at,
+            )
+            .join(table_of(Case), _C.id == _S.case_id)
+            .where(_S.case_id.in_(chunk), _S.until >= end)
+            .order_by(_S.case_id, _S.until)
+        ):
+            first.setdefault(row.case_id, row)
+        unchanged = [case_id for case_id in chunk if case_id not in first]
+        if unchanged:
+            # No row from `end` on: no change since altered the stored columns (a
+            # customer's message, a note), so those the case has now held then too;
+            # unless it is answered now (with no row for that change): replayed.
+            for row in connection.execute(
+                select(
+                    _C.id.label("case_id"),
+                    _C.policy,
+                    _C.severity,
+                    _C.organization_id,
+                    _C.assignee,
+                    _C.first_response_state.label("state"),
+                    _C.first_response_due.label("due"),
+                    _C.created_at,
+                ).where(_C.id.in_(unchanged), _C.first_response_state.in_(_UNANSWERED_STATES))
+            ):
+                first[row.case_id] = row
+        for case_id in chunk:
+            row = first.get(case_id)
+            if row is None or row.created_at >= end:
+                # (Opened after `end`, though received before: the replay reads no
+                # event of it, not even its opening, and files it under the severity
+                # it has now.)
+                left.append(case_id)
+                continue
+            group = {
+                "severity": (row.policy, row.severity),
+                "organization": (row.organization_id,),
+                "engineer": (row.assignee,),
+            }[by]
+            key, order = _group_key(by, group, names, policy_of)
+            missed = row.state == "running" and row.due is not None and row.due < at
+            for figures in tally(key, order):
+                figures.received += 1
+                figures.missed += 1 if missed else 0
+    return left
 
 
 _CC = table_of(SlaClockOutcome).c

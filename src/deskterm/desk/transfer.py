@@ -45,6 +45,7 @@ from sqlalchemy.sql.schema import Column
 from sqlmodel import SQLModel
 
 import deskterm.models  # noqa: F401  (registers the tables)
+from deskterm.desk import first_response_states
 from deskterm.desk.context import Desk
 from deskterm.desk.errors import DeskError
 from deskterm.desk.policy_versions import Versions
@@ -372,6 +373,10 @@ def import_checked(desk: Desk, checked: Checked) -> None:
                 connection.execute(table.delete())  # the migration's starting values
             for start in range(0, len(rows), _BATCH):
                 connection.execute(insert(table), rows[start : start + _BATCH])
+        # Whole histories, written without changing a case: their first-response
+        # clocks between changes are found from their events, as the migration does
+        # (deskterm.desk.first_response_states), for the report to read.
+        first_response_states.fill(connection, Versions.of_desk(connection, desk.policies).for_case)
         if connection.dialect.name == "postgresql":
             # Ids were given, so the sequences never moved: the next row must not
             # reuse an imported id.

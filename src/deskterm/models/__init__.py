@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from deskterm.models.kinds import EventKind
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
     from deskterm.models.org import Contact, Organization
-    from deskterm.models.outcome import SlaOutcome
+    from deskterm.models.outcome import SlaFirstResponseState, SlaOutcome
     from deskterm.models.policy_version import PolicyVersion
 
 _HOMES = {
@@ -40,6 +40,7 @@ _HOMES = {
     "Contact": "org",
     "DeskCount": "counts",
     "SlaOutcome": "outcome",
+    "SlaFirstResponseState": "outcome",
     "SlaClockOutcome": "clock_outcome",
     "Organization": "org",
     "PolicyVersion": "policy_version",
@@ -74,6 +75,7 @@ __all__ = [
     "SlaClockOutcome",
     "PolicyVersion",
     "SlaOutcome",
+    "SlaFirstResponseState",
     "TriageMail",
 ]
 

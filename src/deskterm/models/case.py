@@ -41,6 +41,7 @@ class Case(SQLModel, table=True):
             "assignee",
             "first_response_due",
             "id",  # (SQLite's indexes hold it anyway; PostgreSQL's only if named)
+            "created_at",  # opened after a period's end: replayed (migration 0014)
         ),
         # Support's promises by deadline: breached and due-within counts are index
         # range counts, per engineer too, whatever the size of the desk.

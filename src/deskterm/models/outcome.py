@@ -51,3 +51,28 @@ class SlaOutcome(SQLModel, table=True):
     state: str  # ClockState value: "met", "breached" (missed) or "not-applicable"
     # Business time from start to answer, in microseconds (exact, as the replay has it).
     business_us: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class SlaFirstResponseState(SQLModel, table=True):
+    """What a case's stored first-response clock said until a change altered it.
+
+    While a case's first response is unanswered, each change that alters its stored
+    first-response columns (state, due, severity, assignee, policy version) leaves
+    the columns as they were before it, with the change's instant: they held from the
+    case's previous change up to `until`. A report whose period ends at `at` reads, for
+    a case changed since, the row with the smallest `until` after `at`: the clock as
+    it stood then, without replaying the case (deskterm.desk.reports). Written by a
+    trigger on `cases` in the change's own transaction, whichever path changes the
+    case (migration 0015_report_1m).
+    """
+
+    __tablename__ = "sla_first_response_states"
+
+    case_id: int = Field(foreign_key="cases.id", primary_key=True)
+    until: datetime = Field(sa_type=UTCDateTime, primary_key=True)
+    policy: str
+    policy_version: int | None = None
+    severity: int
+    assignee: str | None = Field(default=None, sa_type=ExactText)
+    state: str  # the stored first_response_state: "running" or "not-applicable"
+    due: datetime | None = Field(default=None, sa_type=UTCDateTime)

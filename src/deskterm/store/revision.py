@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0014_live_1m"
+HEAD = "0015_report_1m"
 
 
 def stored_revision(engine: Engine) -> str | None:

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from deskterm.desk import policy_versions
+from deskterm.desk import first_response_states, policy_versions
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.demo.chunks import Chunk, in_second_process, worth_a_second_process
 from deskterm.desk.demo.columns import (
@@ -223,6 +223,14 @@ def fill(
             )
         # The policies the cases ran under, stored as the desk's versions (issue 22).
         policy_versions.record_versions(session, desk.policies, SYSTEM_ACTOR, now)
+        # Their first-response clocks between changes, as the trigger on cases would
+        # have stored them had the cases been changed one change at a time (no case
+        # of the demo has a policy applied: each ran under the version it has).
+        first_response_states.fill(
+            connection,
+            lambda name, _version: policy_of(name),
+            range(first_id, first_id + cases),
+        )
     # A bulk load changes the table's shape at once: give the planner fresh statistics.
     statistics.rebuild(desk.engine)
     return report
