@@ -58,7 +58,11 @@ def test_a_page_past_the_rows_there_are_is_empty_whatever_the_count_said(
     source = QueueSource(desk)
     source.counted = counted  # a count from before, kept while the rows are read again
     assert source.page(PAGE, PAGE) == []
+    # An empty page says where the rows end only when it is the first: past the end,
+    # the old count stands until a recount (it became 100, the start of that page).
+    assert source.total() == counted
     assert [row.subject for row in source.page(0, PAGE)] == ["case 0", "case 1", "case 2"]
+    assert source.total() == 3  # a short first page: the end is in sight
 
 
 async def test_the_console_goes_on_when_every_case_of_its_view_moves_away(desk: Desk) -> None:

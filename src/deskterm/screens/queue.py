@@ -143,8 +143,10 @@ class QueueSource(RowSource):
             self.matched.update(found)
         if rows:
             self.bounds[start] = (rows[0], rows[-1])
-        if len(rows) < limit:
-            self.counted = start + len(rows)  # the end is in sight: exact without counting
+        if len(rows) < limit and (rows or start == 0):
+            # The end is in sight: exact without counting. Not from an empty page past
+            # the first (`QueueTable.find_near` reads past the end): the end is before it.
+            self.counted = start + len(rows)
         return rows
 
     def _fetch(self, start: int, limit: int) -> list[QueueRow]:
