@@ -76,8 +76,9 @@ class DesktermApp(App[None]):
     def _handle_exception(self, error: Exception) -> None:
         # A worker's read or write that met a lost database server (a restart, a
         # failover, a cut network) is not a bug: the console says it is reconnecting
-        # and goes on; the change watcher says "back" and the screens reload. Every
-        # other error still ends the app with its traceback.
+        # and goes on; the change watcher says "back" and the screens reload. Any
+        # other storage failure is one notice too; everything else (a bug) still
+        # ends the app with its traceback.
         from textual.worker import WorkerFailed
 
         from deskterm.store.changes import LOST, is_lost
@@ -90,6 +91,12 @@ class DesktermApp(App[None]):
             # screens reload what the failed worker was fetching.
             self.monitor.poll()
             self.post_message(DeskChanged(everything=True))
+            return
+        if isinstance(cause, StorageError):
+            # Any other storage failure (a full disk, a read-only database) a worker
+            # did not catch itself: one notice, as for a lost server; nothing was
+            # written, and ending the console would lose what is typed on screen.
+            connection.announce_failure(self, str(cause))
             return
         super()._handle_exception(error)
 

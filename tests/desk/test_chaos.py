@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -27,6 +28,7 @@ from sqlalchemy import text
 from deskterm import settings
 from deskterm.desk import cases, directory, doctor
 from deskterm.desk.context import Desk
+from deskterm.locations import CRASH_FILE
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import database_url, make_engine
 from deskterm.store.migrate import upgrade
@@ -51,6 +53,22 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     with own_database() as url:
         yield url
+
+
+def why_dead(term: Terminal, home: Path) -> str:
+    """What a console that ended says of it: the exit code, what it wrote after it left
+    the alternate screen (Textual prints an unhandled error's traceback there, on
+    stderr, which is the pty), its crash file, and its last screen."""
+    code = term.wait(5.0)
+    raw = bytes(term.raw or b"").decode("utf-8", "replace")
+    after = raw.rsplit("\x1b[?1049l", 1)[-1] if "\x1b[?1049l" in raw else raw[-50000:]
+    after = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07", "", after)
+    crash = home / "state" / "deskterm" / CRASH_FILE
+    told = crash.read_text() if crash.exists() else "(no crash file)"
+    return (
+        f"the console ended (exit code {code})\n--- its output after the console left:\n"
+        f"{after}\n--- {crash}:\n{told}\n--- its last screen:\n{term.dump()}"
+    )
 
 
 def seed(url: str) -> Desk:
@@ -89,7 +107,16 @@ def test_writers_killed_and_servers_cut_lose_nothing_and_the_console_goes_on(
     with ExitStack() as stack:
         env = environment(tmp_path)
         env["DESKTERM_NOW"] = MONDAY.strftime("%Y-%m-%dT%H:%M:%SZ")
-        term = stack.enter_context(Terminal([DESKTERM, "--db", url], 120, 40, env=env))
+        term = stack.enter_context(Terminal([DESKTERM, "--db", url], 120, 40, env=env, record=True))
+
+        def explain(_type: object, error: BaseException | None, _traceback: object) -> bool:
+            # Whatever failed (an assert, a screen awaited in vain): a console that
+            # ended says why, while its terminal is still open.
+            if error is not None and not term.alive:
+                error.add_note(why_dead(term, tmp_path))
+            return False
+
+        stack.push(explain)
         term.read_until(lambda t: "case 0" in t.screen_text(), 30)
         running = [start(slot) for slot in range(WRITERS)]
         stack.callback(lambda: [w.kill() or w.join() for w, _ in running])

@@ -205,6 +205,48 @@ def test_a_killed_listening_connection_is_reported_and_reconnected(desk: Desk) -
 
 
 @needs_pg
+@pytest.mark.parametrize(
+    "refusal", ["TooManyConnections", "CannotConnectNow"], ids=["too-many-clients", "starting-up"]
+)
+def test_a_server_that_refuses_the_reconnection_is_reported_not_raised(
+    desk: Desk, refusal: str
+) -> None:
+    """A server that answers a new connection with "too many clients already" (53300)
+    or "the database system is starting up" (57P03): the desk's storage handler turns
+    that into a StorageError, which is no reason for the console's monitor to end the
+    console (it did); it cannot hear the desk for now, and says so."""
+    if desk.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL reconnect")
+    import psycopg.errors
+    from sqlalchemy import event
+
+    def refuse(*_: object) -> None:
+        raise getattr(psycopg.errors, refusal)("the server refuses new connections")
+
+    number = open_case(desk)
+    watcher = ChangeWatcher(desk.engine)
+    try:
+        watcher.changed()
+        pid = watcher.listener_pid()
+        with desk.engine.begin() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        desk.engine.dispose()  # no connection left in the pool: a new one is needed
+        event.listen(desk.engine, "do_connect", refuse)
+        try:
+            # The listener is gone and no new one is let in: said, and said again.
+            assert within(HEARD, lambda: (watcher.changed(), watcher.problem)[1] == LOST)
+            for _ in range(3):
+                assert watcher.changed() is False and watcher.problem == LOST
+        finally:
+            event.remove(desk.engine, "do_connect", refuse)
+        cases.note(desk, number, "written while the server refused the watcher")
+        assert within(HEARD, watcher.changed)  # let in again: reload
+        assert watcher.problem is None
+    finally:
+        watcher.close()
+
+
+@needs_pg
 def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> None:
     if desk.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL reconnect")

@@ -118,6 +118,77 @@ async def test_the_console_announces_a_lost_database_and_its_return(seeded: Seed
         assert not any(n.title == AWAY_TITLE for n in app._notifications)
 
 
+async def test_a_storage_failure_a_worker_meets_is_one_notice_and_the_console_goes_on(
+    seeded: Seeded,
+) -> None:
+    """Not only a lost server: any storage failure (a full disk, a server that lets no
+    new connection in) that reaches the app from a worker is said, not a crash."""
+    from deskterm.desk.errors import StorageError
+    from deskterm.screens.connection import FAILED_TITLE
+
+    problem = "the disk holding the database is full: nothing was saved"
+
+    def fails() -> None:
+        raise StorageError(problem)
+
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.run_worker(fails, thread=True)
+        assert await until(
+            pilot,
+            lambda: (
+                any(n.title == FAILED_TITLE for n in app._notifications)
+                or app.return_code is not None
+            ),
+        )
+        assert app.is_running and app.return_code is None
+        assert [n.message for n in app._notifications if n.title == FAILED_TITLE] == [problem]
+
+
+async def test_the_monitor_asks_one_question_at_a_time(seeded: Seeded) -> None:
+    """On PostgreSQL the monitor asks in a thread every half second; a question that
+    takes longer (a reconnection to a loaded or restarting server) must not have a
+    second one asked beside it on the same watcher: Textual's `exclusive` cancels a
+    thread worker's task, not its thread, and two threads would then share (and drop)
+    the one LISTENing connection."""
+    import threading
+
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        monitor = app.monitor
+        monitor.stop()  # no timer: the test asks
+        release = threading.Event()
+        asking: list[int] = []  # questions under way, as each one starts
+        lock = threading.Lock()
+        running = 0
+
+        def slow_poll() -> Changes | None:
+            nonlocal running
+            with lock:
+                running += 1
+                asking.append(running)
+            release.wait(10)
+            with lock:
+                running -= 1
+            return None
+
+        monitor.watcher.poll = slow_poll  # type: ignore[method-assign]  # a slow server
+        monitor._in_thread = True  # as on PostgreSQL
+        monitor.poll()
+        assert await until(pilot, lambda: asking == [1])
+        monitor.poll()  # the next ticks, while the first question waits
+        monitor.poll()
+        # No second question under way, nor waiting to start beside the first.
+        assert [w.group for w in app.workers].count("desk-monitor") == 1
+        release.set()
+        await settle(pilot)
+        monitor.poll()  # answered: the next question is asked
+        await settle(pilot)
+        assert asking == [1, 1]
+
+
 @pytest.fixture
 def small_pages(monkeypatch: pytest.MonkeyPatch) -> int:
     """Pages of 20 rows: the sixty-case queue is then longer than the rows held."""

@@ -35,6 +35,8 @@ class DeskMonitor:
         self.problem: str | None = None  # why the desk cannot be heard (None: it can)
         self._timer: Timer | None = None
         self._in_thread = engine.dialect.name != "sqlite"
+        # A question is under way in its thread (PostgreSQL): the next tick waits.
+        self._asking = False
 
     def start(self) -> None:
         """Take the starting point (before any screen reads) and poll from now on."""
@@ -43,10 +45,21 @@ class DeskMonitor:
         self._timer = self.app.set_interval(POLL_SECONDS, self.poll)
 
     def poll(self) -> None:
-        if self._in_thread:
-            self.app.run_worker(self.ask, thread=True, exclusive=True, group="desk-monitor")
-        else:
+        if not self._in_thread:
             self.ask()
+        elif not self._asking:
+            # One question at a time: one slower than a tick (a reconnection to a
+            # loaded or restarting server) is let finish. Textual's `exclusive` would
+            # cancel the worker's task but not its thread, and two threads would share
+            # the watcher's one LISTENing connection, one dropping it under the other.
+            self._asking = True
+            self.app.run_worker(self._ask_in_thread, thread=True, group="desk-monitor")
+
+    def _ask_in_thread(self) -> None:
+        try:
+            self.ask()
+        finally:
+            self._asking = False
 
     def ask(self) -> None:
         """One question to the feed; its answer posted to the app (any thread)."""

@@ -146,8 +146,10 @@ class QueueSource(RowSource):
             self.matched.update(found)
         if rows:
             self.bounds[start] = (rows[0], rows[-1])
-        if len(rows) < limit:
-            self.counted = start + len(rows)  # the end is in sight: exact without counting
+        if len(rows) < limit and (rows or start == 0):
+            # The end is in sight: exact without counting. Not from an empty page past
+            # the first (`QueueTable.find_near` reads past the end): the end is before it.
+            self.counted = start + len(rows)
         return rows
 
     def _fetch(self, start: int, limit: int) -> list[QueueRow]:
@@ -161,7 +163,12 @@ class QueueSource(RowSource):
             if len(rows) == limit:
                 return rows
         total = self.counted
-        if total is not None and start > total // 2:  # deep: count from the end instead
+        # Deep: count from the end instead. Only a page that starts before the count
+        # ends: the count may be older than the rows (kept while they are read again,
+        # `forget`), and a page past it (`QueueTable.find_near` reads one) would ask
+        # for a negative number of rows, which PostgreSQL refuses and SQLite reads as
+        # "all of them" (tests/screens/test_queue_past_the_end.py).
+        if total is not None and total // 2 < start < total:
             from_end = max(total - start - limit, 0)
             return self.queue.rows_from_end(query, now, from_end, min(limit, total - start))
         return self.queue.rows(query, now, start, limit)

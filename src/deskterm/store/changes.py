@@ -252,10 +252,16 @@ def is_lost(error: BaseException) -> bool:
     """A lost or refused connection, as opposed to a bug (which must be seen)."""
     import psycopg
 
-    from deskterm.desk.errors import ServerGone
+    from deskterm.desk.errors import ServerGone, StorageError
+    from deskterm.store.faults import server_refused
 
     if isinstance(error, ServerGone):
         return True
+    if isinstance(error, StorageError):
+        # The desk's storage handler (desk/context.py `_storage_refused`) words a
+        # server that lets no new connection in ("too many clients already",
+        # starting up) as a StorageError: as unreachable as a lost one, for now.
+        return error.__cause__ is not None and server_refused(error.__cause__)
     if isinstance(error, DBAPIError):
         return error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError)
     return isinstance(error, psycopg.OperationalError | OSError)

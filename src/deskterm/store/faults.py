@@ -45,6 +45,10 @@ _PG_CLASSES = {
 # (class 08). The connection is dead; a new one may well work.
 _PG_GONE_STATES = ("57P01", "57P02")
 _PG_GONE_CLASSES = ("08",)
+# The server is there but lets no new connection in, for now: it is starting up or
+# shutting down (57P03), or every connection slot is taken (53300, "too many clients
+# already"). Nothing was written; asking again later may well work.
+_PG_REFUSED_STATES = ("57P03", "53300")
 
 
 def server_gone(error: BaseException) -> bool:
@@ -61,6 +65,14 @@ def server_gone(error: BaseException) -> bool:
     # psycopg's OperationalError without a SQLSTATE: the socket closed, refused or
     # timed out; the server never answered with an error of its own.
     return isinstance(error, psycopg.OperationalError)
+
+
+def server_refused(error: BaseException) -> bool:
+    """True when a DB-API error is the database server refusing a new connection for now."""
+    if isinstance(error, sqlite3.Error):
+        return False
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    return isinstance(state, str) and state in _PG_REFUSED_STATES
 
 
 # The least free space SQLite needs to write a transaction, its WAL and its index.
