@@ -184,3 +184,32 @@ def test_a_sev1_call_survives_a_killed_terminal(database: Path, tmp_path: Path) 
         term.send("\r")
         term.read_until(lambda t: "step 4/8" in screen(t) and "Ledger" in screen(t), 10)
         assert "caller: Bob · Acme" in screen(term)
+
+
+def test_a_bug_in_the_console_is_one_line_a_crash_file_and_exit_70(
+    database: Path, tmp_path: Path
+) -> None:
+    # A bug (here one put into the clock's tick, with customer-like text and a control
+    # sequence in its message) ends the console as crash.py promises every command: one
+    # line on the terminal, the traceback in the private crash file, exit code 70 (not
+    # 0, which told scripts and the shell all was well), and no traceback with its
+    # locals, where customer text lives, on the user's screen.
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import deskterm.app\n"
+        "def _tick(self):\n"
+        "    raise RuntimeError('a bug in the tick \\x1b]0;pwned\\x07 for Bob')\n"
+        "deskterm.app.DesktermApp._tick = _tick\n"
+    )
+    env = environment(tmp_path)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(hook), env.get("PYTHONPATH")]))
+    with Terminal([DESKTERM, "--db", str(database)], 100, 30, env=env) as term:
+        code = term.wait(30)
+        term.wait_quiet(100)
+        shown = screen(term)
+    assert code == 70, shown
+    assert "deskterm: internal error (a bug, please report it): RuntimeError" in shown
+    assert "Traceback" not in shown and "_tick" not in shown, shown
+    crash = tmp_path / "state" / "deskterm" / "last-crash.txt"
+    assert "RuntimeError: a bug in the tick" in crash.read_text()

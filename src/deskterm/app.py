@@ -100,6 +100,21 @@ class DesktermApp(App[None]):
             return
         super()._handle_exception(error)
 
+    @property
+    def bug(self) -> BaseException | None:
+        """The error that ended the console, if a bug did (console.run_console reports it)."""
+        return self._exception
+
+    def _print_error_renderables(self) -> None:
+        # Textual prints a bug's traceback with its locals on the terminal as it exits:
+        # customer text lives in those locals, and its control sequences would reach the
+        # terminal. The traceback goes to the private crash file instead (crash.py,
+        # written by console.run_console); the terminal gets one line.
+        if self._exception is not None:
+            self._exit_renderables.clear()
+            return
+        super()._print_error_renderables()
+
     def on_mount(self) -> None:
         # The starting point for live changes, taken before any screen reads: a
         # commit made while the first rows load is then heard as a change.

@@ -39,7 +39,12 @@ def run_console(
             return 2
     from deskterm.app import DesktermApp
 
-    DesktermApp(
+    app = DesktermApp(
         desk, readonly=readonly, bell=chosen.bell, case=case, start=start, drafts=chosen.drafts
-    ).run()
-    return 0
+    )
+    app.run()
+    if app.bug is not None:
+        from deskterm import crash
+
+        return crash.report(app.bug)
+    return app.return_code or 0

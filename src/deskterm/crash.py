@@ -11,6 +11,7 @@ import sys
 import traceback
 
 from deskterm.locations import CRASH_FILE, crash_file
+from deskterm.safe_text import safe_line
 
 __all__ = ["CRASH_FILE", "crash_file"]  # where: deskterm.locations
 EX_SOFTWARE = 70  # sysexits.h: an internal software error
@@ -27,7 +28,8 @@ def report(error: BaseException) -> int:
             out.write("".join(traceback.format_exception(error)))
     except OSError:
         where = ""
-    said = (str(error).splitlines() or [""])[0][:200]
+    # The message may quote customer text: its first line only, made inert.
+    said = safe_line((str(error).splitlines() or [""])[0], 200)
     print(
         f"deskterm: internal error (a bug, please report it): {type(error).__name__}"
         f"{': ' + said if said else ''}{where}",
