@@ -24,12 +24,12 @@ from deskterm.models import EventKind
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import make_engine
-from deskterm.store.migrate import upgrade
 from tests.desk.conftest import MONDAY
 from tests.desk.pg_own_database import own_database, terminate_backends
 from tests.desk.tcp_proxy import TcpProxy
 from tests.desk.test_live import within
 from tests.frozen import FrozenClock
+from tests.migrated import migrate_pg_schema
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG names no PostgreSQL"
@@ -45,7 +45,7 @@ def make_desk(url: str) -> Desk:
 def url() -> Iterator[str]:
     with own_database() as url:
         engine = make_engine(url)
-        upgrade(engine, MONDAY)
+        migrate_pg_schema(engine)
         desk = make_desk(url)
         directory.add_organization(desk, "Acme", "business-hours-3", tier="standard")
         directory.add_contact(desk, "Bob Admin", "Acme", email="bob@acme.test", is_admin=True)

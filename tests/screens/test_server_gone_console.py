@@ -15,8 +15,8 @@ from deskterm.desk import directory
 from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import make_engine
-from deskterm.store.migrate import upgrade
 from tests.desk.pg_own_database import own_database, terminate_backends
+from tests.migrated import migrate_pg_schema
 
 from .conftest import ME, NOW, make_app, open_case, screen_lines, seed, settle, until
 from .test_case import WIDE
@@ -31,7 +31,7 @@ def desks() -> Iterator[tuple[str, Desk, Desk]]:
     with own_database() as url:
         policies = PolicyCatalog(settings.policy_dirs())
         engine = make_engine(url)
-        upgrade(engine, NOW)
+        migrate_pg_schema(engine)
         bob = Desk(engine, policies, "bob", now=lambda: NOW)
         directory.add_organization(bob, "Acme", "business-hours-3", tier="standard")
         directory.add_contact(bob, "Bob Admin", "Acme", email="bob@acme.test", is_admin=True)
