@@ -2,8 +2,8 @@
 the pool replaces the dead connections, a write cut off says "the database server went
 away; nothing was written", and the change watcher reports the loss and reconnects.
 
-Every test here has a database of its own and terminates only that database's
-backends (tests/desk/pg_own_database.py); the socket cut goes through a proxy.
+Every test here has a desk of its own and terminates only that desk's backends
+(tests/desk/pg_own_database.py); the socket cut goes through a proxy.
 """
 
 from __future__ import annotations

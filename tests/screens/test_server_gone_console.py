@@ -1,6 +1,7 @@
 """The console when every backend of its PostgreSQL desk is terminated (a server
 restart, a failover): it keeps running, says it is reconnecting if it notices, and
-shows what was written once it is back. Its own database: only its backends are cut.
+shows what was written once it is back. Its own desk: only its backends are cut
+(tests/desk/pg_own_database.py).
 """
 
 from __future__ import annotations
