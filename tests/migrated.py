@@ -121,23 +121,35 @@ def pg_engine_in_migrated_schema() -> tuple[Engine, str, Engine]:
     statements = _migration_statements()
     engine, schema, admin = pg_engine_in_fresh_schema()
     with engine.begin() as connection:
-        driver = connection.connection.dbapi_connection
-        assert driver is not None  # a connection in a transaction has its driver's
-        cursor = driver.cursor()
-        for sent in statements:
-            if sent.many:
-                cursor.executemany(sent.statement, sent.parameters)
-            elif sent.with_parameters:
-                cursor.execute(sent.statement, sent.parameters)
-            else:
-                cursor.execute(sent.statement)
-        cursor.close()
+        _replay(connection, statements)
         _shapes[schema] = connection.execute(_SHAPE, {"schema": schema}).scalar_one()
         if not _initial_rows:
             for table in _tables(connection, schema):
                 rows = connection.exec_driver_sql(f'SELECT * FROM "{table}"').mappings()
                 _initial_rows[table] = [dict(row) for row in rows]
     return engine, schema, admin
+
+
+def migrate_pg_schema(engine: Engine) -> None:
+    """Bring the empty schema `engine` works in to the newest revision, as upgrade()
+    would, from the recorded statements (one transaction, no Alembic)."""
+    statements = _migration_statements()
+    with engine.begin() as connection:
+        _replay(connection, statements)
+
+
+def _replay(connection: Any, statements: list[_Sent]) -> None:
+    driver = connection.connection.dbapi_connection
+    assert driver is not None  # a connection in a transaction has its driver's
+    cursor = driver.cursor()
+    for sent in statements:
+        if sent.many:
+            cursor.executemany(sent.statement, sent.parameters)
+        elif sent.with_parameters:
+            cursor.execute(sent.statement, sent.parameters)
+        else:
+            cursor.execute(sent.statement)
+    cursor.close()
 
 
 def give_back_pg_schema(schema: str, admin: Engine) -> None:

@@ -4,7 +4,7 @@ random, while a console runs in a pseudo-terminal. Afterwards every acknowledged
 change is in the desk exactly once, doctor (hash chain and case versions included)
 finds nothing wrong, and the console is still running and shows the last change.
 
-The PostgreSQL half uses a database of its own (tests/desk/pg_own_database.py).
+The PostgreSQL half uses a desk of its own (tests/desk/pg_own_database.py).
 """
 
 from __future__ import annotations

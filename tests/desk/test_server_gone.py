@@ -2,8 +2,8 @@
 the pool replaces the dead connections, a write cut off says "the database server went
 away; nothing was written", and the change watcher reports the loss and reconnects.
 
-Every test here has a database of its own and terminates only that database's
-backends (tests/desk/pg_own_database.py); the socket cut goes through a proxy.
+Every test here has a desk of its own and terminates only that desk's backends
+(tests/desk/pg_own_database.py); the socket cut goes through a proxy.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from deskterm.models import EventKind
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import make_engine
-from deskterm.store.migrate import upgrade
 from tests.desk.conftest import MONDAY
 from tests.desk.pg_own_database import own_database, terminate_backends
 from tests.desk.tcp_proxy import TcpProxy
 from tests.desk.test_live import within
 from tests.frozen import FrozenClock
+from tests.migrated import migrate_pg_schema
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG names no PostgreSQL"
@@ -45,7 +45,7 @@ def make_desk(url: str) -> Desk:
 def url() -> Iterator[str]:
     with own_database() as url:
         engine = make_engine(url)
-        upgrade(engine, MONDAY)
+        migrate_pg_schema(engine)
         desk = make_desk(url)
         directory.add_organization(desk, "Acme", "business-hours-3", tier="standard")
         directory.add_contact(desk, "Bob Admin", "Acme", email="bob@acme.test", is_admin=True)

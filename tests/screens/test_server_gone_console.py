@@ -1,6 +1,7 @@
 """The console when every backend of its PostgreSQL desk is terminated (a server
 restart, a failover): it keeps running, says it is reconnecting if it notices, and
-shows what was written once it is back. Its own database: only its backends are cut.
+shows what was written once it is back. Its own desk: only its backends are cut
+(tests/desk/pg_own_database.py).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from deskterm.desk import directory
 from deskterm.desk.context import Desk
 from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import make_engine
-from deskterm.store.migrate import upgrade
 from tests.desk.pg_own_database import own_database, terminate_backends
+from tests.migrated import migrate_pg_schema
 
 from .conftest import ME, NOW, make_app, open_case, screen_lines, seed, settle, until
 from .test_case import WIDE
@@ -31,7 +32,7 @@ def desks() -> Iterator[tuple[str, Desk, Desk]]:
     with own_database() as url:
         policies = PolicyCatalog(settings.policy_dirs())
         engine = make_engine(url)
-        upgrade(engine, NOW)
+        migrate_pg_schema(engine)
         bob = Desk(engine, policies, "bob", now=lambda: NOW)
         directory.add_organization(bob, "Acme", "business-hours-3", tier="standard")
         directory.add_contact(bob, "Bob Admin", "Acme", email="bob@acme.test", is_admin=True)

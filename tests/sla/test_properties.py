@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from deskterm.sla import BusinessCalendar
@@ -21,22 +21,24 @@ MICROSECOND = timedelta(microseconds=1)
 ZONES = (DENVER, NEW_YORK, BERLIN, KOLKATA, SYDNEY, "UTC")
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-FIXED_CALENDARS = (
-    make_calendar(weekdays(), zone=DENVER, holidays="US-CO"),
-    make_calendar(
+# Each made anew where a test needs a calendar of its own (see the 1970-2999 test).
+FIXED_CALENDAR_MAKERS = (
+    lambda: make_calendar(weekdays(), zone=DENVER, holidays="US-CO"),
+    lambda: make_calendar(
         weekdays("08:00-12:00,13:00-16:30"),
         zone=BERLIN,
         holidays="DE",
         closed=("2026-12-24", "2027-12-24"),
     ),
-    make_calendar('"24x7"', zone=SYDNEY),
-    make_calendar(weekdays("00:00-24:00"), zone=NEW_YORK, holidays="US"),
-    make_calendar(weekdays("10:00-18:00", sat="10:00-14:00"), zone=KOLKATA, holidays="IN"),
+    lambda: make_calendar('"24x7"', zone=SYDNEY),
+    lambda: make_calendar(weekdays("00:00-24:00"), zone=NEW_YORK, holidays="US"),
+    lambda: make_calendar(weekdays("10:00-18:00", sat="10:00-14:00"), zone=KOLKATA, holidays="IN"),
     # Night hours across the 02:00 changes, and a range the spring-forward gap swallows.
-    make_calendar(
+    lambda: make_calendar(
         '{ sat = "22:00-24:00", sun = "00:00-03:00,08:00-09:00", mon = "02:00-03:00" }', zone=DENVER
     ),
 )
+FIXED_CALENDARS = tuple(make() for make in FIXED_CALENDAR_MAKERS)
 
 DST_CHANGES = [
     datetime(2026, 3, 8, 9, tzinfo=UTC),  # US spring forward
@@ -236,14 +238,23 @@ def test_deadlines_are_the_same_instant_whatever_zone_the_start_was_written_in(
     assert calendar.next_business_day_close(elsewhere) == calendar.next_business_day_close(received)
 
 
-@pytest.mark.slow
-@settings(max_examples=25, deadline=None)  # each year is a fresh timeline: slow
+# Every fixed calendar, each with 15 instants anywhere in the range and the range's
+# two ends. A calendar made anew for each example: a shared one's timeline grows to span
+# every year the examples touched so far (centuries, built day by day), which made
+# 25 examples cost up to a minute of `make test`. One calendar asked about years in any
+# order: tests/sla/test_elapsed.py.
+@pytest.mark.parametrize("which", range(len(FIXED_CALENDAR_MAKERS)))
+@settings(max_examples=15, deadline=None)
 @given(
-    st.sampled_from(FIXED_CALENDARS),
-    st.datetimes(datetime(1970, 1, 1), datetime(2999, 12, 24)).map(lambda d: d.replace(tzinfo=UTC)),
-    amounts,
+    received=st.datetimes(datetime(1970, 1, 1), datetime(2999, 12, 24)).map(
+        lambda d: d.replace(tzinfo=UTC)
+    ),
+    amount=amounts,
 )
-def test_the_whole_accepted_range_1970_to_2999_is_exact(calendar, received, amount):
+@example(received=datetime(1970, 1, 1, tzinfo=UTC), amount=timedelta(hours=30))
+@example(received=datetime(2999, 12, 24, tzinfo=UTC), amount=timedelta(hours=30))
+def test_the_whole_accepted_range_1970_to_2999_is_exact(which, received, amount):
+    calendar = FIXED_CALENDAR_MAKERS[which]()
     due = calendar.due(received, amount)
     assert reference_open_time(calendar, received, due) == amount
     end = received + timedelta(days=9)
