@@ -47,7 +47,7 @@ from deskterm.memory import collector_paused
 from deskterm.models import FIRST_CASE_NUMBER, Contact, Organization
 from deskterm.sla import Policy
 from deskterm.store import chain, statistics
-from deskterm.store.bulk_insert import BulkInsert
+from deskterm.store.bulk_insert import BulkInsert, instant_text
 from deskterm.store.bulk_load import bulk_load
 from deskterm.store.engine import writing
 
@@ -97,19 +97,22 @@ class DemoReport:
 # --- the SLA part of a history, shared between cases -------------------------------
 
 
-def _chained(events: list[list[Any]], hasher: chain.ContentHasher) -> list[list[Any]]:
-    """A new case's events, each with its hash (deskterm.store.chain) appended."""
+def _chained(
+    events: list[list[Any]], hasher: chain.ContentHasher, at_as_text: bool
+) -> list[list[Any]]:
+    """A new case's events, each with its hash (deskterm.store.chain) appended; with
+    `at_as_text`, their instants made SQLite's text from the chain's (bulk_insert.instant_text)."""
     previous = chain.START
-    chained = []
     hash_of = hasher.event
     for event in events:
         case_id, version, at, *texts = event
-        previous = hash_of(
-            previous, case_id, version, _chain_instant(at) if type(at) is int else at, *texts
-        )
+        if type(at) is int:
+            at = _chain_instant(at)
+            if at_as_text:
+                event[2] = instant_text(at)
+        previous = hash_of(previous, case_id, version, at, *texts)
         event.append(previous)
-        chained.append(event)
-    return chained
+    return events
 
 
 def _chain_instant(seconds: int) -> str:
@@ -193,7 +196,7 @@ def fill(
         if second_process if second_process is not None else worth_a_second_process(cases):
             made = in_second_process(made)
         # Counted and indexed for search set-based, a chunk at a time (deskterm.store.bulk_load).
-        with bulk_load(connection) as load:
+        with bulk_load(connection, cases) as load:
             for chunk in made:
                 tables.cases.execute(chunk.cases)  # before their events: foreign keys
                 tables.events.execute(chunk.events)
@@ -270,6 +273,10 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
     event_rows: list[list[Any]] = []
     outcome_rows: list[list[Any]] = []
     run_rows: list[list[Any]] = []
+    # Events' instants as SQLite's text, made from the chain's text of each (the hash
+    # needs it anyway) rather than converted again from epoch seconds.
+    at_as_text = tables.events.instants_as_text
+    events_ready = ("at",) if at_as_text else ()
     for index in range(making.cases):
         org = rng.choices(orgs, cum_weights=cumulative)[0]
         skeleton = generator.skeleton(org.policy)
@@ -277,16 +284,17 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
             making.first_id + index, making.first_number + index, org, skeleton
         )
         case_rows.append([row[name] for name in CASE_COLUMNS])
+        # Both read the events' instants as epoch seconds: before _chained.
         outcome = builder.outcome(row, events, skeleton)
-        event_rows.extend(_chained(events, hasher))
+        run_rows.extend(builder.clock_outcomes(row, events, skeleton))
+        event_rows.extend(_chained(events, hasher, at_as_text))
         if outcome is not None:
             outcome_rows.append(outcome)
-        run_rows.extend(builder.clock_outcomes(row, events, skeleton))
         if len(case_rows) >= CHUNK or index == making.cases - 1:
             yield Chunk(
                 index + 1,
                 tables.cases.params(case_rows),
-                tables.events.params(event_rows),
+                tables.events.params(event_rows, events_ready),
                 tables.first_responses.params(outcome_rows),
                 tables.runs.params(run_rows),
             )
