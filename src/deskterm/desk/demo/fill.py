@@ -196,12 +196,16 @@ def fill(
         if second_process if second_process is not None else worth_a_second_process(cases):
             made = in_second_process(made)
         # Counted and indexed for search set-based, a chunk at a time (deskterm.store.bulk_load).
+        # The rows are put in the driver's form here, not where they are made: with a
+        # second process making them, that balances the two (the maker is the slower).
+        events_ready = ("at",) if tables.events.instants_as_text else ()
         with bulk_load(connection, cases) as load:
             for chunk in made:
-                tables.cases.execute(chunk.cases)  # before their events: foreign keys
-                tables.events.execute(chunk.events)
-                tables.first_responses.execute(chunk.first_responses)
-                tables.runs.execute(chunk.runs)
+                # Cases before their events: foreign keys.
+                tables.cases.execute(tables.cases.params(chunk.cases))
+                tables.events.execute(tables.events.params(chunk.events, events_ready))
+                tables.first_responses.execute(tables.first_responses.params(chunk.first_responses))
+                tables.runs.execute(tables.runs.params(chunk.runs))
                 load.written()
                 report.events += len(chunk.events)
                 if progress is not None:
@@ -259,7 +263,8 @@ class _Making:
 
 
 def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
-    """The cases, CHUNK at a time, as the tables' executemany takes them (no database)."""
+    """The cases, CHUNK at a time, as rows of the tables' columns (no database; the
+    writer puts them in the driver's form, _Tables)."""
     rng, now = making.rng, making.now
     generator = Generator(rng, now, making.skeletons_per_policy)
     builder = CaseBuilder(
@@ -276,7 +281,6 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
     # Events' instants as SQLite's text, made from the chain's text of each (the hash
     # needs it anyway) rather than converted again from epoch seconds.
     at_as_text = tables.events.instants_as_text
-    events_ready = ("at",) if at_as_text else ()
     for index in range(making.cases):
         org = rng.choices(orgs, cum_weights=cumulative)[0]
         skeleton = generator.skeleton(org.policy)
@@ -291,13 +295,7 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
         if outcome is not None:
             outcome_rows.append(outcome)
         if len(case_rows) >= CHUNK or index == making.cases - 1:
-            yield Chunk(
-                index + 1,
-                tables.cases.params(case_rows),
-                tables.events.params(event_rows, events_ready),
-                tables.first_responses.params(outcome_rows),
-                tables.runs.params(run_rows),
-            )
+            yield Chunk(index + 1, case_rows, event_rows, outcome_rows, run_rows)
             case_rows, event_rows, outcome_rows, run_rows = [], [], [], []
 
 
