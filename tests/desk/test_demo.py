@@ -26,6 +26,7 @@ from deskterm.models import Case, Contact, Counter, Event, EventKind, Organizati
 from deskterm.models.columns import cases as table
 from deskterm.sla import Status
 from deskterm.store import search_index
+from deskterm.store.bulk_load import bulk_load
 from deskterm.store.engine import reading, writing
 from tests.desk.conftest import BACKENDS, MONDAY
 from tests.migrated import desk_maker
@@ -365,3 +366,54 @@ def test_the_demo_command_refuses_no_cases(tmp_path: Path, count: str) -> None:
     assert result.exit_code == 2
     assert f"--cases: {count} is not a number from 1 to 1000000" in result.stderr
     assert not db.exists()
+
+
+def _schema(desk: Desk) -> list[tuple[str, str]]:
+    with desk.engine.connect() as connection:
+        return sorted(
+            (name, sql)
+            for name, sql in connection.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+                "AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%'"
+            )
+        )
+
+
+def test_a_large_load_makes_its_tables_indexes_once_at_its_end(tmp_path: Path) -> None:
+    # SQLite: a bulk load at least as large as the desk drops the secondary indexes of
+    # the tables it appends to and makes them again at its end (one sort each, not a
+    # B-tree step per row), and puts FTS5's merge setting back: the same schema after.
+    with desk_maker("sqlite", tmp_path, NOW) as make:
+        desk = make()
+        demo.fill(desk, 30, seed=7)
+        before = _schema(desk)
+        with desk.engine.connect() as connection:
+            kept = {name for name, _ in _schema_of(connection)}
+        with desk.engine.begin() as connection, bulk_load(connection, 30) as _:
+            inside = {name for name, _ in _schema_of(connection)}
+        assert not inside & {
+            "ix_cases_number",
+            "ix_cases_queue",
+            "ix_events_case_id",
+            "ix_events_kind_at",
+            "ix_sla_outcomes_period",
+            "ix_sla_clock_outcomes_period",
+        }
+        assert _schema(desk) == before
+        with desk.engine.connect() as connection:
+            config = connection.exec_driver_sql("SELECT k FROM search_text_config").scalars()
+            assert "automerge" not in list(config)
+        # A small load into a larger desk keeps its indexes (rebuilding them costs more).
+        with desk.engine.begin() as connection, bulk_load(connection, 5) as _:
+            assert {name for name, _ in _schema_of(connection)} == kept
+
+
+def _schema_of(connection: Any) -> list[tuple[str, str]]:
+    return list(
+        connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type IN ('index', 'trigger') "
+            "AND sql IS NOT NULL AND name NOT LIKE 'sqlite_%' AND name NOT IN "
+            "('events_no_replace', 'cases_count_insert', 'search_case_added', "
+            "'search_event_added')"
+        )
+    )

@@ -54,32 +54,39 @@ class BulkInsert:
             if order is None or list(order) == list(columns)
             else [self.columns.index(name) for name in order]
         )
-        # (column index, conversion, whether each value is converted on its own)
-        self.converters: list[tuple[int, Callable[[Any], Any], bool]] = []
+        # (column name, column index, conversion)
+        self.converters: list[tuple[str, int, Callable[[Any], Any]]] = []
+        # Whether this database stores an instant as the text of `instant_text`.
+        self.instants_as_text = True
         for index, name in enumerate(columns):
             column_type = table.c[name].type
             processor = column_type.dialect_impl(dialect).bind_processor(dialect)
             if name in instants:
-                self.converters.append((index, _instant_converter(processor), True))
+                convert, as_text = _instant_converter(processor)
+                self.converters.append((name, index, convert))
+                self.instants_as_text = self.instants_as_text and as_text
             elif processor is not None:
-                self.converters.append((index, processor, False))
+                self.converters.append((name, index, processor))
 
     def __call__(self, rows: list[list[Any]]) -> None:
         self.execute(self.params(rows))
 
-    def params(self, rows: list[list[Any]]) -> list[Any]:
+    def params(self, rows: list[list[Any]], ready: Collection[str] = ()) -> list[Any]:
         """The rows as the driver takes them: work that needs no connection (a second
-        process may do it, deskterm.desk.demo.fill)."""
+        process may do it, deskterm.desk.demo.fill). The columns named in `ready` are
+        in the driver's form already (instants as `instant_text` where
+        `instants_as_text`)."""
         if not rows:
             return []
         columns: list[Any] = list(zip(*rows, strict=True))
-        for index, convert, per_value in self.converters:
+        for name, index, convert in self.converters:
+            if name in ready:
+                continue
             values = columns[index]
-            if per_value:
-                columns[index] = map(convert, values)
-            else:  # each distinct value once: most texts come from a catalogue
-                converted = {value: convert(value) for value in set(values)}
-                columns[index] = map(converted.__getitem__, values)
+            # Each distinct value once: most texts come from a catalogue, and most
+            # instants from a history shared between cases (deskterm.desk.demo.history).
+            converted = {value: convert(value) for value in set(values)}
+            columns[index] = map(converted.__getitem__, values)
         if self.order is not None:
             columns = [columns[index] for index in self.order]
         params: list[Any] = list(zip(*columns, strict=True))
@@ -92,10 +99,13 @@ class BulkInsert:
             self.connection.exec_driver_sql(self.sql, params)
 
 
-def _instant_converter(processor: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
-    """Epoch seconds or an aware datetime to what the column's processor makes of it."""
+def _instant_converter(
+    processor: Callable[[Any], Any] | None,
+) -> tuple[Callable[[Any], Any], bool]:
+    """Epoch seconds or an aware datetime to what the column's processor makes of it,
+    and whether that is `instant_text` for epoch seconds."""
     if processor is None:
-        return lambda value: _at(value) if isinstance(value, int) else value
+        return (lambda value: _at(value) if isinstance(value, int) else value), False
     fast = _seconds_as_text if _agrees_with(processor) else None
 
     def convert(value: Any) -> Any:
@@ -105,7 +115,14 @@ def _instant_converter(processor: Callable[[Any], Any] | None) -> Callable[[Any]
             return fast(value) if fast is not None else processor(_at(value))
         return processor(value)
 
-    return convert
+    return convert, fast is not None
+
+
+def instant_text(chain_text: str) -> str:
+    """SQLite's stored form of a whole-second instant from its text in the audit chain
+    (deskterm.store.chain.INSTANT_FORMAT, `...T12:34:56.000000Z`): the demo makes that
+    text for each event's hash anyway."""
+    return f"{chain_text[:10]} {chain_text[11:26]}"
 
 
 def _seconds_as_text(seconds: int) -> str:

@@ -69,7 +69,7 @@ class ContentHasher:
 
     def __init__(self) -> None:
         self._quoted: dict[str, str] = {}
-        self._optional: dict[str | None, str] = {None: "null"}
+        self._optional = _QuotedTexts()
 
     def event(
         self,
@@ -87,15 +87,13 @@ class ContentHasher:
         if len(known) > _KNOWN_TEXTS:
             known.clear()
             known[None] = "null"
-        parts = []
-        for value in texts:
-            text = known.get(value)
-            if text is None:
-                if type(value) is not str:
-                    return self(previous, [case_id, version, at, *texts])
-                text = known[value] = _QUOTED(value)
-            parts.append(text)
-        encoded = f"[{_QUOTED(previous)},{case_id},{version},{_QUOTED(at)},{','.join(parts)}]"
+        try:
+            # The texts' JSON joined in C: most are known (a lookup), new ones are
+            # quoted once by _QuotedTexts.__missing__.
+            body = ",".join(map(known.__getitem__, texts))
+        except TypeError:  # a value neither text nor NULL
+            return self(previous, [case_id, version, at, *texts])
+        encoded = f"[{_QUOTED(previous)},{case_id},{version},{_QUOTED(at)},{body}]"
         return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
 
     def __call__(self, previous: str, content: Sequence[Any]) -> str:
@@ -118,6 +116,19 @@ class ContentHasher:
                 parts.append(_ENCODER.encode(value))
         encoded = "[" + ",".join(parts) + "]"
         return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class _QuotedTexts(dict[str | None, str]):
+    """A text's JSON (NULL's: null), made the first time it is asked for."""
+
+    def __init__(self) -> None:
+        super().__init__({None: "null"})
+
+    def __missing__(self, value: str | None) -> str:
+        if type(value) is not str:
+            raise TypeError(f"not a text: {value!r}")
+        quoted = self[value] = _QUOTED(value)
+        return quoted
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The demo's rows a chunk at a time, made in this process or in a second one.
 
-Making a case (drawing it, hashing its events, putting its values in the driver's
-form) is Python; writing it is the database's. With a million cases each takes
+Making a case (drawing it, hashing its events) is Python; putting its values in the
+driver's form and writing them is the writer's. With a million cases each takes
 minutes, so on a machine with two cores a forked child makes the chunks while this
 process writes the ones before (deskterm.desk.demo.fill). The child starts with a
 copy of everything, the random generator included, and draws exactly what this
@@ -26,7 +26,8 @@ SECOND_PROCESS_FROM = 20_000
 
 @dataclass
 class Chunk:
-    """Some cases with all their rows, ready for executemany, table by table."""
+    """Some cases with all their rows, table by table (deskterm.store.bulk_insert
+    puts them in the driver's form)."""
 
     made: int  # cases made so far, this chunk's included
     cases: list[Any] = field(default_factory=list)

@@ -47,7 +47,7 @@ from deskterm.memory import collector_paused
 from deskterm.models import FIRST_CASE_NUMBER, Contact, Organization
 from deskterm.sla import Policy
 from deskterm.store import chain, statistics
-from deskterm.store.bulk_insert import BulkInsert
+from deskterm.store.bulk_insert import BulkInsert, instant_text
 from deskterm.store.bulk_load import bulk_load
 from deskterm.store.engine import writing
 
@@ -97,19 +97,22 @@ class DemoReport:
 # --- the SLA part of a history, shared between cases -------------------------------
 
 
-def _chained(events: list[list[Any]], hasher: chain.ContentHasher) -> list[list[Any]]:
-    """A new case's events, each with its hash (deskterm.store.chain) appended."""
+def _chained(
+    events: list[list[Any]], hasher: chain.ContentHasher, at_as_text: bool
+) -> list[list[Any]]:
+    """A new case's events, each with its hash (deskterm.store.chain) appended; with
+    `at_as_text`, their instants made SQLite's text from the chain's (bulk_insert.instant_text)."""
     previous = chain.START
-    chained = []
     hash_of = hasher.event
     for event in events:
         case_id, version, at, *texts = event
-        previous = hash_of(
-            previous, case_id, version, _chain_instant(at) if type(at) is int else at, *texts
-        )
+        if type(at) is int:
+            at = _chain_instant(at)
+            if at_as_text:
+                event[2] = instant_text(at)
+        previous = hash_of(previous, case_id, version, at, *texts)
         event.append(previous)
-        chained.append(event)
-    return chained
+    return events
 
 
 def _chain_instant(seconds: int) -> str:
@@ -193,12 +196,16 @@ def fill(
         if second_process if second_process is not None else worth_a_second_process(cases):
             made = in_second_process(made)
         # Counted and indexed for search set-based, a chunk at a time (deskterm.store.bulk_load).
-        with bulk_load(connection) as load:
+        # The rows are put in the driver's form here, not where they are made: with a
+        # second process making them, that balances the two (the maker is the slower).
+        events_ready = ("at",) if tables.events.instants_as_text else ()
+        with bulk_load(connection, cases) as load:
             for chunk in made:
-                tables.cases.execute(chunk.cases)  # before their events: foreign keys
-                tables.events.execute(chunk.events)
-                tables.first_responses.execute(chunk.first_responses)
-                tables.runs.execute(chunk.runs)
+                # Cases before their events: foreign keys.
+                tables.cases.execute(tables.cases.params(chunk.cases))
+                tables.events.execute(tables.events.params(chunk.events, events_ready))
+                tables.first_responses.execute(tables.first_responses.params(chunk.first_responses))
+                tables.runs.execute(tables.runs.params(chunk.runs))
                 load.written()
                 report.events += len(chunk.events)
                 if progress is not None:
@@ -264,7 +271,8 @@ class _Making:
 
 
 def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
-    """The cases, CHUNK at a time, as the tables' executemany takes them (no database)."""
+    """The cases, CHUNK at a time, as rows of the tables' columns (no database; the
+    writer puts them in the driver's form, _Tables)."""
     rng, now = making.rng, making.now
     generator = Generator(rng, now, making.skeletons_per_policy)
     builder = CaseBuilder(
@@ -278,6 +286,9 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
     event_rows: list[list[Any]] = []
     outcome_rows: list[list[Any]] = []
     run_rows: list[list[Any]] = []
+    # Events' instants as SQLite's text, made from the chain's text of each (the hash
+    # needs it anyway) rather than converted again from epoch seconds.
+    at_as_text = tables.events.instants_as_text
     for index in range(making.cases):
         org = rng.choices(orgs, cum_weights=cumulative)[0]
         skeleton = generator.skeleton(org.policy)
@@ -285,19 +296,14 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
             making.first_id + index, making.first_number + index, org, skeleton
         )
         case_rows.append([row[name] for name in CASE_COLUMNS])
+        # Both read the events' instants as epoch seconds: before _chained.
         outcome = builder.outcome(row, events, skeleton)
-        event_rows.extend(_chained(events, hasher))
+        run_rows.extend(builder.clock_outcomes(row, events, skeleton))
+        event_rows.extend(_chained(events, hasher, at_as_text))
         if outcome is not None:
             outcome_rows.append(outcome)
-        run_rows.extend(builder.clock_outcomes(row, events, skeleton))
         if len(case_rows) >= CHUNK or index == making.cases - 1:
-            yield Chunk(
-                index + 1,
-                tables.cases.params(case_rows),
-                tables.events.params(event_rows),
-                tables.first_responses.params(outcome_rows),
-                tables.runs.params(run_rows),
-            )
+            yield Chunk(index + 1, case_rows, event_rows, outcome_rows, run_rows)
             case_rows, event_rows, outcome_rows, run_rows = [], [], [], []
 
 
