@@ -230,6 +230,9 @@ def fill(
             )
         # The policies the cases ran under, stored as the desk's versions (issue 22).
         policy_versions.record_versions(session, desk.policies, SYSTEM_ACTOR, now)
+        # The fill below reads each chunk's events by case: the planner needs statistics
+        # to know that index from the index of kinds (store/statistics.py `sample`).
+        statistics.sample(connection, ("cases", "events", "sla_outcomes"))
         # Their first-response clocks between changes, as the trigger on cases would
         # have stored them had the cases been changed one change at a time (no case
         # of the demo has a policy applied: each ran under the version it has).
