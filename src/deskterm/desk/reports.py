@@ -304,8 +304,10 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
     policy_of = _Policies(desk)
     with desk.engine.connect() as connection:
         names: dict[int, str] = dict(connection.execute(select(_O.id, _O.name)).all())
-        _count_answered(connection, start, end, at, by, names, policy_of, tally)
-        replay = _count_unanswered(connection, start, end, at, by, names, policy_of, tally)
+        outcomes = _count_answered(connection, start, end, at, by, names, policy_of, tally)
+        replay = _count_unanswered(
+            connection, start, end, at, by, names, policy_of, tally, outcomes
+        )
         replay = _count_stored_states(connection, replay, end, at, by, names, policy_of, tally)
         for case_, organization, events in _cases_with_events(connection, replay, end, names):
             policy = policy_of(case_.policy, case_.policy_version)
@@ -346,7 +348,16 @@ def _grouped_by(by: str, columns: Any, engineer: Any) -> tuple[Any, ...]:
 
 
 def _answered(end: datetime, at: datetime) -> tuple[Any, ...]:
-    return (_OC.answered_at < end, _OC.answered_at <= at)
+    """Answered before `end` and by `at` (`at` is `end`, or now when that is earlier)."""
+    return (_OC.answered_at < end,) if at >= end else (_OC.answered_at <= at,)
+
+
+@dataclass(frozen=True)
+class _Outcomes:
+    """What the period's stored first responses say beyond the figures they add."""
+
+    stored: int  # how many the period has
+    later: list[int]  # the cases of those settled after `at` (or `end`): to be looked at
 
 
 def _count_answered(
@@ -358,33 +369,55 @@ def _count_answered(
     names: dict[int, str],
     policy_of: _Policies,
     tally: _Tally,
-) -> None:
-    """The first responses settled by `at`: one GROUP BY, and their times, all read
-    from the outcomes' period index (ix_sla_outcomes_period) alone."""
-    group = _grouped_by(by, _OC, _OC.engineer)
-    period = (_OC.received_at >= start, _OC.received_at < end, *_answered(end, at))
-    for row in connection.execute(
-        select(*group, _OC.state, func.count()).where(*period).group_by(*group, _OC.state)
-    ):
+) -> _Outcomes:
+    """The first responses settled by `at`, their times, and the period's others: one
+    GROUP BY over the outcomes' period index (ix_sla_outcomes_period) alone.
+
+    The period's rows are read once (at a million cases, some 600,000 for a month,
+    each read costing as much as the counting): its times travel as one text per
+    group, not a row each, and so do the cases of the outcomes settled after `at`
+    (a group of their own: `settled` is 0)."""
+    settled = and_(*_answered(end, at))
+    each = (
+        select(
+            *(
+                column.label(f"group_{i}")
+                for i, column in enumerate(_grouped_by(by, _OC, _OC.engineer))
+            ),
+            _OC.state,
+            settled.label("settled"),
+            case((settled, _OC.business_us), else_=_OC.case_id).label("listed"),
+        )
+        .where(_OC.received_at >= start, _OC.received_at < end, _OC.clock == FIRST_RESPONSE)
+        .subquery()
+    )
+    # (Grouped outside: SQLite then computes `settled` once a row, not for each use.)
+    columns = [c for c in each.c if c.name != "listed"]
+    found = connection.execute(
+        select(
+            *columns,
+            func.count().label("rows"),
+            func.aggregate_strings(cast(each.c.listed, String), ",").label("listed"),
+        ).group_by(*columns)
+    )
+    stored = 0
+    later: list[int] = []
+    for row in found:
+        stored += row.rows
+        values = [] if row.listed is None else list(map(int, row.listed.split(",")))
+        if not row.settled:
+            later += values
+            continue
+        values.sort()  # the total's values are then sorted runs, merged at once
         key, order = _group_key(by, row, names, policy_of)
         for figures in tally(key, order):
-            count = row[-1]
-            figures.received += count
+            figures.received += row.rows
             if row.state == ClockState.MET.value:
-                figures.met += count
+                figures.met += row.rows
             elif row.state == ClockState.BREACHED.value:
-                figures.missed += count
-    # Grouped here rather than sorted by the database: a period's values are
-    # hundreds of thousands at a million cases, and the groups a handful.
-    times: dict[tuple[Any, ...], list[int]] = defaultdict(list)
-    for row in connection.execute(
-        select(*group, _OC.business_us).where(*period, _OC.business_us.is_not(None))
-    ):
-        times[tuple(row[:-1])].append(row[-1])
-    for values, found in times.items():
-        key, order = _group_key(by, values, names, policy_of)
-        for figures in tally(key, order):
-            figures.response_us.extend(found)
+                figures.missed += row.rows
+            figures.response_us += values
+    return _Outcomes(stored, later)
 
 
 def _count_unanswered(
@@ -396,6 +429,7 @@ def _count_unanswered(
     names: dict[int, str],
     policy_of: _Policies,
     tally: _Tally,
+    outcomes: _Outcomes,
 ) -> list[int]:
     """Count the cases received in the period, not answered by `at`, that nothing has
     touched since: their clock then is the one stored on the case (running: missed
@@ -421,8 +455,11 @@ def _count_unanswered(
         _C.created_at >= end,
         select(_S.case_id).where(_S.case_id == _C.id, _S.until >= end).exists(),
     )
-    answered_at = (
-        select(_OC.answered_at)
+    # The case's stored outcome, if any, read once (each use of a subquery of its
+    # answer was a lookup of its own: seven a case): 2 when settled by `at`, 1 when
+    # later, NULL when none.
+    outcome = (
+        select(case((and_(*_answered(end, at)), 2), else_=1))
         .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE)
         .scalar_subquery()
     )
@@ -431,18 +468,16 @@ def _count_unanswered(
         _C.first_response_due.is_not(None),
         _C.first_response_due < at,
     )
-    stored = answered_at.is_not(None)
-    settled = and_(stored, answered_at < end, answered_at <= at)
     each = (
         select(
             *(
                 column.label(f"group_{i}")
                 for i, column in enumerate(_grouped_by(by, _C, _C.assignee))
             ),
-            case((stored, 1), else_=0).label("stored"),
-            case((settled, 1), else_=0).label("settled"),
-            # A case touched since is replayed: its id keeps it a group of its own.
-            case((and_(~settled, touched), _C.id), else_=None).label("replayed"),
+            outcome.label("outcome"),
+            # A case touched since is replayed (unless settled): its id keeps it a
+            # group of its own.
+            case((touched, _C.id), else_=None).label("replayed"),
             case((missed, 1), else_=0).label("missed"),
         )
         .where(*received, open_now)
@@ -456,8 +491,8 @@ def _count_unanswered(
     for row in connection.execute(select(*columns, func.count()).group_by(*columns)):
         count = row[-1]
         open_cases += count
-        outcomes_of_open += count if row.stored else 0  # counted from its outcome
-        if row.settled:
+        outcomes_of_open += 0 if row.outcome is None else count
+        if row.outcome == 2:  # counted from its outcome
             continue
         if row.replayed is not None:
             replay.append(row.replayed)
@@ -466,7 +501,9 @@ def _count_unanswered(
         for figures in tally(key, order):
             figures.received += count
             figures.missed += count if row.missed else 0
-    later = _answered_later(connection, start, end, at, open_cases, outcomes_of_open, open_now)
+    later = _answered_later(
+        connection, start, end, at, open_cases, outcomes_of_open, open_now, outcomes
+    )
     return sorted(replay + later)
 
 
@@ -478,20 +515,17 @@ def _answered_later(
     open_cases: int,
     outcomes_of_open: int,
     open_now: Any,
+    outcomes: _Outcomes,
 ) -> list[int]:
     """The period's cases whose first response is settled now but was not by `at`
     (answered later, or with no stored outcome): to be replayed. `open_cases`: the
-    period's cases not answered now, `outcomes_of_open`: those with an outcome."""
+    period's cases not answered now, `outcomes_of_open`: those with an outcome;
+    `outcomes`: the period's, as `_count_answered` read them."""
     received = (_C.received_at >= start, _C.received_at < end)
     cases = connection.execute(
         select(func.count()).select_from(table_of(Case)).where(*received)
     ).scalar_one()
-    outcomes = connection.execute(
-        select(func.count())
-        .select_from(table_of(SlaOutcome))
-        .where(_OC.received_at >= start, _OC.received_at < end, _OC.clock == FIRST_RESPONSE)
-    ).scalar_one()
-    if cases - open_cases != outcomes - outcomes_of_open:
+    if cases - open_cases != outcomes.stored - outcomes_of_open:
         # Some answered case has no stored outcome: look at each.
         settled = (
             select(_OC.case_id)
@@ -501,29 +535,17 @@ def _answered_later(
         return list(
             connection.execute(select(_C.id).where(*received, ~open_now, ~settled)).scalars()
         )
-    later = list(
-        connection.execute(
-            select(_OC.case_id).where(
-                _OC.received_at >= start,
-                _OC.received_at < end,
-                _OC.clock == FIRST_RESPONSE,
-                or_(_OC.answered_at >= end, _OC.answered_at > at),
-            )
-        ).scalars()
-    )
+    later = sorted(outcomes.later)
     # Those whose case is answered now (the others were looked at as open): a few,
     # each read by its key (with the period in the query, SQLite would rather walk
     # the period's cases once per chunk).
+    # (Tested in the columns, not the WHERE, for that reason; and by the database: a
+    # column of instants read back costs a conversion each.)
+    wanted = case((and_(*received, ~open_now), 1), else_=0).label("wanted")
     found: list[int] = []
     for i in range(0, len(later), CHUNK):
-        for row in connection.execute(
-            select(_C.id, _C.received_at, _C.first_response_state).where(
-                _C.id.in_(later[i : i + CHUNK])
-            )
-        ):
-            answered_now = row.first_response_state not in _UNANSWERED_STATES
-            if answered_now and start <= row.received_at < end:
-                found.append(row.id)
+        rows = connection.execute(select(_C.id, wanted).where(_C.id.in_(later[i : i + CHUNK])))
+        found += [case_id for case_id, is_wanted in rows if is_wanted]
     return found
 
 
@@ -545,6 +567,14 @@ def _count_stored_states(
     since; with no such row, from the columns it has now. Returns those answered now
     with no such row (none stored for the answer: a desk filled without a policy file
     they need), to be replayed."""
+    # Instants compared by the database (each read back would cost a conversion).
+    opened_later = case((_C.created_at >= end, 1), else_=0).label("opened_later")
+
+    def missed(state: Any, due: Any) -> Any:
+        return case((and_(state == "running", due.is_not(None), due < at), 1), else_=0).label(
+            "missed"
+        )
+
     left: list[int] = []
     for i in range(0, len(ids), CHUNK):
         chunk = ids[i : i + CHUNK]
@@ -556,9 +586,8 @@ def _count_stored_states(
                 _S.severity,
                 _C.organization_id,
                 _S.assignee,
-                _S.state,
-                _S.due,
-                _C.created_at,
+                missed(_S.state, _S.due),
+                opened_later,
             )
             .join(table_of(Case), _C.id == _S.case_id)
             .where(_S.case_id.in_(chunk), _S.until >= end)
@@ -577,15 +606,14 @@ def _count_stored_states(
                     _C.severity,
                     _C.organization_id,
                     _C.assignee,
-                    _C.first_response_state.label("state"),
-                    _C.first_response_due.label("due"),
-                    _C.created_at,
+                    missed(_C.first_response_state, _C.first_response_due),
+                    opened_later,
                 ).where(_C.id.in_(unchanged), _C.first_response_state.in_(_UNANSWERED_STATES))
             ):
                 first[row.case_id] = row
         for case_id in chunk:
             row = first.get(case_id)
-            if row is None or row.created_at >= end:
+            if row is None or row.opened_later:
                 # (Opened after `end`, though received before: the replay reads no
                 # event of it, not even its opening, and files it under the severity
                 # it has now.)
@@ -597,10 +625,9 @@ def _count_stored_states(
                 "engineer": (row.assignee,),
             }[by]
             key, order = _group_key(by, group, names, policy_of)
-            missed = row.state == "running" and row.due is not None and row.due < at
             for figures in tally(key, order):
                 figures.received += 1
-                figures.missed += 1 if missed else 0
+                figures.missed += row.missed
     return left
 
 
