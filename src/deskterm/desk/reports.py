@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import String, and_, case, cast, func, literal, literal_column, or_, select, text
 from sqlalchemy.orm import aliased
 
 from deskterm.desk import clock_outcomes, deadlines, policy_versions
@@ -451,38 +451,50 @@ def _count_unanswered(
     # on, found by its key (desk/first_response_states.py; a period that ends in the
     # future has none). Or opened after `end`, though received before: the replay reads
     # none of its events. Either is counted case by case (`_count_stored_states`).
+    # In the order of their ids, so that the lookups below walk the keys of outcomes
+    # and stored states in order: in the index's order (by receipt) each was a page of
+    # its own, half the report's time at a million cases.
+    cases = (
+        select(
+            _C.id,
+            _C.policy,
+            _C.severity,
+            _C.organization_id,
+            _C.assignee,
+            _C.created_at,
+            _C.first_response_state,
+            _C.first_response_due,
+        )
+        .where(*received, open_now)
+        .order_by(_C.id)
+        .subquery()
+    )
+    c = cases.c
     touched = or_(
-        _C.created_at >= end,
-        select(_S.case_id).where(_S.case_id == _C.id, _S.until >= end).exists(),
+        c.created_at >= end,
+        select(_S.case_id).where(_S.case_id == c.id, _S.until >= end).exists(),
     )
     # The case's stored outcome, if any, read once (each use of a subquery of its
     # answer was a lookup of its own: seven a case): 2 when settled by `at`, 1 when
     # later, NULL when none.
     outcome = (
         select(case((and_(*_answered(end, at)), 2), else_=1))
-        .where(_OC.case_id == _C.id, _OC.clock == FIRST_RESPONSE)
+        .where(_OC.case_id == c.id, _OC.clock == FIRST_RESPONSE)
         .scalar_subquery()
     )
     missed = and_(
-        _C.first_response_state == "running",
-        _C.first_response_due.is_not(None),
-        _C.first_response_due < at,
+        c.first_response_state == "running",
+        c.first_response_due.is_not(None),
+        c.first_response_due < at,
     )
-    each = (
-        select(
-            *(
-                column.label(f"group_{i}")
-                for i, column in enumerate(_grouped_by(by, _C, _C.assignee))
-            ),
-            outcome.label("outcome"),
-            # A case touched since is replayed (unless settled): its id keeps it a
-            # group of its own.
-            case((touched, _C.id), else_=None).label("replayed"),
-            case((missed, 1), else_=0).label("missed"),
-        )
-        .where(*received, open_now)
-        .subquery()
-    )
+    each = select(
+        *(column.label(f"group_{i}") for i, column in enumerate(_grouped_by(by, c, c.assignee))),
+        outcome.label("outcome"),
+        # A case touched since is replayed (unless settled): its id keeps it a group
+        # of its own.
+        case((touched, c.id), else_=None).label("replayed"),
+        case((missed, 1), else_=0).label("missed"),
+    ).subquery()
     # Grouped by the database: at a million cases the period's open ones are tens
     # of thousands, the groups a few dozen.
     columns = list(each.c)
@@ -544,9 +556,17 @@ def _answered_later(
     wanted = case((and_(*received, ~open_now), 1), else_=0).label("wanted")
     found: list[int] = []
     for i in range(0, len(later), CHUNK):
-        rows = connection.execute(select(_C.id, wanted).where(_C.id.in_(later[i : i + CHUNK])))
+        rows = connection.execute(select(_C.id, wanted).where(_ids(_C.id, later[i : i + CHUNK])))
         found += [case_id for case_id, is_wanted in rows if is_wanted]
     return found
+
+
+def _ids(column: Any, ids: Sequence[int]) -> Any:
+    """`column IN (ids)` with the ids written into the statement: case ids, integers
+    read from the desk; as parameters SQLAlchemy spent some 4 microseconds on each, at
+    a million cases tens of thousands a report."""
+    assert ids, "an empty IN list is no SQL"
+    return column.op("IN")(literal_column(f"({', '.join(str(int(i)) for i in ids)})"))
 
 
 def _count_stored_states(
@@ -590,7 +610,7 @@ def _count_stored_states(
                 opened_later,
             )
             .join(table_of(Case), _C.id == _S.case_id)
-            .where(_S.case_id.in_(chunk), _S.until >= end)
+            .where(_ids(_S.case_id, chunk), _S.until >= end)
             .order_by(_S.case_id, _S.until)
         ):
             first.setdefault(row.case_id, row)
@@ -608,7 +628,7 @@ def _count_stored_states(
                     _C.assignee,
                     missed(_C.first_response_state, _C.first_response_due),
                     opened_later,
-                ).where(_C.id.in_(unchanged), _C.first_response_state.in_(_UNANSWERED_STATES))
+                ).where(_ids(_C.id, unchanged), _C.first_response_state.in_(_UNANSWERED_STATES))
             ):
                 first[row.case_id] = row
         for case_id in chunk:
