@@ -15,12 +15,14 @@ of a replay (deskterm.desk.reports).
 `rows_of` gives the rows a case's events imply (what the report's replay says at
 each instant the case changed): the migration fills existing desks with it, and
 the demo and import, which write whole histories without changing cases, store
-them with their cases. tests/desk/test_report_outcomes.py checks that what the
-trigger stored equals it.
+them with their cases (the demo makes them with each case, deskterm.desk.demo.rows;
+import reads its cases back, `fill`). tests/desk/test_report_outcomes.py checks
+that what the trigger stored equals it.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
@@ -109,30 +111,72 @@ def drop_trigger(connection: Connection) -> None:
 # What the replay says of the first-response clock at an instant, in the stored columns'
 # terms: (policy version, severity, assignee, state, due).
 _Columns = tuple[int | None, int, str | None, str, datetime | None]
+# Events after which a case's first-response due may differ from one instant to another.
+_MOVING_DUE = frozenset({"severity", "scheduled", "policy", "customer-timeout"})
+# The kinds of event `rows_of` reads of a history (the others change nothing it says).
+READ = MOVING | _MOVING_DUE
+# For `rows_of`: (answered at, state, due) of a case, from its stored outcome or columns.
+Known = tuple[datetime | None, str, datetime | None]
+
+
+def known_of(
+    outcome: tuple[datetime | None, datetime | None] | None, state: str, due: datetime | None
+) -> Known | None:
+    """`rows_of`'s `known` of a case: from its stored first-response outcome
+    (answered at, due) when it has one, else from its stored first-response columns
+    while they say running or not applicable (else None: replayed)."""
+    if outcome is not None:
+        answered_at, outcome_due = outcome
+        return answered_at, "running" if outcome_due is not None else UNANSWERED[2], outcome_due
+    if state in ("running", UNANSWERED[2]):
+        return None, state, due
+    return None
 
 
 def rows_of(
     case: Any,
     events: Sequence[Any],
     version_policy: Callable[[int | None], Policy | None],
-    known: tuple[datetime | None, str, datetime | None] | None = None,
+    known: Known | None = None,
+    clocks: dict[tuple[int | None, datetime], tuple[str, datetime | None]] | None = None,
 ) -> list[dict[str, Any]]:
     """The rows `case`'s events imply: at each instant after its receipt where an event
     moved what the report's replay says of its first-response clock, what it said just
     before, while unanswered. `version_policy`: the policy of a version number (None
     when gone: then no rows, and the report replays the case). `events` in id order.
 
-    `known`: (answered at, state, due) of a case whose severity, schedule and version
-    never changed, from its stored outcome (or, unanswered, its stored columns): its
-    due is the same at every instant before the answer, so nothing is replayed
-    (`fill` gives it; what the replay gives, by tests/desk/test_report_outcomes.py)."""
+    `known`: (answered at, state, due) of the case from its stored outcome (or,
+    unanswered, its stored columns), `known_of`: when its severity, schedule and
+    version never changed, its due is the same at every instant before the answer, so
+    nothing is replayed (what the replay gives, by tests/desk/test_report_outcomes.py).
+    `fill` and the demo (deskterm.desk.demo.rows) give it.
+
+    `clocks`: the replayed clock's (state, due) by (version, instant), kept for the
+    next case whose history (deadlines.history_of) and policies are the same: the
+    demo's cases that share a skeleton (deskterm.desk.demo.history) replay it once."""
     from deskterm.desk.deadlines import history_of
     from deskterm.sla.clocks import first_response_clock
 
+    if known is not None and any(e.kind in _MOVING_DUE for e in events):
+        known = None
     instants = sorted({e.at for e in events if e.kind in MOVING and e.at > case.received_at})
     if not instants:
         return []
-    replay = Replay(case, events)
+    # As outcomes.Replay (index_at, severity_before, assignee_before), in one pass: how
+    # many events are at or before an instant, and the severity and assignee after the
+    # first n events.
+    times = sorted(e.at for e in events)
+    severity = Replay(case, events).initial
+    assignee: str | None = None
+    severities = [severity]
+    assignees = [assignee]
+    for event in events:
+        if event.kind == "severity" and event.new_value:
+            severity = int(event.new_value)
+        elif event.kind == "assign":
+            assignee = event.new_value or None
+        severities.append(severity)
+        assignees.append(assignee)
     history = history_of(case, events) if known is None else None
     # The version each instant ran under: the one the first POLICY event after it left
     # (reports use policy_versions.versions_at at the period's end alike).
@@ -140,24 +184,28 @@ def rows_of(
     found: list[dict[str, Any]] = []
 
     def columns(instant: datetime) -> _Columns | None:
+        index = bisect_right(times, instant)
         if known is not None:
             stop, state, due = known
-            index = replay.index_at(instant)
             if stop is not None and stop <= instant:
                 state = "answered"
-            return case.policy_version, replay.initial, _assignee(events, index), state, due
+            return case.policy_version, severities[0], assignees[index], state, due
         version = next((v for at, v in applied if at > instant), case.policy_version)
-        policy = version_policy(version)
-        if policy is None:
-            return None
-        index = replay.index_at(instant)
-        assert history is not None
-        clock = first_response_clock(policy, history, instant)
-        if clock.stopped is not None:
-            state = "answered"
-        else:
-            state = "running" if clock.due is not None else "not-applicable"
-        return version, replay.severity_before(index), _assignee(events, index), state, clock.due
+        held = None if clocks is None else clocks.get((version, instant))
+        if held is None:
+            policy = version_policy(version)
+            if policy is None:
+                return None
+            assert history is not None
+            clock = first_response_clock(policy, history, instant)
+            if clock.stopped is not None:
+                state = "answered"
+            else:
+                state = "running" if clock.due is not None else "not-applicable"
+            held = state, clock.due
+            if clocks is not None:
+                clocks[version, instant] = held
+        return version, severities[index], assignees[index], *held
 
     before = columns(case.received_at)
     for instant in instants:
@@ -186,21 +234,7 @@ def rows_of(
     return found
 
 
-def _assignee(events: Sequence[Any], index: int) -> str | None:
-    assignee = None
-    for event in events[:index]:
-        if event.kind == "assign":
-            assignee = event.new_value or None
-    return assignee
-
-
-# Events after which a case's first-response due may differ from one instant to another.
-_MOVING_DUE = frozenset({"severity", "scheduled", "policy", "customer-timeout"})
-
-
-def _known(
-    connection: Connection, chunk: Sequence[int]
-) -> dict[int, tuple[datetime | None, str, datetime | None]]:
+def _known(connection: Connection, chunk: Sequence[int]) -> dict[int, Known]:
     """For `rows_of`: each case's stored outcome (answered at, due), or for a case not
     answered, its stored first-response columns."""
     from deskterm.desk.outcomes import FIRST_RESPONSE
@@ -208,20 +242,24 @@ def _known(
 
     o = table_of(SlaOutcome).c
     c = table_of(Case).c
-    found: dict[int, tuple[datetime | None, str, datetime | None]] = {
-        row.case_id: (row.answered_at, "running" if row.due is not None else UNANSWERED[2], row.due)
-        for row in connection.execute(
-            select(o.case_id, o.answered_at, o.due).where(
-                o.case_id.in_(chunk), o.clock == FIRST_RESPONSE
-            )
-        )
-    }
+    found: dict[int, Known] = {}
     for row in connection.execute(
-        select(c.id, c.first_response_state, c.first_response_due).where(
-            c.id.in_(chunk), c.first_response_state.in_(("running", "not-applicable"))
+        select(o.case_id, o.answered_at, o.due).where(
+            o.case_id.in_(chunk), o.clock == FIRST_RESPONSE
         )
     ):
-        found.setdefault(row.id, (None, row.first_response_state, row.first_response_due))
+        known = known_of((row.answered_at, row.due), "", None)
+        assert known is not None
+        found[row.case_id] = known
+    for row in connection.execute(
+        select(c.id, c.first_response_state, c.first_response_due).where(
+            c.id.in_(chunk), c.first_response_state.in_(("running", UNANSWERED[2]))
+        )
+    ):
+        if row.id not in found:
+            known = known_of(None, row.first_response_state, row.first_response_due)
+            if known is not None:
+                found[row.id] = known
     return found
 
 
@@ -244,7 +282,7 @@ def _cases_with_events(
     events: dict[int, list[Any]] = defaultdict(list)
     for event in connection.execute(
         select(e.case_id, e.id, e.at, e.kind, e.old_value, e.new_value)
-        .where(e.case_id.in_(chunk), e.kind.in_(sorted(MOVING | _MOVING_DUE)))
+        .where(e.case_id.in_(chunk), e.kind.in_(sorted(READ)))
         .order_by(e.case_id, e.id)
     ):
         events[event.case_id].append(event)
@@ -270,11 +308,8 @@ def _recounted(
         known = _known(connection, chunk)
         rows: list[dict[str, Any]] = []
         for case in cases:
-            history = events[case.id]
-            shortcut = known.get(case.id)
-            if shortcut is not None and any(e.kind in _MOVING_DUE for e in history):
-                shortcut = None
-            rows += rows_of(case, history, partial(version_policy, case.policy), shortcut)
+            policy_of = partial(version_policy, case.policy)
+            rows += rows_of(case, events[case.id], policy_of, known.get(case.id))
         yield chunk, rows
         if progress is not None:
             progress(min(start + CHUNK, len(every)), len(every))

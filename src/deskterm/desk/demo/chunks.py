@@ -34,6 +34,7 @@ class Chunk:
     events: list[Any] = field(default_factory=list)
     first_responses: list[Any] = field(default_factory=list)
     runs: list[Any] = field(default_factory=list)
+    states: list[Any] = field(default_factory=list)  # sla_first_response_states
 
 
 def worth_a_second_process(cases: int) -> bool:

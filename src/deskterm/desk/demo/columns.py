@@ -10,7 +10,15 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from deskterm.models import Case, Counter, Event, EventKind, SlaClockOutcome, SlaOutcome
+from deskterm.models import (
+    Case,
+    Counter,
+    Event,
+    EventKind,
+    SlaClockOutcome,
+    SlaFirstResponseState,
+    SlaOutcome,
+)
 from deskterm.models.columns import STORED_CLOCK_FIELDS
 from deskterm.models.tables import table_of
 from deskterm.models.types import UTCDateTime
@@ -28,6 +36,8 @@ OUTCOME_COLUMNS = tuple(column.name for column in OUTCOME_TABLE.columns)
 CLOCK_OUTCOME_TABLE: Table = table_of(SlaClockOutcome)
 CLOCK_OUTCOME_COLUMNS = tuple(column.name for column in CLOCK_OUTCOME_TABLE.columns)
 CLOCK_COLUMNS = STORED_CLOCK_FIELDS
+STATE_TABLE: Table = table_of(SlaFirstResponseState)
+STATE_COLUMNS = tuple(column.name for column in STATE_TABLE.columns)
 # An event while it is built: a list in EVENT_COLUMNS order, instants in epoch seconds.
 CASE_ID, VERSION, AT, ACTOR, KIND, FIELD, OLD, NEW, TEXT = range(len(EVENT_COLUMNS))
 assert EVENT_COLUMNS == (
@@ -64,3 +74,4 @@ CASE_INSTANTS = _instant_columns(CASE_TABLE)
 EVENT_INSTANTS = _instant_columns(EVENT_TABLE)
 OUTCOME_INSTANTS = _instant_columns(OUTCOME_TABLE)
 CLOCK_OUTCOME_INSTANTS = _instant_columns(CLOCK_OUTCOME_TABLE)
+STATE_INSTANTS = _instant_columns(STATE_TABLE)

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
-from deskterm.desk import first_response_states, policy_versions
+from deskterm.desk import policy_versions
 from deskterm.desk.context import SYSTEM_ACTOR, Desk
 from deskterm.desk.demo.chunks import Chunk, in_second_process, worth_a_second_process
 from deskterm.desk.demo.columns import (
@@ -37,6 +37,9 @@ from deskterm.desk.demo.columns import (
     OUTCOME_COLUMNS,
     OUTCOME_INSTANTS,
     OUTCOME_TABLE,
+    STATE_COLUMNS,
+    STATE_INSTANTS,
+    STATE_TABLE,
 )
 from deskterm.desk.demo.history import DAY, MINUTE, Generator, epoch_seconds, from_epoch
 from deskterm.desk.demo.replay import replay_case
@@ -184,6 +187,14 @@ def fill(
             report.existing_cases = existing
             return report
         orgs = _organizations(session, rng, now, policy_of, report)
+        # The policies the cases run under, stored as the desk's versions (issue 22),
+        # before the cases: each is written with its version (no UPDATE of every case
+        # after the load), and its first-response states name it.
+        policy_versions.record_versions(session, desk.policies, SYSTEM_ACTOR, now)
+        newest = policy_versions.newest_versions(connection)
+        for org in orgs:
+            version = org.policy.version
+            org.policy_version = newest.get(org.policy.name) if version is None else version
         last_number = FIRST_CASE_NUMBER - 1 if counter is None else int(counter)
         highest_id = connection.execute(select(func.max(CASE_TABLE.c.id))).scalar_one()
         first_id = int(highest_id or 0) + 1
@@ -206,6 +217,7 @@ def fill(
                 tables.events.execute(tables.events.params(chunk.events, events_ready))
                 tables.first_responses.execute(tables.first_responses.params(chunk.first_responses))
                 tables.runs.execute(tables.runs.params(chunk.runs))
+                tables.states.execute(tables.states.params(chunk.states))
                 load.written()
                 report.events += len(chunk.events)
                 if progress is not None:
@@ -228,19 +240,6 @@ def fill(
             connection.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('cases', 'id'), (SELECT max(id) FROM cases))"
             )
-        # The policies the cases ran under, stored as the desk's versions (issue 22).
-        policy_versions.record_versions(session, desk.policies, SYSTEM_ACTOR, now)
-        # The fill below reads each chunk's events by case: the planner needs statistics
-        # to know that index from the index of kinds (store/statistics.py `sample`).
-        statistics.sample(connection, ("cases", "events", "sla_outcomes"))
-        # Their first-response clocks between changes, as the trigger on cases would
-        # have stored them had the cases been changed one change at a time (no case
-        # of the demo has a policy applied: each ran under the version it has).
-        first_response_states.fill(
-            connection,
-            lambda name, _version: policy_of(name),
-            range(first_id, first_id + cases),
-        )
     # A bulk load changes the table's shape at once: give the planner fresh statistics.
     statistics.rebuild(desk.engine)
     return report
@@ -258,6 +257,7 @@ class _Tables:
         self.runs = BulkInsert(
             connection, CLOCK_OUTCOME_TABLE, CLOCK_OUTCOME_COLUMNS, CLOCK_OUTCOME_INSTANTS
         )
+        self.states = BulkInsert(connection, STATE_TABLE, STATE_COLUMNS, STATE_INSTANTS)
 
 
 @dataclass
@@ -289,6 +289,7 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
     event_rows: list[list[Any]] = []
     outcome_rows: list[list[Any]] = []
     run_rows: list[list[Any]] = []
+    state_rows: list[Any] = []
     # Events' instants as SQLite's text, made from the chain's text of each (the hash
     # needs it anyway) rather than converted again from epoch seconds.
     at_as_text = tables.events.instants_as_text
@@ -302,12 +303,17 @@ def _made(making: _Making, tables: _Tables) -> Iterator[Chunk]:
         # Both read the events' instants as epoch seconds: before _chained.
         outcome = builder.outcome(row, events, skeleton)
         run_rows.extend(builder.clock_outcomes(row, events, skeleton))
+        # Their first-response clocks between changes, as the trigger on cases would
+        # have stored them had the cases been changed one change at a time, and as
+        # first_response_states.fill finds them (tests/desk/test_demo.py): made here,
+        # from the history at hand, rather than read back after the load.
+        state_rows.extend(builder.first_response_states(row, events, skeleton, org.policy))
         event_rows.extend(_chained(events, hasher, at_as_text))
         if outcome is not None:
             outcome_rows.append(outcome)
         if len(case_rows) >= CHUNK or index == making.cases - 1:
-            yield Chunk(index + 1, case_rows, event_rows, outcome_rows, run_rows)
-            case_rows, event_rows, outcome_rows, run_rows = [], [], [], []
+            yield Chunk(index + 1, case_rows, event_rows, outcome_rows, run_rows, state_rows)
+            case_rows, event_rows, outcome_rows, run_rows, state_rows = [], [], [], [], []
 
 
 def _org_weights(orgs: list[Customer]) -> list[int]:

@@ -94,6 +94,9 @@ class Skeleton:
     first_response: dict[str, Any] | None = None
     # The settled runs of the other clocks (deskterm.desk.clock_outcomes), once replayed.
     runs: list[SettledRun] = field(default_factory=list)
+    # Its first-response clock at instants of its cases' changes, once replayed
+    # (deskterm.desk.first_response_states.rows_of `clocks`).
+    first_response_clocks: dict[Any, Any] = field(default_factory=dict)
     received_iso: str = ""
 
     def __post_init__(self) -> None:

@@ -8,11 +8,13 @@ skeleton's first replay (deskterm.desk.demo.replay).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from deskterm.desk import outcomes
+from deskterm.desk import first_response_states, outcomes
 from deskterm.desk.cases import ESCALATION_LEVELS
 from deskterm.desk.demo.columns import (
     ACTOR,
@@ -21,11 +23,20 @@ from deskterm.desk.demo.columns import (
     CLOCK_OUTCOME_COLUMNS,
     KIND,
     NEW,
+    OLD,
     OUTCOME_COLUMNS,
+    STATE_COLUMNS,
     VERSION,
     new_event,
 )
-from deskterm.desk.demo.history import Generator, SettledRun, Skeleton, Step, epoch_seconds
+from deskterm.desk.demo.history import (
+    Generator,
+    SettledRun,
+    Skeleton,
+    Step,
+    epoch_seconds,
+    from_epoch,
+)
 from deskterm.desk.demo.texts import (
     ACTIONS_BEFORE,
     CALL_OUTCOMES,
@@ -64,6 +75,8 @@ class Customer:
     # The first instant (epoch seconds) after the maintenance contract ended, if it ends.
     uncovered_from: int | None
     contacts: list[tuple[int, str]] = field(default_factory=list)  # (id, name)
+    # The stored version of `policy` its cases run under (deskterm.desk.policy_versions).
+    policy_version: int | None = None
 
 
 def _impact(policy: Policy, severity: int) -> str:
@@ -87,6 +100,7 @@ class CaseBuilder:
         self.now_s = generator.now_s
         self.rng = generator.rng
         self.replay = replay
+        self._instants: dict[int, datetime] = {}
 
     def build(
         self, case_id: int, number: int, org: Customer, skeleton: Skeleton
@@ -191,7 +205,7 @@ class CaseBuilder:
             "organization_id": org.id,
             "contact_id": contact_id,
             "policy": policy.name,
-            "policy_version": policy.version,
+            "policy_version": org.policy_version,
             "severity": skeleton.final_severity,
             "status": status.value,
             "assignee": assignee,
@@ -272,6 +286,45 @@ class CaseBuilder:
             found.append([values[name] for name in CLOCK_OUTCOME_COLUMNS])
         return found
 
+    def first_response_states(
+        self, row: dict[str, Any], events: list[list[Any]], skeleton: Skeleton, policy: Policy
+    ) -> list[tuple[Any, ...]]:
+        """The case's rows of `sla_first_response_states`, as first_response_states.fill
+        finds them from the written case, its outcome and its events: its `rows_of`,
+        given what that fill would read back (the events' instants still in epoch
+        seconds: before fill._chained). A skeleton's clock is replayed once for all
+        its cases (`rows_of` `clocks`)."""
+        made, instant = self._instants.get, self._instant
+        case = _StatesCase(row, made(row["received_at"]) or instant(row["received_at"]))
+        read = [
+            _StatesEvent(event[KIND], made(event[AT]) or instant(event[AT]), event[OLD], event[NEW])
+            for event in events
+            if event[KIND] in _READ
+        ]
+        settled = skeleton.first_response
+        columns = skeleton.clocks
+        assert columns is not None
+        due = columns["first_response_due"]
+        known = first_response_states.known_of(
+            (settled["answered_at"], settled["due"]) if settled else None,
+            columns["first_response_state"],
+            instant(due) if type(due) is int else due,
+        )
+        clocks = skeleton.first_response_clocks
+        if len(clocks) > _CLOCKS_KEPT:
+            clocks.clear()
+        found = first_response_states.rows_of(case, read, lambda _version: policy, known, clocks)
+        return [_STATE_ROW(state) for state in found]
+
+    def _instant(self, seconds: int) -> datetime:
+        """An instant in epoch seconds as a datetime, each once: most are a skeleton's."""
+        found = self._instants.get(seconds)
+        if found is None:
+            if len(self._instants) > _INSTANTS_KEPT:
+                self._instants.clear()
+            found = self._instants[seconds] = from_epoch(seconds)
+        return found
+
     def _step_event(self, at: int, step: Step, contact: str, fill: dict[str, str]) -> list[Any]:
         rng = self.rng
         role = step.role
@@ -304,6 +357,42 @@ _TEXTS: dict[str, tuple[str, ...]] = {
     "raise": RAISE_REASONS,
     "lower": LOWER_REASONS,
 }
+
+
+_READ = first_response_states.READ
+_STATE_ROW = operator.itemgetter(*STATE_COLUMNS)
+# Bounds on what the builder keeps (memory at a million cases): a skeleton's clock at
+# the instants of its own changes is asked again by each of its cases, at those of a
+# case's assignments hardly ever; an instant of a skeleton's change likewise, of an
+# assignment once.
+_CLOCKS_KEPT = 64
+_INSTANTS_KEPT = 100_000
+
+
+class _StatesCase:
+    """A case's columns first_response_states.rows_of reads."""
+
+    __slots__ = ("id", "policy", "policy_version", "severity", "received_at", "organization_id")
+
+    def __init__(self, row: dict[str, Any], received_at: datetime) -> None:
+        self.id = row["id"]
+        self.policy = row["policy"]
+        self.policy_version = row["policy_version"]
+        self.severity = row["severity"]
+        self.received_at = received_at
+        self.organization_id = row["organization_id"]
+
+
+class _StatesEvent:
+    """An event's columns first_response_states.rows_of reads."""
+
+    __slots__ = ("kind", "at", "old_value", "new_value")
+
+    def __init__(self, kind: str, at: Any, old_value: str | None, new_value: str | None) -> None:
+        self.kind = kind
+        self.at = at
+        self.old_value = old_value
+        self.new_value = new_value
 
 
 def _assignee_at(events: list[list[Any]], floor_s: int) -> str:
