@@ -9,7 +9,7 @@ which SQLite keeps cheap, from the console's sweep every minute.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 
 def rebuild(engine: Engine) -> None:
@@ -25,18 +25,3 @@ def refresh(engine: Engine) -> None:
         connection.exec_driver_sql("PRAGMA optimize")
         connection.commit()
 
-
-def sample(connection: Connection, tables: tuple[str, ...]) -> None:
-    """Statistics for `tables` inside a transaction that is still loading them, from a
-    sample of each index (SQLite's analysis_limit): enough for the planner to prefer the
-    selective index, at a small part of a full ANALYZE's cost. A desk filled from empty
-    has no statistics at all until `rebuild`, and the planner then guesses, for
-    `case_id IN (...) AND kind IN (...)`, the index of kinds: every event of those
-    kinds read for each chunk of cases (desk/demo/fill.py)."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
-        for table in tables:
-            connection.exec_driver_sql(f'ANALYZE "{table}"')
-        connection.exec_driver_sql("PRAGMA analysis_limit = 0")
-    else:
-        connection.exec_driver_sql("ANALYZE " + ", ".join(f'"{table}"' for table in tables))
