@@ -19,6 +19,7 @@ from deskterm.desk import cases, demo, queries
 from deskterm.desk import sweep as sweeping
 from deskterm.desk.context import Desk
 from deskterm.desk.sweep import sweep
+from deskterm.store import search_index
 from tests.desk.conftest import BACKENDS, MONDAY, as_user
 from tests.frozen import FrozenClock
 from tests.migrated import desk_maker
@@ -303,7 +304,7 @@ def test_merge_steps_take_on_small_merges_only(monkeypatch: pytest.MonkeyPatch) 
     assert not sweeping._small_merge_next(raw)  # nothing indexed yet
     for n in range(sweeping.FTS5_AUTOMERGE):  # a segment a transaction, as a batch
         raw.execute("INSERT INTO search_text(body) VALUES (?)", (f"breach {n}",))
-    levels = sweeping._levels(
+    levels = search_index.segment_levels(
         raw.execute("SELECT block FROM search_text_data WHERE id = 10").fetchone()[0]
     )
     assert levels == [(0, [1] * sweeping.FTS5_AUTOMERGE)]

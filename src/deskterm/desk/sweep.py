@@ -46,6 +46,7 @@ from deskterm.models import Case
 from deskterm.models.tables import table_of
 from deskterm.sla import Policy
 from deskterm.store.engine import snapshot, writing
+from deskterm.store.search_index import segment_levels
 
 __all__ = ["BATCH_SECONDS", "SweepReport", "sweep"]
 
@@ -245,11 +246,11 @@ def _small_merge_next(raw: Any) -> bool:
     deletes its input in the same transaction, 250-350 ms of lock for the 20,000-page
     segments of a 1M desk. A big merge waits for FTS5's own merging after the sweep;
     the small segments each batch adds are merged before they pile up. Reads the
-    index's structure record (its format: FTS5's fts5_index.c, fts5StructureDecode)."""
+    index's structure record (deskterm.store.search_index.segment_levels)."""
     row = raw.execute("SELECT block FROM search_text_data WHERE id = 10").fetchone()
     if row is None:
         return False
-    levels = _levels(bytes(row[0]))
+    levels = segment_levels(bytes(row[0]))
     best: tuple[int, int] | None = None  # (segments, pages)
     for merging, pages in levels:
         if merging:
@@ -259,38 +260,6 @@ def _small_merge_next(raw: Any) -> bool:
         if best is None or len(pages) > best[0]:
             best = (len(pages), sum(pages))
     return best is not None and best[0] >= FTS5_AUTOMERGE and best[1] <= SMALL_MERGE_PAGES
-
-
-def _levels(block: bytes) -> list[tuple[int, list[int]]]:
-    """Each level of an FTS5 structure record: the segments its merge in progress
-    takes (0: none), and the pages of each of its segments."""
-    at = 8 if block[4:8] == b"\xff\x00\x00\x01" else 4  # a cookie, a version mark
-    extra = 5 if at == 8 else 0  # five more numbers a segment in version 2
-
-    def number() -> int:
-        nonlocal at
-        value = 0
-        for _ in range(8):
-            byte = block[at]
-            at += 1
-            value = (value << 7) | (byte & 0x7F)
-            if not byte & 0x80:
-                return value
-        at += 1
-        return (value << 8) | block[at - 1]
-
-    count, _segments, _written = number(), number(), number()
-    levels = []
-    for _ in range(count):
-        merging, segments = number(), number()
-        pages = []
-        for _ in range(segments):
-            _id, first, last = number(), number(), number()
-            for _ in range(extra):
-                number()
-            pages.append(last - first + 1)
-        levels.append((merging, pages))
-    return levels
 
 
 def _search_setting(raw: Any, name: str, value: int) -> None:

@@ -150,6 +150,12 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+def writer(engine: Engine) -> Engine:
+    """The engine whose transactions are write transactions (BEGIN IMMEDIATE on SQLite,
+    after the same-file check), for a connection that writes in several of its own."""
+    return engine.execution_options(**{_WRITE: True})
+
+
 @contextmanager
 def writing(engine: Engine | Connection) -> Iterator[Session]:
     """One write transaction: committed when the block ends, rolled back on error. On

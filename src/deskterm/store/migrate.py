@@ -103,10 +103,14 @@ def upgrade(engine: Engine, now: datetime) -> Path | None:
 def build_search_index(engine: Engine) -> int:
     """Index the texts still in the search index's backlog, showing progress on stderr
     (an interrupted build resumes here: see deskterm.store.search_index)."""
-    return search_index.build(engine, progress_on_stderr("building the search index"))
+    return search_index.build(
+        engine,
+        progress_on_stderr("building the search index"),
+        merging=progress_on_stderr("merging the search index", "pages"),
+    )
 
 
-def progress_on_stderr(what: str) -> search_index.Progress:
+def progress_on_stderr(what: str, unit: str = "texts") -> search_index.Progress:
     """A progress bar on a terminal; elsewhere a line every tenth of the way."""
     terminal = sys.stderr.isatty()
     shown = [-1]
@@ -115,12 +119,12 @@ def progress_on_stderr(what: str) -> search_index.Progress:
         share = done / total if total else 1.0
         if terminal:
             bar = "#" * int(share * 30)
-            sys.stderr.write(f"\r{what}: [{bar:<30}] {done:,} of {total:,} texts")
+            sys.stderr.write(f"\r{what}: [{bar:<30}] {done:,} of {total:,} {unit}")
             if done >= total:
                 sys.stderr.write("\n")
             sys.stderr.flush()
         elif int(share * 10) > shown[0]:
             shown[0] = int(share * 10)
-            print(f"{what}: {done:,} of {total:,} texts", file=sys.stderr, flush=True)
+            print(f"{what}: {done:,} of {total:,} {unit}", file=sys.stderr, flush=True)
 
     return report

@@ -39,11 +39,11 @@ class Schema:
         return self.revision == HEAD
 
 
-# The stored revision, and whether the search index's backlog (its `search_backlog`
-# row, see deskterm.store.search_index.Backlog) still holds cases to index.
+# The stored revision, and whether any row of the search index's backlog (one per
+# source of texts, and the merge: deskterm.store.search_index.Backlog) has work left.
 _CHECK = text(
     "SELECT version_num, "
-    "(SELECT CASE WHEN done_upto < last THEN 1 ELSE 0 END FROM search_backlog) "
+    "CASE WHEN EXISTS (SELECT 1 FROM search_backlog WHERE done_upto < last) THEN 1 ELSE 0 END "
     "FROM alembic_version"
 )
 

@@ -38,6 +38,15 @@ An existing desk gets its index by one INSERT ... SELECT per source, cut in
 ranges of ids, a transaction each (`build`): `search_backlog` says, per source,
 which ids are still to do, so an interrupted build resumes; meanwhile the triggers
 leave those rows alone (replacing a case's row never added would corrupt FTS5).
+
+SQLite: FTS5 left to its defaults writes a segment every 1 MiB of text and, as it
+goes, merges each page written once more per level of segments (six at 1M cases):
+the 1.1 GB index of the 1M demo desk was written about eight times over, and twice
+each with the WAL, 18 GB in all with the zeros SQLite writes over freed pages (2.5
+to 12 minutes, as fast as the disk is free). So the build keeps its segments whole
+and unmerged (BUILD_SETTINGS: a segment a transaction), then merges them all once,
+a bounded step a transaction (`MERGE`, the backlog's last row: an interrupted merge
+goes on too), into one segment; FTS5's defaults are back when it ends. 5 GB written.
 """
 
 from __future__ import annotations
@@ -48,6 +57,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
+
+from deskterm.store.engine import writer
 
 FIELDS = ("subject", "contact", "author", "body")
 # Accents folded the same way in PostgreSQL's documents and in the queries compiled
@@ -71,6 +82,21 @@ CASE_SHIFT = 32  # a row's key >> CASE_SHIFT is its case's id
 CASE_KEY = 2**CASE_SHIFT
 FILE_KEY = 2**31  # added to a text file's key: apart from the events' ids
 BATCH = 200_000  # ids of a source per transaction while building an existing desk's index
+# SQLite: FTS5's settings while a build indexes the texts: no merging as it writes
+# (automerge off, and the forced merge of a level only past this many segments), and
+# up to this much text held in memory, so that a transaction writes one segment.
+BUILD_SETTINGS = {"automerge": 0, "crisismerge": 1000, "hashsize": 64 * 2**20}
+# ... and while it merges: every level of two segments or more (FTS5's default: four).
+MERGE_SETTINGS = {"usermerge": 2}
+# FTS5's own defaults of those settings, put back when the build ends (deskterm keeps
+# no other: the sweep and the demo's bulk load only change automerge for a while).
+FTS5_DEFAULTS = {"automerge": 4, "crisismerge": 16, "hashsize": 2**20, "usermerge": 4}
+MERGE_PAGES = 16_000  # pages of the index (4 KB) a merge step writes, a transaction each
+# SQLite: the build's connection's settings (`_building`): no zeros over freed pages, a
+# page cache of 256 MiB (a negative cache_size: KiB).
+BUILD_PRAGMAS = {"secure_delete": 0, "cache_size": -256 * 1024}
+# The backlog's row for the build's last step on SQLite (0 of 1 done: due).
+MERGE = "merge"
 
 TABLES = ("search_text", "search_backlog", "attachment_texts")
 SHADOW_PREFIX = "search_text_"  # FTS5's own tables: search_text_data, _idx, ...
@@ -418,18 +444,20 @@ def drop(connection: Connection) -> None:
 @dataclass(frozen=True)
 class Backlog:
     left: int  # ids still to index, over every source (about as many rows)
+    merging: bool = False  # SQLite: every text is in, its segments still to merge
 
     @property
     def empty(self) -> bool:
-        return self.left <= 0
+        return self.left <= 0 and not self.merging
 
 
 def backlog(connection: Connection) -> Backlog | None:
     """What is still to index; None where the desk has no index (an older schema)."""
-    rows = connection.execute(text("SELECT done_upto, last FROM search_backlog")).all()
+    rows = connection.execute(text("SELECT source, done_upto, last FROM search_backlog")).all()
     if not rows:
         return None
-    return Backlog(sum(max(0, last - done) for done, last in rows))
+    left = sum(max(0, last - done) for source, done, last in rows if source != MERGE)
+    return Backlog(left, any(source == MERGE and done < last for source, done, last in rows))
 
 
 def has_index(engine: Engine) -> bool:
@@ -444,17 +472,62 @@ def has_index(engine: Engine) -> bool:
 Progress = Callable[[int, int], None]  # rows done, rows in all
 
 
-def build(engine: Engine, progress: Progress | None = None, batch: int = BATCH) -> int:
-    """Index the backlog, a range of ids of one source per transaction (resumable);
-    returns the number of ids covered (about the rows indexed)."""
+def build(
+    engine: Engine,
+    progress: Progress | None = None,
+    batch: int = BATCH,
+    merging: Progress | None = None,
+) -> int:
+    """Index the backlog, a range of ids of one source per transaction, then (SQLite)
+    merge the index's segments, a step per transaction (`merging`: pages of it
+    merged, pages in all); resumable at any point. Returns the number of ids covered
+    (about the rows indexed)."""
     with engine.connect() as connection:
         state = backlog(connection)
     if state is None or state.empty:
         return 0
-    total, done = state.left, 0
+    with writer(engine).connect() as connection, _building(connection):
+        done = 0
+        if state.left > 0:
+            if connection.dialect.name == "sqlite":
+                with connection.begin():
+                    _upsert_backlog(connection, MERGE, 0, 1)  # (a build of an older version's)
+                    _fts5_settings(connection, BUILD_SETTINGS)
+            done = _index_texts(connection, state.left, progress, batch)
+        if connection.dialect.name == "sqlite":
+            _merge_segments(connection, merging)
+    return done
+
+
+@contextmanager
+def _building(connection: Connection) -> Iterator[None]:
+    """SQLite: the connection's settings for a build, put back after it (the connection
+    goes back to the pool). Freed pages are not overwritten with zeros: SQLite built
+    with SECURE_DELETE (Debian's) writes each page the reset and the merge free once
+    more, 2.5 GB at 1M cases. What they free is the index's own copy of words, which
+    FTS5 keeps past a text's change until a merge anyway; the build deletes no row of
+    the desk. A larger page cache spares reading the same pages again (a tenth of
+    the CPU)."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.dbapi_connection  # outside any transaction
+    assert raw is not None
+    before = {name: int(raw.execute(f"PRAGMA {name}").fetchone()[0]) for name in BUILD_PRAGMAS}
+    for name, value in BUILD_PRAGMAS.items():
+        raw.execute(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            raw.execute(f"PRAGMA {name} = {value}")
+
+
+def _index_texts(connection: Connection, total: int, progress: Progress | None, batch: int) -> int:
+    done = 0
     for source in SOURCES:
         while True:
-            with engine.begin() as connection:
+            with connection.begin():
                 row = connection.execute(
                     text("SELECT done_upto, last FROM search_backlog WHERE source = :source"),
                     {"source": source},
@@ -474,6 +547,122 @@ def build(engine: Engine, progress: Progress | None = None, batch: int = BATCH) 
     if progress is not None and done < total:
         progress(total, total)
     return done
+
+
+def _merge_segments(connection: Connection, progress: Progress | None) -> None:
+    """Merge the segments the build wrote (one per transaction) into one, MERGE_PAGES
+    at a time, each step in a transaction of its own: FTS5 keeps a merge under way in
+    its structure record, so the next step (or the next build, after an interruption)
+    goes on with it. Segments other writers add meanwhile are small and merged along;
+    FTS5's defaults are put back in the transaction of the last step."""
+    with connection.begin():
+        if not _merge_due(connection):
+            return
+        _fts5_settings(connection, MERGE_SETTINGS)
+        total = max(1, sum(pages for _merging, level in _structure(connection) for pages in level))
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    done = 0
+    while True:
+        with connection.begin():
+            before = raw.total_changes
+            if any(
+                merging or len(level) >= MERGE_SETTINGS["usermerge"]
+                for merging, level in _structure(connection)
+            ):
+                connection.exec_driver_sql(
+                    f"INSERT INTO search_text(search_text, rank) VALUES ('merge', {MERGE_PAGES})"
+                )
+            if raw.total_changes - before <= 1:  # nothing (more) to merge: it is one segment
+                _merged(connection)
+                break
+        done = min(total, done + MERGE_PAGES)
+        if progress is not None:
+            progress(done, total)
+    if progress is not None and done < total:
+        progress(total, total)
+
+
+def _merged(connection: Connection) -> None:
+    """The build is over: FTS5's own defaults back (as if never set, as the sweep
+    expects), the merge's row of the backlog done."""
+    for name, value in FTS5_DEFAULTS.items():
+        _fts5_set(connection, name, value)  # so read by every connection
+    names = ", ".join(f"'{name}'" for name in FTS5_DEFAULTS)
+    connection.exec_driver_sql(f"DELETE FROM search_text_config WHERE k IN ({names})")
+    _upsert_backlog(connection, MERGE, 1, 1)
+
+
+def _merge_due(connection: Connection) -> bool:
+    due = connection.execute(
+        text("SELECT done_upto < last FROM search_backlog WHERE source = :source"),
+        {"source": MERGE},
+    ).scalar_one_or_none()
+    return bool(due)
+
+
+def _fts5_settings(connection: Connection, settings: dict[str, int]) -> None:
+    for name, value in settings.items():
+        _fts5_set(connection, name, value)
+
+
+def _fts5_set(connection: Connection, name: str, value: int) -> None:
+    """One of FTS5's settings: kept in search_text_config, and read by every connection
+    from its next transaction on (FTS5 marks the index's structure as changed)."""
+    connection.exec_driver_sql(
+        "INSERT INTO search_text(search_text, rank) VALUES (?, ?)", (name, int(value))
+    )
+
+
+def _structure(connection: Connection) -> list[tuple[int, list[int]]]:
+    block = connection.exec_driver_sql(
+        "SELECT block FROM search_text_data WHERE id = 10"
+    ).scalar_one_or_none()
+    return [] if block is None else segment_levels(bytes(block))
+
+
+def segment_levels(block: bytes) -> list[tuple[int, list[int]]]:
+    """Each level of an FTS5 structure record (the row of id 10 in search_text_data):
+    the segments its merge in progress takes (0: none), and the pages of each of its
+    segments. Its format: FTS5's fts5_index.c, fts5StructureDecode."""
+    at = 8 if block[4:8] == b"\xff\x00\x00\x01" else 4  # a cookie, a version mark
+    extra = 5 if at == 8 else 0  # five more numbers a segment in version 2
+
+    def number() -> int:
+        nonlocal at
+        value = 0
+        for _ in range(8):
+            byte = block[at]
+            at += 1
+            value = (value << 7) | (byte & 0x7F)
+            if not byte & 0x80:
+                return value
+        at += 1
+        return (value << 8) | block[at - 1]
+
+    count, _segments, _written = number(), number(), number()
+    levels = []
+    for _ in range(count):
+        merging, segments = number(), number()
+        pages = []
+        for _ in range(segments):
+            _id, first, last = number(), number(), number()
+            for _ in range(extra):
+                number()
+            pages.append(last - first + 1)
+        levels.append((merging, pages))
+    return levels
+
+
+def _upsert_backlog(connection: Connection, source: str, done: int, last: int) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO search_backlog (source, done_upto, last) VALUES (:source, :done, :last) "
+            "ON CONFLICT (source) DO UPDATE SET done_upto = excluded.done_upto, "
+            "last = excluded.last"
+        ),
+        {"source": source, "done": done, "last": last},
+    )
 
 
 # Past any id: the end of the backlog while a bulk load is under way (`deferred`).
@@ -535,7 +724,7 @@ def deferred(connection: Connection) -> Iterator[Deferred | None]:
         )
     }
     if any(source not in found for source in BULK_SOURCES) or any(
-        done < last for done, last in found.values()
+        done < last for source, (done, last) in found.items() if source in SOURCES
     ):
         yield None
         return
@@ -573,7 +762,7 @@ def _index_range(connection: Connection, source: str, start: int, end: int) -> N
 
 def reset(engine: Engine) -> None:
     """Empty the index and put every row back in the backlog (`deskterm db reindex`)."""
-    with engine.begin() as connection:
+    with writer(engine).connect() as connection, _building(connection), connection.begin():
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("INSERT INTO search_text(search_text) VALUES ('delete-all')")
         else:
@@ -588,6 +777,8 @@ def reset(engine: Engine) -> None:
                 ),
                 {"source": source},
             )
+        if connection.dialect.name == "sqlite":
+            _upsert_backlog(connection, MERGE, 0, 1)
 
 
 def problems(engine: Engine) -> list[str]:
@@ -596,7 +787,7 @@ def problems(engine: Engine) -> list[str]:
         state = backlog(connection)
         if state is None:
             return ["the desk has no search index (run deskterm db upgrade)"]
-        if not state.empty:
+        if state.left > 0:  # (every text in, its segments still to merge: searchable)
             return [f"{state.left:,} text(s) not indexed yet (run deskterm db reindex)"]
         if connection.dialect.name == "sqlite":
             try:

@@ -1,0 +1,140 @@
+"""Building the search index of an existing desk: interrupted anywhere, it goes on
+where it stopped; on SQLite it ends as one segment with FTS5's own settings back
+(deskterm.store.search_index.build)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import Engine
+
+from deskterm.desk import cases, search
+from deskterm.desk.context import Desk
+from deskterm.opening import upgraded
+from deskterm.store import revision, search_index
+from tests.desk.test_search import add_other, add_sso
+
+
+class Interrupted(Exception):
+    """The build stopped between two of its transactions (a kill, a power cut)."""
+
+
+def interrupt_at(call: int) -> Callable[[int, int], None]:
+    """A progress report that stops the build at its `call`-th report (each comes after
+    a transaction is committed)."""
+    calls = [0]
+
+    def report(_done: int, _total: int) -> None:
+        calls[0] += 1
+        if calls[0] >= call:
+            raise Interrupted
+
+    return report
+
+
+def numbers(desk: Desk, query: str) -> list[int]:
+    return sorted(hit.number for hit in search.search(desk, query))
+
+
+def sqlite_only(desk: Desk) -> Engine:
+    if desk.engine.dialect.name != "sqlite":
+        pytest.skip("FTS5's segments and settings: SQLite's index")
+    return desk.engine
+
+
+def segments(engine: Engine) -> list[tuple[int, list[int]]]:
+    with engine.connect() as connection:
+        block = connection.exec_driver_sql(
+            "SELECT block FROM search_text_data WHERE id = 10"
+        ).scalar_one()
+    return search_index.segment_levels(bytes(block))
+
+
+def fts5_settings(engine: Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return dict(connection.exec_driver_sql("SELECT k, v FROM search_text_config").all())
+
+
+def test_a_build_interrupted_after_its_first_source_goes_on_when_the_desk_opens(
+    desk: Desk,
+) -> None:
+    sso, other = add_sso(desk), add_other(desk)
+    search_index.reset(desk.engine)
+    # One id a transaction: the two cases' rows, then the first event.
+    with pytest.raises(Interrupted):
+        search_index.build(desk.engine, interrupt_at(3), batch=1)
+    assert revision.check(desk.engine).index_unfinished
+    url = desk.engine.url.render_as_string(hide_password=False)
+    upgraded(desk.engine, url)  # what opening the desk does
+    assert numbers(desk, "saml") == [sso] and numbers(desk, "sixty") == [other]
+    assert search_index.problems(desk.engine) == []
+    assert not revision.check(desk.engine).index_unfinished
+
+
+def test_a_build_ends_as_one_segment_with_fts5_s_own_settings(desk: Desk) -> None:
+    engine = sqlite_only(desk)
+    add_sso(desk)
+    add_other(desk)
+    search_index.reset(engine)
+    # A segment a transaction, and no merging while the texts go in.
+    search_index.build(engine, batch=1)
+    assert sum(len(pages) for _merging, pages in segments(engine)) == 1
+    assert set(fts5_settings(engine)) == {"version"}
+    with engine.connect() as connection:
+        state = search_index.backlog(connection)
+    assert state is not None and state.empty
+    assert search_index.problems(engine) == []
+
+
+def test_an_interrupted_merge_goes_on_and_takes_in_what_was_written_meanwhile(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = sqlite_only(desk)
+    sso, other = add_sso(desk), add_other(desk)
+    monkeypatch.setattr(search_index, "MERGE_PAGES", 1)
+    search_index.reset(engine)
+    with pytest.raises(Interrupted):
+        search_index.build(engine, batch=1, merging=interrupt_at(1))
+    with engine.connect() as connection:
+        state = search_index.backlog(connection)
+    assert state is not None and state.left == 0 and state.merging and not state.empty
+    # Every text is in: the index is whole and searchable while its segments wait.
+    assert search_index.problems(engine) == []
+    assert numbers(desk, "saml") == [sso]
+    assert revision.check(engine).index_unfinished
+    cases.note(desk, sso, "written before the merge went on: quokka")
+    written: list[int] = []
+
+    def write_between_steps(done: int, _total: int) -> None:
+        # Between two steps of the merge (each a transaction): another writer's turn.
+        cases.note(desk, other, f"written during the merge: wombat{len(written)}")
+        written.append(done)
+
+    search_index.build(engine, merging=write_between_steps)
+    assert written
+    assert numbers(desk, "quokka") == [sso]
+    for n in range(len(written)):
+        assert numbers(desk, f"wombat{n}") == [other]
+    assert search_index.problems(engine) == []
+    assert not revision.check(engine).index_unfinished
+    # Nothing left for FTS5 to merge at a level, and its settings back to its own.
+    assert all(not merging and len(pages) <= 1 for merging, pages in segments(engine))
+    assert set(fts5_settings(engine)) == {"version"}
+
+
+def test_a_build_gives_its_connection_back_as_it_found_it(desk: Desk) -> None:
+    engine = sqlite_only(desk)
+    add_sso(desk)
+
+    def pragmas() -> list[int]:
+        with engine.connect() as connection:
+            return [
+                connection.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                for name in search_index.BUILD_PRAGMAS
+            ]
+
+    before = pragmas()
+    search_index.reset(engine)
+    search_index.build(engine)
+    assert pragmas() == before
