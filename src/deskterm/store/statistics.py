@@ -24,4 +24,3 @@ def refresh(engine: Engine) -> None:
     with engine.connect() as connection:
         connection.exec_driver_sql("PRAGMA optimize")
         connection.commit()
-
