@@ -171,3 +171,58 @@ def test_the_doctor_finds_wrong_counters_and_says_how_to_rebuild_them(
         assert outcomes.fill(connection, desk.policy, desk.now()) >= 2
     assert counts.differences(desk) == []
     assert [c.status for c in figures_checks(url)] == ["ok", "ok"]
+
+
+def late_per_engineer(desk: Desk, now: datetime) -> dict[str, int]:
+    with desk.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT assignee, count(*) FROM cases WHERE status != 'closed' "
+                "AND assignee IS NOT NULL AND promise_due < :now GROUP BY assignee"
+            ),
+            {"now": now.replace(tzinfo=None) if desk.engine.dialect.name == "sqlite" else now},
+        ).all()
+    return {name: late for name, late in rows}
+
+
+def test_breached_and_late_per_engineer_come_from_the_promise_counts_and_now_s_hour(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    numbers = a_busy_desk(desk, clock)
+    cases.reply(desk, numbers[0], "On it")  # a promise moves to the update clock
+    cases.move(desk, numbers[1], "closed", note_text="gone")  # a promise leaves the desk
+    cases.assign(desk, numbers[2], "carol")  # from one engineer's hours to another's
+    assert counts.promise_differences_on(desk.engine) == []
+    with desk.engine.connect() as connection:
+        assert plain(desk, "SELECT count(*) FROM promise_counts WHERE cases <= 0") == 0
+        start = counts.hour_of(clock())
+        instants = [
+            clock() + later
+            for later in (
+                timedelta(0),
+                timedelta(minutes=20),
+                timedelta(hours=5),
+                timedelta(days=3),
+            )
+        ] + [start, start + timedelta(hours=4), start + timedelta(hours=4, microseconds=-1)]
+        for now in instants:
+            expected = old_style_counts(desk, now)["breached"]
+            assert counts.breached(connection, now) == expected, now
+            late = {load.engineer: load.breached for load in board.load(desk, now)}
+            assert late == {name: late_per_engineer(desk, now).get(name, 0) for name in late}
+    assert expected > 0 and any(late.values())
+
+
+def test_the_doctor_finds_wrong_promise_counts_and_a_recount_mends_them(
+    desk: Desk, clock: FrozenClock
+) -> None:
+    a_busy_desk(desk, clock)
+    url = desk.engine.url.render_as_string(hide_password=False)
+    with desk.engine.begin() as connection:
+        connection.execute(text("UPDATE promise_counts SET cases = cases + 2"))
+    counters, _ = figures_checks(url)
+    assert counters.status == "fail" and "promise count" in counters.message
+    assert "deskterm db recount" in counters.advice
+    counts.rebuild(desk.engine)
+    assert counts.promise_differences_on(desk.engine) == []
+    assert [c.status for c in figures_checks(url)][0] == "ok"

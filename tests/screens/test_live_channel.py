@@ -260,3 +260,35 @@ async def test_a_case_screen_reads_again_only_for_its_own_case(seeded: Seeded) -
         cases.note(bob, PRODUCTION_DOWN, "this case")
         assert await until(pilot, lambda: reads != [], HEARD_SECONDS)
         assert isinstance(app.screen, CaseScreen)
+
+
+async def test_a_change_to_the_case_shown_lays_out_only_what_it_changed(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new layout repaints every widget of the screen (most of the cost of a change
+    # to the case on screen): the header keeps its set height, and labels and lists
+    # that read as they did are not written again.
+    from textual.widget import Widget
+
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_case(pilot, PRODUCTION_DOWN)
+        assert screen.file is not None
+        version = screen.file.version
+        laid_out: list[str] = []
+        real = Widget.refresh
+
+        def refresh(widget: Widget, *regions: Any, layout: bool = False, **kw: Any) -> Any:
+            if layout:
+                laid_out.append(f"{type(widget).__name__}#{widget.id}")
+            return real(widget, *regions, layout=layout, **kw)
+
+        monkeypatch.setattr(Widget, "refresh", refresh)
+        cases.note(seeded.as_user("bob"), PRODUCTION_DOWN, "this case")
+        assert await until(
+            pilot, lambda: screen.file is not None and screen.file.version != version, 10
+        )
+        await settle(pilot)
+        monkeypatch.undo()
+        # The timeline grew (its length and its tab's count): nothing else.
+        assert sorted(laid_out) == ["ContentTab#--content-tab-timeline", "Document#timeline-doc"]

@@ -144,7 +144,7 @@ def recount_command(ctx: typer.Context) -> None:
         fail("the schema is not current: run deskterm db upgrade first")
     catalog = PolicyCatalog(settings.policy_dirs())
     try:
-        wrong = counts.differences_on(engine)
+        wrong = counts.differences_on(engine) + counts.promise_differences_on(engine)
         counts.rebuild(engine)
         with engine.begin() as connection:
             # Each case under the versions it ran under (desk/outcomes.py CasePolicies).

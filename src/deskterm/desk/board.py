@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from deskterm.desk import counts as desk_counts
 from deskterm.desk.context import Desk
@@ -111,7 +111,7 @@ def counts(
             within_4h = count(desk_counts.promise_within(now, timedelta(hours=4)))
         return BoardCounts(
             open_by_severity=known.open_by_severity,
-            breached=count(desk_counts.breached_condition(now)),
+            breached=desk_counts.breached(connection, now),
             within_1h=within_1h,
             within_4h=within_4h,
             waiting=known.waiting,
@@ -122,9 +122,10 @@ def counts(
 def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[EngineerLoad]:
     """Open cases per engineer, the most loaded first, with what is late and what comes next.
 
-    Read per engineer shown from the index of open cases by engineer and promise
-    (migration 0014): what is late is a range count of that engineer's, what is
-    next one seek; no case of an engineer not shown is read, and nothing is grouped.
+    Read per engineer shown: what is late from the promise counts of the hours before
+    now's and the index of open cases by engineer and promise (migration 0014) within
+    now's hour (`desk_counts.late_statement`), what is next one seek in that index; no
+    case of an engineer not shown is read, and nothing is grouped.
     """
     known = standing(desk) if known is None else known
     names = [name for name, _, _ in known.engineers]
@@ -132,7 +133,7 @@ def load(desk: Desk, now: datetime, known: Standing | None = None) -> list[Engin
     upcoming: list[datetime | None] = []
     if names:
         values: dict[str, Any] = {f"engineer_{i}": name for i, name in enumerate(names)}
-        values.update(now=now, until=now + NEXT_DUE_WITHIN)
+        values.update(now=now, hour=desk_counts.hour_of(now), until=now + NEXT_DUE_WITHIN)
         with desk.engine.connect() as connection:
             row = connection.execute(_load_statement(len(names)), values).one()
         late = [int(value or 0) for value in row[: len(names)]]
@@ -158,12 +159,9 @@ def _load_statement(engineers: int) -> Any:
     late, upcoming = [], []
     for i in range(engineers):
         engineer = _C.assignee == bindparam(f"engineer_{i}")
-        late.append(
-            select(func.count())
-            .select_from(cases)
-            .where(desk_counts.and_open(engineer, _C.promise_due < now))
-            .scalar_subquery()
-        )
+        # The engineer's promise counts of the hours before now's, and a range count
+        # within now's hour: not a range count over every late case of theirs.
+        late.append(desk_counts.late_statement(bindparam(f"engineer_{i}")))
         upcoming.append(
             select(_C.promise_due)
             .where(desk_counts.and_open(engineer, _C.promise_due >= now, _C.promise_due < until))

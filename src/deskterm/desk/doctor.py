@@ -227,6 +227,7 @@ def figures_checks(url: str) -> list[Check]:
     engine = make_engine(url)
     try:
         wrong = counts.differences_on(engine)
+        promises = counts.promise_differences_on(engine)
         with engine.connect() as connection:
             unstored = outcomes.missing(connection)
     finally:
@@ -240,9 +241,22 @@ def figures_checks(url: str) -> list[Check]:
         )
     else:
         outcome = Check("SLA outcomes", "ok", "every settled first response is stored")
-    if not wrong:
+    if not wrong and not promises:
         return [
             Check("counters", "ok", "the desk's counters equal a recount of its cases"),
+            outcome,
+        ]
+    if not wrong:
+        (assignee, hour), stored, recounted = promises[0]
+        return [
+            Check(
+                "counters",
+                "fail",
+                f"{len(promises)} promise count(s) differ from a recount, e.g. "
+                f"{assignee or 'unassigned'} due {hour:%Y-%m-%d %H}:00 UTC: {stored} stored, "
+                f"{recounted} counted",
+                "run deskterm db recount (it rewrites them from the cases, in one transaction)",
+            ),
             outcome,
         ]
     (status, severity, assignee), stored, recounted = wrong[0]

@@ -403,7 +403,7 @@ class Queue:
             known = desk_counts.standing(connection)
             return Counts(
                 open=known.open,
-                breached=desk_counts.count(connection, desk_counts.breached_condition(now)),
+                breached=desk_counts.breached(connection, now),
                 due_soon=desk_counts.count(
                     connection,
                     desk_counts.and_open(_C.queue_due >= now, _C.queue_due < now + DUE_SOON),

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from deskterm.models.case import FIRST_CASE_NUMBER, Case
     from deskterm.models.clock_outcome import SlaClockOutcome
     from deskterm.models.columns import END_OF_TIME, INTAKE_FIELDS
-    from deskterm.models.counts import DeskCount
+    from deskterm.models.counts import DeskCount, PromiseCount
     from deskterm.models.event import Event
     from deskterm.models.kinds import EventKind
     from deskterm.models.mail import IngestedMail, Outbox, OutboxStatus, TriageMail
@@ -39,6 +39,7 @@ _HOMES = {
     "TriageMail": "mail",
     "Contact": "org",
     "DeskCount": "counts",
+    "PromiseCount": "counts",
     "SlaOutcome": "outcome",
     "SlaFirstResponseState": "outcome",
     "SlaClockOutcome": "clock_outcome",
@@ -66,6 +67,7 @@ __all__ = [
     "Contact",
     "Counter",
     "DeskCount",
+    "PromiseCount",
     "Event",
     "EventKind",
     "IngestedMail",

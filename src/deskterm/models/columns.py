@@ -137,3 +137,12 @@ desk_counts = table(
     column("assignee", ExactText),  # "" for nobody
     column("cases", Integer),
 )
+
+# Open cases per (engineer, UTC hour their support promise falls due in), kept by
+# triggers on `cases` (migration 0016_live_cost; deskterm.desk.counts.breached).
+promise_counts = table(
+    "promise_counts",
+    column("assignee", ExactText),  # "" for nobody
+    column("hour", UTCDateTime),
+    column("cases", Integer),
+)

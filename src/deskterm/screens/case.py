@@ -208,6 +208,7 @@ class CaseScreen(GrammarScreen):
         self._own_versions: set[int] = set()
         self._offered_drafts = False
         self.related: list[Any] = []
+        self._related_shown = False  # the related list was filled once
         self.found: finding.Found | None = None  # the timeline's search, while it is on
 
     @property
@@ -314,6 +315,9 @@ class CaseScreen(GrammarScreen):
         self._show_related(message.related)
 
     def _show_related(self, found: list[Any]) -> None:
+        if self._related_shown and found == self.related:
+            return  # as shown: a change to the case seldom changes its relations
+        self._related_shown = True
         self.related = found
         listing = self.query_one("#related-list", OptionList)
         highlighted = listing.highlighted
@@ -327,8 +331,7 @@ class CaseScreen(GrammarScreen):
             listing.add_option(Option(line))
         if found:
             listing.highlighted = min(highlighted or 0, len(found) - 1)
-        tab = self.query_one(TabbedContent).get_tab("related")
-        tab.label = f"Related {len(found)}"
+        self._label("related", f"Related {len(found)}")
 
     @on(OptionList.OptionSelected, "#related-list")
     def _related_chosen(self, event: OptionList.OptionSelected) -> None:
@@ -348,7 +351,11 @@ class CaseScreen(GrammarScreen):
         intake: list[Block],
     ) -> None:
         previous, self.file = self.file, file
-        self.query_one("#case-header", Static).update(self._header(file))
+        # A change to the case on screen repaints what it changed, and lays the screen
+        # out again only when a size may have moved: a new layout repaints every widget
+        # of the screen, most of such a change's cost. The header's height is set
+        # (case.tcss); labels and lists as they were are left alone.
+        self.query_one("#case-header", Static).update(self._header(file), layout=False)
         self.query_one(ClockPanel).show(
             f"SLA under {file.policy.title}", file.policy, clocks, self.desk.now()
         )
@@ -356,12 +363,12 @@ class CaseScreen(GrammarScreen):
         if self.found is not None:  # the timeline changed under a search: found again
             self._find(self.found.typed, keep=self.found.block)
         self.query_one("#intake-doc", Document).set_blocks(intake)
-        self._show_attachments(file)
-        tabs = self.query_one(TabbedContent)
-        tabs.get_tab("timeline").label = f"Timeline {len(file.events)}"
+        if previous is None or previous.attachments != file.attachments:
+            self._show_attachments(file)
+        self._label("timeline", f"Timeline {len(file.events)}")
         empty = sum(1 for _, value in file.intake() if not value.strip())
-        tabs.get_tab("intake").label = f"Intake ({empty} empty)" if empty else "Intake"
-        tabs.get_tab("files").label = f"Attachments {len(file.attachments)}"
+        self._label("intake", f"Intake ({empty} empty)" if empty else "Intake")
+        self._label("files", f"Attachments {len(file.attachments)}")
         if previous is None:  # the first paint shows them (a few indexed rows)
             self._show_related(self._related_of(file))
         else:
@@ -371,6 +378,12 @@ class CaseScreen(GrammarScreen):
         if previous is None and not self._offered_drafts:
             self._offered_drafts = True
             self._offer_drafts()
+
+    def _label(self, tab: str, label: str) -> None:
+        """Label a tab, unless it says so already (a new label lays the screen out)."""
+        shown = self.query_one(TabbedContent).get_tab(tab)
+        if str(shown.label) != label:
+            shown.label = label
 
     def _header(self, file: CaseFile) -> Text:
         case, org, policy = file.case, file.organization, file.policy

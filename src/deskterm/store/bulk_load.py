@@ -39,9 +39,15 @@ from sqlalchemy import Connection, text
 
 from deskterm.store import search_index
 
-# The insert triggers a load replaces (migrations 0004_chain, 0005_desk_figures and
-# the search index's), on the tables it appends to.
-PAUSED = ("events_no_replace", "cases_count_insert", "search_case_added", "search_event_added")
+# The insert triggers a load replaces (migrations 0004_chain, 0005_desk_figures,
+# 0016_live_cost and the search index's), on the tables it appends to.
+PAUSED = (
+    "events_no_replace",
+    "cases_count_insert",
+    "cases_promise_insert",
+    "search_case_added",
+    "search_event_added",
+)
 # The tables a load appends to, whose secondary indexes it may rebuild at its end.
 INDEXED = ("cases", "events", "sla_outcomes", "sla_clock_outcomes")
 AUTOMERGE = 16  # FTS5's automerge during the load (its default: 4)
@@ -162,7 +168,12 @@ _DEFAULT_AUTOMERGE = 4  # FTS5's, when search_text_config has no row for it
 
 
 def _count_new_cases(connection: Connection, after_id: int, paused: dict[str, str]) -> None:
-    """What cases_count_insert adds for each case with an id above `after_id`."""
+    """What cases_count_insert and cases_promise_insert add for each case with an id
+    above `after_id`."""
+    if "cases_promise_insert" in paused:
+        from deskterm.desk.counts import promise_add_sql
+
+        connection.execute(text(promise_add_sql("sqlite")), {"after": after_id})
     if "cases_count_insert" not in paused:
         return
     connection.execute(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0015_report_1m"
+HEAD = "0016_live_cost"
 
 
 def stored_revision(engine: Engine) -> str | None:
