@@ -176,6 +176,15 @@ def test_desks_in_other_schemas_of_the_same_database_are_not_heard(desk: Desk) -
         drop_pg_schema(schema, admin)
 
 
+def kill_listener(desk: Desk, watcher: ChangeWatcher) -> int | None:
+    """Terminate the backend `watcher` listens on, once it listens; its pid."""
+    watcher.changed()
+    pid = watcher.listener_pid()
+    with desk.engine.begin() as connection:
+        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    return pid
+
+
 @needs_pg
 def test_a_killed_listening_connection_is_reported_and_reconnected(desk: Desk) -> None:
     if desk.engine.dialect.name != "postgresql":
@@ -183,10 +192,7 @@ def test_a_killed_listening_connection_is_reported_and_reconnected(desk: Desk) -
     number = open_case(desk)
     watcher = ChangeWatcher(desk.engine)
     try:
-        watcher.changed()
-        pid = watcher.listener_pid()
-        with desk.engine.begin() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        pid = kill_listener(desk, watcher)
         # A change made while nobody listens is not heard, so the reconnect itself
         # says "changed": the console reloads.
         cases.note(desk, number, "while the listener was gone")
@@ -226,10 +232,7 @@ def test_a_server_that_refuses_the_reconnection_is_reported_not_raised(
     number = open_case(desk)
     watcher = ChangeWatcher(desk.engine)
     try:
-        watcher.changed()
-        pid = watcher.listener_pid()
-        with desk.engine.begin() as connection:
-            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        kill_listener(desk, watcher)
         desk.engine.dispose()  # no connection left in the pool: a new one is needed
         event.listen(desk.engine, "do_connect", refuse)
         try:

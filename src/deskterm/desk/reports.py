@@ -581,10 +581,10 @@ def _count_stored_states(
 ) -> list[int]:
     """Count the period's cases changed since `at` whose first response was not settled
     then from the stored columns they had at `at`: each case's row of
-    sla_first_response_states with the smallest `until` from `end` on (the replay
-    reads the events before `end`; a period ending in the future has no such rows:
-    nothing changed after now) (desk/first_response_states.py), counted as `_count_unanswered` counts a case untouched
-    since; with no such row, from the columns it has now. Returns those answered now
+    sla_first_response_states (desk/first_response_states.py) with the smallest `until`
+    from `end` on (the replay reads the events before `end`; a period ending in the
+    future has no such rows: nothing changed after now), counted as `_count_unanswered`
+    counts a case untouched since; with no such row, from the columns it has now. Returns those answered now
     with no such row (none stored for the answer: a desk filled without a policy file
     they need), to be replayed."""
     # Instants compared by the database (each read back would cost a conversion).
