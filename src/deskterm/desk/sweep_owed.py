@@ -214,6 +214,11 @@ def unchanged(connection: Connection, batch: Sequence[Owed | int]) -> set[int]:
     }
 
 
+# Rows of one INSERT of events: nine parameters each, within what SQLite (32,766)
+# and PostgreSQL (65,535) take in one statement.
+EVENTS_A_STATEMENT = 1000
+
+
 def write(connection: Connection, batch: Sequence[Owed]) -> None:
     """The cases of `batch` (unchanged since read, and locked: `unchanged`), their
     events and outcome rows: a statement each for the whole batch."""
@@ -228,8 +233,16 @@ def write(connection: Connection, batch: Sequence[Owed]) -> None:
         if connection.dialect.supports_sane_multi_rowcount and written != len(values):
             raise RuntimeError(f"the sweep updated {written} of {len(values)} locked cases")
     events = [vars(event) for owed in batch for event in owed.events]
-    if events:
-        connection.execute(insert(table_of(Event)), events)
+    # One statement for many rows, not a statement a row: once SQLite's search index
+    # (FTS5, 3.40) is in a transaction, it writes what it holds as a new segment at
+    # every statement that opens a savepoint, as each INSERT with a trigger does. A
+    # statement an event made a segment an event, and at a million cases the
+    # sixteenth segment of a level made one batch merge most of the index inside its
+    # lock (14 s, bench/cli_bench.py); this way the batch's events are one segment.
+    for start in range(0, len(events), EVENTS_A_STATEMENT):
+        connection.execute(
+            insert(table_of(Event)).values(events[start : start + EVENTS_A_STATEMENT])
+        )
     first_responses = [owed.first_response for owed in batch if owed.first_response is not None]
     if first_responses:
         connection.execute(insert(table_of(SlaOutcome)), first_responses)
