@@ -107,9 +107,7 @@ def test_no_batch_merges_the_search_index_the_sweep_merges_it_between_batches(
 
 def segments(connection: Any) -> int:
     """How many segments the search index (FTS5) holds, as far as it has written them."""
-    block = connection.exec_driver_sql(
-        "SELECT block FROM search_text_data WHERE id = 10"
-    ).scalar()
+    block = connection.exec_driver_sql("SELECT block FROM search_text_data WHERE id = 10").scalar()
     return sum(len(pages) for _, pages in search_index.segment_levels(bytes(block)))
 
 
