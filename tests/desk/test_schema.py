@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -52,6 +53,34 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_the_write_ahead_log_shrinks_back_once_copied_into_the_desk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """deskterm's processes end without closing their connections, so SQLite never
+    deletes the log (-wal) on a last close: without a limit it kept the size of the
+    largest transaction ever written (5 GB beside a 5 GB desk after a million-case
+    demo). Once the log has been copied into the file, the next write cuts it back."""
+    from deskterm.store import engine as engines
+
+    monkeypatch.setattr(engines, "WAL_KEPT_BYTES", 64 * 1024)
+    path = tmp_path / "desk.db"
+    engine = make_engine(database_url(str(path)))
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE big (body BLOB)")
+        connection.exec_driver_sql(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
+            "INSERT INTO big SELECT randomblob(4000) FROM n"
+        )
+    wal = Path(f"{path}-wal")
+    assert wal.stat().st_size > 1024 * 1024
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO big VALUES (x'00')")
+    assert wal.stat().st_size <= 64 * 1024
+    engine.dispose()
 
 
 def test_the_fast_revision_check_knows_the_newest_migration(tmp_path: Path) -> None:

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 10_000
+# What SQLite keeps of its write-ahead log (-wal) once copied into the desk. deskterm's
+# processes end without closing their connections, so no last close deletes the log:
+# without a limit it kept the size of the largest transaction ever written (a
+# million-case demo: 5 GB beside the 5 GB desk, for good).
+WAL_KEPT_BYTES = 8 * 2**20  # twice the 1,000 pages past which SQLite copies it in
 DATABASE_MODE = 0o660  # group-readable and writable, never world-readable
 _WRITE = "deskterm_write"
 
@@ -142,6 +147,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")  # durable in WAL mode at each checkpoint
+    cursor.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
     cursor.close()
 
 
