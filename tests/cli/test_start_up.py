@@ -148,3 +148,60 @@ def test_a_command_runs_with_the_garbage_collector_on(demo_desk: Path) -> None:
     )
     last = done.stdout.strip().splitlines()[-1]
     assert last == "COLLECTING [True] True", (done.stdout, done.stderr)
+
+
+# Runs the real entry point with typer's command builder watched: the names of the
+# commands whose parameters were built from their functions' signatures.
+BUILD_PROBE = (
+    "import sys\n"
+    "import typer.main\n"
+    "built = []\n"
+    "make = typer.main.get_command_from_info\n"
+    "def watched(command_info, **kwargs):\n"
+    "    command = make(command_info, **kwargs)\n"
+    "    built.append(command.name)\n"
+    "    return command\n"
+    "typer.main.get_command_from_info = watched\n"
+    "from deskterm.cli import main\n"
+    "sys.argv = ['deskterm', *sys.argv[1:]]\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print('BUILT', built)\n"
+)
+
+
+def built_commands(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_PROBE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+        check=False,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("BUILT "), (done.stdout, done.stderr)
+    return last.removeprefix("BUILT ")
+
+
+def test_a_command_of_a_group_builds_that_command_alone(demo_desk: Path) -> None:
+    """`case show` reads the signature of `show`, not those of the group's other
+    commands (a tenth of its start-up: each is read through typing's annotations)."""
+    assert built_commands("--db", str(demo_desk), "case", "show", "40100") == "['show']"
+    assert built_commands("--db", str(demo_desk), "case", "list", "--limit", "2") == "['list']"
+
+
+def test_a_group_help_lists_every_command_of_the_group() -> None:
+    """The group's commands are built when listed: its help misses none, in order."""
+    from deskterm.cli.cases import app as cases_app
+
+    names = [
+        info.name or typer.main.get_command_name(info.callback.__name__)
+        for info in cases_app.registered_commands
+        if info.callback is not None
+    ]
+    code, out, err = invoke(["case", "--help"])
+    assert code == 0, err
+    listed = out.split("Commands", 1)[1].splitlines()[1:]
+    assert [line.split()[0] for line in listed if line.startswith("  ")] == names
