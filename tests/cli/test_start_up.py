@@ -19,18 +19,19 @@ from deskterm.cli.commands import app
 from tests.cli.runner import invoke
 
 HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "textual", "pydantic")
-# Runs the real entry point, then names the heavy modules it loaded.
+# Runs the real entry point, then names those of the modules (argv[1]) it loaded.
 PROBE = (
     "import sys\n"
     "from deskterm.cli import main\n"
-    "sys.argv = ['deskterm', *sys.argv[1:]]\n"
+    "modules = sys.argv[1].split(',')\n"
+    "sys.argv = ['deskterm', *sys.argv[2:]]\n"
     "try:\n"
     "    main()\n"
     "except SystemExit as exit_:\n"
     "    code = exit_.code\n"
     "else:\n"
     "    code = 0\n"
-    f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules), code)\n"
+    "print('LOADED', sorted(m for m in modules if m in sys.modules), code)\n"
 )
 
 
@@ -42,10 +43,11 @@ def demo_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def loaded(*args: str) -> tuple[str, str]:
-    """The heavy modules `deskterm ARGS` loaded, and its exit code."""
+def loaded(*args: str, modules: tuple[str, ...] = HEAVY) -> tuple[str, str]:
+    """Those of the (heavy) modules `deskterm ARGS` loaded, and its exit code; its
+    output goes to a pipe."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
+        [sys.executable, "-c", PROBE, ",".join(modules), *args],
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "120"},
@@ -83,6 +85,18 @@ def test_the_quick_paths_load_neither_the_orm_nor_alembic_nor_textual(
     demo_desk: Path, args: list[str]
 ) -> None:
     modules, code = loaded("--db", str(demo_desk), *args)
+    assert (modules, code) == ("[]", "0")
+
+
+@pytest.mark.parametrize(
+    "args", [["case", "show", "40100"], ["case", "list", "--limit", "20"]], ids=" ".join
+)
+def test_a_case_and_the_list_print_into_a_pipe_without_rich(
+    demo_desk: Path, args: list[str]
+) -> None:
+    """Rich's share of their start-up is gone where it would print plain text anyway
+    (deskterm.cli.plain; tests/cli/test_plain.py checks the text is the same)."""
+    modules, code = loaded("--db", str(demo_desk), *args, modules=("rich",))
     assert (modules, code) == ("[]", "0")
 
 
