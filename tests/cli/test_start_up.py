@@ -219,3 +219,21 @@ def test_a_group_help_lists_every_command_of_the_group() -> None:
     assert code == 0, err
     listed = out.split("Commands", 1)[1].splitlines()[1:]
     assert [line.split()[0] for line in listed if line.startswith("  ")] == names
+
+
+def test_a_reader_gone_ends_the_list_quietly(demo_desk: Path) -> None:
+    """`deskterm case list | head` whose reader has gone: exit 1 and no traceback,
+    whether Rich or deskterm.cli.plain writes the list."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "deskterm", "--db", str(demo_desk), "case", "list"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (1, "")

@@ -93,6 +93,8 @@ def _plain_output() -> bool:
     to the stream as it is (UTF-8, which holds every character)."""
     if "FORCE_COLOR" in os.environ or "TTY_COMPATIBLE" in os.environ:
         return False
+    if sys.platform == "win32":  # Rich may write through the Windows console API there
+        return False
     if hasattr(builtins, "get_ipython"):  # Jupyter: Rich's own output there
         return False
     stream = sys.stdout
@@ -107,15 +109,11 @@ def _plain_output() -> bool:
 
 
 def _write(text: str) -> None:
-    """As Rich writes: flushed at once, and a reader gone (`| head`) ends the
-    command with exit code 1 and nothing more said (rich.console.Console.on_broken_pipe)."""
-    try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise SystemExit(1) from None
+    """Written and flushed at once, as Rich does. A reader gone (`| head`) ends the
+    command with exit code 1 and nothing said: the parser's main loop (click's, in
+    typer) takes the broken pipe so (tests/cli/test_start_up.py)."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 # --- plain text ------------------------------------------------------------------
