@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
 
 # Where deskterm.cli.output.console prints to a pipe or a file.
 PIPE_WIDTH = 1000
@@ -72,7 +72,7 @@ def print_page(page: Page, console: Console | None = None) -> None:
         console.print(_rich(item))
 
 
-def _rich(item: Item) -> object:
+def _rich(item: Item) -> RenderableType:
     from rich.table import Table
     from rich.text import Text
 
@@ -84,7 +84,7 @@ def _rich(item: Item) -> object:
     for column in item.columns:
         table.add_column(column.header, style=column.style or None, no_wrap=column.no_wrap)
     for row in item.rows:
-        table.add_row(*(_rich(cell) for cell in row))  # type: ignore[arg-type]
+        table.add_row(*(_rich(cell) for cell in row))
     return table
 
 
