@@ -19,18 +19,19 @@ from deskterm.cli.commands import app
 from tests.cli.runner import invoke
 
 HEAVY = ("sqlmodel", "sqlalchemy.orm", "alembic", "textual", "pydantic")
-# Runs the real entry point, then names the heavy modules it loaded.
+# Runs the real entry point, then names those of the modules (argv[1]) it loaded.
 PROBE = (
     "import sys\n"
     "from deskterm.cli import main\n"
-    "sys.argv = ['deskterm', *sys.argv[1:]]\n"
+    "modules = sys.argv[1].split(',')\n"
+    "sys.argv = ['deskterm', *sys.argv[2:]]\n"
     "try:\n"
     "    main()\n"
     "except SystemExit as exit_:\n"
     "    code = exit_.code\n"
     "else:\n"
     "    code = 0\n"
-    f"print('LOADED', sorted(m for m in {HEAVY!r} if m in sys.modules), code)\n"
+    "print('LOADED', sorted(m for m in modules if m in sys.modules), code)\n"
 )
 
 
@@ -42,10 +43,11 @@ def demo_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def loaded(*args: str) -> tuple[str, str]:
-    """The heavy modules `deskterm ARGS` loaded, and its exit code."""
+def loaded(*args: str, modules: tuple[str, ...] = HEAVY) -> tuple[str, str]:
+    """Those of the (heavy) modules `deskterm ARGS` loaded, and its exit code; its
+    output goes to a pipe."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *args],
+        [sys.executable, "-c", PROBE, ",".join(modules), *args],
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "120"},
@@ -83,6 +85,18 @@ def test_the_quick_paths_load_neither_the_orm_nor_alembic_nor_textual(
     demo_desk: Path, args: list[str]
 ) -> None:
     modules, code = loaded("--db", str(demo_desk), *args)
+    assert (modules, code) == ("[]", "0")
+
+
+@pytest.mark.parametrize(
+    "args", [["case", "show", "40100"], ["case", "list", "--limit", "20"]], ids=" ".join
+)
+def test_a_case_and_the_list_print_into_a_pipe_without_rich(
+    demo_desk: Path, args: list[str]
+) -> None:
+    """Rich's share of their start-up is gone where it would print plain text anyway
+    (deskterm.cli.plain; tests/cli/test_plain.py checks the text is the same)."""
+    modules, code = loaded("--db", str(demo_desk), *args, modules=("rich",))
     assert (modules, code) == ("[]", "0")
 
 
@@ -148,3 +162,78 @@ def test_a_command_runs_with_the_garbage_collector_on(demo_desk: Path) -> None:
     )
     last = done.stdout.strip().splitlines()[-1]
     assert last == "COLLECTING [True] True", (done.stdout, done.stderr)
+
+
+# Runs the real entry point with typer's command builder watched: the names of the
+# commands whose parameters were built from their functions' signatures.
+BUILD_PROBE = (
+    "import sys\n"
+    "import typer.main\n"
+    "built = []\n"
+    "make = typer.main.get_command_from_info\n"
+    "def watched(command_info, **kwargs):\n"
+    "    command = make(command_info, **kwargs)\n"
+    "    built.append(command.name)\n"
+    "    return command\n"
+    "typer.main.get_command_from_info = watched\n"
+    "from deskterm.cli import main\n"
+    "sys.argv = ['deskterm', *sys.argv[1:]]\n"
+    "try:\n"
+    "    main()\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "print('BUILT', built)\n"
+)
+
+
+def built_commands(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_PROBE, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+        check=False,
+    )
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("BUILT "), (done.stdout, done.stderr)
+    return last.removeprefix("BUILT ")
+
+
+def test_a_command_of_a_group_builds_that_command_alone(demo_desk: Path) -> None:
+    """`case show` reads the signature of `show`, not those of the group's other
+    commands (a tenth of its start-up: each is read through typing's annotations)."""
+    assert built_commands("--db", str(demo_desk), "case", "show", "40100") == "['show']"
+    assert built_commands("--db", str(demo_desk), "case", "list", "--limit", "2") == "['list']"
+
+
+def test_a_group_help_lists_every_command_of_the_group() -> None:
+    """The group's commands are built when listed: its help misses none, in order."""
+    from deskterm.cli.cases import app as cases_app
+
+    names = [
+        info.name or typer.main.get_command_name(info.callback.__name__)
+        for info in cases_app.registered_commands
+        if info.callback is not None
+    ]
+    code, out, err = invoke(["case", "--help"])
+    assert code == 0, err
+    listed = out.split("Commands", 1)[1].splitlines()[1:]
+    assert [line.split()[0] for line in listed if line.startswith("  ")] == names
+
+
+def test_a_reader_gone_ends_the_list_quietly(demo_desk: Path) -> None:
+    """`deskterm case list | head` whose reader has gone: exit 1 and no traceback,
+    whether Rich or deskterm.cli.plain writes the list."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "deskterm", "--db", str(demo_desk), "case", "list"],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(writer)
+    assert (done.returncode, done.stderr) == (1, "")

@@ -2,7 +2,8 @@
 
 Input is the JSON form of `deskterm.desk.queries` (what `--json` prints), so the
 text and the JSON say the same thing. Customer text reaches the terminal only
-through `safe()` and as `rich.text.Text`, never as markup.
+through `safe()` and as `rich.text.Text` (`Said`), never as markup. A case and the
+list are pages of deskterm.cli.plain: into a pipe they print without loading Rich.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from rich.table import Table
-from rich.text import Text
-
 from deskterm.cli.output import console
+from deskterm.cli.plain import Cell, Column, Grid, Item, Said, print_page
 from deskterm.safe_text import safe_line as one_line
 from deskterm.safe_text import safe_text
 from deskterm.sla.clocks import Clock, ClockKind, ClockState, shown_clocks
@@ -64,6 +63,8 @@ def title(number: int) -> str:
 
 def print_line(line: str) -> None:
     """One line a write prints: `Incident# 40100: internal note added (version 3)`."""
+    from rich.text import Text
+
     console().print(Text(safe_line(line)))
 
 
@@ -72,43 +73,32 @@ def print_line(line: str) -> None:
 
 def print_case_list(rows: list[dict[str, Any]], scope: str, more: str) -> None:
     """The list's table, soonest deadline first, and how many it holds."""
-    out = console()
     if not rows:
-        out.print(f"no {scope}")
+        print_page([f"no {scope}"])
         return
-    table = Table(
-        "sev",
-        "case",
-        "organization",
-        "subject",
-        "status",
-        "assignee",
-        "due",
-        "state",
-        box=None,
-        pad_edge=False,
-    )
-    for column in table.columns:
-        column.no_wrap = True
+    headers = ("sev", "case", "organization", "subject", "status", "assignee", "due", "state")
+    table: list[list[Cell]] = []
     for row in rows:
         clock, state = _next_clock(row)
         marked = (
-            Text(f"BREACHED {clock}", style="bold red")
+            Said(f"BREACHED {clock}", style="bold red")
             if state == "breached"
-            else Text(f"{clock} {state}" if clock else "-")
+            else Said(f"{clock} {state}" if clock else "-")
         )
-        table.add_row(
-            Text(row["severity_label"]),
-            str(row["number"]),
-            Text(safe_line(row["organization"])),
-            Text(safe_line(row["subject"])),
-            Text(row["status"]),
-            Text(safe_line(row["assignee"] or "-")),
-            Text(local(row["next_due"])),
-            marked,
+        table.append(
+            [
+                Said(row["severity_label"]),
+                str(row["number"]),
+                Said(safe_line(row["organization"])),
+                Said(safe_line(row["subject"])),
+                Said(row["status"]),
+                Said(safe_line(row["assignee"] or "-")),
+                Said(local(row["next_due"])),
+                marked,
+            ]
         )
-    out.print(table)
-    out.print(f"{len(rows)} {scope}{more}")
+    columns = [Column(header, no_wrap=True) for header in headers]
+    print_page([Grid(columns, table), f"{len(rows)} {scope}{more}"])
 
 
 def _next_clock(row: dict[str, Any]) -> tuple[str, str]:
@@ -125,34 +115,32 @@ def _next_clock(row: dict[str, Any]) -> tuple[str, str]:
 # --- one case ----------------------------------------------------------------------
 
 
-def _grid() -> Table:
-    table = Table(box=None, show_header=False, pad_edge=False)
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    return table
+def _grid(rows: list[list[Cell]]) -> Grid:
+    """Names in bold on the left, values on the right (wrapped on a terminal)."""
+    return Grid([Column(style="bold", no_wrap=True), Column()], rows, show_header=False)
+
+
+def _heading(name: str) -> Said:
+    return Said(f"\n{name}", style="bold underline")
 
 
 def print_case(detail: dict[str, Any]) -> None:
     """Everything about a case: fields, intake, clocks, attachments and its timeline."""
-    out = console()
-    out.print(Text(safe_line(f"{title(detail['number'])} - {detail['subject']}"), style="bold"))
-
-    fields = _grid()
-    for name, value in _fields(detail):
-        fields.add_row(name, Text(safe(value)))
-    out.print(fields)
-
-    out.print(Text("\nDescription", style="bold underline"))
-    out.print(Text(safe(detail["description"]) or "-"))
-
-    out.print(Text("\nIntake", style="bold underline"))
-    intake = _grid()
-    for name, label in INTAKE_LABELS.items():
-        intake.add_row(label, Text(safe(detail["intake"].get(name)) or "-"))
-    out.print(intake)
-
-    out.print(Text("\nClocks", style="bold underline"))
-    clocks = _grid()
+    page: list[Item] = [
+        Said(safe_line(f"{title(detail['number'])} - {detail['subject']}"), style="bold"),
+        _grid([[name, Said(safe(value))] for name, value in _fields(detail)]),
+        _heading("Description"),
+        Said(safe(detail["description"]) or "-"),
+        _heading("Intake"),
+        _grid(
+            [
+                [label, Said(safe(detail["intake"].get(name)) or "-")]
+                for name, label in INTAKE_LABELS.items()
+            ]
+        ),
+        _heading("Clocks"),
+    ]
+    clocks: list[list[Cell]] = []
     for kind in ClockKind:
         clock = detail["clocks"].get(kind.value)
         if clock is None:
@@ -161,25 +149,26 @@ def print_case(detail: dict[str, Any]) -> None:
         line = f"{state}, due {local(clock['due'], year=True)}" if clock["due"] else state
         if clock["state"] in _COUNTING and clock["left_seconds"] is not None:
             line += f", {_left(clock['left_seconds'])}"
-        clocks.add_row(kind.label, Text(safe(f"{line}\n{clock['explanation']}")))
-    out.print(clocks)
+        clocks.append([kind.label, Said(safe(f"{line}\n{clock['explanation']}"))])
+    page.append(_grid(clocks))
 
     if detail["attachments"]:
-        out.print(Text("\nAttachments", style="bold underline"))
+        page.append(_heading("Attachments"))
         for attachment in detail["attachments"]:
             added = f"added by {attachment['added_by']} {local(attachment['added_at'], year=True)}"
-            out.print(
-                Text(safe_line(f"{attachment['name']} ({human_size(attachment['size'])}, {added})"))
+            page.append(
+                Said(safe_line(f"{attachment['name']} ({human_size(attachment['size'])}, {added})"))
             )
 
-    out.print(Text("\nTimeline", style="bold underline"))
-    timeline = _grid()
+    page.append(_heading("Timeline"))
+    timeline: list[list[Cell]] = []
     for event in detail["events"]:
         said = event["description"]
         if event["text"]:
             said += "\n" + event["text"]
-        timeline.add_row(local(event["at"], year=True), Text(safe(said)))
-    out.print(timeline)
+        timeline.append([local(event["at"], year=True), Said(safe(said))])
+    page.append(_grid(timeline))
+    print_page(page)
 
 
 def _fields(detail: dict[str, Any]) -> list[tuple[str, str]]:
@@ -253,6 +242,8 @@ def _left(seconds: int) -> str:
 
 def print_why(case: Any, policy: Policy, clocks: dict[ClockKind, Clock]) -> None:
     """Each clock's deadline, explained in words; `case` a case row."""
+    from rich.text import Text
+
     out = console()
     out.print(
         Text(
@@ -283,6 +274,9 @@ def _clock_line(clock: Clock) -> str:
 
 def print_attachments(number: int, rows: list[dict[str, Any]]) -> None:
     """A case's files, oldest first: name, size, hash, who added them and when."""
+    from rich.table import Table
+    from rich.text import Text
+
     out = console()
     if not rows:
         out.print(Text(f"no attachments on {title(number)}"))

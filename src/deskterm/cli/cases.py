@@ -4,7 +4,8 @@ The contract (issue 3): every write is one desk use case; bad input exits 2 with
 one line on stderr and changes nothing (the root command reports every refusal,
 see cli/output.py); `--json` prints the resulting case as
 `deskterm.desk.queries` shapes it. Customer text reaches the terminal only
-through `safe()` and as `rich.text.Text`, never as markup.
+through `safe()` and as `rich.text.Text` (or `deskterm.cli.plain.Said`), never as
+markup.
 """
 
 from __future__ import annotations

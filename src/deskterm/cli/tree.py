@@ -5,12 +5,16 @@ would load the ORM, Alembic and the whole desk: about a second before anything i
 printed. The root group knows its commands by name from `COMMANDS` below (module,
 attribute and the first paragraph of the help that `--help` lists) and imports a
 command's module only when the command is run or its own help is asked for.
+A group (`case`, `policy` ...) likewise builds a command of its own (reads its
+signature, which typer does through typing's annotations) only when it is run or
+listed: `case show` does not pay for the sixteen other `case` commands.
 tests/cli/test_start_up.py keeps the table in step with the commands themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+import copy
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass
 from importlib import import_module
 from typing import Any
@@ -128,12 +132,7 @@ def build(name: str, entry: Entry) -> Command:
 
     target = getattr(import_module(entry.module), entry.attribute)
     if isinstance(target, typer.Typer):
-        return typer.main.get_group_from_info(
-            TyperInfo(target, name=name),
-            pretty_exceptions_short=root.pretty_exceptions_short,
-            rich_markup_mode=root.rich_markup_mode,
-            suggest_commands=root.suggest_commands,
-        )
+        return lazy_group(name, target, root)
     return typer.main.get_command_from_info(
         CommandInfo(name=name, callback=target),
         pretty_exceptions_short=root.pretty_exceptions_short,
@@ -141,26 +140,53 @@ def build(name: str, entry: Entry) -> Command:
     )
 
 
-class LazyCommands(MutableMapping[str, Command]):
-    """The root's commands by name; each built (its module imported) on first access."""
+def lazy_group(name: str, group: typer.Typer, root: typer.Typer) -> Command:
+    """The group as `Typer.add_typer` builds it, but each of its commands built on
+    first use (`LazyCommands`); its subgroups, if any, as typer builds them."""
+    shell = copy.copy(group)
+    shell.registered_commands = []
+    built = typer.main.get_group_from_info(
+        TyperInfo(shell, name=name),
+        pretty_exceptions_short=root.pretty_exceptions_short,
+        rich_markup_mode=root.rich_markup_mode,
+        suggest_commands=root.suggest_commands,
+    )
+    infos: dict[str, CommandInfo] = {}
+    for info in group.registered_commands:
+        assert info.callback is not None, "a command has its function"
+        infos[info.name or typer.main.get_command_name(info.callback.__name__)] = info
 
-    def __init__(self, entries: dict[str, Entry], built: dict[str, Command]) -> None:
-        self._entries = entries
+    def command(command_name: str) -> Command:
+        return typer.main.get_command_from_info(
+            infos[command_name],
+            pretty_exceptions_short=root.pretty_exceptions_short,
+            rich_markup_mode=root.rich_markup_mode,
+        )
+
+    built.commands = LazyCommands(infos, command, dict(built.commands))
+    return built
+
+
+class LazyCommands(MutableMapping[str, Command]):
+    """Commands by name, in the order of `names`; each built by `make` on first access
+    (for the root: its module imported; for a group's command: its signature read)."""
+
+    def __init__(
+        self, names: Iterable[str], make: Callable[[str], Command], built: dict[str, Command]
+    ) -> None:
+        self._names = list(names)
+        self._make = make
         self._built = dict(built)
 
     def loaded(self, name: str) -> Command | None:
         return self._built.get(name)
 
-    def entry(self, name: str) -> Entry | None:
-        return self._entries.get(name)
-
     def __getitem__(self, name: str) -> Command:
         command = self._built.get(name)
         if command is None:
-            entry = self._entries.get(name)
-            if entry is None:
+            if name not in self._names:
                 raise KeyError(name)
-            command = self._built[name] = build(name, entry)
+            command = self._built[name] = self._make(name)
             collect_from_here()
         return command
 
@@ -169,17 +195,17 @@ class LazyCommands(MutableMapping[str, Command]):
 
     def __delitem__(self, name: str) -> None:
         self._built.pop(name, None)
-        self._entries = {key: value for key, value in self._entries.items() if key != name}
+        self._names = [known for known in self._names if known != name]
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries or name in self._built
+        return name in self._names or name in self._built
 
     def __iter__(self) -> Iterator[str]:
-        yield from self._entries
-        yield from (name for name in self._built if name not in self._entries)
+        yield from self._names
+        yield from (name for name in self._built if name not in self._names)
 
     def __len__(self) -> int:
-        return len(self._entries) + sum(1 for name in self._built if name not in self._entries)
+        return len(self._names) + sum(1 for name in self._built if name not in self._names)
 
 
 class LazyGroup(DesktermGroup):
@@ -187,7 +213,9 @@ class LazyGroup(DesktermGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = LazyCommands(COMMANDS, dict(self.commands))
+        self.commands = LazyCommands(
+            COMMANDS, lambda name: build(name, COMMANDS[name]), dict(self.commands)
+        )
 
     def list_commands(self, ctx: Context) -> list[str]:
         return list(self.commands)
@@ -205,7 +233,7 @@ class LazyGroup(DesktermGroup):
         limit = formatter.width - 6 - max(len(name) for name in names)
         rows = []
         for name in names:
-            command, entry = commands.loaded(name), commands.entry(name)
+            command, entry = commands.loaded(name), COMMANDS.get(name)
             if command is not None:
                 if command.hidden:
                     continue
