@@ -101,6 +101,18 @@ class DesktermApp(App[None]):
         super()._handle_exception(error)
 
     @property
+    def _background_screens(self) -> list[Screen[object]]:
+        # Textual counts the screen beneath the top one as visible even when the top
+        # one is opaque and covers the terminal: the queue beneath a case screen then
+        # repaints, on every message it handles (each change heard), and asks the case
+        # screen for a whole-terminal repaint (a repaint leaves it marked for the next
+        # one). Nothing beneath an opaque screen shows: it is not painted at all, and
+        # repaints in full when it is on top again.
+        if self._screen_stack and self._screen_stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
+
+    @property
     def bug(self) -> BaseException | None:
         """The error that ended the console, if a bug did (console.run_console reports it)."""
         return self._exception

@@ -29,7 +29,7 @@ from .conftest import (
     shown_numbers,
     until,
 )
-from .test_case import WIDE, open_case
+from .test_case import WIDE, open_case, screen_text
 
 # Generous: a condition waited on, never a pause; a loaded machine is slow, not wrong.
 HEARD_SECONDS = 10
@@ -292,3 +292,86 @@ async def test_a_change_to_the_case_shown_lays_out_only_what_it_changed(
         monkeypatch.undo()
         # The timeline grew (its length and its tab's count): nothing else.
         assert sorted(laid_out) == ["ContentTab#--content-tab-timeline", "Document#timeline-doc"]
+
+
+async def test_a_change_to_the_case_shown_reads_and_adds_only_its_new_entries(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A change made elsewhere to the case on screen costs what it wrote: its events are
+    # read (not the whole timeline again) and added after those shown, and the engineer
+    # reading an older entry stays where they are; at the end, the view follows.
+    from deskterm.desk import case_file
+    from deskterm.widgets.document import Document
+
+    bob = seeded.as_user("bob")
+    for n in range(30):  # a timeline longer than the screen
+        cases.note(bob, PRODUCTION_DOWN, f"earlier note {n}")
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_case(pilot, PRODUCTION_DOWN)
+        document = screen.query_one("#timeline-doc", Document)
+        shown = len(document.blocks)
+        await pilot.press("g")  # reading the first entry
+        await settle(pilot)
+        assert document.scroll_offset.y == 0 and document.max_scroll_y > 0
+        read: list[int] = []
+        real_entries = case_file._entries
+
+        def entries(*args: Any) -> Any:
+            found = real_entries(*args)
+            read.append(len(found))
+            return found
+
+        monkeypatch.setattr(case_file, "_entries", entries)
+        version = screen.file.version if screen.file else 0
+        cases.note(bob, PRODUCTION_DOWN, "written elsewhere")
+        assert await until(
+            pilot, lambda: screen.file is not None and screen.file.version > version, 10
+        )
+        await settle(pilot)
+        assert read == [1]  # the new note, not the 30 before it
+        assert len(document.blocks) == shown + 1
+        assert "written elsewhere" in document.blocks[-1].body
+        assert document.scroll_offset.y == 0  # still on the first entry
+        assert app.focused is document
+        await pilot.press("G")  # at the end: the next entry comes into view
+        await settle(pilot)
+        version = screen.file.version if screen.file else 0
+        cases.note(bob, PRODUCTION_DOWN, "and another")
+        assert await until(
+            pilot, lambda: screen.file is not None and screen.file.version > version, 10
+        )
+        await settle(pilot)
+        assert "and another" in document.blocks[-1].body
+        assert document.scroll_offset.y == document.max_scroll_y > 0
+
+
+async def test_a_change_heard_beneath_the_case_shown_repaints_no_more_than_it_changed(
+    seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The queue beneath the case screen hears every change too. Nothing of it shows
+    # under the case screen: were it repainted, it would repaint the whole terminal
+    # above it (every cell of the screen written again over SSH, for a new note).
+    from textual._compositor import Compositor
+
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_case(pilot, PRODUCTION_DOWN)
+        whole: list[int] = []
+        real = Compositor.render_full_update
+
+        def render_full_update(compositor: Compositor, *args: Any, **kw: Any) -> Any:
+            whole.append(1)
+            return real(compositor, *args, **kw)
+
+        monkeypatch.setattr(Compositor, "render_full_update", render_full_update)
+        bob = seeded.as_user("bob")
+        version = screen.file.version if screen.file else 0
+        cases.note(bob, PRODUCTION_DOWN, "first")
+        cases.note(bob, PRODUCTION_DOWN, "second")
+        assert await until(
+            pilot, lambda: screen.file is not None and screen.file.version >= version + 2, 10
+        )
+        await settle(pilot)
+        assert whole == []
+        assert "second" in screen_text(app)

@@ -109,7 +109,9 @@ class CaseFile:
         return [entry for entry in self.events if entry.version > version]
 
 
-def load(desk: Desk, number: int) -> CaseFile:
+def load(desk: Desk, number: int, shown: CaseFile | None = None) -> CaseFile:
+    """The case; given the file `shown` of it, only the events written since are read
+    (a change costs what it wrote, not the length of the case's timeline)."""
     with reading(desk.engine) as session:
         case = session.scalars(select(Case).where(col(Case.number) == number)).first()
         if case is None:
@@ -119,7 +121,11 @@ def load(desk: Desk, number: int) -> CaseFile:
         organization = session.get(Organization, case.organization_id)
         contact = session.get(Contact, case.contact_id) if case.contact_id else None
         parent = session.get(Case, case.split_from_id) if case.split_from_id else None
-        events = _entries(session, stored_id(case))
+        if shown is not None and shown.case.id == case.id:
+            after = shown.events[-1].id if shown.events else 0
+            events = shown.events + _entries(session, stored_id(case), after)
+        else:
+            events = _entries(session, stored_id(case))
         attachments = session.scalars(
             select(Attachment)
             .where(col(Attachment.case_id) == case.id)
@@ -170,19 +176,23 @@ _ENTRY_COLUMNS = (
 )
 _SQLITE_ENTRIES = (
     "SELECT id, version, at, actor, kind, field, old_value, new_value, text "
-    "FROM events WHERE case_id = ? ORDER BY id"
+    "FROM events WHERE case_id = ? AND id > ? ORDER BY id"
 )
 
 
-def _entries(session: Session, case_id: int) -> tuple[Entry, ...]:
+def _entries(session: Session, case_id: int, after: int = 0) -> tuple[Entry, ...]:
+    """The case's events after event id `after`, in order. Those of a change come after
+    every event shown before it: a change locks the case's row before it writes its
+    events (cases.change_in), so a case's event ids are taken in the order of its
+    commits. (On SQLite the index on case_id ends in the row id: a range, not a scan.)"""
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         # The driver's own tuples, instants parsed by `datetime.fromisoformat` (C):
         # SQLAlchemy's per-column processing costs more than the query itself on a
         # case of 10,000 events (SQLite stores text exactly: nothing to undo).
-        rows = connection.exec_driver_sql(_SQLITE_ENTRIES, (case_id,))
+        rows = connection.exec_driver_sql(_SQLITE_ENTRIES, (case_id, after))
         return tuple(map(Entry._make, rows.fetchall()))
-    statement = select(*_ENTRY_COLUMNS).where(_E.case_id == case_id).order_by(_E.id)
+    statement = select(*_ENTRY_COLUMNS).where(_E.case_id == case_id, _E.id > after).order_by(_E.id)
     return tuple(Entry(*row) for row in session.execute(statement))
 
 

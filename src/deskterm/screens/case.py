@@ -10,7 +10,7 @@ uses it has succeeded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -85,17 +85,11 @@ if TYPE_CHECKING:
 
 
 class CaseRead(Message, bubble=False):
-    """The case, its clocks now, its timeline and intake blocks."""
+    """The case, its clocks now, and its intake blocks."""
 
-    def __init__(
-        self,
-        file: CaseFile,
-        clocks: dict[ClockKind, Clock],
-        timeline: list[Block],
-        intake: list[Block],
-    ) -> None:
+    def __init__(self, file: CaseFile, clocks: dict[ClockKind, Clock], intake: list[Block]) -> None:
         super().__init__()
-        self.file, self.clocks, self.timeline, self.intake = file, clocks, timeline, intake
+        self.file, self.clocks, self.intake = file, clocks, intake
 
 
 class CaseGone(Message, bubble=False):
@@ -261,14 +255,14 @@ class CaseScreen(GrammarScreen):
 
     # -- reading --------------------------------------------------------------------
 
-    def _read(self) -> tuple[CaseFile, dict[ClockKind, Clock], list[Block], list[Block]]:
-        """The case, its clocks now, its timeline and intake blocks (timeline headings lazy)."""
+    def _read(self) -> tuple[CaseFile, dict[ClockKind, Clock], list[Block]]:
+        """The case, its clocks now and its intake blocks; of the timeline, only the events
+        written since the case shown (all of them the first time)."""
         # Tens of thousands of small objects, none of them cyclic: the cyclic garbage
         # collector would walk the whole console's heap several times meanwhile.
         with collector_paused():
-            file = case_file.load(self.desk, self.number)
-            clocks = file.clocks(self.desk.now())
-            return file, clocks, timeline_blocks(file.events, stamp, file.mail), intake_blocks(file)
+            file = case_file.load(self.desk, self.number, self.file)
+            return file, file.clocks(self.desk.now()), intake_blocks(file)
 
     @work(thread=True, exclusive=True, group="load")
     def load(self) -> None:
@@ -286,7 +280,7 @@ class CaseScreen(GrammarScreen):
 
     @on(CaseRead)
     def _case_read(self, message: CaseRead) -> None:
-        self._show(message.file, message.clocks, message.timeline, message.intake)
+        self._show(message.file, message.clocks, message.intake)
 
     @on(CaseGone)
     def _case_gone(self, message: CaseGone) -> None:
@@ -347,7 +341,6 @@ class CaseScreen(GrammarScreen):
         self,
         file: CaseFile,
         clocks: dict[ClockKind, Clock],
-        timeline: list[Block],
         intake: list[Block],
     ) -> None:
         previous, self.file = self.file, file
@@ -359,7 +352,7 @@ class CaseScreen(GrammarScreen):
         self.query_one(ClockPanel).show(
             f"SLA under {file.policy.title}", file.policy, clocks, self.desk.now()
         )
-        self.query_one("#timeline-doc", Document).set_blocks(timeline, follow_end=previous is None)
+        self._show_timeline(previous, file)
         if self.found is not None:  # the timeline changed under a search: found again
             self._find(self.found.typed, keep=self.found.block)
         self.query_one("#intake-doc", Document).set_blocks(intake)
@@ -371,13 +364,29 @@ class CaseScreen(GrammarScreen):
         self._label("files", f"Attachments {len(file.attachments)}")
         if previous is None:  # the first paint shows them (a few indexed rows)
             self._show_related(self._related_of(file))
-        else:
+        elif _relations_moved(previous, file):
             self._load_related(file)
         if previous is not None and file.version != previous.version:
             self._announce(file.since(previous.version))
         if previous is None and not self._offered_drafts:
             self._offered_drafts = True
             self._offer_drafts()
+
+    def _show_timeline(self, previous: CaseFile | None, file: CaseFile) -> None:
+        """The timeline: entries new since `previous` are added after those shown (the
+        view, the search and the scroll position stay), unless what is shown changed too
+        (a reply's mail went from pending to sent): then it is shown again whole."""
+        document = self.query_one("#timeline-doc", Document)
+        shown = previous.events if previous is not None else ()
+        added = len(file.events) - len(shown)
+        if shown and added >= 0 and file.events[len(shown) - 1] == shown[-1]:
+            last = shown[-1].id
+            if _mail_up_to(file.mail, last) == _mail_up_to(previous.mail if previous else {}, last):
+                document.extend(timeline_blocks(file.events[len(shown) :], stamp, file.mail))
+                return
+        document.set_blocks(
+            timeline_blocks(file.events, stamp, file.mail), follow_end=previous is None
+        )
 
     def _label(self, tab: str, label: str) -> None:
         """Label a tab, unless it says so already (a new label lays the screen out)."""
@@ -1031,3 +1040,23 @@ class CaseScreen(GrammarScreen):
         self.app.push_screen(
             dialogs.WhyDialog(f"Why: the SLA clocks of Incident# {self.number}", items)
         )
+
+
+def _mail_up_to(mail: Mapping[int, str], last: int) -> dict[int, str]:
+    """What became of the mail of the events up to event id `last`."""
+    return {event: state for event, state in mail.items() if event <= last}
+
+
+RELATING = {EventKind.SPLIT.value, EventKind.SPLIT_FROM.value, EventKind.LINKED.value}
+
+
+def _relations_moved(previous: CaseFile, file: CaseFile) -> bool:
+    """Could the case's related cases have changed? Only a split, a link, or a new contact
+    or organization changes them: a change of anything else reads none of them again."""
+    was, now = previous.case, file.case
+    return (
+        was.contact_id != now.contact_id
+        or was.organization_id != now.organization_id
+        or previous.parent != file.parent
+        or any(entry.kind in RELATING for entry in file.since(previous.version))
+    )

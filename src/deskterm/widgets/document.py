@@ -163,6 +163,23 @@ class Document(ScrollView, can_focus=True):
         if follow_end or at_end:
             self.call_after_refresh(self.action_bottom)
 
+    def extend(self, blocks: Sequence[Block]) -> None:
+        """Show `blocks` after those shown: only they are laid out (a timeline that grows
+        by one entry costs one entry, whatever its length), and a view on the last block
+        moves on to the newest in the same repaint."""
+        if not blocks:
+            return
+        at_end = self.scroll_offset.y >= self.max_scroll_y
+        first = len(self._blocks)
+        self._blocks.extend(blocks)
+        if self._laid_out_for <= 0:  # not laid out yet: the first paint lays it all out
+            self._layout()
+            return
+        self._lay_out_blocks(first, self._laid_out_for)
+        self.virtual_size = Size(self._laid_out_for, len(self._lines))
+        if at_end:
+            self.action_bottom()
+
     def mark(self, marker: Marker | None, current: int | None = None) -> None:
         """Mark what `marker` finds in every line (None: nothing); `current`: the block
         a search stands on, marked more strongly."""
@@ -206,19 +223,22 @@ class Document(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width or self.size.width
         if width <= 0 or width == self._laid_out_for:
             return
+        self._lines, self._starts = [], []
+        self._lay_out_blocks(0, width)
+        self._laid_out_for = width
+        self.virtual_size = Size(width, len(self._lines))
+        self.refresh()
+
+    def _lay_out_blocks(self, first: int, width: int) -> None:
+        """Lines of the blocks from `first` on, added after the lines laid out so far."""
         body_width = max(width - self.indent, 10)
-        lines: list[tuple[int, str | None]] = []
-        starts: list[int] = []
-        for index, block in enumerate(self._blocks):
+        lines, starts = self._lines, self._starts
+        for index in range(first, len(self._blocks)):
+            block = self._blocks[index]
             starts.append(len(lines))
             lines.append((index, None))
             if block.body:
                 lines.extend((index, text) for text in wrap(block.body, body_width))
-        self._lines = lines
-        self._starts = starts
-        self._laid_out_for = width
-        self.virtual_size = Size(width, len(lines))
-        self.refresh()
 
     def on_resize(self) -> None:
         self._layout()
