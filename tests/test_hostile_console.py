@@ -196,9 +196,19 @@ class Console:
 
     term: Terminal
     steps: list[tuple[int, str]] = field(default_factory=list)  # (bytes before it, name)
+    # Each line of the screen as visible() gives it: a step asks for the screen after
+    # every chunk of output, and most lines are those of the chunk before. visible()
+    # line by line is visible() of the whole: it works a character at a time, and the
+    # decomposition it starts with never reorders across a newline.
+    _seen: dict[str, str] = field(default_factory=dict)
 
     def screen(self) -> str:
-        return visible("\n".join(self.term.text()))
+        lines = self.term.text()
+        seen = self._seen
+        for line in lines:
+            if line not in seen:
+                seen[line] = visible(line)
+        return "\n".join(seen[line] for line in lines)
 
     def step(
         self,
