@@ -34,7 +34,7 @@ import termios
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pyte
@@ -79,7 +79,25 @@ class _Screen(pyte.Screen):
         # and goes on.
         if not data.isascii():
             data = "".join(c for c in data if wcwidth(c) != 0 or unicodedata.combining(c))
+            # A combining mark at the start of a line joins the last character of the
+            # line above, which pyte changes without marking that line dirty.
+            if self.cursor.y:
+                self.dirty.add(self.cursor.y - 1)
         super().draw(data)
+
+    def line_text(self, y: int) -> str:
+        """Line `y` as pyte's `display` gives it, trailing spaces removed."""
+        line = self.buffer[y]
+        chars = []
+        wide = False
+        for x in range(self.columns):
+            if wide:  # the stub after a two-cell character
+                wide = False
+                continue
+            char = line[x].data
+            wide = wcwidth(char[0]) == 2
+            chars.append(char)
+        return "".join(chars).rstrip()
 
 
 class Terminal:
@@ -99,6 +117,9 @@ class Terminal:
         self.raw: bytearray | None = bytearray() if record else None
         self.rows = rows
         self.screen = _Screen(cols, rows, self._reply)
+        # text()'s lines, kept up to date through pyte's set of dirty lines.
+        self._lines: list[str] = []
+        self._lines_columns = cols
         self._stream = pyte.ByteStream(self.screen)
         self._lock = threading.Condition()
         self._chunks: collections.deque[tuple[float, bytes]] = collections.deque()
@@ -222,9 +243,23 @@ class Terminal:
     # -- the screen -------------------------------------------------------------------------
 
     def text(self) -> list[str]:
-        """The screen now, one string per line, trailing spaces removed."""
+        """The screen now, one string per line, trailing spaces removed.
+
+        Only the lines pyte marked dirty since the last call are read again: tests wait
+        for a screen by asking for it after each chunk of output, and reading every
+        cell of a 220 x 50 screen each time was most of a console test's own CPU."""
         self._consume()
-        return [line.rstrip() for line in self.screen.display]
+        screen = self.screen
+        if (len(self._lines), self._lines_columns) != (screen.lines, screen.columns):
+            self._lines = [""] * screen.lines
+            self._lines_columns = screen.columns
+            changed: Iterable[int] = range(screen.lines)
+        else:
+            changed = [y for y in screen.dirty if 0 <= y < screen.lines]
+        screen.dirty.clear()
+        for y in changed:
+            self._lines[y] = screen.line_text(y)
+        return list(self._lines)
 
     def screen_text(self) -> str:
         """The screen now as one string, lines joined by newlines."""

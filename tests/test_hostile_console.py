@@ -41,8 +41,6 @@ from deskterm.desk.context import Desk
 from deskterm.models import INTAKE_FIELDS
 from deskterm.safe_text import safe_line
 from deskterm.sla.catalog import PolicyCatalog
-from deskterm.store.engine import database_url, make_engine
-from deskterm.store.migrate import upgrade
 from tests.desk.conftest import BACKENDS, MONDAY, drop_pg_schema, pg_engine_in_fresh_schema
 from tests.hostile import (
     PAYLOADS,
@@ -52,6 +50,7 @@ from tests.hostile import (
     visible,
 )
 from tests.hostile_desk import ON_THE_BOARD, HostileCase, fill, hostile_cases
+from tests.migrated import migrate_pg_schema, migrated_sqlite
 
 DESKTERM = str(Path(sys.executable).with_name("deskterm"))
 NOW = "2026-11-23T16:00:00Z"
@@ -126,8 +125,7 @@ def read_back(desk: Desk) -> dict[int, Stored]:
 @pytest.fixture(scope="module")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[int, Stored]]:
     folder = tmp_path_factory.mktemp("hostile")
-    engine = make_engine(database_url(str(folder / "desk.db")))
-    upgrade(engine, MONDAY)
+    engine = migrated_sqlite(folder / "desk.db")  # the newest schema, not migrated again
     desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=lambda: MONDAY)
     desk.attachments = folder / "attachments"
     fill(desk, folder / "files")
@@ -155,7 +153,7 @@ def any_desk(
         return
     engine, schema, admin = pg_engine_in_fresh_schema()
     try:
-        upgrade(engine, MONDAY)
+        migrate_pg_schema(engine)  # the migrations' recorded statements, not Alembic again
         desk = Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=lambda: MONDAY)
         desk.attachments = tmp_path / "attachments"
         fill(desk, tmp_path / "files")
@@ -196,9 +194,19 @@ class Console:
 
     term: Terminal
     steps: list[tuple[int, str]] = field(default_factory=list)  # (bytes before it, name)
+    # Each line of the screen as visible() gives it: a step asks for the screen after
+    # every chunk of output, and most lines are those of the chunk before. visible()
+    # line by line is visible() of the whole: it works a character at a time, and the
+    # decomposition it starts with never reorders across a newline.
+    _seen: dict[str, str] = field(default_factory=dict)
 
     def screen(self) -> str:
-        return visible("\n".join(self.term.text()))
+        lines = self.term.text()
+        seen = self._seen
+        for line in lines:
+            if line not in seen:
+                seen[line] = visible(line)
+        return "\n".join(seen[line] for line in lines)
 
     def step(
         self,

@@ -220,3 +220,42 @@ def test_close_ends_a_program_that_would_run_forever() -> None:
     assert not term.alive
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_the_screen_text_read_line_by_line_as_it_changes_equals_the_whole_screen() -> None:
+    """text() reads again only the lines pyte marked changed: after every chunk of a
+    program that scrolls, erases, inserts and deletes lines and characters, writes wide
+    characters and a combining mark at a line's start (which changes the line above),
+    it equals the whole screen read afresh."""
+    program = python(
+        r"""
+        import sys, time
+        def out(text):
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            time.sleep(0.01)
+        out("\x1b[2J\x1b[Hfirst line\r\nsecond line\r\nthird")
+        out("\x1b[2;1H\u0301")  # a combining mark at column 0: joins the line above
+        out("\x1b[1;3H\x1b[2P")  # two characters deleted
+        out("\x1b[2;1H\x1b[L")  # a line inserted
+        out("\x1b[3;1H\x1b[M")  # a line deleted
+        out("\x1b[4;1H" + "\u4e16\u754c" * 12)  # wide characters, wrapping
+        out("\x1b[1;5H\x1b[K")  # the end of a line erased
+        out("\x1b[6;1H" + "\r\n".join(f"row {n}" for n in range(12)))  # scrolls
+        out("\x1b[3;3H\x1b[4@x")  # characters inserted
+        out("\x1b[1J")  # the screen erased up to the cursor
+        out("\x1b[8;1Hdone")
+        time.sleep(30)
+        """
+    )
+    with Terminal(program, cols=16, rows=8) as term:
+        seen: list[list[str]] = []
+
+        def same_as_afresh(t: Terminal) -> bool:
+            text = t.text()
+            assert text == [line.rstrip() for line in t.screen.display], seen
+            seen.append(text)
+            return "done" in text[-1]
+
+        term.read_until(same_as_afresh, timeout=10)
+        assert len(seen) > 1
