@@ -46,17 +46,23 @@ def demo_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def loaded(*args: str, modules: tuple[str, ...] = HEAVY) -> tuple[str, str]:
     """Those of the (heavy) modules `deskterm ARGS` loaded, and its exit code; its
     output goes to a pipe."""
+    modules, code = probed(PROBE, "LOADED", ",".join(modules), *args).rsplit(" ", 1)
+    return modules, code
+
+
+def probed(script: str, said: str, *args: str) -> str:
+    """What `script` run with `args` in a process of its own printed on its last line,
+    after `said` (a probe's output goes to a pipe)."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, ",".join(modules), *args],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         env={**os.environ, "COLUMNS": "120"},
         check=False,
     )
     last = done.stdout.strip().splitlines()[-1]
-    assert last.startswith("LOADED "), (done.stdout, done.stderr)
-    modules, code = last.removeprefix("LOADED ").rsplit(" ", 1)
-    return modules, code
+    assert last.startswith(f"{said} "), (done.stdout, done.stderr)
+    return last.removeprefix(f"{said} ")
 
 
 @pytest.mark.parametrize(
@@ -187,16 +193,7 @@ BUILD_PROBE = (
 
 
 def built_commands(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", BUILD_PROBE, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "120"},
-        check=False,
-    )
-    last = done.stdout.strip().splitlines()[-1]
-    assert last.startswith("BUILT "), (done.stdout, done.stderr)
-    return last.removeprefix("BUILT ")
+    return probed(BUILD_PROBE, "BUILT", *args)
 
 
 def test_a_command_of_a_group_builds_that_command_alone(demo_desk: Path) -> None:
