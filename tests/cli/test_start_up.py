@@ -46,8 +46,8 @@ def demo_desk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def loaded(*args: str, modules: tuple[str, ...] = HEAVY) -> tuple[str, str]:
     """Those of the (heavy) modules `deskterm ARGS` loaded, and its exit code; its
     output goes to a pipe."""
-    modules, code = probed(PROBE, "LOADED", ",".join(modules), *args).rsplit(" ", 1)
-    return modules, code
+    found, code = probed(PROBE, "LOADED", ",".join(modules), *args).rsplit(" ", 1)
+    return found, code
 
 
 def probed(script: str, said: str, *args: str) -> str:
