@@ -513,7 +513,10 @@ def new_case_completions(console: Console) -> None:
             console.step(
                 f"organization taken: {name}",
                 "\x1b[C\r",  # right: the completion; enter: the next field
-                shows=["contract current"],
+                # The contact's heavy border: keys typed before the focus has moved
+                # still go to the organization (Textual routes a key to the widget
+                # focused when the key arrives), so the next keys wait for it.
+                shows=["contract current", "┏━ contact"],
             )
             contact = first(case.shown("ctc"))
             console.step(
