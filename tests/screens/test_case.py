@@ -192,16 +192,34 @@ async def test_t_takes_and_u_releases(seeded: Seeded) -> None:
         assert kinds[-2:] == [("assign", ME), ("assign", None)]
 
 
-async def test_a_change_by_someone_else_appears_and_is_announced(seeded: Seeded) -> None:
+async def test_a_change_by_someone_else_appears_and_is_on_the_news_line(seeded: Seeded) -> None:
+    # One line, updated in place, newest first: not a toast per change stacking over
+    # the timeline.
     app = make_app(seeded.desk)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_case(pilot, PRODUCTION_DOWN)
         said = announced(app)
+        assert "Changed by others" not in screen_text(app)
         bob = seeded.as_user("bob")
         cases.move(bob, PRODUCTION_DOWN, "open")
         assert await until(pilot, lambda: screen.file.status.value == "open")  # type: ignore[union-attr]
+        await settle(pilot)
         assert "bob changed status new -> open" in timeline_text(screen)
-        assert any("bob changed status new -> open" in message for message in said)
+        assert (
+            "Changed by others (1 change since you opened it): bob changed status new -> open"
+            in screen_text(app)
+        )
+        cases.note(bob, PRODUCTION_DOWN, "looking at the logs")
+        assert await until(pilot, lambda: "(2 changes since" in screen_text(app))
+        assert "2 changes since you opened it): bob added an internal note; bob changed" in (
+            screen_text(app)
+        )
+        assert said == []
+        # Its own changes are not news.
+        await pilot.press("t")
+        assert await until(pilot, lambda: screen.file.case.assignee == ME)  # type: ignore[union-attr]
+        await settle(pilot)
+        assert "(2 changes since" in screen_text(app)
 
 
 async def test_a_read_only_console_changes_nothing(seeded: Seeded) -> None:

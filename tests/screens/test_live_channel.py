@@ -262,19 +262,18 @@ async def test_a_case_screen_reads_again_only_for_its_own_case(seeded: Seeded) -
         assert isinstance(app.screen, CaseScreen)
 
 
-async def test_a_change_to_the_case_shown_lays_out_only_what_it_changed(
+async def test_a_change_to_the_case_shown_lays_out_only_its_news_line_the_first_time(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A new layout repaints every widget of the screen (most of the cost of a change
-    # to the case on screen): the header keeps its set height, and labels and lists
-    # that read as they did are not written again.
+    # to the case on screen): the timeline grows and its tab's count moves in place,
+    # the header keeps its set height, and the news line appears once, at the first
+    # change; after that a change lays nothing out.
     from textual.widget import Widget
 
     app = make_app(seeded.desk)
     async with app.run_test(size=WIDE) as pilot:
         screen = await open_case(pilot, PRODUCTION_DOWN)
-        assert screen.file is not None
-        version = screen.file.version
         laid_out: list[str] = []
         real = Widget.refresh
 
@@ -283,15 +282,24 @@ async def test_a_change_to_the_case_shown_lays_out_only_what_it_changed(
                 laid_out.append(f"{type(widget).__name__}#{widget.id}")
             return real(widget, *regions, layout=layout, **kw)
 
+        async def noted(text: str) -> list[str]:
+            assert screen.file is not None
+            version = screen.file.version
+            laid_out.clear()
+            cases.note(seeded.as_user("bob"), PRODUCTION_DOWN, text)
+            assert await until(
+                pilot, lambda: screen.file is not None and screen.file.version != version, 10
+            )
+            await settle(pilot)
+            return list(laid_out)
+
         monkeypatch.setattr(Widget, "refresh", refresh)
-        cases.note(seeded.as_user("bob"), PRODUCTION_DOWN, "this case")
-        assert await until(
-            pilot, lambda: screen.file is not None and screen.file.version != version, 10
-        )
-        await settle(pilot)
+        first, second = await noted("this case"), await noted("and again")
         monkeypatch.undo()
-        # The timeline grew (its length and its tab's count): nothing else.
-        assert sorted(laid_out) == ["ContentTab#--content-tab-timeline", "Document#timeline-doc"]
+        # (the first time, the widgets the news line makes shorter are sized again)
+        assert first[0] == "Static#case-news"
+        assert second == []
+        assert "and again" in screen_text(app)
 
 
 async def test_a_change_to_the_case_shown_reads_and_adds_only_its_new_entries(
@@ -344,6 +352,31 @@ async def test_a_change_to_the_case_shown_reads_and_adds_only_its_new_entries(
         await settle(pilot)
         assert "and another" in document.blocks[-1].body
         assert document.scroll_offset.y == document.max_scroll_y > 0
+
+
+async def test_the_view_at_the_end_follows_the_newest_entry_when_the_news_line_appears(
+    seeded: Seeded,
+) -> None:
+    # The first change by someone else adds an entry and the news line, which makes the
+    # timeline a line shorter: a view on the newest entry stays on it.
+    from deskterm.widgets.document import Document
+
+    bob = seeded.as_user("bob")
+    for n in range(30):  # a timeline longer than the screen
+        cases.note(bob, PRODUCTION_DOWN, f"earlier note {n}")
+    app = make_app(seeded.desk)
+    async with app.run_test(size=WIDE) as pilot:
+        screen = await open_case(pilot, PRODUCTION_DOWN)
+        document = screen.query_one("#timeline-doc", Document)
+        assert document.scroll_offset.y == document.max_scroll_y > 0
+        assert screen.file is not None
+        version = screen.file.version
+        cases.note(bob, PRODUCTION_DOWN, "the newest")
+        assert await until(pilot, lambda: "Changed by others (1 change" in screen_text(app), 10)
+        await settle(pilot)
+        assert screen.file.version > version
+        assert document.scroll_offset.y == document.max_scroll_y
+        assert "the newest" in screen_text(app)
 
 
 async def test_a_change_heard_beneath_the_case_shown_repaints_no_more_than_it_changed(

@@ -6,6 +6,11 @@ if someone else changed the case first, the write is refused as a conflict,
 the screen reloads, says what changed, and one key applies the same change
 again on top. Text being written lives in a draft file until the write that
 uses it has succeeded.
+
+A change someone else makes to the case shown appears in its timeline and on the
+news line above the keys (what the latest changes were, how many since the case
+was opened), one line updated in place: a toast per change would stack over the
+timeline at 80x24 and lay the whole screen out twice (mounted, then expired).
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
@@ -52,6 +59,8 @@ from deskterm.widgets.timeline import timeline_blocks
 # Chars of a subject shown in the header and copied with `y`: a megabyte-long one
 # would be a megabyte of OSC 52 over the line, and an input a megabyte wide.
 SUBJECT_SHOWN = 300
+# What the news line says of the latest changes by others (it counts them all).
+NEWS_SHOWN = 3
 COMPOSER_KINDS = {"reply": "reply recorded", "note": "note added", "call": "call logged"}
 # What a write says once done: a sentence, or one made from the change's result
 # (a reply says where its mail went: "reply mailed to ann@acme.example").
@@ -200,6 +209,8 @@ class CaseScreen(GrammarScreen):
         self.file: CaseFile | None = None
         # Versions this screen wrote: its own changes are not announced as someone else's.
         self._own_versions: set[int] = set()
+        self._news = 0  # changes by others since the case was opened
+        self._latest: list[str] = []  # what the newest of them did, newest first
         self._offered_drafts = False
         self.related: list[Any] = []
         self._related_shown = False  # the related list was filled once
@@ -235,10 +246,12 @@ class CaseScreen(GrammarScreen):
                 compact=True,
             )
             yield Static(id="find-status", markup=False)
+        yield Static("", id="case-news", markup=False)
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#find-bar").display = False
+        self.query_one("#case-news").display = False  # until someone else changes the case
         self.query_one("#timeline-doc", Document).focus()
         # The first read is done here, before the first paint, not in a worker: a
         # worker thread fetching 10,000 rows waits for the interpreter lock once per
@@ -389,10 +402,18 @@ class CaseScreen(GrammarScreen):
         )
 
     def _label(self, tab: str, label: str) -> None:
-        """Label a tab, unless it says so already (a new label lays the screen out)."""
+        """Label a tab, unless it says so already. A label of another width lays the
+        screen out (Tab's setter); one of the same width ("Timeline 12" after
+        "Timeline 11") repaints only the tab."""
         shown = self.query_one(TabbedContent).get_tab(tab)
-        if str(shown.label) != label:
+        before = shown.label
+        if before.plain == label:
+            return
+        if before.cell_length != cell_len(label):
             shown.label = label
+            return
+        shown._label = Content(label)  # what Tab's setter keeps, without its layout
+        Static.update(shown, shown._label, layout=False)
 
     def _header(self, file: CaseFile) -> Text:
         case, org, policy = file.case, file.organization, file.policy
@@ -466,9 +487,18 @@ class CaseScreen(GrammarScreen):
         others = [entry for entry in entries if entry.version not in self._own_versions]
         if not others:
             return
-        said = "; ".join(safe_line(describe(entry), 120) for entry in others[-3:])
-        more = f" (and {len(others) - 3} more)" if len(others) > 3 else ""
-        self.notify(said + more, title=f"Incident# {self.number} changed", timeout=10, markup=False)
+        self._news += len(others)
+        # The newest first: at 80 columns the line ends in an ellipsis.
+        latest = [safe_line(describe(entry), 120) for entry in reversed(others)]
+        self._latest = (latest + self._latest)[:NEWS_SHOWN]
+        count = f"{self._news} change{'s' if self._news > 1 else ''}"
+        news = self.query_one("#case-news", Static)
+        news.update(
+            f"Changed by others ({count} since you opened it): " + "; ".join(self._latest),
+            layout=False,
+        )
+        if not news.display:  # laid out once, at the first news; updated in place after
+            news.display = True
 
     # -- time and other people ----------------------------------------------------------
 

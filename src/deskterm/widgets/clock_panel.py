@@ -130,9 +130,11 @@ class ClockPanel(Widget):
         clocks: dict[ClockKind, Clock],
         now: datetime | None = None,
     ) -> None:
-        """New clocks (the case was loaded or changed, at `now`): repaint the panel."""
+        """New clocks (the case was loaded or changed, at `now`): repaint the lines that
+        changed (a note to the case moves no clock: nothing is repainted)."""
         if now is not None:
             self._now = now
+        heading, lines = self.heading, self._lines
         self.heading, self.policy, self.clocks = title, policy, clocks
         self._lines = self._render_lines(clocks)
         # A policy's optional clocks (resolution, next response) add lines.
@@ -140,7 +142,11 @@ class ClockPanel(Widget):
         if height != self._height:
             self._height = height
             self.styles.height = height
-        self.refresh()
+            self.refresh()
+        elif heading != title or len(lines) != len(self._lines):  # the first show, say
+            self.refresh()
+        else:
+            self._repaint_changed(lines)
 
     def tick(self, now: datetime) -> None:
         """Time moved: repaint only the clocks whose line changed."""
@@ -149,11 +155,14 @@ class ClockPanel(Widget):
             return
         policy = self.policy
         moved = {kind: ticked(policy, clock, now) for kind, clock in self.clocks.items()}
-        lines = self._render_lines(moved)
-        for y, (old, new) in enumerate(zip(self._lines, lines, strict=False), start=1):
+        lines, self._lines = self._lines, self._render_lines(moved)
+        self._repaint_changed(lines)
+
+    def _repaint_changed(self, before: list[tuple[str, str, str]]) -> None:
+        """Repaint the clock lines that differ from `before` (as many lines)."""
+        for y, (old, new) in enumerate(zip(before, self._lines, strict=False), start=1):
             if old != new:
                 self.refresh(Region(0, y, self.size.width, 1))
-        self._lines = lines
 
     def _render_lines(self, clocks: dict[ClockKind, Clock]) -> list[tuple[str, str, str]]:
         now = self._now

@@ -4,7 +4,10 @@ Each block is a heading line (pieces of trusted text, each with a style) and a
 body of untrusted text, sanitized and word-wrapped to the width here. Lines are
 laid out once per width and painted on demand, so a case with 10,000 events or
 a megabyte of description scrolls as smoothly as a short one: only the lines on
-screen become Strips.
+screen become Strips, and a Strip made is kept (`STRIPS_KEPT`), so a view that
+moves by one line (a new entry at the end) paints one new line, not a screenful.
+Blocks added at the end (`extend`) lay out only themselves and move only this
+widget's scrollbar, not the screen's layout.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from rich.cells import cell_len, chop_cells, get_character_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 
 from deskterm.safe_text import ELLIPSIS, safe_text
 
@@ -27,6 +32,8 @@ from deskterm.safe_text import ELLIPSIS, safe_text
 # on a megabyte-long line costs seconds, a slice costs nothing.
 WORD_WRAP_LIMIT = 4000
 TAB_SIZE = 4
+# Painted lines kept: a few screens' worth, whatever the document's length.
+STRIPS_KEPT = 512
 
 
 Pieces = tuple[tuple[str, str], ...]  # (text, component class or "") of trusted text
@@ -143,11 +150,15 @@ class Document(ScrollView, can_focus=True):
         # Each line: (block index, None for its heading, or a body line's text).
         self._lines: list[tuple[int, str | None]] = []
         self._laid_out_for = -1
+        self._height = 0  # the view's height at the last resize
         self._heads: dict[int, Pieces] = {}
         self._starts: list[int] = []  # each block's first line
         # A search's marks: which words to mark, and the block it stands on.
         self._marker: Marker | None = None
         self._current: int | None = None
+        # Painted lines by (line number, width): valid until the lines, the marks or
+        # the styles change (`_repaint_all`).
+        self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(STRIPS_KEPT)
 
     @property
     def blocks(self) -> Sequence[Block]:
@@ -158,6 +169,7 @@ class Document(ScrollView, can_focus=True):
         at_end = self.scroll_offset.y >= self.max_scroll_y
         self._blocks = list(blocks)
         self._heads.clear()
+        self._strips.clear()
         self._laid_out_for = -1
         self._layout()
         if follow_end or at_end:
@@ -176,7 +188,7 @@ class Document(ScrollView, can_focus=True):
             self._layout()
             return
         self._lay_out_blocks(first, self._laid_out_for)
-        self.virtual_size = Size(self._laid_out_for, len(self._lines))
+        self._grow(Size(self._laid_out_for, len(self._lines)))
         if at_end:
             self.action_bottom()
 
@@ -184,7 +196,27 @@ class Document(ScrollView, can_focus=True):
         """Mark what `marker` finds in every line (None: nothing); `current`: the block
         a search stands on, marked more strongly."""
         self._marker, self._current = marker, current
+        self._repaint_all()
+
+    def _grow(self, size: Size) -> None:
+        """The document is taller (lines added at the end): its scrollbar and scroll
+        range follow, and nothing else on the screen moves. Setting `virtual_size`
+        would lay the whole screen out (Widget's reactive asks for it), twice the cost
+        of the change being shown; the scrollbar is always there (`overflow-y:
+        scroll`), so no widget's size changes and only the scrollbar needs telling,
+        as ScrollView does after a layout (`_scroll_update`)."""
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
         self.refresh()
+
+    def _repaint_all(self) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        # Focus, a theme or NO_COLOR restyles the lines: paint them again.
+        super().notify_style_update()
+        self._strips.clear()
 
     def show_block(self, index: int) -> None:
         """Scroll block `index`'s heading into view, a few lines below the top."""
@@ -227,7 +259,7 @@ class Document(ScrollView, can_focus=True):
         self._lay_out_blocks(0, width)
         self._laid_out_for = width
         self.virtual_size = Size(width, len(self._lines))
-        self.refresh()
+        self._repaint_all()
 
     def _lay_out_blocks(self, first: int, width: int) -> None:
         """Lines of the blocks from `first` on, added after the lines laid out so far."""
@@ -241,15 +273,29 @@ class Document(ScrollView, can_focus=True):
                 lines.extend((index, text) for text in wrap(block.body, body_width))
 
     def on_resize(self) -> None:
+        # A view on the last line stays there when the view gets shorter (a line
+        # appears beneath it) or the text is laid out again for a new width.
+        height = self.scrollable_content_region.height
+        at_end = bool(self._lines) and self.scroll_offset.y >= len(self._lines) - self._height
+        self._height = height
         self._layout()
+        if at_end:
+            self.action_bottom()
 
     def render_line(self, y: int) -> Strip:
         self._layout()
         width = self.scrollable_content_region.width
         number = self.scroll_offset.y + y
+        if not 0 <= number < len(self._lines):  # below the end: lines may come there
+            return Strip.blank(width, self.rich_style)
+        key = (number, width)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._paint(number, width)
+        return strip
+
+    def _paint(self, number: int, width: int) -> Strip:
         base = self.rich_style
-        if not 0 <= number < len(self._lines):
-            return Strip.blank(width, base)
         index, text = self._lines[number]
         block = self._blocks[index]
         if text is None:
