@@ -302,6 +302,22 @@ async def test_a_change_to_the_case_shown_lays_out_only_its_news_line_the_first_
         assert "and again" in screen_text(app)
 
 
+def with_a_long_timeline(seeded: Seeded) -> Any:
+    """Production down with a timeline longer than the screen; bob, who wrote it."""
+    bob = seeded.as_user("bob")
+    for n in range(30):
+        cases.note(bob, PRODUCTION_DOWN, f"earlier note {n}")
+    return bob
+
+
+async def timeline_open(pilot: Any) -> tuple[CaseScreen, Any]:
+    """Production down's case screen, loaded, and its timeline."""
+    from deskterm.widgets.document import Document
+
+    screen = await open_case(pilot, PRODUCTION_DOWN)
+    return screen, screen.query_one("#timeline-doc", Document)
+
+
 async def test_a_change_to_the_case_shown_reads_and_adds_only_its_new_entries(
     seeded: Seeded, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -309,15 +325,11 @@ async def test_a_change_to_the_case_shown_reads_and_adds_only_its_new_entries(
     # read (not the whole timeline again) and added after those shown, and the engineer
     # reading an older entry stays where they are; at the end, the view follows.
     from deskterm.desk import case_file
-    from deskterm.widgets.document import Document
 
-    bob = seeded.as_user("bob")
-    for n in range(30):  # a timeline longer than the screen
-        cases.note(bob, PRODUCTION_DOWN, f"earlier note {n}")
+    bob = with_a_long_timeline(seeded)
     app = make_app(seeded.desk)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_case(pilot, PRODUCTION_DOWN)
-        document = screen.query_one("#timeline-doc", Document)
+        screen, document = await timeline_open(pilot)
         shown = len(document.blocks)
         await pilot.press("g")  # reading the first entry
         await settle(pilot)
@@ -359,15 +371,10 @@ async def test_the_view_at_the_end_follows_the_newest_entry_when_the_news_line_a
 ) -> None:
     # The first change by someone else adds an entry and the news line, which makes the
     # timeline a line shorter: a view on the newest entry stays on it.
-    from deskterm.widgets.document import Document
-
-    bob = seeded.as_user("bob")
-    for n in range(30):  # a timeline longer than the screen
-        cases.note(bob, PRODUCTION_DOWN, f"earlier note {n}")
+    bob = with_a_long_timeline(seeded)
     app = make_app(seeded.desk)
     async with app.run_test(size=WIDE) as pilot:
-        screen = await open_case(pilot, PRODUCTION_DOWN)
-        document = screen.query_one("#timeline-doc", Document)
+        screen, document = await timeline_open(pilot)
         assert document.scroll_offset.y == document.max_scroll_y > 0
         assert screen.file is not None
         version = screen.file.version
