@@ -142,8 +142,7 @@ class ClockPanel(Widget):
         if height != self._height:
             self._height = height
             self.styles.height = height
-            self.refresh()
-        elif heading != title or len(lines) != len(self._lines):  # the first show, say
+        if heading != title or len(lines) != len(self._lines):  # the first show, say
             self.refresh()
         else:
             self._repaint_changed(lines)
