@@ -414,7 +414,7 @@ def test_a_large_load_makes_its_tables_indexes_once_at_its_end(tmp_path: Path) -
         assert _schema(desk) == before
         with desk.engine.connect() as connection:
             config = connection.exec_driver_sql("SELECT k FROM search_text_config").scalars()
-            assert "automerge" not in list(config)
+            assert not set(config) & {"automerge", "hashsize"}
         # A small load into a larger desk keeps its indexes (rebuilding them costs more).
         with desk.engine.begin() as connection, bulk_load(connection, 5) as _:
             assert {name for name, _ in _schema_of(connection)} == kept

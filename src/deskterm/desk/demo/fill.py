@@ -51,7 +51,7 @@ from deskterm.models import FIRST_CASE_NUMBER, Contact, Organization
 from deskterm.sla import Policy
 from deskterm.store import chain, statistics
 from deskterm.store.bulk_insert import BulkInsert, instant_text
-from deskterm.store.bulk_load import bulk_load
+from deskterm.store.bulk_load import alone, bulk_load
 from deskterm.store.engine import writing
 
 DEFAULT_CASES = 60
@@ -172,7 +172,7 @@ def fill(
         policy_of(name)
     rng = random.Random(seed)
     report = DemoReport()
-    with collector_paused(), writing(desk.engine) as session:
+    with collector_paused(), alone(desk.engine, cases) as target, writing(target) as session:
         connection = session.connection()
         # Holding the case-number counter for the whole transaction keeps every other
         # writer of cases out until the demo commits: they all take a number first.
