@@ -6,8 +6,12 @@ Starts a program on COPY.db in a pty (as queue_bench does), lets it settle,
 measures its idle CPU over a window, then makes changes from this process (`--kind`:
 a note, an assignment, or a reply, which moves the case's deadlines; by another user,
 one at a time, `--gap` seconds apart) and reports the program's CPU per change
-(process tree utime+stime, less the idle rate over the same time). Four programs,
-each `--runs` times (medians reported; `--programs` picks some):
+(process tree utime+stime, less the idle rate over the same time). The kernel counts
+that CPU in ticks of 10 ms, so one change's cost reads as a multiple of 10 ms: a run's
+figure is the CPU of all its changes together divided by their number (a 17 ms change
+read 10, 20 or 30 ms each time, and a median of three such readings is one of those).
+Four programs, each `--runs` times (medians of the runs reported; `--programs` picks
+some):
 
 - the console's queue: start to a screen of rows, start to the header's counts,
   CPU per change to a case far down the queue (not on screen: the usual change on
@@ -167,8 +171,8 @@ def queue_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         "start_to_rows_s": seconds,
         "start_to_header_counts_s": counted,
         "idle_cpu_per_s": idle,
-        "cpu_per_change_far_s": statistics.median(far_costs),
-        "cpu_per_change_on_screen_s": statistics.median(screen_costs) if screen_costs else None,
+        "cpu_per_change_far_s": statistics.fmean(far_costs),
+        "cpu_per_change_on_screen_s": statistics.fmean(screen_costs) if screen_costs else None,
     }
 
 
@@ -198,7 +202,7 @@ def _changes_only(
     return {
         "start_to_full_s": seconds,
         "idle_cpu_per_s": idle,
-        "cpu_per_change_s": statistics.median(costs),
+        "cpu_per_change_s": statistics.fmean(costs),
     }
 
 
@@ -235,8 +239,8 @@ def case_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
     return {
         "enter_to_case_s": opened,
         "idle_cpu_per_s": idle,
-        "cpu_per_change_far_s": statistics.median(far_costs),
-        "cpu_per_change_on_screen_s": statistics.median(own_costs),
+        "cpu_per_change_far_s": statistics.fmean(far_costs),
+        "cpu_per_change_on_screen_s": statistics.fmean(own_costs),
     }
 
 
