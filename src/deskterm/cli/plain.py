@@ -192,6 +192,8 @@ def _grid_lines(grid: Grid) -> list[str] | None:
     for i in range(count):
         if widths[i] + left[i] + right[i] == 0:
             return None  # Rich gives such a column a width of 1
+        if widths[i] == 0 and any(line for row in rows for line in row[i]):
+            return None  # only zero-width characters: Rich crops them to the width, 0
     printed: list[str] = []
     for cells in rows:
         for n in range(max(len(lines) for lines in cells)):  # a short cell: blank below
