@@ -252,23 +252,17 @@ def _index_in_bulk(connection: Connection) -> dict[str, int | None]:
         f"SELECT k, v FROM search_text_config WHERE k IN ({names})"
     ):
         stored[name] = int(value)
-    for name, value in LOAD_SETTINGS.items():
-        _fts5_set(connection, name, value)
+    search_index.fts5_settings(connection, LOAD_SETTINGS)
     return stored
 
 
 def _index_as_before(connection: Connection, stored: dict[str, int | None]) -> None:
     for name, value in stored.items():
-        _fts5_set(connection, name, search_index.FTS5_DEFAULTS[name] if value is None else value)
+        default = search_index.FTS5_DEFAULTS[name]
+        search_index.fts5_set(connection, name, default if value is None else value)
     defaults = ", ".join(f"'{name}'" for name, value in stored.items() if value is None)
     if defaults:  # as it was: no row, FTS5's default
         connection.exec_driver_sql(f"DELETE FROM search_text_config WHERE k IN ({defaults})")
-
-
-def _fts5_set(connection: Connection, name: str, value: int) -> None:
-    connection.exec_driver_sql(
-        "INSERT INTO search_text(search_text, rank) VALUES (?, ?)", (name, int(value))
-    )
 
 
 def _pause_pg_counting(connection: Connection) -> list[str]:

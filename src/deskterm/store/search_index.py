@@ -492,7 +492,7 @@ def build(
             if connection.dialect.name == "sqlite":
                 with connection.begin():
                     _upsert_backlog(connection, MERGE, 0, 1)  # (a build of an older version's)
-                    _fts5_settings(connection, BUILD_SETTINGS)
+                    fts5_settings(connection, BUILD_SETTINGS)
             done = _index_texts(connection, state.left, progress, batch)
         if connection.dialect.name == "sqlite":
             _merge_segments(connection, merging)
@@ -558,7 +558,7 @@ def _merge_segments(connection: Connection, progress: Progress | None) -> None:
     with connection.begin():
         if not _merge_due(connection):
             return
-        _fts5_settings(connection, MERGE_SETTINGS)
+        fts5_settings(connection, MERGE_SETTINGS)
         total = max(1, sum(pages for _merging, level in _structure(connection) for pages in level))
     raw = connection.connection.dbapi_connection
     assert raw is not None
@@ -587,7 +587,7 @@ def _merged(connection: Connection) -> None:
     """The build is over: FTS5's own defaults back (as if never set, as the sweep
     expects), the merge's row of the backlog done."""
     for name, value in FTS5_DEFAULTS.items():
-        _fts5_set(connection, name, value)  # so read by every connection
+        fts5_set(connection, name, value)  # so read by every connection
     names = ", ".join(f"'{name}'" for name in FTS5_DEFAULTS)
     connection.exec_driver_sql(f"DELETE FROM search_text_config WHERE k IN ({names})")
     _upsert_backlog(connection, MERGE, 1, 1)
@@ -601,12 +601,12 @@ def _merge_due(connection: Connection) -> bool:
     return bool(due)
 
 
-def _fts5_settings(connection: Connection, settings: dict[str, int]) -> None:
+def fts5_settings(connection: Connection, settings: dict[str, int]) -> None:
     for name, value in settings.items():
-        _fts5_set(connection, name, value)
+        fts5_set(connection, name, value)
 
 
-def _fts5_set(connection: Connection, name: str, value: int) -> None:
+def fts5_set(connection: Connection, name: str, value: int) -> None:
     """One of FTS5's settings: kept in search_text_config, and read by every connection
     from its next transaction on (FTS5 marks the index's structure as changed)."""
     connection.exec_driver_sql(
