@@ -151,7 +151,7 @@ def run_live(args: argparse.Namespace) -> dict[str, Any]:
         # a reply moves the case's deadlines (the deadline counts are read again).
         for kind in KINDS:
             options = argparse.Namespace(
-                changes=6, gap=2.0, settle=6.0, idle=8.0, runs=args.runs, kind=kind
+                changes=8, gap=2.0, settle=6.0, idle=8.0, runs=args.runs, kind=kind
             )
             started = os.getloadavg()[0]
             live[f"{path} {kind}"] = live_bench.measure(Path(path), options)
