@@ -420,6 +420,35 @@ def test_a_large_load_makes_its_tables_indexes_once_at_its_end(tmp_path: Path) -
             assert {name for name, _ in _schema_of(connection)} == kept
 
 
+def _search_segments(desk: Desk) -> int:
+    with desk.engine.connect() as connection:
+        block = connection.exec_driver_sql(
+            "SELECT block FROM search_text_data WHERE id = 10"
+        ).scalar_one()
+    return sum(len(pages) for _, pages in search_index.segment_levels(block))
+
+
+def test_a_large_load_leaves_the_search_index_in_one_segment(tmp_path: Path) -> None:
+    # The million-case demo left FTS5 twenty segments of 1,400 to 22,000 pages on two
+    # levels (merged 16 at a time during the load): the first writes after it, a sweep's
+    # batches, merged them inside their commits (one batch held the write lock 16 s).
+    with desk_maker("sqlite", tmp_path, NOW) as make:
+        desk = make()
+        demo.fill(desk, 3, seed=7)  # three commits of its own: three segments at least
+        with desk.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO search_text(search_text, rank) VALUES ('automerge', 0)"
+            )
+        with desk.engine.connect() as connection:
+            number = connection.execute(select(func.min(table.c.number))).scalar_one()
+        for n in range(3):
+            cases.note(desk, number, f"a note of its own {n}")
+        assert _search_segments(desk) > 1
+        demo.fill(desk, 40, seed=8)
+        assert _search_segments(desk) == 1
+        assert [hit.number for hit in search.search(desk, '"note of its own"')] == [number]
+
+
 def _schema_of(connection: Any) -> list[tuple[str, str]]:
     return list(
         connection.exec_driver_sql(

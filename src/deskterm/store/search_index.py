@@ -614,6 +614,11 @@ def fts5_set(connection: Connection, name: str, value: int) -> None:
     )
 
 
+def optimize(connection: Connection) -> None:
+    """FTS5's index merged into one segment (SQLite; store/bulk_load.py says when)."""
+    connection.exec_driver_sql("INSERT INTO search_text(search_text) VALUES ('optimize')")
+
+
 def _structure(connection: Connection) -> list[tuple[int, list[int]]]:
     block = connection.exec_driver_sql(
         "SELECT block FROM search_text_data WHERE id = 10"
