@@ -179,9 +179,7 @@ def queue_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         idle = _idle_rate(term, args.idle)
         far_costs = _per_change(session, term, far[: args.changes], args.gap, idle, args.kind)
         screen_costs = (
-            _per_change(
-                session, term, [shown[2]] * args.changes, args.gap, idle, args.kind
-            )
+            _per_change(session, term, [shown[2]] * args.changes, args.gap, idle, args.kind)
             if len(shown) > 2
             else []
         )
@@ -250,9 +248,7 @@ def case_run(session: Session, args: argparse.Namespace) -> dict[str, Any]:
         _settle(term, args.settle)
         idle = _idle_rate(term, args.idle)
         far_costs = _per_change(session, term, far[: args.changes], args.gap, idle, args.kind)
-        own_costs = _per_change(
-            session, term, [shown] * args.changes, args.gap, idle, args.kind
-        )
+        own_costs = _per_change(session, term, [shown] * args.changes, args.gap, idle, args.kind)
     finally:
         if term.alive:
             term.send("escape")

@@ -67,8 +67,6 @@ def test_the_sweep_finds_due_cases_through_the_sweep_at_index(
         for statement, parameters in reads:
             plan = [
                 row[-1]
-                for row in connection.exec_driver_sql(
-                    "EXPLAIN QUERY PLAN " + statement, parameters
-                )
+                for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)
             ]
             assert any("ix_cases_sweep_at" in line for line in plan), (statement, plan)
