@@ -1,9 +1,17 @@
-"""Bulk insert: rows as plain lists, written with one compiled INSERT and executemany.
+"""Bulk insert: rows as plain lists, written with one compiled INSERT and executemany,
+or on PostgreSQL with COPY.
 
 For loads of many thousand rows in one transaction (deskterm.desk.demo.fill): the
 use cases' per-row path, or even `connection.execute(insert(table), dicts)`, would
 spend most of the time building parameters. Instant columns may be given as whole
 epoch seconds, which is what a generator of histories finds cheapest to make.
+
+PostgreSQL runs an executemany as one INSERT per row, each parsed, planned and
+executed: 387,000 events of a 50,000-case demo took the server about 40 s that way,
+against 14 s for the same rows in one INSERT ... SELECT with the table's indexes,
+foreign key and triggers. COPY (psycopg's `Cursor.copy`) sends them as one stream
+and the server takes them as that one statement does; the triggers and constraints
+still run for every row.
 """
 
 from __future__ import annotations
@@ -48,6 +56,14 @@ class BulkInsert:
         self.positional = dialect.positional
         self.sql = compiled.string
         self.columns = tuple(columns)
+        preparer = dialect.identifier_preparer
+        # PostgreSQL: COPY, with the rows as tuples in `columns` order (see above).
+        self.copy_sql = (
+            f"COPY {preparer.format_table(table)} "
+            f"({', '.join(preparer.quote(name) for name in columns)}) FROM STDIN"
+            if dialect.name == "postgresql"
+            else None
+        )
         order = compiled.positiontup
         self.order = (
             None
@@ -87,6 +103,8 @@ class BulkInsert:
             # instants from a history shared between cases (deskterm.desk.demo.history).
             converted = {value: convert(value) for value in set(values)}
             columns[index] = map(converted.__getitem__, values)
+        if self.copy_sql is not None:
+            return list(zip(*columns, strict=True))
         if self.order is not None:
             columns = [columns[index] for index in self.order]
         params: list[Any] = list(zip(*columns, strict=True))
@@ -95,8 +113,15 @@ class BulkInsert:
         return params
 
     def execute(self, params: list[Any]) -> None:
-        if params:
+        if not params:
+            return
+        if self.copy_sql is None:
             self.connection.exec_driver_sql(self.sql, params)
+            return
+        raw: Any = self.connection.connection.driver_connection  # a psycopg Connection
+        with raw.cursor() as cursor, cursor.copy(self.copy_sql) as copy:
+            for row in params:
+                copy.write_row(row)
 
 
 def _instant_converter(
