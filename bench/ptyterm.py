@@ -63,21 +63,31 @@ class TerminalError(RuntimeError):
     """The program did not show what was awaited; the message ends with the last screen."""
 
 
+# Distinct attributes whose cells `_Screen._draw_ascii` keeps (about 95 cells each).
+_CELLS_KEPT = 2000
+
+
 class _Screen(pyte.Screen):
     """A pyte screen that answers the program's queries through the pty."""
 
     def __init__(self, columns: int, lines: int, reply: Callable[[str], None]) -> None:
         super().__init__(columns, lines)
         self._reply = reply
+        # The cells `_draw_ascii` made, by attributes and character (cells never change).
+        self._cells: dict[Any, dict[str, Any]] = {}
 
     def write_process_input(self, data: str) -> None:
         self._reply(data)
 
     def draw(self, data: str) -> None:
+        if data.isascii():
+            data = self._draw_ascii(data)
+            if not data:
+                return
         # pyte stops drawing at a zero-width character that does not combine (U+200B,
         # U+FEFF ...) and loses the rest of the text; a terminal shows nothing for it
         # and goes on.
-        if not data.isascii():
+        else:
             data = "".join(c for c in data if wcwidth(c) != 0 or unicodedata.combining(c))
             # A combining mark at the start of a line joins the last character of the
             # line above, which pyte changes without marking that line dirty.
@@ -85,9 +95,48 @@ class _Screen(pyte.Screen):
                 self.dirty.add(self.cursor.y - 1)
         super().draw(data)
 
+    def _draw_ascii(self, data: str) -> str:
+        """Draw what fits on the cursor's line of printable ASCII text, as pyte's `draw`
+        would, and return the rest for it (a wrap, a scroll). pyte checks each
+        character's width, the wrap and insert modes, and makes a new cell for each
+        (3 million cells, most of the CPU of a test of the console in a pseudo-terminal,
+        tests/test_hostile_console.py); here a cell is made once for its character
+        and attributes. The whole text goes to pyte in another character set (line
+        drawing) or insert mode. tests/test_ptyterm.py compares the screens."""
+        charset = self.g1_charset if self.charset else self.g0_charset
+        cursor = self.cursor
+        room = self.columns - cursor.x
+        if (
+            room <= 0
+            or charset is not pyte.charsets.LAT1_MAP
+            or pyte.modes.IRM in self.mode
+            or not data.isprintable()
+        ):
+            return data
+        attrs = cursor.attrs
+        cells = self._cells.get(attrs)
+        if cells is None:
+            if len(self._cells) > _CELLS_KEPT:
+                self._cells.clear()
+            cells = self._cells[attrs] = {}
+        line = self.buffer[cursor.y]
+        x = cursor.x
+        for char in data[:room]:
+            cell = cells.get(char)
+            if cell is None:
+                cell = cells[char] = attrs._replace(data=char)
+            line[x] = cell
+            x += 1
+        cursor.x = x
+        self.dirty.add(cursor.y)
+        return data[room:]
+
     def line_text(self, y: int) -> str:
         """Line `y` as pyte's `display` gives it, trailing spaces removed."""
         line = self.buffer[y]
+        text = "".join([line[x].data for x in range(self.columns)])
+        if text.isascii():  # no two-cell character, no stub after one
+            return text.rstrip()
         chars = []
         wide = False
         for x in range(self.columns):

@@ -11,8 +11,11 @@ import sys
 import textwrap
 import time
 
+import pyte
 import pytest
-from bench.ptyterm import Terminal, TerminalError
+from bench.ptyterm import Terminal, TerminalError, _Screen
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 
 def python(source: str) -> list[str]:
@@ -259,3 +262,45 @@ def test_the_screen_text_read_line_by_line_as_it_changes_equals_the_whole_screen
 
         term.read_until(same_as_afresh, timeout=10)
         assert len(seen) > 1
+
+
+# -- the emulator's own drawing, beside pyte's ------------------------------------------
+
+_PIECES = st.one_of(
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=90),
+    st.text(max_size=12),  # anything: accents, wide and zero-width characters, controls
+    st.sampled_from(
+        [
+            "\r\n", "\n", "\r", "\b", "\t", "\x7f",
+            "\x1b[1;31m", "\x1b[0m", "\x1b[38;2;1;2;3;48;5;17m", "\x1b[7m",  # attributes
+            "\x1b[5;70H", "\x1b[1;1H", "\x1b[2J", "\x1b[K", "\x1b[3@",  # moves, erasing
+            "\x1b(0", "\x1b(B", "\x0e", "\x0f", "\x1b)0",  # line drawing, shift out and in
+            "\x1b[4h", "\x1b[4l", "\x1b[?7l", "\x1b[?7h",  # insert mode, no wrap
+        ]
+    ),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=40))
+def test_the_screen_draws_every_stream_as_pyte_does(pieces: list[str]) -> None:
+    """bench/ptyterm.py draws printable ASCII itself (`_Screen._draw_ascii`): each cell,
+    the cursor and the lines marked for redrawing are pyte's own."""
+    ours = _Screen(80, 6, lambda _reply: None)
+    plain = _PlainScreen(80, 6, lambda _reply: None)
+    for screen in (ours, plain):
+        stream = pyte.Stream(screen)
+        for piece in pieces:
+            stream.feed(piece)
+    assert (ours.cursor.x, ours.cursor.y) == (plain.cursor.x, plain.cursor.y)
+    assert ours.dirty == plain.dirty
+    for y in range(6):
+        assert [ours.buffer[y][x] for x in range(80)] == [plain.buffer[y][x] for x in range(80)]
+        assert ours.line_text(y) == plain.display[y].rstrip()
+
+
+class _PlainScreen(_Screen):
+    """bench/ptyterm.py's screen with every character drawn by pyte."""
+
+    def _draw_ascii(self, data: str) -> str:
+        return data
