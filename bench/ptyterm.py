@@ -144,7 +144,8 @@ class _Screen(pyte.Screen):
                 wide = False
                 continue
             char = line[x].data
-            wide = wcwidth(char[0]) == 2
+            # (a cell emptied when a two-cell character was partly overwritten: "")
+            wide = bool(char) and wcwidth(char[0]) == 2
             chars.append(char)
         return "".join(chars).rstrip()
 
