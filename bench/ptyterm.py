@@ -99,9 +99,10 @@ class _Screen(pyte.Screen):
         """Draw what fits on the cursor's line of printable ASCII text, as pyte's `draw`
         would, and return the rest for it (a wrap, a scroll). pyte checks each
         character's width, the wrap and insert modes, and makes a new cell for each
-        (3 million cells, most of the CPU of a test of the console in a pseudo-terminal,
+        (3 million cells in a test of the console in a pseudo-terminal,
         tests/test_hostile_console.py); here a cell is made once for its character
-        and attributes. The whole text goes to pyte in another character set (line
+        and attributes (a 160x45 stream of 40 frames: 1.72 s of CPU through pyte,
+        0.77 s here). The whole text goes to pyte in another character set (line
         drawing) or insert mode. tests/test_ptyterm.py compares the screens."""
         charset = self.g1_charset if self.charset else self.g0_charset
         cursor = self.cursor
