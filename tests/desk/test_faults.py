@@ -8,6 +8,7 @@ remount of that file system: chmod does not stop root, a read-only mount does.
 
 from __future__ import annotations
 
+import gc
 import os
 import sqlite3
 import subprocess
@@ -207,3 +208,24 @@ def test_a_read_only_postgresql_server_refuses_the_note_in_one_sentence() -> Non
     finally:
         engine.dispose()
         drop_pg_schema(schema, admin)
+
+
+def test_every_new_engine_reports_storage_failures_even_where_an_old_one_lived() -> None:
+    # SQLAlchemy files an engine's handle_error listener under id(engine) for as long
+    # as the engine's dialect lives, and a dialect can outlive its engine (here: kept
+    # in a list). A new engine at the dead one's address then looked as if it had the
+    # listener already: CI saw a read-only server's refusal arrive as a traceback.
+    # Collecting each engine at once lets CPython hand its address on (about one new
+    # engine in ten got one here).
+    kept_dialects = []
+    for _ in range(200):
+        engine = make_engine("sqlite://")
+        Desk(engine, PolicyCatalog(settings.policy_dirs()), "alice", now=lambda: MONDAY)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA query_only = ON")
+            with pytest.raises(StorageError, match="read-only"):
+                connection.exec_driver_sql("CREATE TABLE notes (body TEXT)")
+        kept_dialects.append(engine.dialect)
+        engine.dispose()
+        del engine
+        gc.collect()

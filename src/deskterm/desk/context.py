@@ -3,6 +3,7 @@ and where attached files are kept."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -47,10 +48,9 @@ class Desk:
     def __post_init__(self) -> None:
         # Every use case, read or write, then reports a storage failure (disk full,
         # read-only, I/O error) as a StorageError the front ends show in one line.
-        if isinstance(self.engine, Engine) and not event.contains(
-            self.engine, "handle_error", _storage_refused
-        ):
+        if isinstance(self.engine, Engine) and self.engine not in _LISTENED:
             event.listen(self.engine, "handle_error", _storage_refused)
+            _LISTENED.add(self.engine)
 
     def policy(self, name: str, version: int | None = None) -> Policy:
         """A stored version of the policy; without one, the version in use for new cases
@@ -105,6 +105,12 @@ class Desk:
             if entry.policy is not None:
                 levels.update(entry.policy.severities)
         return sorted(levels)
+
+
+# The engines given _storage_refused. Not event.contains: SQLAlchemy files the
+# listener under id(engine) for as long as the engine's dialect lives, so a new engine
+# at a dead one's address looked as if it had it (tests/desk/test_faults.py).
+_LISTENED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _storage_refused(context: ExceptionContext) -> None:
