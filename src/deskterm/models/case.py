@@ -15,6 +15,7 @@ FIRST_CASE_NUMBER = 40100
 
 _OPEN = text("status != 'closed'")
 _CLOSED = text("status = 'closed'")
+_OPEN_UNASSIGNED = text("assignee IS NULL AND status != 'closed'")
 _ESCALATED = text("escalation != 'support-engineer'")
 
 
@@ -26,6 +27,23 @@ class Case(SQLModel, table=True):
         Index("ix_cases_closed", "updated_at", sqlite_where=_CLOSED, postgresql_where=_CLOSED),
         # "Mine", "@bob", "@unassigned": one engineer's cases already in deadline order.
         Index("ix_cases_assignee_queue", "assignee", "queue_due", "number"),
+        # "status:open", "@unassigned" with a search of many cases: the walk in deadline
+        # order reads only the cases the token keeps (migration 0017).
+        Index(
+            "ix_cases_status_queue",
+            "status",
+            "queue_due",
+            "number",
+            sqlite_where=_OPEN,
+            postgresql_where=_OPEN,
+        ),
+        Index(
+            "ix_cases_unassigned_queue",
+            "queue_due",
+            "number",
+            sqlite_where=_OPEN_UNASSIGNED,
+            postgresql_where=_OPEN_UNASSIGNED,
+        ),
         # What came in during a shift or a report's period.
         Index("ix_cases_received_at", "received_at"),
         # A report's cases not answered yet (a first response running, paused or
