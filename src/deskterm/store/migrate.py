@@ -107,7 +107,15 @@ def build_search_index(engine: Engine) -> int:
         engine,
         progress_on_stderr("building the search index"),
         merging=progress_on_stderr("merging the search index", "pages"),
+        words=_making_words_index,
     )
+
+
+def _making_words_index() -> None:
+    sys.stderr.write(
+        "building the search index: its index of words (a minute or two at 1M cases)\n"
+    )
+    sys.stderr.flush()
 
 
 def progress_on_stderr(what: str, unit: str = "texts") -> search_index.Progress:
