@@ -13,9 +13,21 @@ from sqlalchemy import Engine
 
 
 def rebuild(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+        return
+    # PostgreSQL: a bare ANALYZE takes every table of the database, other desks' (other
+    # schemas) too, and in a transaction holds each one's lock until the end: a table
+    # at a time of the desk's own schema, each in a transaction of its own.
     with engine.connect() as connection:
-        connection.exec_driver_sql("ANALYZE")
-        connection.commit()
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        tables = connection.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+        ).scalars()
+        for table in list(tables):
+            connection.exec_driver_sql(f'ANALYZE "{table}"')
 
 
 def refresh(engine: Engine) -> None:
