@@ -150,13 +150,21 @@ def _sqlite_phone_words(phone: str) -> str:
     return f"(CASE WHEN {phone} IS NULL THEN '' ELSE {digits} || ' ' || {suffixes} END)"
 
 
-def _pg_phone_words(phone: str) -> str:
-    digits = f"regexp_replace({phone}, '[^0-9]', '', 'g')"
-    suffixes = (
-        f"(SELECT string_agg(right({digits}, n), ' ' ORDER BY n) "
-        f"FROM generate_series(7, least(15, length({digits}))) AS n)"
+# PostgreSQL: a contact's phone as digits only, made once per case row (a subquery
+# PostgreSQL does not fold into the expressions that read it: written in place, the
+# regular expression ran once for each suffix, 13% of the cost of a case's document).
+_PG_PHONE_DIGITS = (
+    "LEFT JOIN LATERAL (SELECT regexp_replace(p.phone, '[^0-9]', '', 'g') AS digits "
+    "OFFSET 0) ph ON true"
+)
+
+
+def _pg_phone_words(digits: str) -> str:
+    suffixes = " || ".join(
+        f"CASE WHEN length({digits}) >= {n} THEN ' ' || right({digits}, {n}) ELSE '' END"
+        for n in range(7, 16)
     )
-    return f"coalesce({digits} || ' ' || coalesce({suffixes}, ''), '')"
+    return f"coalesce({digits} || {suffixes}, '')"
 
 
 def _rows(dialect: str, source: str, where: str) -> str:
@@ -164,14 +172,15 @@ def _rows(dialect: str, source: str, where: str) -> str:
     sqlite = dialect == "sqlite"
     if source == "cases":
         intake = " || ' ' || ".join(f"c.{column}" for column in _INTAKE)
-        phone_words = _sqlite_phone_words("p.phone") if sqlite else _pg_phone_words("p.phone")
+        phone_words = _sqlite_phone_words("p.phone") if sqlite else _pg_phone_words("ph.digits")
+        digits = "" if sqlite else f"\n{_PG_PHONE_DIGITS}"
         number = "c.number" if sqlite else "c.number::text"
         return f"""SELECT c.id * {CASE_KEY} AS row_key, c.id AS case_id, c.subject AS subject,
     coalesce(p.name, '') || ' ' || coalesce(p.email, '') || ' ' || coalesce(p.phone, '')
         || ' ' || {phone_words} || ' ' || c.inquirer AS contact,
     NULL AS author, {number} || ' ' || {intake} || ' ' || o.name AS body
 FROM cases c JOIN organizations o ON o.id = c.organization_id
-LEFT JOIN contacts p ON p.id = c.contact_id
+LEFT JOIN contacts p ON p.id = c.contact_id{digits}
 WHERE {where}"""
     if source == "events":
         words = "CASE WHEN e.kind = 'attach' THEN e.new_value ELSE e.text END"
