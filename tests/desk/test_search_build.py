@@ -4,6 +4,7 @@ where it stopped; on SQLite it ends as one segment with FTS5's own settings back
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -13,6 +14,7 @@ from deskterm.desk import cases, search
 from deskterm.desk.context import Desk
 from deskterm.opening import upgraded
 from deskterm.store import revision, search_index
+from tests.desk.test_live import within
 from tests.desk.test_search import add_other, add_sso
 
 
@@ -218,3 +220,56 @@ def test_postgresql_goes_on_over_rows_a_stopped_build_indexed_ahead_of_its_backl
     assert search_index.problems(desk.engine) == []
     assert numbers(desk, "saml") == [sso] and numbers(desk, "sixty") == [other]
     assert numbers(desk, "keytab") == [sso]
+
+
+def test_postgresql_a_case_changed_while_its_range_is_indexed_keeps_its_new_words(
+    desk: Desk,
+) -> None:
+    """A build's range and an engineer's change overlap on PostgreSQL (on SQLite one
+    waits for the other): the case changed after the range read it, the trigger left
+    the case to the build (still in its backlog), and the build recorded the range
+    done with the words the case had before. The change now writes the case's row
+    whatever the backlog says, waiting for the range where it has written the row."""
+    if desk.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite writes one transaction at a time")
+    sso = add_sso(desk)
+    search_index.reset(desk.engine)
+    with desk.engine.connect() as connection:
+        last = connection.exec_driver_sql("SELECT max(id) FROM cases").scalar_one()
+    with desk.engine.connect() as build:
+        build.begin()
+        search_index._index_range(build, "cases", 0, last)  # reads the case as it is
+        pid = build.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        changing = threading.Thread(target=rename, args=(desk.engine, sso))
+        changing.start()
+        assert within(60, lambda: not changing.is_alive() or waits_on(desk.engine, pid))
+        build.exec_driver_sql(
+            f"UPDATE search_backlog SET done_upto = {last} WHERE source = 'cases'"
+        )
+        build.commit()
+    changing.join(timeout=60)
+    assert not changing.is_alive()
+    search_index.build(desk.engine)
+    assert numbers(desk, "subject:kerberos") == [sso]
+    assert numbers(desk, "subject:sign") == []
+    assert search_index.problems(desk.engine) == []
+
+
+def rename(engine: Engine, number: int) -> None:
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE cases SET subject = 'Kerberos tickets expire early' WHERE number = %(n)s",
+            {"n": number},
+        )
+
+
+def waits_on(engine: Engine, pid: int) -> bool:
+    """Whether some session waits for a lock held by backend `pid`."""
+    with engine.connect() as connection:
+        return bool(
+            connection.exec_driver_sql(
+                "SELECT EXISTS (SELECT 1 FROM pg_stat_activity "
+                "WHERE %(pid)s = ANY(pg_blocking_pids(pid)))",
+                {"pid": pid},
+            ).scalar_one()
+        )

@@ -37,7 +37,9 @@ contact B, author C, body D.
 An existing desk gets its index by one INSERT ... SELECT per source, cut in
 ranges of ids, a transaction each (`build`): `search_backlog` says, per source,
 which ids are still to do, so an interrupted build resumes; meanwhile the triggers
-leave those rows alone (replacing a case's row never added would corrupt FTS5).
+leave those rows alone (replacing a case's row never added would corrupt FTS5), but
+on PostgreSQL, where a change can commit while a build's range is being indexed, a
+changed case's row is written at once (`pg_case_functions`).
 
 SQLite: FTS5 left to its defaults writes a segment every 1 MiB of text and, as it
 goes, merges each page written once more per level of segments (six at 1M cases):
@@ -401,26 +403,7 @@ $$ LANGUAGE plpgsql"""
         _PG_WORDS_INDEX,
         # (A case's rows are a range of keys: the primary key finds them.)
         f"CREATE VIEW search_rows AS {_all_rows('postgresql')}",
-        # A case's row, replaced (its other rows never change).
-        f"""CREATE FUNCTION deskterm_search_case_row(target integer) RETURNS void AS $$
-BEGIN
-    IF {_pending("cases", "target")} THEN
-        RETURN;
-    END IF;
-    DELETE FROM search_text WHERE id = target::bigint * {CASE_KEY};
-    BEGIN
-        {_pg_add("cases", "c.id = target")};
-    EXCEPTION WHEN program_limit_exceeded THEN
-        {_pg_add("cases", "c.id = target", "left(d.body, 200000)")};
-    END;
-END;
-$$ LANGUAGE plpgsql""",
-        """CREATE FUNCTION deskterm_search_case() RETURNS trigger AS $$
-BEGIN
-    PERFORM deskterm_search_case_row(NEW.id);
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql""",
+        *pg_case_functions(),
         adding("deskterm_search_event", "events", "NEW.id"),
         adding("deskterm_search_attachment_text", "attachment_texts", "NEW.attachment_id"),
         """CREATE FUNCTION deskterm_search_contact() RETURNS trigger AS $$
@@ -448,6 +431,39 @@ $$ LANGUAGE plpgsql""",
         "CREATE TRIGGER search_organization_renamed AFTER UPDATE ON organizations "
         "FOR EACH ROW WHEN (OLD.name IS DISTINCT FROM NEW.name) "
         "EXECUTE FUNCTION deskterm_search_organization()",
+    ]
+
+
+def pg_case_functions() -> list[str]:
+    """PostgreSQL: a case's row written as the case is now (its other rows never change).
+
+    Whatever the backlog says: a build reads a range of cases and records it done in
+    one transaction, and a change committed in between would otherwise be left to
+    the build, which had read the case before it (the index would keep its old
+    words). So the change writes the row, or replaces the build's (waiting for the
+    build's transaction where it has written it first), and the build leaves a row
+    it finds there (`_index_range`). Only a new case in the backlog is left to the
+    build or bulk load that put it there (store/bulk_load.py)."""
+    replace = "ON CONFLICT (id) DO UPDATE SET document = excluded.document"
+    return [
+        f"""CREATE OR REPLACE FUNCTION deskterm_search_case_row(target integer) RETURNS void AS $$
+BEGIN
+    BEGIN
+        {_pg_add("cases", "c.id = target")} {replace};
+    EXCEPTION WHEN program_limit_exceeded THEN
+        {_pg_add("cases", "c.id = target", "left(d.body, 200000)")} {replace};
+    END;
+END;
+$$ LANGUAGE plpgsql""",
+        f"""CREATE OR REPLACE FUNCTION deskterm_search_case() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'INSERT' AND {_pending("cases", "NEW.id")} THEN
+        RETURN NULL;
+    END IF;
+    PERFORM deskterm_search_case_row(NEW.id);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql""",
     ]
 
 
@@ -908,6 +924,9 @@ def _index_range(connection: Connection, source: str, start: int, end: int) -> N
     bounds = {"a": start, "b": end}
     if connection.dialect.name == "sqlite":
         connection.execute(text(_sqlite_add(source, where)), bounds)
+        return
+    if source == "cases":  # a change may have written a case's row first (pg_case_functions)
+        connection.execute(text(_pg_add(source, where) + " ON CONFLICT (id) DO NOTHING"), bounds)
         return
     try:
         with connection.begin_nested():
