@@ -535,42 +535,6 @@ def test_postgresql_walks_only_the_open_cases_a_status_or_unassigned_token_keeps
     assert "Sort" not in plan, plan
 
 
-def test_postgresql_asks_a_term_of_a_case_in_the_case_s_range_of_keys(
-    desk: Desk, sso: int, other: int
-) -> None:
-    """A case's rows are one range of keys (case id * 2^32 on): a term asked of each
-    case seeks that range in the primary key, as on SQLite, with no index of the
-    rows' case ids to keep up on every write and to rebuild after a reindex
-    (migration 0018)."""
-    if desk.engine.dialect.name == "sqlite":
-        pytest.skip("PostgreSQL's query plans")
-    seen: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(desk.engine, "before_cursor_execute", record)
-    try:
-        assert numbers(desk, "saml keytab") == [sso]
-    finally:
-        event.remove(desk.engine, "before_cursor_execute", record)
-    asked = [found for found in seen if "FROM search_text p" in found[0]]
-    assert asked
-    with desk.engine.connect() as connection:
-        connection.exec_driver_sql("SET enable_seqscan = off")
-        for statement, parameters in asked:
-            plan = "\n".join(
-                row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)
-            )
-            assert "search_text_pkey" in plan, plan
-        indexes = connection.exec_driver_sql(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'search_text' "
-            "AND schemaname = current_schema()"
-        ).scalars()
-        assert sorted(indexes) == ["ix_search_text_document", "search_text_pkey"]
-        connection.rollback()
-
-
 def test_a_desk_with_the_first_index_moves_to_a_row_per_text(tmp_path: Path) -> None:
     """Migration 0008: a desk indexed a document per case (0006) keeps every word,
     the words read from text attachments too, in the index of a row per text."""

@@ -152,10 +152,9 @@ def _sqlite_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
 @compiles(_InCase, "postgresql")
 def _pg_in_case(element: _InCase, compiler: Any, **kw: Any) -> str:
     found = bindparam("probe", search_query.ts_term(element.term), String, unique=True)
-    case = f"({compiler.process(element.case_id, **kw)})::bigint"
     return (
         f"{'NOT ' if element.term.negated else ''}EXISTS (SELECT 1 FROM search_text p "
-        f"WHERE p.id BETWEEN {case} * {CASE_KEY} AND {case} * {CASE_KEY} + {CASE_KEY - 1} "
+        f"WHERE p.case_id = {compiler.process(element.case_id, **kw)} "
         f"AND p.document @@ CAST({compiler.process(found, **kw)} AS tsquery))"
     )
 

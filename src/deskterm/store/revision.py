@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-HEAD = "0019_search_case_changes"
+HEAD = "0018_search_case_changes"
 
 
 def stored_revision(engine: Engine) -> str | None:
