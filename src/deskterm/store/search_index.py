@@ -54,8 +54,9 @@ PostgreSQL: a build that fills an empty index (a reindex, a first build) drops t
 GIN index of the documents' words and the rows' foreign key to their cases, and
 makes them once every text is in (`MERGE` says they are still to make): the GIN index
 kept up row by row as it grew past the server's cache made the 1M demo desk's
-reindex take 562 s, and the key's lookup of the case per row written was a fifth of
-the time its events took (77 s against 62 s), where validating it at the end takes 4 s.
+reindex take 562 s; the key's lookup of the case for each row written, with a lookup
+of the row's own key (ON CONFLICT, see `_index_range`), took the events 77-81 s
+against 58-60 s without them, where validating the key at the end takes 4 s.
 """
 
 from __future__ import annotations
@@ -920,7 +921,7 @@ def _index_range(connection: Connection, source: str, start: int, end: int) -> N
     """Index ids `start` to `end` of `source`. PostgreSQL: where some of their rows are
     in already (a build stopped between the parts of a range), the range goes again
     without them: ON CONFLICT DO NOTHING on every range would cost each row a lookup
-    of its key before it is written (11 s of the 1M demo desk's 51 s of events)."""
+    of its key before it is written (11 s in the 62 s of the 1M demo desk's events)."""
     where = f"{_ID[source]} > :a AND {_ID[source]} <= :b"
     bounds = {"a": start, "b": end}
     if connection.dialect.name == "sqlite":
