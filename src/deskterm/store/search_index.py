@@ -113,7 +113,7 @@ MERGE_PAGES = 16_000  # pages of the index (4 KB) a merge step writes, a transac
 # page cache of 256 MiB (a negative cache_size: KiB).
 BUILD_PRAGMAS = {"secure_delete": 0, "cache_size": -256 * 1024}
 # The backlog's row for the build's last step (0 of 1 done: due): SQLite merges the
-# index's segments, PostgreSQL makes its words index.
+# index's segments, PostgreSQL makes its words index and its rows' foreign key.
 MERGE = "merge"
 
 TABLES = ("search_text", "search_backlog", "attachment_texts")
@@ -518,7 +518,7 @@ def drop(connection: Connection) -> None:
 class Backlog:
     left: int  # ids still to index, over every source (about as many rows)
     # Every text is in, the index still to finish: SQLite, its segments to merge;
-    # PostgreSQL, its words index to make (`build`).
+    # PostgreSQL, its words index and its rows' foreign key to make (`build`).
     merging: bool = False
 
     @property
@@ -556,8 +556,8 @@ def build(
 ) -> int:
     """Index the backlog, a range of ids of one source per transaction, then (SQLite)
     merge the index's segments, a step per transaction (`merging`: pages of it
-    merged, pages in all), or (PostgreSQL) make the words index if it is missing
-    (`words`: called before); resumable at any point. Returns the number of ids
+    merged, pages in all), or (PostgreSQL) make the words index and the rows' foreign
+    key if they are missing (`words`: called before the index); resumable at any point. Returns the number of ids
     covered (about the rows indexed)."""
     with engine.connect() as connection:
         state = backlog(connection)
@@ -927,16 +927,18 @@ def _index_range(connection: Connection, source: str, start: int, end: int) -> N
     if connection.dialect.name == "sqlite":
         connection.execute(text(_sqlite_add(source, where)), bounds)
         return
+    adding = _pg_add(source, where)
+    leaving_rows_there = text(f"{adding} ON CONFLICT (id) DO NOTHING")
     if source == "cases":  # a change may have written a case's row first (pg_case_functions)
-        connection.execute(text(_pg_add(source, where) + " ON CONFLICT (id) DO NOTHING"), bounds)
+        connection.execute(leaving_rows_there, bounds)
         return
     try:
         with connection.begin_nested():
-            connection.execute(text(_pg_add(source, where)), bounds)
+            connection.execute(text(adding), bounds)
     except IntegrityError as error:
         if getattr(error.orig, "sqlstate", None) != _UNIQUE_VIOLATION:
             raise
-        connection.execute(text(_pg_add(source, where) + " ON CONFLICT (id) DO NOTHING"), bounds)
+        connection.execute(leaving_rows_there, bounds)
 
 
 def reset(engine: Engine) -> None:
