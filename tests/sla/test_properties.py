@@ -261,6 +261,42 @@ def test_the_whole_accepted_range_1970_to_2999_is_exact(which, received, amount)
     assert calendar.open_time_between(received, end) == reference_open_time(calendar, received, end)
 
 
+# One calendar asked in turn about instants months or years apart, before and after
+# those asked so far: its timeline (whole months around what was asked, grown as
+# needed: deskterm/sla/calendar.py) answers as a calendar made for each question does.
+@pytest.mark.parametrize("which", range(len(FIXED_CALENDAR_MAKERS)))
+@settings(max_examples=10, deadline=None)
+@given(
+    asked=st.lists(
+        st.tuples(
+            st.datetimes(datetime(2000, 1, 1), datetime(2040, 12, 31)).map(
+                lambda d: d.replace(tzinfo=UTC)
+            ),
+            amounts,
+        ),
+        min_size=2,
+        max_size=5,
+    )
+)
+@example(  # local dates a day off the UTC ones, at the ends of months and years
+    asked=[
+        (datetime(2026, 11, 30, 23, 30, tzinfo=UTC), timedelta(hours=30)),
+        (datetime(2026, 9, 30, 14, 0, tzinfo=UTC), timedelta(hours=8)),
+        (datetime(2027, 1, 1, 3, 0, tzinfo=UTC), timedelta(hours=100)),
+        (datetime(2025, 12, 31, 23, 0, tzinfo=UTC), timedelta(minutes=1)),
+    ]
+)
+def test_one_calendar_asked_in_any_order_answers_as_a_new_one(which, asked):
+    shared = FIXED_CALENDAR_MAKERS[which]()
+    for received, amount in asked:
+        fresh = FIXED_CALENDAR_MAKERS[which]()
+        end = received + timedelta(days=40)
+        assert shared.due(received, amount) == fresh.due(received, amount)
+        assert shared.open_time_between(received, end) == (
+            FIXED_CALENDAR_MAKERS[which]().open_time_between(received, end)
+        )
+
+
 # -- the due instant of an elapsed target (issue 22: a close is not a breach) ----------------
 
 

