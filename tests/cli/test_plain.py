@@ -99,3 +99,13 @@ def test_a_terminal_gets_richs_styles(
     monkeypatch.setenv("FORCE_COLOR", "1")
     print_page([Said("Incident# 40100", "bold")])
     assert capsys.readouterr().out == "\x1b[1mIncident# 40100\x1b[0m\n"
+
+
+def test_a_terminal_prints_emoji_codes_as_written(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Rich would make `:fire:` a flame: deskterm's own words hold no such code, and
+    # one in a line built from a customer's text must stay as the customer typed it.
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    print_page([":fire: since 10:30:00 :smile:"])
+    assert capsys.readouterr().out == ":fire: since 10:30:00 :smile:\n"
