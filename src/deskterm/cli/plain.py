@@ -143,8 +143,9 @@ def _cell_lines(cell: Cell) -> list[str] | None:
         if not _inert(text.replace("\n", "")):
             return None
         return text.split("\n")
-    # A str is markup to Rich: only words with no tag ([) and no emoji code (:name:).
-    if "[" in cell or cell.count(":") > 1 or not _inert(cell):
+    # A str is markup to Rich: only words with no tag ([). Emoji codes (:name:) it
+    # leaves as written (deskterm.cli.output.console).
+    if "[" in cell or not _inert(cell):
         return None
     return [cell]
 

@@ -84,7 +84,7 @@ class Closure:
 
 @dataclass
 class _Timeline:
-    """Open intervals over whole years, merged where they touch, with running sums."""
+    """Open intervals over whole months, merged where they touch, with running sums."""
 
     first_month: int  # months since the start of year 0: year * 12 + month - 1
     last_month: int
