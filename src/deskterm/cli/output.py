@@ -128,7 +128,7 @@ def console() -> Console:
     # grepping for a path must not find it wrapped at 80 columns. No `:name:` emoji
     # codes: deskterm writes none, a customer's `:fire:` stays as typed, and Rich
     # then loads no table of 3,600 emoji names (9M instructions of `deskterm case
-    # show` on a terminal, counted with valgrind: 0.7% of `import sqlalchemy`).
+    # show` on a terminal, counted with valgrind: 1% of `import sqlalchemy`).
     probe = Console()
     width = None if probe.is_terminal else 1000
     return Console(highlight=False, width=width, emoji=False)
