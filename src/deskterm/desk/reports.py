@@ -312,7 +312,7 @@ def report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> 
         for case_, organization, events in _cases_with_events(connection, replay, end, names):
             policy = policy_of(case_.policy, case_.policy_version)
             earlier = policy_of.earlier(case_, events)
-            _count_first_response(policy, case_, organization, events, at, by, tally, earlier)
+            _count_first_response(policy, case_, organization, events, at, [(by, tally)], earlier)
         _count_events(connection, start, end, by, names, policy_of, tally)
         _count_clock_runs(connection, start, end, at, by, names, policy_of, tally)
     return tally.report(start, end, by)
@@ -796,20 +796,29 @@ def _count_events(
 def replayed_report(desk: Desk, start: datetime, end: datetime, by: str = "severity") -> Report:
     """The same report replayed from every case's events (what the stored outcomes must
     equal: tests/desk/test_report_outcomes.py compares the two)."""
-    _check(by, start, end)
+    return replayed_reports(desk, start, end, (by,))[by]
+
+
+def replayed_reports(
+    desk: Desk, start: datetime, end: datetime, groupings: Sequence[str]
+) -> dict[str, Report]:
+    """`replayed_report` for each of `groupings`, from one replay of each case (the
+    clocks are the same whatever the figures are grouped by)."""
+    for by in groupings:
+        _check(by, start, end)
     at = min(end, desk.now())
-    tally = _Tally()
+    tallies = [(by, _Tally()) for by in groupings]
     policy_of = _Policies(desk)
     with desk.engine.connect() as connection:
         names: dict[int, str] = dict(connection.execute(select(_O.id, _O.name)).all())
         for case_, organization, events in _cases_in(connection, start, end, names):
             policy = policy_of(case_.policy, case_.policy_version)
             earlier = policy_of.earlier(case_, events)
-            _count_case_events(policy, case_, organization, events, start, end, by, tally)
+            _count_case_events(policy, case_, organization, events, start, end, tallies)
             if start <= case_.received_at < end:
-                _count_first_response(policy, case_, organization, events, at, by, tally, earlier)
-            _count_runs(policy, case_, organization, events, start, end, at, by, tally, earlier)
-    return tally.report(start, end, by)
+                _count_first_response(policy, case_, organization, events, at, tallies, earlier)
+            _count_runs(policy, case_, organization, events, start, end, at, tallies, earlier)
+    return {by: tally.report(start, end, by) for by, tally in tallies}
 
 
 def _count_runs(
@@ -820,8 +829,7 @@ def _count_runs(
     start: datetime,
     end: datetime,
     at: datetime,
-    by: str,
-    tally: _Tally,
+    tallies: Sequence[tuple[str, _Tally]],
     earlier: Sequence[tuple[datetime, Policy]] = (),
 ) -> None:
     """The case's update, resolution and next-response runs that settled in the period,
@@ -835,14 +843,15 @@ def _count_runs(
     for run in clock_outcomes.walk(policy, case_, events, at, policy_at):
         if not start <= run["settled_at"] < end:
             continue
-        if by == "severity":
-            key = severity_key(policy, run["severity"])
-        elif by == "organization":
-            key = organization, math.inf
-        else:
-            key = run["engineer"], math.inf
-        for figures in tally(*key):
-            _add_run(figures, run["clock"], run["state"], 1)
+        for by, tally in tallies:
+            if by == "severity":
+                key = severity_key(policy, run["severity"])
+            elif by == "organization":
+                key = organization, math.inf
+            else:
+                key = run["engineer"], math.inf
+            for figures in tally(*key):
+                _add_run(figures, run["clock"], run["state"], 1)
 
 
 def _cases_in(
@@ -916,8 +925,7 @@ def _count_case_events(
     events: list[Any],
     start: datetime,
     end: datetime,
-    by: str,
-    tally: _Tally,
+    tallies: Sequence[tuple[str, _Tally]],
 ) -> None:
     replay = Replay(case_, events)
     for index, event in enumerate(events):
@@ -932,13 +940,14 @@ def _count_case_events(
         if kind not in (EventKind.BREACH, EventKind.CUSTOMER_TIMEOUT) and not closed_by_sweep:
             continue
         # The severity a timeout lowered is the one it belonged to: before the event.
-        for figures in tally(*_key(by, policy, replay, organization, index, None)):
-            if kind == EventKind.BREACH:
-                figures.breaches += 1
-            elif kind == EventKind.CUSTOMER_TIMEOUT:
-                figures.customer_timeouts += 1
-            else:
-                figures.auto_closures += 1
+        for by, tally in tallies:
+            for figures in tally(*_key(by, policy, replay, organization, index, None)):
+                if kind == EventKind.BREACH:
+                    figures.breaches += 1
+                elif kind == EventKind.CUSTOMER_TIMEOUT:
+                    figures.customer_timeouts += 1
+                else:
+                    figures.auto_closures += 1
 
 
 def _count_first_response(
@@ -947,8 +956,7 @@ def _count_first_response(
     organization: str,
     events: list[Any],
     at: datetime,
-    by: str,
-    tally: _Tally,
+    tallies: Sequence[tuple[str, _Tally]],
     earlier: Sequence[tuple[datetime, Policy]] = (),
 ) -> None:
     """A case received in the period: its first-response clock as it stood at `at`,
@@ -967,16 +975,20 @@ def _count_first_response(
     responder = None
     if clock.stopped is not None:
         responder = next((e.actor for e in events if e.at == clock.stopped), None)
-    for figures in tally(*_key(by, policy, replay, organization, index, responder)):
-        figures.received += 1
-        if clock.state is ClockState.MET:
-            figures.met += 1
-        elif clock.state is ClockState.BREACHED:
-            figures.missed += 1
-        if clock.stopped is not None and clock.started is not None:
-            calendar = policy.level(replay.severity_before(index)).calendar
-            taken = calendar.open_time_between(clock.started, clock.stopped)
-            figures.response_us.append(taken // timedelta(microseconds=1))
+    taken_us = None
+    if clock.stopped is not None and clock.started is not None:
+        calendar = policy.level(replay.severity_before(index)).calendar
+        taken = calendar.open_time_between(clock.started, clock.stopped)
+        taken_us = taken // timedelta(microseconds=1)
+    for by, tally in tallies:
+        for figures in tally(*_key(by, policy, replay, organization, index, responder)):
+            figures.received += 1
+            if clock.state is ClockState.MET:
+                figures.met += 1
+            elif clock.state is ClockState.BREACHED:
+                figures.missed += 1
+            if taken_us is not None:
+                figures.response_us.append(taken_us)
 
 
 def report_rows_for(by: str) -> str:
