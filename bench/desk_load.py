@@ -4,22 +4,20 @@ version it read, as the console does.
 
 Used by tests/desk/test_load.py (8 processes x 200 changes, both backends: nothing
 lost, nothing doubled, conflicts reported as Conflict) and bench/desk_bench.py
-(writes per second at 1, 4 and 8 processes). A worker is this file run as a
-script: `python bench/desk_load.py worker URL SEED OPS NUMBER...`; it prints
-`ready`, waits for a line on stdin (so that all start together), then prints one
-JSON object: what it did and what the desk answered.
+(writes per second at 1, 4 and 8 processes). The workers are OS processes forked
+from one that imported deskterm once (multiprocessing's forkserver): eight of them
+each importing it cost the test about 3 s of CPU per backend before any use case.
+Each makes its own engine, says it is ready, waits until all are (so that all start
+together), then hands back what it did and what the desk answered.
 """
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import random
-import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -35,7 +33,6 @@ from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.engine import make_engine, reading
 
 KINDS = ("reply", "note", "move", "take", "severity")
-HERE = Path(__file__).resolve()
 
 
 def desk_at(url: str, actor: str) -> Desk:
@@ -125,30 +122,37 @@ def run_workers(
     url: str, numbers: list[int], processes: int, ops: int, timeout: float = 300
 ) -> Run:
     """`processes` OS processes at once, `ops` use cases each."""
-    command = [sys.executable, str(HERE), "worker", url]
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # when this process starts its server
+    ready = context.Barrier(processes + 1, timeout=timeout)
+    answers: Any = context.Queue()
     workers = [
-        subprocess.Popen(
-            [*command, str(seed), str(ops), *map(str, numbers)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        context.Process(target=_worker, args=(url, seed, ops, numbers, ready, answers))
         for seed in range(1, processes + 1)
     ]
-    for worker in workers:  # every one imported and connected
-        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
-    started = time.monotonic()
     for worker in workers:
-        assert worker.stdin is not None
-        worker.stdin.write("go\n")
-        worker.stdin.flush()
-    results = []
-    for worker in workers:
-        out, _ = worker.communicate(timeout=timeout)
-        if worker.returncode != 0:
-            raise RuntimeError(f"a worker failed (exit {worker.returncode})")
-        results.append(json.loads(out))
-    return Run(results, time.monotonic() - started)
+        worker.start()
+    try:
+        ready.wait()  # every one connected
+        started = time.monotonic()
+        results = [answers.get(timeout=timeout) for _ in workers]
+        seconds = time.monotonic() - started
+        for worker in workers:
+            worker.join(timeout)
+            if worker.exitcode != 0:
+                raise RuntimeError(f"a worker failed (exit {worker.exitcode})")
+    finally:
+        for worker in workers:
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+    return Run(results, seconds)
+
+
+def _worker(url: str, seed: int, ops: int, numbers: list[int], ready: Any, answers: Any) -> None:
+    desk_at(url, "probe").engine.dispose()  # connected once before the others start
+    ready.wait()
+    answers.put(work(url, seed, ops, numbers))
 
 
 def audit(url: str, run: Run) -> list[str]:
@@ -187,11 +191,3 @@ def audit(url: str, run: Run) -> list[str]:
         if version != 1 + changes[number]:
             problems.append(f"case {number}: version {version}, {changes[number]} changes")
     return problems
-
-
-if __name__ == "__main__" and sys.argv[1:2] == ["worker"]:
-    url, seed, ops, *numbers = sys.argv[2:]
-    desk_at(url, "probe").engine.dispose()  # imports done before "ready"
-    print("ready", flush=True)
-    sys.stdin.readline()
-    print(json.dumps(work(url, int(seed), int(ops), [int(n) for n in numbers])), flush=True)
