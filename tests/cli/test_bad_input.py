@@ -32,7 +32,6 @@ from typing import Any
 import pytest
 import typer
 
-from deskterm import models
 from deskterm.cli import params
 from deskterm.cli.commands import app
 from deskterm.store.engine import make_engine
@@ -48,9 +47,6 @@ BIG = "1" + "0" * 30  # 10**30: no database integer holds it
 DIGITS = "9" * 5000  # past the 4300 digits Python's int() takes from a string
 NUMBER = 40100  # the template's case
 BUSY: list[socket.socket] = []  # sockets kept listening for the module
-# Every table in SQLModel's metadata: the command tree no longer imports every model
-# when it is imported (deskterm.cli.tree), so this test loads them itself.
-models.load_all()
 
 STRANGER_MAIL = b"""From: Stranger <someone@elsewhere.example>
 To: support@desk.test
@@ -966,20 +962,19 @@ class Where:
 
     One desk serves a module's bad input (none of it may write); `last` is its
     fingerprint after the previous case, so each case is checked against the desk
-    as it was just before it, at the cost of one export.
+    as it was just before it, at the cost of one read of every table.
     """
 
     db: str
     attachments: Path
     folders: list[Path]
-    exports: Path
     scratch: dict[str, str] = field(default_factory=dict)
     last: dict[str, Any] | None = None
 
 
 def tree(folders: list[Path]) -> list[tuple[str, int, str]]:
     """Every file under `folders` with its size and content hash; the SQLite file's own
-    bytes are left out (a read may fold its WAL in), its rows are in the export."""
+    bytes are left out (a read may fold its WAL in), its rows are in `every_row`."""
     found = []
     for folder in folders:
         for path in sorted(folder.rglob("*")):
@@ -1084,9 +1079,8 @@ def shared_desk(
 ) -> Where:
     folder = tmp_path_factory.mktemp("bad-input-desk")
     db = copy_desk(template, folder / "desk")
-    (folder / "exports").mkdir()
     files_folder, files = scratch
-    return Where(str(db), folder / "desk" / "attachments", [files_folder], folder / "exports",
+    return Where(str(db), folder / "desk" / "attachments", [files_folder],
                  {"desk": str(db), **files})  # fmt: skip
 
 
@@ -1231,8 +1225,7 @@ def pg_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
         env.setenv("DESKTERM_NOW", NOW)
         env.setenv("DESKTERM_ATTACHMENTS", str(folder / "attachments"))
         build(url, folder)
-    (folder / "exports").mkdir()
-    yield url, folder, Where(url, folder / "attachments", [], folder / "exports")
+    yield url, folder, Where(url, folder / "attachments", [])
     drop_pg_schema(schema, admin)
 
 
