@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -464,12 +465,29 @@ def typing(console: Console, name: str, typed: str, shows: list[str]) -> None:
     console.step(name, typed, shows=[FIELD + typed, *shows])
 
 
-def clearing(console: Console, name: str, shows: list[str] | None = None, gone: str = "") -> None:
+def clearing(console: Console, name: str, shows: list[str] | None = None, field: str = "") -> None:
     """Empty the focused input, on its own: a key bound to an action (ctrl+u) may be
-    acted on after the letters typed in the same burst."""
+    acted on after the letters typed in the same burst, so the next keys wait until
+    `field` (its label) shows empty."""
     console.step(
-        name, CLEAR, shows=shows or (), until=lambda screen: not gone or gone not in screen
+        name, CLEAR, shows=shows or (), until=lambda screen: not field or emptied(screen, field)
     )
+
+
+def emptied(screen: str, label: str) -> bool:
+    """The focused input labelled `label` shows nothing: the line under its heavy top
+    border is the heavy side borders and blanks. Said of that very line, because a frame
+    may be half read: the new top border already there, the line under it (the field's
+    text, the light border) still the old frame's, or the input focused before still
+    heavy and empty further down. Waiting for the text to be gone passed on such a half
+    frame, before ctrl+u had been acted on, and the next name typed was then emptied."""
+    lines = screen.splitlines()
+    for above, line in zip(lines, lines[1:], strict=False):
+        if f"┏━ {label}" in above:
+            # (what follows the right border may be the emulator's leftover of a
+            # line it drew wider: pyte counts some zero-width characters as one)
+            return re.match(r"\s*┃\s+┃", line) is not None
+    return False
 
 
 def assign_dialog(console: Console, stored: dict[int, Stored]) -> None:
@@ -522,11 +540,11 @@ def new_case_completions(console: Console) -> None:
             console.step(
                 f"contact completed: {name}", f"ctc{case.index:02d}", shows=[FIELD + contact]
             )
-            clearing(console, f"contact cleared: {name}", gone=FIELD + contact)
+            clearing(console, f"contact cleared: {name}", field="contact")
             console.step(  # shift+tab: the focused field has the heavy border
                 f"back to the organization: {name}", "\x1b[Z", shows=["┏━ organization"]
             )
-        clearing(console, f"organization cleared: {name}", gone=FIELD + org)
+        clearing(console, f"organization cleared: {name}", field="organization")
     console.step("discard?", "\x18", shows=["Discard this new case"])
     console.step("discarded", "y", shows=["All open"])
 
