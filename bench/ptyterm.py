@@ -240,7 +240,7 @@ class Terminal:
             try:
                 written = os.write(self.fd, view)
             except BlockingIOError:
-                select.select([], [self.fd], [], 1.0)
+                _wait_for(self.fd, select.POLLOUT, 1.0)
                 continue
             view = view[written:]
 
@@ -429,7 +429,7 @@ class Terminal:
         fd = self.fd
         while not self._closed:
             try:
-                ready, _, _ = select.select([fd], [], [], 0.1)
+                ready = _wait_for(fd, select.POLLIN, 0.1)
             except (OSError, ValueError):
                 break
             if not ready:
@@ -456,6 +456,15 @@ class Terminal:
         with self._lock:
             self._eof = True
             self._lock.notify_all()
+
+
+def _wait_for(fd: int, events: int, timeout: float) -> bool:
+    """Whether `fd` became ready for `events` (or hung up) within `timeout` seconds.
+    poll(), not select(): select() takes no descriptor numbered 1024 or more, and a
+    test process that has opened many files gets such numbers."""
+    poller = select.poll()
+    poller.register(fd, events)
+    return bool(poller.poll(timeout * 1000))
 
 
 def _set_size(fd: int, cols: int, rows: int) -> None:

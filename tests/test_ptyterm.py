@@ -54,6 +54,24 @@ def test_typed_keys_reach_the_program_and_its_answer_shows() -> None:
         assert term.text()[:2] == ["name? ada", "hello ADA"]
 
 
+def test_a_terminal_works_when_its_descriptor_is_numbered_past_1024() -> None:
+    """select() takes no descriptor numbered 1024 or more, and a test process that has
+    opened many files (a thousand SQLite connections, once) gets such numbers: the
+    reader then saw an end of output at once and every screen was empty."""
+    low = []
+    try:
+        while not low or low[-1] < 1100:
+            low.append(os.open(os.devnull, os.O_RDONLY))
+        with Terminal(python("print(input().upper())"), cols=40, rows=5) as term:
+            assert term.fd >= 1024
+            term.send("typed\r")
+            term.read_until_text("TYPED", timeout=10)
+            assert term.wait(10) == 0
+    finally:
+        for fd in low:
+            os.close(fd)
+
+
 def test_escape_sequences_are_interpreted_not_shown() -> None:
     program = python(
         r"""
