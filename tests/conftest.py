@@ -48,33 +48,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
-_SERVER_ENGINES: list[Any] = []
+_OPEN_ENGINES: list[Any] = []
 
 
 def _recording_engines() -> None:
-    """Every PostgreSQL engine deskterm makes during the tests is remembered, so that
-    `server_connections_closed` can close its pool when the test ends. A command run
-    in-process (tests/cli/runner.py) never exits, so its pooled connections stayed
-    open until the garbage collector found the engine: one a test, and four workers
-    ran the shared server out of its 100 connections ("too many clients already")."""
+    """Every engine deskterm makes during the tests on a server or a file is
+    remembered, so that `connections_closed` can close its pool when the test ends. A
+    command run in-process (tests/cli/runner.py) never exits, so its pooled connections
+    stayed open until the garbage collector found the engine: one a test, and four
+    workers ran the shared server out of its 100 connections ("too many clients
+    already"). An SQLite file's connections hold three descriptors each (the desk, its
+    -wal and -shm); after the command-line tests a worker had over a thousand open, and
+    `select()`, which takes none numbered 1024 or more, failed every pseudo-terminal
+    test the worker ran after (bench/ptyterm.py). An in-memory SQLite database lives
+    only in its pool: that one is left alone."""
     from deskterm.store import engine as store_engine
 
     made = store_engine.create_engine
 
     def recording(*args: Any, **kwargs: Any) -> Any:
         engine = made(*args, **kwargs)
-        if engine.dialect.name != "sqlite":  # a SQLite pool may be the only copy
-            _SERVER_ENGINES.append(engine)
+        if engine.dialect.name != "sqlite" or engine.url.database not in (None, "", ":memory:"):
+            _OPEN_ENGINES.append(engine)
         return engine
 
     store_engine.create_engine = recording  # type: ignore[assignment]
 
 
 @pytest.fixture(autouse=True)
-def server_connections_closed() -> Iterator[None]:
+def connections_closed() -> Iterator[None]:
     yield
-    while _SERVER_ENGINES:
-        _SERVER_ENGINES.pop().dispose()
+    while _OPEN_ENGINES:
+        _OPEN_ENGINES.pop().dispose()
 
 
 @pytest.fixture(autouse=True)
