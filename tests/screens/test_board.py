@@ -286,13 +286,26 @@ async def test_h_and_s_open_the_handoff_and_the_report(seeded: Seeded) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await open_board(pilot)
         await pilot.press("h")
+        # Found, then painted: wait for the paint, which comes a message later.
         assert await until(
-            pilot, lambda: isinstance(app.screen, HandoffScreen) and app.screen.found
+            pilot,
+            lambda: (
+                isinstance(app.screen, HandoffScreen)
+                and bool(app.screen.found)
+                and "Came in (7)" in "\n".join(screen_lines(app))
+            ),
         )
         text = "\n".join(screen_lines(app))
         assert "Came in (7)" in text and "Falls due next shift (2)" in text
         await pilot.press("escape", "s")
-        assert await until(pilot, lambda: isinstance(app.screen, ReportScreen) and app.screen.found)
+        assert await until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ReportScreen)
+                and bool(app.screen.found)
+                and "First response met %" in "\n".join(screen_lines(app))
+            ),
+        )
         text = "\n".join(screen_lines(app))
         assert "First response met %" in text and "All" in text
         # Received, met and missed beside the met %.

@@ -185,7 +185,7 @@ async def test_t_takes_and_u_releases(seeded: Seeded) -> None:
         screen = await open_case(pilot, PRODUCTION_DOWN)
         await pilot.press("t")
         assert await until(pilot, lambda: screen.file.case.assignee == ME)  # type: ignore[union-attr]
-        assert f"assigned to {ME}" in screen_text(app)
+        assert await until(pilot, lambda: f"assigned to {ME}" in screen_text(app))
         await pilot.press("u")
         assert await until(pilot, lambda: screen.file.case.assignee is None)  # type: ignore[union-attr]
         kinds = [(e["kind"], e["new"]) for e in events_of(seeded, PRODUCTION_DOWN)]
@@ -487,7 +487,7 @@ async def test_saving_over_someone_elses_change_is_a_conflict_and_one_key_reappl
         cases.reply(seeded.as_user("bob"), PRODUCTION_DOWN, "bob's quick answer")
         await pilot.press("ctrl+s")
         assert await until(pilot, lambda: isinstance(app.screen, writing.ConflictDialog))
-        assert "bob replied to the customer" in screen_text(app)
+        assert await until(pilot, lambda: "bob replied to the customer" in screen_text(app))
         assert [e["text"] for e in events_of(seeded, PRODUCTION_DOWN)][-1] == "bob's quick answer"
         assert drafts_of(seeded).get(PRODUCTION_DOWN, "reply") is not None  # text kept
         await pilot.press("enter")

@@ -24,7 +24,8 @@ async def test_t_on_the_case_screen_asks_before_taking_a_colleagues_case(seeded:
         screen = await open_case(pilot, DOCS_TYPO)
         await pilot.press("t")
         assert await until(pilot, lambda: isinstance(app.screen, Confirm), 10)
-        assert f"Incident# {DOCS_TYPO} is held by bob. Take it from them?" in screen_text(app)
+        asked = f"Incident# {DOCS_TYPO} is held by bob. Take it from them?"
+        assert await until(pilot, lambda: asked in screen_text(app), 10)
         await pilot.press("n")
         await settle(pilot)
         assert queries.show_case(seeded.desk, DOCS_TYPO)["assignee"] == "bob"
@@ -59,7 +60,7 @@ async def test_t_on_the_queue_asks_before_taking_a_colleagues_case(seeded: Seede
         await goto(pilot, DOCS_TYPO)
         await pilot.press("t")
         assert await until(pilot, lambda: isinstance(app.screen, Confirm), 10)
-        assert "is held by bob" in screen_text(app)
+        assert await until(pilot, lambda: "is held by bob" in screen_text(app), 10)
         await pilot.press("escape")
         await settle(pilot)
         assert queries.show_case(seeded.desk, DOCS_TYPO)["assignee"] == "bob"

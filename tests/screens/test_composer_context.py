@@ -161,8 +161,12 @@ async def test_a_placeholder_without_a_value_is_named_before_saving(
         await pick(pilot, "ask")
         assert "no value yet for {product_version}" in screen_text(app)
         await pilot.press("enter")
-        assert await until(pilot, lambda: app.screen is screen, 10)
-        assert "no value for {product_version}" in screen_text(app)
+        # The composer names the gap when the picker has gone, a message after it.
+        assert await until(
+            pilot,
+            lambda: app.screen is screen and "no value for {product_version}" in screen_text(app),
+            10,
+        )
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen and case.file.version == 1  # type: ignore[union-attr]
