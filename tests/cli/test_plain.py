@@ -57,6 +57,8 @@ def _no_forced_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 # Found by the test under two CPU hogs: a column whose every line is zero-width.
 @example([Grid([Column(), Column(), Column()], [["", Said(""), Said("\u0301")]], False)])
+# Found by the test under two CPU hogs: a blank line in a column of width 0.
+@example([Grid([Column(), Column(), Column()], [[Said(""), Said(""), Said("\n")]], False)])
 def test_plain_text_is_what_rich_prints_into_a_pipe(page: list[Item]) -> None:
     plain = plain_text(page)
     if plain is not None:  # else Rich prints it (the page holds what plain cannot vouch for)

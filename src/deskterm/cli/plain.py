@@ -195,6 +195,8 @@ def _grid_lines(grid: Grid) -> list[str] | None:
             return None  # Rich gives such a column a width of 1
         if widths[i] == 0 and any(line for row in rows for line in row[i]):
             return None  # only zero-width characters: Rich crops them to the width, 0
+        if widths[i] == 0 and any(len(row[i]) > 1 for row in rows):
+            return None  # blank lines in a column of width 0: Rich prints fewer rows
     printed: list[str] = []
     for cells in rows:
         for n in range(max(len(lines) for lines in cells)):  # a short cell: blank below
