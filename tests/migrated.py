@@ -180,8 +180,8 @@ def give_back_pg_schema(schema: str, admin: Engine) -> None:
                     )
             # Not fingerprinted again: TRUNCATE writes only pg_class rows (new files), which
             # the fingerprint leaves out, and should anything else change, the next test's
-            # give-back finds it and drops the schema. (The second look cost a sixth of a
-            # PostgreSQL test's server time.)
+            # give-back finds it and drops the schema. (The second look cost about 17 ms of
+            # server CPU a test.)
     except (_Reshaped, DBAPIError):
         drop_pg_schema(schema, admin)
         _shapes.pop(schema, None)

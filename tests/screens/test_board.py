@@ -286,16 +286,20 @@ async def test_h_and_s_open_the_handoff_and_the_report(seeded: Seeded) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await open_board(pilot)
         await pilot.press("h")
+
+        def painted() -> str:
+            return "\n".join(screen_lines(app))
+
         # Found, then painted: wait for the paint, which comes a message later.
         assert await until(
             pilot,
             lambda: (
                 isinstance(app.screen, HandoffScreen)
                 and bool(app.screen.found)
-                and "Came in (7)" in "\n".join(screen_lines(app))
+                and "Came in (7)" in painted()
             ),
         )
-        text = "\n".join(screen_lines(app))
+        text = painted()
         assert "Came in (7)" in text and "Falls due next shift (2)" in text
         await pilot.press("escape", "s")
         assert await until(
@@ -303,10 +307,10 @@ async def test_h_and_s_open_the_handoff_and_the_report(seeded: Seeded) -> None:
             lambda: (
                 isinstance(app.screen, ReportScreen)
                 and bool(app.screen.found)
-                and "First response met %" in "\n".join(screen_lines(app))
+                and "First response met %" in painted()
             ),
         )
-        text = "\n".join(screen_lines(app))
+        text = painted()
         assert "First response met %" in text and "All" in text
         # Received, met and missed beside the met %.
         assert all(title in text for title in ("Recv", "Met", "Missed", "Met %")), text
