@@ -69,10 +69,24 @@ def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDe
 
 @pytest.fixture
 def filled(make_desk: MakeDesk) -> Desk:
+    """A demo desk of the test's own, for a test that writes to it."""
     desk = make_desk()
     report = demo.fill(desk, CASES, seed=7)
     assert report.cases == CASES
     return desk
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_demo(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Desk]:
+    """One demo desk a backend, filled as `filled` is, for the tests that only read it:
+    filling it again for each of them was most of this file's time."""
+    with desk_maker(request.param, tmp_path_factory.mktemp("demo"), NOW) as make:
+        desk = make()
+        report = demo.fill(desk, CASES, seed=7)
+        assert report.cases == CASES
+        yield desk
 
 
 def dump(desk: Desk) -> dict[str, list[tuple[Any, ...]]]:
@@ -120,12 +134,12 @@ def test_another_seed_gives_another_desk(make_desk: MakeDesk) -> None:
     assert dump(first)["cases"] != dump(second)["cases"]
 
 
-def test_if_empty_leaves_a_desk_with_cases_alone(filled: Desk) -> None:
-    before = dump(filled)
-    report = demo.fill(filled, 50, seed=99, if_empty=True)
+def test_if_empty_leaves_a_desk_with_cases_alone(shared_demo: Desk) -> None:
+    before = dump(shared_demo)
+    report = demo.fill(shared_demo, 50, seed=99, if_empty=True)
     assert report.skipped and report.existing_cases == CASES and report.cases == 0
     assert "already has 200 case(s)" in report.summary()
-    assert dump(filled) == before
+    assert dump(shared_demo) == before
 
 
 def test_if_empty_fills_an_empty_desk(make_desk: MakeDesk) -> None:
@@ -146,15 +160,17 @@ def test_zero_cases_is_refused_and_writes_nothing(make_desk: MakeDesk) -> None:
 # --- a believable desk -----------------------------------------------------------------
 
 
-def test_every_shipped_policy_has_organizations_and_cases(filled: Desk) -> None:
-    with reading(filled.engine) as session:
+def test_every_shipped_policy_has_organizations_and_cases(shared_demo: Desk) -> None:
+    with reading(shared_demo.engine) as session:
         orgs = list(session.exec(select(Organization)).scalars())  # type: ignore[call-overload]
     assert {org.policy for org in orgs} == SHIPPED
-    assert {case.policy for case in all_cases(filled)} == SHIPPED
+    assert {case.policy for case in all_cases(shared_demo)} == SHIPPED
 
 
-def test_one_organization_has_an_expired_contract_and_its_late_cases_say_so(filled: Desk) -> None:
-    with reading(filled.engine) as session:
+def test_one_organization_has_an_expired_contract_and_its_late_cases_say_so(
+    shared_demo: Desk,
+) -> None:
+    with reading(shared_demo.engine) as session:
         orgs = list(session.exec(select(Organization)).scalars())  # type: ignore[call-overload]
         expired = [org for org in orgs if not org.contract_current(NOW.date())]
         assert len(expired) == 1
@@ -172,8 +188,8 @@ def test_one_organization_has_an_expired_contract_and_its_late_cases_say_so(fill
             assert "entitlement override" in (opened.text or "")
 
 
-def test_contacts_have_administrators_emails_and_phones(filled: Desk) -> None:
-    with reading(filled.engine) as session:
+def test_contacts_have_administrators_emails_and_phones(shared_demo: Desk) -> None:
+    with reading(shared_demo.engine) as session:
         contacts = list(session.exec(select(Contact)).scalars())  # type: ignore[call-overload]
         per_org = Tally(contact.organization_id for contact in contacts)
     assert len(per_org) == len(demo.ORGANIZATIONS) and min(per_org.values()) >= 3
@@ -183,8 +199,8 @@ def test_contacts_have_administrators_emails_and_phones(filled: Desk) -> None:
     assert sum(1 for contact in contacts if contact.phone) > len(contacts) // 2
 
 
-def test_cases_spread_over_statuses_severities_assignees_and_ages(filled: Desk) -> None:
-    rows = all_cases(filled)
+def test_cases_spread_over_statuses_severities_assignees_and_ages(shared_demo: Desk) -> None:
+    rows = all_cases(shared_demo)
     assert {case.status for case in rows} == {status.value for status in Status}
     by_policy: dict[str, set[int]] = {}
     for case in rows:
@@ -199,14 +215,14 @@ def test_cases_spread_over_statuses_severities_assignees_and_ages(filled: Desk) 
     assert len({case.subject for case in rows}) > CASES // 4
 
 
-def test_some_cases_are_breached_and_some_about_to_be(filled: Desk) -> None:
-    dues = [case.next_due for case in all_cases(filled) if case.next_due is not None]
+def test_some_cases_are_breached_and_some_about_to_be(shared_demo: Desk) -> None:
+    dues = [case.next_due for case in all_cases(shared_demo) if case.next_due is not None]
     assert any(due < NOW for due in dues)
     assert any(NOW <= due <= NOW + timedelta(hours=1) for due in dues)
 
 
-def test_histories_hold_every_kind_of_work(filled: Desk) -> None:
-    with reading(filled.engine) as session:
+def test_histories_hold_every_kind_of_work(shared_demo: Desk) -> None:
+    with reading(shared_demo.engine) as session:
         kinds = Tally(session.exec(select(col(Event.kind))).scalars())  # type: ignore[call-overload]
     for kind in (
         EventKind.OPENED,
@@ -223,8 +239,8 @@ def test_histories_hold_every_kind_of_work(filled: Desk) -> None:
     assert kinds[EventKind.OPENED.value] == CASES
 
 
-def test_every_history_is_one_the_use_cases_could_have_written(filled: Desk) -> None:
-    with reading(filled.engine) as session:
+def test_every_history_is_one_the_use_cases_could_have_written(shared_demo: Desk) -> None:
+    with reading(shared_demo.engine) as session:
         for case in session.exec(select(Case)).scalars():  # type: ignore[call-overload]
             events = events_of(session, case)
             opened = events[0]
@@ -301,13 +317,13 @@ def test_cases_sharing_a_history_shape_still_get_the_engines_clocks(make_desk: M
     assert assert_clocks_replay(desk) == 150
 
 
-def test_every_clocks_settled_runs_are_stored_as_a_recount_finds_them(filled: Desk) -> None:
+def test_every_clocks_settled_runs_are_stored_as_a_recount_finds_them(shared_demo: Desk) -> None:
     # The report and `doctor --clocks` read the stored runs of the update, resolution
     # and next-response clocks: the demo writes them with its cases.
-    with filled.engine.connect() as connection:
+    with shared_demo.engine.connect() as connection:
         stored = connection.execute(select(func.count()).select_from(SlaClockOutcome)).scalar()
         assert stored and stored > CASES // 10
-        assert clock_outcomes.differences(connection, filled.policy, NOW) == (0, None)
+        assert clock_outcomes.differences(connection, shared_demo.policy, NOW) == (0, None)
 
 
 def test_the_desk_is_counted_and_indexed_for_search_as_each_change_would_be(
