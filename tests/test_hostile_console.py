@@ -10,8 +10,7 @@ may hold a payload's marker or come right before one, and the emulator's window 
 is never set. After each screen the console is still running, and each field it shows
 is on the emulated screen in its safe form (`␛]0;`, `⟨9B⟩`, markup as written).
 
-Two sessions: every case's own screens, one case after another (the cases shared out
-over two consoles); and the desk's
+Two sessions: every case's own screens, one case after another; and the desk's
 screens (the queue with every row, help, breach board, SLA report, handoff, the assign
 dialog, the Sev 1 wizard's caller search, the new-case form's completions). Both on
 SQLite; the desk's screens on PostgreSQL too, which stores NUL differently
@@ -389,24 +388,19 @@ def walk_case(console: Console, case: HostileCase, row: int, stored: Stored) -> 
     console.step(f"{name}: back", "\x1b", until=lambda screen: "All open" in screen)
 
 
-# Every case's screens are walked in one of two consoles (every other case each), so
-# that pytest-xdist runs the two side by side: one console walking all 28 cases took
-# 40-80 s of `make test` on one worker. (Four consoles cost more than they saved: each
-# starts and draws the whole queue, a megabyte of it, first.)
-CASE_PARTS = 2
-
-
+# Every case's screens are walked in one console. (They were shared out over two, for
+# pytest-xdist to run side by side; it now gives this file whole to one worker,
+# tests/conftest.py, and the second console only started and drew the queue again.)
 @pytest.mark.slow
-@pytest.mark.parametrize("part", range(CASE_PARTS))
 def test_every_case_screen_shows_hostile_text_inert(
-    part: int, sqlite_desk: HostileDesk, console_on: Callable[..., Console]
+    sqlite_desk: HostileDesk, console_on: Callable[..., Console]
 ) -> None:
     console = console_on(sqlite_desk)
     screen = console.step("queue", shows=[text for case in CASES for text in queue_row(case)])
     order = queue_order(screen)
     assert sorted(order) == [case.number for case in CASES]
     # The binary file's notices stay a few seconds: its case comes last.
-    for case in sorted(CASES[part::CASE_PARTS], key=lambda case: case.payload is BINARY):
+    for case in sorted(CASES, key=lambda case: case.payload is BINARY):
         walk_case(console, case, order.index(case.number), sqlite_desk.stored[case.number])
     console.quit()
     console.assert_nothing_acted_on_the_terminal()

@@ -47,10 +47,6 @@ SCREENS: dict[str, Callable[[Desk, bool], Screen[Any]]] = {
     "report": lambda desk, ro: ReportScreen(desk),
     "viewer": lambda desk, ro: TextViewerScreen("x.log", "one\ntwo\nthree\n" * 40),
 }
-# Each screen's keys are pressed over a few runs (every n-th key in one): a run stays
-# well inside the suite's time limit on a loaded machine.
-PARTS = 8
-PARTS_OF = {"queue": 3, "case": 8, "board": 2}
 # Keys that end the console: checked on their own (the run would end with them).
 ENDS = {"app.quit", "quit"}
 
@@ -82,14 +78,14 @@ def help_lines(app: Any) -> str:
     return str(app.screen.query_one("#help Static", Static).render())
 
 
-@pytest.mark.parametrize("part", range(PARTS))
+# Each screen's keys all in one run: the suite gives a file whole to one worker
+# (tests/conftest.py), so runs of a few keys each no longer ran side by side, and
+# each started the console, opened the screen and read help again.
 @pytest.mark.parametrize("readonly", [False, True], ids=["desk", "readonly"])
 @pytest.mark.parametrize("name", SCREENS)
 async def test_every_key_in_help_does_what_help_says(
-    seeded: Seeded, name: str, readonly: bool, part: int
+    seeded: Seeded, name: str, readonly: bool
 ) -> None:
-    if part >= PARTS_OF.get(name, 1):
-        pytest.skip(f"{name} has its keys pressed in {PARTS_OF.get(name, 1)} run(s)")
     make = SCREENS[name]
     app = make_app(seeded.desk, readonly=readonly)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -109,7 +105,7 @@ async def test_every_key_in_help_does_what_help_says(
         assert await until(pilot, lambda: app.screen is screen)
         calls = record_actions(app)
         pressed = 0
-        for entry in entries[part :: PARTS_OF.get(name, 1)]:
+        for entry in entries:
             if entry.action in ENDS or (name == "queue" and entry.action == "to_queue"):
                 continue
             if screen not in app.screen_stack:
