@@ -17,7 +17,7 @@ from sqlmodel import select
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from deskterm.call_state import NEW_CASE, SEV1_CALL, CallStore
+from deskterm.call_state import NEW_CASE, SEV1_CALL, CallStore, SavedCall
 from deskterm.desk import cases, directory, queries
 from deskterm.desk.context import Desk
 from deskterm.locations import drafts_root
@@ -328,7 +328,12 @@ async def test_a_killed_console_resumes_the_call_at_the_same_step(
         await walk(pilot, *range(1, stopped_at))
         typed = TYPED_FIRST.get(stopped_at, 0)
         await pilot.press(*STEP_KEYS[stopped_at][:typed])
-        await pilot.pause(0.7)  # a moment after the last key the answer is on disk
+        # A moment after the last key (the wizard's save timer) the answer is on disk.
+        saved = store_of(seeded.desk)
+        assert await until(
+            pilot,
+            lambda: saved.load() == SavedCall(wizard.step, wizard.started_at, wizard.fields()),
+        )
         assert wizard.step == stopped_at
     # The terminal is gone; some minutes later deskterm starts again.
     seeded.clock.advance(minutes=3)
@@ -566,6 +571,9 @@ async def test_the_palette_offers_the_call_and_the_form(seeded: Seeded) -> None:
         await pilot.press("ctrl+p")
         await settle(pilot)
         await pilot.press(*keys("Severity 1 phone"))
-        await pilot.pause(0.5)  # the palette searches in the background
+        # The palette searches in the background: enter once it offers the call.
+        assert await until(
+            pilot, lambda: any("Severity 1 phone call" in line for line in screen_lines(app))
+        )
         await pilot.press("enter")
         assert await until(pilot, lambda: isinstance(app.screen, Sev1Wizard))
