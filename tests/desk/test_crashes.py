@@ -3,10 +3,9 @@
 Several OS processes run real use cases on one SQLite file (tests/desk/crash_writer.py)
 and are killed -9 and restarted at random until 1,000 changes have been acknowledged,
 in four runs of 250 on files of their own (each killing at least 10 times, from a seed
-of its own) so that pytest-xdist runs them side by side: one run of 1,000 took about
-two minutes of `make test` on one worker. Then each file must pass integrity_check,
-every acknowledged change must be there with its event, and no case may have a
-version without its events or events beyond it.
+of its own). Then each file must pass integrity_check, every acknowledged change
+must be there with its event, and no case may have a version without its events or
+events beyond it.
 """
 
 from __future__ import annotations
