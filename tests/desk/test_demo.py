@@ -67,26 +67,28 @@ def make_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MakeDe
         yield make
 
 
-@pytest.fixture
-def filled(make_desk: MakeDesk) -> Desk:
-    """A demo desk of the test's own, for a test that writes to it."""
-    desk = make_desk()
+def demo_desk(make: MakeDesk) -> Desk:
+    """A new desk with the demo of CASES cases, seed 7."""
+    desk = make()
     report = demo.fill(desk, CASES, seed=7)
     assert report.cases == CASES
     return desk
+
+
+@pytest.fixture
+def filled(make_desk: MakeDesk) -> Desk:
+    """A demo desk of the test's own, for a test that writes to it."""
+    return demo_desk(make_desk)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def shared_demo(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Desk]:
-    """One demo desk a backend, filled as `filled` is, for the tests that only read it:
-    filling it again for each of them was most of this file's time."""
+    """One demo desk a backend, for the tests that only read it: filling one for each
+    of them was most of this file's time."""
     with desk_maker(request.param, tmp_path_factory.mktemp("demo"), NOW) as make:
-        desk = make()
-        report = demo.fill(desk, CASES, seed=7)
-        assert report.cases == CASES
-        yield desk
+        yield demo_desk(make)
 
 
 def dump(desk: Desk) -> dict[str, list[tuple[Any, ...]]]:
