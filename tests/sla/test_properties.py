@@ -5,6 +5,7 @@ EU and Sydney, and quarter-hour wall-clock times in the calendar's own zone (whi
 land exactly on openings and closes, including the repeated fall-back hour).
 """
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,6 +79,9 @@ def generated_calendars(draw) -> BusinessCalendar:
 calendars = st.one_of(st.sampled_from(FIXED_CALENDARS), generated_calendars())
 
 
+# Once per zone: a strategy is checked (`validate`) the first time it is drawn from,
+# and a new one for every case took a quarter of this file's time.
+@functools.cache
 def instants(zone: ZoneInfo) -> st.SearchStrategy[datetime]:
     uniform = st.datetimes(
         min_value=FIRST.replace(tzinfo=None), max_value=LAST.replace(tzinfo=None)
