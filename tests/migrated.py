@@ -216,12 +216,12 @@ def _emptied(connection: Any, schema: str) -> list[str]:
     A small table that was never analysed loses its rows by DELETE; the others are
     emptied by TRUNCATE, which gives a table and each of its indexes new files and
     was most of the cost of giving a schema back (about 55 ms of the server's CPU a
-    test). With no autovacuum on these tables (pg_engine_in_migrated_schema) the rows
-    DELETE leaves dead are never reused, so rows written later come in the order
-    they are written, as in a new table; and a table under ten pages that was never
-    analysed is planned as a new one is (PostgreSQL assumes ten pages for it). A
-    table that grew past that, or was analysed, gets TRUNCATE, which makes it new
-    again. A table nobody wrote to has no pages at all.
+    test). With no autovacuum on these tables (pg_engine_in_migrated_schema) the
+    rows DELETE leaves dead are never reused, so rows appended later come back from
+    a plain scan in the order they are written, as in a new table; and a table
+    under ten pages that was never analysed is planned as a new one is (PostgreSQL
+    assumes ten pages for it). A table that grew past that, or was analysed, gets
+    TRUNCATE, which makes it new again. A table nobody wrote to has no pages at all.
     """
     sizes = connection.execute(
         text(
