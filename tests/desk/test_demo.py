@@ -36,7 +36,7 @@ from deskterm.models import (
 from deskterm.models.columns import cases as table
 from deskterm.sla import Status
 from deskterm.store import search_index
-from deskterm.store.bulk_load import bulk_load
+from deskterm.store.bulk_load import LOAD_SETTINGS, bulk_load
 from deskterm.store.engine import reading, writing
 from tests.desk.conftest import BACKENDS, MONDAY
 from tests.migrated import desk_maker
@@ -421,6 +421,8 @@ def test_a_large_load_makes_its_tables_indexes_once_at_its_end(tmp_path: Path) -
             kept = {name for name, _ in _schema_of(connection)}
         with desk.engine.begin() as connection, bulk_load(connection, 30) as _:
             inside = {name for name, _ in _schema_of(connection)}
+            # Merged into one segment at its end: no merging before (see bulk_load).
+            assert _fts5_config(connection) == search_index.BUILD_SETTINGS
         assert not inside & {
             "ix_cases_number",
             "ix_cases_queue",
@@ -432,10 +434,21 @@ def test_a_large_load_makes_its_tables_indexes_once_at_its_end(tmp_path: Path) -
         assert _schema(desk) == before
         with desk.engine.connect() as connection:
             config = connection.exec_driver_sql("SELECT k FROM search_text_config").scalars()
-            assert not set(config) & {"automerge", "hashsize"}
-        # A small load into a larger desk keeps its indexes (rebuilding them costs more).
+            assert not set(config) & {"automerge", "crisismerge", "hashsize"}
+        # A small load into a larger desk keeps its indexes (rebuilding them costs more),
+        # and its segments are merged as they come (no merge into one at its end).
         with desk.engine.begin() as connection, bulk_load(connection, 5) as _:
             assert {name for name, _ in _schema_of(connection)} == kept
+            assert _fts5_config(connection) == LOAD_SETTINGS
+
+
+def _fts5_config(connection: Any) -> dict[str, int]:
+    """FTS5's settings stored for the search index (not its format's version)."""
+    return {
+        name: int(value)
+        for name, value in connection.exec_driver_sql("SELECT k, v FROM search_text_config")
+        if name != "version"
+    }
 
 
 def _search_segments(desk: Desk) -> int:

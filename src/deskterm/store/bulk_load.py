@@ -29,7 +29,11 @@ made:
   (`automerge`), about half the merging, and holds up to 64 MiB of terms before it
   writes a segment rather than 1 MiB (`hashsize`), a sixth less indexing time at a
   million cases; its settings are put back at the end. A load at least as large as
-  the desk then merges the index into one segment (FTS5's 'optimize': 13 s at a
+  the desk merges nothing until its end, as the search index's own build
+  (`search_index.BUILD_SETTINGS`): a merge during the load rewrote segments that the
+  merge into one at the end rewrites again (the million-case demo's indexing took
+  47-49 s instead of 54-60 s, two runs each). A load at least as large as the desk
+  then merges the index into one segment (FTS5's 'optimize': 13 s at a
   million cases). Left as the load made it (at a million, twenty segments of 1,400 to
   22,000 pages on two levels), the first writers after it merged those inside their
   own commits: a sweep's batch held the write lock 16 s.
@@ -87,8 +91,9 @@ PG_PAUSED = (("cases", "cases_count_rows"), ("cases", "cases_promise_rows"))
 PG_SEARCH_PAUSED = (("cases", "search_case_added"), ("events", "search_event_added"))
 # The tables a load appends to, whose secondary indexes it may rebuild at its end.
 INDEXED = ("cases", "events", "sla_outcomes", "sla_clock_outcomes")
-# FTS5's settings during the load: segments merged 16 at a time (its default: 4), and
-# up to 64 MiB of terms held before a segment is written (its default: 1 MiB).
+# FTS5's settings during a load into a larger desk: segments merged 16 at a time (its
+# default: 4), and up to 64 MiB of terms held before a segment is written (its default:
+# 1 MiB). A load at least as large as the desk takes search_index.BUILD_SETTINGS.
 LOAD_SETTINGS = {"automerge": 16, "hashsize": 64 * 2**20}
 CACHE_KIB = 1024 * 1024  # SQLite's page cache during the load (a negative cache_size: KiB)
 
@@ -197,12 +202,17 @@ def bulk_load(connection: Connection, rows_coming: int = 0) -> Iterator[Load]:
     try:
         with search_index.deferred(connection) as index:
             paused = _drop_triggers(connection)
-            indexes = _drop_indexes(connection) if rows_coming >= _count_cases(connection) else {}
-            settings = _index_in_bulk(connection) if index is not None else None
+            whole = rows_coming >= _count_cases(connection)
+            indexes = _drop_indexes(connection) if whole else {}
+            settings = (
+                _index_in_bulk(connection, search_index.BUILD_SETTINGS if whole else LOAD_SETTINGS)
+                if index is not None
+                else None
+            )
             yield Load(index)
             if index is not None:
                 index.catch_up()  # while the load's settings hold
-                if indexes:
+                if whole:
                     search_index.optimize(connection)
             if settings is not None:
                 _index_as_before(connection, settings)
@@ -261,16 +271,16 @@ def _drop_indexes(connection: Connection) -> dict[str, str]:
     return found
 
 
-def _index_in_bulk(connection: Connection) -> dict[str, int | None]:
-    """Put FTS5's settings of LOAD_SETTINGS in place; returns those stored before
-    (None: no row, FTS5's default)."""
-    names = ", ".join(f"'{name}'" for name in LOAD_SETTINGS)
-    stored: dict[str, int | None] = dict.fromkeys(LOAD_SETTINGS)
+def _index_in_bulk(connection: Connection, settings: dict[str, int]) -> dict[str, int | None]:
+    """Put FTS5's `settings` in place; returns those stored before (None: no row,
+    FTS5's default)."""
+    names = ", ".join(f"'{name}'" for name in settings)
+    stored: dict[str, int | None] = dict.fromkeys(settings)
     for name, value in connection.exec_driver_sql(
         f"SELECT k, v FROM search_text_config WHERE k IN ({names})"
     ):
         stored[name] = int(value)
-    search_index.fts5_settings(connection, LOAD_SETTINGS)
+    search_index.fts5_settings(connection, settings)
     return stored
 
 
