@@ -122,7 +122,8 @@ def pg_engine_in_migrated_schema() -> tuple[Engine, str, Engine]:
     engine, schema, admin = pg_engine_in_fresh_schema()
     with engine.begin() as connection:
         _replay(connection, statements)
-        for table in _tables(connection, schema):
+        tables = _tables(connection, schema)
+        for table in tables:
             # No autovacuum: a table emptied by DELETE (`_emptied`) keeps its rows'
             # order and its planner figures as a new table's (see there).
             connection.exec_driver_sql(
@@ -131,7 +132,7 @@ def pg_engine_in_migrated_schema() -> tuple[Engine, str, Engine]:
             )
         _shapes[schema] = connection.execute(_SHAPE, {"schema": schema}).scalar_one()
         if not _initial_rows:
-            for table in _tables(connection, schema):
+            for table in tables:
                 rows = connection.exec_driver_sql(f'SELECT * FROM "{table}"').mappings()
                 _initial_rows[table] = [dict(row) for row in rows]
     return engine, schema, admin
@@ -225,21 +226,21 @@ def _emptied(connection: Any, schema: str) -> list[str]:
     """
     sizes = connection.execute(
         text(
-            "SELECT c.relname, pg_table_size(c.oid), c.reltuples FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "SELECT c.relname, pg_table_size(c.oid) / current_setting('block_size')::int, "
+            "c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = :schema AND c.relkind = 'r' ORDER BY 1"
         ),
         {"schema": schema},
     ).all()
     truncated, deleted = [], []
-    for table, size, analysed in sizes:
+    for table, pages, analysed in sizes:
         if table in _initial_rows:
             rows = connection.exec_driver_sql(f'SELECT * FROM "{schema}"."{table}"').mappings()
             if [dict(row) for row in rows] == _initial_rows[table]:
                 continue
-        elif size == 0:
+        elif pages == 0:
             continue
-        if size < _SMALL_TABLE and analysed < 0:
+        if pages < _SMALL_PAGES and analysed < 0:
             deleted.append(table)
         else:
             truncated.append(table)
@@ -255,7 +256,7 @@ def _emptied(connection: Any, schema: str) -> list[str]:
 
 
 # Below ten pages a table never analysed is planned as a new one (see `_emptied`).
-_SMALL_TABLE = 10 * 8192
+_SMALL_PAGES = 10
 
 
 # A sequence nobody called has no last_value; any other starts again, as a new one.

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from deskterm import settings
 from deskterm.desk import cases
@@ -29,12 +29,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+def tables(connection: Connection) -> list[str]:
+    return list(
+        connection.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+        ).scalars()
+    )
+
+
 def contents(engine: Engine) -> dict[str, list[Any]]:
     """Every table's rows (sorted), and the events in the order a plain scan gives them."""
     with engine.connect() as connection:
-        tables = connection.exec_driver_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
-        ).scalars()
         found = {
             table: [
                 tuple(row)
@@ -42,7 +47,7 @@ def contents(engine: Engine) -> dict[str, list[Any]]:
                     f'SELECT * FROM "{table}" ORDER BY "{table}"::text'
                 )
             ]
-            for table in list(tables)
+            for table in tables(connection)
         }
         found["events as scanned"] = [
             tuple(row) for row in connection.exec_driver_sql("SELECT * FROM events")
@@ -53,12 +58,9 @@ def contents(engine: Engine) -> dict[str, list[Any]]:
 def planned(engine: Engine) -> dict[str, str]:
     """The planner's estimate of a plain scan of every table (its rows and width)."""
     with engine.connect() as connection:
-        tables = connection.exec_driver_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
-        ).scalars()
         return {
             table: connection.exec_driver_sql(f'EXPLAIN SELECT * FROM "{table}"').scalar_one()
-            for table in list(tables)
+            for table in tables(connection)
         }
 
 
@@ -99,7 +101,7 @@ def test_a_schema_given_back_is_a_new_desk_again(
         range(FIRST_CASE_NUMBER, FIRST_CASE_NUMBER + subjects)
     )
     first = contents(engine)
-    engine, admin = schemas.pop()[::2]
+    engine, _, admin = schemas.pop()
     engine.dispose()
     give_back_pg_schema(schema, admin)
 
