@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import text
@@ -20,16 +18,12 @@ from deskterm.store import changes as feed
 from deskterm.store.changes import LOST, ChangeWatcher, parse_payload
 from deskterm.store.engine import make_engine
 from tests.desk.conftest import drop_pg_schema, pg_engine_in_fresh_schema
+from tests.desk.heard import HEARD, heard_next, within
 from tests.desk.tcp_proxy import TcpProxy
 
 needs_pg = pytest.mark.skipif(
     not os.environ.get("DESKTERM_TEST_PG"), reason="DESKTERM_TEST_PG names no PostgreSQL"
 )
-
-
-# How long a test waits for what it expects to hear: generous, since a loaded
-# machine is slow, not wrong (a wait on a condition ends as soon as it holds).
-HEARD = 10.0
 
 
 def open_case(desk: Desk) -> int:
@@ -40,15 +34,6 @@ def open_case(desk: Desk) -> int:
 
 def url_of(desk: Desk) -> str:
     return desk.engine.url.render_as_string(hide_password=False)
-
-
-def within(seconds: float, condition: Callable[[], bool], step: float = 0.05) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(step)
-    return condition()
 
 
 def test_a_change_committed_by_another_process_is_seen(desk: Desk) -> None:
@@ -275,20 +260,6 @@ def test_a_server_away_for_a_while_is_reported_until_it_is_back(desk: Desk) -> N
         watcher.close()
         engine.dispose()
         proxy.close()
-
-
-def heard_next(watcher: ChangeWatcher) -> feed.Changes | None:
-    """The next change heard: at once on SQLite, as soon as it is delivered on PostgreSQL."""
-    found: list[feed.Changes] = []
-
-    def arrived() -> bool:
-        change = watcher.poll()
-        if change is not None:
-            found.append(change)
-        return bool(found)
-
-    within(HEARD, arrived)
-    return found[0] if found else None
 
 
 def test_the_feed_tells_a_note_from_a_change_that_moves_the_desks_figures(desk: Desk) -> None:

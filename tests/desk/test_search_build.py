@@ -14,7 +14,7 @@ from deskterm.desk import cases, search
 from deskterm.desk.context import Desk
 from deskterm.opening import upgraded
 from deskterm.store import revision, search_index
-from tests.desk.test_live import within
+from tests.desk.heard import within
 from tests.desk.test_search import add_other, add_sso
 
 

@@ -25,9 +25,9 @@ from deskterm.sla.catalog import PolicyCatalog
 from deskterm.store.changes import ChangeWatcher
 from deskterm.store.engine import make_engine
 from tests.desk.conftest import MONDAY
+from tests.desk.heard import within
 from tests.desk.pg_own_database import own_database, terminate_backends
 from tests.desk.tcp_proxy import TcpProxy
-from tests.desk.test_live import within
 from tests.frozen import FrozenClock
 from tests.migrated import migrate_pg_schema
 
