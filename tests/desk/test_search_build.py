@@ -274,3 +274,44 @@ def waits_on(engine: Engine, pid: int) -> bool:
                 {"pid": pid},
             ).scalar_one()
         )
+
+
+# Phones as people write them: none, too short for suffixes, every separator, and longer
+# than the longest suffix (15 digits).
+PHONES = [
+    None,
+    "12-34",
+    "+1 (555) 010-7788",
+    "+44 20 7946 0958",
+    "030/1234.5678",
+    "+49 (0)30 1234-5678 99 1",
+    "0800 FLOWERS",
+]
+
+
+def test_a_build_or_a_load_reads_the_rows_the_stored_view_reads(desk: Desk) -> None:
+    """The statements a build and a load run make each case's digits once; the view the
+    migrations stored (FTS5 reads it to take a row out) and its triggers write them in
+    place: the same rows, or a changed case would leave words in the index."""
+    sqlite_only(desk)
+    from deskterm.desk import directory
+
+    directory.add_organization(desk, "Phonebook", "business-hours-3")
+    for index, phone in enumerate(PHONES):
+        name = f"Caller {index}"
+        directory.add_contact(desk, name, "Phonebook", phone=phone)
+        cases.open_case(desk, organization="Phonebook", contact=name, severity=3, subject="x")
+    cases.open_case(desk, organization="Phonebook", contact=None, severity=3, subject="none")
+    now = search_index._rows("sqlite", "cases", "1 = 1", now=True)
+    stored = search_index._rows("sqlite", "cases", "1 = 1")
+    assert now != stored
+    with desk.engine.connect() as connection:
+        read_now = connection.exec_driver_sql(f"{now} ORDER BY row_key").all()
+        read_stored = connection.exec_driver_sql(f"{stored} ORDER BY row_key").all()
+        viewed = connection.exec_driver_sql(
+            "SELECT * FROM search_rows WHERE author IS NULL AND subject IS NOT NULL "
+            "ORDER BY row_key"
+        ).all()
+    assert len(read_now) == len(PHONES) + 1  # and the case without a contact
+    assert read_now == read_stored == viewed
+    assert any("7946 0958" in row.contact and " 79460958 " in row.contact for row in read_now)
