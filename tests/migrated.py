@@ -124,8 +124,8 @@ def pg_engine_in_migrated_schema() -> tuple[Engine, str, Engine]:
         _replay(connection, statements)
         tables = _tables(connection, schema)
         for table in tables:
-            # No autovacuum: a table emptied by DELETE (`_emptied`) keeps its rows'
-            # order and its planner figures as a new table's (see there).
+            # No autovacuum: a table emptied by DELETE (`_emptied`) keeps its
+            # planner figures as a new table's (see there).
             connection.exec_driver_sql(
                 f'ALTER TABLE "{table}" SET (autovacuum_enabled = false, '
                 "toast.autovacuum_enabled = false)"
@@ -217,11 +217,11 @@ def _emptied(connection: Any, schema: str) -> list[str]:
     A small table that was never analysed loses its rows by DELETE; the others are
     emptied by TRUNCATE, which gives a table and each of its indexes new files and
     was most of the cost of giving a schema back (about 55 ms of the server's CPU a
-    test). With no autovacuum on these tables (pg_engine_in_migrated_schema) the
-    rows DELETE leaves dead are never reused, so rows appended later come back from
-    a plain scan in the order they are written, as in a new table; and a table
-    under ten pages that was never analysed is planned as a new one is (PostgreSQL
-    assumes ten pages for it). A table that grew past that, or was analysed, gets
+    test). With no autovacuum on these tables (pg_engine_in_migrated_schema) a
+    table under ten pages that was never analysed is planned as a new one is
+    (PostgreSQL assumes ten pages for it). Where rows written later go in the pages
+    (the order of a plain scan) is not kept: pruning a page's dead rows frees room,
+    when other sessions let it happen (tests/desk/test_reused_schema.py). A table that grew past that, or was analysed, gets
     TRUNCATE, which makes it new again. A table nobody wrote to has no pages at all.
     """
     sizes = connection.execute(
