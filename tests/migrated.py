@@ -219,10 +219,11 @@ def _emptied(connection: Any, schema: str) -> list[str]:
     was most of the cost of giving a schema back (about 55 ms of the server's CPU a
     test). With no autovacuum on these tables (pg_engine_in_migrated_schema) a
     table under ten pages that was never analysed is planned as a new one is
-    (PostgreSQL assumes ten pages for it). Where rows written later go in the pages
-    (the order of a plain scan) is not kept: pruning a page's dead rows frees room,
-    when other sessions let it happen (tests/desk/test_reused_schema.py). A table that grew past that, or was analysed, gets
-    TRUNCATE, which makes it new again. A table nobody wrote to has no pages at all.
+    (PostgreSQL assumes ten pages for it). A table that grew past that, or was
+    analysed, gets TRUNCATE, which makes it new again. A table nobody wrote to has
+    no pages at all. Where rows written later go in the pages (the order of a plain
+    scan) is not kept: pruning a page's dead rows frees room, when other sessions let
+    it happen (tests/desk/test_reused_schema.py).
     """
     sizes = connection.execute(
         text(

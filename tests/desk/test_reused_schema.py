@@ -40,7 +40,7 @@ def tables(connection: Connection) -> list[str]:
 def contents(engine: Engine) -> dict[str, list[Any]]:
     """Every table's rows, sorted."""
     with engine.connect() as connection:
-        found = {
+        return {
             table: [
                 tuple(row)
                 for row in connection.exec_driver_sql(
@@ -49,7 +49,6 @@ def contents(engine: Engine) -> dict[str, list[Any]]:
             ]
             for table in tables(connection)
         }
-        return found
 
 
 def planned(engine: Engine) -> dict[str, str]:

@@ -147,8 +147,10 @@ def _sqlite_digits(value: str) -> str:
     return value
 
 
-def _sqlite_phone_words(phone: str) -> str:
-    digits = _sqlite_digits(phone)
+def _sqlite_phone_words(phone: str, digits: str | None = None) -> str:
+    """The phone's words: its digits and their last 7 to 15 (`digits`: an expression
+    of them already made, else they are written in place)."""
+    digits = digits or _sqlite_digits(phone)
     suffixes = " || ' ' || ".join(
         f"(CASE WHEN length({digits}) >= {n} THEN substr({digits}, -{n}) ELSE '' END)"
         for n in range(7, 16)
@@ -163,7 +165,7 @@ def _sqlite_phone_words_once(phone: str) -> str:
     subquery with a LIMIT, which SQLite does not fold into the expressions reading it).
     For statements run now; the view and triggers the migrations stored keep their text."""
     return (
-        f"(SELECT {_sqlite_phone_words('ph.phone').replace(_sqlite_digits('ph.phone'), 'ph.d')} "
+        f"(SELECT {_sqlite_phone_words('ph.phone', 'ph.d')} "
         f"FROM (SELECT {phone} AS phone, {_sqlite_digits(phone)} AS d LIMIT 1) ph)"
     )
 
