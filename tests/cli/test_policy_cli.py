@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
+import holidays
 import pytest
 from typer.testing import CliRunner
 
@@ -197,6 +199,31 @@ def test_check_warns_that_holidays_stop_at_the_packages_last_year() -> None:
     assert code == 0 and out.count("\n") == 1
     assert "warning: " in err
     assert "holidays package knows US holidays from 1777 to 2100 only" in err
+
+
+def test_due_in_a_year_the_package_has_in_part_says_so_in_deskterms_words(
+    tmp_path: Path,
+) -> None:
+    # The package's own UserWarning for India in 2040 (holidays 0.109) came out as
+    # Python's text, with a source path, once per machine (the answer is then cached),
+    # and `policy check` said the holidays were known up to 2100.
+    preset = Path(__file__).resolve().parents[2] / "data" / "policies" / "standard-tier.toml"
+    text = preset.read_text(encoding="utf-8").replace('holidays = "US-CO"', 'holidays = "IN"')
+    policy = tmp_path / "india-tier.toml"
+    policy.write_text(text, encoding="utf-8")
+    year = holidays.country_holidays("IN").end_year - 1  # in its rules, not whole
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, out, err = run(
+            "policy", "due", "--policy", str(policy), "--severity", "1",
+            "--received", f"{year}-01-05T10:00:00+00:00",
+        )  # fmt: skip
+        assert code == 0, err
+        assert f"only: none is counted in {year}" in out
+        code, _, err = run("policy", "check", str(policy))
+    assert code == 0
+    assert "knows IN holidays from" in err
+    assert f"to {year + 1} only" not in err
 
 
 # -- versions: diff, apply, list (issue 22) --------------------------------------------

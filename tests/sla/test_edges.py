@@ -14,8 +14,10 @@ Peers' own examples cited here:
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, date, datetime, timedelta
 
+import holidays
 import pytest
 
 from deskterm.sla import CaseHistory, ClockKind, ClockState, RespondedToCustomer, compute_clocks
@@ -189,6 +191,44 @@ def test_why_says_when_a_deadline_runs_past_the_known_holidays():
     assert show(clock.due, "America/New_York") == "Fri 2201-12-25 10:00 EST"
     assert clock.explanation.endswith(
         "; US holidays are known to 2100 only: none is counted in 2201"
+    )
+
+
+def warned_of(spec: str, year: int) -> bool:
+    """The `holidays` package warns that it has `year` of `spec` only in part."""
+    country, _, subdivision = spec.partition("-")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    return any(issubclass(each.category, UserWarning) for each in caught)
+
+
+def test_years_the_package_has_only_in_part_are_years_without_holidays():
+    # India's Hindu holidays are in the package for a span of years; asked for another
+    # year it answers the fixed-date holidays alone, with a UserWarning that reached
+    # the command line as Python's own text (`holiday_dates.py:80: UserWarning: ...`).
+    package = holidays.country_holidays("IN")
+    assert warned_of("IN", package.end_year), "the package now has India's years whole"
+    calendar = make_calendar(weekdays(), zone="Asia/Kolkata", holidays="IN")
+    first, last = calendar.holiday_years
+    assert package.start_year < first <= last < package.end_year
+    assert warned_of("IN", first - 1) and not warned_of("IN", first)
+    assert warned_of("IN", last + 1) and not warned_of("IN", last)
+    policy = make_policy(weekdays(), zone="Asia/Kolkata", holidays="IN", first_response="8h")
+    assert f"knows IN holidays from {first} to {last} only" in policy.warnings[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing of the package's own reaches the user
+        # Republic Day, 26 January: the package knows it every year, deskterm counts
+        # no holiday of a year the package has only in part (and says so).
+        received = at(f"{last + 1}-01-26 10:00", "Asia/Kolkata")
+        clock = compute_clocks(policy, CaseHistory(received, 1), received)[ClockKind.FIRST_RESPONSE]
+    plain = make_policy(weekdays(), zone="Asia/Kolkata", first_response="8h")
+    assert (
+        clock.due
+        == compute_clocks(plain, CaseHistory(received, 1), received)[ClockKind.FIRST_RESPONSE].due
+    )
+    assert clock.explanation.endswith(
+        f"; IN holidays are known to {last} only: none is counted in {last + 1}"
     )
 
 

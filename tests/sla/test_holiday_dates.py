@@ -65,7 +65,12 @@ def test_a_new_run_answers_from_the_file_without_asking_the_package(
     def not_asked(*args: object) -> list[str]:
         raise AssertionError("the package was asked again")
 
-    for name in ("_package_year", "_package_subdivisions", "_package_country_codes"):
+    for name in (
+        "_package_year",
+        "_package_whole",
+        "_package_subdivisions",
+        "_package_country_codes",
+    ):
         monkeypatch.setattr(holiday_dates, name, not_asked)
     assert HolidayDates("US-CO").name(date(2026, 11, 26)) == "Thanksgiving Day"
     assert HolidayDates("US-CO").name(date(2026, 11, 27)) is None

@@ -18,6 +18,7 @@ import json
 import os
 import tempfile
 import threading
+import warnings
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +52,11 @@ class HolidayDates:
         self._known: tuple[int, int] | None = None
 
     def name(self, day: date) -> str | None:
-        """The holiday's name on `day` (names joined by "; " when several), or None."""
+        """The holiday's name on `day` (names joined by "; " when several), or None;
+        None in a year outside `known_years` (the package has none, or only some)."""
+        first, last = self.known_years
+        if not first <= day.year <= last:
+            return None
         year = self._years.get(day.year)
         if year is None:
             year = self._years[day.year] = _year(self.spec, day.year)
@@ -59,9 +64,9 @@ class HolidayDates:
 
     @property
     def known_years(self) -> tuple[int, int]:
-        """The first and last years the package has this country's rules for."""
+        """The first and last years the package has this country's holidays whole for."""
         if self._known is None:
-            first, last = _remembered(("range", self.spec), lambda: _package_range(self.spec))
+            first, last = _remembered(("whole", self.spec), lambda: _package_whole(self.spec))
             self._known = (int(first), int(last))
         return self._known
 
@@ -107,10 +112,46 @@ def _package_rules(spec: str) -> HolidayBase:
     return rules
 
 
-def _package_range(spec: str) -> list[int]:
-    # Outside these years the package answers no holiday at all, without saying so.
+def _package_whole(spec: str) -> list[int]:
+    """The years the package has `spec`'s holidays whole: within its rules' range (outside
+    it the package answers no holiday at all, without saying so), those it does not warn
+    of. A country may hold some holidays for a span of years only, and say so when asked
+    for another (India's Hindu holidays, 2001 to 2035 in holidays 0.109: its
+    `UserWarning` reached the command line as Python's own text); such a year is
+    outside too. The span is taken to be one run of years, found by halving."""
     rules = _package_rules(spec)
-    return [int(rules.start_year), int(rules.end_year)]
+    first, last = int(rules.start_year), int(rules.end_year)
+    if not _warns(spec, first) and not _warns(spec, last):
+        return [first, last]
+    middle = (first + last) // 2
+    if _warns(spec, middle):
+        return [first, last]  # no run of whole years found: the rules' range, as before
+    return [_edge(spec, first, middle), _edge(spec, last, middle)]
+
+
+def _edge(spec: str, warned: int, whole: int) -> int:
+    """The year next to the last one warned of, going from `warned` to `whole`."""
+    if not _warns(spec, warned):
+        return warned
+    while abs(whole - warned) > 1:  # `warned` warns, `whole` does not
+        probe = (warned + whole) // 2
+        if _warns(spec, probe):
+            warned = probe
+        else:
+            whole = probe
+    return whole
+
+
+def _warns(spec: str, year: int) -> bool:
+    """The package warns of `year` when it fills it in (rules made anew: it fills each
+    year in once, and warns only then)."""
+    import holidays
+
+    country, _, subdivision = spec.partition("-")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+    return any(issubclass(each.category, UserWarning) for each in caught)
 
 
 def _package_year(spec: str, year: int) -> list[list[str]]:
