@@ -105,11 +105,16 @@ def _package_subdivisions(country: str) -> list[str]:
 def _package_rules(spec: str) -> HolidayBase:
     rules = _rules.get(spec)
     if rules is None:
-        import holidays
-
-        country, _, subdivision = spec.partition("-")
-        rules = _rules[spec] = holidays.country_holidays(country, subdiv=subdivision or None)
+        rules = _rules[spec] = _new_rules(spec)
     return rules
+
+
+def _new_rules(spec: str, year: int | None = None) -> HolidayBase:
+    """The package's rules for `spec`, filled in for `year` at once when it is given."""
+    import holidays
+
+    country, _, subdivision = spec.partition("-")
+    return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
 
 
 def _package_whole(spec: str) -> list[int]:
@@ -121,19 +126,22 @@ def _package_whole(spec: str) -> list[int]:
     outside too. The span is taken to be one run of years, found by halving."""
     rules = _package_rules(spec)
     first, last = int(rules.start_year), int(rules.end_year)
-    if not _warns(spec, first) and not _warns(spec, last):
+    first_warns, last_warns = _warns(spec, first), _warns(spec, last)
+    if not first_warns and not last_warns:
         return [first, last]
     middle = (first + last) // 2
     if _warns(spec, middle):
         return [first, last]  # no run of whole years found: the rules' range, as before
-    return [_edge(spec, first, middle), _edge(spec, last, middle)]
+    return [
+        _edge(spec, first, middle) if first_warns else first,
+        _edge(spec, last, middle) if last_warns else last,
+    ]
 
 
 def _edge(spec: str, warned: int, whole: int) -> int:
-    """The year next to the last one warned of, going from `warned` to `whole`."""
-    if not _warns(spec, warned):
-        return warned
-    while abs(whole - warned) > 1:  # `warned` warns, `whole` does not
+    """The year next to the last one warned of, going from `warned` (which warns) to
+    `whole` (which does not)."""
+    while abs(whole - warned) > 1:
         probe = (warned + whole) // 2
         if _warns(spec, probe):
             warned = probe
@@ -145,12 +153,9 @@ def _edge(spec: str, warned: int, whole: int) -> int:
 def _warns(spec: str, year: int) -> bool:
     """The package warns of `year` when it fills it in (rules made anew: it fills each
     year in once, and warns only then)."""
-    import holidays
-
-    country, _, subdivision = spec.partition("-")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        holidays.country_holidays(country, subdiv=subdivision or None, years=year)
+        _new_rules(spec, year)
     return any(issubclass(each.category, UserWarning) for each in caught)
 
 
